@@ -1,0 +1,1 @@
+"""Built-in probes of sdet-check, one module per family, registered through entry points."""

@@ -1,0 +1,3 @@
+"""sdet-check: evaluate a French school digital workspace (ENT) against the SDET."""
+
+__version__ = "0.1.0"

@@ -1,0 +1,201 @@
+"""The probe interface: what a probe receives, what it returns, what it may raise.
+
+A probe observes the target and decides one requirement. It returns an :class:`Outcome`
+(pass, fail or not applicable, always with evidence), raises :class:`NotTestable` when the
+target lacks what it needs, or raises a :class:`ProbeError` when it cannot decide. Anything
+else it raises is a bug in the probe; the runner records it as an ``error`` with its trace.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import time
+from abc import ABC, abstractmethod
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any, ClassVar
+
+import requests
+
+from sdet_check import __version__
+from sdet_check.target import Target
+
+JsonValue = Any
+"""A value that serialises to JSON (dict, list, str, int, float, bool, None)."""
+
+
+class Status(StrEnum):
+    """Result status of one requirement (DESIGN §2)."""
+
+    PASS = "pass"
+    FAIL = "fail"
+    NOT_APPLICABLE = "not_applicable"
+    NOT_TESTED = "not_tested"
+    ERROR = "error"
+    MANUAL = "manual"
+
+
+class ErrorReason(StrEnum):
+    """Why a probe could not decide."""
+
+    UNREACHABLE = "unreachable"
+    TIMEOUT = "timeout"
+    BAD_PARAMS = "bad_params"
+    HOSTILE_RESPONSE = "hostile_response"
+    CANNOT_DECIDE = "cannot_decide"
+    PROBE_BUG = "probe_bug"
+    RUN_TIMEOUT = "run_timeout"
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """One piece of evidence: an HTTP exchange, a header, a cookie, a TLS handshake...
+
+    ``kind`` is a short machine name (``http_exchange``, ``header``, ``cookie``, ``tls``,
+    ``page``, ``note``); ``summary`` is one French sentence a reader understands;
+    ``data`` holds the details as JSON-ready values.
+    """
+
+    kind: str
+    summary: str
+    data: Mapping[str, JsonValue] = field(default_factory=dict)
+
+    def to_json(self) -> dict[str, JsonValue]:
+        """Serialise for the run record."""
+        return {"kind": self.kind, "summary": self.summary, "data": dict(self.data)}
+
+    def sha256(self) -> str:
+        """Hash of the canonical JSON of this piece, for the evidence manifest."""
+        canonical = json.dumps(self.to_json(), sort_keys=True, ensure_ascii=False)
+        return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What a probe decided: ``pass``, ``fail`` or ``not_applicable``, with evidence."""
+
+    status: Status
+    message: str
+    evidence: tuple[Evidence, ...] = ()
+
+    def __post_init__(self) -> None:
+        """Refuse statuses that only the runner may give."""
+        if self.status not in (Status.PASS, Status.FAIL, Status.NOT_APPLICABLE):
+            raise ValueError(f"a probe outcome cannot be {self.status}")
+
+    @classmethod
+    def passed(cls, message: str, *evidence: Evidence) -> Outcome:
+        """The requirement is met."""
+        return cls(Status.PASS, message, evidence)
+
+    @classmethod
+    def failed(cls, message: str, *evidence: Evidence) -> Outcome:
+        """The requirement is not met."""
+        return cls(Status.FAIL, message, evidence)
+
+    @classmethod
+    def not_applicable(cls, message: str, *evidence: Evidence) -> Outcome:
+        """The requirement does not apply to this target (e.g. an optional endpoint absent)."""
+        return cls(Status.NOT_APPLICABLE, message, evidence)
+
+
+class NotTestable(Exception):
+    """The target lacks what the probe needs (a section, an account, a page): ``not_tested``."""
+
+
+class ProbeError(Exception):
+    """The probe could not decide; the runner records an ``error`` with this reason."""
+
+    reason: ClassVar[ErrorReason] = ErrorReason.CANNOT_DECIDE
+
+    def __init__(self, message: str, *evidence: Evidence):
+        """Keep the message and whatever evidence was gathered before the failure."""
+        super().__init__(message)
+        self.evidence = evidence
+
+
+class TargetUnreachable(ProbeError):
+    """Connection refused, name not resolved, TLS handshake impossible."""
+
+    reason = ErrorReason.UNREACHABLE
+
+
+class ProbeTimeout(ProbeError):
+    """The target did not answer in time."""
+
+    reason = ErrorReason.TIMEOUT
+
+
+class BadParams(ProbeError):
+    """The requirement's probe params are wrong."""
+
+    reason = ErrorReason.BAD_PARAMS
+
+
+class HostileResponse(ProbeError):
+    """The target sent something dangerous or absurd (XML bomb, entity, huge body)."""
+
+    reason = ErrorReason.HOSTILE_RESPONSE
+
+
+@dataclass(frozen=True)
+class ProbeContext:
+    """What a probe gets besides its params: the target and its time bounds."""
+
+    target: Target
+    network_timeout: float
+    deadline: float
+    """``time.monotonic()`` value after which the probe is abandoned."""
+    allow_writes: bool = False
+
+    def remaining(self) -> float:
+        """Seconds left before the probe's deadline (never negative)."""
+        return max(0.0, self.deadline - time.monotonic())
+
+    def call_timeout(self) -> float:
+        """Timeout for the next network call: the network bound, cut to the deadline."""
+        return max(0.1, min(self.network_timeout, self.remaining()))
+
+    def http_session(self) -> requests.Session:
+        """A ``requests`` session set up for the target: trust anchor, no redirects by default.
+
+        Callers pass ``timeout=context.call_timeout()`` on every request.
+        """
+        session = requests.Session()
+        session.verify = self.target.tls_verify
+        session.headers["User-Agent"] = f"sdet-check/{__version__}"
+        session.trust_env = False
+        session.max_redirects = 10
+        return session
+
+
+class Probe(ABC):
+    """A check that decides one kind of requirement against a live target.
+
+    Subclasses set the class attributes and implement :meth:`check`. Probes are read-only
+    against the target unless ``context.allow_writes`` is true.
+    """
+
+    kind: ClassVar[str]
+    """Stable dotted name, ``family.name`` (``http.hsts``); grids refer to it."""
+    title: ClassVar[str]
+    """One French line saying what the probe observes."""
+    needs: ClassVar[tuple[str, ...]] = ()
+    """Target sections the probe needs (``portal``, ``cas``, ``accounts``...)."""
+    params_schema: ClassVar[Mapping[str, Any]] = {
+        "type": "object",
+        "additionalProperties": False,
+        "properties": {},
+    }
+    """JSON Schema of the ``params`` a grid may pass; checked when a grid is validated."""
+
+    @abstractmethod
+    def check(self, params: Mapping[str, Any], context: ProbeContext) -> Outcome:
+        """Observe the target and decide; see the module docstring for the contract."""
+
+
+def probe_families(kinds: Sequence[str]) -> list[str]:
+    """Return the sorted families (``http``, ``cas``...) of a list of probe kinds."""
+    return sorted({kind.split(".", 1)[0] for kind in kinds})

@@ -1,0 +1,253 @@
+"""Load YAML input files and validate them against the project's JSON Schemas.
+
+Errors carry the file, the line and the key path, so a user can fix the file at once.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Mapping
+from datetime import date, datetime
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import jsonschema
+import yaml
+from jsonschema.exceptions import ValidationError
+
+from sdet_check.errors import InputError, Place
+from sdet_check.resources import schemas_dir
+
+# YAML nodes are kept next to the data so that a schema error can point at a line.
+_Node = yaml.Node
+
+
+def schema(name: str) -> dict[str, Any]:
+    """Return the JSON Schema ``name`` (for example ``"grid-axis"``) shipped with the package."""
+    return _load_schema(name)
+
+
+@cache
+def _load_schema(name: str) -> dict[str, Any]:
+    text = (schemas_dir() / f"{name}.schema.json").read_text(encoding="utf-8")
+    loaded: dict[str, Any] = json.loads(text)
+    return loaded
+
+
+class _StrictLoader(yaml.SafeLoader):
+    """Safe loader that refuses duplicate keys (a silent override hides typos)."""
+
+
+def _construct_mapping(loader: _StrictLoader, node: yaml.MappingNode) -> dict[Any, Any]:
+    seen: dict[Any, int] = {}
+    for key_node, _ in node.value:
+        key = loader.construct_object(key_node)  # type: ignore[no-untyped-call]
+        if key in seen:
+            raise yaml.constructor.ConstructorError(
+                None,
+                None,
+                f"clé « {key} » répétée (déjà à la ligne {seen[key] + 1})",
+                key_node.start_mark,
+            )
+        seen[key] = key_node.start_mark.line
+    return loader.construct_mapping(node)  # type: ignore[no-untyped-call, no-any-return]
+
+
+_StrictLoader.add_constructor(
+    yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG,
+    _construct_mapping,  # type: ignore[arg-type]
+)
+
+
+class LoadedYaml:
+    """A parsed YAML document with its node tree, to map key paths back to lines."""
+
+    def __init__(self, file: Path, data: Any, node: _Node | None):
+        """Keep the file name, the plain data and the root node."""
+        self.file = file
+        self.data = data
+        self._node = node
+
+    def line_of(self, path: Iterable[str | int]) -> int | None:
+        """Return the 1-based line of the value at ``path``, or of its nearest parent."""
+        node = self._node
+        line = node.start_mark.line + 1 if node is not None else None
+        for step in path:
+            if isinstance(node, yaml.MappingNode):
+                found = None
+                for key_node, value_node in node.value:
+                    if isinstance(key_node, yaml.ScalarNode) and key_node.value == str(step):
+                        found = value_node
+                        line = key_node.start_mark.line + 1
+                        break
+                node = found
+            elif isinstance(node, yaml.SequenceNode) and isinstance(step, int):
+                node = node.value[step] if step < len(node.value) else None
+                if node is not None:
+                    line = node.start_mark.line + 1
+            else:
+                break
+            if node is None:
+                break
+        return line
+
+    def place(self, path: Iterable[str | int]) -> Place:
+        """Return the :class:`Place` (line and dotted key path) of ``path``."""
+        steps = list(path)
+        return Place(line=self.line_of(steps), path=format_path(steps))
+
+    def error(self, path: Iterable[str | int], problem: str, fix: str) -> InputError:
+        """Build an :class:`InputError` pointing at ``path`` in this file."""
+        return InputError(self.file, problem, fix, self.place(path))
+
+
+def format_path(path: Iterable[str | int]) -> str:
+    """Render a key path as ``requirements[3].verification.probe``."""
+    text = ""
+    for step in path:
+        if isinstance(step, int):
+            text += f"[{step}]"
+        else:
+            text += f".{step}" if text else str(step)
+    return text
+
+
+def read_yaml(file: Path) -> LoadedYaml:
+    """Parse ``file`` as YAML, refusing duplicate keys; raise :class:`InputError` when unreadable."""
+    try:
+        text = file.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise InputError(file, "fichier introuvable", "vérifier le chemin indiqué") from None
+    except UnicodeDecodeError as exc:
+        raise InputError(
+            file, f"le fichier n'est pas en UTF-8 (octet {exc.start})", "l'enregistrer en UTF-8"
+        ) from None
+    except OSError as exc:
+        raise InputError(file, f"lecture impossible ({exc.strerror})", "vérifier les droits") from None
+    try:
+        node = yaml.compose(text, Loader=_StrictLoader)
+        data = yaml.load(text, Loader=_StrictLoader)  # noqa: S506 - a SafeLoader subclass
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line = mark.line + 1 if mark is not None else None
+        problem = exc.problem or "YAML mal formé"
+        if exc.context:
+            problem = f"{exc.context}, {problem}"
+        raise InputError(
+            file,
+            f"YAML mal formé : {problem}",
+            "corriger la syntaxe YAML à cet endroit (indentation, guillemets, deux-points)",
+            Place(line=line),
+        ) from None
+    except yaml.YAMLError as exc:
+        raise InputError(file, f"YAML illisible : {exc}", "corriger la syntaxe YAML") from None
+    return LoadedYaml(file, _plain(data), node)
+
+
+def _plain(value: Any) -> Any:
+    """Turn YAML dates into ISO strings, so that JSON Schema ``format: date`` applies."""
+    if isinstance(value, datetime):
+        return value.isoformat()
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, Mapping):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_plain(v) for v in value]
+    return value
+
+
+def validate(loaded: LoadedYaml, schema_name: str, what: str) -> None:
+    """Validate ``loaded`` against a schema; raise one :class:`InputError` for the first problem.
+
+    ``what`` names the kind of file in the message (``"grille"``, ``"cible"``...).
+    """
+    validator_cls = jsonschema.validators.validator_for(schema(schema_name))
+    validator = validator_cls(schema(schema_name), format_checker=jsonschema.FormatChecker())
+    errors = sorted(validator.iter_errors(loaded.data), key=_error_sort_key)
+    if not errors:
+        return
+    error = _most_specific(errors[0])
+    path = list(error.absolute_path)
+    problem, fix = describe_schema_error(error, what)
+    raise loaded.error(path, problem, fix)
+
+
+def _error_sort_key(error: ValidationError) -> tuple[int, str]:
+    return (len(list(error.absolute_path)), error.message)
+
+
+def _most_specific(error: ValidationError) -> ValidationError:
+    """For ``oneOf``/``anyOf`` failures, descend to the deepest sub-error."""
+    best = error
+    while best.context:
+        best = max(best.context, key=lambda e: len(list(e.absolute_path)))
+    return best
+
+
+def describe_schema_error(error: ValidationError, what: str) -> tuple[str, str]:
+    """Translate a jsonschema error into a French problem and fix."""
+    keyword = error.validator
+    value = error.validator_value
+    if keyword == "additionalProperties":
+        extra = sorted(set(error.instance) - set(error.schema.get("properties", {})))
+        allowed = ", ".join(sorted(error.schema.get("properties", {})))
+        return (
+            f"clé inconnue « {', '.join(extra)} » dans ce {what}",
+            f"corriger la faute de frappe ou retirer la clé ; clés permises : {allowed}",
+        )
+    if keyword == "required":
+        missing = [k for k in value if k not in error.instance]
+        return (
+            f"clé obligatoire absente : {', '.join(missing)}",
+            f"ajouter {', '.join(missing)}",
+        )
+    if keyword == "type":
+        expected = value if isinstance(value, str) else " ou ".join(value)
+        return (
+            f"type incorrect : {_short(error.instance)} n'est pas du type {_type_fr(expected)}",
+            f"donner une valeur de type {_type_fr(expected)}",
+        )
+    if keyword == "enum":
+        return (
+            f"valeur non permise : {_short(error.instance)}",
+            f"choisir parmi {', '.join(str(v) for v in value)}",
+        )
+    if keyword == "const":
+        return (f"valeur non permise : {_short(error.instance)}", f"écrire {value!r}")
+    if keyword == "pattern":
+        return (
+            f"valeur mal formée : {_short(error.instance)}",
+            f"respecter le motif {value}",
+        )
+    if keyword == "format":
+        return (
+            f"valeur mal formée : {_short(error.instance)} n'est pas au format {value}",
+            "écrire une date AAAA-MM-JJ" if value == "date" else f"respecter le format {value}",
+        )
+    if keyword in ("minItems", "minLength"):
+        return ("valeur vide ou trop courte", "compléter cette valeur")
+    if keyword == "uniqueItems":
+        return ("éléments répétés", "retirer les doublons")
+    return (error.message, f"corriger ce {what} selon son schéma JSON")
+
+
+def _short(value: Any) -> str:
+    text = json.dumps(value, ensure_ascii=False, default=str)
+    return text if len(text) <= 60 else text[:57] + "…"
+
+
+_TYPES_FR = {
+    "string": "texte",
+    "integer": "entier",
+    "number": "nombre",
+    "boolean": "booléen (true/false)",
+    "object": "dictionnaire (clé: valeur)",
+    "array": "liste",
+    "null": "vide",
+}
+
+
+def _type_fr(name: str) -> str:
+    return " ou ".join(_TYPES_FR.get(part, part) for part in name.split(" ou "))
