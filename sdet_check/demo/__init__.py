@@ -1,0 +1,17 @@
+"""The local reference stack used by the tests and by ``sdet-check demo``.
+
+:mod:`sdet_check.demo.pki` makes a throw-away test CA; :mod:`sdet_check.demo.portal` serves
+a small French ENT home page over HTTPS on loopback, conformant or not on demand.
+"""
+
+from sdet_check.demo.pki import PkiFiles, create_pki, ensure_pki
+from sdet_check.demo.portal import PortalConfig, PortalServer, write_target
+
+__all__ = [
+    "PkiFiles",
+    "PortalConfig",
+    "PortalServer",
+    "create_pki",
+    "ensure_pki",
+    "write_target",
+]
