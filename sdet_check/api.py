@@ -1,0 +1,80 @@
+"""The library's entry points: what the command line and the demo call, and what scripts use.
+
+Each function loads and validates its inputs first (bad input raises
+:class:`~sdet_check.errors.InputError` before anything touches the network), then works.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from sdet_check.declarations import load_declarations, load_waivers
+from sdet_check.errors import InputError
+from sdet_check.grid import Grid, load_grid, resolve_grid
+from sdet_check.registry import ProbeRegistry
+from sdet_check.run import RunInputs, build_run, utc_now
+from sdet_check.runner import Runner, RunLimits, RunObserver
+from sdet_check.selection import Selection
+from sdet_check.target import load_target
+
+
+def open_grid(ref: str, registry: ProbeRegistry | None = None) -> Grid:
+    """Load the grid named ``ref`` (``sdet/6.4``, ``sdet`` or a folder), checked against probes."""
+    registry = registry if registry is not None else ProbeRegistry.from_entry_points()
+    return load_grid(resolve_grid(ref), registry)
+
+
+@dataclass(frozen=True)
+class RunRequest:
+    """What to evaluate: a target file against a grid, with optional inputs and filters."""
+
+    target: Path
+    grid: str = "sdet"
+    declarations: Path | None = None
+    waivers: Path | None = None
+    selection: Selection = Selection()
+    limits: RunLimits = RunLimits()
+    allow_writes: bool = False
+
+
+def evaluate(
+    request: RunRequest,
+    *,
+    registry: ProbeRegistry | None = None,
+    observer: RunObserver | None = None,
+    environ: Mapping[str, str] | None = None,
+) -> dict[str, Any]:
+    """Run a grid against a target and return the run record (see :mod:`sdet_check.run`)."""
+    registry = registry if registry is not None else ProbeRegistry.from_entry_points()
+    grid = open_grid(request.grid, registry)
+    target = load_target(request.target, environ)
+    ids = [requirement.id for requirement in grid.requirements]
+    declarations, declarations_file = (
+        load_declarations(request.declarations, ids) if request.declarations else ([], None)
+    )
+    waivers, waivers_file = load_waivers(request.waivers, ids) if request.waivers else ([], None)
+    unknown = request.selection.unknown_names(grid)
+    if unknown:
+        raise InputError(
+            "ligne de commande",
+            f"la sélection ne correspond à rien dans la grille {grid.ref} : {', '.join(unknown)}",
+            "vérifier l'orthographe (voir `sdet-check grid show " + grid.ref + "`)",
+        )
+    started = utc_now()
+    runner = Runner(
+        registry, limits=request.limits, observer=observer, allow_writes=request.allow_writes
+    )
+    results = runner.run(grid, target, request.selection)
+    inputs = RunInputs(
+        selection=request.selection,
+        limits=request.limits,
+        declarations=declarations,
+        declarations_file=declarations_file,
+        waivers=waivers,
+        waivers_file=waivers_file,
+        allow_writes=request.allow_writes,
+    )
+    return build_run(grid, target, results, inputs, started, utc_now())

@@ -1,0 +1,60 @@
+"""The ``sdet-check`` command line: a thin layer that parses, calls the library, routes output.
+
+Exit codes (stable, documented in the README):
+0 conforme (with or without réserves) · 1 non conforme · 2 évaluation incomplète ·
+3 bad input (grid, target, declarations, waivers, run file, options) · 4 internal error.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Sequence
+
+import click
+import typer
+
+from sdet_check.cli.app import app, state
+from sdet_check.cli.console import err_console
+from sdet_check.errors import SdetCheckError
+from sdet_check.scoring import ExitCode
+
+# Commands register themselves on ``app`` when their modules are imported.
+from sdet_check.cli import demo as _demo  # noqa: E402, F401
+from sdet_check.cli import grid as _grid  # noqa: E402, F401
+from sdet_check.cli import run as _run  # noqa: E402, F401
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line and return its exit code (the console script exits with it)."""
+    args = list(sys.argv[1:] if argv is None else argv)
+    try:
+        code = app(args=args, prog_name="sdet-check", standalone_mode=False)
+    except SdetCheckError as exc:
+        if state.debug:
+            raise
+        err_console.print(f"[bold red]Erreur :[/] {exc}", highlight=False)
+        return ExitCode.BAD_INPUT
+    except click.exceptions.Exit as exc:
+        return int(exc.exit_code)
+    except click.exceptions.Abort:
+        err_console.print("Interrompu.")
+        return 130
+    except click.ClickException as exc:
+        exc.show(file=sys.stderr)
+        return ExitCode.BAD_INPUT
+    except KeyboardInterrupt:
+        err_console.print("Interrompu.")
+        return 130
+    except Exception as exc:
+        if state.debug:
+            raise
+        err_console.print(
+            f"[bold red]Erreur interne :[/] {type(exc).__name__}: {exc}\n"
+            "Relancer avec --debug pour la trace, et la joindre au signalement du défaut.",
+            highlight=False,
+        )
+        return ExitCode.INTERNAL
+    return int(code) if isinstance(code, int) else 0
+
+
+__all__ = ["app", "main", "typer"]

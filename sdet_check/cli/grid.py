@@ -1,0 +1,225 @@
+"""``sdet-check grid ...`` and ``sdet-check probes list``."""
+
+from __future__ import annotations
+
+from collections import Counter
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.table import Table
+from rich.text import Text
+
+from sdet_check.api import open_grid
+from sdet_check.cli.app import grid_app, probes_app, state
+from sdet_check.cli.console import console
+from sdet_check.grid import Grid, Requirement, grid_folders, load_grid, resolve_grid
+from sdet_check.griddiff import ChangeKind, diff_grids
+from sdet_check.gridexport import export_csv, export_markdown
+from sdet_check.labels import LEVEL_LABELS
+from sdet_check.registry import ProbeRegistry
+
+AxisOption = Annotated[list[str] | None, typer.Option("--axis", help="Garder cet axe (répétable).")]
+LevelOption = Annotated[
+    list[str] | None, typer.Option("--level", help="Garder ce niveau : MUST ou SHOULD.")
+]
+TagOption = Annotated[list[str] | None, typer.Option("--tag", help="Garder cette étiquette.")]
+
+
+class ExportFormat(StrEnum):
+    """Formats of ``grid export``."""
+
+    CSV = "csv"
+    MD = "md"
+
+
+def _filtered(
+    grid: Grid, axes: list[str] | None, levels: list[str] | None, tags: list[str] | None
+) -> list[Requirement]:
+    wanted_levels = {level.upper() for level in levels or []}
+    return [
+        r
+        for r in grid.requirements
+        if (not axes or r.axis in axes)
+        and (not wanted_levels or r.level.value in wanted_levels)
+        and (not tags or set(tags) & set(r.tags))
+    ]
+
+
+@grid_app.command("list")
+def grid_list() -> None:
+    """Lister les grilles fournies (famille/version, statut, nombre d'exigences)."""
+    table = Table(show_edge=False)
+    for column in ("grille", "statut", "publiée", "exigences", "MUST", "SHOULD", "titre"):
+        table.add_column(column)
+    for folder in grid_folders():
+        grid = load_grid(folder)
+        levels = Counter(r.level.value for r in grid.requirements)
+        table.add_row(
+            grid.ref,
+            grid.status,
+            grid.published,
+            str(len(grid.requirements)),
+            str(levels["MUST"]),
+            str(levels["SHOULD"]),
+            grid.title.get(state.lang),
+        )
+    console.print(table)
+
+
+@grid_app.command("show")
+def grid_show(
+    grid_ref: Annotated[str, typer.Argument(metavar="GRILLE", help="sdet/6.4, sdet ou un dossier")],
+    axis: AxisOption = None,
+    level: LevelOption = None,
+    tag: TagOption = None,
+    details: Annotated[
+        bool, typer.Option("--details", help="Afficher énoncé, source et vérification.")
+    ] = False,
+) -> None:
+    """Afficher les exigences d'une grille, filtrées par axe, niveau ou étiquette."""
+    grid = open_grid(grid_ref)
+    _refuse_unknown_filters(grid, axis, level, tag)
+    requirements = _filtered(grid, axis, level, tag)
+    lang = state.lang
+    table = Table(title=f"{grid.title.get(lang)} — {grid.ref}", show_edge=False, expand=True)
+    table.add_column("id", no_wrap=True)
+    table.add_column("axe", no_wrap=True)
+    table.add_column("niveau", no_wrap=True)
+    table.add_column("titre", ratio=1)
+    table.add_column("vérification", no_wrap=True)
+    for r in requirements:
+        title = Text(r.title.get(lang), style="bold" if details else "")
+        if details:
+            title.append(f"\n{r.statement.get(lang)}", style="")
+            title.append(f"\nSource : {r.source.label()}", style="dim")
+            if r.source.wording:
+                title.append(f"\n« {r.source.wording} »", style="dim italic")
+        method = r.verification.method.value
+        if r.verification.probe:
+            method = f"sonde {r.verification.probe}"
+        level_text = f"{r.level.value}" + ("" if r.level_basis == "stated" else "*")
+        table.add_row(r.id, r.axis, level_text, title, method)
+    console.print(table)
+    levels = Counter(r.level.value for r in requirements)
+    console.print(
+        f"{len(requirements)} exigences affichées ({levels['MUST']} MUST, "
+        f"{levels['SHOULD']} SHOULD) sur {len(grid.requirements)}. "
+        "* : niveau déduit (level_basis: inferred)."
+    )
+
+
+def _refuse_unknown_filters(
+    grid: Grid, axes: list[str] | None, levels: list[str] | None, tags: list[str] | None
+) -> None:
+    bad = [f"axe {a}" for a in axes or [] if a not in {x.id for x in grid.axes}]
+    bad += [f"niveau {lv}" for lv in levels or [] if lv.upper() not in LEVEL_LABELS["fr"]]
+    bad += [f"étiquette {t}" for t in tags or [] if t not in grid.tags()]
+    if bad:
+        axes_known = ", ".join(axis.id for axis in grid.axes)
+        raise typer.BadParameter(
+            f"{', '.join(bad)} inconnu(s) dans {grid.ref} (axes : {axes_known} ; niveaux : "
+            "MUST, SHOULD)"
+        )
+
+
+@grid_app.command("validate")
+def grid_validate(
+    grid_ref: Annotated[str, typer.Argument(metavar="GRILLE", help="sdet/6.4 ou un dossier")],
+) -> None:
+    """Valider une grille : schémas, identifiants uniques, versions, sondes et paramètres."""
+    registry = ProbeRegistry.from_entry_points()
+    grid = load_grid(resolve_grid(grid_ref), registry)
+    per_axis = Counter((r.axis, r.level.value) for r in grid.requirements)
+    probes = Counter(r.verification.method.value for r in grid.requirements)
+    console.print(f"[green]✓[/] {grid.ref} valide : {len(grid.requirements)} exigences")
+    for axis in grid.axes:
+        console.print(
+            f"  {axis.id:<12} {per_axis[(axis.id, 'MUST')]:>3} MUST  "
+            f"{per_axis[(axis.id, 'SHOULD')]:>3} SHOULD"
+        )
+    console.print(
+        f"  vérification : {probes['probe']} par sonde, {probes['declaration']} par déclaration, "
+        f"{probes['review']} par revue"
+    )
+    console.print(f"  sha256 {grid.content_hash}")
+
+
+@grid_app.command("diff")
+def grid_diff(
+    old: Annotated[str, typer.Argument(metavar="ANCIENNE", help="par ex. sdet/6.2")],
+    new: Annotated[str, typer.Argument(metavar="NOUVELLE", help="par ex. sdet/6.4")],
+) -> None:
+    """Comparer deux versions de grille : ajouts, retraits, changements de niveau, reformulations."""
+    diff = diff_grids(open_grid(old), open_grid(new))
+    titles = {
+        ChangeKind.ADDED: "Ajoutées",
+        ChangeKind.REMOVED: "Retirées",
+        ChangeKind.RELEVELLED: "Niveau modifié",
+        ChangeKind.REWORDED: "Reformulées",
+        ChangeKind.MOVED: "Changées d'axe",
+        ChangeKind.SOURCE: "Source modifiée",
+        ChangeKind.VERIFICATION: "Vérification modifiée",
+        ChangeKind.APPLICABILITY: "Applicabilité modifiée",
+    }
+    console.print(f"[bold]{diff.old_ref} → {diff.new_ref}[/]")
+    for kind, title in titles.items():
+        changes = diff.of_kind(kind)
+        if not changes:
+            continue
+        console.print(f"\n[bold]{title} ({len(changes)})[/]")
+        for change in changes:
+            if kind is ChangeKind.ADDED:
+                console.print(f"  + {change.requirement_id}  {change.new}")
+            elif kind is ChangeKind.REMOVED:
+                console.print(f"  - {change.requirement_id}  {change.old}")
+            elif kind is ChangeKind.REWORDED:
+                console.print(f"  ~ {change.requirement_id}")
+                console.print(f"      avant : {change.old}", style="dim")
+                console.print(f"      après : {change.new}")
+            else:
+                console.print(f"  ~ {change.requirement_id}  {change.old} → {change.new}")
+    if not diff.changes:
+        console.print("Aucune différence.")
+
+
+@grid_app.command("export")
+def grid_export(
+    grid_ref: Annotated[str, typer.Argument(metavar="GRILLE")],
+    fmt: Annotated[ExportFormat, typer.Option("--format", help="csv ou md")] = ExportFormat.CSV,
+    out: Annotated[
+        Path | None, typer.Option("--out", help="Fichier écrit (sortie standard sinon).")
+    ] = None,
+    axis: AxisOption = None,
+    level: LevelOption = None,
+    tag: TagOption = None,
+) -> None:
+    """Exporter une grille en CSV (tableurs) ou Markdown (annexes d'appel d'offres)."""
+    grid = open_grid(grid_ref)
+    _refuse_unknown_filters(grid, axis, level, tag)
+    requirements = _filtered(grid, axis, level, tag)
+    text = (
+        export_csv(grid, requirements, state.lang)
+        if fmt is ExportFormat.CSV
+        else export_markdown(grid, requirements, state.lang)
+    )
+    if out is None:
+        typer.echo(text, nl=False)
+    else:
+        out.write_text(text, encoding="utf-8")
+        console.print(f"{len(requirements)} exigences écrites dans {out}")
+
+
+@probes_app.command("list")
+def probes_list() -> None:
+    """Lister les sondes installées (intégrées et extensions)."""
+    registry = ProbeRegistry.from_entry_points()
+    table = Table(show_edge=False)
+    for column in ("sonde", "besoins de la cible", "observe", "module"):
+        table.add_column(column)
+    for probe in registry.probes():
+        table.add_row(probe.kind, ", ".join(probe.needs), probe.title, probe.__module__)
+    console.print(table)
+    for message in registry.broken:
+        console.print(f"[yellow]![/] {message}")

@@ -1,0 +1,193 @@
+"""``sdet-check run`` and ``sdet-check report``."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+from sdet_check.api import RunRequest, evaluate
+from sdet_check.cli.app import app, state
+from sdet_check.cli.console import console, err_console
+from sdet_check.reporters import REPORTERS, reporter_for
+from sdet_check.reporters.terminal import TerminalReporter
+from sdet_check.results import RequirementResult
+from sdet_check.run import load_run, overall_verdict, utc_now
+from sdet_check.runner import DEFAULT_MAX_WORKERS, RunLimits
+from sdet_check.scoring import ExitCode
+from sdet_check.selection import Selection
+
+DEFAULT_FORMATS = ("terminal", "json", "junit")
+
+FormatOption = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--format",
+        "-f",
+        help="Sortie (répétable) : terminal, json, junit, csv… "
+        "Par défaut : terminal, json, junit.",
+    ),
+]
+
+
+class ProgressObserver:
+    """Draws a progress bar on stderr while probes run (nothing when stderr is not a terminal)."""
+
+    def __init__(self) -> None:
+        """Prepare a transient rich progress bar."""
+        self._progress = Progress(
+            TextColumn("[bold]Évaluation"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeElapsedColumn(),
+            TextColumn("{task.description}"),
+            console=err_console,
+            transient=True,
+        )
+        self._task = self._progress.add_task("", total=None)
+
+    def __enter__(self) -> ProgressObserver:
+        """Start drawing."""
+        self._progress.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        """Stop drawing and clear the bar."""
+        self._progress.stop()
+
+    def run_started(self, total: int) -> None:
+        """Set the bar's length."""
+        self._progress.update(self._task, total=total)
+
+    def requirement_finished(self, result: RequirementResult) -> None:
+        """Advance by one and show the requirement just decided."""
+        self._progress.update(self._task, advance=1, description=result.requirement_id)
+
+
+def check_formats(formats: Sequence[str]) -> list[str]:
+    """Refuse unknown output formats with the list of known ones."""
+    unknown = [f for f in formats if f not in REPORTERS]
+    if unknown:
+        raise typer.BadParameter(
+            f"format inconnu : {', '.join(unknown)} (formats : {', '.join(REPORTERS)})",
+            param_hint="--format",
+        )
+    return list(dict.fromkeys(formats))
+
+
+def write_reports(
+    record: Mapping[str, Any], formats: Sequence[str], out: Path, lang: str
+) -> list[Path]:
+    """Write the run JSON and each file format into ``out``; print the terminal summary."""
+    out.mkdir(parents=True, exist_ok=True)
+    written = []
+    for name in dict.fromkeys(["json", *formats]):
+        if name == "terminal":
+            continue
+        reporter = reporter_for(name)
+        path = out / reporter.filename
+        path.write_bytes(reporter.render(record, lang))
+        written.append(path)
+    if "terminal" in formats:
+        console.print(TerminalReporter().renderable(record, lang))
+    return written
+
+
+def default_out_dir(name: str) -> Path:
+    """A fresh folder ``sdet-check-runs/<date>-<target>/`` in the current directory."""
+    slug = re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")[:40] or "cible"
+    stamp = utc_now().strftime("%Y%m%d-%H%M%S")
+    return Path("sdet-check-runs") / f"{stamp}-{slug}"
+
+
+@app.command("run")
+def run_command(
+    target: Annotated[
+        Path, typer.Option("--target", "-t", help="Fichier cible (YAML) décrivant l'ENT.")
+    ],
+    grid: Annotated[str, typer.Option("--grid", "-g", help="Grille : sdet/6.4, sdet…")] = "sdet",
+    declarations: Annotated[
+        Path | None, typer.Option("--declarations", help="Déclarations de l'éditeur (YAML).")
+    ] = None,
+    waivers: Annotated[Path | None, typer.Option("--waivers", help="Réserves (YAML).")] = None,
+    axis: Annotated[list[str] | None, typer.Option("--axis", help="Axe à évaluer.")] = None,
+    level: Annotated[list[str] | None, typer.Option("--level", help="MUST ou SHOULD.")] = None,
+    tag: Annotated[list[str] | None, typer.Option("--tag", help="Étiquette à évaluer.")] = None,
+    only: Annotated[
+        list[str] | None, typer.Option("--only", help="Exigence (ou motif SSO-CAS-*) à évaluer.")
+    ] = None,
+    skip: Annotated[list[str] | None, typer.Option("--skip", help="Exigence à écarter.")] = None,
+    out: Annotated[
+        Path | None, typer.Option("--out", "-o", help="Dossier des rapports (nouveau par défaut).")
+    ] = None,
+    fmt: FormatOption = None,
+    workers: Annotated[
+        int, typer.Option("--workers", min=1, max=32, help="Sondes en parallèle.")
+    ] = DEFAULT_MAX_WORKERS,
+    probe_timeout: Annotated[
+        float | None, typer.Option("--probe-timeout", min=0.1, help="Borne par sonde (s).")
+    ] = None,
+    run_timeout: Annotated[
+        float | None, typer.Option("--run-timeout", min=0.1, help="Borne du run entier (s).")
+    ] = None,
+    allow_writes: Annotated[
+        bool,
+        typer.Option("--allow-writes", help="Autoriser les sondes qui écrivent sur la cible."),
+    ] = False,
+) -> None:
+    """Évaluer un ENT : lancer les sondes de la grille et écrire le run et ses rapports."""
+    formats = check_formats(fmt or list(DEFAULT_FORMATS))
+    request = RunRequest(
+        target=target,
+        grid=grid,
+        declarations=declarations,
+        waivers=waivers,
+        selection=Selection(
+            axes=frozenset(axis or ()),
+            levels=frozenset(level.upper() for level in level or ()),
+            tags=frozenset(tag or ()),
+            only=tuple(only or ()),
+            skip=tuple(skip or ()),
+        ),
+        limits=RunLimits(
+            max_workers=workers, probe_timeout_s=probe_timeout, run_timeout_s=run_timeout
+        ),
+        allow_writes=allow_writes,
+    )
+    with ProgressObserver() as observer:
+        record = evaluate(request, observer=observer)
+    out_dir = out or default_out_dir(record["target"]["name"])
+    written = write_reports(record, formats, out_dir, state.lang)
+    err_console.print(f"Run écrit dans {out_dir}/ : {', '.join(p.name for p in written)}")
+    raise typer.Exit(ExitCode.for_verdict(overall_verdict(record)))
+
+
+@app.command("report")
+def report_command(
+    run_file: Annotated[Path, typer.Argument(metavar="RUN.json", help="Run écrit par sdet-check.")],
+    fmt: FormatOption = None,
+    out: Annotated[
+        Path | None, typer.Option("--out", "-o", help="Dossier où écrire les fichiers.")
+    ] = None,
+) -> None:
+    """Rendre à nouveau un run enregistré, sans toucher au réseau."""
+    formats = check_formats(fmt or ["terminal"])
+    record = load_run(run_file)
+    files = [f for f in formats if f != "terminal"]
+    if files:
+        out_dir = out or run_file.parent
+        out_dir.mkdir(parents=True, exist_ok=True)
+        for name in files:
+            reporter = reporter_for(name)
+            path = out_dir / reporter.filename
+            if path.resolve() == run_file.resolve():
+                continue  # the canonical record is already there
+            path.write_bytes(reporter.render(record, state.lang))
+            err_console.print(f"Écrit : {path}")
+    if "terminal" in formats:
+        console.print(TerminalReporter().renderable(record, state.lang))
+    raise typer.Exit(ExitCode.for_verdict(overall_verdict(record)))

@@ -1,0 +1,202 @@
+"""Editor declarations (the theoretical score) and waivers (réserves) on requirements."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from sdet_check.yamlfile import LoadedYaml, read_yaml, validate
+
+
+@dataclass(frozen=True)
+class ProofDocument:
+    """A document backing a declaration, pinned by its sha256."""
+
+    title: str
+    sha256: str
+    path: str | None = None
+    url: str | None = None
+    check: str = "not_checked"
+    """``ok`` (file found, hash matches), ``mismatch``, ``missing`` or ``not_checked`` (URL only)."""
+
+    def to_json(self) -> dict[str, Any]:
+        """Serialise for the run record."""
+        data = {"title": self.title, "sha256": self.sha256, "check": self.check}
+        data.update({k: v for k, v in (("path", self.path), ("url", self.url)) if v})
+        return data
+
+
+@dataclass(frozen=True)
+class Declaration:
+    """What the editor states about one requirement."""
+
+    requirement: str
+    status: str
+    statement: str
+    author: str
+    date: str
+    documents: tuple[ProofDocument, ...] = ()
+
+    def to_json(self) -> dict[str, Any]:
+        """Serialise for the run record."""
+        return {
+            "requirement": self.requirement,
+            "status": self.status,
+            "statement": self.statement,
+            "author": self.author,
+            "date": self.date,
+            "documents": [document.to_json() for document in self.documents],
+        }
+
+
+@dataclass(frozen=True)
+class Waiver:
+    """A réserve: a justified, authored, dated exception to one requirement."""
+
+    requirement: str
+    justification: str
+    author: str
+    expires: str
+    approved_by: str | None = None
+    granted: str | None = None
+
+    def is_valid(self, today: date) -> bool:
+        """A waiver applies up to and including its expiry date."""
+        return today <= date.fromisoformat(self.expires)
+
+    def to_json(self, today: date) -> dict[str, Any]:
+        """Serialise for the run record, with its state on ``today``."""
+        data: dict[str, Any] = {
+            "requirement": self.requirement,
+            "justification": self.justification,
+            "author": self.author,
+            "expires": self.expires,
+            "state": "valid" if self.is_valid(today) else "expired",
+        }
+        data.update({k: v for k, v in (("approved_by", self.approved_by),
+                                       ("granted", self.granted)) if v})
+        return data
+
+
+@dataclass(frozen=True)
+class InputFile:
+    """An input file a run used, pinned by its hash."""
+
+    path: str
+    sha256: str
+
+
+def _hash_file(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for block in iter(lambda: handle.read(1 << 16), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def load_declarations(
+    file: Path, known_ids: Iterable[str] | None = None
+) -> tuple[list[Declaration], InputFile]:
+    """Load a declarations file; check proof documents against their sha256.
+
+    With ``known_ids``, a declaration about a requirement the grid does not hold is an
+    :class:`InputError`.
+    """
+    loaded = read_yaml(file)
+    validate(loaded, "declarations", "fichier de déclarations")
+    declarations: list[Declaration] = []
+    for index, entry in enumerate(loaded.data["declarations"]):
+        _check_known(loaded, ["declarations", index, "requirement"], entry, known_ids)
+        documents = tuple(
+            _document(file.parent, document) for document in entry.get("documents", [])
+        )
+        declarations.append(
+            Declaration(
+                requirement=entry["requirement"],
+                status=entry["status"],
+                statement=entry["statement"],
+                author=entry["author"],
+                date=entry["date"],
+                documents=documents,
+            )
+        )
+    _refuse_duplicates(loaded, "declarations", [d.requirement for d in declarations])
+    return declarations, InputFile(str(file), _hash_file(file))
+
+
+def _document(base: Path, data: Mapping[str, str]) -> ProofDocument:
+    check = "not_checked"
+    if data.get("path"):
+        path = Path(data["path"])
+        path = path if path.is_absolute() else base / path
+        if not path.is_file():
+            check = "missing"
+        else:
+            check = "ok" if _hash_file(path) == data["sha256"] else "mismatch"
+    return ProofDocument(
+        title=data["title"],
+        sha256=data["sha256"],
+        path=data.get("path"),
+        url=data.get("url"),
+        check=check,
+    )
+
+
+def load_waivers(
+    file: Path, known_ids: Iterable[str] | None = None
+) -> tuple[list[Waiver], InputFile]:
+    """Load a waivers file; with ``known_ids``, refuse waivers on unknown requirements."""
+    loaded = read_yaml(file)
+    validate(loaded, "waivers", "fichier de réserves")
+    waivers: list[Waiver] = []
+    for index, entry in enumerate(loaded.data["waivers"]):
+        _check_known(loaded, ["waivers", index, "requirement"], entry, known_ids)
+        if entry.get("granted") and entry["granted"] > entry["expires"]:
+            raise loaded.error(
+                ["waivers", index, "expires"],
+                f"la réserve expire ({entry['expires']}) avant d'avoir été accordée "
+                f"({entry['granted']})",
+                "corriger les dates granted / expires",
+            )
+        waivers.append(
+            Waiver(
+                requirement=entry["requirement"],
+                justification=entry["justification"],
+                author=entry["author"],
+                expires=entry["expires"],
+                approved_by=entry.get("approved_by"),
+                granted=entry.get("granted"),
+            )
+        )
+    _refuse_duplicates(loaded, "waivers", [w.requirement for w in waivers])
+    return waivers, InputFile(str(file), _hash_file(file))
+
+
+def _check_known(
+    loaded: LoadedYaml,
+    path: list[str | int],
+    entry: Mapping[str, Any],
+    known_ids: Iterable[str] | None,
+) -> None:
+    if known_ids is not None and entry["requirement"] not in set(known_ids):
+        raise loaded.error(
+            path,
+            f"l'exigence « {entry['requirement']} » n'existe pas dans la grille utilisée",
+            "corriger l'identifiant (voir `sdet-check grid show`) ou choisir la bonne grille",
+        )
+
+
+def _refuse_duplicates(loaded: LoadedYaml, key: str, ids: list[str]) -> None:
+    seen: set[str] = set()
+    for index, requirement_id in enumerate(ids):
+        if requirement_id in seen:
+            raise loaded.error(
+                [key, index, "requirement"],
+                f"deux entrées pour l'exigence « {requirement_id} »",
+                "fusionner les deux entrées en une seule",
+            )
+        seen.add(requirement_id)

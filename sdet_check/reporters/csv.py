@@ -1,0 +1,49 @@
+"""The CSV reporter: one row per requirement, for spreadsheets."""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Mapping
+from typing import Any
+
+from sdet_check.labels import status_code, status_label
+from sdet_check.reporters.base import Reporter, rows
+
+_HEADER = {
+    "fr": ["identifiant", "axe", "niveau", "statut", "code", "réserve", "déclaration",
+           "titre", "message", "sonde", "preuves", "durée (ms)"],
+    "en": ["id", "axis", "level", "status", "code", "waiver", "declaration",
+           "title", "message", "probe", "evidence", "duration (ms)"],
+}  # fmt: skip
+
+
+class CsvReporter(Reporter):
+    """One row per requirement with status, waiver, declaration and message."""
+
+    format = "csv"
+    filename = "results.csv"
+
+    def render(self, record: Mapping[str, Any], lang: str = "fr") -> bytes:
+        """CSV text with a header row, UTF-8 with a BOM so spreadsheets read accents."""
+        buffer = io.StringIO()
+        writer = csv.writer(buffer, lineterminator="\n")
+        writer.writerow(_HEADER[lang])
+        for requirement, result in rows(record):
+            writer.writerow(
+                [
+                    requirement["id"],
+                    requirement["axis"],
+                    requirement["level"],
+                    status_label(result["status"], lang),
+                    status_code(result["status"], result.get("waived", False)),
+                    result.get("waiver_state", ""),
+                    result.get("declared", ""),
+                    requirement["title"][lang],
+                    result["message"],
+                    result.get("probe", ""),
+                    len(result["evidence"]),
+                    result.get("duration_ms", ""),
+                ]
+            )
+        return ("\ufeff" + buffer.getvalue()).encode("utf-8")

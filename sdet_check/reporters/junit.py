@@ -1,0 +1,102 @@
+"""The JUnit XML reporter: one testcase per requirement, for CI dashboards.
+
+``fail`` becomes ``<failure>``, ``error`` becomes ``<error>`` (distinct, as CI tools count
+them apart); a failure covered by a valid waiver, and every requirement not decided
+(``not_applicable``, ``not_tested``, ``manual``), becomes ``<skipped>`` with the reason.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from lxml import etree
+
+from sdet_check.labels import status_label
+from sdet_check.reporters.base import Reporter, rows
+
+_SKIPPED = {"not_applicable", "not_tested", "manual"}
+
+
+class JunitReporter(Reporter):
+    """One ``<testsuite>`` per axis, one ``<testcase>`` per requirement."""
+
+    format = "junit"
+    filename = "junit.xml"
+
+    def render(self, record: Mapping[str, Any], lang: str = "fr") -> bytes:
+        """JUnit XML as most CI tools read it (the Jenkins / Surefire dialect)."""
+        grid = record["grid"]
+        root = etree.Element("testsuites", name=f"sdet-check {grid['id']}/{grid['version']}")
+        suites: dict[str, etree._Element] = {}
+        totals = {"tests": 0, "failures": 0, "errors": 0, "skipped": 0}
+        for axis in grid["axes"]:
+            suite = etree.SubElement(
+                root, "testsuite", name=f"{grid['id']}/{grid['version']}.{axis['id']}"
+            )
+            properties = etree.SubElement(suite, "properties")
+            for name, value in _properties(record).items():
+                etree.SubElement(properties, "property", name=name, value=value)
+            suites[axis["id"]] = suite
+        counts: dict[str, dict[str, int]] = {axis: dict.fromkeys(totals, 0) for axis in suites}
+
+        for requirement, result in rows(record):
+            axis = requirement["axis"]
+            suite = suites[axis]
+            case = etree.SubElement(
+                suite,
+                "testcase",
+                name=f"[{requirement['level']}][{requirement['id']}] {requirement['title'][lang]}",
+                classname=f"{grid['id']}.{grid['version']}.{axis}",
+            )
+            if result.get("duration_ms") is not None:
+                case.set("time", f"{result['duration_ms'] / 1000:.3f}")
+            counts[axis]["tests"] += 1
+            status = result["status"]
+            if status == "fail" and result.get("waived"):
+                skipped = etree.SubElement(case, "skipped")
+                skipped.set("message", f"NC couverte par une réserve valide : {result['message']}")
+                counts[axis]["skipped"] += 1
+            elif status == "fail":
+                failure = etree.SubElement(case, "failure", type=requirement["level"])
+                failure.set("message", result["message"])
+                failure.text = _evidence_text(result)
+                counts[axis]["failures"] += 1
+            elif status == "error":
+                error = etree.SubElement(case, "error", type=result.get("error_reason", "error"))
+                error.set("message", result["message"])
+                error.text = result.get("trace") or _evidence_text(result)
+                counts[axis]["errors"] += 1
+            elif status in _SKIPPED:
+                skipped = etree.SubElement(case, "skipped")
+                skipped.set("message", f"{status_label(status, lang)} : {result['message']}")
+                counts[axis]["skipped"] += 1
+            else:
+                output = etree.SubElement(case, "system-out")
+                output.text = f"{result['message']}\n{_evidence_text(result)}"
+
+        for axis, suite in suites.items():
+            for name, value in counts[axis].items():
+                suite.set(name, str(value))
+                totals[name] += value
+        for name, value in totals.items():
+            root.set(name, str(value))
+        return bytes(
+            etree.tostring(root, xml_declaration=True, encoding="UTF-8", pretty_print=True)
+        )
+
+
+def _properties(record: Mapping[str, Any]) -> dict[str, str]:
+    grid = record["grid"]
+    return {
+        "grid": f"{grid['id']}/{grid['version']}",
+        "grid.sha256": grid["content_hash"],
+        "target": record["target"]["name"],
+        "tool.version": record["tool"]["version"],
+        "run.id": record["run_id"],
+        "verdict": record["score"]["overall"]["verdict"],
+    }
+
+
+def _evidence_text(result: Mapping[str, Any]) -> str:
+    return "\n".join(f"- {piece['summary']}" for piece in result["evidence"])

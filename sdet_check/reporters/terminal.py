@@ -1,0 +1,137 @@
+"""The terminal reporter: a summary a person reads right after a run, drawn with rich."""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Mapping
+from typing import Any
+
+from rich.console import Console, Group, RenderableType
+from rich.panel import Panel
+from rich.table import Table
+from rich.text import Text
+
+from sdet_check.labels import status_code
+from sdet_check.reporters.base import Reporter, percent, rows
+from sdet_check.scoring import Verdict
+
+_STATUS_STYLE = {
+    "pass": "green",
+    "fail": "bold red",
+    "not_applicable": "dim",
+    "not_tested": "yellow",
+    "error": "bold magenta",
+    "manual": "cyan",
+}
+_VERDICT_STYLE = {
+    Verdict.CONFORME: "bold green",
+    Verdict.CONFORME_AVEC_RESERVES: "bold yellow",
+    Verdict.NON_CONFORME: "bold red",
+    Verdict.INCOMPLETE: "bold magenta",
+}
+_WORDS = {
+    "fr": {
+        "target": "Cible", "grid": "Grille", "verdict": "Verdict", "axis": "Axe",
+        "must": "MUST (taux / couverture)", "should": "SHOULD (taux / couverture)",
+        "practical": "Note pratique", "theoretical": "Note théorique",
+        "overall": "Ensemble", "findings": "À traiter", "none": "Aucun point à traiter.",
+        "waived": "couverte par une réserve", "expired": "réserve expirée",
+        "counts": "C {pass} · NC {fail} · NA {not_applicable} · NT {not_tested} · "
+                  "erreur {error} · à examiner {manual}",
+    },
+    "en": {
+        "target": "Target", "grid": "Grid", "verdict": "Verdict", "axis": "Axis",
+        "must": "MUST (rate / coverage)", "should": "SHOULD (rate / coverage)",
+        "practical": "Practical score", "theoretical": "Declared score",
+        "overall": "Overall", "findings": "To address", "none": "Nothing to address.",
+        "waived": "covered by a waiver", "expired": "waiver expired",
+        "counts": "pass {pass} · fail {fail} · n/a {not_applicable} · not tested {not_tested} · "
+                  "error {error} · manual {manual}",
+    },
+}  # fmt: skip
+
+
+class TerminalReporter(Reporter):
+    """Verdicts and scores per axis, then every failure and error with its evidence."""
+
+    format = "terminal"
+    filename = "summary.txt"
+
+    def __init__(self, verbose: bool = False) -> None:
+        """``verbose`` also lists every requirement, not only those to address."""
+        self.verbose = verbose
+
+    def render(self, record: Mapping[str, Any], lang: str = "fr") -> bytes:
+        """Plain text (no colour), 110 columns wide, for a file."""
+        buffer = io.StringIO()
+        console = Console(file=buffer, width=110, color_system=None, force_terminal=False)
+        console.print(self.renderable(record, lang))
+        return buffer.getvalue().encode("utf-8")
+
+    def renderable(self, record: Mapping[str, Any], lang: str = "fr") -> RenderableType:
+        """What the command line prints to a live console (with colour when allowed)."""
+        words = _WORDS[lang]
+        grid = record["grid"]
+        overall = record["score"]["overall"]
+        verdict = Verdict(overall["verdict"])
+        head = Text.assemble(
+            (f"{words['target']} : ", "bold"), record["target"]["name"], "\n",
+            (f"{words['grid']} : ", "bold"),
+            f"{grid['id']}/{grid['version']} (sha256 {grid['content_hash'][:12]}…)", "\n",
+            (f"{words['verdict']} : ", "bold"), (verdict.label(lang), _VERDICT_STYLE[verdict]),
+        )  # fmt: skip
+        parts: list[RenderableType] = [Panel(head, expand=False), self._scores(record, lang)]
+        counts = {s: 0 for s in _STATUS_STYLE}
+        for _, result in rows(record):
+            counts[result["status"]] += 1
+        parts.append(Text(words["counts"].format(**counts)))
+        parts.append(self._findings(record, lang))
+        return Group(*parts)
+
+    def _scores(self, record: Mapping[str, Any], lang: str) -> Table:
+        words = _WORDS[lang]
+        table = Table(show_edge=False, pad_edge=False)
+        for column in ("axis", "verdict", "must", "should", "practical", "theoretical"):
+            table.add_column(words[column])
+        labels = {axis["id"]: axis["label"][lang] for axis in record["grid"]["axes"]}
+        entries = [*record["score"]["axes"], record["score"]["overall"]]
+        for entry in entries:
+            verdict = Verdict(entry["verdict"])
+            name = words["overall"] if entry["axis"] == "global" else labels[entry["axis"]]
+            table.add_row(
+                Text(name, style="bold" if entry["axis"] == "global" else ""),
+                Text(verdict.label(lang), style=_VERDICT_STYLE[verdict]),
+                f"{percent(entry['must']['rate'])} / {percent(entry['must']['coverage'])}",
+                f"{percent(entry['should']['rate'])} / {percent(entry['should']['coverage'])}",
+                percent(entry["note_pratique"]),
+                percent(entry["note_theorique"]),
+            )
+        return table
+
+    def _findings(self, record: Mapping[str, Any], lang: str) -> RenderableType:
+        words = _WORDS[lang]
+        table = Table(title=words["findings"], show_edge=False, pad_edge=False, expand=True)
+        table.add_column("", no_wrap=True)
+        table.add_column("id", no_wrap=True)
+        table.add_column("", no_wrap=True)
+        table.add_column("", ratio=1)
+        shown = 0
+        for requirement, result in rows(record):
+            status = result["status"]
+            if not self.verbose and status not in ("fail", "error"):
+                continue
+            shown += 1
+            message = Text(result["message"])
+            if result.get("waived"):
+                message.append(f" [{words['waived']}]", style="yellow")
+            elif result.get("waiver_state") == "expired":
+                message.append(f" [{words['expired']}]", style="red")
+            for piece in result["evidence"][:3]:
+                message.append(f"\n  · {piece['summary']}", style="dim")
+            table.add_row(
+                Text(status_code(status, result.get("waived", False)), style=_STATUS_STYLE[status]),
+                requirement["id"],
+                requirement["level"],
+                message,
+            )
+        return table if shown else Text(words["none"], style="green")

@@ -1,0 +1,43 @@
+"""The result of one requirement in a run, as the runner produces it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from sdet_check.probe import ErrorReason, Evidence, Status
+
+
+@dataclass(frozen=True)
+class RequirementResult:
+    """What a run found for one requirement: status, message, evidence and timing."""
+
+    requirement_id: str
+    status: Status
+    message: str
+    evidence: tuple[Evidence, ...] = ()
+    probe: str | None = None
+    error_reason: ErrorReason | None = None
+    trace: str | None = None
+    """Traceback of a probe bug, for the probe's authors."""
+    started_at: str | None = None
+    duration_ms: float | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    def to_json(self) -> dict[str, Any]:
+        """Serialise for the run record (declarations and waivers are added by the run)."""
+        data: dict[str, Any] = {
+            "requirement": self.requirement_id,
+            "status": self.status.value,
+            "message": self.message,
+            "evidence": [piece.to_json() for piece in self.evidence],
+        }
+        optional = {
+            "probe": self.probe,
+            "error_reason": self.error_reason.value if self.error_reason else None,
+            "trace": self.trace,
+            "started_at": self.started_at,
+            "duration_ms": self.duration_ms,
+        }
+        data.update({k: v for k, v in optional.items() if v is not None})
+        return data

@@ -1,0 +1,228 @@
+"""The run record: the canonical JSON of one evaluation, from which every report is rendered.
+
+A run holds the tool version, the grid (id, version, content hash and its requirements, so
+the run can be re-scored and re-rendered offline), the target summary without secrets,
+every requirement's result with evidence, the declarations and waivers used, timings and a
+manifest of evidence hashes.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import uuid
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Any
+
+import jsonschema
+
+from sdet_check import __version__
+from sdet_check.declarations import Declaration, InputFile, Waiver
+from sdet_check.errors import InputError
+from sdet_check.grid import Grid
+from sdet_check.probe import Status
+from sdet_check.redaction import Redactor
+from sdet_check.results import RequirementResult
+from sdet_check.runner import RunLimits
+from sdet_check.scoring import ScoreItem, Scorecard, Verdict, score
+from sdet_check.selection import Selection
+from sdet_check.target import Target
+from sdet_check.yamlfile import schema
+
+RUN_FORMAT = 1
+
+
+@dataclass(frozen=True)
+class RunInputs:
+    """Everything a run was given besides the grid and the target."""
+
+    selection: Selection
+    limits: RunLimits
+    declarations: Sequence[Declaration] = ()
+    declarations_file: InputFile | None = None
+    waivers: Sequence[Waiver] = ()
+    waivers_file: InputFile | None = None
+    allow_writes: bool = False
+
+
+def build_run(
+    grid: Grid,
+    target: Target,
+    results: Sequence[RequirementResult],
+    inputs: RunInputs,
+    started: datetime,
+    finished: datetime,
+) -> dict[str, Any]:
+    """Assemble the run record; secrets are masked everywhere before anything is returned."""
+    today = started.date()
+    declarations = {d.requirement: d for d in inputs.declarations}
+    waivers = {w.requirement: w for w in inputs.waivers}
+    redactor = Redactor(secret.reveal() for secret in target.secrets)
+
+    result_entries = []
+    for result in results:
+        entry = result.to_json()
+        declaration = declarations.get(result.requirement_id)
+        waiver = waivers.get(result.requirement_id)
+        if declaration is not None:
+            entry["declared"] = declaration.status
+            if result.status is Status.MANUAL:
+                entry["message"] = (
+                    f"Déclaré {declaration.status.replace('_', ' ')} par l'éditeur "
+                    f"({declaration.author}, {declaration.date}) ; à examiner par l'auditeur."
+                )
+        if waiver is not None:
+            entry["waiver_state"] = "valid" if waiver.is_valid(today) else "expired"
+        entry["waived"] = bool(
+            result.status is Status.FAIL and waiver is not None and waiver.is_valid(today)
+        )
+        result_entries.append(redactor.data(entry))
+
+    record: dict[str, Any] = {
+        "format": RUN_FORMAT,
+        "run_id": str(uuid.uuid4()),
+        "tool": {"name": "sdet-check", "version": __version__},
+        "started_at": started.isoformat(timespec="seconds"),
+        "finished_at": finished.isoformat(timespec="seconds"),
+        "duration_s": round((finished - started).total_seconds(), 3),
+        "grid": grid_summary(grid),
+        "target": redactor.data(target.summary()),
+        "selection": inputs.selection.to_json(),
+        "limits": {
+            "max_workers": inputs.limits.max_workers,
+            "probe_timeout_s": inputs.limits.probe_timeout_s or target.timeout("probe_s"),
+            "run_timeout_s": inputs.limits.run_timeout_s or target.timeout("run_s"),
+            "network_timeout_s": inputs.limits.network_timeout_s or target.timeout("network_s"),
+        },
+        "allow_writes": inputs.allow_writes,
+        "inputs": {
+            "target": _input_file(target.file),
+            "declarations": _pinned(inputs.declarations_file),
+            "waivers": _pinned(inputs.waivers_file),
+        },
+        "declarations": [redactor.data(d.to_json()) for d in inputs.declarations],
+        "waivers": [w.to_json(today) for w in inputs.waivers],
+        "results": result_entries,
+    }
+    record["evidence_manifest"] = evidence_manifest(result_entries)
+    record["privacy"] = {
+        "secrets_masked": redactor.masked,
+        "secret_variables": sorted({s.env for s in target.secrets}),
+    }
+    record["score"] = rescore(record).to_json()
+    return record
+
+
+def grid_summary(grid: Grid) -> dict[str, Any]:
+    """What a run records of its grid: identity, hash, axes and every requirement."""
+    return {
+        "id": grid.id,
+        "version": grid.version,
+        "title": {"fr": grid.title.fr, "en": grid.title.en},
+        "published": grid.published,
+        "content_hash": grid.content_hash,
+        "axes": [
+            {"id": axis.id, "label": {"fr": axis.label.fr, "en": axis.label.en}}
+            for axis in grid.axes
+        ],
+        "requirements": [requirement.to_json() for requirement in grid.requirements],
+    }
+
+
+def evidence_manifest(results: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
+    """sha256 of every piece of evidence, addressable by requirement and position."""
+    manifest = []
+    for entry in results:
+        for index, piece in enumerate(entry.get("evidence", [])):
+            canonical = json.dumps(piece, sort_keys=True, ensure_ascii=False)
+            manifest.append(
+                {
+                    "requirement": entry["requirement"],
+                    "index": index,
+                    "kind": piece.get("kind"),
+                    "sha256": hashlib.sha256(canonical.encode("utf-8")).hexdigest(),
+                }
+            )
+    return manifest
+
+
+def rescore(record: Mapping[str, Any]) -> Scorecard:
+    """Score a run record from its own content: no grid file, no network."""
+    requirements = {r["id"]: r for r in record["grid"]["requirements"]}
+    items = [
+        ScoreItem(
+            requirement_id=entry["requirement"],
+            axis=requirements[entry["requirement"]]["axis"],
+            level=requirements[entry["requirement"]]["level"],
+            status=Status(entry["status"]),
+            waived=bool(entry.get("waived")),
+            declared=entry.get("declared"),
+        )
+        for entry in record["results"]
+    ]
+    return score(items, [axis["id"] for axis in record["grid"]["axes"]])
+
+
+def overall_verdict(record: Mapping[str, Any]) -> Verdict:
+    """The overall verdict stored in a run record."""
+    return Verdict(record["score"]["overall"]["verdict"])
+
+
+def run_hash(record: Mapping[str, Any]) -> str:
+    """sha256 of the canonical JSON of a run: what a report cites to pin its run."""
+    canonical = json.dumps(record, sort_keys=True, ensure_ascii=False)
+    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+
+
+def dump_run(record: Mapping[str, Any]) -> str:
+    """The run record as indented JSON text (UTF-8, French characters kept)."""
+    return json.dumps(record, indent=2, ensure_ascii=False) + "\n"
+
+
+def validate_run(record: Any, file: Path | str = "<run>") -> None:
+    """Check a run record against ``run.schema.json``; :class:`InputError` when it does not fit."""
+    validator_cls = jsonschema.validators.validator_for(schema("run"))
+    error = jsonschema.exceptions.best_match(validator_cls(schema("run")).iter_errors(record))
+    if error is not None:
+        location = "/".join(str(p) for p in error.absolute_path) or "racine"
+        raise InputError(
+            file,
+            f"ce n'est pas un enregistrement de run sdet-check valide ({location} : "
+            f"{error.message})",
+            "donner le fichier run.json écrit par `sdet-check run` ou `sdet-check demo`",
+        )
+
+
+def load_run(file: Path) -> dict[str, Any]:
+    """Read and validate a run JSON file written by ``sdet-check run``."""
+    try:
+        record = json.loads(file.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise InputError(file, "fichier introuvable", "vérifier le chemin du run.json") from None
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise InputError(
+            file, f"JSON illisible ({exc})", "donner le run.json écrit par sdet-check"
+        ) from None
+    validate_run(record, file)
+    return dict(record)
+
+
+def _input_file(path: Path) -> dict[str, str]:
+    return {"path": str(path), "sha256": hashlib.sha256(path.read_bytes()).hexdigest()}
+
+
+def _pinned(file: InputFile | None) -> dict[str, str] | None:
+    return {"path": file.path, "sha256": file.sha256} if file else None
+
+
+def utc_now() -> datetime:
+    """Current time, UTC, second precision (what a run records)."""
+    return datetime.now(UTC).replace(microsecond=0)
+
+
+def run_date(record: Mapping[str, Any]) -> date:
+    """The day a run started, for waiver validity."""
+    return datetime.fromisoformat(record["started_at"]).date()

@@ -1,0 +1,328 @@
+"""The runner: decide every requirement of a grid against a target.
+
+Probes run concurrently within a bound, each with its own timeout, the whole run within a
+time bound. No probe exception escapes: each becomes an ``error`` result with a reason, and
+every requirement that cannot run becomes ``not_tested`` with the reason.
+"""
+
+from __future__ import annotations
+
+import queue
+import socket
+import threading
+import time
+import traceback
+from collections import deque
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any, Protocol
+
+import jsonschema
+import requests
+
+from sdet_check.grid import Grid, Method, Requirement
+from sdet_check.probe import (
+    ErrorReason,
+    NotTestable,
+    Probe,
+    ProbeContext,
+    ProbeError,
+    Status,
+)
+from sdet_check.registry import ProbeRegistry, UnknownProbeError
+from sdet_check.results import RequirementResult
+from sdet_check.selection import Selection
+from sdet_check.target import Target
+
+DEFAULT_MAX_WORKERS = 4
+
+_DEGREES_FR = {"1d": "premier degré", "2d": "second degré"}
+
+
+class RunObserver(Protocol):
+    """Receives progress while a run goes on (the CLI draws a progress bar from it)."""
+
+    def run_started(self, total: int) -> None:
+        """``total`` requirements are about to be decided."""
+
+    def requirement_finished(self, result: RequirementResult) -> None:
+        """One requirement was decided (in completion order, not grid order)."""
+
+
+class _SilentObserver:
+    def run_started(self, total: int) -> None:
+        pass
+
+    def requirement_finished(self, result: RequirementResult) -> None:
+        pass
+
+
+@dataclass(frozen=True)
+class RunLimits:
+    """Time and concurrency bounds of a run (defaults come from the target file)."""
+
+    max_workers: int = DEFAULT_MAX_WORKERS
+    probe_timeout_s: float | None = None
+    run_timeout_s: float | None = None
+    network_timeout_s: float | None = None
+
+
+@dataclass
+class _Job:
+    index: int
+    requirement: Requirement
+    probe: type[Probe]
+    params: Mapping[str, Any]
+    started: float = 0.0
+    deadline: float = 0.0
+    started_at: str = ""
+
+
+class Runner:
+    """Runs the probes of a grid against one target."""
+
+    def __init__(
+        self,
+        registry: ProbeRegistry,
+        *,
+        limits: RunLimits | None = None,
+        observer: RunObserver | None = None,
+        allow_writes: bool = False,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        """Keep the registry, the bounds and the observer for the runs to come."""
+        self.registry = registry
+        self.limits = limits or RunLimits()
+        self.observer = observer or _SilentObserver()
+        self.allow_writes = allow_writes
+        self._clock = clock
+
+    def run(self, grid: Grid, target: Target, selection: Selection) -> list[RequirementResult]:
+        """Decide every requirement of ``grid``; results come back in grid order."""
+        results: list[RequirementResult | None] = [None] * len(grid.requirements)
+        jobs: deque[_Job] = deque()
+        self.observer.run_started(len(grid.requirements))
+        for index, requirement in enumerate(grid.requirements):
+            decided = self._decide_without_probe(requirement, target, selection)
+            if isinstance(decided, RequirementResult):
+                results[index] = decided
+                self.observer.requirement_finished(decided)
+            else:
+                probe, params = decided
+                jobs.append(_Job(index, requirement, probe, params))
+        for job_result in self._run_jobs(jobs, target):
+            results[job_result[0]] = job_result[1]
+            self.observer.requirement_finished(job_result[1])
+        return [result for result in results if result is not None]
+
+    # --- requirements decided without running a probe --------------------------------
+
+    def _decide_without_probe(
+        self, requirement: Requirement, target: Target, selection: Selection
+    ) -> RequirementResult | tuple[type[Probe], Mapping[str, Any]]:
+        rid = requirement.id
+        skip = selection.reason_to_skip(requirement)
+        if skip:
+            return RequirementResult(rid, Status.NOT_TESTED, f"Non sélectionnée : {skip}.")
+        if not requirement.degrees & target.degrees:
+            served = ", ".join(_DEGREES_FR[d] for d in sorted(target.degrees))
+            wanted = ", ".join(_DEGREES_FR[d] for d in sorted(requirement.degrees))
+            return RequirementResult(
+                rid,
+                Status.NOT_APPLICABLE,
+                f"Exigence du {wanted} ; la cible ne sert que le {served}.",
+            )
+        if not requirement.scopes & target.scopes:
+            return RequirementResult(
+                rid,
+                Status.NOT_APPLICABLE,
+                f"Périmètre {', '.join(sorted(requirement.scopes))} hors de l'évaluation "
+                f"(cible : {', '.join(sorted(target.scopes))}).",
+            )
+        verification = requirement.verification
+        if verification.method is Method.DECLARATION:
+            return RequirementResult(
+                rid, Status.MANUAL, "En attente de la déclaration de l'éditeur et de son examen."
+            )
+        if verification.method is Method.REVIEW:
+            return RequirementResult(rid, Status.MANUAL, "En attente de la revue de l'auditeur.")
+        kind = verification.probe or ""
+        try:
+            probe = self.registry.get(kind)
+        except UnknownProbeError as exc:
+            return RequirementResult(
+                rid, Status.ERROR, f"{exc}.", probe=kind, error_reason=ErrorReason.BAD_PARAMS
+            )
+        missing = [section for section in probe.needs if not target.has(section)]
+        if missing:
+            names = ", ".join(f"« {m} »" for m in missing)
+            return RequirementResult(
+                rid,
+                Status.NOT_TESTED,
+                f"La cible ne décrit pas la section {names} dont la sonde {kind} a besoin.",
+                probe=kind,
+            )
+        params = verification.params or {}
+        validator_cls = jsonschema.validators.validator_for(probe.params_schema)
+        error = jsonschema.exceptions.best_match(
+            validator_cls(probe.params_schema).iter_errors(params)
+        )
+        if error is not None:
+            return RequirementResult(
+                rid,
+                Status.ERROR,
+                f"Paramètres de la sonde {kind} invalides : {error.message}.",
+                probe=kind,
+                error_reason=ErrorReason.BAD_PARAMS,
+            )
+        return probe, params
+
+    # --- probes, concurrently, within bounds ------------------------------------------
+
+    def _run_jobs(
+        self, jobs: deque[_Job], target: Target
+    ) -> list[tuple[int, RequirementResult]]:
+        limits = self.limits
+        probe_timeout = limits.probe_timeout_s or target.timeout("probe_s")
+        network_timeout = limits.network_timeout_s or target.timeout("network_s")
+        run_deadline = self._clock() + (limits.run_timeout_s or target.timeout("run_s"))
+        finished: queue.Queue[tuple[int, RequirementResult]] = queue.Queue()
+        active: dict[int, _Job] = {}
+        done: list[tuple[int, RequirementResult]] = []
+
+        while jobs or active:
+            now = self._clock()
+            while jobs and len(active) < max(1, limits.max_workers) and now < run_deadline:
+                job = jobs.popleft()
+                job.started = now
+                job.deadline = min(now + probe_timeout, run_deadline)
+                job.started_at = datetime.now(UTC).isoformat(timespec="milliseconds")
+                context = ProbeContext(
+                    target=target,
+                    network_timeout=network_timeout,
+                    deadline=job.deadline,
+                    allow_writes=self.allow_writes,
+                )
+                active[job.index] = job
+                thread = threading.Thread(
+                    target=self._execute,
+                    args=(job, context, finished),
+                    name=f"probe-{job.requirement.id}",
+                    daemon=True,  # a hung probe must not keep the process alive
+                )
+                thread.start()
+            wait = min((job.deadline for job in active.values()), default=run_deadline) - now
+            try:
+                index, result = finished.get(timeout=max(0.01, min(wait, 0.5)))
+                if index in active:  # results of abandoned probes arrive too late: ignored
+                    del active[index]
+                    done.append((index, result))
+            except queue.Empty:
+                pass
+            now = self._clock()
+            for job in [job for job in active.values() if now >= job.deadline]:
+                del active[job.index]
+                reason = ErrorReason.TIMEOUT if job.deadline < run_deadline else (
+                    ErrorReason.RUN_TIMEOUT
+                )
+                message = (
+                    f"La sonde n'a pas conclu dans le temps imparti ({probe_timeout:g} s) ; "
+                    "elle a été abandonnée."
+                    if reason is ErrorReason.TIMEOUT
+                    else "Borne de durée du run atteinte pendant la sonde ; elle a été abandonnée."
+                )
+                done.append((job.index, self._result(job, Status.ERROR, message, reason=reason)))
+            if now >= run_deadline:
+                while jobs:
+                    job = jobs.popleft()
+                    done.append(
+                        (
+                            job.index,
+                            self._result(
+                                job,
+                                Status.ERROR,
+                                "Borne de durée du run atteinte avant le lancement de la sonde.",
+                                reason=ErrorReason.RUN_TIMEOUT,
+                            ),
+                        )
+                    )
+        return done
+
+    def _execute(
+        self,
+        job: _Job,
+        context: ProbeContext,
+        finished: queue.Queue[tuple[int, RequirementResult]],
+    ) -> None:
+        try:
+            outcome = job.probe().check(job.params, context)
+            result = self._result(job, outcome.status, outcome.message, evidence=outcome.evidence)
+        except BaseException as exc:  # noqa: BLE001 - errors are data: nothing escapes a probe
+            result = self._result_from_exception(job, exc)
+        finished.put((job.index, result))
+
+    def _result_from_exception(self, job: _Job, exc: BaseException) -> RequirementResult:
+        """Map every exception to a result, in this one place."""
+        if isinstance(exc, NotTestable):
+            return self._result(job, Status.NOT_TESTED, _sentence(str(exc)))
+        if isinstance(exc, ProbeError):
+            return self._result(
+                job, Status.ERROR, _sentence(str(exc)), reason=exc.reason, evidence=exc.evidence
+            )
+        if isinstance(exc, requests.Timeout | socket.timeout | TimeoutError):
+            return self._result(
+                job,
+                Status.ERROR,
+                f"La cible n'a pas répondu à temps ({_describe(exc)}).",
+                reason=ErrorReason.TIMEOUT,
+            )
+        if isinstance(exc, requests.ConnectionError | ConnectionError | socket.gaierror):
+            return self._result(
+                job,
+                Status.ERROR,
+                f"Cible injoignable ({_describe(exc)}).",
+                reason=ErrorReason.UNREACHABLE,
+            )
+        trace = "".join(traceback.format_exception(exc))
+        return self._result(
+            job,
+            Status.ERROR,
+            f"Erreur interne de la sonde {job.probe.kind} : {type(exc).__name__}: {exc}. "
+            "Signaler ce défaut aux auteurs de la sonde, avec la trace.",
+            reason=ErrorReason.PROBE_BUG,
+            trace=trace,
+        )
+
+    def _result(
+        self,
+        job: _Job,
+        status: Status,
+        message: str,
+        *,
+        reason: ErrorReason | None = None,
+        evidence: tuple[Any, ...] = (),
+        trace: str | None = None,
+    ) -> RequirementResult:
+        duration = (self._clock() - job.started) * 1000 if job.started else None
+        return RequirementResult(
+            requirement_id=job.requirement.id,
+            status=status,
+            message=message,
+            evidence=tuple(evidence),
+            probe=job.probe.kind,
+            error_reason=reason,
+            trace=trace,
+            started_at=job.started_at or None,
+            duration_ms=round(duration, 1) if duration is not None else None,
+        )
+
+
+def _describe(exc: BaseException) -> str:
+    text = str(exc) or type(exc).__name__
+    return text if len(text) < 300 else text[:297] + "…"
+
+
+def _sentence(text: str) -> str:
+    text = text.strip() or "sans précision"
+    return text if text.endswith((".", "!", "?", "…")) else text + "."

@@ -1,0 +1,61 @@
+"""Which requirements of a grid a run evaluates (``--axis``, ``--level``, ``--tag``...)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from fnmatch import fnmatchcase
+from typing import Any
+
+from sdet_check.grid import Grid, Requirement
+
+
+@dataclass(frozen=True)
+class Selection:
+    """Filters on requirements; empty filters select everything.
+
+    ``only`` and ``skip`` take requirement ids or shell patterns (``SSO-CAS-*``).
+    """
+
+    axes: frozenset[str] = frozenset()
+    levels: frozenset[str] = frozenset()
+    tags: frozenset[str] = frozenset()
+    only: tuple[str, ...] = ()
+    skip: tuple[str, ...] = ()
+
+    def reason_to_skip(self, requirement: Requirement) -> str | None:
+        """Return why ``requirement`` is not selected, or ``None`` when it is."""
+        if self.axes and requirement.axis not in self.axes:
+            return f"axe {requirement.axis} non retenu (--axis)"
+        if self.levels and requirement.level.value not in self.levels:
+            return f"niveau {requirement.level.value} non retenu (--level)"
+        if self.tags and not self.tags.intersection(requirement.tags):
+            return "aucune étiquette retenue (--tag)"
+        if self.only and not _matches(requirement.id, self.only):
+            return "hors de la liste --only"
+        if self.skip and _matches(requirement.id, self.skip):
+            return "écartée par --skip"
+        return None
+
+    def unknown_names(self, grid: Grid) -> list[str]:
+        """Axes, tags and id patterns that match nothing in ``grid`` (likely typos)."""
+        unknown = [f"axe {a}" for a in sorted(self.axes) if a not in {x.id for x in grid.axes}]
+        unknown += [f"étiquette {t}" for t in sorted(self.tags) if t not in grid.tags()]
+        ids = [r.id for r in grid.requirements]
+        for pattern in (*self.only, *self.skip):
+            if not any(fnmatchcase(i, pattern) for i in ids):
+                unknown.append(f"exigence {pattern}")
+        return unknown
+
+    def to_json(self) -> dict[str, Any]:
+        """Serialise for the run record."""
+        return {
+            "axes": sorted(self.axes),
+            "levels": sorted(self.levels),
+            "tags": sorted(self.tags),
+            "only": list(self.only),
+            "skip": list(self.skip),
+        }
+
+
+def _matches(requirement_id: str, patterns: tuple[str, ...]) -> bool:
+    return any(fnmatchcase(requirement_id, pattern) for pattern in patterns)
