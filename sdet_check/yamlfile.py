@@ -5,6 +5,7 @@ Errors carry the file, the line and the key path, so a user can fix the file at 
 
 from __future__ import annotations
 
+import difflib
 import json
 from collections.abc import Iterable, Mapping
 from datetime import date, datetime
@@ -169,13 +170,25 @@ def validate(loaded: LoadedYaml, schema_name: str, what: str) -> None:
     if not errors:
         return
     error = _most_specific(errors[0])
-    path = list(error.absolute_path)
+    path: list[str | int] = list(error.absolute_path)
+    if error.validator == "additionalProperties":
+        # Point at the unknown key itself, not at the mapping that holds it.
+        path.append(sorted(_extra_keys(error))[0])
     problem, fix = describe_schema_error(error, what)
     raise loaded.error(path, problem, fix)
 
 
-def _error_sort_key(error: ValidationError) -> tuple[int, str]:
-    return (len(list(error.absolute_path)), error.message)
+# A misspelt key fires both "unknown key" and "required key missing": report the former.
+_KEYWORD_PRIORITY = {"additionalProperties": 0, "required": 1}
+
+
+def _error_sort_key(error: ValidationError) -> tuple[int, int, str]:
+    priority = _KEYWORD_PRIORITY.get(str(error.validator), 2)
+    return (len(list(error.absolute_path)), priority, error.message)
+
+
+def _extra_keys(error: ValidationError) -> set[str]:
+    return set(error.instance) - set(error.schema.get("properties", {}))
 
 
 def _most_specific(error: ValidationError) -> ValidationError:
@@ -191,11 +204,14 @@ def describe_schema_error(error: ValidationError, what: str) -> tuple[str, str]:
     keyword = error.validator
     value = error.validator_value
     if keyword == "additionalProperties":
-        extra = sorted(set(error.instance) - set(error.schema.get("properties", {})))
-        allowed = ", ".join(sorted(error.schema.get("properties", {})))
+        extra = sorted(_extra_keys(error))
+        known = sorted(error.schema.get("properties", {}))
+        close = difflib.get_close_matches(extra[0], known, n=1)
+        hint = f"vouliez-vous écrire « {close[0]} » ? " if close else ""
         return (
             f"clé inconnue « {', '.join(extra)} » dans ce {what}",
-            f"corriger la faute de frappe ou retirer la clé ; clés permises : {allowed}",
+            f"{hint}corriger la faute de frappe ou retirer la clé ; clés permises : "
+            f"{', '.join(known)}",
         )
     if keyword == "required":
         missing = [k for k in value if k not in error.instance]
