@@ -7,7 +7,7 @@ Each function loads and validates its inputs first (bad input raises
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -16,7 +16,7 @@ from sdet_check.errors import InputError
 from sdet_check.grid import Grid, load_grid, resolve_grid
 from sdet_check.registry import ProbeRegistry
 from sdet_check.run import RunInputs, build_run, utc_now
-from sdet_check.runner import Runner, RunLimits, RunObserver
+from sdet_check.runner import RunLimits, Runner, RunObserver
 from sdet_check.selection import Selection
 from sdet_check.target import load_target
 
@@ -35,8 +35,8 @@ class RunRequest:
     grid: str = "sdet"
     declarations: Path | None = None
     waivers: Path | None = None
-    selection: Selection = Selection()
-    limits: RunLimits = RunLimits()
+    selection: Selection = field(default_factory=Selection)
+    limits: RunLimits = field(default_factory=RunLimits)
     allow_writes: bool = False
 
 

@@ -21,7 +21,7 @@ class ProofDocument:
     path: str | None = None
     url: str | None = None
     check: str = "not_checked"
-    """``ok`` (file found, hash matches), ``mismatch``, ``missing`` or ``not_checked`` (URL only)."""
+    """``ok`` (found, hash matches), ``mismatch``, ``missing`` or ``not_checked`` (URL only)."""
 
     def to_json(self) -> dict[str, Any]:
         """Serialise for the run record."""
@@ -77,8 +77,9 @@ class Waiver:
             "expires": self.expires,
             "state": "valid" if self.is_valid(today) else "expired",
         }
-        data.update({k: v for k, v in (("approved_by", self.approved_by),
-                                       ("granted", self.granted)) if v})
+        data.update(
+            {k: v for k, v in (("approved_by", self.approved_by), ("granted", self.granted)) if v}
+        )
         return data
 
 

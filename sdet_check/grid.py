@@ -208,8 +208,9 @@ def load_grid(folder: Path, registry: ProbeRegistry | None = None) -> Grid:
     for index, axis_data in enumerate(data["axes"]):
         axis = Axis(axis_data["id"], Text.from_data(axis_data["label"]), axis_data["file"])
         if any(existing.id == axis.id for existing in axes):
-            raise manifest.error(["axes", index, "id"], f"axe « {axis.id} » déclaré deux fois",
-                                 "retirer le doublon")
+            raise manifest.error(
+                ["axes", index, "id"], f"axe « {axis.id} » déclaré deux fois", "retirer le doublon"
+            )
         axes.append(axis)
         axis_file = folder / axis.file
         if not axis_file.is_file():
@@ -267,7 +268,7 @@ def _check_folder_names(manifest: LoadedYaml, folder: Path) -> None:
             ["version"],
             f"la version déclarée « {data['version']} » ne correspond pas au dossier "
             f"« {folder.name} »",
-            f"renommer le dossier en {data['version']}/ ou écrire version: \"{folder.name}\"",
+            f'renommer le dossier en {data["version"]}/ ou écrire version: "{folder.name}"',
         )
     if data["id"] != folder.parent.name:
         raise manifest.error(

@@ -104,7 +104,9 @@ def _compare(before: Requirement, after: Requirement) -> list[Change]:
 def _verification_label(requirement: Requirement) -> str:
     verification = requirement.verification
     if verification.probe:
-        return f"{verification.method.value}: {verification.probe} {dict(verification.params or {})}"
+        return (
+            f"{verification.method.value}: {verification.probe} {dict(verification.params or {})}"
+        )
     return verification.method.value
 
 

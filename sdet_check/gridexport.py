@@ -71,7 +71,9 @@ def export_markdown(grid: Grid, requirements: Sequence[Requirement], lang: str =
             method = r.verification.method.value
             if r.verification.probe:
                 method += f" (`{r.verification.probe}`)"
-            lines.append(_md_row([r.id, r.level.value, r.title.get(lang), r.source.label(), method]))
+            lines.append(
+                _md_row([r.id, r.level.value, r.title.get(lang), r.source.label(), method])
+            )
         lines.append("")
     return "\n".join(lines)
 

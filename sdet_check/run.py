@@ -27,7 +27,7 @@ from sdet_check.probe import Status
 from sdet_check.redaction import Redactor
 from sdet_check.results import RequirementResult
 from sdet_check.runner import RunLimits
-from sdet_check.scoring import ScoreItem, Scorecard, Verdict, score
+from sdet_check.scoring import Scorecard, ScoreItem, Verdict, score
 from sdet_check.selection import Selection
 from sdet_check.target import Target
 from sdet_check.yamlfile import schema

@@ -180,9 +180,7 @@ class Runner:
 
     # --- probes, concurrently, within bounds ------------------------------------------
 
-    def _run_jobs(
-        self, jobs: deque[_Job], target: Target
-    ) -> list[tuple[int, RequirementResult]]:
+    def _run_jobs(self, jobs: deque[_Job], target: Target) -> list[tuple[int, RequirementResult]]:
         limits = self.limits
         probe_timeout = limits.probe_timeout_s or target.timeout("probe_s")
         network_timeout = limits.network_timeout_s or target.timeout("network_s")
@@ -223,8 +221,10 @@ class Runner:
             now = self._clock()
             for job in [job for job in active.values() if now >= job.deadline]:
                 del active[job.index]
-                reason = ErrorReason.TIMEOUT if job.deadline < run_deadline else (
-                    ErrorReason.RUN_TIMEOUT
+                reason = (
+                    ErrorReason.TIMEOUT
+                    if job.deadline < run_deadline
+                    else (ErrorReason.RUN_TIMEOUT)
                 )
                 message = (
                     f"La sonde n'a pas conclu dans le temps imparti ({probe_timeout:g} s) ; "
@@ -258,7 +258,7 @@ class Runner:
         try:
             outcome = job.probe().check(job.params, context)
             result = self._result(job, outcome.status, outcome.message, evidence=outcome.evidence)
-        except BaseException as exc:  # noqa: BLE001 - errors are data: nothing escapes a probe
+        except BaseException as exc:
             result = self._result_from_exception(job, exc)
         finished.put((job.index, result))
 

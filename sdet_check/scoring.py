@@ -151,9 +151,7 @@ def verdict_of(items: Sequence[ScoreItem]) -> Verdict:
 def _score_group(axis: str, items: list[ScoreItem]) -> AxisScore:
     applicable = [i for i in items if i.status is not Status.NOT_APPLICABLE]
     decided = [i for i in applicable if i.status in (Status.PASS, Status.FAIL)]
-    declared = [
-        i for i in items if i.declared in ("conforme", "non_conforme") and i in applicable
-    ]
+    declared = [i for i in items if i.declared in ("conforme", "non_conforme") and i in applicable]
     return AxisScore(
         axis=axis,
         verdict=verdict_of(items),

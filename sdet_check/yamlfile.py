@@ -43,7 +43,7 @@ class _StrictLoader(yaml.SafeLoader):
 def _construct_mapping(loader: _StrictLoader, node: yaml.MappingNode) -> dict[Any, Any]:
     seen: dict[Any, int] = {}
     for key_node, _ in node.value:
-        key = loader.construct_object(key_node)  # type: ignore[no-untyped-call]
+        key = loader.construct_object(key_node)
         if key in seen:
             raise yaml.constructor.ConstructorError(
                 None,
@@ -52,12 +52,12 @@ def _construct_mapping(loader: _StrictLoader, node: yaml.MappingNode) -> dict[An
                 key_node.start_mark,
             )
         seen[key] = key_node.start_mark.line
-    return loader.construct_mapping(node)  # type: ignore[no-untyped-call, no-any-return]
+    return loader.construct_mapping(node)
 
 
 _StrictLoader.add_constructor(
     yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG,
-    _construct_mapping,  # type: ignore[arg-type]
+    _construct_mapping,
 )
 
 
@@ -115,7 +115,7 @@ def format_path(path: Iterable[str | int]) -> str:
 
 
 def read_yaml(file: Path) -> LoadedYaml:
-    """Parse ``file`` as YAML, refusing duplicate keys; raise :class:`InputError` when unreadable."""
+    """Parse ``file`` as YAML, refusing duplicate keys; :class:`InputError` when unreadable."""
     try:
         text = file.read_text(encoding="utf-8")
     except FileNotFoundError:
@@ -125,10 +125,12 @@ def read_yaml(file: Path) -> LoadedYaml:
             file, f"le fichier n'est pas en UTF-8 (octet {exc.start})", "l'enregistrer en UTF-8"
         ) from None
     except OSError as exc:
-        raise InputError(file, f"lecture impossible ({exc.strerror})", "vérifier les droits") from None
+        raise InputError(
+            file, f"lecture impossible ({exc.strerror})", "vérifier les droits"
+        ) from None
     try:
         node = yaml.compose(text, Loader=_StrictLoader)
-        data = yaml.load(text, Loader=_StrictLoader)  # noqa: S506 - a SafeLoader subclass
+        data = yaml.load(text, Loader=_StrictLoader)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark is not None else None
@@ -188,7 +190,14 @@ def _error_sort_key(error: ValidationError) -> tuple[int, int, str]:
 
 
 def _extra_keys(error: ValidationError) -> set[str]:
-    return set(error.instance) - set(error.schema.get("properties", {}))
+    instance: Any = error.instance
+    return set(instance) - set(_properties(error))
+
+
+def _properties(error: ValidationError) -> list[str]:
+    """Names of the keys the failing schema allows."""
+    schema_: Any = error.schema
+    return sorted(schema_.get("properties", {})) if isinstance(schema_, Mapping) else []
 
 
 def _most_specific(error: ValidationError) -> ValidationError:
@@ -202,10 +211,11 @@ def _most_specific(error: ValidationError) -> ValidationError:
 def describe_schema_error(error: ValidationError, what: str) -> tuple[str, str]:
     """Translate a jsonschema error into a French problem and fix."""
     keyword = error.validator
-    value = error.validator_value
+    value: Any = error.validator_value
+    instance: Any = error.instance
     if keyword == "additionalProperties":
         extra = sorted(_extra_keys(error))
-        known = sorted(error.schema.get("properties", {}))
+        known = _properties(error)
         close = difflib.get_close_matches(extra[0], known, n=1)
         hint = f"vouliez-vous écrire « {close[0]} » ? " if close else ""
         return (
@@ -214,13 +224,19 @@ def describe_schema_error(error: ValidationError, what: str) -> tuple[str, str]:
             f"{', '.join(known)}",
         )
     if keyword == "required":
-        missing = [k for k in value if k not in error.instance]
+        missing = [k for k in value if k not in instance]
         return (
             f"clé obligatoire absente : {', '.join(missing)}",
             f"ajouter {', '.join(missing)}",
         )
     if keyword == "type":
         expected = value if isinstance(value, str) else " ou ".join(value)
+        if expected == "string" and isinstance(error.instance, int | float | bool):
+            return (
+                f"type incorrect : YAML a lu {_short(error.instance)} comme un nombre ou un "
+                "booléen, un texte est attendu",
+                'mettre la valeur entre guillemets (par ex. "6.4", "0123…")',
+            )
         return (
             f"type incorrect : {_short(error.instance)} n'est pas du type {_type_fr(expected)}",
             f"donner une valeur de type {_type_fr(expected)}",

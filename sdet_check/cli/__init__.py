@@ -13,15 +13,14 @@ from collections.abc import Sequence
 import click
 import typer
 
+# Commands register themselves on ``app`` when their modules are imported.
+from sdet_check.cli import demo as _demo  # noqa: F401
+from sdet_check.cli import grid as _grid  # noqa: F401
+from sdet_check.cli import run as _run  # noqa: F401
 from sdet_check.cli.app import app, state
 from sdet_check.cli.console import err_console
 from sdet_check.errors import SdetCheckError
 from sdet_check.scoring import ExitCode
-
-# Commands register themselves on ``app`` when their modules are imported.
-from sdet_check.cli import demo as _demo  # noqa: E402, F401
-from sdet_check.cli import grid as _grid  # noqa: E402, F401
-from sdet_check.cli import run as _run  # noqa: E402, F401
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -151,7 +151,7 @@ def grid_diff(
     old: Annotated[str, typer.Argument(metavar="ANCIENNE", help="par ex. sdet/6.2")],
     new: Annotated[str, typer.Argument(metavar="NOUVELLE", help="par ex. sdet/6.4")],
 ) -> None:
-    """Comparer deux versions de grille : ajouts, retraits, changements de niveau, reformulations."""
+    """Comparer deux versions de grille : ajouts, retraits, niveaux modifiés, reformulations."""
     diff = diff_grids(open_grid(old), open_grid(new))
     titles = {
         ChangeKind.ADDED: "Ajoutées",

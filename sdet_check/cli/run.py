@@ -28,8 +28,7 @@ FormatOption = Annotated[
     typer.Option(
         "--format",
         "-f",
-        help="Sortie (répétable) : terminal, json, junit, csv… "
-        "Par défaut : terminal, json, junit.",
+        help="Sortie (répétable) : terminal, json, junit, csv… Par défaut : terminal, json, junit.",
     ),
 ]
 

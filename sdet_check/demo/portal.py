@@ -72,12 +72,12 @@ class PortalConfig:
 
     @classmethod
     def conformant(cls) -> PortalConfig:
-        """A portal that passes every ``http`` probe."""
+        """Build the portal that passes every ``http`` probe."""
         return cls()
 
     @classmethod
     def non_conformant(cls) -> PortalConfig:
-        """A portal that fails every ``http`` probe."""
+        """Build the portal that fails every ``http`` probe."""
         return cls(
             redirect_http=False,
             hsts=None,
@@ -357,7 +357,8 @@ _LOGIN = _layout(
     "Connexion",
     """<h1>Connexion</h1>
 <form method="post" action="/login">
-<p><label for="login">Identifiant</label> <input id="login" name="login" autocomplete="username"></p>
+<p><label for="login">Identifiant</label>
+<input id="login" name="login" autocomplete="username"></p>
 <p><label for="password">Mot de passe</label>
 <input id="password" name="password" type="password" autocomplete="current-password"></p>
 <p><button type="submit">Se connecter</button></p>

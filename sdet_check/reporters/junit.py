@@ -76,11 +76,11 @@ class JunitReporter(Reporter):
                 output.text = f"{result['message']}\n{_evidence_text(result)}"
 
         for axis, suite in suites.items():
-            for name, value in counts[axis].items():
-                suite.set(name, str(value))
-                totals[name] += value
-        for name, value in totals.items():
-            root.set(name, str(value))
+            for counter, count in counts[axis].items():
+                suite.set(counter, str(count))
+                totals[counter] += count
+        for counter, count in totals.items():
+            root.set(counter, str(count))
         return bytes(
             etree.tostring(root, xml_declaration=True, encoding="UTF-8", pretty_print=True)
         )

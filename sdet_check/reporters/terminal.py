@@ -81,7 +81,7 @@ class TerminalReporter(Reporter):
             (f"{words['verdict']} : ", "bold"), (verdict.label(lang), _VERDICT_STYLE[verdict]),
         )  # fmt: skip
         parts: list[RenderableType] = [Panel(head, expand=False), self._scores(record, lang)]
-        counts = {s: 0 for s in _STATUS_STYLE}
+        counts = dict.fromkeys(_STATUS_STYLE, 0)
         for _, result in rows(record):
             counts[result["status"]] += 1
         parts.append(Text(words["counts"].format(**counts)))

@@ -6,7 +6,7 @@ import threading
 import time
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 import pytest
 
@@ -35,7 +35,7 @@ class PassProbe(Probe):
 class FailProbe(Probe):
     kind = "fake.fail"
     title = "échoue toujours"
-    params_schema = {
+    params_schema: ClassVar[Mapping[str, Any]] = {
         "type": "object",
         "additionalProperties": False,
         "properties": {"reason": {"type": "string"}},

@@ -47,7 +47,7 @@ def test_malformed_yaml_names_file_and_line(tmp_path: Path) -> None:
     folder = copy_grid(tmp_path)
     axis = folder / "technique.yaml"
     lines = axis.read_text().splitlines()
-    lines[4] = "    title: {fr: \"oups\", en: [unclosed"
+    lines[4] = '    title: {fr: "oups", en: [unclosed'
     axis.write_text("\n".join(lines))
     with pytest.raises(InputError) as caught:
         load_grid(folder)

@@ -9,7 +9,7 @@ from sdet_check.grid import load_grid
 from sdet_check.probe import ErrorReason, Status
 from sdet_check.registry import ProbeRegistry
 from sdet_check.results import RequirementResult
-from sdet_check.runner import Runner, RunLimits
+from sdet_check.runner import RunLimits, Runner
 from sdet_check.selection import Selection
 from sdet_check.target import load_target
 
@@ -26,7 +26,7 @@ def test_statuses_for_each_kind_of_requirement(
     grid = load_grid(DEMO_GRID, registry)
     target = load_target(target_file, environ)
     results = by_id(Runner(registry).run(grid, target, Selection()))
-    assert [r for r in results] == [r.id for r in grid.requirements]  # grid order
+    assert list(results) == [r.id for r in grid.requirements]  # grid order
     assert results["T-PASS-001"].status is Status.PASS
     assert results["T-PASS-001"].evidence[0].summary == "observé"
     assert results["T-FAIL-001"].status is Status.FAIL
@@ -61,9 +61,7 @@ def test_hanging_raising_and_unreachable_probes_become_errors(
     )
     target = load_target(target_file, environ)
     started = time.monotonic()
-    results = Runner(registry, limits=RunLimits(probe_timeout_s=0.5)).run(
-        grid, target, Selection()
-    )
+    results = Runner(registry, limits=RunLimits(probe_timeout_s=0.5)).run(grid, target, Selection())
     elapsed = time.monotonic() - started
     assert elapsed < 5, "a hanging probe must not hold the run"
     hang, bug, unreachable, passing = results
@@ -129,8 +127,6 @@ def test_observer_sees_every_requirement(
             seen.append(result.requirement_id)
 
     grid = load_grid(DEMO_GRID, registry)
-    Runner(registry, observer=Recorder()).run(
-        grid, load_target(target_file, environ), Selection()
-    )
+    Runner(registry, observer=Recorder()).run(grid, load_target(target_file, environ), Selection())
     assert totals == [5]
     assert sorted(seen) == sorted(r.id for r in grid.requirements)

@@ -1,0 +1,88 @@
+"""The wheel, installed in a fresh virtualenv, works from any directory.
+
+Grids, schemas and the built-in probes must ship inside the wheel; the command must find
+them without the source tree.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import venv
+import zipfile
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture(scope="module")
+def wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("wheel")
+    subprocess.run(
+        [sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation",
+         "-w", str(out), str(ROOT)],
+        check=True, capture_output=True, timeout=300,
+    )  # fmt: skip
+    (found,) = out.glob("sdet_check-*.whl")
+    return found
+
+
+@pytest.fixture(scope="module")
+def installed(wheel: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    env_dir = tmp_path_factory.mktemp("venv")
+    venv.create(env_dir, with_pip=True)
+    python = env_dir / "bin" / "python"
+    subprocess.run(
+        [str(python), "-m", "pip", "install", "--quiet", str(wheel)],
+        check=True, capture_output=True, timeout=600,
+    )  # fmt: skip
+    return env_dir / "bin" / "sdet-check"
+
+
+def test_wheel_carries_grids_schemas_and_probes(wheel: Path) -> None:
+    names = zipfile.ZipFile(wheel).namelist()
+    assert "sdet_check/_bundled/grids/sdet/6.4/grid.yaml" in names
+    assert "sdet_check/_bundled/grids/schemas/run.schema.json" in names
+    assert "probes/http.py" in names
+    entry_points = next(n for n in names if n.endswith("entry_points.txt"))
+    text = zipfile.ZipFile(wheel).read(entry_points).decode()
+    assert "[sdet_check.probes]" in text and "probes.http:PROBES" in text
+
+
+def run(command: Path, *args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+    env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH",)}
+    env.update({"NO_COLOR": "1", "COLUMNS": "150"})
+    return subprocess.run(
+        [str(command), *args], cwd=cwd, capture_output=True, text=True, timeout=300, env=env
+    )
+
+
+def test_commands_work_from_another_directory(installed: Path, tmp_path: Path) -> None:
+    validate = run(installed, "grid", "validate", "sdet/6.4", cwd=tmp_path)
+    assert validate.returncode == 0, validate.stderr
+    assert "valide" in validate.stdout
+    show = run(installed, "grid", "show", "sdet/6.4", "--axis", "securite", "--level", "MUST",
+               cwd=tmp_path)  # fmt: skip
+    assert show.returncode == 0, show.stderr
+    assert "SEC-TLS-001" in show.stdout
+    diff = run(installed, "grid", "diff", "sdet/6.2", "sdet/6.4", cwd=tmp_path)
+    assert diff.returncode == 0, diff.stderr
+    assert "INT-IMPEX-001" in diff.stdout and "SHOULD → MUST" in diff.stdout
+    probes = run(installed, "probes", "list", cwd=tmp_path)
+    assert "http.hsts" in probes.stdout
+
+
+def test_demo_from_the_wheel(installed: Path, tmp_path: Path) -> None:
+    done = run(installed, "demo", "--out", "demo", cwd=tmp_path)
+    record = json.loads((tmp_path / "demo" / "run.json").read_text())
+    verdict = record["score"]["overall"]["verdict"]
+    expected = {"conforme": 0, "conforme_avec_reserves": 0, "non_conforme": 1,
+                "evaluation_incomplete": 2}[verdict]  # fmt: skip
+    assert done.returncode == expected, done.stderr
+    assert (tmp_path / "demo" / "junit.xml").is_file()
