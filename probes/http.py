@@ -52,6 +52,7 @@ REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
 """HTTP statuses that redirect with a ``Location`` header."""
 
 HSTS_HEADER = "Strict-Transport-Security"
+"""The HSTS response header (RFC 6797)."""
 
 _CHUNK_BYTES = 64 * 1024
 _NO_PARAMS: Mapping[str, Any] = {"type": "object", "additionalProperties": False, "properties": {}}
@@ -83,44 +84,44 @@ class HttpsRedirect(Probe):
         """GET the plain-HTTP address without following redirects, then judge."""
         _validated(self, params)
         portal = _portal(context)
-        session = context.http_session()
-        try:
-            first = _get(session, portal.http_url, context)
-        except TargetUnreachable as refused:
-            return _https_only(session, portal, context, refused)
+        with context.http_session() as session:
+            try:
+                first = _get(session, portal.http_url, context)
+            except TargetUnreachable as refused:
+                return _https_only(session, portal, context, refused)
 
-        location = first.headers.get("Location")
-        if first.status_code not in REDIRECT_STATUSES:
-            return Outcome.failed(
-                f"{portal.http_url} sert du contenu en HTTP sans rediriger vers HTTPS "
-                f"(statut {first.status_code})",
-                http_exchange(first),
-            )
-        if not location:
-            return Outcome.failed(
-                f"{portal.http_url} répond {first.status_code} sans en-tête Location",
-                http_exchange(first),
-            )
-        next_url = urljoin(first.url, location)
-        if urlsplit(next_url).scheme != "https":
-            return Outcome.failed(
-                f"{portal.http_url} redirige vers {next_url}, qui n'est pas une adresse HTTPS",
-                http_exchange(first),
-            )
-        chain = [first, *_follow(session, next_url, context)]
-        in_clear = [r.url for r in chain[1:] if urlsplit(r.url).scheme != "https"]
-        if in_clear:
-            return Outcome.failed(
-                f"la chaîne de redirections depuis {portal.http_url} repasse en HTTP : "
-                + ", ".join(in_clear),
+            location = first.headers.get("Location")
+            if first.status_code not in REDIRECT_STATUSES:
+                return Outcome.failed(
+                    f"{portal.http_url} sert du contenu en HTTP sans rediriger vers HTTPS "
+                    f"(statut {first.status_code})",
+                    http_exchange(first),
+                )
+            if not location:
+                return Outcome.failed(
+                    f"{portal.http_url} répond {first.status_code} sans en-tête Location",
+                    http_exchange(first),
+                )
+            next_url = urljoin(first.url, location)
+            if urlsplit(next_url).scheme != "https":
+                return Outcome.failed(
+                    f"{portal.http_url} redirige vers {next_url}, qui n'est pas une adresse HTTPS",
+                    http_exchange(first),
+                )
+            chain = [first, *_follow(session, next_url, context)]
+            in_clear = [r.url for r in chain[1:] if urlsplit(r.url).scheme != "https"]
+            if in_clear:
+                return Outcome.failed(
+                    f"la chaîne de redirections depuis {portal.http_url} repasse en HTTP : "
+                    + ", ".join(in_clear),
+                    *http_chain(chain),
+                )
+            landing = chain[-1]
+            return Outcome.passed(
+                f"{portal.http_url} redirige ({first.status_code}) vers {next_url} ; la chaîne "
+                f"aboutit à {landing.url} (statut {landing.status_code})",
                 *http_chain(chain),
             )
-        landing = chain[-1]
-        return Outcome.passed(
-            f"{portal.http_url} redirige ({first.status_code}) vers {next_url} ; la chaîne "
-            f"aboutit à {landing.url} (statut {landing.status_code})",
-            *http_chain(chain),
-        )
 
 
 class Hsts(Probe):
@@ -160,7 +161,8 @@ class Hsts(Probe):
         min_max_age: int = params.get("min_max_age", 31536000)
         want_subdomains: bool = params.get("include_subdomains", False)
         portal = _portal(context)
-        chain = _follow(context.http_session(), portal.url, context)
+        with context.http_session() as session:
+            chain = _follow(session, portal.url, context)
         exchanges = http_chain(chain)
         carrier = next(
             (
@@ -335,12 +337,12 @@ class CookieFlags(Probe):
         params = _validated(self, params)
         require: list[str] = params.get("require", ["secure", "httponly"])
         portal = _portal(context)
-        session = context.http_session()
         visited = [portal.url]
-        responses = _follow(session, portal.url, context)
-        if portal.session_url and portal.session_url != portal.url:
-            visited.append(portal.session_url)
-            responses += _follow(session, portal.session_url, context)
+        with context.http_session() as session:
+            responses = _follow(session, portal.url, context)
+            if portal.session_url and portal.session_url != portal.url:
+                visited.append(portal.session_url)
+                responses += _follow(session, portal.session_url, context)
 
         setters = [r for r in responses if _header_values(r, "Set-Cookie")]
         cookies = [
@@ -351,8 +353,8 @@ class CookieFlags(Probe):
         live = [cookie for cookie in cookies if not cookie.is_deletion()]
         if not live:
             raise NotTestable(
-                f"aucun cookie n'est posé par {', '.join(visited)} : rien à vérifier "
-                "(indiquer dans la cible portal.session_url, la page qui pose le cookie de session)"
+                f"aucun cookie n'est posé par {', '.join(visited)} : rien à vérifier (indiquer "
+                "dans la cible portal.session_url, la page qui pose le cookie de session)"
             )
         if portal.session_cookies:
             checked = [cookie for cookie in live if cookie.name in portal.session_cookies]
@@ -420,47 +422,22 @@ class LegalPage(Probe):
         kind = _LEGAL_KINDS[params["page"]]
         patterns = _compile_all(params.get("require_text", []))
         portal = _portal(context)
-        session = context.http_session()
-        evidence: list[Evidence] = []
-
-        given = portal.pages.get(kind.page)
-        if given:
-            page_url = urljoin(portal.url, given)
-            evidence.append(
-                note(
-                    f"adresse de la page donnée par la cible (portal.pages.{kind.page}) : "
-                    f"{page_url}",
-                    url=page_url,
+        with context.http_session() as session:
+            located = _locate_legal_page(kind, portal, session, context)
+            if isinstance(located, Outcome):
+                return located
+            page_url, evidence = located
+            if kind.page == "arrete_2006" and _is_legifrance(page_url) and not patterns:
+                return Outcome.passed(
+                    "lien vers l'arrêté du 30 novembre 2006 sur Légifrance présent "
+                    f"({page_url}) ; page externe non consultée",
+                    *evidence,
                 )
-            )
-        else:
-            home = _home_page(session, portal, context)
-            link = _find_link(home, kind)
-            if link is None:
-                return Outcome.failed(
-                    f"aucun lien vers la page « {kind.label} » sur la page d'accueil {home.url}",
-                    note(
-                        f"page « {kind.label} » : aucun lien de la page d'accueil ne correspond",
-                        page=kind.page,
-                        text_pattern=kind.text.pattern,
-                        href_pattern=kind.href.pattern,
-                    ),
-                    http_exchange(home),
-                )
-            page_url = link.url
-            evidence.append(link.evidence(kind))
+            chain = _follow(session, page_url, context)
 
-        external = urlsplit(page_url).hostname != urlsplit(portal.url).hostname
-        if kind.page == "arrete_2006" and _is_legifrance(page_url) and not patterns:
-            return Outcome.passed(
-                "lien vers l'arrêté du 30 novembre 2006 sur Légifrance présent "
-                f"({page_url}) ; page externe non consultée",
-                *evidence,
-            )
-
-        chain = _follow(session, page_url, context)
         page = chain[-1]
         evidence += http_chain(chain)
+        external = urlsplit(page_url).hostname != urlsplit(portal.url).hostname
         where = "page externe" if external else "page du portail"
         if page.status_code != 200:
             return Outcome.failed(
@@ -506,7 +483,8 @@ class AccessibilityMention(Probe):
         """Search the home page's visible text for the statement."""
         _validated(self, params)
         portal = _portal(context)
-        home = _home_page(context.http_session(), portal, context)
+        with context.http_session() as session:
+            home = _home_page(session, portal, context)
         text = _visible_text(home)
         found = _A11Y_MENTION.search(text)
         if found:
@@ -901,6 +879,35 @@ class _Link:
                 "matched_on": self.matched_on,
             },
         )
+
+
+def _locate_legal_page(
+    kind: _LegalKind, portal: _Portal, session: requests.Session, context: ProbeContext
+) -> tuple[str, list[Evidence]] | Outcome:
+    """Return the page address with the evidence of how it was found, or a failed outcome."""
+    given = portal.pages.get(kind.page)
+    if given:
+        page_url = urljoin(portal.url, given)
+        return page_url, [
+            note(
+                f"adresse de la page donnée par la cible (portal.pages.{kind.page}) : {page_url}",
+                url=page_url,
+            )
+        ]
+    home = _home_page(session, portal, context)
+    link = _find_link(home, kind)
+    if link is None:
+        return Outcome.failed(
+            f"aucun lien vers la page « {kind.label} » sur la page d'accueil {home.url}",
+            note(
+                f"page « {kind.label} » : aucun lien de la page d'accueil ne correspond",
+                page=kind.page,
+                text_pattern=kind.text.pattern,
+                href_pattern=kind.href.pattern,
+            ),
+            http_exchange(home),
+        )
+    return link.url, [link.evidence(kind)]
 
 
 def _find_link(home: requests.Response, kind: _LegalKind) -> _Link | None:

@@ -677,3 +677,31 @@ def test_parse_hsts_reads_rfc_6797_syntax() -> None:
 def test_parse_hsts_refuses_invalid_headers(value: str, problem: str) -> None:
     with pytest.raises(ValueError, match=problem):
         parse_hsts(value)
+
+
+# --- a local OpenSSL that cannot offer old versions -------------------------------------
+# The only stand-in in this file: the machine's OpenSSL can offer TLS 1.0/1.1, so the
+# "cannot offer" branch is reached by replacing the capability check, not the server.
+
+
+def test_untried_versions_are_said_and_never_counted_as_refused(
+    conformant: PortalServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("probes.http._can_offer", lambda version: version != ssl.TLSVersion.TLSv1)
+    outcome = run(TlsFloor, context_for(conformant, tmp_path))
+    assert outcome.status is Status.PASS
+    assert "non essayé(s) faute de support local : TLS 1.0" in outcome.message
+    (untried,) = of_kind(outcome, "note")
+    assert untried.data == {"version": "TLS 1.0", "tried": False}
+    offered = [e.data["offered"] for e in of_kind(outcome, "tls")]
+    assert offered == ["TLS 1.1", "TLS ≥ 1.2"]
+
+
+def test_no_old_version_offerable_cannot_decide(
+    conformant: PortalServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("probes.http._can_offer", lambda version: False)
+    with pytest.raises(ProbeError, match="impossible de décider") as raised:
+        run(TlsFloor, context_for(conformant, tmp_path))
+    assert type(raised.value) is ProbeError
+    assert len(raised.value.evidence) == 2
