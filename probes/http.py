@@ -66,7 +66,7 @@ class HttpsRedirect(Probe):
 
     Pass: the plain-HTTP address answers 301/302/303/307/308 with a ``Location`` on
     ``https://`` and the chain (followed, bounded) stays on HTTPS. Pass as well when nothing
-    listens on the HTTP port (connection refused) while the portal answers over HTTPS: no
+    listens on the HTTP port (connection refused or reset) while the portal answers over HTTPS: no
     content is served in clear, and both observations are recorded. Fail: content served over
     HTTP, a redirect to a non-HTTPS address, a redirect without ``Location``. A timeout on the
     HTTP port stays an error: a filtered port and a slow server cannot be told apart.
@@ -88,6 +88,8 @@ class HttpsRedirect(Probe):
             try:
                 first = _get(session, portal.http_url, context)
             except TargetUnreachable as refused:
+                if not isinstance(refused.__cause__, requests.exceptions.ConnectionError):
+                    raise  # the port answered, then broke off: that is no proof of anything
                 return _https_only(session, portal, context, refused)
 
             location = first.headers.get("Location")

@@ -44,6 +44,7 @@ from sdet_check.probe import (
     Status,
     TargetUnreachable,
 )
+from sdet_check.registry import ProbeRegistry
 from sdet_check.target import load_target
 
 LEGAL_PAGES = ("mentions_legales", "donnees_personnelles", "accessibilite", "arrete_2006")
@@ -617,7 +618,7 @@ BAD_PARAMS = [
 
 
 def test_every_kind_is_exported_once() -> None:
-    assert sorted(p.kind for p in PROBES) == [
+    assert ProbeRegistry(PROBES).kinds() == [
         "http.accessibility_mention",
         "http.cookie_flags",
         "http.hsts",
