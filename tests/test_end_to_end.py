@@ -1,0 +1,103 @@
+"""The whole pipe: the bundled grid, the registry from entry points, the real local portal."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from lxml import etree
+
+from sdet_check.api import RunRequest, evaluate, open_grid
+from sdet_check.demo import PortalConfig, PortalServer, create_pki, write_target
+from sdet_check.grid import Method
+from sdet_check.run import validate_run
+
+HTTP_KINDS = {
+    "http.https_redirect",
+    "http.hsts",
+    "http.tls_floor",
+    "http.cookie_flags",
+    "http.legal_page",
+    "http.accessibility_mention",
+}
+
+
+def run_against(config: PortalConfig, folder: Path) -> dict[str, Any]:
+    pki = create_pki(folder / "pki")
+    with PortalServer(config, pki.folder) as portal:
+        target = write_target(folder / "cible.yaml", portal, "portail de test")
+        return evaluate(RunRequest(target=target, grid="sdet/6.4"), environ={})
+
+
+@pytest.fixture(scope="module")
+def conformant(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+    return run_against(PortalConfig.conformant(), tmp_path_factory.mktemp("ok"))
+
+
+@pytest.fixture(scope="module")
+def non_conformant(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+    return run_against(PortalConfig.non_conformant(), tmp_path_factory.mktemp("ko"))
+
+
+def http_results(record: dict[str, Any]) -> Iterator[dict[str, Any]]:
+    for entry in record["results"]:
+        if entry.get("probe") in HTTP_KINDS:
+            yield entry
+
+
+def test_grid_uses_every_http_probe() -> None:
+    grid = open_grid("sdet/6.4")
+    used = {
+        r.verification.probe for r in grid.requirements if r.verification.method is Method.PROBE
+    }
+    assert used >= HTTP_KINDS
+
+
+def test_conformant_portal_passes_every_http_requirement(conformant: dict[str, Any]) -> None:
+    validate_run(conformant)
+    results = list(http_results(conformant))
+    assert len(results) >= len(HTTP_KINDS)
+    for entry in results:
+        assert entry["status"] == "pass", (entry["requirement"], entry["message"])
+        assert entry["evidence"], entry["requirement"]
+
+
+def test_non_conformant_portal_fails_with_named_evidence(non_conformant: dict[str, Any]) -> None:
+    validate_run(non_conformant)
+    results = {e["probe"]: e for e in http_results(non_conformant)}
+    for kind in HTTP_KINDS:
+        assert results[kind]["status"] == "fail", (kind, results[kind]["message"])
+    evidence_text = {
+        kind: json.dumps(entry["evidence"], ensure_ascii=False) for kind, entry in results.items()
+    }
+    assert "Strict-Transport-Security" in evidence_text["http.hsts"]
+    assert (
+        "HttpOnly" in evidence_text["http.cookie_flags"]
+        or "httponly" in evidence_text["http.cookie_flags"].lower()
+    )
+    assert "TLS" in evidence_text["http.tls_floor"]
+    assert non_conformant["score"]["overall"]["verdict"] == "non_conforme"
+
+
+def test_demo_command_end_to_end(tmp_path: Path) -> None:
+    done = subprocess.run(
+        [sys.executable, "-m", "sdet_check", "demo", "--out", str(tmp_path / "demo")],
+        capture_output=True, text=True, timeout=300, cwd=tmp_path,
+        env={"PATH": "/usr/bin:/bin", "NO_COLOR": "1"},
+    )  # fmt: skip
+    record = json.loads((tmp_path / "demo" / "run.json").read_text())
+    validate_run(record)
+    verdict = record["score"]["overall"]["verdict"]
+    expected = {"conforme": 0, "conforme_avec_reserves": 0, "non_conforme": 1,
+                "evaluation_incomplete": 2}[verdict]  # fmt: skip
+    assert done.returncode == expected, done.stderr
+    junit = etree.parse(str(tmp_path / "demo" / "junit.xml")).getroot()
+    assert int(junit.get("tests")) == len(record["results"])
+    assert (tmp_path / "demo" / "results.csv").is_file()
+    assert "Démo terminée" in done.stderr
+    assert all(e["status"] == "pass" for e in http_results(record))
