@@ -11,9 +11,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from sdet_check.declarations import load_declarations, load_waivers
+from sdet_check.declarations import apply_reviews, load_declarations, load_reviews, load_waivers
 from sdet_check.errors import InputError
-from sdet_check.grid import Grid, load_grid, resolve_grid
+from sdet_check.grid import Grid, Method, load_grid, resolve_grid
 from sdet_check.registry import ProbeRegistry
 from sdet_check.run import RunInputs, build_run, utc_now
 from sdet_check.runner import RunLimits, Runner, RunObserver
@@ -35,6 +35,7 @@ class RunRequest:
     grid: str = "sdet"
     declarations: Path | None = None
     waivers: Path | None = None
+    reviews: Path | None = None
     selection: Selection = field(default_factory=Selection)
     limits: RunLimits = field(default_factory=RunLimits)
     allow_writes: bool = False
@@ -56,6 +57,15 @@ def evaluate(
         load_declarations(request.declarations, ids) if request.declarations else ([], None)
     )
     waivers, waivers_file = load_waivers(request.waivers, ids) if request.waivers else ([], None)
+    reviews, reviews_file = load_reviews(request.reviews, ids) if request.reviews else ([], None)
+    probed = [r.id for r in grid.requirements if r.verification.method is Method.PROBE]
+    for review in reviews:
+        if review.requirement in probed:
+            raise InputError(
+                request.reviews or "",
+                f"l'exigence « {review.requirement} » est décidée par une sonde, pas par une revue",
+                "retirer cette revue ; pour couvrir un échec constaté, écrire une réserve",
+            )
     unknown = request.selection.unknown_names(grid)
     if unknown:
         raise InputError(
@@ -67,7 +77,7 @@ def evaluate(
     runner = Runner(
         registry, limits=request.limits, observer=observer, allow_writes=request.allow_writes
     )
-    results = runner.run(grid, target, request.selection)
+    results = apply_reviews(runner.run(grid, target, request.selection), reviews)
     inputs = RunInputs(
         selection=request.selection,
         limits=request.limits,
@@ -75,6 +85,8 @@ def evaluate(
         declarations_file=declarations_file,
         waivers=waivers,
         waivers_file=waivers_file,
+        reviews=reviews,
+        reviews_file=reviews_file,
         allow_writes=request.allow_writes,
     )
     return build_run(grid, target, results, inputs, started, utc_now())

@@ -1,14 +1,16 @@
-"""Editor declarations (the theoretical score) and waivers (réserves) on requirements."""
+"""What people bring to a run: editor declarations, auditor reviews and waivers (réserves)."""
 
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, replace
 from datetime import date
 from pathlib import Path
 from typing import Any
 
+from sdet_check.probe import Evidence, Status
+from sdet_check.results import RequirementResult
 from sdet_check.yamlfile import LoadedYaml, read_yaml, validate
 
 
@@ -47,6 +49,29 @@ class Declaration:
             "requirement": self.requirement,
             "status": self.status,
             "statement": self.statement,
+            "author": self.author,
+            "date": self.date,
+            "documents": [document.to_json() for document in self.documents],
+        }
+
+
+@dataclass(frozen=True)
+class Review:
+    """The auditor's verdict on a requirement verified by declaration or review."""
+
+    requirement: str
+    status: str
+    comment: str
+    author: str
+    date: str
+    documents: tuple[ProofDocument, ...] = ()
+
+    def to_json(self) -> dict[str, Any]:
+        """Serialise for the run record."""
+        return {
+            "requirement": self.requirement,
+            "status": self.status,
+            "comment": self.comment,
             "author": self.author,
             "date": self.date,
             "documents": [document.to_json() for document in self.documents],
@@ -129,6 +154,29 @@ def load_declarations(
     return declarations, InputFile(str(file), _hash_file(file))
 
 
+def load_reviews(
+    file: Path, known_ids: Iterable[str] | None = None
+) -> tuple[list[Review], InputFile]:
+    """Load an auditor's reviews file; proof documents are checked against their sha256."""
+    loaded = read_yaml(file)
+    validate(loaded, "reviews", "fichier de revues")
+    reviews: list[Review] = []
+    for index, entry in enumerate(loaded.data["reviews"]):
+        _check_known(loaded, ["reviews", index, "requirement"], entry, known_ids)
+        reviews.append(
+            Review(
+                requirement=entry["requirement"],
+                status=entry["status"],
+                comment=entry["comment"],
+                author=entry["author"],
+                date=entry["date"],
+                documents=tuple(_document(file.parent, d) for d in entry.get("documents", [])),
+            )
+        )
+    _refuse_duplicates(loaded, "reviews", [r.requirement for r in reviews])
+    return reviews, InputFile(str(file), _hash_file(file))
+
+
 def _document(base: Path, data: Mapping[str, str]) -> ProofDocument:
     check = "not_checked"
     if data.get("path"):
@@ -201,3 +249,30 @@ def _refuse_duplicates(loaded: LoadedYaml, key: str, ids: list[str]) -> None:
                 "fusionner les deux entrées en une seule",
             )
         seen.add(requirement_id)
+
+
+def apply_reviews(
+    results: Sequence[RequirementResult], reviews: Sequence[Review]
+) -> list[RequirementResult]:
+    """Replace ``manual`` results by the auditor's verdict where a review exists."""
+    by_requirement = {review.requirement: review for review in reviews}
+    decided = []
+    for result in results:
+        review = by_requirement.get(result.requirement_id)
+        if review is None or result.status is not Status.MANUAL:
+            decided.append(result)
+            continue
+        evidence = Evidence(
+            kind="review",
+            summary=f"Revue de {review.author} du {review.date} : {review.comment}",
+            data=review.to_json(),
+        )
+        decided.append(
+            replace(
+                result,
+                status=Status(review.status),
+                message=f"Décidé par la revue de l'auditeur ({review.author}, {review.date}).",
+                evidence=(*result.evidence, evidence),
+            )
+        )
+    return decided

@@ -20,7 +20,7 @@ from typing import Any
 import jsonschema
 
 from sdet_check import __version__
-from sdet_check.declarations import Declaration, InputFile, Waiver
+from sdet_check.declarations import Declaration, InputFile, Review, Waiver
 from sdet_check.errors import InputError
 from sdet_check.grid import Grid
 from sdet_check.probe import Status
@@ -45,6 +45,8 @@ class RunInputs:
     declarations_file: InputFile | None = None
     waivers: Sequence[Waiver] = ()
     waivers_file: InputFile | None = None
+    reviews: Sequence[Review] = ()
+    reviews_file: InputFile | None = None
     allow_writes: bool = False
 
 
@@ -102,9 +104,11 @@ def build_run(
             "target": _input_file(target.file),
             "declarations": _pinned(inputs.declarations_file),
             "waivers": _pinned(inputs.waivers_file),
+            "reviews": _pinned(inputs.reviews_file),
         },
         "declarations": [redactor.data(d.to_json()) for d in inputs.declarations],
         "waivers": [w.to_json(today) for w in inputs.waivers],
+        "reviews": [redactor.data(r.to_json()) for r in inputs.reviews],
         "results": result_entries,
     }
     record["evidence_manifest"] = evidence_manifest(result_entries)

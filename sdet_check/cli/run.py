@@ -113,6 +113,9 @@ def run_command(
         Path | None, typer.Option("--declarations", help="Déclarations de l'éditeur (YAML).")
     ] = None,
     waivers: Annotated[Path | None, typer.Option("--waivers", help="Réserves (YAML).")] = None,
+    reviews: Annotated[
+        Path | None, typer.Option("--reviews", help="Revues de l'auditeur (YAML).")
+    ] = None,
     axis: Annotated[list[str] | None, typer.Option("--axis", help="Axe à évaluer.")] = None,
     level: Annotated[list[str] | None, typer.Option("--level", help="MUST ou SHOULD.")] = None,
     tag: Annotated[list[str] | None, typer.Option("--tag", help="Étiquette à évaluer.")] = None,
@@ -145,6 +148,7 @@ def run_command(
         grid=grid,
         declarations=declarations,
         waivers=waivers,
+        reviews=reviews,
         selection=Selection(
             axes=frozenset(axis or ()),
             levels=frozenset(level.upper() for level in level or ()),

@@ -179,3 +179,43 @@ def test_expired_before_granted_waiver_is_refused(
     with pytest.raises(InputError) as caught:
         evaluate(request, registry=registry, environ=environ)
     assert "granted" in caught.value.fix
+
+
+def test_auditor_review_decides_a_manual_requirement(
+    tmp_path: Path, registry: ProbeRegistry, target_file: Path, environ: dict[str, str]
+) -> None:
+    reviews = tmp_path / "revues.yaml"
+    reviews.write_text(
+        "format: 1\nauditor: Cabinet Audit\nreviews:\n"
+        "  - {requirement: J-DECL-001, status: pass, comment: Registre examiné et à jour,"
+        " author: A. Auditrice, date: 2026-10-02}\n"
+    )
+    record = evaluate(
+        RunRequest(target=target_file, grid=str(DEMO_GRID), reviews=reviews),
+        registry=registry,
+        environ=environ,
+    )
+    validate_run(record)
+    result = {r["requirement"]: r for r in record["results"]}["J-DECL-001"]
+    assert result["status"] == "pass"
+    assert "A. Auditrice" in result["message"]
+    assert result["evidence"][-1]["kind"] == "review"
+    assert record["inputs"]["reviews"]["sha256"]
+    assert record["reviews"][0]["comment"] == "Registre examiné et à jour"
+
+
+def test_review_of_a_probed_requirement_is_refused(
+    tmp_path: Path, registry: ProbeRegistry, target_file: Path, environ: dict[str, str]
+) -> None:
+    reviews = tmp_path / "revues.yaml"
+    reviews.write_text(
+        "format: 1\nreviews:\n  - {requirement: T-FAIL-001, status: pass, comment: c,"
+        " author: a, date: 2026-10-02}\n"
+    )
+    with pytest.raises(InputError) as caught:
+        evaluate(
+            RunRequest(target=target_file, grid=str(DEMO_GRID), reviews=reviews),
+            registry=registry,
+            environ=environ,
+        )
+    assert "sonde" in caught.value.problem and "réserve" in caught.value.fix
