@@ -69,18 +69,17 @@ def test_conformant_portal_passes_every_http_requirement(conformant: dict[str, A
 
 def test_non_conformant_portal_fails_with_named_evidence(non_conformant: dict[str, Any]) -> None:
     validate_run(non_conformant)
-    results = {e["probe"]: e for e in http_results(non_conformant)}
-    for kind in HTTP_KINDS:
-        assert results[kind]["status"] == "fail", (kind, results[kind]["message"])
-    evidence_text = {
-        kind: json.dumps(entry["evidence"], ensure_ascii=False) for kind, entry in results.items()
+    results = {e["requirement"]: e for e in http_results(non_conformant)}
+    assert {e["probe"] for e in results.values()} == HTTP_KINDS
+    for requirement, entry in results.items():
+        assert entry["status"] == "fail", (requirement, entry["message"])
+    evidence = {
+        rid: json.dumps(entry["evidence"], ensure_ascii=False) for rid, entry in results.items()
     }
-    assert "Strict-Transport-Security" in evidence_text["http.hsts"]
-    assert (
-        "HttpOnly" in evidence_text["http.cookie_flags"]
-        or "httponly" in evidence_text["http.cookie_flags"].lower()
-    )
-    assert "TLS" in evidence_text["http.tls_floor"]
+    assert "Strict-Transport-Security" in evidence["SEC-TLS-002"]  # HSTS
+    assert "HttpOnly" in evidence["SEC-COOK-001"] and "ENTSESSION" in evidence["SEC-COOK-001"]
+    assert "SameSite" in evidence["SEC-COOK-002"]
+    assert "TLSv1" in evidence["SEC-TLS-003"]  # an old protocol version was accepted
     assert non_conformant["score"]["overall"]["verdict"] == "non_conforme"
 
 

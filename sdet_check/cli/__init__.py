@@ -10,8 +10,8 @@ from __future__ import annotations
 import sys
 from collections.abc import Sequence
 
-import click
 import typer
+from typer.exceptions import TyperException
 
 # Commands register themselves on ``app`` when their modules are imported.
 from sdet_check.cli import demo as _demo  # noqa: F401
@@ -33,13 +33,17 @@ def main(argv: Sequence[str] | None = None) -> int:
             raise
         err_console.print(f"[bold red]Erreur :[/] {exc}", highlight=False)
         return ExitCode.BAD_INPUT
-    except click.exceptions.Exit as exc:
+    except typer.Exit as exc:
         return int(exc.exit_code)
-    except click.exceptions.Abort:
+    except typer.Abort:
         err_console.print("Interrompu.")
         return 130
-    except click.ClickException as exc:
-        exc.show(file=sys.stderr)
+    except TyperException as exc:  # usage errors: unknown option, bad value...
+        err_console.print(
+            f"[bold red]Erreur d'usage :[/] {exc.format_message()}\n"
+            f"Voir `{_command_path(args)} --help`.",
+            highlight=False,
+        )
         return ExitCode.BAD_INPUT
     except KeyboardInterrupt:
         err_console.print("Interrompu.")
@@ -56,4 +60,18 @@ def main(argv: Sequence[str] | None = None) -> int:
     return int(code) if isinstance(code, int) else 0
 
 
-__all__ = ["app", "main", "typer"]
+def _command_path(args: Sequence[str]) -> str:
+    """``sdet-check grid show`` from the arguments, to point at the right ``--help``."""
+    words = ["sdet-check"]
+    for arg in (a for a in args if not a.startswith("-")):
+        if arg not in _COMMAND_WORDS:
+            break
+        words.append(arg)
+    return " ".join(words)
+
+
+_COMMAND_WORDS = frozenset(
+    {"grid", "probes", "run", "report", "demo", "list", "show", "validate", "diff", "export"}
+)
+
+__all__ = ["app", "main"]

@@ -88,7 +88,7 @@ def grid_show(
     table.add_column("axe", no_wrap=True)
     table.add_column("niveau", no_wrap=True)
     table.add_column("titre", ratio=1)
-    table.add_column("vérification", no_wrap=True)
+    table.add_column("vérification")
     for r in requirements:
         title = Text(r.title.get(lang), style="bold" if details else "")
         if details:
