@@ -6,6 +6,7 @@ import io
 from collections.abc import Mapping
 from typing import Any
 
+from rich import box
 from rich.console import Console, Group, RenderableType
 from rich.panel import Panel
 from rich.table import Table
@@ -29,21 +30,39 @@ _VERDICT_STYLE = {
     Verdict.NON_CONFORME: "bold red",
     Verdict.INCOMPLETE: "bold magenta",
 }
+_SHORT_VERDICT = {
+    "fr": {
+        Verdict.CONFORME: "conforme",
+        Verdict.CONFORME_AVEC_RESERVES: "avec réserves",
+        Verdict.NON_CONFORME: "non conforme",
+        Verdict.INCOMPLETE: "incomplète",
+    },
+    "en": {
+        Verdict.CONFORME: "compliant",
+        Verdict.CONFORME_AVEC_RESERVES: "reservations",
+        Verdict.NON_CONFORME: "not compliant",
+        Verdict.INCOMPLETE: "incomplete",
+    },
+}
 _WORDS = {
     "fr": {
         "target": "Cible", "grid": "Grille", "verdict": "Verdict", "axis": "Axe",
-        "must": "MUST (taux / couverture)", "should": "SHOULD (taux / couverture)",
-        "practical": "Note pratique", "theoretical": "Note théorique",
-        "overall": "Ensemble", "findings": "À traiter", "none": "Aucun point à traiter.",
+        "must": "MUST", "should": "SHOULD", "practical": "Pratique",
+        "theoretical": "Théorique", "overall": "Ensemble", "findings": "À traiter",
+        "none": "Aucune non-conformité ni erreur.",
+        "legend": "MUST, SHOULD : taux de conformité · couverture (décidées / applicables). "
+                  "Pratique, Théorique : notes (part des exigences conformes).",
         "waived": "couverte par une réserve", "expired": "réserve expirée",
         "counts": "C {pass} · NC {fail} · NA {not_applicable} · NT {not_tested} · "
                   "erreur {error} · à examiner {manual}",
     },
     "en": {
         "target": "Target", "grid": "Grid", "verdict": "Verdict", "axis": "Axis",
-        "must": "MUST (rate / coverage)", "should": "SHOULD (rate / coverage)",
-        "practical": "Practical score", "theoretical": "Declared score",
-        "overall": "Overall", "findings": "To address", "none": "Nothing to address.",
+        "must": "MUST", "should": "SHOULD", "practical": "Practical",
+        "theoretical": "Declared", "overall": "Overall", "findings": "To address",
+        "none": "No failure and no error.",
+        "legend": "MUST, SHOULD: pass rate · coverage (decided / applicable). "
+                  "Practical, Declared: share of requirements that pass.",
         "waived": "covered by a waiver", "expired": "waiver expired",
         "counts": "pass {pass} · fail {fail} · n/a {not_applicable} · not tested {not_tested} · "
                   "error {error} · manual {manual}",
@@ -80,7 +99,11 @@ class TerminalReporter(Reporter):
             f"{grid['id']}/{grid['version']} (sha256 {grid['content_hash'][:12]}…)", "\n",
             (f"{words['verdict']} : ", "bold"), (verdict.label(lang), _VERDICT_STYLE[verdict]),
         )  # fmt: skip
-        parts: list[RenderableType] = [Panel(head, expand=False), self._scores(record, lang)]
+        parts: list[RenderableType] = [
+            Panel(head, expand=False),
+            self._scores(record, lang),
+            Text(words["legend"], style="dim"),
+        ]
         counts = dict.fromkeys(_STATUS_STYLE, 0)
         for _, result in rows(record):
             counts[result["status"]] += 1
@@ -90,19 +113,22 @@ class TerminalReporter(Reporter):
 
     def _scores(self, record: Mapping[str, Any], lang: str) -> Table:
         words = _WORDS[lang]
-        table = Table(show_edge=False, pad_edge=False)
-        for column in ("axis", "verdict", "must", "should", "practical", "theoretical"):
-            table.add_column(words[column])
-        labels = {axis["id"]: axis["label"][lang] for axis in record["grid"]["axes"]}
+        table = Table(box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False)
+        table.add_column(words["axis"], no_wrap=True)
+        table.add_column(words["verdict"], no_wrap=True, max_width=14)
+        for column in ("must", "should", "practical", "theoretical"):
+            table.add_column(words[column], no_wrap=True, justify="right")
+        # Axis labels carry a parenthesised gloss; the short head is enough in a table.
+        labels = {a["id"]: a["label"][lang].split(" (")[0] for a in record["grid"]["axes"]}
         entries = [*record["score"]["axes"], record["score"]["overall"]]
         for entry in entries:
             verdict = Verdict(entry["verdict"])
             name = words["overall"] if entry["axis"] == "global" else labels[entry["axis"]]
             table.add_row(
                 Text(name, style="bold" if entry["axis"] == "global" else ""),
-                Text(verdict.label(lang), style=_VERDICT_STYLE[verdict]),
-                f"{percent(entry['must']['rate'])} / {percent(entry['must']['coverage'])}",
-                f"{percent(entry['should']['rate'])} / {percent(entry['should']['coverage'])}",
+                Text(_SHORT_VERDICT[lang][verdict], style=_VERDICT_STYLE[verdict]),
+                f"{percent(entry['must']['rate'])} · {percent(entry['must']['coverage'])}",
+                f"{percent(entry['should']['rate'])} · {percent(entry['should']['coverage'])}",
                 percent(entry["note_pratique"]),
                 percent(entry["note_theorique"]),
             )
