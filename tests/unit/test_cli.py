@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 from pathlib import Path
@@ -111,3 +112,37 @@ def test_unknown_grid_gives_exit_3(tmp_path: Path) -> None:
 def test_version(tmp_path: Path) -> None:
     done = sdet_check("--version", cwd=tmp_path)
     assert done.returncode == 0 and done.stdout.startswith("sdet-check ")
+
+
+def test_refused_connections_still_give_a_complete_run_without_secrets(tmp_path: Path) -> None:
+    canary = "canari-cli-5b1e-jamais-affiche"
+    target = tmp_path / "cible.yaml"
+    target.write_text(
+        "format: 1\nname: ENT éteint\ntimeouts: {network_s: 2, probe_s: 10}\n"
+        "portal: {url: 'https://127.0.0.1:9/', http_url: 'http://127.0.0.1:9/'}\n"
+        "accounts: [{profile: eleve, login: e1, password_env: CANARY_PW}]\n"
+    )
+    out = tmp_path / "out"
+    done = sdet_check(
+        "run", "--target", str(target), "--out", str(out), "--format", "terminal",
+        "--format", "junit", "--format", "csv", cwd=tmp_path, env={"CANARY_PW": canary},
+    )  # fmt: skip
+    assert done.returncode == 2, done.stderr  # errors on MUST items: incomplete
+    record = json.loads((out / "run.json").read_text())
+    errors = [r for r in record["results"] if r["status"] == "error"]
+    assert errors and all(r["error_reason"] == "unreachable" for r in errors)
+    assert len(record["results"]) == len(record["grid"]["requirements"])
+    outputs = [done.stdout, done.stderr] + [p.read_text() for p in out.iterdir()]
+    assert all(canary not in text for text in outputs)
+    assert "CANARY_PW" in (out / "run.json").read_text()  # the variable name, not its value
+
+
+def test_grid_validate_on_a_broken_grid_gives_exit_3(tmp_path: Path) -> None:
+    import shutil
+
+    folder = tmp_path / "demo" / "1.0"
+    shutil.copytree(DEMO_GRID, folder)
+    done = sdet_check("grid", "validate", str(folder), cwd=tmp_path)
+    assert done.returncode == 3
+    assert "fake.pass" in done.stderr and "type de sonde inconnu" in done.stderr
+    assert "Traceback" not in done.stderr
