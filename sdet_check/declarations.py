@@ -7,7 +7,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar, TypeVar
 
 from sdet_check.probe import Evidence, Status
 from sdet_check.results import RequirementResult
@@ -33,12 +33,15 @@ class ProofDocument:
 
 
 @dataclass(frozen=True)
-class Declaration:
-    """What the editor states about one requirement."""
+class Attestation:
+    """A person's word on one requirement, with proof documents: a declaration or a review."""
+
+    text_key: ClassVar[str]
+    """Name of the free-text field in the file and in the run record."""
 
     requirement: str
     status: str
-    statement: str
+    text: str
     author: str
     date: str
     documents: tuple[ProofDocument, ...] = ()
@@ -48,7 +51,7 @@ class Declaration:
         return {
             "requirement": self.requirement,
             "status": self.status,
-            "statement": self.statement,
+            self.text_key: self.text,
             "author": self.author,
             "date": self.date,
             "documents": [document.to_json() for document in self.documents],
@@ -56,26 +59,17 @@ class Declaration:
 
 
 @dataclass(frozen=True)
-class Review:
-    """The auditor's verdict on a requirement verified by declaration or review."""
+class Declaration(Attestation):
+    """What the editor states about one requirement (``conforme``, ``non_conforme``...)."""
 
-    requirement: str
-    status: str
-    comment: str
-    author: str
-    date: str
-    documents: tuple[ProofDocument, ...] = ()
+    text_key = "statement"
 
-    def to_json(self) -> dict[str, Any]:
-        """Serialise for the run record."""
-        return {
-            "requirement": self.requirement,
-            "status": self.status,
-            "comment": self.comment,
-            "author": self.author,
-            "date": self.date,
-            "documents": [document.to_json() for document in self.documents],
-        }
+
+@dataclass(frozen=True)
+class Review(Attestation):
+    """The auditor's verdict (``pass``, ``fail``, ``not_applicable``) on a manual requirement."""
+
+    text_key = "comment"
 
 
 @dataclass(frozen=True)
@@ -108,6 +102,9 @@ class Waiver:
         return data
 
 
+_A = TypeVar("_A", bound=Attestation)
+
+
 @dataclass(frozen=True)
 class InputFile:
     """An input file a run used, pinned by its hash."""
@@ -127,54 +124,43 @@ def _hash_file(path: Path) -> str:
 def load_declarations(
     file: Path, known_ids: Iterable[str] | None = None
 ) -> tuple[list[Declaration], InputFile]:
-    """Load a declarations file; check proof documents against their sha256.
+    """Load an editor's declarations file; proof documents are checked against their sha256.
 
     With ``known_ids``, a declaration about a requirement the grid does not hold is an
-    :class:`InputError`.
+    :class:`~sdet_check.errors.InputError`.
     """
-    loaded = read_yaml(file)
-    validate(loaded, "declarations", "fichier de déclarations")
-    declarations: list[Declaration] = []
-    for index, entry in enumerate(loaded.data["declarations"]):
-        _check_known(loaded, ["declarations", index, "requirement"], entry, known_ids)
-        documents = tuple(
-            _document(file.parent, document) for document in entry.get("documents", [])
-        )
-        declarations.append(
-            Declaration(
-                requirement=entry["requirement"],
-                status=entry["status"],
-                statement=entry["statement"],
-                author=entry["author"],
-                date=entry["date"],
-                documents=documents,
-            )
-        )
-    _refuse_duplicates(loaded, "declarations", [d.requirement for d in declarations])
-    return declarations, InputFile(str(file), _hash_file(file))
+    return _load_attestations(
+        file, Declaration, "declarations", "fichier de déclarations", known_ids
+    )
 
 
 def load_reviews(
     file: Path, known_ids: Iterable[str] | None = None
 ) -> tuple[list[Review], InputFile]:
     """Load an auditor's reviews file; proof documents are checked against their sha256."""
+    return _load_attestations(file, Review, "reviews", "fichier de revues", known_ids)
+
+
+def _load_attestations(
+    file: Path, kind: type[_A], key: str, what: str, known_ids: Iterable[str] | None
+) -> tuple[list[_A], InputFile]:
     loaded = read_yaml(file)
-    validate(loaded, "reviews", "fichier de revues")
-    reviews: list[Review] = []
-    for index, entry in enumerate(loaded.data["reviews"]):
-        _check_known(loaded, ["reviews", index, "requirement"], entry, known_ids)
-        reviews.append(
-            Review(
+    validate(loaded, key, what)
+    entries: list[_A] = []
+    for index, entry in enumerate(loaded.data[key]):
+        _check_known(loaded, [key, index, "requirement"], entry, known_ids)
+        entries.append(
+            kind(
                 requirement=entry["requirement"],
                 status=entry["status"],
-                comment=entry["comment"],
+                text=entry[kind.text_key],
                 author=entry["author"],
                 date=entry["date"],
                 documents=tuple(_document(file.parent, d) for d in entry.get("documents", [])),
             )
         )
-    _refuse_duplicates(loaded, "reviews", [r.requirement for r in reviews])
-    return reviews, InputFile(str(file), _hash_file(file))
+    _refuse_duplicates(loaded, key, [e.requirement for e in entries])
+    return entries, InputFile(str(file), _hash_file(file))
 
 
 def _document(base: Path, data: Mapping[str, str]) -> ProofDocument:
@@ -264,7 +250,7 @@ def apply_reviews(
             continue
         evidence = Evidence(
             kind="review",
-            summary=f"Revue de {review.author} du {review.date} : {review.comment}",
+            summary=f"Revue de {review.author} du {review.date} : {review.text}",
             data=review.to_json(),
         )
         decided.append(
