@@ -28,6 +28,7 @@ def demo_command(
         record, out_dir = run_demo(out, observer=observer)
     written = write_reports(record, [*DEFAULT_FORMATS, "csv"], out_dir, state.lang)
     err_console.print(
-        f"Démo terminée. Fichiers dans {out_dir}/ : {', '.join(p.name for p in written)}"
+        f"Démo terminée. Fichiers dans {out_dir}/ : {', '.join(p.name for p in written)}",
+        markup=False,
     )
     raise typer.Exit(ExitCode.for_verdict(overall_verdict(record)))
