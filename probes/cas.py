@@ -526,6 +526,9 @@ class Attributes(Probe):
                     if not any(found.get(name) for name in names)
                 ]
                 for name, kind in formats.items():
+                    group = next((names for names in required if name in names), None)
+                    if not found.get(name) and group is not None:
+                        continue  # absent: reported by required, or an equivalent is present
                     problems += [
                         f"{who} : {p}" for p in _format_problems(name, kind, found, account)
                     ]
