@@ -247,7 +247,7 @@ class CasServer:
                 "django-cas-server n'est pas installé : le serveur CAS de démonstration ne peut "
                 f"pas démarrer (installer le pair de test : {INSTALL_HINT})"
             )
-        self._pki = ensure_pki(self.pki_dir)
+        self._pki = ensure_pki(self.pki_dir.resolve())
         self._folder = Path(tempfile.mkdtemp(prefix="sdet-cas-"))
         spec = self._write_project(self._folder, self._pki)
         environment = {
