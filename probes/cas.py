@@ -278,22 +278,20 @@ class Login(Probe):
                     bad = [t for t in tickets if not TICKET_CHARSET.match(t)]
                     problems += [f"{who} : ticket {_cut(t)} hors du jeu A-Z a-z 0-9 -" for t in bad]
                     if account is accounts[0]:
-                        cookie = _identify_sso_cookie(recorder, browser, cas)
-                        if not TICKET_CHARSET.match(cookie.value):
-                            problems.append(
-                                f"valeur du cookie SSO {cookie.name} hors du jeu A-Z a-z 0-9 -"
+                        for cookie in _identify_sso_cookies(recorder, browser, cas):
+                            fits = bool(TICKET_CHARSET.match(cookie.value))
+                            if not fits:
+                                problems.append(
+                                    f"valeur du cookie SSO {cookie.name} hors du jeu A-Z a-z 0-9 -"
+                                )
+                            recorder.note(
+                                f"cookie SSO {cookie.name} : valeur de {len(cookie.value)} "
+                                "caractères, "
+                                + ("jeu A-Z a-z 0-9 - respecté" if fits else "hors du jeu"),
+                                cookie=cookie.name,
+                                length=len(cookie.value),
+                                charset_ok=fits,
                             )
-                        recorder.note(
-                            f"cookie SSO {cookie.name} : valeur de {len(cookie.value)} caractères, "
-                            + (
-                                "jeu A-Z a-z 0-9 - respecté"
-                                if TICKET_CHARSET.match(cookie.value)
-                                else "caractères hors du jeu A-Z a-z 0-9 -"
-                            ),
-                            cookie=cookie.name,
-                            length=len(cookie.value),
-                            charset_ok=bool(TICKET_CHARSET.match(cookie.value)),
-                        )
                 seen.append(f"{who} → {_cut(login.ticket)} ({len(login.ticket)} caractères)")
             if problems:
                 return recorder.failed("tickets non conformes : " + " ; ".join(problems))
@@ -848,14 +846,18 @@ class SsoCookie(Probe):
         with _Recorder(context) as recorder:
             browser = recorder.browser()
             _login(browser, cas, account, cas.service)
-            cookie = _identify_sso_cookie(recorder, browser, cas)
-            problems = cookie.problems(require, cas)
-            recorder.add(cookie.evidence(problems))
-            if problems:
-                return recorder.failed(f"cookie SSO {cookie.name} : " + " ; ".join(problems))
+            cookies = _identify_sso_cookies(recorder, browser, cas)
+            failures = []
+            for cookie in cookies:
+                problems = cookie.problems(require, cas)
+                recorder.add(cookie.evidence(problems))
+                if problems:
+                    failures.append(f"cookie SSO {cookie.name} : " + " ; ".join(problems))
+            if failures:
+                return recorder.failed(" ; ".join(failures))
+            shown = ", ".join(f"{cookie.name} ({cookie.describe()})" for cookie in cookies)
             return recorder.passed(
-                f"cookie SSO {cookie.name} ({cookie.describe()}) conforme : "
-                + ", ".join(_COOKIE_CHECKS[r] for r in require)
+                f"cookie SSO {shown} conforme : " + ", ".join(_COOKIE_CHECKS[r] for r in require)
             )
 
 
@@ -1941,11 +1943,14 @@ class _SsoCookie:
         )
 
 
-def _identify_sso_cookie(recorder: _Recorder, browser: _Browser, cas: _Cas) -> _SsoCookie:
-    """Find the SSO cookie of a logged-in ``browser`` (named by the target, or by experiment)."""
+def _identify_sso_cookies(recorder: _Recorder, browser: _Browser, cas: _Cas) -> list[_SsoCookie]:
+    """The SSO cookies of a logged-in ``browser``: named by the target, or found by experiment.
+
+    Every cookie without which the session no longer gets a ticket counts (a load balancer's
+    affinity cookie may carry the session as much as the ticket-granting cookie does).
+    """
     jar = browser.session.cookies
-    host = urlsplit(cas.url).hostname or ""
-    candidates = sorted({c.name for c in jar if host.endswith((c.domain or host).lstrip("."))})
+    candidates = sorted({c.name for c in jar})
     if cas.sso_cookie:
         if cas.sso_cookie not in candidates:
             raise ProbeError(
@@ -1977,15 +1982,23 @@ def _identify_sso_cookie(recorder: _Recorder, browser: _Browser, cas: _Cas) -> _
                 f"{', '.join(candidates) or 'aucun'}) : cookie SSO introuvable ; le nommer dans "
                 "la cible (cas.sso_cookie)"
             )
-    name = names[0]
-    value = next(c.value or "" for c in jar if c.name == name)
-    headers = [(url, header) for url, header in browser.set_cookies if _cookie_name(header) == name]
-    if not headers:
-        raise ProbeError(f"aucun Set-Cookie reçu pour le cookie SSO {name}")
-    set_by, header = headers[-1]
-    return _SsoCookie(
-        name=name, value=value, set_by=set_by, attributes=_cookie_attributes(header), how=how
-    )
+    found = []
+    for name in names:
+        value = next(c.value or "" for c in jar if c.name == name)
+        headers = [(u, h) for u, h in browser.set_cookies if _cookie_name(h) == name]
+        if not headers:
+            raise ProbeError(f"aucun Set-Cookie reçu pour le cookie SSO {name}")
+        set_by, header = headers[-1]  # the last one set it for the established session
+        found.append(
+            _SsoCookie(
+                name=name,
+                value=value,
+                set_by=set_by,
+                attributes=_cookie_attributes(header),
+                how=how,
+            )
+        )
+    return found
 
 
 def _cookie_name(header: str) -> str:

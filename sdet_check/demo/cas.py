@@ -237,6 +237,7 @@ class CasServer:
         self._port: int | None = None
         self._passwords = {account.password_env: secrets.token_urlsafe(12) for account in ACCOUNTS}
         self._log: list[str] = []
+        self._reader: threading.Thread | None = None
 
     def start(self) -> None:
         """Write the project, run migrations and serve; return once the server answers."""
@@ -257,7 +258,7 @@ class CasServer:
             [sys.executable, "-m", "sdet_check.demo.cas_wsgi", str(spec)],
             stdout=subprocess.PIPE,
             stderr=subprocess.STDOUT,
-            stdin=subprocess.DEVNULL,
+            stdin=subprocess.PIPE,  # closed by stop(), or by the OS if this process dies
             text=True,
             cwd=self._folder,
             env=environment,
@@ -271,13 +272,21 @@ class CasServer:
     def stop(self) -> None:
         """Stop the subprocess and remove the project folder."""
         process, self._process = self._process, None
-        if process is not None and process.poll() is None:
-            process.terminate()
+        if process is not None:
+            if process.stdin is not None:
+                process.stdin.close()  # the server exits when its stdin closes
             try:
                 process.wait(_STOP_TIMEOUT_S)
             except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait(_STOP_TIMEOUT_S)
+                process.terminate()
+                try:
+                    process.wait(_STOP_TIMEOUT_S)
+                except subprocess.TimeoutExpired:
+                    process.kill()
+                    process.wait(_STOP_TIMEOUT_S)
+        if self._reader is not None:
+            self._reader.join(_STOP_TIMEOUT_S)  # it ends at the end of the output
+            self._reader = None
         if process is not None and process.stdout is not None:
             process.stdout.close()
         if self._folder is not None:
@@ -392,6 +401,7 @@ class CasServer:
 
         thread = threading.Thread(target=reader, name="cas-server-output", daemon=True)
         thread.start()
+        self._reader = thread
         deadline = time.monotonic() + _READY_TIMEOUT_S
         while not ready:
             if process.poll() is not None:

@@ -2,8 +2,9 @@
 
 ``python -m sdet_check.demo.cas_wsgi SPEC.json`` sets Django up from the project folder the
 spec names, applies the migrations, registers the service patterns, then serves the WSGI
-application on ``127.0.0.1`` with an ephemeral port and prints ``READY <port>``. It stops on
-SIGTERM. Django's ``runserver`` speaks plain HTTP only, hence this small threaded server:
+application on ``127.0.0.1`` with an ephemeral port and prints ``READY <port>``. It stops
+when its standard input closes (the parent stopped it, or died) and on SIGTERM.
+Django's ``runserver`` speaks plain HTTP only, hence this small threaded server:
 TLS handshakes run in the request threads, never in the accept loop, and every socket has a
 timeout, so a client that stalls cannot block the others.
 """
@@ -12,10 +13,12 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import signal
 import socket
 import ssl
 import sys
+import threading
 from pathlib import Path
 from socketserver import ThreadingMixIn
 from types import FrameType
@@ -51,12 +54,21 @@ def main(argv: list[str]) -> int:
         raise SystemExit(0)
 
     signal.signal(signal.SIGTERM, stop)
+    threading.Thread(target=_exit_when_orphaned, args=(server,), daemon=True).start()
     print(f"READY {server.server_address[1]}", flush=True)
     try:
         server.serve_forever(poll_interval=0.1)
     finally:
         server.server_close()
+        # The folder holds the demo passwords: gone with the server, even when orphaned.
+        shutil.rmtree(project, ignore_errors=True)
     return 0
+
+
+def _exit_when_orphaned(server: WSGIServer) -> None:
+    """Stop serving once standard input reaches its end: nobody owns this server any more."""
+    sys.stdin.read()
+    server.shutdown()
 
 
 def _register_services(patterns: list[dict[str, Any]]) -> None:
