@@ -149,6 +149,12 @@ MASKED = "‹masqué›"
 """What replaces a personal value in evidence."""
 
 _CHUNK_BYTES = 64 * 1024
+_PROFILES_PARAM: Mapping[str, Any] = {
+    "type": "array",
+    "items": {"enum": sorted(PROFILE_CODES)},
+    "uniqueItems": True,
+    "minItems": 1,
+}
 _NO_PARAMS: Mapping[str, Any] = {"type": "object", "additionalProperties": False, "properties": {}}
 _OPTIONAL_PARAM: Mapping[str, Any] = {
     "type": "boolean",
@@ -241,10 +247,7 @@ class Login(Probe):
         "additionalProperties": False,
         "properties": {
             "profiles": {
-                "type": "array",
-                "items": {"type": "string"},
-                "uniqueItems": True,
-                "minItems": 1,
+                **_PROFILES_PARAM,
                 "description": "Account profiles to log in with (default: every account).",
             },
             "charset": {
@@ -472,10 +475,7 @@ class Attributes(Probe):
                 "description": "Value format checked for each named attribute.",
             },
             "profiles": {
-                "type": "array",
-                "items": {"type": "string"},
-                "uniqueItems": True,
-                "minItems": 1,
+                **_PROFILES_PARAM,
                 "description": "Account profiles checked (default: every account).",
             },
             "endpoint": {
