@@ -1685,7 +1685,7 @@ def _expect_problems(
         wanted = {expected.strip()} if isinstance(expected, str) else {v.strip() for v in expected}
         got = set(found.get(name, []))
         if not got:
-            if compare == "all" or name not in checked:
+            if name not in checked:  # a checked attribute's absence is already reported
                 problems.append(f"attribut {name} attendu par la cible absent")
             continue
         if got != wanted:
