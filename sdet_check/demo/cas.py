@@ -236,7 +236,6 @@ class CasServer:
         self._process: subprocess.Popen[str] | None = None
         self._port: int | None = None
         self._passwords = {account.password_env: secrets.token_urlsafe(12) for account in ACCOUNTS}
-        self._log: list[str] = []
         self._reader: threading.Thread | None = None
 
     def start(self) -> None:
@@ -413,7 +412,6 @@ class CasServer:
                     f"le serveur CAS de démonstration n'a pas démarré en {_READY_TIMEOUT_S:g} s"
                 )
             time.sleep(0.02)
-        self._log = lines
         return ready[0]
 
 
