@@ -1484,9 +1484,21 @@ def judge_signatures(
             *context_evidence,
         )
     result = verify_response(response, certificates)
-    evidence = [check.evidence() for check in result.assertions]
-    if result.response is not None:
-        evidence.insert(0, result.response.evidence())
+    evidence = [
+        result.response.evidence()
+        if result.response is not None
+        else Evidence("signature", "la Response ne porte aucune signature", {"element": "Response"})
+    ]
+    evidence += [check.evidence() for check in result.assertions]
+    evidence += [
+        Evidence(
+            "signature",
+            f"l'assertion {assertion.get('ID')} ne porte aucune signature",
+            {"element": "Assertion", "id": assertion.get("ID"), "valid": False},
+        )
+        for assertion in response.findall("saml:Assertion", NS)
+        if assertion.find("ds:Signature", NS) is None
+    ]
     evidence.append(
         note(
             "certificats de signature des métadonnées utilisés",

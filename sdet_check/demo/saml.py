@@ -14,11 +14,13 @@ Nothing here is fit for production: keys are unencrypted, users and passwords ar
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import os
 import secrets
 import select
 import shutil
+import signal
 import socket
 import ssl
 import subprocess
@@ -299,6 +301,7 @@ class SamlIdp:
             stdout=log,
             stderr=subprocess.STDOUT,
             cwd=self.folder,
+            start_new_session=True,
         )
         log.close()
         if self._front is not None:
@@ -313,12 +316,14 @@ class SamlIdp:
         """Stop PHP by its PID, then the TLS front."""
         process, self._process = self._process, None
         if process is not None and process.poll() is None:
-            process.terminate()
+            # php -S forks its workers into the session it leads: signal that group only.
+            _signal_group(process, signal.SIGTERM)
             try:
                 process.wait(_STOP_TIMEOUT_S)
             except subprocess.TimeoutExpired:
-                process.kill()
+                _signal_group(process, signal.SIGKILL)
                 process.wait(_STOP_TIMEOUT_S)
+            _reap_group(process)
         front, self._front = self._front, None
         if front is not None:
             front.stop()
@@ -693,6 +698,19 @@ def _php(value: Any) -> str:
     raise TypeError(f"cannot render {type(value).__name__} in PHP")
 
 
+def _signal_group(process: subprocess.Popen[bytes], signum: int) -> None:
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(process.pid, signum)
+
+
+def _reap_group(process: subprocess.Popen[bytes]) -> None:
+    """Kill the workers left in the group once their parent is gone.
+
+    Orphaned php -S workers only notice about a second later; they serve nothing by then.
+    """
+    _signal_group(process, signal.SIGKILL)
+
+
 def _free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
@@ -723,6 +741,9 @@ class _TlsFront:
 
     def stop(self) -> None:
         self._stopping.set()
+        # close() alone does not wake a thread blocked in accept(); shutdown() does.
+        with contextlib.suppress(OSError):
+            self.listener.shutdown(socket.SHUT_RDWR)
         self.listener.close()
         self._thread.join(_STOP_TIMEOUT_S)
 

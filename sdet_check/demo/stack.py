@@ -2,18 +2,23 @@
 
 Everything listens on 127.0.0.1 with ephemeral ports and lives in the output folder (test
 CA, target file, reports), so the demo leaves nothing behind and needs no network.
-Today the stack is the HTTPS portal; CAS, SAML and LDAP peers join it as their probe
-families arrive.
+Today the stack is the HTTPS portal and, when php and SimpleSAMLphp are installed, the
+conformant SAML identity provider; CAS and LDAP peers join it as their probe families arrive.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from contextlib import ExitStack
 from pathlib import Path
 from typing import Any
+
+import yaml
 
 from sdet_check.api import RunRequest, evaluate
 from sdet_check.demo.pki import create_pki
 from sdet_check.demo.portal import PortalConfig, PortalServer, write_target
+from sdet_check.demo.saml import SamlConfig, SamlIdp, add_to_target, missing_requirements
 from sdet_check.grid import current_grid_ref
 from sdet_check.run import utc_now
 from sdet_check.runner import RunObserver
@@ -27,19 +32,37 @@ def default_demo_dir() -> Path:
 
 
 def run_demo(
-    out: Path | None = None, *, observer: RunObserver | None = None
+    out: Path | None = None,
+    *,
+    observer: RunObserver | None = None,
+    say: Callable[[str], None] | None = None,
 ) -> tuple[dict[str, Any], Path]:
     """Start the reference stack, evaluate the current SDET grid against it, stop the stack.
 
     Returns the run record and the folder holding the target file and the test CA (the
-    caller writes the reports there).
+    caller writes the reports there). A peer that cannot start here (SimpleSAMLphp not
+    installed) is left out, and ``say`` gets one French line explaining why.
     """
     out_dir = out or default_demo_dir()
     out_dir.mkdir(parents=True, exist_ok=True)
     pki = create_pki(out_dir / "pki")
-    with PortalServer(PortalConfig.conformant(), pki.folder) as portal:
+    environ: dict[str, str] = {}
+    with ExitStack() as stack:
+        portal = stack.enter_context(PortalServer(PortalConfig.conformant(), pki.folder))
         target = write_target(out_dir / "cible-demo.yaml", portal, DEMO_TARGET_NAME)
+        missing = missing_requirements()
+        if missing is None:
+            idp = stack.enter_context(
+                SamlIdp(SamlConfig.conformant(), out_dir / "saml-idp", pki_dir=pki.folder)
+            )
+            data = yaml.safe_load(target.read_text(encoding="utf-8"))
+            environ.update(add_to_target(data, idp))
+            target.write_text(
+                yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8"
+            )
+        elif say is not None:
+            say(f"SAML non évalué : {missing}.")
         record = evaluate(
-            RunRequest(target=target, grid=current_grid_ref()), observer=observer, environ={}
+            RunRequest(target=target, grid=current_grid_ref()), observer=observer, environ=environ
         )
     return record, out_dir
