@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import copy
 import datetime as dt
 import hashlib
 import re
@@ -97,6 +98,17 @@ NATIONAL_PROFILES = frozenset(
 )
 """National profile codes (``ENTPersonProfils``) of the SDET data model."""
 
+PERSONAL_ATTRIBUTES = frozenset(
+    {
+        "sn", "givenName", "cn", "displayName", "mail", "ctemail", "telephoneNumber", "mobile",
+        "homePhone", "postalAddress", "ENTPersonNom", "ENTPersonPrenom", "ENTPersonNomPatro",
+        "ENTPersonAutresPrenoms", "ENTPersonDateNaissance", "ENTPersonAdresse",
+        "ENTPersonMailPerso", "GARPersonNom", "GARPersonPrenom", "GARPersonNomPatro",
+        "GARPersonAutresPrenoms", "GARPersonDateNaissance", "GARPersonMail",
+    }
+)  # fmt: skip
+"""Attributes whose values are pseudonymised in evidence (names, birth dates, contacts)."""
+
 _UAI_LETTERS = "ABCDEFGHJKLMNPRSTUVWXYZ"
 _UAI = re.compile(r"^(\d{7})([A-Z])$")
 _UAI_ATTRIBUTES = frozenset({"ENTPersonStructRattachRNE", "ENTPersonStructRattachUAI"})
@@ -167,7 +179,8 @@ class MetadataSignature(Probe):
     Not applicable when the root carries no ``ds:Signature``. Otherwise it is verified with
     signxml against the trust anchor the target declares (``saml.metadata_signing_cert``),
     else against the signing certificates the metadata publishes (which proves integrity
-    only, and the evidence says so). The signature must reference the root element.
+    only, and the evidence says so; when none of them verifies, only the anchor can decide:
+    not tested). The signature must reference the root element.
     """
 
     kind = "saml.metadata_signature"
@@ -214,6 +227,12 @@ class MetadataSignature(Probe):
             embedded_sha256=_embedded_fingerprints(signature),
             **algorithms,
         )
+        if result.problem is not None and section.metadata_signing_cert is None:
+            # Signed by a key the metadata does not publish: only the anchor can tell.
+            raise NotTestable(
+                "métadonnées signées par une clé qu'elles ne publient pas : déclarer l'ancre de "
+                "confiance (saml.metadata_signing_cert) pour vérifier la signature"
+            )
         if result.problem is not None:
             return Outcome.failed(
                 f"signature des métadonnées invalide : {result.problem}",
@@ -1746,11 +1765,16 @@ def _attributes_evidence(
             "required": list(wanted),
             "missing": [name for name in wanted if name not in released],
             "problems": list(problems),
+            "pseudonymised": sorted(
+                a.name
+                for a in released.values()
+                if any(_mask_value(v, a.name) != v for v in a.values)
+            ),
             "attributes": [
                 {
                     "name": a.name,
                     "name_format": a.name_format,
-                    "values": [_mask_value(v) for v in a.values],
+                    "values": [_mask_value(v, a.name) for v in a.values],
                 }
                 for a in released.values()
             ],
@@ -1758,11 +1782,22 @@ def _attributes_evidence(
     )
 
 
-def _mask_value(value: str) -> str:
-    """Keep e-mail addresses out of evidence: ``prof.demo@ac.fr`` → ``p…@ac.fr``."""
+def _mask_value(value: str, name: str | None = None) -> str:
+    """Pseudonymise personal data kept in evidence (DESIGN §6: evidence about minors).
+
+    E-mail addresses keep their first letter and domain, names and birth dates their first
+    character, ``FrEduVecteur`` its type, identifier and UAI; other values are kept.
+    """
     if _EMAIL.match(value):
         local, _, domain = value.partition("@")
         return f"{local[:1]}…@{domain}"
+    if name in PERSONAL_ATTRIBUTES and value:
+        return value[:1] + "…"
+    if name == "FrEduVecteur":
+        parts = value.split("|")
+        if len(parts) == 5:
+            parts[1], parts[2] = parts[1][:1] + "…", parts[2][:1] + "…"
+            return "|".join(parts)
     return value
 
 
@@ -2004,7 +2039,7 @@ def _follow(
     session: requests.Session, url: str, context: ProbeContext, attempt: LoginAttempt
 ) -> requests.Response:
     response = _send(session, "GET", url, context)
-    attempt.evidence.append(http_exchange(response))
+    attempt.evidence.append(_exchange(response))
     hops = 0
     while response.status_code in _REDIRECT_STATUSES and response.headers.get("Location"):
         hops += 1
@@ -2017,7 +2052,7 @@ def _follow(
         if urlsplit(next_url).scheme not in ("http", "https"):
             break
         response = _send(session, "GET", next_url, context)
-        attempt.evidence.append(http_exchange(response))
+        attempt.evidence.append(_exchange(response))
     return response
 
 
@@ -2051,7 +2086,7 @@ def _submit_login(
         )
     response = _send(session, "POST", action, context, data=fields)
     attempt.evidence.append(
-        http_exchange(
+        _exchange(
             response,
             f"POST {action} (formulaire de connexion : {user_name}={account.login}, "
             f"{password_name}=***) → {response.status_code}",
@@ -2125,15 +2160,33 @@ def _response_facts(response: etree._Element) -> dict[str, Any]:
 
 
 def _xml_excerpt(root: etree._Element) -> str:
-    """The response without signature values and certificates, cut to a readable size."""
-    copy = etree.fromstring(etree.tostring(root))
-    for bulky in copy.iter(f"{{{NS['ds']}}}SignatureValue", f"{{{NS['ds']}}}X509Certificate"):
+    """The response without signature values and certificates, personal values masked, cut."""
+    shown = copy.deepcopy(root)
+    for bulky in shown.iter(f"{{{NS['ds']}}}SignatureValue", f"{{{NS['ds']}}}X509Certificate"):
         bulky.text = "…"
-    for value in copy.iter(f"{{{NS['saml']}}}AttributeValue"):
+    for value in shown.iter(f"{{{NS['saml']}}}AttributeValue"):
+        parent = value.getparent()
+        name = None if parent is None else parent.get("Name")
         if value.text:
-            value.text = _mask_value(value.text.strip())
-    text = etree.tostring(copy, encoding="unicode")
+            value.text = _mask_value(value.text.strip(), name)
+    for name_id in shown.iter(f"{{{NS['saml']}}}NameID"):
+        if name_id.text:
+            name_id.text = _mask_value(name_id.text.strip())
+    text = etree.tostring(shown, encoding="unicode")
     return text if len(text) <= _EXCERPT_CHARS else text[:_EXCERPT_CHARS] + "…"
+
+
+def _exchange(response: requests.Response, summary: str | None = None) -> Evidence:
+    """An HTTP exchange; a page carrying a SAMLResponse keeps no body (it holds personal data)."""
+    evidence = http_exchange(response, summary)
+    if b"samlresponse" not in response.content.lower():
+        return evidence
+    data = dict(evidence.data)
+    data["response"] = dict(data["response"]) | {
+        "body_excerpt": "[formulaire SAMLResponse : contenu décodé dans la pièce saml_message, "
+        "valeurs personnelles masquées]"
+    }
+    return Evidence(evidence.kind, evidence.summary, data)
 
 
 # --- HTML forms -------------------------------------------------------------------------

@@ -27,7 +27,7 @@ import subprocess
 import threading
 import time
 from collections.abc import Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
 from typing import Any, Self
@@ -243,7 +243,6 @@ class _Keys:
     metadata_anchor: Path
     sp_key: Path
     sp_cert: Path
-    extra: dict[str, Path] = field(default_factory=dict)
 
 
 class SamlIdp:
@@ -258,8 +257,9 @@ class SamlIdp:
     def __init__(self, config: SamlConfig, folder: Path, pki_dir: Path | None = None) -> None:
         """Prepare an IdP; ``pki_dir`` holds the test PKI of the TLS front (reused or made)."""
         self.config = config
-        self.folder = folder
-        self.pki_dir = pki_dir or folder / "pki"
+        # Absolute: PHP runs in this folder and reads the paths written in its configuration.
+        self.folder = folder.resolve()
+        self.pki_dir = (pki_dir or folder / "pki").resolve()
         self.password = secrets.token_urlsafe(12)
         """The demo users' password (fresh for each IdP)."""
         self._process: subprocess.Popen[bytes] | None = None
@@ -549,11 +549,6 @@ class SamlIdp:
             f"SimpleSAMLphp ne répond pas sur {self.metadata_url} après {_START_TIMEOUT_S:.0f} s "
             f"({last}) ; journaux dans {self.folder}"
         )
-
-
-def with_config(idp_config: SamlConfig, **changes: Any) -> SamlConfig:
-    """Return a copy of ``idp_config`` with ``changes`` (a convenience for tests)."""
-    return replace(idp_config, **changes)
 
 
 def add_to_target(data: dict[str, Any], idp: SamlIdp) -> dict[str, str]:

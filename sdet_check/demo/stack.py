@@ -18,7 +18,13 @@ import yaml
 from sdet_check.api import RunRequest, evaluate
 from sdet_check.demo.pki import create_pki
 from sdet_check.demo.portal import PortalConfig, PortalServer, write_target
-from sdet_check.demo.saml import SamlConfig, SamlIdp, add_to_target, missing_requirements
+from sdet_check.demo.saml import (
+    SamlConfig,
+    SamlIdp,
+    SamlIdpUnavailable,
+    add_to_target,
+    missing_requirements,
+)
 from sdet_check.grid import current_grid_ref
 from sdet_check.run import utc_now
 from sdet_check.runner import RunObserver
@@ -50,18 +56,23 @@ def run_demo(
     with ExitStack() as stack:
         portal = stack.enter_context(PortalServer(PortalConfig.conformant(), pki.folder))
         target = write_target(out_dir / "cible-demo.yaml", portal, DEMO_TARGET_NAME)
-        missing = missing_requirements()
-        if missing is None:
-            idp = stack.enter_context(
-                SamlIdp(SamlConfig.conformant(), out_dir / "saml-idp", pki_dir=pki.folder)
-            )
+        idp: SamlIdp | None = None
+        problem = missing_requirements()
+        if problem is None:
+            try:
+                idp = stack.enter_context(
+                    SamlIdp(SamlConfig.conformant(), out_dir / "saml-idp", pki_dir=pki.folder)
+                )
+            except SamlIdpUnavailable as failed:
+                problem = str(failed)
+        if idp is not None:
             data = yaml.safe_load(target.read_text(encoding="utf-8"))
             environ.update(add_to_target(data, idp))
             target.write_text(
                 yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8"
             )
         elif say is not None:
-            say(f"SAML non évalué : {missing}.")
+            say(f"SAML non évalué : {problem}.")
         record = evaluate(
             RunRequest(target=target, grid=current_grid_ref()), observer=observer, environ=environ
         )

@@ -11,6 +11,7 @@ import base64
 import copy
 import datetime as dt
 import json
+import os
 import threading
 import time
 import zlib
@@ -34,6 +35,7 @@ from probes.saml import (
     Attributes,
     IdpMetadata,
     Login,
+    MetadataSignature,
     SamlMetadata,
     SamlSection,
     Signature,
@@ -63,8 +65,10 @@ from sdet_check.runner import RunLimits, Runner
 from sdet_check.selection import Selection
 from sdet_check.target import Target, load_target
 
+# On a developer machine without the packages the module is skipped; in CI (which installs
+# them) a missing package must fail loudly instead.
 pytestmark = pytest.mark.skipif(
-    demo.missing_requirements() is not None,
+    demo.missing_requirements() is not None and not os.environ.get("CI"),
     reason="SimpleSAMLphp absent (apt-get install " + " ".join(demo.APT_PACKAGES) + ")",
 )
 
@@ -239,6 +243,24 @@ def test_no_password_reaches_any_evidence(
     assert login_posts and all("password=***" in e["summary"] for e in login_posts)
 
 
+def test_personal_values_are_pseudonymised_in_evidence(
+    runs: dict[str, tuple[dict[str, Any], str, float]],
+) -> None:
+    record = runs["nameid_courriel"][0]
+    text = dump(record)
+    assert "Camille" not in text and "Dominique" not in text  # first names in FrEduVecteur
+    assert "prof.demo@ent-demo.example" not in text  # e-mail NameID and attribute
+    assert "C…" in text and "p…@ent-demo.example" in text
+    attributes = [
+        e["data"]
+        for e in results(record)["SSO-SAML-011"]["evidence"]
+        if e["kind"] == "saml_attributes"
+    ]
+    assert any("FrEduVecteur" in a["pseudonymised"] for a in attributes)
+    # The auto-post page's body (the base64 SAMLResponse) is not kept as such.
+    assert "PHNhbWxwOlJlc3BvbnNl" not in text
+
+
 def test_the_saml_family_is_fast_against_the_local_peer(
     runs: dict[str, tuple[dict[str, Any], str, float]],
 ) -> None:
@@ -289,6 +311,17 @@ def test_refused_credentials_are_an_error_without_the_password(
     evidence = dump([e.to_json() for e in refused.value.evidence])
     assert wrong not in evidence and conformant.password not in evidence
     assert "password=***" in evidence
+
+
+def test_metadata_signed_by_an_unpublished_key_needs_the_anchor(
+    conformant: SamlIdp, tmp_path: Path
+) -> None:
+    file, environ = write_probe_target(conformant, tmp_path)
+    data = yaml.safe_load(file.read_text(encoding="utf-8"))
+    del data["saml"]["metadata_signing_cert"]
+    file.write_text(yaml.safe_dump(data), encoding="utf-8")
+    with pytest.raises(NotTestable, match="metadata_signing_cert"):
+        MetadataSignature().check({}, context(load_target(file, environ)))
 
 
 def test_no_account_means_not_tested(conformant: SamlIdp, tmp_path: Path) -> None:
