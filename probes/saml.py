@@ -1404,7 +1404,19 @@ def verify_enveloped(
         )
         try:
             result = XMLVerifier().verify(element, x509_cert=certificate, expect_config=config)
-        except (InvalidSignature, InvalidDigest, InvalidCertificate, InvalidInput) as exc:
+        except InvalidDigest as exc:
+            problems.append(
+                f"empreinte (DigestValue) différente : contenu modifié après signature "
+                f"({_short(str(exc))})"
+            )
+            continue
+        except InvalidSignature as exc:
+            problems.append(
+                f"la valeur de signature ne vérifie pas avec le certificat "
+                f"{_fingerprint(certificate)[:23]}… ({_short(str(exc)) or 'clé différente'})"
+            )
+            continue
+        except (InvalidCertificate, InvalidInput) as exc:
             problems.append(f"{_fingerprint(certificate)[:23]}… : {_short(str(exc))}")
             continue
         except (ValueError, etree.LxmlError) as exc:
@@ -1711,7 +1723,8 @@ def judge_attributes(
         attribute = released.get(name)
         wanted_values = [expected] if isinstance(expected, str) else list(expected)
         if attribute is None:
-            problems.append(f"attribut {name} attendu pour ce compte mais absent")
+            if name not in wanted:  # a required one is already reported missing
+                problems.append(f"attribut {name} attendu pour ce compte mais absent")
         elif sorted(attribute.values) != sorted(wanted_values):
             problems.append(f"{name} = {list(attribute.values)} au lieu de {wanted_values}")
     profiles = released.get("ENTPersonProfils")
