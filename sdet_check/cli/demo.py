@@ -25,7 +25,7 @@ def demo_command(
     from sdet_check.demo.stack import run_demo  # imported late: starts servers
 
     with ProgressObserver() as observer:
-        record, out_dir = run_demo(out, observer=observer, notify=err_console.print)
+        record, out_dir = run_demo(out, observer=observer, say=err_console.print)
     written = write_reports(record, [*DEFAULT_FORMATS, "csv"], out_dir, state.lang)
     err_console.print(
         f"Démo terminée. Fichiers dans {out_dir}/ : {', '.join(p.name for p in written)}",
