@@ -1075,6 +1075,10 @@ def _cas(context: ProbeContext) -> _Cas:
 
 def _accounts(context: ProbeContext, profiles: Sequence[str] | None) -> list[Account]:
     accounts = list(context.target.accounts)
+    # The target may name the accounts the CAS server knows (others may belong to another IdP).
+    logins = context.target.section("cas").get("accounts")
+    if logins:
+        accounts = [account for account in accounts if account.login in logins]
     if profiles:
         accounts = [account for account in accounts if account.profile in profiles]
     if not accounts:

@@ -427,6 +427,7 @@ def add_cas_to_target(target: dict[str, Any], server: CasServer) -> dict[str, An
         "service": SERVICE,
         "other_service": OTHER_SERVICE,
         "unregistered_service": UNREGISTERED_SERVICE,
+        "accounts": [account.login for account in ACCOUNTS],
         "callback": {
             "host": "127.0.0.1",
             "cert_file": str(pki.cert_file.resolve()),
