@@ -5,14 +5,16 @@ about minors: arrêté du 30 novembre 2006, art. 4), password binds refused in c
 the ENT schema in the subschema, and every person and structure entry checked against the SDET
 data model over a paged search of the whole tree (RFC 2696).
 
-Every probe is read-only. The connection is opened by ldap3 (TLS, StartTLS, binds, rootDSE and
-subschema reads); the whole-tree search and the unauthenticated bind go through
-:mod:`probes._ldap_wire`, a minimal reader fifteen times faster than ldap3's generic decoder on
-large directories. Once TLS is set up, the connection's socket is guarded: each ``recv`` is
-bounded by ``context.call_timeout()`` cut to the probe's deadline, and the bytes read by ldap3
-by :data:`MAX_SMALL_READ_BYTES`; the wire reader bounds each message by
-:data:`MAX_MESSAGE_BYTES`. ldap3 and socket errors become
-:class:`~sdet_check.probe.ProbeError` subclasses in one place (:func:`_translated`).
+Every probe is read-only. ldap3 opens the connection (TCP, LDAPS or StartTLS with the
+certificate checked) and reads the rootDSE and the subschema, whose definitions it parses.
+Binds and searches for entries go through :mod:`probes._ldap_wire` on the same socket: one code
+path for anonymous, simple and unauthenticated binds (ldap3 refuses to send the last one), and
+a reader of paged searches fifteen times faster than ldap3's generic decoder on large
+directories. Once TLS is set up, the socket ldap3 reads is guarded: each ``recv`` is bounded by
+the network timeout cut to the probe's deadline, and all it reads by
+:data:`MAX_SMALL_READ_BYTES`; the wire reader bounds each message by :data:`MAX_MESSAGE_BYTES`.
+Errors of ldap3, of the socket and of the wire reader become
+:class:`~sdet_check.probe.ProbeError` subclasses when a session ends (:meth:`_Session.__exit__`).
 
 The data-model probes of one run share a single scan of the directory (the first probe that
 needs it reads the tree; the others wait for its result within their own deadline). Evidence
@@ -22,6 +24,7 @@ become salted hashes, and names, birth dates, e-mails and addresses are never co
 
 from __future__ import annotations
 
+import math
 import secrets
 import socket
 import ssl
@@ -32,6 +35,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
+from types import TracebackType
 from typing import Any, ClassVar, Self
 from urllib.parse import urlsplit
 
@@ -174,7 +178,7 @@ class LdapTls(Probe):
             return Outcome.failed(
                 f"TLS impossible avec {access.url} ({how}) : {refused}", *evidence
             )
-        if params.get("refuse_clear_bind", True):
+        if params.get("refuse_clear_bind", True) and not access.ldaps:
             verdict = _clear_bind(access, context)
             evidence.append(verdict.evidence)
             if verdict.accepted:
@@ -679,7 +683,8 @@ class _Session:
         )
         connection = ldap3.Connection(
             server,
-            receive_timeout=context.call_timeout(),
+            # Whole seconds: ldap3 packs this value into SO_RCVTIMEO as an integer.
+            receive_timeout=max(1, math.ceil(context.call_timeout())),
             raise_exceptions=False,
             read_only=True,
             check_names=False,
@@ -699,8 +704,21 @@ class _Session:
         self._guard = _GuardedSocket(connection.socket, context, MAX_SMALL_READ_BYTES)
         connection.socket = self._guard
 
-    def __exit__(self, *exc_info: object) -> None:
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        """Close; an error of the wire reader, the guard or ldap3 leaves as a probe error."""
         self.close()
+        if exc is None or isinstance(exc, ProbeError):
+            return
+        if isinstance(exc, wire.WireError):
+            raise _wire_error(self.access.url, exc) from exc
+        if isinstance(exc, _Tripped | ldap3_errors.LDAPException | OSError):
+            with _translated(f"échange avec {self.access.url}", tls=False):
+                raise exc
 
     def close(self) -> None:
         """Say goodbye when a wire exchange took place, then close the socket."""
@@ -790,12 +808,11 @@ class _Session:
         """Search the subtree, keeping at most a few entries (one small page)."""
         stats = wire.SearchStats()
         entries: list[wire.Entry] = []
-        with _wire_errors(self.access.url):
-            for page in self.wire_client().paged_search(
-                base, search_filter, attributes, page_size=_ANONYMOUS_EXAMPLES, stats=stats
-            ):
-                entries.extend(page)
-                break
+        for page in self.wire_client().paged_search(
+            base, search_filter, attributes, page_size=_ANONYMOUS_EXAMPLES, stats=stats
+        ):
+            entries.extend(page)
+            break
         return _Sample(entries, stats.result)
 
 
@@ -929,17 +946,13 @@ def _short(text: str) -> str:
     return text if len(text) <= 300 else text[:300] + "…"
 
 
-@contextmanager
-def _wire_errors(url: str) -> Iterator[None]:
-    """Turn wire reader errors into probe errors."""
-    try:
-        yield
-    except wire.Timeout as exc:
-        raise ProbeTimeout(f"{url} : {exc}") from exc
-    except (wire.TooLarge, wire.Malformed) as exc:
-        raise HostileResponse(f"{url} : réponse refusée ({exc})") from exc
-    except wire.Closed as exc:
-        raise TargetUnreachable(f"{url} : {exc}") from exc
+def _wire_error(url: str, exc: wire.WireError) -> ProbeError:
+    """The probe error for a failure of the wire reader."""
+    if isinstance(exc, wire.Timeout):
+        return ProbeTimeout(f"{url} : {exc}")
+    if isinstance(exc, wire.TooLarge | wire.Malformed):
+        return HostileResponse(f"{url} : réponse refusée ({exc})")
+    return TargetUnreachable(f"{url} : {exc}")
 
 
 # --- the shared directory scan ----------------------------------------------------------
@@ -1004,18 +1017,17 @@ def _scan(access: _Access, context: ProbeContext) -> _Scan:
     started = time.monotonic()
     with _Session(access, context, protect=access.tls_wanted) as session:
         session.bind_service_or_anonymous()
-        with _wire_errors(access.url):
-            for page in session.wire_client().paged_search(
-                access.base_dn, search_filter, ATTRIBUTES, page_size=access.page_size, stats=stats
-            ):
-                for dn, attributes in page:
-                    audit.add(dn, attributes)
-                if stats.entries > access.max_entries:
-                    raise ProbeError(
-                        f"plus de {access.max_entries} entrées sous {access.base_dn} : parcours "
-                        "interrompu (augmenter ldap.max_entries dans la cible)",
-                        _scan_evidence(access, stats, started, None),
-                    )
+        for page in session.wire_client().paged_search(
+            access.base_dn, search_filter, ATTRIBUTES, page_size=access.page_size, stats=stats
+        ):
+            for dn, attributes in page:
+                audit.add(dn, attributes)
+            if stats.entries > access.max_entries:
+                raise ProbeError(
+                    f"plus de {access.max_entries} entrées sous {access.base_dn} : parcours "
+                    "interrompu (augmenter ldap.max_entries dans la cible)",
+                    _scan_evidence(access, stats, started, None),
+                )
     result = stats.result
     if result is None or not result.ok:
         _scan_refused(access, stats, started, result)
