@@ -11,7 +11,6 @@ feed itself can carry); ``LDAP-*`` rules only make sense in a directory.
 
 from __future__ import annotations
 
-from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
@@ -44,8 +43,15 @@ RULES: dict[str, str] = {
 }
 """Every rule the audit applies, with its French title."""
 
-ATTRIBUTES = (
-    "objectClass",
+STRUCTURE_ATTRIBUTES = (
+    "ENTStructureJointure",
+    "ENTStructureUAI",
+    "ENTEtablissementUAI",
+    "ENTStructureClasses",
+)
+"""What a scan asks of each structure: only what the rules read."""
+
+PERSON_ATTRIBUTES = (
     "ENTPersonJointure",
     "ENTPersonProfils",
     "ENTPersonDateNaissance",
@@ -58,12 +64,14 @@ ATTRIBUTES = (
     "ENTEleveDateSortieClasses",
     "sn",
     "givenName",
-    "ENTStructureJointure",
-    "ENTStructureUAI",
-    "ENTEtablissementUAI",
-    "ENTStructureClasses",
 )
-"""The attributes a scan asks for: only what the rules read."""
+"""What a scan asks of each person: only what the rules read."""
+
+ATTRIBUTES = STRUCTURE_ATTRIBUTES + PERSON_ATTRIBUTES
+"""Every attribute the audit reads."""
+
+KINDS = ("structure", "pupil", "relative", "person")
+"""What an entry is, as the search that found it says (so that no objectClass is read)."""
 
 PUPIL_AGES = (2, 25)
 """Plausible age range of a pupil, in years (inclusive)."""
@@ -106,11 +114,16 @@ class AuditReport:
         return self.findings[rule].count
 
 
-@dataclass
 class _Person:
-    dn: str
-    profiles: tuple[str, ...]
-    keys: tuple[str, ...]
+    """What the checks between entries need of a person."""
+
+    __slots__ = ("dn", "ids", "profiles")
+
+    def __init__(self, dn: str, profiles: tuple[str, ...], ids: frozenset[str]) -> None:
+        self.dn = dn
+        self.profiles = profiles
+        self.ids = ids
+        """Join key identifiers, folded (``MENESR$12`` and ``12`` are the same person)."""
 
 
 class DirectoryAudit:
@@ -130,23 +143,24 @@ class DirectoryAudit:
         self._structure_classes: dict[str, set[str]] = {}
         self._structure_by_uai: dict[str, str] = {}
         self._pupil_links: dict[int, list[str]] = {}
+        """Pupil → folded identifiers of the relatives it names."""
         self._relative_links: dict[int, list[str]] = {}
+        """Relative → folded identifiers of the pupils it names."""
         self._pending_classes: list[tuple[int, str]] = []
         self._pending_attachments: list[tuple[int, str]] = []
         self._identities: dict[tuple[str, str, str], int] = {}
-        self._profiles: Counter[str] = Counter()
+        self._profiles: dict[str, int] = {}
         self._pupils = 0
         self._relatives = 0
 
     # --- one entry --------------------------------------------------------------------
 
-    def add(self, dn: str, attributes: Mapping[str, list[str]]) -> None:
-        """Check one entry (attribute names in lower case, as the wire reader gives them)."""
-        classes = {value.lower() for value in attributes.get("objectclass", ())}
-        if "entperson" in classes:
-            self._add_person(dn, attributes, classes)
-        elif "entstructure" in classes:
+    def add(self, dn: str, attributes: Mapping[str, list[str]], kind: str) -> None:
+        """Check one entry of ``kind`` (see :data:`KINDS`); attribute names in lower case."""
+        if kind == "structure":
             self._add_structure(dn, attributes)
+        else:
+            self._add_person(dn, attributes, kind)
 
     def _add_structure(self, dn: str, attributes: Mapping[str, list[str]]) -> None:
         keys = [key for key in attributes.get("entstructurejointure", ()) if key.strip()]
@@ -200,16 +214,17 @@ class DirectoryAudit:
             else:
                 self._structure_by_uai[value.upper()] = dn
 
-    def _add_person(self, dn: str, attributes: Mapping[str, list[str]], classes: set[str]) -> None:
+    def _add_person(self, dn: str, attributes: Mapping[str, list[str]], kind: str) -> None:
         index = len(self._persons)
         profiles = tuple(attributes.get("entpersonprofils", ()))
-        keys = tuple(key for key in attributes.get("entpersonjointure", ()) if key.strip())
-        person = _Person(dn, profiles, keys)
-        self._persons.append(person)
+        keys = [key for key in attributes.get("entpersonjointure", ()) if key.strip()]
+        ids = frozenset(join_key_id(key).casefold() for key in keys)
+        self._persons.append(_Person(dn, profiles, ids))
+        counted = self._profiles
         for profile in profiles:
-            self._profiles[profile] += 1
-        is_pupil = "enteleve" in classes or "National_ELV" in profiles
-        is_relative = "entauxpersreleleve" in classes or "National_TUT" in profiles
+            counted[profile] = counted.get(profile, 0) + 1
+        is_pupil = kind == "pupil" or "National_ELV" in profiles
+        is_relative = kind == "relative" or "National_TUT" in profiles
         self._pupils += is_pupil
         self._relatives += is_relative
 
@@ -259,14 +274,17 @@ class DirectoryAudit:
         )
         if is_pupil:
             self._pupil_links[index] = [
-                value.split("$", 1)[0].strip()
+                join_key_id(value.split("$", 1)[0].strip()).casefold()
                 for value in attributes.get("entelevepersreleleve", ())
             ]
             self._pending_classes.extend(
                 (index, value) for value in attributes.get("enteleveclasses", ())
             )
         if is_relative:
-            self._relative_links[index] = list(attributes.get("entauxpersreleleveeleve", ()))
+            self._relative_links[index] = [
+                join_key_id(value.strip()).casefold()
+                for value in attributes.get("entauxpersreleleveeleve", ())
+            ]
 
         surname = attributes.get("sn", ())
         given = attributes.get("givenname", ())
@@ -352,17 +370,13 @@ class DirectoryAudit:
             findings=self._findings,
         )
 
-    def _person_of(self, key: str) -> int | None:
-        return self._person_by_key.get(join_key_id(key).casefold())
-
-    def _keys_of(self, index: int) -> set[str]:
-        return {join_key_id(key).casefold() for key in self._persons[index].keys}
-
     def _check_links(self) -> None:
-        for pupil, relatives in self._pupil_links.items():
-            pupil_keys = self._keys_of(pupil)
+        persons, by_key = self._persons, self._person_by_key
+        pupil_links, relative_links = self._pupil_links, self._relative_links
+        for pupil, relatives in pupil_links.items():
+            pupil_ids = persons[pupil].ids
             for key in relatives:
-                relative = self._person_of(key)
+                relative = by_key.get(key)
                 if relative is None:
                     self._find(
                         "AAF-XREF-001",
@@ -371,21 +385,19 @@ class DirectoryAudit:
                         cle=self._pseudo.value(key, "ENTPersonJointure"),
                         detail="le responsable désigné n'existe pas dans l'annuaire",
                     )
-                    continue
-                back = {join_key_id(k).casefold() for k in self._relative_links.get(relative, ())}
-                if not back & pupil_keys:
+                elif pupil_ids.isdisjoint(relative_links.get(relative, ())):
                     self._find(
                         "AAF-XREF-002",
                         person=pupil,
                         attribut="ENTElevePersRelEleve",
-                        autre_entree=self._pseudo.dn(self._persons[relative].dn),
+                        autre_entree=self._pseudo.dn(persons[relative].dn),
                         detail="le responsable désigné ne cite pas l'élève "
                         "(ENTAuxPersRelEleveEleve)",
                     )
-        for relative, pupil_keys_cited in self._relative_links.items():
-            relative_keys = self._keys_of(relative)
-            for key in pupil_keys_cited:
-                cited = self._person_of(key)
+        for relative, cited_pupils in relative_links.items():
+            relative_ids = persons[relative].ids
+            for key in cited_pupils:
+                cited = by_key.get(key)
                 if cited is None:
                     self._find(
                         "AAF-XREF-001",
@@ -394,14 +406,12 @@ class DirectoryAudit:
                         cle=self._pseudo.value(key, "ENTPersonJointure"),
                         detail="l'élève désigné n'existe pas dans l'annuaire",
                     )
-                    continue
-                forth = {join_key_id(k).casefold() for k in self._pupil_links.get(cited, ())}
-                if not forth & relative_keys:
+                elif relative_ids.isdisjoint(pupil_links.get(cited, ())):
                     self._find(
                         "AAF-XREF-002",
                         person=relative,
                         attribut="ENTAuxPersRelEleveEleve",
-                        autre_entree=self._pseudo.dn(self._persons[cited].dn),
+                        autre_entree=self._pseudo.dn(persons[cited].dn),
                         detail="l'élève désigné ne cite pas ce responsable (ENTElevePersRelEleve)",
                     )
 

@@ -25,7 +25,7 @@ import math
 import socket
 import ssl
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Generator, Sequence
 from dataclasses import dataclass, field
 
 PAGED_RESULTS_OID = "1.2.840.113556.1.4.319"
@@ -62,6 +62,7 @@ RESULT_NAMES = {
 _BIND_REQUEST = 0x60
 _BIND_RESPONSE = 0x61
 _UNBIND_REQUEST = 0x42  # primitive
+_ABANDON_REQUEST = 0x50  # primitive
 _SEARCH_REQUEST = 0x63
 _SEARCH_ENTRY = 0x64
 _SEARCH_DONE = 0x65
@@ -174,6 +175,16 @@ def any_of(*filters: bytes) -> bytes:
     return _tlv(0xA1, b"".join(filters))
 
 
+def all_of(*filters: bytes) -> bytes:
+    """Filter ``(&f1 f2 ...)``."""
+    return _tlv(0xA0, b"".join(filters))
+
+
+def negate(search_filter: bytes) -> bytes:
+    """Filter ``(!f)``."""
+    return _tlv(0xA2, search_filter)
+
+
 def _message(message_id: int, operation: bytes, controls: bytes = b"") -> bytes:
     return _tlv(0x30, _integer(message_id) + operation + controls)
 
@@ -250,7 +261,7 @@ def _paged_cookie(data: bytes | bytearray, pos: int, end: int) -> bytes | None:
     return None
 
 
-def _parse_entry(b: bytearray, p: int, end: int, names: dict[bytes, str]) -> Entry:
+def _parse_entry(b: bytes, p: int, end: int, names: dict[bytes, str]) -> Entry:
     """Decode a ``SearchResultEntry`` body spanning ``b[p:end]``.
 
     The hot loop of a whole-tree audit: lengths are read inline for the short form, and
@@ -281,7 +292,7 @@ def _parse_entry(b: bytearray, p: int, end: int, names: dict[bytes, str]) -> Ent
             p, size = _long_length(b, p + 1)
         else:
             p += 2
-        raw_name = bytes(b[p : p + size])
+        raw_name = b[p : p + size]
         name = names.get(raw_name)
         if name is None:
             name = names[raw_name] = raw_name.decode("utf-8", "replace").lower()
@@ -292,17 +303,23 @@ def _parse_entry(b: bytearray, p: int, end: int, names: dict[bytes, str]) -> Ent
         else:
             p += 2
         values: list[str] = []
+        append = values.append
         while p < attribute_end:
             size = b[p + 1]
             if size & 0x80:
                 p, size = _long_length(b, p + 1)
+                append(b[p : p + size].decode("utf-8", "replace"))
             else:
+                append(b[p + 2 : p + 2 + size].decode("utf-8", "replace"))
                 p += 2
-            values.append(b[p : p + size].decode("utf-8", "replace"))
             p += size
         if p != attribute_end:
             raise Malformed("attribut d'entrée mal formé")
-        attributes.setdefault(name, []).extend(values)
+        previous = attributes.get(name)
+        if previous is None:
+            attributes[name] = values
+        else:
+            previous.extend(values)
     if p != end:
         raise Malformed("entrée de résultat mal formée")
     return dn, attributes
@@ -336,6 +353,7 @@ class WireConnection:
         self._pos = 0
         self._next_id = _FIRST_MESSAGE_ID
         self._names: dict[bytes, str] = {}
+        self._abandoned: set[int] = set()
         self.bytes_read = 0
 
     # -- operations
@@ -364,17 +382,20 @@ class WireConnection:
         page_size: int,
         scope: int = SCOPE_SUBTREE,
         stats: SearchStats | None = None,
-    ) -> Iterator[list[Entry]]:
+    ) -> Generator[list[Entry], None, None]:
         """Yield the entries of a paged search, one list per page.
 
-        Stops after the last page (empty cookie) or when the server does not page. The
-        result of each ``SearchResultDone`` is kept in ``stats.result``; a non-success
-        result ends the iteration, and the caller decides what it means.
+        Pages are pipelined: as soon as a page's ``SearchResultDone`` (and its cookie) has
+        arrived, the next page is asked for, and the entries already received are decoded
+        while the server prepares it. Stops after the last page (empty cookie) or when the
+        server does not page. The result of each ``SearchResultDone`` is kept in
+        ``stats.result``; a non-success result ends the iteration, and the caller decides
+        what it means.
         """
         stats = stats if stats is not None else SearchStats()
-        cookie = b""
         requested = _tlv(0x30, b"".join(_octets(name) for name in attributes))
-        while True:
+
+        def ask(cookie: bytes) -> int:
             time_limit = max(1, math.ceil(self.deadline - time.monotonic()))
             request = _tlv(
                 _SEARCH_REQUEST,
@@ -387,18 +408,30 @@ class WireConnection:
                 + search_filter
                 + requested,
             )
-            message_id = self._send(request, _paged_control(page_size, cookie))
-            page: list[Entry] = []
-            result, next_cookie = self._read_page(message_id, page, stats)
-            stats.pages += 1
-            stats.entries += len(page)
-            stats.page_sizes.append(len(page))
-            stats.result = result
-            stats.server_paged = stats.server_paged or next_cookie is not None
-            yield page
-            if not result.ok or not next_cookie:
-                return
-            cookie = next_cookie
+            return self._send(request, _paged_control(page_size, cookie))
+
+        message_id = ask(b"")
+        outstanding = True
+        try:
+            while True:
+                spans, result, cookie = self._frame_page(message_id, stats)
+                outstanding = result.ok and bool(cookie)
+                if outstanding:
+                    message_id = ask(cookie or b"")
+                page = self._decode(spans)
+                stats.pages += 1
+                stats.entries += len(page)
+                stats.page_sizes.append(len(page))
+                stats.result = result
+                stats.server_paged = stats.server_paged or cookie is not None
+                yield page
+                if not outstanding:
+                    return
+        finally:
+            if outstanding:
+                # Stopped early (bound reached, caller satisfied): the page already asked for
+                # is abandoned and whatever the server still sends for it is skipped.
+                self._abandon(message_id)
 
     # -- plumbing
 
@@ -418,15 +451,21 @@ class WireConnection:
             raise Closed(f"envoi impossible : {exc}") from exc
         return message_id
 
+    def _abandon(self, message_id: int) -> None:
+        """Abandon a request (RFC 4511 §4.11); its late answers will be skipped."""
+        self._abandoned.add(message_id)
+        with contextlib.suppress(OSError):
+            self._sock.sendall(_message(self._take_id(), _integer(message_id, _ABANDON_REQUEST)))
+
     def _settimeout(self) -> None:
         remaining = self.deadline - time.monotonic()
         if remaining <= 0:
             raise Timeout("échéance atteinte")
         self._sock.settimeout(min(self.network_timeout, remaining))
 
-    def _fill(self) -> None:
-        """Read more bytes into the buffer (compacting it first)."""
-        if self._pos:
+    def _fill(self, *, compact: bool = True) -> None:
+        """Read more bytes into the buffer, compacting it first unless spans point into it."""
+        if compact and self._pos:
             del self._buffer[: self._pos]
             self._pos = 0
         self._settimeout()
@@ -481,19 +520,25 @@ class WireConnection:
             if received_id == 0 and tag == _EXTENDED_RESPONSE:
                 notice = _parse_result(self._buffer, op_start, op_end)
                 raise Closed(f"avis de déconnexion du serveur : {notice.describe()}")
+            if received_id in self._abandoned:
+                continue
             if received_id != message_id:
                 raise Malformed(f"réponse au message {received_id}, {message_id} attendu")
             return tag, op_start, op_end, end
 
-    def _read_page(
-        self, message_id: int, page: list[Entry], stats: SearchStats
-    ) -> tuple[LdapResult, bytes | None]:
-        """Collect one page's entries until its ``SearchResultDone``."""
-        names = self._names
+    def _frame_page(
+        self, message_id: int, stats: SearchStats
+    ) -> tuple[list[tuple[int, int]], LdapResult, bytes | None]:
+        """Receive one page up to its ``SearchResultDone`` without decoding the entries.
+
+        Returns the spans of the entries in the buffer (valid until :meth:`_decode`), the
+        result and the paged results cookie (``None`` when the server did not page).
+        """
+        spans: list[tuple[int, int]] = []
         while True:
             frame = self._frame()
             if frame is None:
-                self._fill()
+                self._fill(compact=not spans)
                 continue
             buffer = self._buffer
             start, end = frame
@@ -503,21 +548,35 @@ class WireConnection:
                 if received_id == 0 and tag == _EXTENDED_RESPONSE:
                     notice = _parse_result(buffer, op_start, op_end)
                     raise Closed(f"avis de déconnexion du serveur : {notice.describe()}")
-                raise Malformed(f"réponse au message {received_id}, {message_id} attendu")
+                if received_id not in self._abandoned:
+                    raise Malformed(f"réponse au message {received_id}, {message_id} attendu")
+                self._pos = end  # a late answer to an abandoned page: skipped
+                continue
             self._pos = end
             if tag == _SEARCH_ENTRY:
-                try:
-                    page.append(_parse_entry(buffer, op_start, op_end, names))
-                except IndexError as exc:
-                    raise Malformed("entrée de résultat tronquée") from exc
+                spans.append((op_start, op_end))
             elif tag == _SEARCH_DONE:
                 result = _parse_result(buffer, op_start, op_end)
                 cookie = None
                 if op_end < end and buffer[op_end] == _CONTROLS:
                     cookie = _paged_cookie(buffer, op_end, end)
                 stats.bytes_read = self.bytes_read
-                return result, cookie
+                return spans, result, cookie
             elif tag == _SEARCH_REFERENCE:
                 stats.references += 1
             elif tag != _INTERMEDIATE_RESPONSE:
                 raise Malformed(f"message inattendu dans une recherche (0x{tag:02x})")
+
+    def _decode(self, spans: list[tuple[int, int]]) -> list[Entry]:
+        """Decode the entries of a framed page, then let the buffer drop them."""
+        buffer, names = self._buffer, self._names
+        # One copy of the page as bytes: slices of it are hashable (attribute names).
+        data = bytes(buffer[: self._pos])
+        try:
+            page = [_parse_entry(data, start, end, names) for start, end in spans]
+        except IndexError as exc:
+            raise Malformed("entrée de résultat tronquée") from exc
+        # The page is decoded: its bytes can go (bytes of the next page stay).
+        del buffer[: self._pos]
+        self._pos = 0
+        return page

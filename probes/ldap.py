@@ -24,6 +24,7 @@ become salted hashes, and names, birth dates, e-mails and addresses are never co
 
 from __future__ import annotations
 
+import contextlib
 import math
 import secrets
 import socket
@@ -46,7 +47,13 @@ from ldap3.core import exceptions as ldap3_errors
 from ldap3.protocol.rfc4512 import AttributeTypeInfo, ObjectClassInfo
 
 from probes import _ldap_wire as wire
-from probes._ldap_audit import ATTRIBUTES, RULES, AuditReport, DirectoryAudit
+from probes._ldap_audit import (
+    PERSON_ATTRIBUTES,
+    RULES,
+    STRUCTURE_ATTRIBUTES,
+    AuditReport,
+    DirectoryAudit,
+)
 from sdet_check.evidence import note
 from sdet_check.probe import (
     BadParams,
@@ -808,11 +815,11 @@ class _Session:
         """Search the subtree, keeping at most a few entries (one small page)."""
         stats = wire.SearchStats()
         entries: list[wire.Entry] = []
-        for page in self.wire_client().paged_search(
+        pages = self.wire_client().paged_search(
             base, search_filter, attributes, page_size=_ANONYMOUS_EXAMPLES, stats=stats
-        ):
-            entries.extend(page)
-            break
+        )
+        with contextlib.closing(pages):
+            entries.extend(next(pages, []))
         return _Sample(entries, stats.result)
 
 
@@ -1006,31 +1013,82 @@ def _shared_scan(access: _Access, context: ProbeContext) -> _Scan:
         slot.lock.release()
 
 
+@dataclass(frozen=True)
+class _Search:
+    """One of the searches of a scan: the filter says what its entries are."""
+
+    kind: str
+    text: str
+    ber: bytes
+    attributes: tuple[str, ...]
+
+
+def _searches() -> tuple[_Search, ...]:
+    person = wire.equal("objectClass", "ENTPerson")
+    pupil = wire.equal("objectClass", "ENTEleve")
+    relative = wire.equal("objectClass", "ENTAuxPersRelEleve")
+    structure = wire.equal("objectClass", "ENTStructure")
+    return (
+        _Search(
+            "structure",
+            "(&(objectClass=ENTStructure)(!(objectClass=ENTPerson)))",
+            wire.all_of(structure, wire.negate(person)),
+            STRUCTURE_ATTRIBUTES,
+        ),
+        _Search(
+            "pupil",
+            "(&(objectClass=ENTPerson)(objectClass=ENTEleve))",
+            wire.all_of(person, pupil),
+            PERSON_ATTRIBUTES,
+        ),
+        _Search(
+            "relative",
+            "(&(objectClass=ENTPerson)(objectClass=ENTAuxPersRelEleve)(!(objectClass=ENTEleve)))",
+            wire.all_of(person, relative, wire.negate(pupil)),
+            PERSON_ATTRIBUTES,
+        ),
+        _Search(
+            "person",
+            "(&(objectClass=ENTPerson)(!(objectClass=ENTEleve))(!(objectClass=ENTAuxPersRelEleve)))",
+            wire.all_of(person, wire.negate(pupil), wire.negate(relative)),
+            PERSON_ATTRIBUTES,
+        ),
+    )
+
+
+SCAN_SEARCHES = _searches()
+"""The paged searches of a scan, one per kind of entry (no objectClass values are read)."""
+
+
 def _scan(access: _Access, context: ProbeContext) -> _Scan:
-    """Read every person and structure with a paged search and audit them."""
+    """Read every person and structure with paged searches and audit them."""
     pseudo = access.pseudonymiser()
     audit = DirectoryAudit(pseudo, date.today())
     stats = wire.SearchStats()
-    search_filter = wire.any_of(
-        wire.equal("objectClass", "ENTPerson"), wire.equal("objectClass", "ENTStructure")
-    )
     started = time.monotonic()
     with _Session(access, context, protect=access.tls_wanted) as session:
         session.bind_service_or_anonymous()
-        for page in session.wire_client().paged_search(
-            access.base_dn, search_filter, ATTRIBUTES, page_size=access.page_size, stats=stats
-        ):
-            for dn, attributes in page:
-                audit.add(dn, attributes)
-            if stats.entries > access.max_entries:
-                raise ProbeError(
-                    f"plus de {access.max_entries} entrées sous {access.base_dn} : parcours "
-                    "interrompu (augmenter ldap.max_entries dans la cible)",
-                    _scan_evidence(access, stats, started, None),
-                )
-    result = stats.result
-    if result is None or not result.ok:
-        _scan_refused(access, stats, started, result)
+        client = session.wire_client()
+        for search in SCAN_SEARCHES:
+            pages = client.paged_search(
+                access.base_dn,
+                search.ber,
+                search.attributes,
+                page_size=access.page_size,
+                stats=stats,
+            )
+            for page in pages:
+                for dn, attributes in page:
+                    audit.add(dn, attributes, search.kind)
+                if stats.entries > access.max_entries:
+                    raise ProbeError(
+                        f"plus de {access.max_entries} entrées sous {access.base_dn} : parcours "
+                        "interrompu (augmenter ldap.max_entries dans la cible)",
+                        _scan_evidence(access, stats, started, None),
+                    )
+            result = stats.result
+            if result is None or not result.ok:
+                _scan_refused(access, stats, started, result)
     report = audit.finish()
     return _Scan(
         report=report,
@@ -1061,8 +1119,10 @@ def _scan_evidence(
     duration = round(time.monotonic() - started, 3)
     data: dict[str, Any] = {
         "base": access.base_dn,
-        "filter": "(|(objectClass=ENTPerson)(objectClass=ENTStructure))",
-        "attributes": list(ATTRIBUTES),
+        "searches": [
+            {"kind": search.kind, "filter": search.text, "attributes": list(search.attributes)}
+            for search in SCAN_SEARCHES
+        ],
         "bind_dn": access.bind_dn,
         "page_size": access.page_size,
         "pages": stats.pages,

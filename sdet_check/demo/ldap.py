@@ -382,8 +382,6 @@ def _slapd_conf(
     people_readers = "by * read" if config.anonymous_read else f'by dn.exact="{AUDIT_DN}" read'
     other_readers = "by * read" if config.anonymous_read else "by users read"
     lines += [
-        # The audit account must see the whole tree: no size limit on its paged searches.
-        f'limits dn.exact="{AUDIT_DN}" size=unlimited time=unlimited',
         'access to dn.base="" by * read',
         'access to dn.base="cn=Subschema" by * read',
         "access to attrs=userPassword by self write by anonymous auth by * none",
@@ -394,6 +392,8 @@ def _slapd_conf(
         f'rootdn "{ADMIN_DN}"',
         f"rootpw {ssha(server.admin_password)}",
         f'directory "{folder / "db"}"',
+        # The audit account must see the whole tree: no size limit on its paged searches.
+        f'limits dn.exact="{AUDIT_DN}" size=unlimited time=unlimited',
         "maxsize 1073741824",
         "index objectClass eq",
     ]

@@ -13,6 +13,7 @@ import os
 import socket
 import threading
 import time
+from collections import Counter
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -252,7 +253,15 @@ def test_data_model_reads_every_entry_in_pages(
     (scan,) = of_kind(outcome.evidence, "ldap_scan")
     records = reference_population()
     assert scan.data["entries"] == len(records)
-    assert scan.data["pages"] == -(-len(records) // 4)
+    per_search = Counter(record.category for record in records)
+    # One paged search per kind of entry: structures, pupils, relatives, staff.
+    assert scan.data["pages"] == sum(max(1, -(-count // 4)) for count in per_search.values())
+    assert [search["kind"] for search in scan.data["searches"]] == [
+        "structure",
+        "pupil",
+        "relative",
+        "person",
+    ]
     assert scan.data["server_paged"] is True
     assert scan.data["pupils"] == sum(r.category == "Eleve" for r in records)
     assert set(scan.data["profiles"]) <= {
@@ -656,12 +665,18 @@ def done(code: int = 0) -> bytes:
 
 
 def serve_search(answer: Callable[[int], bytes]) -> Callable[[socket.socket], None]:
+    """Accept the bind, answer the first search with ``answer``, the next ones with nothing."""
+
     def script(client: socket.socket) -> None:
         message_id, _tag = read_request(client)
         client.sendall(bind_ok(message_id))
         message_id, _tag = read_request(client)
         client.sendall(answer(message_id))
-        time.sleep(0.5)
+        client.settimeout(2)
+        while True:
+            message_id, tag = read_request(client)
+            if tag == 0x63:  # another search of the scan: no entries
+                client.sendall(message(message_id, done()))
 
     return script
 
@@ -728,21 +743,22 @@ def test_large_values_and_long_lengths_are_read(tmp_path: Path) -> None:
     big = "v" * 200_000  # three-byte BER lengths, many recv calls
 
     def answer(message_id: int) -> bytes:
-        person = {
-            "objectClass": ["top", "ENTPerson"],
-            "ENTPersonJointure": ["1"],
-            "ENTPersonProfils": ["National_ENS"],
-            "description": [big],
+        # The first search of a scan asks for structures.
+        school = {
+            "ENTStructureJointure": ["1"],
+            "ENTStructureUAI": ["0750680G"],
+            "ENTStructureClasses": [f"6A${big}"],
         }
-        return message(message_id, entry("uid=x,dc=ent,dc=test", person)) + message(
+        return message(message_id, entry("ou=1,dc=ent,dc=test", school)) + message(
             message_id, done()
         )
 
     with Scripted(serve_search(answer)) as server:
         context = hand_context(tmp_path, section(server.port))
-        outcome = run(LdapDataModel, context, rules=["AAF-PROF-001"])
+        outcome = run(LdapDataModel, context, rules=["AAF-UAI-001"])
     assert outcome.status is Status.PASS
-    assert of_kind(outcome.evidence, "ldap_scan")[0].data["persons"] == 1
+    scan = of_kind(outcome.evidence, "ldap_scan")[0].data
+    assert scan["structures"] == 1 and scan["bytes_read"] > 200_000
 
 
 def test_notice_of_disconnection(tmp_path: Path) -> None:

@@ -152,10 +152,20 @@ def test_disabled_pseudonymiser_keeps_values() -> None:
 # --- audit rules, without a directory -----------------------------------------------------
 
 
+def kind_of(object_classes: list[str]) -> str:
+    """The kind the scan's searches would give an entry of these classes."""
+    if "ENTStructure" in object_classes:
+        return "structure"
+    if "ENTEleve" in object_classes:
+        return "pupil"
+    return "relative" if "ENTAuxPersRelEleve" in object_classes else "person"
+
+
 def audit_of(records: list[AafRecord]) -> dict[str, int]:
     audit = DirectoryAudit(Pseudonymiser(b"sel"), TODAY)
     for dn, attributes in iter_entries(records):
-        audit.add(dn, {name.lower(): list(values) for name, values in attributes.items()})
+        kind = kind_of(attributes["objectClass"])
+        audit.add(dn, {name.lower(): list(values) for name, values in attributes.items()}, kind)
     report = audit.finish()
     return {rule: report.count(rule) for rule in RULES}
 
@@ -223,10 +233,7 @@ def test_profiles_are_checked_against_the_national_list() -> None:
 def test_examples_are_bounded_but_counts_are_not() -> None:
     audit = DirectoryAudit(Pseudonymiser(b"sel"), TODAY, examples_kept=3)
     for index in range(10):
-        audit.add(
-            f"uid=p{index},dc=t",
-            {"objectclass": ["ENTPerson"], "entpersonjointure": [str(index)]},
-        )
+        audit.add(f"uid=p{index},dc=t", {"entpersonjointure": [str(index)]}, "person")
     findings = audit.finish().findings["AAF-PROF-001"]
     assert findings.count == 10 and len(findings.examples) == 3
 
