@@ -24,8 +24,11 @@ def demo_command(
     """Démarrer l'ENT de référence local (127.0.0.1), l'évaluer et écrire les rapports."""
     from sdet_check.demo.stack import run_demo  # imported late: starts servers
 
+    notices: list[str] = []
     with ProgressObserver() as observer:
-        record, out_dir = run_demo(out, observer=observer)
+        record, out_dir = run_demo(out, observer=observer, inform=notices.append)
+    for notice in notices:
+        err_console.print(notice, markup=False)
     written = write_reports(record, [*DEFAULT_FORMATS, "csv"], out_dir, state.lang)
     err_console.print(
         f"Démo terminée. Fichiers dans {out_dir}/ : {', '.join(p.name for p in written)}",

@@ -1,7 +1,9 @@
 """The local reference stack used by the tests and by ``sdet-check demo``.
 
 :mod:`sdet_check.demo.pki` makes a throw-away test CA; :mod:`sdet_check.demo.portal` serves
-a small French ENT home page over HTTPS on loopback, conformant or not on demand.
+a small French ENT home page over HTTPS on loopback, conformant or not on demand;
+:mod:`sdet_check.demo.ldap` runs the reference annuaire (OpenLDAP slapd with the project's ENT
+schema) loaded with the invented population of :mod:`sdet_check.demo.annuaire`.
 """
 
 from sdet_check.demo.pki import PkiFiles, create_pki, ensure_pki
