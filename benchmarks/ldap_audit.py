@@ -13,6 +13,7 @@ A first, untimed ``ldapsearch`` warms slapd's caches. The medians of ``--repeat`
 printed with their ratio (goal: at most 2). Run from the repository root::
 
     .venv/bin/python benchmarks/ldap_audit.py [--entries 100000] [--repeat 3] [--page-size 500]
+        [--ldap3]    # also time ldap3's own paged search over the same entries, once
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ import tempfile
 import time
 from pathlib import Path
 
+import ldap3
 import yaml
 
 from probes._ldap_audit import RULES
@@ -78,6 +80,33 @@ def ldapsearch(server: SlapdServer, password_file: Path, page_size: int) -> floa
     return elapsed
 
 
+def with_ldap3(server: SlapdServer, page_size: int) -> float:
+    """Read the same entries through ldap3's own paged search; return the seconds."""
+    tls = server.tls_settings()
+    started = time.perf_counter()
+    connection = ldap3.Connection(
+        ldap3.Server(server.ldap_url, get_info=ldap3.NONE, tls=tls),
+        user=AUDIT_DN,
+        password=server.audit_password,
+        read_only=True,
+        check_names=False,
+    )
+    connection.open()
+    connection.start_tls()
+    connection.bind()
+    for search in SCAN_SEARCHES:
+        for _entry in connection.extend.standard.paged_search(
+            server.base_dn,
+            search.text,
+            attributes=list(search.attributes),
+            paged_size=page_size,
+            generator=True,
+        ):
+            pass
+    connection.unbind()
+    return time.perf_counter() - started
+
+
 def audit(target_file: Path, password: str) -> tuple[float, int]:
     """Run the data-model probe once; return the wall time and the entries it read."""
     target = load_target(target_file, {PASSWORD_ENV: password})
@@ -97,6 +126,9 @@ def main() -> int:
     parser.add_argument("--entries", type=int, default=100_000, help="persons to generate")
     parser.add_argument("--repeat", type=int, default=3, help="timed rounds of each side")
     parser.add_argument("--page-size", type=int, default=500, help="paged results size")
+    parser.add_argument(
+        "--ldap3", action="store_true", help="also time one read through ldap3's paged search"
+    )
     options = parser.parse_args()
     if not slapd_available() or shutil.which("ldapsearch") is None:
         print("slapd or ldapsearch missing: apt-get install slapd ldap-utils", file=sys.stderr)
@@ -126,6 +158,7 @@ def main() -> int:
                 baseline.append(ldapsearch(server, password_file, options.page_size))
                 elapsed, read = audit(target_file, server.audit_password)
                 probe.append(elapsed)
+            generic = with_ldap3(server, options.page_size) if options.ldap3 else None
 
     base = statistics.median(baseline)
     ours = statistics.median(probe)
@@ -137,6 +170,8 @@ def main() -> int:
           f"over {options.repeat} ({', '.join(f'{t:.2f}' for t in probe)})")  # fmt: skip
     print(f"throughput: {read / ours:,.0f} entries/s audited, {read / base:,.0f} dumped")
     print(f"ratio audit / ldapsearch: {ours / base:.2f} (goal: at most 2)")
+    if generic is not None:
+        print(f"ldap3 paged_search alone (no audit): {generic:.2f} s, ratio {generic / base:.2f}")
     return 0
 
 

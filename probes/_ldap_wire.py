@@ -1,15 +1,18 @@
-"""A minimal LDAP wire client for bulk paged searches and the binds ldap3 will not send.
+"""A minimal LDAP wire client: binds and paged searches on an already open socket.
 
-The ``ldap`` probe family talks to the annuaire through ldap3 for everything small (opening
-the connection, TLS, binds, rootDSE, subschema). Two things go through this module instead:
+The ``ldap`` probe family lets ldap3 open the connection (TCP, LDAPS or StartTLS) and read
+the rootDSE and the subschema. Binds and searches for entries go through this module:
 
+* **Binds** of every kind through one path, results returned as data: anonymous, simple,
+  and the unauthenticated bind (a DN with an empty password, RFC 4513 §5.1.2) that ldap3
+  refuses to send although the probe must see what the server answers.
 * **Whole-tree paged searches** (RFC 4511 §4.5, RFC 2696). ldap3 decodes every message through
-  a generic ASN.1 layer and formats every value through its configuration; on 100,000 entries
-  that costs about fifteen times what ``ldapsearch`` needs (``benchmarks/ldap_audit.py``
-  measures both). The reader below decodes only the three messages a search returns
-  (``SearchResultEntry``, ``SearchResultReference``, ``SearchResultDone``) with a tight loop.
-* **The unauthenticated bind** (a DN with an empty password, RFC 4513 §5.1.2): ldap3 refuses
-  to send it, and the probe must see what the server answers.
+  a generic ASN.1 layer and formats every value through its configuration: reading the audit's
+  entries that way takes about seven times as long as ``ldapsearch``
+  (``benchmarks/ldap_audit.py --ldap3``). The reader below decodes only the messages a
+  search returns (``SearchResultEntry``, ``SearchResultReference``, ``SearchResultDone``)
+  with a tight loop, and pipelines the pages: the next page is asked for as soon as the
+  previous one has arrived, and decoded while the server prepares it.
 
 Everything read from the server is hostile until decoded: a message longer than
 ``max_message_bytes`` is refused as soon as its header is read, indefinite lengths and

@@ -9,10 +9,11 @@ Every probe is read-only. ldap3 opens the connection (TCP, LDAPS or StartTLS wit
 certificate checked) and reads the rootDSE and the subschema, whose definitions it parses.
 Binds and searches for entries go through :mod:`probes._ldap_wire` on the same socket: one code
 path for anonymous, simple and unauthenticated binds (ldap3 refuses to send the last one), and
-a reader of paged searches fifteen times faster than ldap3's generic decoder on large
-directories. Once TLS is set up, the socket ldap3 reads is guarded: each ``recv`` is bounded by
-the network timeout cut to the probe's deadline, and all it reads by
-:data:`MAX_SMALL_READ_BYTES`; the wire reader bounds each message by :data:`MAX_MESSAGE_BYTES`.
+a reader of paged searches several times faster than ldap3's generic decoder on large
+directories (``benchmarks/ldap_audit.py``). Once TLS is set up, the socket ldap3 reads is
+guarded: each ``recv`` is bounded by the network timeout cut to the probe's deadline, and all
+it reads by :data:`MAX_SMALL_READ_BYTES`; the wire reader bounds each message by
+:data:`MAX_MESSAGE_BYTES`.
 Errors of ldap3, of the socket and of the wire reader become
 :class:`~sdet_check.probe.ProbeError` subclasses when a session ends (:meth:`_Session.__exit__`).
 
@@ -125,7 +126,12 @@ _KNOWN_OIDS = {
 }
 _NO_PARAMS: Mapping[str, Any] = {"type": "object", "additionalProperties": False, "properties": {}}
 _PROBE_DN_RDN = "cn=sdet-check-sonde"
-_REFUSED_IN_CLEAR = {8: "strongerAuthRequired", 13: "confidentialityRequired"}
+_REFUSED_IN_CLEAR = frozenset({8, 13, 53})
+"""strongerAuthRequired, confidentialityRequired, unwillingToPerform: refusals of a clear bind."""
+_PROCESSED_IN_CLEAR = frozenset({0, 32, 34, 49})
+"""Answers showing that a password sent in clear was looked at (success, invalidCredentials…)."""
+_NOTHING_TO_READ = frozenset({0, 8, 13, 32, 48, 50, 53})
+"""Search results that, with no entry, mean nothing is readable (success, refusals)."""
 _ANONYMOUS_EXAMPLES = 5
 
 
@@ -241,18 +247,29 @@ class LdapAnonymousRead(Probe):
                 return Outcome.passed(
                     f"liaison anonyme refusée par {access.url} ({bound.describe()})", *evidence
                 )
-            visible = 0
+            samples = []
             for object_class in classes:
                 found = session.sample(
                     access.base_dn, wire.equal("objectClass", object_class), ["*"]
                 )
-                visible += len(found.entries)
+                samples.append(found)
                 evidence.append(found.evidence(object_class, pseudo))
         evidence.append(_pseudonymisation_evidence(pseudo))
+        visible = max(len(found.entries) for found in samples)
         if visible:
             return Outcome.failed(
                 f"une connexion anonyme lit des entrées de personnes sous {access.base_dn} "
-                f"(au moins {visible}) : données de mineurs exposées",
+                f"({visible} dès la première page de {_ANONYMOUS_EXAMPLES}) : données de "
+                "mineurs exposées",
+                *evidence,
+            )
+        unclear = [found.result for found in samples if found.result is not None]
+        unclear = [result for result in unclear if result.code not in _NOTHING_TO_READ]
+        if unclear:
+            raise ProbeError(
+                "impossible de conclure : recherche anonyme interrompue sans entrée ("
+                + ", ".join(result.describe() for result in unclear)
+                + ")",
                 *evidence,
             )
         return Outcome.passed(
@@ -297,7 +314,7 @@ class LdapBindSecurity(Probe):
                 )
             )
         dn = access.bind_dn or _probe_dn(access)
-        with _Session(access, context, protect=access.tls_possible) as session:
+        with _Session(access, context, protect=access.tls_wanted) as session:
             result = session.wire_client().bind(dn, "")
         evidence.append(
             _bind_evidence("liaison non authentifiée (DN, mot de passe vide)", dn, result)
@@ -448,8 +465,9 @@ class LdapDataModel(Probe):
     """Every person and structure entry against the SDET data model.
 
     Binds as the service account (``ldap.bind_dn``, ``ldap.password_env``), reads the whole
-    tree with a paged search of ``(|(objectClass=ENTPerson)(objectClass=ENTStructure))``
-    (bounded by the probe's deadline and ``ldap.max_entries``) and applies every rule of
+    tree with the paged searches of :data:`SCAN_SEARCHES` (structures, pupils, relatives, other
+    persons: the filter says what an entry is, so no objectClass values travel), bounded by the
+    probe's deadline and ``ldap.max_entries``, and applies every rule of
     :data:`probes._ldap_audit.RULES`. The requirement is decided by the rules of ``rules``:
     fail when any of them has a finding. Findings of the other rules are counted in the
     evidence as well. Examples are capped at ``max_examples`` per rule and pseudonymised.
@@ -547,14 +565,9 @@ class _Access:
     salt: Secret | None
 
     @property
-    def tls_possible(self) -> bool:
-        """TLS is worth trying: ``ldaps://``, or ``ldap://`` unless the target says no."""
-        return self.ldaps or self.starttls
-
-    @property
     def tls_wanted(self) -> bool:
-        """The channel data probes use: TLS unless the target turns StartTLS off."""
-        return self.tls_possible
+        """Protect connections with TLS: ``ldaps://``, or StartTLS unless the target says no."""
+        return self.ldaps or self.starttls
 
     def pseudonymiser(self) -> Pseudonymiser:
         """A pseudonymiser for this target's evidence."""
@@ -869,9 +882,9 @@ def _clear_bind(access: _Access, context: ProbeContext) -> _ClearBind:
     with _Session(access, context, protect=False) as session:
         result = session.wire_client().bind(dn, "sdet-check-" + secrets.token_urlsafe(12))
     evidence = _bind_evidence("liaison simple en clair (DN et mot de passe fictifs)", dn, result)
-    if result.code in _REFUSED_IN_CLEAR or result.code == 53:
+    if result.code in _REFUSED_IN_CLEAR:
         return _ClearBind(False, "", evidence)
-    if result.code in (0, 32, 34, 49):
+    if result.code in _PROCESSED_IN_CLEAR:
         return _ClearBind(
             True,
             "le serveur accepte d'examiner un mot de passe envoyé en clair "

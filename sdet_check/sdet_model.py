@@ -119,8 +119,10 @@ def join_key_id(value: str) -> str:
     Directories store ``ENTPersonJointure`` either as the AAF identifier itself or prefixed
     with its source; links between entries use the bare identifier.
     """
-    source, dollar, identifier = value.partition("$")
-    if dollar and source.isalpha() and source.isupper() and identifier:
+    if "$" not in value:
+        return value
+    source, _dollar, identifier = value.partition("$")
+    if source.isalpha() and source.isupper() and identifier:
         return identifier
     return value
 
