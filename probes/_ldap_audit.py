@@ -89,13 +89,10 @@ class RuleFindings:
     """The findings of one rule: how many, and the first examples (pseudonymised)."""
 
     rule: str
+    title: str
+    """The rule's French title."""
     count: int = 0
     examples: list[dict[str, Any]] = field(default_factory=list)
-
-    @property
-    def title(self) -> str:
-        """The rule's French title."""
-        return RULES[self.rule]
 
 
 @dataclass
@@ -134,7 +131,7 @@ class DirectoryAudit:
         self._pseudo = pseudonymiser
         self._today = today
         self._kept = examples_kept
-        self._findings = {rule: RuleFindings(rule) for rule in RULES}
+        self._findings = {rule: RuleFindings(rule, title) for rule, title in RULES.items()}
         self._persons: list[_Person] = []
         self._person_by_key: dict[str, int] = {}
         self._structures = 0

@@ -33,7 +33,7 @@ import ssl
 import threading
 import time
 import weakref
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
@@ -47,6 +47,7 @@ from cryptography import x509
 from ldap3.core import exceptions as ldap3_errors
 from ldap3.protocol.rfc4512 import AttributeTypeInfo, ObjectClassInfo
 
+from probes import _aaf_feed as aaf
 from probes import _ldap_wire as wire
 from probes._ldap_audit import (
     PERSON_ATTRIBUTES,
@@ -54,7 +55,9 @@ from probes._ldap_audit import (
     STRUCTURE_ATTRIBUTES,
     AuditReport,
     DirectoryAudit,
+    RuleFindings,
 )
+from probes._ldap_reconcile import COMPARED, RECONCILE_RULES, Reconciliation
 from sdet_check.evidence import note
 from sdet_check.probe import (
     BadParams,
@@ -517,7 +520,7 @@ class LdapDataModel(Probe):
                 f"{access.bind_dn} : rien à vérifier"
             )
         evidence = [scan.evidence]
-        evidence.extend(_rule_evidence(report, rule, kept) for rule in rules)
+        evidence.extend(_rule_evidence(report.findings[rule], kept) for rule in rules)
         others = {
             rule: report.count(rule) for rule in RULES if rule not in rules and report.count(rule)
         }
@@ -538,7 +541,118 @@ class LdapDataModel(Probe):
         return Outcome.passed(f"aucun constat pour {', '.join(rules)} — {population}", *evidence)
 
 
-PROBES = (LdapTls, LdapAnonymousRead, LdapBindSecurity, LdapRootDse, LdapSchema, LdapDataModel)
+class LdapReconcile(Probe):
+    """The annuaire against the AAF feed it is fed from (target sections ``ldap`` and ``aaf``).
+
+    Reads the feed files of ``aaf.path`` (families ``EtabEducNat``, ``Eleve``,
+    ``PersRelEleve``, ``PersEducNat``; a full export is assumed: each ``addRequest`` is an
+    account that must exist) with a small streaming reader, reads the directory like
+    ``ldap.data_model``, and matches both by join key. Rules: ``LDAP-REC-001`` in the feed,
+    not in the directory; ``LDAP-REC-002`` in the directory, not in the feed (only for the
+    families the feed carries); ``LDAP-REC-003`` an attribute differs (names of personal
+    attributes only, never their values); ``LDAP-REC-004`` deleted by the feed, still in the
+    directory. The requirement is decided by ``rules``.
+    """
+
+    kind = "ldap.reconcile"
+    title = "L'annuaire concorde avec le flux AAF qui l'alimente"
+    needs = ("ldap", "aaf")
+    params_schema: ClassVar[Mapping[str, Any]] = {
+        "type": "object",
+        "additionalProperties": False,
+        "required": ["rules"],
+        "properties": {
+            "rules": {
+                "type": "array",
+                "items": {"enum": sorted(RECONCILE_RULES)},
+                "minItems": 1,
+                "uniqueItems": True,
+                "description": "Rules whose findings decide the requirement.",
+            },
+            "max_examples": {
+                "type": "integer",
+                "minimum": 0,
+                "maximum": 100,
+                "default": 20,
+                "description": "Examples kept in the evidence for each rule.",
+            },
+        },
+    }
+
+    def check(self, params: Mapping[str, Any], context: ProbeContext) -> Outcome:
+        """Read the feed, read the directory, compare."""
+        params = _validated(self, params)
+        rules: list[str] = params["rules"]
+        kept: int = params.get("max_examples", 20)
+        access = _access(context)
+        if not access.bind_dn or access.password is None:
+            raise NotTestable(
+                "la cible ne donne pas de compte de service de lecture (ldap.bind_dn et "
+                "ldap.password_env) : l'annuaire ne peut pas être parcouru"
+            )
+        folder = context.target.path(str(context.target.section("aaf").get("path", "")))
+        if not folder.is_dir():
+            raise NotTestable(f"le dossier du flux AAF {folder} n'existe pas (section aaf, path)")
+        files = aaf.feed_files(folder)
+        if not files:
+            raise NotTestable(
+                f"aucun fichier AAF des familles {', '.join(aaf.FAMILIES)} dans {folder}"
+            )
+        pseudo = access.pseudonymiser()
+        reconciliation = Reconciliation(pseudo)
+        wanted = frozenset(name for names in COMPARED.values() for name in names)
+        try:
+            for record in aaf.read_feed(
+                files, wanted, max_records=access.max_entries, deadline=context.deadline
+            ):
+                reconciliation.feed(record)
+        except aaf.FeedError as exc:
+            raise HostileResponse(f"flux AAF illisible : {exc}") from exc
+        except aaf.FeedBoundReached as exc:
+            if exc.timeout:
+                raise ProbeTimeout(str(exc)) from exc
+            raise ProbeError(f"{exc} (augmenter ldap.max_entries dans la cible)") from exc
+        stats, started = _read_directory(access, context, reconciliation.directory)
+        report = reconciliation.finish()
+        evidence = [
+            Evidence(
+                kind="aaf_feed",
+                summary=f"flux AAF {folder.name} : {len(files)} fichier(s), "
+                f"{sum(report.feed_records.values())} requête(s) "
+                f"({', '.join(report.families)})",
+                data={
+                    "folder": str(folder),
+                    "files": [path.name for path in files],
+                    "requests": report.feed_records,
+                    "families": report.families,
+                },
+            ),
+            _scan_evidence(access, stats, started, None),
+        ]
+        evidence.extend(_rule_evidence(report.findings[rule], kept) for rule in rules)
+        evidence.append(_pseudonymisation_evidence(pseudo))
+        failing = [rule for rule in rules if report.count(rule)]
+        summary = (
+            f"{sum(report.feed_records.values())} requête(s) AAF et "
+            f"{report.directory_entries} entrée(s) de l'annuaire rapprochées"
+        )
+        if failing:
+            listed = " ; ".join(
+                f"{rule} ×{report.count(rule)} ({RECONCILE_RULES[rule]})" for rule in failing
+            )
+            return Outcome.failed(f"{listed} — {summary}", *evidence)
+        return Outcome.passed(f"aucun écart pour {', '.join(rules)} — {summary}", *evidence)
+
+
+PROBES = (
+    LdapTls,
+    LdapAnonymousRead,
+    LdapBindSecurity,
+    LdapRootDse,
+    LdapSchema,
+    LdapDataModel,
+    LdapReconcile,
+)
 """The probes of the ``ldap`` family, registered by the ``ldap`` entry point."""
 
 
@@ -1077,6 +1191,25 @@ def _scan(access: _Access, context: ProbeContext) -> _Scan:
     """Read every person and structure with paged searches and audit them."""
     pseudo = access.pseudonymiser()
     audit = DirectoryAudit(pseudo, date.today())
+    stats, started = _read_directory(access, context, audit.add)
+    report = audit.finish()
+    return _Scan(
+        report=report,
+        evidence=_scan_evidence(access, stats, started, report),
+        privacy=_pseudonymisation_evidence(pseudo),
+    )
+
+
+def _read_directory(
+    access: _Access,
+    context: ProbeContext,
+    consume: Callable[[str, dict[str, list[str]], str], None],
+) -> tuple[wire.SearchStats, float]:
+    """Give ``consume(dn, attributes, kind)`` every entry of :data:`SCAN_SEARCHES`.
+
+    Bounded by the probe's deadline and ``ldap.max_entries``; a refused search raises.
+    Returns the search statistics and the ``time.monotonic()`` start, for the evidence.
+    """
     stats = wire.SearchStats()
     started = time.monotonic()
     with _Session(access, context, protect=access.tls_wanted) as session:
@@ -1092,7 +1225,7 @@ def _scan(access: _Access, context: ProbeContext) -> _Scan:
             )
             for page in pages:
                 for dn, attributes in page:
-                    audit.add(dn, attributes, search.kind)
+                    consume(dn, attributes, search.kind)
                 if stats.entries > access.max_entries:
                     raise ProbeError(
                         f"plus de {access.max_entries} entrées sous {access.base_dn} : parcours "
@@ -1102,12 +1235,7 @@ def _scan(access: _Access, context: ProbeContext) -> _Scan:
             result = stats.result
             if result is None or not result.ok:
                 _scan_refused(access, stats, started, result)
-    report = audit.finish()
-    return _Scan(
-        report=report,
-        evidence=_scan_evidence(access, stats, started, report),
-        privacy=_pseudonymisation_evidence(pseudo),
-    )
+    return stats, started
 
 
 def _scan_refused(
@@ -1171,8 +1299,8 @@ def _scan_evidence(
     )
 
 
-def _rule_evidence(report: AuditReport, rule: str, kept: int) -> Evidence:
-    findings = report.findings[rule]
+def _rule_evidence(findings: RuleFindings, kept: int) -> Evidence:
+    rule = findings.rule
     examples = findings.examples[:kept]
     if not findings.count:
         summary = f"{rule} — {findings.title} : aucun constat"

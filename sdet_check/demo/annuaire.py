@@ -22,8 +22,11 @@ from __future__ import annotations
 
 import random
 import unicodedata
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+from lxml import etree
 
 from sdet_check.sdet_model import make_uai
 
@@ -403,3 +406,47 @@ def generated_population(people: int, *, seed: int = 1) -> list[AafRecord]:
             )
         )
     return records
+
+
+# --- AAF files -----------------------------------------------------------------------------
+
+AAF_DOCTYPE = '<!DOCTYPE ficAlimMENESR SYSTEM "ficAlimMENESR.dtd">'
+"""The document type line every AAF file carries (the DTD itself is not needed to read)."""
+
+
+def write_aaf_files(
+    records: Iterable[AafRecord],
+    folder: Path,
+    *,
+    prefix: str = "ENT_Complet_20250901",
+    encoding: str = "UTF-8",
+) -> list[Path]:
+    """Write ``records`` as a full AAF export: one ``<prefix>_<Family>_0000.xml`` per family.
+
+    Each record becomes an ``addRequest`` (``categorieStructure`` or ``categoriePersonne``,
+    ``identifier/id``, ``attributes/attr/value``). Returns the files written, in name order.
+    """
+    folder.mkdir(parents=True, exist_ok=True)
+    roots: dict[str, etree._Element] = {}
+    for record in records:
+        root = roots.setdefault(record.category, etree.Element("ficAlimMENESR"))
+        request = etree.SubElement(root, "addRequest")
+        operational = etree.SubElement(request, "operationalAttributes")
+        category = "categorieStructure" if record.category == "EtabEducNat" else "categoriePersonne"
+        kind = etree.SubElement(operational, "attr", name=category)
+        etree.SubElement(kind, "value").text = record.category
+        etree.SubElement(etree.SubElement(request, "identifier"), "id").text = record.identifier
+        attributes = etree.SubElement(request, "attributes")
+        for name, values in record.attributes.items():
+            holder = etree.SubElement(attributes, "attr", name=name)
+            for value in values or ("",):
+                etree.SubElement(holder, "value").text = value
+    written = []
+    for category, root in sorted(roots.items()):
+        path = folder / f"{prefix}_{category}_0000.xml"
+        document = etree.tostring(
+            root, xml_declaration=True, encoding=encoding, doctype=AAF_DOCTYPE, pretty_print=True
+        )
+        path.write_bytes(document if isinstance(document, bytes) else document.encode(encoding))
+        written.append(path)
+    return written

@@ -139,13 +139,15 @@ class SlapdServer:
     config: SlapdConfig = field(default_factory=SlapdConfig)
     pki_dir: Path | None = None
     """Folder of the test PKI (reused or created); a private one when ``None``."""
-    records: Sequence[AafRecord] | None = None
+    records: Sequence[AafRecord] | None = field(default=None, repr=False)
     """Population to load instead of the configuration's."""
     bulk: bool = False
     """Load with ``slapadd`` before starting (fast, for large sets) instead of ldap3."""
 
-    admin_password: str = field(default_factory=lambda: secrets.token_urlsafe(18))
-    audit_password: str = field(default_factory=lambda: secrets.token_urlsafe(18))
+    admin_password: str = field(default_factory=lambda: secrets.token_urlsafe(18), repr=False)
+    """Password of the directory manager (random per server)."""
+    audit_password: str = field(default_factory=lambda: secrets.token_urlsafe(18), repr=False)
+    """Password of the read-only audit account (random per server)."""
     folder: Path | None = field(default=None, init=False)
     port: int = field(default=0, init=False)
     tls_port: int | None = field(default=None, init=False)

@@ -22,19 +22,26 @@ import pytest
 import yaml
 
 from probes import _ldap_wire as wire
+from probes._aaf_feed import feed_files, read_feed
 from probes._ldap_audit import RULES
 from probes.ldap import (
     PROBES,
     LdapAnonymousRead,
     LdapBindSecurity,
     LdapDataModel,
+    LdapReconcile,
     LdapRootDse,
     LdapSchema,
     LdapTls,
     _name_problem,
 )
 from sdet_check.api import RunRequest, evaluate
-from sdet_check.demo.annuaire import INJECTED_DEFECTS, reference_population
+from sdet_check.demo.annuaire import (
+    INJECTED_DEFECTS,
+    AafRecord,
+    reference_population,
+    write_aaf_files,
+)
 from sdet_check.demo.ldap import (
     VARIANTS,
     SlapdConfig,
@@ -57,6 +64,7 @@ from sdet_check.probe import (
     TargetUnreachable,
 )
 from sdet_check.registry import ProbeRegistry
+from sdet_check.sdet_model import make_uai
 from sdet_check.selection import Selection
 from sdet_check.target import load_target
 
@@ -67,6 +75,8 @@ pytestmark = pytest.mark.skipif(
 PASSWORD_ENV = "SDET_TEST_LDAP_PASSWORD"
 ALL_RULES = {"rules": sorted(RULES)}
 DIRECTORY_REQUIREMENTS = [f"DIR-LDAP-{n:03d}" for n in range(1, 11)]
+DIRECTORY_PROBES = [probe for probe in PROBES if probe is not LdapReconcile]
+"""Probes that need only the ldap section (ldap.reconcile also needs an AAF feed)."""
 
 
 # --- fixtures and helpers ---------------------------------------------------------------
@@ -166,7 +176,7 @@ def personal_values() -> set[str]:
 # --- the conformant directory -----------------------------------------------------------
 
 
-@pytest.mark.parametrize("probe", PROBES, ids=lambda probe: probe.kind)
+@pytest.mark.parametrize("probe", DIRECTORY_PROBES, ids=lambda probe: probe.kind)
 def test_conformant_directory_passes(
     probe: type[Probe], directories: dict[str, SlapdServer], tmp_path: Path
 ) -> None:
@@ -585,7 +595,7 @@ def section(port: int) -> dict[str, Any]:
     }
 
 
-@pytest.mark.parametrize("probe", PROBES, ids=lambda probe: probe.kind)
+@pytest.mark.parametrize("probe", DIRECTORY_PROBES, ids=lambda probe: probe.kind)
 def test_unreachable_port_is_an_error(probe: type[Probe], tmp_path: Path) -> None:
     context = hand_context(tmp_path, section(free_port()))
     with pytest.raises(TargetUnreachable, match="refusée"):
@@ -777,6 +787,112 @@ def test_server_refusing_the_search(tmp_path: Path) -> None:
             run(LdapDataModel, context)
 
 
+# --- reconciliation with an AAF feed ---------------------------------------------------
+
+
+def feed_context(server: SlapdServer, folder: Path, feed: Path) -> ProbeContext:
+    context = context_for(server, folder)
+    data = dict(context.target.raw)
+    data["aaf"] = {"path": str(feed)}
+    file = folder / "cible-aaf.yaml"
+    file.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    return ProbeContext(
+        target=load_target(file, {PASSWORD_ENV: server.audit_password}),
+        network_timeout=5,
+        deadline=time.monotonic() + 30,
+    )
+
+
+REC_RULES = ["LDAP-REC-001", "LDAP-REC-002", "LDAP-REC-003", "LDAP-REC-004"]
+
+
+def test_directory_matches_its_feed(directories: dict[str, SlapdServer], tmp_path: Path) -> None:
+    feed = tmp_path / "aaf"
+    write_aaf_files(reference_population(), feed, encoding="ISO-8859-15")
+    context = feed_context(directories["conforme"], tmp_path, feed)
+    outcome = run(LdapReconcile, context, rules=REC_RULES)
+    assert outcome.status is Status.PASS, outcome.message
+    (summary,) = of_kind(outcome.evidence, "aaf_feed")
+    assert summary.data["requests"]["Eleve/add"] == 8
+    assert summary.data["families"] == ["Eleve", "EtabEducNat", "PersEducNat", "PersRelEleve"]
+
+
+def test_reconciliation_finds_every_gap(
+    directories: dict[str, SlapdServer], tmp_path: Path
+) -> None:
+    records = {record.identifier: record for record in reference_population()}
+    del records["2002"]  # in the directory, not in the feed
+    records["2999"] = records["2001"].with_values(ENTPersonJointure=("2999",))  # feed only
+    records["2999"] = AafRecord("Eleve", "2999", records["2999"].attributes)
+    records["2003"] = records["2003"].with_values(sn=("AUTRENOM",))  # personal drift
+    records["1001"] = records["1001"].with_values(ENTStructureUAI=("0750680G",))  # drift
+    feed = tmp_path / "aaf"
+    write_aaf_files(records.values(), feed)
+    (feed / "ENT_Complet_20250901_PersRelEleve_0001.xml").write_text(
+        '<?xml version="1.0" encoding="UTF-8"?>\n'
+        '<!DOCTYPE ficAlimMENESR SYSTEM "ficAlimMENESR.dtd">\n'
+        "<ficAlimMENESR><deleteRequest><identifier><id>3001</id></identifier>"
+        "</deleteRequest></ficAlimMENESR>\n",
+        encoding="utf-8",
+    )
+    context = feed_context(directories["conforme"], tmp_path, feed)
+    outcome = run(LdapReconcile, context, rules=REC_RULES)
+    assert outcome.status is Status.FAIL
+    counts = {rule: finding(outcome, rule)["count"] for rule in REC_RULES}
+    assert counts == {"LDAP-REC-001": 1, "LDAP-REC-002": 1, "LDAP-REC-003": 2, "LDAP-REC-004": 1}
+    drift = {e["attribut"]: e for e in finding(outcome, "LDAP-REC-003")["examples"]}
+    assert drift["ENTStructureUAI"]["flux"] == ["0750680g"]
+    assert drift["ENTStructureUAI"]["annuaire"] == [make_uai(750001).casefold()]
+    assert "flux" not in drift["sn"] and "AUTRENOM" not in dump(outcome.evidence)
+    assert drift["sn"]["dn"].startswith("uid=pseudo:")
+    assert not [value for value in personal_values() if value in dump(outcome.evidence)]
+
+
+def test_reconciliation_refuses_a_hostile_feed(
+    directories: dict[str, SlapdServer], tmp_path: Path
+) -> None:
+    feed = tmp_path / "aaf"
+    feed.mkdir()
+    (feed / "X_Complet_20250901_Eleve_0000.xml").write_text(
+        '<?xml version="1.0"?>\n<!DOCTYPE ficAlimMENESR [<!ENTITY a "aaaaaaaaaa">]>\n'
+        "<ficAlimMENESR>&a;</ficAlimMENESR>\n",
+        encoding="utf-8",
+    )
+    context = feed_context(directories["conforme"], tmp_path, feed)
+    with pytest.raises(HostileResponse, match="entité"):
+        run(LdapReconcile, context, rules=REC_RULES)
+    (feed / "X_Complet_20250901_Eleve_0000.xml").write_text("<ficAlimMENESR><addRequest>")
+    with pytest.raises(HostileResponse, match="mal formé"):
+        run(LdapReconcile, context, rules=REC_RULES)
+
+
+def test_reconciliation_needs_feed_files(
+    directories: dict[str, SlapdServer], tmp_path: Path
+) -> None:
+    (tmp_path / "vide").mkdir()
+    context = feed_context(directories["conforme"], tmp_path, tmp_path / "vide")
+    with pytest.raises(NotTestable, match="aucun fichier AAF"):
+        run(LdapReconcile, context, rules=REC_RULES)
+
+
+def test_reader_takes_real_aaf_files() -> None:
+    fixtures = Path(__file__).resolve().parents[3] / "shared" / "fixtures" / "aaf" / "entcore"
+    if not fixtures.is_dir():
+        pytest.skip("../shared/fixtures absent")
+    wanted = frozenset({"sn", "ENTStructureUAI", "ENTEleveClasses"})
+    records = list(
+        read_feed(
+            feed_files(fixtures / "2020"), wanted, max_records=10, deadline=time.monotonic() + 5
+        )
+    )
+    assert [(r.family, r.identifier) for r in records] == [
+        ("Eleve", "2000000"),
+        ("EtabEducNat", "1"),
+    ]
+    assert records[0].attributes["ENTEleveClasses"] == ["3000$1AQUA"]
+    assert records[1].attributes["ENTStructureUAI"] == ["0000000V"]  # ISO-8859-15 file
+
+
 # --- the reference directory itself -----------------------------------------------------
 
 
@@ -798,6 +914,12 @@ def test_stop_ends_the_process_and_removes_the_folder(pki_dir: Path) -> None:
     assert not folder.exists()
     with pytest.raises(ProcessLookupError):
         os.kill(pid, 0)
+
+
+def test_server_repr_hides_its_passwords() -> None:
+    server = SlapdServer(SlapdConfig(data="empty"))
+    shown = repr(server)
+    assert server.audit_password not in shown and server.admin_password not in shown
 
 
 def test_variants_cannot_contradict_themselves() -> None:

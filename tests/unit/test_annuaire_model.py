@@ -8,7 +8,9 @@ from pathlib import Path
 
 import pytest
 
+from probes._aaf_feed import FeedRecord
 from probes._ldap_audit import RULES, DirectoryAudit
+from probes._ldap_reconcile import RECONCILE_RULES, Reconciliation
 from sdet_check.demo.annuaire import (
     INJECTED_DEFECTS,
     AafRecord,
@@ -287,3 +289,34 @@ def test_ldif_encodes_what_needs_it(tmp_path: Path) -> None:
 def test_ssha_is_salted() -> None:
     assert ssha("secret").startswith("{SSHA}")
     assert ssha("secret") != ssha("secret")
+
+
+# --- reconciliation, without a directory --------------------------------------------------
+
+
+def reconcile(records: list[AafRecord], feed: list[AafRecord]) -> dict[str, int]:
+    reconciliation = Reconciliation(Pseudonymiser(b"sel"))
+    for dn, attributes in iter_entries(records):
+        lowered = {name.lower(): list(values) for name, values in attributes.items()}
+        reconciliation.directory(dn, lowered, kind_of(attributes["objectClass"]))
+    for record in feed:
+        wanted = {name: list(values) for name, values in record.attributes.items()}
+        reconciliation.feed(FeedRecord(record.category, "add", record.identifier, wanted))
+    report = reconciliation.finish()
+    return {rule: report.count(rule) for rule in RECONCILE_RULES}
+
+
+def test_only_families_the_feed_carries_are_expected() -> None:
+    records = reference_population()
+    pupils_only = [record for record in records if record.category == "Eleve"]
+    counts = reconcile(records, pupils_only)
+    assert counts == dict.fromkeys(RECONCILE_RULES, 0)
+
+
+def test_source_prefixed_keys_and_date_forms_match() -> None:
+    records = {record.identifier: record for record in reference_population()}
+    feed = dict(records)
+    records["3001"] = records["3001"].with_values(ENTPersonJointure=("MENESR$3001",))
+    feed["2001"] = feed["2001"].with_values(ENTPersonDateNaissance=("2013-03-14",))
+    counts = reconcile(list(records.values()), list(feed.values()))
+    assert counts == dict.fromkeys(RECONCILE_RULES, 0)
