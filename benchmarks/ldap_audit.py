@@ -164,9 +164,9 @@ def main() -> int:
     ours = statistics.median(probe)
     print(f"directory: {read} entries ({options.entries} persons generated)")
     print(f"generation {generated:.1f} s, slapadd + start {loading:.1f} s")
-    print(f"ldapsearch -ZZ (same filter, attributes and pages): median {base:.2f} s "
+    print(f"ldapsearch -ZZ (the same searches, attributes, pages): median {base:.2f} s "
           f"over {options.repeat} ({', '.join(f'{t:.2f}' for t in baseline)})")  # fmt: skip
-    print(f"ldap.data_model (scan + every rule):              median {ours:.2f} s "
+    print(f"ldap.data_model (scan + every rule):                  median {ours:.2f} s "
           f"over {options.repeat} ({', '.join(f'{t:.2f}' for t in probe)})")  # fmt: skip
     print(f"throughput: {read / ours:,.0f} entries/s audited, {read / base:,.0f} dumped")
     print(f"ratio audit / ldapsearch: {ours / base:.2f} (goal: at most 2)")

@@ -80,9 +80,6 @@ ADULT_MIN_AGE = 16
 MAX_AGE = 110
 """Oldest plausible age of anyone."""
 
-_PERSON_MARK = "p"
-_STRUCTURE_MARK = "s"
-
 
 @dataclass
 class RuleFindings:
@@ -490,10 +487,7 @@ class DirectoryAudit:
         findings.examples.append(example)
 
 
-_CASE = {
-    name.lower(): name
-    for name in (*ATTRIBUTES, "ENTEleveDateEntreeClasses", "ENTEleveDateSortieClasses")
-}
+_CASE = {name.lower(): name for name in ATTRIBUTES}
 
 
 def _dn_key(dn: str) -> str:

@@ -29,13 +29,13 @@ import socket
 import ssl
 import time
 from collections.abc import Generator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 PAGED_RESULTS_OID = "1.2.840.113556.1.4.319"
 """The simple paged results control (RFC 2696)."""
 
-SCOPE_BASE, SCOPE_ONE, SCOPE_SUBTREE = 0, 1, 2
-"""Search scopes (RFC 4511 §4.5.1.2)."""
+SCOPE_SUBTREE = 2
+"""The whole subtree search scope (RFC 4511 §4.5.1.2)."""
 
 RESULT_NAMES = {
     0: "success",
@@ -138,7 +138,6 @@ class SearchStats:
     """The server answered with the paged results control."""
     result: LdapResult | None = None
     """The ``SearchResultDone`` of the last page."""
-    page_sizes: list[int] = field(default_factory=list)
 
 
 # --- encoding ----------------------------------------------------------------------------
@@ -424,7 +423,6 @@ class WireConnection:
                 page = self._decode(spans)
                 stats.pages += 1
                 stats.entries += len(page)
-                stats.page_sizes.append(len(page))
                 stats.result = result
                 stats.server_paged = stats.server_paged or cookie is not None
                 yield page

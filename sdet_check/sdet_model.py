@@ -1,7 +1,7 @@
 """Vocabulary of the SDET annuaire data model, shared by probes, validators and generators.
 
-National profile codes, the UAI check letter, AAF dates and ``$``-joined composite values
-(``reference/sdet.md`` §4.1 and §4.2). Pure functions, no I/O.
+National profile codes, the UAI check letter, AAF dates and join keys (``reference/sdet.md``
+§4.1 and §4.2). Pure functions, no I/O.
 """
 
 from __future__ import annotations
@@ -106,11 +106,6 @@ def value_shape(value: str) -> str:
         else:
             shape.append(char)
     return "".join(shape) + ("…" if len(value) > 40 else "")
-
-
-def split_composite(value: str) -> list[str]:
-    """Split a ``$``-joined AAF composite value (``3000$1AQUA`` → ``["3000", "1AQUA"]``)."""
-    return value.split("$")
 
 
 def join_key_id(value: str) -> str:
