@@ -365,48 +365,51 @@ class DirectoryAudit:
         )
 
     def _check_links(self) -> None:
+        """Pupil ↔ relative links, from both sides: each named person exists and names back."""
+        self._check_side(
+            self._pupil_links,
+            self._relative_links,
+            "ENTElevePersRelEleve",
+            missing="le responsable désigné n'existe pas dans l'annuaire",
+            one_way="le responsable désigné ne cite pas l'élève (ENTAuxPersRelEleveEleve)",
+        )
+        self._check_side(
+            self._relative_links,
+            self._pupil_links,
+            "ENTAuxPersRelEleveEleve",
+            missing="l'élève désigné n'existe pas dans l'annuaire",
+            one_way="l'élève désigné ne cite pas ce responsable (ENTElevePersRelEleve)",
+        )
+
+    def _check_side(
+        self,
+        links: dict[int, list[str]],
+        back_links: dict[int, list[str]],
+        attribute: str,
+        *,
+        missing: str,
+        one_way: str,
+    ) -> None:
         persons, by_key = self._persons, self._person_by_key
-        pupil_links, relative_links = self._pupil_links, self._relative_links
-        for pupil, relatives in pupil_links.items():
-            pupil_ids = persons[pupil].ids
-            for key in relatives:
-                relative = by_key.get(key)
-                if relative is None:
+        for owner, keys in links.items():
+            owner_ids = persons[owner].ids
+            for key in keys:
+                named = by_key.get(key)
+                if named is None:
                     self._find(
                         "AAF-XREF-001",
-                        person=pupil,
-                        attribut="ENTElevePersRelEleve",
+                        person=owner,
+                        attribut=attribute,
                         cle=self._pseudo.value(key, "ENTPersonJointure"),
-                        detail="le responsable désigné n'existe pas dans l'annuaire",
+                        detail=missing,
                     )
-                elif pupil_ids.isdisjoint(relative_links.get(relative, ())):
+                elif owner_ids.isdisjoint(back_links.get(named, ())):
                     self._find(
                         "AAF-XREF-002",
-                        person=pupil,
-                        attribut="ENTElevePersRelEleve",
-                        autre_entree=self._pseudo.dn(persons[relative].dn),
-                        detail="le responsable désigné ne cite pas l'élève "
-                        "(ENTAuxPersRelEleveEleve)",
-                    )
-        for relative, cited_pupils in relative_links.items():
-            relative_ids = persons[relative].ids
-            for key in cited_pupils:
-                cited = by_key.get(key)
-                if cited is None:
-                    self._find(
-                        "AAF-XREF-001",
-                        person=relative,
-                        attribut="ENTAuxPersRelEleveEleve",
-                        cle=self._pseudo.value(key, "ENTPersonJointure"),
-                        detail="l'élève désigné n'existe pas dans l'annuaire",
-                    )
-                elif relative_ids.isdisjoint(pupil_links.get(cited, ())):
-                    self._find(
-                        "AAF-XREF-002",
-                        person=relative,
-                        attribut="ENTAuxPersRelEleveEleve",
-                        autre_entree=self._pseudo.dn(persons[cited].dn),
-                        detail="l'élève désigné ne cite pas ce responsable (ENTElevePersRelEleve)",
+                        person=owner,
+                        attribut=attribute,
+                        autre_entree=self._pseudo.dn(persons[named].dn),
+                        detail=one_way,
                     )
 
     def _check_classes(self) -> None:

@@ -41,7 +41,6 @@ from types import TracebackType
 from typing import Any, ClassVar, Self
 from urllib.parse import urlsplit
 
-import jsonschema
 import ldap3
 from cryptography import x509
 from ldap3.core import exceptions as ldap3_errors
@@ -70,6 +69,7 @@ from sdet_check.probe import (
     ProbeError,
     ProbeTimeout,
     TargetUnreachable,
+    validated_params,
 )
 from sdet_check.pseudonym import Pseudonymiser
 from sdet_check.target import Secret
@@ -138,6 +138,31 @@ _NOTHING_TO_READ = frozenset({0, 8, 13, 32, 48, 50, 53})
 _ANONYMOUS_EXAMPLES = 5
 
 
+def _rules_params(rules: Mapping[str, str]) -> Mapping[str, Any]:
+    """Params of a probe decided by some of its ``rules``: which ones, how many examples."""
+    return {
+        "type": "object",
+        "additionalProperties": False,
+        "required": ["rules"],
+        "properties": {
+            "rules": {
+                "type": "array",
+                "items": {"enum": sorted(rules)},
+                "minItems": 1,
+                "uniqueItems": True,
+                "description": "Rules whose findings decide the requirement.",
+            },
+            "max_examples": {
+                "type": "integer",
+                "minimum": 0,
+                "maximum": 100,
+                "default": 20,
+                "description": "Examples kept in the evidence for each rule.",
+            },
+        },
+    }
+
+
 # --- probes -----------------------------------------------------------------------------
 
 
@@ -170,7 +195,7 @@ class LdapTls(Probe):
 
     def check(self, params: Mapping[str, Any], context: ProbeContext) -> Outcome:
         """Establish TLS, then try a made-up bind in clear."""
-        params = _validated(self, params)
+        params = validated_params(self, params)
         access = _access(context)
         evidence: list[Evidence] = []
         if not access.verify:
@@ -238,7 +263,7 @@ class LdapAnonymousRead(Probe):
 
     def check(self, params: Mapping[str, Any], context: ProbeContext) -> Outcome:
         """Bind anonymously, search, count what comes back."""
-        params = _validated(self, params)
+        params = validated_params(self, params)
         classes: list[str] = params.get("object_classes", ["ENTPerson", "person"])
         access = _access(context)
         pseudo = access.pseudonymiser()
@@ -299,7 +324,7 @@ class LdapBindSecurity(Probe):
 
     def check(self, params: Mapping[str, Any], context: ProbeContext) -> Outcome:
         """Try both binds and judge the answers."""
-        _validated(self, params)
+        validated_params(self, params)
         access = _access(context)
         evidence: list[Evidence] = []
         problems: list[str] = []
@@ -353,7 +378,7 @@ class LdapRootDse(Probe):
 
     def check(self, params: Mapping[str, Any], context: ProbeContext) -> Outcome:
         """Read the rootDSE and judge three attributes."""
-        _validated(self, params)
+        validated_params(self, params)
         access = _access(context)
         with _Session(access, context, protect=access.tls_wanted) as session:
             bound = session.bind_service_or_anonymous()
@@ -410,7 +435,7 @@ class LdapSchema(Probe):
 
     def check(self, params: Mapping[str, Any], context: ProbeContext) -> Outcome:
         """Read and parse the subschema, look the names up."""
-        params = _validated(self, params)
+        params = validated_params(self, params)
         wanted_classes: list[str] = params.get("object_classes", list(ENT_OBJECT_CLASSES))
         wanted_attributes: list[str] = params.get("attributes", list(ENT_ATTRIBUTES))
         access = _access(context)
@@ -479,39 +504,14 @@ class LdapDataModel(Probe):
     kind = "ldap.data_model"
     title = "Les entrées de l'annuaire respectent le modèle de données SDET"
     needs = ("ldap",)
-    params_schema: ClassVar[Mapping[str, Any]] = {
-        "type": "object",
-        "additionalProperties": False,
-        "required": ["rules"],
-        "properties": {
-            "rules": {
-                "type": "array",
-                "items": {"enum": sorted(RULES)},
-                "minItems": 1,
-                "uniqueItems": True,
-                "description": "Rules whose findings decide the requirement.",
-            },
-            "max_examples": {
-                "type": "integer",
-                "minimum": 0,
-                "maximum": 100,
-                "default": 20,
-                "description": "Examples kept in the evidence for each rule.",
-            },
-        },
-    }
+    params_schema: ClassVar[Mapping[str, Any]] = _rules_params(RULES)
 
     def check(self, params: Mapping[str, Any], context: ProbeContext) -> Outcome:
         """Scan (or reuse this run's scan), then judge the chosen rules."""
-        params = _validated(self, params)
+        params = validated_params(self, params)
         rules: list[str] = params["rules"]
         kept: int = params.get("max_examples", 20)
-        access = _access(context)
-        if not access.bind_dn or access.password is None:
-            raise NotTestable(
-                "la cible ne donne pas de compte de service de lecture (ldap.bind_dn et "
-                "ldap.password_env) : l'annuaire ne peut pas être parcouru"
-            )
+        access = _access(context, service_account=True)
         scan = _shared_scan(access, context)
         report = scan.report
         if report.persons == 0 and report.structures == 0:
@@ -557,39 +557,14 @@ class LdapReconcile(Probe):
     kind = "ldap.reconcile"
     title = "L'annuaire concorde avec le flux AAF qui l'alimente"
     needs = ("ldap", "aaf")
-    params_schema: ClassVar[Mapping[str, Any]] = {
-        "type": "object",
-        "additionalProperties": False,
-        "required": ["rules"],
-        "properties": {
-            "rules": {
-                "type": "array",
-                "items": {"enum": sorted(RECONCILE_RULES)},
-                "minItems": 1,
-                "uniqueItems": True,
-                "description": "Rules whose findings decide the requirement.",
-            },
-            "max_examples": {
-                "type": "integer",
-                "minimum": 0,
-                "maximum": 100,
-                "default": 20,
-                "description": "Examples kept in the evidence for each rule.",
-            },
-        },
-    }
+    params_schema: ClassVar[Mapping[str, Any]] = _rules_params(RECONCILE_RULES)
 
     def check(self, params: Mapping[str, Any], context: ProbeContext) -> Outcome:
         """Read the feed, read the directory, compare."""
-        params = _validated(self, params)
+        params = validated_params(self, params)
         rules: list[str] = params["rules"]
         kept: int = params.get("max_examples", 20)
-        access = _access(context)
-        if not access.bind_dn or access.password is None:
-            raise NotTestable(
-                "la cible ne donne pas de compte de service de lecture (ldap.bind_dn et "
-                "ldap.password_env) : l'annuaire ne peut pas être parcouru"
-            )
+        access = _access(context, service_account=True)
         folder = context.target.path(str(context.target.section("aaf").get("path", "")))
         if not folder.is_dir():
             raise NotTestable(f"le dossier du flux AAF {folder} n'existe pas (section aaf, path)")
@@ -689,7 +664,8 @@ class _Access:
         return Pseudonymiser(salt, enabled=self.pseudonymise)
 
 
-def _access(context: ProbeContext) -> _Access:
+def _access(context: ProbeContext, *, service_account: bool = False) -> _Access:
+    """The target's ldap section; ``service_account``: a read-only account is required."""
     target = context.target
     section = target.section("ldap")
     url = section.get("url")
@@ -710,14 +686,21 @@ def _access(context: ProbeContext) -> _Access:
     else:
         verify_setting = target.tls_verify
         ca_path = verify_setting if isinstance(verify_setting, str) else None
+    bind_dn = section.get("bind_dn") or None
+    password = secrets_by_env.get(section.get("password_env", ""))
+    if service_account and (bind_dn is None or password is None):
+        raise NotTestable(
+            "la cible ne donne pas de compte de service de lecture (ldap.bind_dn et "
+            "ldap.password_env) : l'annuaire ne peut pas être parcouru"
+        )
     return _Access(
         url=url,
         host=parts.hostname,
         port=port,
         ldaps=scheme == "ldaps",
         base_dn=section["base_dn"],
-        bind_dn=section.get("bind_dn") or None,
-        password=secrets_by_env.get(section.get("password_env", "")),
+        bind_dn=bind_dn,
+        password=password,
         starttls=bool(section.get("starttls", True)),
         ca_file=ca_path,
         verify=target.tls_verify is not False,
@@ -726,18 +709,6 @@ def _access(context: ProbeContext) -> _Access:
         pseudonymise=bool(section.get("pseudonymise", True)),
         salt=secrets_by_env.get(section.get("pseudonym_salt_env", "")),
     )
-
-
-def _validated(probe: Probe, params: Mapping[str, Any]) -> Mapping[str, Any]:
-    """Check ``params`` against the probe's schema; :class:`BadParams` lists every problem."""
-    validator = jsonschema.Draft202012Validator(probe.params_schema)
-    problems = sorted(validator.iter_errors(dict(params)), key=lambda error: list(error.path))
-    if problems:
-        details = " ; ".join(
-            f"{'/'.join(map(str, error.path)) or 'params'} : {error.message}" for error in problems
-        )
-        raise BadParams(f"paramètres invalides pour la sonde {probe.kind} : {details}")
-    return params
 
 
 # --- one connection ---------------------------------------------------------------------
