@@ -21,7 +21,6 @@ from datetime import UTC, datetime
 from typing import Any, ClassVar
 from urllib.parse import unquote, urljoin, urlsplit
 
-import jsonschema
 import lxml.etree
 import lxml.html
 import requests
@@ -40,6 +39,7 @@ from sdet_check.probe import (
     ProbeError,
     ProbeTimeout,
     TargetUnreachable,
+    validated_params,
 )
 
 MAX_BODY_BYTES = 2 * 1024 * 1024
@@ -82,7 +82,7 @@ class HttpsRedirect(Probe):
 
     def check(self, params: Mapping[str, Any], context: ProbeContext) -> Outcome:
         """GET the plain-HTTP address without following redirects, then judge."""
-        _validated(self, params)
+        validated_params(self, params)
         portal = _portal(context)
         with context.http_session() as session:
             try:
@@ -159,7 +159,7 @@ class Hsts(Probe):
 
     def check(self, params: Mapping[str, Any], context: ProbeContext) -> Outcome:
         """Read the header and compare it with the params."""
-        params = _validated(self, params)
+        params = validated_params(self, params)
         min_max_age: int = params.get("min_max_age", 31536000)
         want_subdomains: bool = params.get("include_subdomains", False)
         portal = _portal(context)
@@ -245,7 +245,7 @@ class TlsFloor(Probe):
 
     def check(self, params: Mapping[str, Any], context: ProbeContext) -> Outcome:
         """Offer each old version alone, then one handshake at the floor."""
-        params = _validated(self, params)
+        params = validated_params(self, params)
         floor_label: str = params.get("min_version", "1.2")
         floor = _TLS_BY_LABEL[floor_label]
         portal = _portal(context)
@@ -336,7 +336,7 @@ class CookieFlags(Probe):
 
     def check(self, params: Mapping[str, Any], context: ProbeContext) -> Outcome:
         """Collect the cookies, keep the session ones, judge each."""
-        params = _validated(self, params)
+        params = validated_params(self, params)
         require: list[str] = params.get("require", ["secure", "httponly"])
         portal = _portal(context)
         visited = [portal.url]
@@ -420,7 +420,7 @@ class LegalPage(Probe):
 
     def check(self, params: Mapping[str, Any], context: ProbeContext) -> Outcome:
         """Find the page, fetch it, look for the required text."""
-        params = _validated(self, params)
+        params = validated_params(self, params)
         kind = _LEGAL_KINDS[params["page"]]
         patterns = _compile_all(params.get("require_text", []))
         portal = _portal(context)
@@ -483,7 +483,7 @@ class AccessibilityMention(Probe):
 
     def check(self, params: Mapping[str, Any], context: ProbeContext) -> Outcome:
         """Search the home page's visible text for the statement."""
-        _validated(self, params)
+        validated_params(self, params)
         portal = _portal(context)
         with context.http_session() as session:
             home = _home_page(session, portal, context)
@@ -1030,18 +1030,6 @@ def _default_http_url(url: str) -> str:
     if ":" in host:
         host = f"[{host}]"
     return parts._replace(scheme="http", netloc=host).geturl()
-
-
-def _validated(probe: Probe, params: Mapping[str, Any]) -> Mapping[str, Any]:
-    """Check ``params`` against the probe's schema; :class:`BadParams` lists every problem."""
-    validator = jsonschema.Draft202012Validator(probe.params_schema)
-    problems = sorted(validator.iter_errors(dict(params)), key=lambda error: list(error.path))
-    if problems:
-        details = " ; ".join(
-            f"{'/'.join(map(str, error.path)) or 'params'} : {error.message}" for error in problems
-        )
-        raise BadParams(f"paramètres invalides pour la sonde {probe.kind} : {details}")
-    return params
 
 
 def _https_only(

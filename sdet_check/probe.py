@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any, ClassVar
 
+import jsonschema
 import requests
 
 from sdet_check import __version__
@@ -187,3 +188,19 @@ class Probe(ABC):
     @abstractmethod
     def check(self, params: Mapping[str, Any], context: ProbeContext) -> Outcome:
         """Observe the target and decide; see the module docstring for the contract."""
+
+
+def validated_params(probe: Probe, params: Mapping[str, Any]) -> Mapping[str, Any]:
+    """Check ``params`` against ``probe.params_schema``; :class:`BadParams` lists every problem.
+
+    Probes call it first in :meth:`Probe.check`: the runner validates grid params too, but a
+    probe may be called directly (tests, scripts).
+    """
+    validator = jsonschema.Draft202012Validator(probe.params_schema)
+    problems = sorted(validator.iter_errors(dict(params)), key=lambda error: list(error.path))
+    if problems:
+        details = " ; ".join(
+            f"{'/'.join(map(str, error.path)) or 'params'} : {error.message}" for error in problems
+        )
+        raise BadParams(f"paramètres invalides pour la sonde {probe.kind} : {details}")
+    return params

@@ -183,14 +183,16 @@ def _env_keys(value: Any, path: list[str | int]) -> Iterator[tuple[list[str | in
 
 
 def _check_paths(loaded: LoadedYaml) -> None:
-    ca_file = loaded.data.get("tls", {}).get("ca_file")
-    if ca_file:
+    for section in ("tls", "ldap"):
+        ca_file = loaded.data.get(section, {}).get("ca_file")
+        if not ca_file:
+            continue
         resolved = Path(ca_file).expanduser()
         if not resolved.is_absolute():
             resolved = loaded.file.parent / resolved
         if not resolved.is_file():
             raise loaded.error(
-                ["tls", "ca_file"],
+                [section, "ca_file"],
                 f"le fichier d'autorité de certification {resolved} n'existe pas",
                 "indiquer le chemin d'un fichier PEM (relatif au fichier cible)",
             )

@@ -13,7 +13,8 @@ import pytest
 from lxml import etree
 
 from sdet_check.api import RunRequest, evaluate, open_grid
-from sdet_check.demo import PortalConfig, PortalServer, create_pki, write_target
+from sdet_check.demo import PortalConfig, PortalServer, create_pki, stack, write_target
+from sdet_check.demo.ldap import slapd_available
 from sdet_check.demo.saml import missing_requirements
 from sdet_check.grid import Method
 from sdet_check.run import validate_run
@@ -122,3 +123,20 @@ def test_demo_command_end_to_end(tmp_path: Path) -> None:
     else:
         assert "SAML non évalué" in done.stderr
         assert set(saml.values()) == {"not_tested"}
+    directory = [e for e in record["results"] if e["requirement"].startswith("DIR-LDAP-")]
+    assert len(directory) == 10
+    if slapd_available():
+        assert all(e["status"] == "pass" for e in directory), directory
+        assert "slapd absent" not in done.stderr
+
+
+def test_demo_without_slapd_says_so_and_runs_the_rest(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(stack, "slapd_available", lambda: False)
+    notices: list[str] = []
+    record, _folder = stack.run_demo(tmp_path / "demo", say=notices.append)
+    assert stack.SLAPD_MISSING in notices
+    assert all(e["status"] == "pass" for e in http_results(record))
+    directory = {e["status"] for e in record["results"] if e["requirement"].startswith("DIR-LDAP-")}
+    assert directory == {"not_tested"}

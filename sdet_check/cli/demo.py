@@ -24,6 +24,7 @@ def demo_command(
     """Démarrer l'ENT de référence local (127.0.0.1), l'évaluer et écrire les rapports."""
     from sdet_check.demo.stack import run_demo  # imported late: starts servers
 
+    notices: list[str] = []
     with ProgressObserver() as observer:
         record, out_dir = run_demo(out, observer=observer, say=err_console.print)
     written = write_reports(record, [*DEFAULT_FORMATS, "csv"], out_dir, state.lang)

@@ -2,9 +2,10 @@
 
 Everything listens on 127.0.0.1 with ephemeral ports and lives in the output folder (test
 CA, target file, reports), so the demo leaves nothing behind and needs no network. The
-stack is the HTTPS portal, the conformant CAS server (django-cas-server, the ``demo`` extra)
-and the conformant SAML identity provider (SimpleSAMLphp, a Debian package). A peer that
-cannot start here is left out with one line saying why; its requirements stay not tested.
+stack is the HTTPS portal, the conformant CAS server (django-cas-server, the ``demo`` extra),
+the conformant SAML identity provider (SimpleSAMLphp, a Debian package) and the reference
+annuaire (OpenLDAP slapd with the project's ENT schema, a Debian package). A peer that cannot
+start here is left out with one line saying why; its requirements stay not tested.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ import yaml
 
 from sdet_check.api import RunRequest, evaluate
 from sdet_check.demo.cas import INSTALL_HINT, CasConfig, CasServer, add_cas_to_target, cas_available
+from sdet_check.demo.ldap import SlapdConfig, SlapdServer, slapd_available
 from sdet_check.demo.pki import create_pki
 from sdet_check.demo.portal import PortalConfig, PortalServer, write_target
 from sdet_check.demo.saml import (
@@ -38,6 +40,15 @@ CAS_MISSING_NOTICE = (
     f"({INSTALL_HINT}) ; les exigences CAS resteront non testées."
 )
 """The one line the demo says when the CAS peer is missing."""
+
+LDAP_PASSWORD_ENV = "SDET_DEMO_LDAP_PASSWORD"
+"""Variable the demo target names for the annuaire's service account (set by the demo only)."""
+
+SLAPD_MISSING = (
+    "slapd absent : l'annuaire LDAP de démonstration n'est pas évalué "
+    "(installer les paquets Debian slapd et ldap-utils)"
+)
+"""The one line the demo says when the annuaire peer is missing."""
 
 
 def default_demo_dir() -> Path:
@@ -85,6 +96,13 @@ def run_demo(
                 problem = str(failed)
         if problem is not None:
             notices(f"SAML non évalué : {problem}.")
+
+        if slapd_available():
+            annuaire = stack.enter_context(SlapdServer(SlapdConfig(), pki.folder))
+            data["ldap"] = annuaire.target_section(LDAP_PASSWORD_ENV)
+            environ[LDAP_PASSWORD_ENV] = annuaire.audit_password
+        else:
+            notices(SLAPD_MISSING)
 
         target.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), "utf-8")
         record = evaluate(

@@ -61,6 +61,18 @@ def test_missing_ca_file_is_named(tmp_path: Path) -> None:
     assert "absent.pem" in caught.value.problem
 
 
+def test_missing_ldap_ca_file_is_named(tmp_path: Path) -> None:
+    path = tmp_path / "t.yaml"
+    path.write_text(
+        "format: 1\nname: x\nldap:\n  url: ldaps://annuaire\n  base_dn: dc=x\n"
+        "  ca_file: ac-annuaire.pem\n"
+    )
+    with pytest.raises(InputError) as caught:
+        load_target(path, {})
+    assert caught.value.place.path == "ldap.ca_file"
+    assert "ac-annuaire.pem" in caught.value.problem
+
+
 def test_missing_file(tmp_path: Path) -> None:
     with pytest.raises(InputError) as caught:
         load_target(tmp_path / "nope.yaml", {})

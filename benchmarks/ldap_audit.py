@@ -1,0 +1,179 @@
+"""Benchmark: audit of a 100,000-entry annuaire against ``ldapsearch`` dumping the same entries.
+
+Starts the reference slapd (loaded offline with ``slapadd`` from a generated LDIF), then, in the
+same run and against the same directory, alternates:
+
+* the baseline: ``ldapsearch -ZZ`` (StartTLS, the audit account, paged results of the same
+  size) running the audit's searches (structures, pupils, relatives, other persons) with the
+  attributes the audit reads, output to /dev/null;
+* the ``ldap.data_model`` probe: the same paged searches through StartTLS, plus every rule
+  of the data-model audit over every entry.
+
+A first, untimed ``ldapsearch`` warms slapd's caches. The medians of ``--repeat`` rounds are
+printed with their ratio (goal: at most 2). Run from the repository root::
+
+    .venv/bin/python benchmarks/ldap_audit.py [--entries 100000] [--repeat 3] [--page-size 500]
+        [--ldap3]    # also time ldap3's own paged search over the same entries, once
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import ldap3
+import yaml
+
+from probes._ldap_audit import RULES
+from probes.ldap import SCAN_SEARCHES, LdapDataModel
+from sdet_check.demo.annuaire import generated_population
+from sdet_check.demo.ldap import (
+    AUDIT_DN,
+    SlapdConfig,
+    SlapdServer,
+    slapd_available,
+    write_target,
+)
+from sdet_check.probe import ProbeContext, Status
+from sdet_check.target import load_target
+
+PASSWORD_ENV = "SDET_BENCH_LDAP_PASSWORD"
+
+
+def ldapsearch(server: SlapdServer, password_file: Path, page_size: int) -> float:
+    """Dump what the audit reads with ldapsearch (its searches, in turn); return the seconds."""
+    environment = {**os.environ, "LDAPTLS_CACERT": str(server.ca_file), "LDAPTLS_REQCERT": "demand"}
+    elapsed = 0.0
+    for search in SCAN_SEARCHES:
+        command = [
+            "ldapsearch",
+            "-x",
+            "-ZZ",
+            "-LLL",
+            "-H",
+            server.ldap_url,
+            "-D",
+            AUDIT_DN,
+            "-y",
+            str(password_file),
+            "-b",
+            server.base_dn,
+            "-E",
+            f"pr={page_size}/noprompt",
+            search.text,
+            *search.attributes,
+        ]
+        started = time.perf_counter()
+        done = subprocess.run(
+            command, env=environment, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, check=False
+        )
+        elapsed += time.perf_counter() - started
+        if done.returncode != 0:
+            raise SystemExit(f"ldapsearch failed: {done.stderr.decode(errors='replace')}")
+    return elapsed
+
+
+def with_ldap3(server: SlapdServer, page_size: int) -> float:
+    """Read the same entries through ldap3's own paged search; return the seconds."""
+    tls = server.tls_settings()
+    started = time.perf_counter()
+    connection = ldap3.Connection(
+        ldap3.Server(server.ldap_url, get_info=ldap3.NONE, tls=tls),
+        user=AUDIT_DN,
+        password=server.audit_password,
+        read_only=True,
+        check_names=False,
+    )
+    connection.open()
+    connection.start_tls()
+    connection.bind()
+    for search in SCAN_SEARCHES:
+        for _entry in connection.extend.standard.paged_search(
+            server.base_dn,
+            search.text,
+            attributes=list(search.attributes),
+            paged_size=page_size,
+            generator=True,
+        ):
+            pass
+    connection.unbind()
+    return time.perf_counter() - started
+
+
+def audit(target_file: Path, password: str) -> tuple[float, int]:
+    """Run the data-model probe once; return the wall time and the entries it read."""
+    target = load_target(target_file, {PASSWORD_ENV: password})
+    context = ProbeContext(target=target, network_timeout=30, deadline=time.monotonic() + 600)
+    started = time.perf_counter()
+    outcome = LdapDataModel().check({"rules": sorted(RULES)}, context)
+    elapsed = time.perf_counter() - started
+    if outcome.status is not Status.PASS:
+        raise SystemExit(f"the generated directory should be conformant: {outcome.message}")
+    scan = next(piece for piece in outcome.evidence if piece.kind == "ldap_scan")
+    return elapsed, int(scan.data["entries"])
+
+
+def main() -> int:
+    """Parse the options, run the benchmark, print the figures."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--entries", type=int, default=100_000, help="persons to generate")
+    parser.add_argument("--repeat", type=int, default=3, help="timed rounds of each side")
+    parser.add_argument("--page-size", type=int, default=500, help="paged results size")
+    parser.add_argument(
+        "--ldap3", action="store_true", help="also time one read through ldap3's paged search"
+    )
+    options = parser.parse_args()
+    if not slapd_available() or shutil.which("ldapsearch") is None:
+        print("slapd or ldapsearch missing: apt-get install slapd ldap-utils", file=sys.stderr)
+        return 2
+
+    generated = time.perf_counter()
+    records = generated_population(options.entries)
+    generated = time.perf_counter() - generated
+    with tempfile.TemporaryDirectory(prefix="sdet-bench-") as folder:
+        work = Path(folder)
+        loading = time.perf_counter()
+        with SlapdServer(SlapdConfig(), work / "pki", records=records, bulk=True) as server:
+            loading = time.perf_counter() - loading
+            target_file = write_target(work / "cible.yaml", server, PASSWORD_ENV)
+            data = yaml.safe_load(target_file.read_text(encoding="utf-8"))
+            data["ldap"]["page_size"] = options.page_size
+            target_file.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+            password_file = work / "password"
+            password_file.write_text(server.audit_password, encoding="utf-8")
+            password_file.chmod(0o600)
+
+            ldapsearch(server, password_file, options.page_size)  # warm-up, not timed
+            baseline: list[float] = []
+            probe: list[float] = []
+            read = 0
+            for _ in range(options.repeat):
+                baseline.append(ldapsearch(server, password_file, options.page_size))
+                elapsed, read = audit(target_file, server.audit_password)
+                probe.append(elapsed)
+            generic = with_ldap3(server, options.page_size) if options.ldap3 else None
+
+    base = statistics.median(baseline)
+    ours = statistics.median(probe)
+    print(f"directory: {read} entries ({options.entries} persons generated)")
+    print(f"generation {generated:.1f} s, slapadd + start {loading:.1f} s")
+    print(f"ldapsearch -ZZ (the same searches, attributes, pages): median {base:.2f} s "
+          f"over {options.repeat} ({', '.join(f'{t:.2f}' for t in baseline)})")  # fmt: skip
+    print(f"ldap.data_model (scan + every rule):                  median {ours:.2f} s "
+          f"over {options.repeat} ({', '.join(f'{t:.2f}' for t in probe)})")  # fmt: skip
+    print(f"throughput: {read / ours:,.0f} entries/s audited, {read / base:,.0f} dumped")
+    print(f"ratio audit / ldapsearch: {ours / base:.2f} (goal: at most 2)")
+    if generic is not None:
+        print(f"ldap3 paged_search alone (no audit): {generic:.2f} s, ratio {generic / base:.2f}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

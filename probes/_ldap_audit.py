@@ -1,0 +1,502 @@
+"""The annuaire data-model audit: every person and structure entry against the SDET model.
+
+:class:`DirectoryAudit` consumes entries one at a time (as a paged search delivers them),
+checks what can be checked on one entry at once, keeps only the little it needs for the
+checks between entries (join keys, links, classes, attachments), and produces per-rule
+counts with a bounded list of pseudonymised examples.
+
+Rule ids follow the AAF validator's where the rule is the same (``AAF-*``: a defect the
+feed itself can carry); ``LDAP-*`` rules only make sense in a directory.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+from sdet_check.pseudonym import Pseudonymiser
+from sdet_check.sdet_model import (
+    NATIONAL_PROFILES,
+    age_on,
+    join_key_id,
+    parse_date,
+    uai_problem,
+    value_shape,
+)
+
+RULES: dict[str, str] = {
+    "AAF-KEY-001": "entrée sans clé de jointure (ENTPersonJointure, ENTStructureJointure)",
+    "AAF-KEY-002": "clé de jointure portée par plusieurs entrées",
+    "AAF-UAI-001": "code UAI mal formé ou de lettre clé fausse",
+    "AAF-PROF-001": "profil absent ou hors de la liste nationale (ENTPersonProfils)",
+    "AAF-DATE-001": "date invalide (format, date inexistante, date future)",
+    "AAF-XREF-001": "lien élève–responsable vers une personne absente de l'annuaire",
+    "AAF-XREF-002": "lien élève–responsable sans lien réciproque",
+    "AAF-XREF-003": "classe d'élève absente de sa structure, ou structure inconnue",
+    "AAF-XREF-004": "structure de rattachement (ENTPersonStructRattach) inexistante",
+    "LDAP-DATE-001": "date de naissance invraisemblable pour le profil",
+    "LDAP-UAI-001": "structure sans code UAI (ENTStructureUAI)",
+    "LDAP-UAI-002": "code UAI porté par plusieurs structures",
+    "LDAP-DUP-001": "doublon probable : mêmes nom, prénom et date de naissance, clés différentes",
+}
+"""Every rule the audit applies, with its French title."""
+
+STRUCTURE_ATTRIBUTES = (
+    "ENTStructureJointure",
+    "ENTStructureUAI",
+    "ENTEtablissementUAI",
+    "ENTStructureClasses",
+)
+"""What a scan asks of each structure: only what the rules read."""
+
+PERSON_ATTRIBUTES = (
+    "ENTPersonJointure",
+    "ENTPersonProfils",
+    "ENTPersonDateNaissance",
+    "ENTPersonStructRattach",
+    "ENTPersonStructRattachRNE",
+    "ENTElevePersRelEleve",
+    "ENTAuxPersRelEleveEleve",
+    "ENTEleveClasses",
+    "ENTEleveDateEntreeClasses",
+    "ENTEleveDateSortieClasses",
+    "sn",
+    "givenName",
+)
+"""What a scan asks of each person: only what the rules read."""
+
+ATTRIBUTES = STRUCTURE_ATTRIBUTES + PERSON_ATTRIBUTES
+"""Every attribute the audit reads."""
+
+KINDS = ("structure", "pupil", "relative", "person")
+"""What an entry is, as the search that found it says (so that no objectClass is read)."""
+
+PUPIL_AGES = (2, 25)
+"""Plausible age range of a pupil, in years (inclusive)."""
+ADULT_MIN_AGE = 16
+"""Youngest plausible age of an adult profile (staff, guardians)."""
+MAX_AGE = 110
+"""Oldest plausible age of anyone."""
+
+
+@dataclass
+class RuleFindings:
+    """The findings of one rule: how many, and the first examples (pseudonymised)."""
+
+    rule: str
+    title: str
+    """The rule's French title."""
+    count: int = 0
+    examples: list[dict[str, Any]] = field(default_factory=list)
+
+
+@dataclass
+class AuditReport:
+    """What the audit found over every entry it was given."""
+
+    persons: int
+    structures: int
+    pupils: int
+    relatives: int
+    profiles: dict[str, int]
+    findings: dict[str, RuleFindings]
+
+    def count(self, rule: str) -> int:
+        """Number of findings of ``rule``."""
+        return self.findings[rule].count
+
+
+class _Person:
+    """What the checks between entries need of a person."""
+
+    __slots__ = ("dn", "ids", "profiles")
+
+    def __init__(self, dn: str, profiles: tuple[str, ...], ids: frozenset[str]) -> None:
+        self.dn = dn
+        self.profiles = profiles
+        self.ids = ids
+        """Join key identifiers, folded (``MENESR$12`` and ``12`` are the same person)."""
+
+
+class DirectoryAudit:
+    """Checks entries against the SDET data model as they arrive; see the module docstring."""
+
+    def __init__(self, pseudonymiser: Pseudonymiser, today: date, examples_kept: int = 100) -> None:
+        """Prepare an empty audit; ``examples_kept`` bounds the examples of each rule."""
+        self._pseudo = pseudonymiser
+        self._today = today
+        self._kept = examples_kept
+        self._findings = {rule: RuleFindings(rule, title) for rule, title in RULES.items()}
+        self._persons: list[_Person] = []
+        self._person_by_key: dict[str, int] = {}
+        self._structures = 0
+        self._structure_by_key: dict[str, str] = {}
+        self._structure_by_dn: dict[str, str] = {}
+        self._structure_classes: dict[str, set[str]] = {}
+        self._structure_by_uai: dict[str, str] = {}
+        self._pupil_links: dict[int, list[str]] = {}
+        """Pupil → folded identifiers of the relatives it names."""
+        self._relative_links: dict[int, list[str]] = {}
+        """Relative → folded identifiers of the pupils it names."""
+        self._pending_classes: list[tuple[int, str]] = []
+        self._pending_attachments: list[tuple[int, str]] = []
+        self._identities: dict[tuple[str, str, str], int] = {}
+        self._profiles: dict[str, int] = {}
+        self._pupils = 0
+        self._relatives = 0
+
+    # --- one entry --------------------------------------------------------------------
+
+    def add(self, dn: str, attributes: Mapping[str, list[str]], kind: str) -> None:
+        """Check one entry of ``kind`` (see :data:`KINDS`); attribute names in lower case."""
+        if kind == "structure":
+            self._add_structure(dn, attributes)
+        else:
+            self._add_person(dn, attributes, kind)
+
+    def _add_structure(self, dn: str, attributes: Mapping[str, list[str]]) -> None:
+        keys = [key for key in attributes.get("entstructurejointure", ()) if key.strip()]
+        if not keys:
+            self._find("AAF-KEY-001", structure=dn, detail="structure sans ENTStructureJointure")
+        self._structures += 1
+        for key in keys:
+            ident = join_key_id(key).casefold()
+            other = self._structure_by_key.get(ident)
+            if other is not None:
+                self._find(
+                    "AAF-KEY-002",
+                    structure=dn,
+                    detail="clé de jointure de structure déjà portée par une autre structure",
+                    cle=key,
+                    autre_entree=other,
+                )
+            else:
+                self._structure_by_key[ident] = dn
+        self._structure_by_dn[_dn_key(dn)] = dn
+        declared = set()
+        for value in attributes.get("entstructureclasses", ()):
+            code = value.split("$", 1)[0].strip()
+            if code:
+                declared.add(code.casefold())
+        self._structure_classes[dn] = declared
+        uais = attributes.get("entstructureuai", [])
+        if not uais:
+            self._find("LDAP-UAI-001", structure=dn, detail="aucune valeur d'ENTStructureUAI")
+        for attribute in ("entstructureuai", "entetablissementuai"):
+            for value in attributes.get(attribute, ()):
+                problem = uai_problem(value)
+                if problem:
+                    self._find(
+                        "AAF-UAI-001",
+                        structure=dn,
+                        attribut=_CASE[attribute],
+                        valeur=value,
+                        detail=problem,
+                    )
+        for value in uais:
+            other = self._structure_by_uai.get(value.upper())
+            if other is not None and other != dn:
+                self._find(
+                    "LDAP-UAI-002",
+                    structure=dn,
+                    valeur=value,
+                    detail="UAI déjà porté par une autre structure",
+                    autre_entree=other,
+                )
+            else:
+                self._structure_by_uai[value.upper()] = dn
+
+    def _add_person(self, dn: str, attributes: Mapping[str, list[str]], kind: str) -> None:
+        index = len(self._persons)
+        profiles = tuple(attributes.get("entpersonprofils", ()))
+        keys = [key for key in attributes.get("entpersonjointure", ()) if key.strip()]
+        ids = frozenset(join_key_id(key).casefold() for key in keys)
+        self._persons.append(_Person(dn, profiles, ids))
+        counted = self._profiles
+        for profile in profiles:
+            counted[profile] = counted.get(profile, 0) + 1
+        is_pupil = kind == "pupil" or "National_ELV" in profiles
+        is_relative = kind == "relative" or "National_TUT" in profiles
+        self._pupils += is_pupil
+        self._relatives += is_relative
+
+        if not keys:
+            self._find("AAF-KEY-001", person=index, detail="personne sans ENTPersonJointure")
+        for key in keys:
+            ident = join_key_id(key).casefold()
+            other = self._person_by_key.get(ident)
+            if other is not None:
+                self._find(
+                    "AAF-KEY-002",
+                    person=index,
+                    detail="clé de jointure déjà portée par une autre personne",
+                    cle=self._pseudo.value(key, "ENTPersonJointure"),
+                    autre_entree=self._pseudo.dn(self._persons[other].dn),
+                )
+            else:
+                self._person_by_key[ident] = index
+
+        if not profiles:
+            self._find("AAF-PROF-001", person=index, detail="aucune valeur d'ENTPersonProfils")
+        for profile in profiles:
+            if profile not in NATIONAL_PROFILES:
+                self._find(
+                    "AAF-PROF-001",
+                    person=index,
+                    valeur=profile,
+                    detail="profil hors de la liste nationale",
+                )
+
+        births = attributes.get("entpersondatenaissance", ())
+        born = self._check_birth(index, births, is_pupil)
+        self._check_class_dates(index, attributes)
+
+        for value in attributes.get("entpersonstructrattachrne", ()):
+            problem = uai_problem(value)
+            if problem:
+                self._find(
+                    "AAF-UAI-001",
+                    person=index,
+                    attribut="ENTPersonStructRattachRNE",
+                    valeur=value,
+                    detail=problem,
+                )
+        self._pending_attachments.extend(
+            (index, value) for value in attributes.get("entpersonstructrattach", ())
+        )
+        if is_pupil:
+            self._pupil_links[index] = [
+                join_key_id(value.split("$", 1)[0].strip()).casefold()
+                for value in attributes.get("entelevepersreleleve", ())
+            ]
+            self._pending_classes.extend(
+                (index, value) for value in attributes.get("enteleveclasses", ())
+            )
+        if is_relative:
+            self._relative_links[index] = [
+                join_key_id(value.strip()).casefold()
+                for value in attributes.get("entauxpersreleleveeleve", ())
+            ]
+
+        surname = attributes.get("sn", ())
+        given = attributes.get("givenname", ())
+        if born is not None and surname and given and keys:
+            identity = (surname[0].casefold(), given[0].casefold(), born.isoformat())
+            other = self._identities.get(identity)
+            if other is not None:
+                self._find(
+                    "LDAP-DUP-001",
+                    person=index,
+                    detail="même nom, prénom et date de naissance qu'une autre personne",
+                    autre_entree=self._pseudo.dn(self._persons[other].dn),
+                )
+            else:
+                self._identities[identity] = index
+
+    def _check_birth(self, index: int, births: Iterable[str], is_pupil: bool) -> date | None:
+        born: date | None = None
+        for value in births:
+            try:
+                parsed = parse_date(value)
+            except ValueError as invalid:
+                self._find(
+                    "AAF-DATE-001",
+                    person=index,
+                    attribut="ENTPersonDateNaissance",
+                    forme=value_shape(value),
+                    detail=str(invalid),
+                )
+                continue
+            if parsed > self._today:
+                self._find(
+                    "AAF-DATE-001",
+                    person=index,
+                    attribut="ENTPersonDateNaissance",
+                    detail="date de naissance dans le futur",
+                )
+                continue
+            born = parsed
+            age = age_on(parsed, self._today)
+            low, high = PUPIL_AGES if is_pupil else (ADULT_MIN_AGE, MAX_AGE)
+            if not low <= age <= high:
+                # The direction only: an exact age is personal data too.
+                self._find(
+                    "LDAP-DATE-001",
+                    person=index,
+                    attribut="ENTPersonDateNaissance",
+                    detail=f"{'trop jeune' if age < low else 'trop âgé'} pour un profil "
+                    f"{'élève' if is_pupil else 'adulte'} (attendu : {low} à {high} ans)",
+                )
+        return born
+
+    def _check_class_dates(self, index: int, attributes: Mapping[str, list[str]]) -> None:
+        for attribute in ("entelevedateentreeclasses", "entelevedatesortieclasses"):
+            for value in attributes.get(attribute, ()):
+                fields = value.split("$")
+                if len(fields) < 2 or not fields[1]:
+                    continue
+                try:
+                    parse_date(fields[1])
+                except ValueError as invalid:
+                    self._find(
+                        "AAF-DATE-001",
+                        person=index,
+                        attribut=_CASE[attribute],
+                        forme=value_shape(fields[1]),
+                        detail=str(invalid),
+                    )
+
+    # --- between entries ----------------------------------------------------------------
+
+    def finish(self) -> AuditReport:
+        """Run the checks that need every entry, then report."""
+        self._check_links()
+        self._check_classes()
+        self._check_attachments()
+        return AuditReport(
+            persons=len(self._persons),
+            structures=self._structures,
+            pupils=self._pupils,
+            relatives=self._relatives,
+            profiles=dict(sorted(self._profiles.items())),
+            findings=self._findings,
+        )
+
+    def _check_links(self) -> None:
+        """Pupil ↔ relative links, from both sides: each named person exists and names back."""
+        self._check_side(
+            self._pupil_links,
+            self._relative_links,
+            "ENTElevePersRelEleve",
+            missing="le responsable désigné n'existe pas dans l'annuaire",
+            one_way="le responsable désigné ne cite pas l'élève (ENTAuxPersRelEleveEleve)",
+        )
+        self._check_side(
+            self._relative_links,
+            self._pupil_links,
+            "ENTAuxPersRelEleveEleve",
+            missing="l'élève désigné n'existe pas dans l'annuaire",
+            one_way="l'élève désigné ne cite pas ce responsable (ENTElevePersRelEleve)",
+        )
+
+    def _check_side(
+        self,
+        links: dict[int, list[str]],
+        back_links: dict[int, list[str]],
+        attribute: str,
+        *,
+        missing: str,
+        one_way: str,
+    ) -> None:
+        persons, by_key = self._persons, self._person_by_key
+        for owner, keys in links.items():
+            owner_ids = persons[owner].ids
+            for key in keys:
+                named = by_key.get(key)
+                if named is None:
+                    self._find(
+                        "AAF-XREF-001",
+                        person=owner,
+                        attribut=attribute,
+                        cle=self._pseudo.value(key, "ENTPersonJointure"),
+                        detail=missing,
+                    )
+                elif owner_ids.isdisjoint(back_links.get(named, ())):
+                    self._find(
+                        "AAF-XREF-002",
+                        person=owner,
+                        attribut=attribute,
+                        autre_entree=self._pseudo.dn(persons[named].dn),
+                        detail=one_way,
+                    )
+
+    def _check_classes(self) -> None:
+        for pupil, value in self._pending_classes:
+            structure_key, dollar, class_code = value.partition("$")
+            if not dollar or not class_code.strip():
+                self._find(
+                    "AAF-XREF-003",
+                    person=pupil,
+                    attribut="ENTEleveClasses",
+                    valeur=value,
+                    detail="valeur mal formée (structure$classe attendu)",
+                )
+                continue
+            structure = self._resolve_structure(structure_key)
+            if structure is None:
+                self._find(
+                    "AAF-XREF-003",
+                    person=pupil,
+                    attribut="ENTEleveClasses",
+                    valeur=value,
+                    detail="la structure de la classe n'existe pas dans l'annuaire",
+                )
+            elif class_code.split("$", 1)[0].strip().casefold() not in self._structure_classes.get(
+                structure, set()
+            ):
+                self._find(
+                    "AAF-XREF-003",
+                    person=pupil,
+                    attribut="ENTEleveClasses",
+                    valeur=value,
+                    structure_dn=structure,
+                    detail="classe non déclarée par sa structure (ENTStructureClasses)",
+                )
+
+    def _check_attachments(self) -> None:
+        for person, value in self._pending_attachments:
+            if self._resolve_structure(value) is None:
+                self._find(
+                    "AAF-XREF-004",
+                    person=person,
+                    attribut="ENTPersonStructRattach",
+                    valeur=value,
+                    detail="aucune structure de l'annuaire ne correspond",
+                )
+
+    def _resolve_structure(self, reference: str) -> str | None:
+        """Find a structure by DN (a reference with ``=``) or by join key."""
+        reference = reference.strip()
+        if "=" in reference:
+            return self._structure_by_dn.get(_dn_key(reference))
+        return self._structure_by_key.get(join_key_id(reference).casefold())
+
+    # --- findings -----------------------------------------------------------------------
+
+    def _find(
+        self,
+        rule: str,
+        *,
+        person: int | None = None,
+        structure: str | None = None,
+        detail: str,
+        **facts: Any,
+    ) -> None:
+        findings = self._findings[rule]
+        findings.count += 1
+        if len(findings.examples) >= self._kept:
+            return
+        example: dict[str, Any] = {}
+        if person is not None:
+            record = self._persons[person]
+            example["dn"] = self._pseudo.dn(record.dn)
+            example["profils"] = list(record.profiles)
+        if structure is not None:
+            example["dn"] = structure  # structures are not personal data
+        example["detail"] = detail
+        example.update(facts)
+        findings.examples.append(example)
+
+
+_CASE = {name.lower(): name for name in ATTRIBUTES}
+
+
+def _dn_key(dn: str) -> str:
+    """A DN folded for comparison: spaces around separators dropped, case folded."""
+    parts = []
+    for rdn in dn.split(","):
+        attribute, _, value = rdn.partition("=")
+        parts.append(f"{attribute.strip()}={value.strip()}")
+    return ",".join(parts).casefold()
