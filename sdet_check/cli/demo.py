@@ -26,7 +26,9 @@ def demo_command(
 
     notices: list[str] = []
     with ProgressObserver() as observer:
-        record, out_dir = run_demo(out, observer=observer, say=err_console.print)
+        record, out_dir = run_demo(out, observer=observer, say=notices.append)
+    for notice in notices:  # after the progress bar, so the lines stay readable
+        err_console.print(notice, markup=False)
     written = write_reports(record, [*DEFAULT_FORMATS, "csv"], out_dir, state.lang)
     err_console.print(
         f"Démo terminée. Fichiers dans {out_dir}/ : {', '.join(p.name for p in written)}",
