@@ -7,18 +7,10 @@ is handed on as :class:`Facts` to the cross-file checks (:mod:`sdet_check.aaf.cr
 from __future__ import annotations
 
 import difflib
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Sequence
+from typing import NamedTuple
 
-from sdet_check.aaf.families import (
-    REFERENCE_PARTS,
-    SPECS,
-    AttrSpec,
-    Family,
-    FamilySpec,
-    Part,
-    family_of_category,
-)
+from sdet_check.aaf.families import SPECS, AttrSpec, Family, FamilySpec, Part, family_of_category
 from sdet_check.aaf.model import Kind, Op, SourceFile
 from sdet_check.aaf.nomenclature import (
     CATEGORY_PROFILES,
@@ -34,13 +26,15 @@ from sdet_check.aaf.reader import Request
 MASKED = "‹masqué›"
 """What replaces a personal value in a message unless values are shown."""
 
-Reference = tuple[Part, str, str]
-"""(what is referenced, its key — ``structure$code`` for classes and groups —, attribute)."""
+Reference = tuple[int, str, str, int]
+"""(:class:`Part` referenced, its key — ``structure$code`` for classes and groups —,
+attribute, line)."""
+
+_LAST_REFERENCE = Part.PUPIL  # reference parts are the codes 1 to 7
 
 
-@dataclass(slots=True)
-class Facts:
-    """What the cross-file checks need from one request."""
+class Facts(NamedTuple):
+    """What the cross-file checks need from one request (a tuple: it crosses processes)."""
 
     family: Family
     op: Op
@@ -52,7 +46,7 @@ class Facts:
 Emit = Callable[..., None]
 """``emit(rule_id, request, attribute=None, **fields)`` records one finding."""
 
-_FLAG_VALUES = {
+_ALLOWED = {
     Part.YES_NO: (frozenset({"O", "N"}), "O ou N attendu"),
     Part.FLAG: (frozenset({"0", "1"}), "0 ou 1 attendu"),
     Part.RESPONSIBILITY: (
@@ -73,29 +67,27 @@ class RecordChecker:
 
     def check(self, source: SourceFile, request: Request) -> Facts | None:
         """Check ``request`` read from ``source``; None when it cannot be placed in a family."""
+        emit = self.emit
         if request.dtd_problems:
             line = request.dtd_problems[0][0]
             detail = " ; ".join(problem for _, problem in request.dtd_problems[:3])
-            self.emit("AAF-DTD-001", request, line=line, detail=detail)
+            emit("AAF-DTD-001", request, line=line, detail=detail)
         family = self._family(source, request)
-        if source.kind is Kind.COMPLET and request.op is not Op.ADD:
-            self.emit("AAF-OP-001", request, op=request.op.value)
+        op = request.op
+        if op is not Op.ADD and source.kind is Kind.COMPLET:
+            emit("AAF-OP-001", request, op=op.value)
         key = request.key or ""
         if not key.strip():
-            self.emit("AAF-KEY-002", request, detail="identifier/id absent ou vide")
+            emit("AAF-KEY-002", request, detail="identifier/id absent ou vide")
         if family is None:
             return None
         spec = SPECS[family]
         attributes = request.attributes
-        if request.op is Op.ADD:
+        if op is Op.ADD:
             joined = attributes.get(spec.join_key)
             if joined and key and joined[0] != key:
-                self.emit(
-                    "AAF-KEY-002",
-                    request,
-                    attribute=spec.join_key,
-                    detail=f"identifier/id « {key} » différent de {spec.join_key} « {joined[0]} »",
-                )
+                detail = f"identifier/id « {key} » différent de {spec.join_key} « {joined[0]} »"
+                emit("AAF-KEY-002", request, attribute=spec.join_key, detail=detail)
             self._mandatory(spec, request)
         self._names(spec, request)
         references: list[Reference] = []
@@ -105,9 +97,9 @@ class RecordChecker:
             values = attributes.get(attribute.name)
             if values:
                 self._values(attribute, values, request, references, functions, profiles)
-        if request.op is Op.ADD and family.is_person:
+        if op is Op.ADD and family.is_person:
             self._profile(family, request, functions, profiles)
-        return Facts(family, request.op, key, request.line, references)
+        return Facts(family, op, key, request.line, references)
 
     def _family(self, source: SourceFile, request: Request) -> Family | None:
         name, value = request.category
@@ -126,81 +118,92 @@ class RecordChecker:
     def _mandatory(self, spec: FamilySpec, request: Request) -> None:
         attributes = request.attributes
         for alternatives in spec.mandatory:
-            if not any(attributes.get(name) for name in alternatives):
+            for name in alternatives:
+                if attributes.get(name):
+                    break
+            else:
                 self.emit("AAF-ATTR-002", request, attribute=" ou ".join(alternatives))
 
     def _names(self, spec: FamilySpec, request: Request) -> None:
-        attributes = request.attributes
-        names = attributes.keys()
-        for name in sorted(names - spec.known):
-            self.emit(
-                "AAF-ATTR-001",
-                request,
-                attribute=name,
-                family=spec.family.value,
-                detail=_suggestion(spec, name),
-            )
-        for name in sorted(names & spec.deprecated):
-            self.emit("AAF-ATTR-004", request, attribute=name)
-        for name in dict.fromkeys(request.repeated):
-            self.emit("AAF-ATTR-003", request, attribute=name, detail="donné plusieurs fois")
-        for name, values in attributes.items():
-            if len(values) > 1 and name in spec.singles and name not in request.repeated:
+        names = request.attributes.keys()
+        unknown = names - spec.known
+        if unknown:
+            for name in sorted(unknown):
                 self.emit(
-                    "AAF-ATTR-003",
+                    "AAF-ATTR-001",
                     request,
                     attribute=name,
-                    detail=f"monovalué mais porte {len(values)} valeurs",
+                    family=spec.family.value,
+                    detail=_suggestion(spec, name),
                 )
+        deprecated = names & spec.deprecated
+        if deprecated:
+            for name in sorted(deprecated):
+                self.emit("AAF-ATTR-004", request, attribute=name)
+        for name in dict.fromkeys(request.repeated):
+            self.emit("AAF-ATTR-003", request, attribute=name, detail="donné plusieurs fois")
+        for name in request.multi:
+            count = len(request.attributes[name]) or "plusieurs"
+            self.emit(
+                "AAF-ATTR-003",
+                request,
+                attribute=name,
+                detail=f"monovalué mais porte {count} valeurs",
+            )
 
     def _values(
         self,
         attribute: AttrSpec,
-        values: list[str],
+        values: Sequence[str],
         request: Request,
         references: list[Reference],
         functions: list[str],
         profiles: list[str],
     ) -> None:
+        name = attribute.name
         parts = attribute.parts
-        composite = attribute.composite
+        line = request.lines.get(name, request.line)
+        if not attribute.composite:
+            part = parts[0]
+            for value in values:
+                if part <= _LAST_REFERENCE:
+                    references.append((part, value, name, line))
+                else:
+                    self._scalar(part, value, attribute, request, functions, profiles, 0)
+            return
+        count = len(parts)
+        extra = attribute.extra
         for value in values:
-            if composite:
-                fields = value.split("$")
-                if len(fields) != len(parts) and (
-                    attribute.extra is None or len(fields) < len(parts)
-                ):
-                    expected = str(len(parts)) + (" ou plus" if attribute.extra else "")
-                    self.emit(
-                        "AAF-COMP-001",
-                        request,
-                        attribute=attribute.name,
-                        value=self._shown(attribute, value),
-                        count=len(fields),
-                        expected=expected,
-                    )
-                    continue
-            else:
-                fields = [value]
+            fields = value.split("$")
+            if len(fields) != count and (extra is None or len(fields) < count):
+                self.emit(
+                    "AAF-COMP-001",
+                    request,
+                    attribute=name,
+                    value=self._shown(attribute, value),
+                    count=len(fields),
+                    expected=f"{count} ou plus" if extra is not None else str(count),
+                )
+                continue
             structure = ""
-            for position, (part, text) in enumerate(zip(parts, fields, strict=False)):
-                if part is Part.TEXT:
+            for position, part in enumerate(parts):
+                if part == Part.TEXT:
                     continue
-                if part in REFERENCE_PARTS:
-                    if part is Part.STRUCT:
-                        structure = text
-                        references.append((part, text, attribute.name))
-                    elif part is Part.CLASS or part is Part.GROUP:
-                        target = f"{structure}${text}" if position else text
-                        references.append((part, target, attribute.name))
-                    else:
-                        references.append((part, text, attribute.name))
+                text = fields[position]
+                if part == Part.STRUCT:
+                    structure = text
+                    references.append((part, text, name, line))
+                elif part == Part.CLASS or part == Part.GROUP:
+                    target = f"{structure}${text}" if position else text
+                    references.append((part, target, name, line))
+                elif part <= _LAST_REFERENCE:
+                    references.append((part, text, name, line))
                 else:
                     self._scalar(part, text, attribute, request, functions, profiles, position)
 
     def _scalar(
         self,
-        part: Part,
+        part: int,
         text: str,
         attribute: AttrSpec,
         request: Request,
@@ -209,65 +212,45 @@ class RecordChecker:
         position: int,
     ) -> None:
         name = attribute.name
-        if part is Part.DATE:
+        if part == Part.DATE:
             if not text and attribute.composite:
                 return  # an open-ended period: no end date yet
             problem = date_problem(text)
             if problem:
-                self.emit(
-                    "AAF-DATE-001",
-                    request,
-                    attribute=name,
-                    value=self._shown(attribute, text),
-                    detail=problem,
-                )
-        elif part is Part.UAI:
+                value = self._shown(attribute, text)
+                self.emit("AAF-DATE-001", request, attribute=name, value=value, detail=problem)
+        elif part == Part.UAI:
             problem = uai_problem(text)
             if problem:
                 self.emit("AAF-UAI-001", request, attribute=name, value=text, detail=problem)
-        elif part is Part.INE:
+        elif part == Part.INE:
             problem = ine_problem(text)
             if problem:
-                self.emit(
-                    "AAF-INE-001",
-                    request,
-                    attribute=name,
-                    value=self._shown(attribute, text),
-                    detail=problem,
-                )
-        elif part is Part.FUNCTION:
+                value = self._shown(attribute, text)
+                self.emit("AAF-INE-001", request, attribute=name, value=value, detail=problem)
+        elif part == Part.FUNCTION:
             if text:
                 functions.append(text)
                 if text not in FUNCTION_PROFILES:
                     self.emit("AAF-PROF-002", request, attribute=name, value=text)
-        elif part is Part.PROFILE:
+        elif part == Part.PROFILE:
             profile = national_profile(text)
             if profile is None:
-                self.emit(
-                    "AAF-PROF-001",
-                    request,
-                    attribute=name,
-                    detail=f"valeur « {text} » de {name} hors de la liste des profils nationaux",
-                )
+                detail = f"valeur « {text} » de {name} hors de la liste des profils nationaux"
+                self.emit("AAF-PROF-001", request, attribute=name, detail=detail)
             else:
                 profiles.append(profile)
-        elif part is Part.CODE:
+        elif part == Part.CODE:
             if not text.isdigit():
                 detail = f"champ {position + 1} : code numérique attendu"
                 self.emit("AAF-VAL-001", request, attribute=name, value=text, detail=detail)
         else:
-            allowed, expectation = _FLAG_VALUES[part]
+            allowed, expectation = _ALLOWED[part]
             if text not in allowed:
-                detail = (
-                    f"champ {position + 1} : {expectation}" if attribute.composite else expectation
-                )
-                self.emit(
-                    "AAF-VAL-001",
-                    request,
-                    attribute=name,
-                    value=self._shown(attribute, text),
-                    detail=detail,
-                )
+                if attribute.composite:
+                    expectation = f"champ {position + 1} : {expectation}"
+                value = self._shown(attribute, text)
+                self.emit("AAF-VAL-001", request, attribute=name, value=value, detail=expectation)
 
     def _profile(
         self, family: Family, request: Request, functions: list[str], profiles: list[str]
@@ -276,23 +259,21 @@ class RecordChecker:
         if implied is not None:
             wrong = [p for p in profiles if p != implied]
             if wrong:
-                self.emit(
-                    "AAF-PROF-001",
-                    request,
-                    attribute="ENTPersonProfils",
-                    detail=f"profil {', '.join(wrong)} incompatible avec la catégorie {family} "
-                    f"({implied} attendu)",
+                detail = (
+                    f"profil {', '.join(wrong)} incompatible avec la catégorie {family} "
+                    f"({implied} attendu)"
                 )
+                self.emit("AAF-PROF-001", request, attribute="ENTPersonProfils", detail=detail)
             return
-        derived = {FUNCTION_PROFILES[code] for code in functions if code in FUNCTION_PROFILES}
-        if not derived and not profiles:
-            detail = (
-                "aucun profil national : aucune fonction (ENTPersonFonctions) dont le code "
-                "figure dans la table nationale"
-                if functions
-                else "aucun profil national : aucune fonction (ENTPersonFonctions) donnée"
-            )
-            self.emit("AAF-PROF-001", request, attribute="ENTPersonFonctions", detail=detail)
+        if profiles or any(code in FUNCTION_PROFILES for code in functions):
+            return
+        detail = (
+            "aucun profil national : aucune fonction (ENTPersonFonctions) dont le code figure "
+            "dans la table nationale"
+            if functions
+            else "aucun profil national : aucune fonction (ENTPersonFonctions) donnée"
+        )
+        self.emit("AAF-PROF-001", request, attribute="ENTPersonFonctions", detail=detail)
 
     def _shown(self, attribute: AttrSpec, value: str) -> str:
         if attribute.personal and not self.show_values:

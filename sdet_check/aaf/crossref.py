@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
-from sdet_check.aaf.checks import Facts
+from sdet_check.aaf.checks import Facts, Reference
 from sdet_check.aaf.families import Family, Part
 from sdet_check.aaf.model import Op
 
@@ -23,8 +23,6 @@ Key = int | str
 Pair = int | tuple[str, str]
 
 _PAIR_BASE = 10**18
-_FAMILY_CODE = {family: index for index, family in enumerate(Family)}
-_LISTS_PUPILS = 16  # flag on a relative that names its pupils (ENTAuxPersRelEleveEleve)
 
 
 def compact(key: str) -> Key:
@@ -34,11 +32,11 @@ def compact(key: str) -> Key:
     return key
 
 
-def _pair(relative: str, pupil: str) -> Pair:
-    r, p = compact(relative), compact(pupil)
-    if isinstance(r, int) and isinstance(p, int):
-        return r * _PAIR_BASE + p
-    return (relative, pupil)
+def _pair(relative: Key, pupil: Key | str) -> Pair:
+    p = compact(pupil) if isinstance(pupil, str) else pupil
+    if isinstance(relative, int) and isinstance(p, int):
+        return relative * _PAIR_BASE + p
+    return (str(relative), str(p))
 
 
 def _unpair(pair: Pair) -> tuple[str, str]:
@@ -58,7 +56,7 @@ class Place:
 
 
 CrossEmit = Callable[..., None]
-"""``emit(rule_id, facts, attribute=None, **fields)`` for a finding on the current request."""
+"""``emit(rule_id, facts, attribute=None, line=None, **fields)``: a finding on a request."""
 DeferredEmit = Callable[..., None]
 """``emit_at(rule_id, place, family, attribute, **fields)`` for a finding found later."""
 
@@ -83,22 +81,22 @@ class CrossIndex:
         self.complete = frozenset(complete)
         self.files = files
         self.persons: dict[Key, int] = {}
-        self.others: dict[Family, set[str]] = {
-            Family.ETAB: set(),
-            Family.MEF: set(),
-            Family.MATIERE: set(),
-        }
+        self.structures: set[str] = set()
+        self.mefs: set[str] = set()
+        self.subjects: set[str] = set()
         self.classes: dict[str, set[str]] = {}
         self.groups: dict[str, set[str]] = {}
         self.pupil_classes: set[str] = set()
         self.pending: dict[Pair, int] = {}
-        self.silent_relatives = 0
+        self._check_structures = Family.ETAB in self.complete
+        self._check_mefs = Family.MEF in self.complete
+        self._check_subjects = Family.MATIERE in self.complete
+        self._check_relatives = Family.PERS_REL in self.complete
+        self._pupils_known = Family.ELEVE in self.complete
 
     def skipped(self, present: Iterable[Family]) -> list[Skipped]:
         """The cross-file checks this set of files does not allow, with the reason."""
-        present = set(present)
         missing = {f for f in Family if f not in self.complete}
-        notes: list[Skipped] = []
 
         def absent(family: Family) -> str:
             return f"aucun fichier Complet {family} dans le jeu"
@@ -112,10 +110,10 @@ class CrossIndex:
             ("AAF-XREF-006", Family.MATIERE),
             ("AAF-XREF-007", Family.MEF),
         )
-        notes.extend(Skipped(rule, absent(family)) for rule, family in needs if family in missing)
+        notes = [Skipped(rule, absent(family)) for rule, family in needs if family in missing]
         notes.extend(
             Skipped("AAF-DELTA-001", f"{absent(family)} : Delta {family} non vérifié")
-            for family in sorted(present & missing, key=list(Family).index)
+            for family in sorted(set(present) & missing, key=list(Family).index)
         )
         return notes
 
@@ -126,135 +124,147 @@ class CrossIndex:
         only at the end.
         """
         family, op, key = facts.family, facts.op, facts.key
+        person = _PERSON_CODES.get(family)
+        compacted = compact(key) if person is not None and key else key
         if op is Op.ADD:
-            self._define(facts, emit)
-        elif family in self.complete and not self._known(family, key):
+            self._define(facts, person, compacted, emit)
+        elif family in self.complete and not self._known(family, person, compacted):
             emit("AAF-DELTA-001", facts, op=op.label, key=key, family=family.value)
-        seen: set[tuple[Part, str]] = set()
-        for part, target, attribute in facts.references:
+        references = facts.references
+        if not references:
+            return
+        if family is Family.ETAB:
+            self._declare(key, references)
+            return
+        seen: set[tuple[int, str]] = set()
+        for part, target, attribute, line in references:
             if (part, target) in seen:
                 continue
             seen.add((part, target))
-            self._resolve(facts, part, target, attribute, emit, location)
+            if part == Part.STRUCT:
+                if self._check_structures and target not in self.structures:
+                    emit("AAF-XREF-001", facts, attribute=attribute, line=line, target=target)
+            elif part == Part.CLASS or part == Part.GROUP:
+                self._class(facts, part, target, attribute, line, emit)
+            elif part == Part.SUBJECT:
+                if self._check_subjects and target not in self.subjects:
+                    emit("AAF-XREF-006", facts, attribute=attribute, line=line, target=target)
+            elif part == Part.MEF:
+                if self._check_mefs and target not in self.mefs:
+                    emit("AAF-XREF-007", facts, attribute=attribute, line=line, target=target)
+            elif part == Part.RELATIVE:
+                if self._check_relatives:
+                    self._relative(facts, compacted, target, attribute, line, emit)
+            elif part == Part.PUPIL and op is Op.ADD:
+                self.pending[_pair(compacted, target)] = location
+                code = self.persons.get(compacted)
+                if code is not None:
+                    self.persons[compacted] = code | _LISTS_PUPILS
 
-    def _known(self, family: Family, key: str) -> bool:
-        if family.is_person:
-            code = self.persons.get(compact(key))
-            return code is not None and code & 15 == _FAMILY_CODE[family]
-        return key in self.others[family]
+    def _known(self, family: Family, person: int | None, key: Key) -> bool:
+        if person is not None:
+            code = self.persons.get(key)
+            return code is not None and code & _CODE_MASK == person
+        return key in self._keys(family)
 
-    def _define(self, facts: Facts, emit: CrossEmit) -> None:
-        family, key = facts.family, facts.key
+    def _keys(self, family: Family) -> set[str]:
+        if family is Family.ETAB:
+            return self.structures
+        return self.mefs if family is Family.MEF else self.subjects
+
+    def _define(self, facts: Facts, person: int | None, compacted: Key, emit: CrossEmit) -> None:
+        key = facts.key
         if not key:
             return
-        if family.is_person:
-            compacted = compact(key)
+        if person is not None:
             previous = self.persons.get(compacted)
             if previous is not None:
-                other = list(Family)[previous & 15]
-                detail = "" if other is family else f" par un enregistrement {other}"
+                other = _PERSON_FAMILIES[previous & _CODE_MASK]
+                detail = "" if other is facts.family else f" par un enregistrement {other}"
                 emit("AAF-KEY-001", facts, key=key, detail=detail)
                 return
-            self.persons[compacted] = _FAMILY_CODE[family]
-        else:
-            keys = self.others[family]
-            if key in keys:
-                emit("AAF-KEY-001", facts, key=key, detail="")
-                return
-            keys.add(key)
-            if family is Family.ETAB:
-                self.classes[key] = set()
-                self.groups[key] = set()
-
-    def _resolve(
-        self,
-        facts: Facts,
-        part: Part,
-        target: str,
-        attribute: str,
-        emit: CrossEmit,
-        location: int,
-    ) -> None:
-        family = facts.family
-        if family is Family.ETAB:
-            if part is Part.CLASS:
-                self.classes.setdefault(facts.key, set()).add(target)
-            elif part is Part.GROUP:
-                self.groups.setdefault(facts.key, set()).add(target)
+            self.persons[compacted] = person
             return
-        complete = self.complete
-        if part is Part.STRUCT:
-            if Family.ETAB in complete and target not in self.others[Family.ETAB]:
-                emit("AAF-XREF-001", facts, attribute=attribute, target=target)
-        elif part is Part.CLASS or part is Part.GROUP:
-            self._class(facts, part, target, attribute, emit)
-        elif part is Part.SUBJECT:
-            if Family.MATIERE in complete and target not in self.others[Family.MATIERE]:
-                emit("AAF-XREF-006", facts, attribute=attribute, target=target)
-        elif part is Part.MEF:
-            if Family.MEF in complete and target not in self.others[Family.MEF]:
-                emit("AAF-XREF-007", facts, attribute=attribute, target=target)
-        elif part is Part.RELATIVE:
-            self._relative(facts, target, attribute, emit)
-        elif part is Part.PUPIL and facts.op is Op.ADD:
-            self.pending[_pair(facts.key, target)] = location
-            code = self.persons.get(compact(facts.key))
-            if code is not None:
-                self.persons[compact(facts.key)] = code | _LISTS_PUPILS
+        keys = self._keys(facts.family)
+        if key in keys:
+            emit("AAF-KEY-001", facts, key=key, detail="")
+            return
+        keys.add(key)
+
+    def _declare(self, structure: str, references: list[Reference]) -> None:
+        for part, target, _, _ in references:
+            if part == Part.CLASS:
+                self.classes.setdefault(structure, set()).add(target)
+            elif part == Part.GROUP:
+                self.groups.setdefault(structure, set()).add(target)
 
     def _class(
-        self, facts: Facts, part: Part, target: str, attribute: str, emit: CrossEmit
+        self, facts: Facts, part: int, target: str, attribute: str, line: int, emit: CrossEmit
     ) -> None:
         structure, _, code = target.partition("$")
-        if structure not in self.others[Family.ETAB]:
+        if not self._check_structures or structure not in self.structures:
             return  # the unknown structure is already reported (AAF-XREF-001)
-        declared = (self.classes if part is Part.CLASS else self.groups).get(structure)
-        kind = "classe" if part is Part.CLASS else "groupe"
+        declared = (self.classes if part == Part.CLASS else self.groups).get(structure)
+        kind = "classe" if part == Part.CLASS else "groupe"
         if declared:
             if code not in declared:
                 emit(
                     "AAF-XREF-005",
                     facts,
                     attribute=attribute,
+                    line=line,
                     kind=kind,
                     target=code,
                     structure=structure,
                 )
             return
+        seen = f"{part}${target}"
         if facts.family is Family.ELEVE:
-            self.pupil_classes.add(f"{part.value}${target}")
-        elif Family.ELEVE in self.complete and f"{part.value}${target}" not in self.pupil_classes:
+            self.pupil_classes.add(seen)
+        elif self._pupils_known and seen not in self.pupil_classes:
             emit(
                 "AAF-XREF-005",
                 facts,
                 attribute=attribute,
+                line=line,
                 kind=kind,
                 target=code,
                 structure=f"{structure}, qui ne déclare pas ses {kind}s et où aucun élève n'y est",
             )
 
-    def _relative(self, facts: Facts, target: str, attribute: str, emit: CrossEmit) -> None:
-        if Family.PERS_REL not in self.complete:
-            return
-        code = self.persons.get(compact(target))
-        if code is None or code & 15 != _FAMILY_CODE[Family.PERS_REL]:
-            emit("AAF-XREF-002", facts, attribute=attribute, target=target)
+    def _relative(
+        self, facts: Facts, pupil: Key, target: str, attribute: str, line: int, emit: CrossEmit
+    ) -> None:
+        relative = compact(target)
+        code = self.persons.get(relative)
+        if code is None or code & _CODE_MASK != _RELATIVE:
+            emit("AAF-XREF-002", facts, attribute=attribute, line=line, target=target)
             return
         if facts.op is not Op.ADD or not code & _LISTS_PUPILS:
             return
-        if self.pending.pop(_pair(target, facts.key), None) is None:
-            emit("AAF-XREF-003", facts, attribute=attribute, target=target, back=_BACK_LINKS)
+        if self.pending.pop(_pair(relative, pupil), None) is None:
+            emit(
+                "AAF-XREF-003",
+                facts,
+                attribute=attribute,
+                line=line,
+                target=target,
+                back=_BACK_LINKS,
+            )
+
+    def relatives_without_pupils(self) -> int:
+        """Relatives that name no pupil: their links could not be checked both ways."""
+        return sum(1 for code in self.persons.values() if code == _RELATIVE)
 
     def finish(self, emit_at: DeferredEmit) -> None:
         """Report the relatives' links that no pupil returned."""
-        pupils_checked = Family.ELEVE in self.complete
-        eleve = _FAMILY_CODE[Family.ELEVE]
+        if not self._pupils_known:
+            self.pending.clear()
+            return
         for pair, location in sorted(self.pending.items(), key=lambda item: item[1]):
-            if not pupils_checked:
-                break
             relative, pupil = _unpair(pair)
             code = self.persons.get(compact(pupil))
-            if code is None or code & 15 != eleve:
+            if code is None or code & _CODE_MASK != _PUPIL:
                 detail = "absent des fichiers Eleve"
             else:
                 detail = "ne cite pas ce responsable dans ENTElevePersRelEleve"
@@ -270,4 +280,9 @@ class CrossIndex:
         self.pending.clear()
 
 
+_PERSON_FAMILIES = (Family.PERS_REL, Family.ELEVE, Family.PERS_EDUC)
+_PERSON_CODES = {family: code for code, family in enumerate(_PERSON_FAMILIES)}
+_RELATIVE, _PUPIL = _PERSON_CODES[Family.PERS_REL], _PERSON_CODES[Family.ELEVE]
+_CODE_MASK = 3
+_LISTS_PUPILS = 4  # flag on a relative that names its pupils (ENTAuxPersRelEleveEleve)
 _BACK_LINKS = "ENTAuxPersRelEleveEleve"

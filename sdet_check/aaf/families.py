@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from enum import Enum, StrEnum
+from enum import StrEnum
 
 
 class Family(StrEnum):
@@ -81,27 +81,31 @@ def family_of_category(attribute: str | None, value: str | None) -> Family | Non
     return _BY_CATEGORY.get((attribute, value))
 
 
-class Part(Enum):
-    """What one ``$``-separated part of a value holds (or the whole value, for simple ones)."""
+class Part:
+    """What one ``$``-separated part of a value holds (or the whole value, for simple ones).
 
-    TEXT = "text"
-    STRUCT = "struct"  # join key of a structure (EtabEducNat)
-    CLASS = "class"  # class code, inside the structure named by the preceding STRUCT part
-    GROUP = "group"  # group code, same
-    SUBJECT = "subject"  # join key of a MatiereEducNat record
-    MEF = "mef"  # join key of a MefEducNat record
-    RELATIVE = "relative"  # join key of a PersRelEleve record
-    PUPIL = "pupil"  # join key of an Eleve record
-    DATE = "date"  # dd/mm/yyyy
-    UAI = "uai"  # 7 digits and a check letter
-    INE = "ine"  # national pupil identifier
-    YES_NO = "yes_no"  # O or N
-    TITLE = "title"  # civilité: M., Mme (Mlle in older exports)
-    FLAG = "flag"  # 0 or 1
-    RESPONSIBILITY = "responsibility"  # 0, 1 (legal representative) or 2 (person in charge)
-    CODE = "code"  # digits (relationship code)
-    FUNCTION = "function"  # AAF function code (ENS, DOC, EDU…)
-    PROFILE = "profile"  # national profile code (National_ELV…)
+    Plain integers rather than an Enum: they are compared and hashed millions of times on a
+    large set, and Enum hashing runs in Python.
+    """
+
+    TEXT = 0
+    STRUCT = 1  # join key of a structure (EtabEducNat)
+    CLASS = 2  # class code, inside the structure named by the preceding STRUCT part
+    GROUP = 3  # group code, same
+    SUBJECT = 4  # join key of a MatiereEducNat record
+    MEF = 5  # join key of a MefEducNat record
+    RELATIVE = 6  # join key of a PersRelEleve record
+    PUPIL = 7  # join key of an Eleve record
+    DATE = 8  # dd/mm/yyyy
+    UAI = 9  # 7 digits and a check letter
+    INE = 10  # national pupil identifier
+    YES_NO = 11  # O or N
+    TITLE = 12  # civilité: M., Mme (Mlle in older exports)
+    FLAG = 13  # 0 or 1
+    RESPONSIBILITY = 14  # 0, 1 (legal representative) or 2 (person in charge)
+    CODE = 15  # digits (relationship code)
+    FUNCTION = 16  # AAF function code (ENS, DOC, EDU…)
+    PROFILE = 17  # national profile code (National_ELV…)
 
 
 REFERENCE_PARTS = frozenset(
@@ -123,25 +127,25 @@ class AttrSpec:
     mandatory: bool = False
     deprecated: bool = False
     personal: bool = False
-    parts: tuple[Part, ...] = (Part.TEXT,)
-    extra: Part | None = None
+    parts: tuple[int, ...] = (Part.TEXT,)
+    extra: int | None = None
+    composite: bool = field(init=False)
+    """Whether values are ``$``-separated parts that must be counted."""
 
-    @property
-    def composite(self) -> bool:
-        """Whether values are ``$``-separated parts that must be counted."""
-        return len(self.parts) > 1 or self.extra is not None
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "composite", len(self.parts) > 1 or self.extra is not None)
 
 
 def _one(
-    name: str, part: Part = Part.TEXT, *, mandatory: bool = False, personal: bool = False
+    name: str, part: int = Part.TEXT, *, mandatory: bool = False, personal: bool = False
 ) -> AttrSpec:
     return AttrSpec(name, single=True, mandatory=mandatory, personal=personal, parts=(part,))
 
 
 def _many(
     name: str,
-    *parts: Part,
-    extra: Part | None = None,
+    *parts: int,
+    extra: int | None = None,
     mandatory: bool = False,
     personal: bool = False,
 ) -> AttrSpec:
@@ -357,6 +361,7 @@ class FamilySpec:
     singles: frozenset[str] = field(init=False)
     deprecated: frozenset[str] = field(init=False)
     checked: tuple[AttrSpec, ...] = field(init=False)
+    needed: frozenset[str] = field(init=False)
     by_lower: dict[str, str] = field(init=False)
 
     def __post_init__(self) -> None:
@@ -369,6 +374,9 @@ class FamilySpec:
             "checked",
             tuple(s for s in specs if s.composite or s.parts != (Part.TEXT,)),
         )
+        needed = {s.name for s in self.checked} | {JOIN_KEYS[self.family]}
+        needed.update(name for names in self.mandatory for name in names)
+        object.__setattr__(self, "needed", frozenset(needed))
         object.__setattr__(self, "by_lower", {name.lower(): name for name in self.attributes})
 
     @property

@@ -96,8 +96,12 @@ def generate(out: Path, options: GenerationOptions, *, overwrite: bool = False) 
 
 
 @dataclass
-class _Record:
-    """A request to write: type, category, join key and attributes in order."""
+class Record:
+    """A request to write: type, family, join key and attributes in order.
+
+    ``extra_xml`` is appended inside ``attributes`` (to build DTD breaches), ``category_name``
+    replaces the family's operational attribute name, ``note`` marks an injected defect.
+    """
 
     op: Op
     family: Family
@@ -108,9 +112,11 @@ class _Record:
     note: tuple[str, str] | None = None
 
     def get(self, name: str) -> list[str]:
+        """The values of attribute ``name`` (empty if absent)."""
         return next((values for n, values in self.attributes if n == name), [])
 
     def set(self, name: str, values: list[str]) -> None:
+        """Replace (or add) attribute ``name``."""
         for index, (n, _) in enumerate(self.attributes):
             if n == name:
                 self.attributes[index] = (name, values)
@@ -118,9 +124,11 @@ class _Record:
         self.attributes.append((name, values))
 
     def remove(self, name: str) -> None:
+        """Drop attribute ``name``."""
         self.attributes = [(n, v) for n, v in self.attributes if n != name]
 
     def xml(self) -> str:
+        """The request as XML text."""
         category = CATEGORIES[self.family]
         category_name = self.category_name or category.attribute
         lines = [
@@ -183,7 +191,7 @@ class _ChunkWriter:
     def current(self) -> str:
         return str(self.files[-1]["name"])
 
-    def write(self, record: _Record) -> str:
+    def write(self, record: Record) -> str:
         """Write ``record``; return the name of the file it went to."""
         if self.stream is None or self.count >= self.gen.options.chunk_records:
             self._open()
@@ -308,7 +316,7 @@ class _Generator:
             self.writers[key] = _ChunkWriter(self, family, kind, day)
         return self.writers[key]
 
-    def write(self, record: _Record, kind: Kind = Kind.COMPLET) -> str:
+    def write(self, record: Record, kind: Kind = Kind.COMPLET) -> str:
         """Write ``record``; record its defect, if it carries one; return its file name."""
         if record.op is Op.ADD and kind is Kind.COMPLET:
             self.counts[record.family.value] += 1
@@ -367,7 +375,7 @@ class _Generator:
 
     def _subjects(self) -> None:
         records = [
-            _Record(Op.ADD, Family.MATIERE, code,
+            Record(Op.ADD, Family.MATIERE, code,
                     [("ENTMatJointure", [code]), ("ENTLibelleMatiere", [label])])
             for code, label in names.SUBJECTS
         ]  # fmt: skip
@@ -378,14 +386,14 @@ class _Generator:
             self.write(record)
         if self.take("AAF-OP-001"):
             code = names.SUBJECTS[-1][0]
-            file = self.writer(Family.MATIERE).write(_Record(Op.DELETE, Family.MATIERE, code, []))
+            file = self.writer(Family.MATIERE).write(Record(Op.DELETE, Family.MATIERE, code, []))
             self.defect("AAF-OP-001", file, code, "deleteRequest dans un fichier Complet")
 
     def _mefs(self) -> None:
-        seen: list[_Record] = []
+        seen: list[Record] = []
         for kind in ("college", "lycee"):
             for _, mef, label, _subjects in names.LEVELS[kind]:
-                record = _Record(
+                record = Record(
                     Op.ADD, Family.MEF, mef,
                     [("ENTMefJointure", [mef]), ("ENTLibelleMef", [label]),
                      ("ENTMEFRattach", [mef]), ("ENTMEFSTAT11", [mef[:1] + "1" + mef[1:10]])],
@@ -397,7 +405,7 @@ class _Generator:
                 seen.append(record)
         if self.take("AAF-KEY-001"):
             duplicate = seen[0]
-            file = self.write(_Record(Op.ADD, Family.MEF, duplicate.key, duplicate.attributes))
+            file = self.write(Record(Op.ADD, Family.MEF, duplicate.key, duplicate.attributes))
             self.defect("AAF-KEY-001", file, duplicate.key, "MEF ajouté deux fois")
 
     # -- structures ---------------------------------------------------------------------
@@ -447,7 +455,7 @@ class _Generator:
     def _write_structure(self, s: _Structure) -> None:
         abbreviation, type_label, type_code = names.STRUCTURE_TYPES[s.kind]
         town, postcode, academy, academy_code = s.town
-        record = _Record(
+        record = Record(
             Op.ADD, Family.ETAB, s.key,
             [("ENTStructureJointure", [s.key]), ("ENTStructureUAI", [s.uai]),
              ("ENTEtablissementUAI", [s.uai]),
@@ -556,7 +564,7 @@ class _Generator:
         _, first, title = self._person(girl=index == 0)
         name = surname if index < 2 and rng.random() < 0.8 else rng.choice(names.SURNAMES)
         mail_name = f"{first}.{name}".lower().replace(" ", "-").replace("'", "")
-        record = _Record(
+        record = Record(
             Op.ADD, Family.PERS_REL, key,
             [("ENTPersonJointure", [key]), ("ENTPersonDateNaissance", [self._birth(
                 rng.randint(1968, 1992))]),
@@ -602,7 +610,7 @@ class _Generator:
         if contact:
             relation_values.append(f"{contact}${names.RELATIONSHIPS[2]}$0$0$1$0")
         start = self.options.export_date.replace(day=2).strftime("%d/%m/%Y")
-        record = _Record(
+        record = Record(
             Op.ADD, Family.ELEVE, key,
             [("ENTPersonJointure", [key]),
              ("ENTEleveINE", [f"{rng.randint(0, 10**10 - 1):010d}{rng.choice('ABCDEFGHJK')}"]),
@@ -634,7 +642,7 @@ class _Generator:
         if len(self.delta_pupils) < 3 and s is self.structures[0]:
             self.delta_pupils.append((key, s.key, class_code))
 
-    def _pupil_defect(self, record: _Record, s: _Structure) -> tuple[str, str] | None:
+    def _pupil_defect(self, record: Record, s: _Structure) -> tuple[str, str] | None:
         if self.take("AAF-DATE-001"):
             record.set("ENTPersonDateNaissance", ["31/02/2012"])
             return "AAF-DATE-001", "date de naissance 31/02/2012"
@@ -660,14 +668,14 @@ class _Generator:
             return "AAF-XREF-007", "MEF 99999999999 absent"
         return None
 
-    def _staff(self, s: _Structure) -> list[_Record]:
+    def _staff(self, s: _Structure) -> list[Record]:
         """Teachers for every subject taught, and the other staff of the structure."""
         rng = self.rng
         subjects_classes: dict[str, list[str]] = {}
         for code, (_, _, subjects) in s.classes.items():
             for subject in subjects:
                 subjects_classes.setdefault(subject, []).append(code)
-        staff: list[_Record] = []
+        staff: list[Record] = []
         for subject, classes in subjects_classes.items():
             teachers = max(1, round(len(classes) / 5))
             for t in range(teachers):
@@ -697,14 +705,14 @@ class _Generator:
 
     def _teacher(
         self, s: _Structure, subject: str, classes: list[str], rng: random.Random
-    ) -> _Record:
+    ) -> Record:
         key, identity = self._staff_identity(s)
         discipline, label = names.DISCIPLINES.get(subject, ("L9999", "AUTRE"))
         mefs = sorted({s.classes[c][1] for c in classes})
         groups = [g for g, (gs, gclasses) in s.groups.items()
                   if gs == subject and set(gclasses) & set(classes)]  # fmt: skip
         main = [c for c in classes if rng.random() < 0.2][:1]
-        return _Record(
+        return Record(
             Op.ADD, Family.PERS_EDUC, key,
             [*identity,
              ("ENTAuxEnsCategoDiscipline", [f"{discipline}${label}"]),
@@ -720,10 +728,10 @@ class _Generator:
              ("PersEducNatPresenceDevantEleves", ["O"])],
         )  # fmt: skip
 
-    def _other_staff(self, s: _Structure, function: tuple[str, str, str, str]) -> _Record:
+    def _other_staff(self, s: _Structure, function: tuple[str, str, str, str]) -> Record:
         key, identity = self._staff_identity(s)
         code, label, position, position_label = function
-        return _Record(
+        return Record(
             Op.ADD, Family.PERS_EDUC, key,
             [*identity,
              ("ENTPersonFonctions", [f"{s.key}${code}${label}${position}${position_label}"]),
@@ -731,7 +739,7 @@ class _Generator:
              ("PersEducNatPresenceDevantEleves", ["N"])],
         )  # fmt: skip
 
-    def _write_staff(self, s: _Structure, staff: list[_Record]) -> None:
+    def _write_staff(self, s: _Structure, staff: list[Record]) -> None:
         """Write the staff; teachers after the first carry the staff defects, one each."""
         defects = self._staff_defects(s)
         for position, record in enumerate(staff):
@@ -745,35 +753,35 @@ class _Generator:
             if not self.delta_staff and s is self.structures[0] and record.note is None:
                 self.delta_staff.append(record.key)
 
-    def _staff_defects(self, s: _Structure) -> tuple[tuple[str, Callable[[_Record], str]], ...]:
-        def no_given_name(r: _Record) -> str:
+    def _staff_defects(self, s: _Structure) -> tuple[tuple[str, Callable[[Record], str]], ...]:
+        def no_given_name(r: Record) -> str:
             r.remove("givenName")
             return "givenName retiré"
 
-        def two_names(r: _Record) -> str:
+        def two_names(r: Record) -> str:
             r.set("sn", [*r.get("sn"), "AUTRE"])
             return "sn à deux valeurs"
 
-        def other_key(r: _Record) -> str:
+        def other_key(r: Record) -> str:
             r.set("ENTPersonJointure", [str(int(r.key) + 500_000)])
             return "ENTPersonJointure différent de identifier/id"
 
-        def no_function(r: _Record) -> str:
+        def no_function(r: Record) -> str:
             r.remove("ENTPersonFonctions")
             return "ENTPersonFonctions retiré"
 
-        def unknown_function(r: _Record) -> str:
+        def unknown_function(r: Record) -> str:
             r.set(
                 "ENTPersonFonctions",
                 [*r.get("ENTPersonFonctions"), f"{s.key}$ZZZ$AUTRE$Z0000$AUTRE"],
             )
             return "code de fonction ZZZ"
 
-        def unknown_structure(r: _Record) -> str:
+        def unknown_structure(r: Record) -> str:
             r.set("ENTPersonStructRattach", ["99999"])
             return "structure 99999 absente"
 
-        def unknown_subject(r: _Record) -> str:
+        def unknown_subject(r: Record) -> str:
             first = r.get("ENTAuxEnsClassesMatieres")[0]
             r.set(
                 "ENTAuxEnsClassesMatieres",
@@ -791,12 +799,12 @@ class _Generator:
             ("AAF-XREF-006", unknown_subject),
         )
 
-    def staff_record_for_encoding_defect(self) -> _Record:
+    def staff_record_for_encoding_defect(self) -> Record:
         """A staff member whose name carries bytes invalid in UTF-8 (AAF-ENC-001)."""
         s = self.last_structure
         assert s is not None
         key, identity = self._staff_identity(s)
-        record = _Record(Op.ADD, Family.PERS_EDUC, key, identity)
+        record = Record(Op.ADD, Family.PERS_EDUC, key, identity)
         record.set("sn", ["ENCODAGE"])
         record.set("ENTPersonFonctions", [f"{s.key}$ADF$ADMINISTRATION$A0010$GESTIONNAIRE"])
         return record
@@ -806,19 +814,19 @@ class _Generator:
     def _delta(self) -> None:
         """Next day: two pupils change regime, one leaves, a staff member's mail changes."""
         for key, structure, class_code in self.delta_pupils[:2]:
-            record = _Record(
+            record = Record(
                 Op.MODIFY, Family.ELEVE, key,
                 [("ENTEleveClasses", [f"{structure}${class_code}"]),
                  ("ENTEleveRegime", ["DEMI-PENSIONNAIRE DANS L'ETAB."])],
             )  # fmt: skip
             self.write(record, Kind.DELTA)
         for key, _, _ in self.delta_pupils[2:3]:
-            self.write(_Record(Op.DELETE, Family.ELEVE, key, []), Kind.DELTA)
+            self.write(Record(Op.DELETE, Family.ELEVE, key, []), Kind.DELTA)
         for key in self.delta_staff[:1]:
-            record = _Record(Op.MODIFY, Family.PERS_EDUC, key, [("mail", [f"{key}@exemple.fr"])])
+            record = Record(Op.MODIFY, Family.PERS_EDUC, key, [("mail", [f"{key}@exemple.fr"])])
             self.write(record, Kind.DELTA)
         if self.take("AAF-DELTA-001"):
-            record = _Record(Op.MODIFY, Family.ELEVE, "1999998", [("ENTEleveRegime", ["INTERNE"])])
+            record = Record(Op.MODIFY, Family.ELEVE, "1999998", [("ENTEleveRegime", ["INTERNE"])])
             file = self.write(record, Kind.DELTA)
             self.defect("AAF-DELTA-001", file, "1999998", "modification d'un élève inconnu")
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from datetime import date
+from functools import lru_cache
 
 from sdet_check.aaf.families import Family
 
@@ -86,6 +87,7 @@ def uai_letter(digits: str) -> str:
 _DATE = re.compile(r"([0-9]{2})/([0-9]{2})/([0-9]{4})")
 
 
+@lru_cache(maxsize=8192)
 def date_problem(value: str) -> str | None:
     """Why ``value`` is not an existing ``dd/mm/yyyy`` date, in French, or None."""
     match = _DATE.fullmatch(value)

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import codecs
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -22,7 +22,13 @@ from typing import Any, cast
 from lxml import etree
 
 from sdet_check.aaf.dtd import REQUEST_TAGS, ROOT, RequestValidator
-from sdet_check.aaf.families import FAMILY_IN_NAME, FILE_NAME, Family, family_of_category
+from sdet_check.aaf.families import (
+    FAMILY_IN_NAME,
+    FILE_NAME,
+    SPECS,
+    Family,
+    family_of_category,
+)
 from sdet_check.aaf.model import Kind, Op, SourceFile
 from sdet_check.errors import InputError
 
@@ -236,9 +242,10 @@ def _read_name(name: str) -> tuple[str | None, Kind, str | None, int | None, Fam
 class Request:
     """One request as read: type, place, category, join key and attribute values.
 
-    ``attributes`` maps each attribute (or modification) name to its non-empty values;
-    ``repeated`` lists names given more than once. ``element`` is valid only until the
-    stream moves to the next request.
+    ``attributes`` maps each attribute (or modification) name to its non-empty values; the
+    values of an attribute no check looks at are not read (an empty tuple stands for them).
+    ``repeated`` lists names given more than once, ``multi`` the single-valued attributes
+    given several values. ``element`` is valid only until the stream moves on.
     """
 
     op: Op
@@ -246,12 +253,19 @@ class Request:
     element: etree._Element
     category: tuple[str | None, str | None]
     key: str | None
-    attributes: dict[str, list[str]]
+    attributes: dict[str, Sequence[str]]
+    lines: dict[str, int]
     repeated: list[str]
+    multi: list[str]
     dtd_problems: list[tuple[int | None, str]]
 
-    def line_of(self, attribute: str) -> int:
+    def line_of(self, attribute: str | None) -> int:
         """The line where ``attribute`` is given in this request (the request's line if absent)."""
+        if attribute is None:
+            return self.line
+        line = self.lines.get(attribute)
+        if line is not None:
+            return line
         for element in self.element.iter("attr", "modification"):
             if element.get("name") == attribute:
                 return source_line(element) or self.line
@@ -314,19 +328,18 @@ class RequestStream:
 
     def _request(self, element: etree._Element) -> Request:
         problems = self.validator.problems(element)
-        op = Op(element.tag)
-        if problems:
-            category, key, attributes, repeated = _read_loosely(element)
-        else:
-            category, key, attributes, repeated = _read_valid(element)
+        reader = _read_loosely if problems else _read_valid
+        category, key, attributes, lines, repeated, multi = reader(element, self.source.family)
         return Request(
-            op=op,
+            op=Op(element.tag),
             line=source_line(element) or 0,
             element=element,
             category=category,
             key=key,
             attributes=attributes,
+            lines=lines,
             repeated=repeated,
+            multi=multi,
             dtd_problems=problems,
         )
 
@@ -371,50 +384,68 @@ def _inside_request(element: etree._Element) -> bool:
     return next(element.iterancestors(*REQUEST_TAGS), None) is not None
 
 
-def _read_valid(
-    element: etree._Element,
-) -> tuple[tuple[str | None, str | None], str | None, dict[str, list[str]], list[str]]:
-    """Extract a DTD-valid request in one pass over its elements, in document order.
+_Read = tuple[
+    tuple[str | None, str | None],
+    str | None,
+    dict[str, Sequence[str]],
+    dict[str, int],
+    list[str],
+    list[str],
+]
+_NOT_READ: tuple[str, ...] = ()
+_BODY_TAGS = ("operationalAttributes", "identifier", "attributes", "modifications")
 
-    Validity guarantees the order: the operational attribute first, then ``id``, then the
-    attributes or modifications, each followed by its values.
+
+def _read_valid(element: etree._Element, file_family: Family | None) -> _Read:
+    """Extract a DTD-valid request, reading only the values some check needs.
+
+    Validity guarantees the shape: operationalAttributes/attr/value+, identifier/id, then
+    attributes/attr+ or modifications/modification+, each with value+ (comments aside).
     """
-    category_name: str | None = None
-    category_values: list[str] = []
-    key: str | None = None
-    attributes: dict[str, list[str]] = {}
+    body = list(element.iterchildren(*_BODY_TAGS))
+    operational = next(body[0].iterchildren("attr"))
+    category_name = operational.get("name")
+    category_value = next(operational.iterchildren("value")).text
+    key = next(body[1].iterchildren("id")).text
+    attributes: dict[str, Sequence[str]] = {}
+    lines: dict[str, int] = {}
     repeated: list[str] = []
-    current = category_values
-    first = True
-    for node in element.iter("attr", "modification", "value", "id"):
-        tag = node.tag
-        if tag == "value":
-            text = node.text
-            if text:
-                current.append(text)
-        elif tag == "id":
-            key = node.text
-        elif first:
-            first = False
-            category_name = node.get("name")
-        else:
-            name = node.get("name") or ""
+    multi: list[str] = []
+    if len(body) == 3:
+        family = family_of_category(category_name, category_value) or file_family
+        spec = SPECS[family] if family is not None else None
+        needed = spec.needed if spec is not None else None
+        singles = spec.singles if spec is not None else frozenset()
+        for node in body[2]:
+            name = node.get("name")
+            if name is None:
+                continue  # a comment
             if name in attributes:
                 repeated.append(name)
-                current = attributes[name]
+                continue
+            if needed is None or name in needed:
+                values = [text for v in node.iterchildren("value") if (text := v.text)]
+                attributes[name] = values
+                lines[name] = node.sourceline  # type: ignore[assignment]
+                if len(values) > 1 and name in singles:
+                    multi.append(name)
             else:
-                current = attributes[name] = []
-    category = (category_name, category_values[0] if category_values else None)
-    return category, key, attributes, repeated
+                attributes[name] = _NOT_READ
+                if name in singles and len(node) > 1 and _filled(node) > 1:
+                    multi.append(name)
+    return (category_name, category_value), key, attributes, lines, repeated, multi
 
 
-def _read_loosely(
-    element: etree._Element,
-) -> tuple[tuple[str | None, str | None], str | None, dict[str, list[str]], list[str]]:
+def _filled(node: etree._Element) -> int:
+    return sum(1 for v in node.iterchildren("value") if v.text)
+
+
+def _read_loosely(element: etree._Element, file_family: Family | None) -> _Read:
     """Extract what can be read from a request that breaks the DTD, by element names."""
     category: tuple[str | None, str | None] = (None, None)
     key: str | None = None
-    attributes: dict[str, list[str]] = {}
+    attributes: dict[str, Sequence[str]] = {}
+    lines: dict[str, int] = {}
     repeated: list[str] = []
     for child in element:
         if child.tag == "operationalAttributes":
@@ -429,12 +460,16 @@ def _read_loosely(
                     continue
                 name = node.get("name") or ""
                 values = [v.text for v in node.iter("value") if v.text]
+                lines.setdefault(name, source_line(node) or 0)
                 if name in attributes:
                     repeated.append(name)
-                    attributes[name].extend(values)
+                    attributes[name] = [*attributes[name], *values]
                 else:
                     attributes[name] = values
-    return category, key, attributes, repeated
+    family = family_of_category(*category) or file_family
+    singles = SPECS[family].singles if family is not None else frozenset()
+    multi = [n for n, v in attributes.items() if len(v) > 1 and n in singles and n not in repeated]
+    return category, key, attributes, lines, repeated, multi
 
 
 def _encoding_detail(message: str) -> str:

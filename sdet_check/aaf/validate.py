@@ -2,25 +2,28 @@
 
 Findings are handed to a callback as they are found, so that a caller can write them out
 while the files are read: nothing grows with the size of the set but the identifier index.
+With ``jobs`` > 1 the files are read by worker processes; the findings and their order are
+the same.
 """
 
 from __future__ import annotations
 
 import time
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from sdet_check.aaf.checks import Facts, RecordChecker
+from sdet_check.aaf.checks import Facts
 from sdet_check.aaf.crossref import CrossIndex, Place, Skipped
-from sdet_check.aaf.dtd import DTD_NAME, ROOT, RequestValidator, choose_dtd
+from sdet_check.aaf.dtd import RequestValidator, choose_dtd
 from sdet_check.aaf.families import PROCESSING_ORDER, Family
 from sdet_check.aaf.model import FileSummary, Finding, Kind, SourceFile
-from sdet_check.aaf.nomenclature import version_problem
-from sdet_check.aaf.reader import Request, RequestStream, discover
+from sdet_check.aaf.parallel import FileDone, ParallelScan
+from sdet_check.aaf.reader import discover
 from sdet_check.aaf.rules import RULES, Severity
+from sdet_check.aaf.scan import Event, FileScan
 
 OnFinding = Callable[[Finding], None]
 OnProgress = Callable[[SourceFile, int], None]
@@ -53,6 +56,7 @@ class ValidationResult:
     path: Path
     dtd: RequestValidator
     show_values: bool
+    jobs: int = 1
     files: list[FileSummary] = field(default_factory=list)
     by_rule: Counter[str] = field(default_factory=Counter)
     by_family: dict[str, FamilyCounts] = field(default_factory=dict)
@@ -77,7 +81,7 @@ class ValidationResult:
         return self.errors == 0
 
     def summary_json(self) -> dict[str, Any]:
-        """The result as plain data (the report's ``summary``, ``files`` and ``skipped``)."""
+        """The totals as plain data (the report's ``summary``)."""
         return {
             "files": len(self.files),
             "records": self.records,
@@ -95,6 +99,7 @@ def validate(
     *,
     dtd: Path | None = None,
     show_values: bool = False,
+    jobs: int = 1,
     on_finding: OnFinding | None = None,
     on_progress: OnProgress | None = None,
 ) -> ValidationResult:
@@ -102,39 +107,53 @@ def validate(
 
     Raises :class:`~sdet_check.errors.InputError` before reading any request when the path,
     a file or the DTD is not usable (missing, not AAF at all, unsafe DTD). Otherwise every
-    problem becomes a :class:`Finding` passed to ``on_finding``.
+    problem becomes a :class:`Finding` passed to ``on_finding``. ``jobs`` > 1 reads files in
+    that many worker processes.
     """
     started = time.perf_counter()
     sources = discover(path)
     folder = path if path.is_dir() else path.parent
     validator = choose_dtd(folder, dtd)
-    run = _Run(path, validator, show_values, on_finding or (lambda _: None))
     ordered = sorted(sources, key=_order)
     complete = {s.family for s in sources if s.family and s.kind is not Kind.DELTA}
-    present = {s.family for s in sources if s.family}
     index = CrossIndex(complete, [s.name for s in sources])
-    run.result.skipped = index.skipped(present)
+    run = _Run(ValidationResult(path, validator, show_values), index, on_finding)
+    run.result.skipped = index.skipped(s.family for s in sources if s.family)
     done = 0
-    for source in ordered:
-        run.file(source, index)
-        done += source.size
-        if on_progress is not None:
-            on_progress(source, done)
+    parallel = ParallelScan(ordered, jobs, validator.path, validator.origin, show_values) if (
+        jobs > 1 and len(ordered) > 1
+    ) else None  # fmt: skip
+    run.result.jobs = parallel.jobs if parallel else 1
+    try:
+        for position, source in enumerate(ordered):
+            if parallel is not None:
+                run.file(source, parallel.events(position))
+            else:
+                scan = FileScan(source, validator, show_values)
+                run.file(source, _with_end(scan))
+            done += source.size
+            if on_progress is not None:
+                on_progress(source, done)
+    finally:
+        if parallel is not None:
+            parallel.close()
     index.finish(run.deferred)
-    silent = sum(1 for code in index.persons.values() if code == _RELATIVE_CODE)
+    silent = index.relatives_without_pupils()
     if silent and Family.ELEVE in complete:
-        run.result.skipped.append(
-            Skipped(
-                "AAF-XREF-003",
-                f"{silent} responsable(s) sans ENTAuxPersRelEleveEleve : réciprocité non "
-                "vérifiée pour eux",
-            )
+        reason = (
+            f"{silent} responsable(s) sans ENTAuxPersRelEleveEleve : réciprocité non vérifiée "
+            "pour eux"
         )
+        run.result.skipped.append(Skipped("AAF-XREF-003", reason))
     run.result.seconds = time.perf_counter() - started
     return run.result
 
 
-_RELATIVE_CODE = list(Family).index(Family.PERS_REL)
+def _with_end(scan: FileScan) -> Iterable[Event | FileDone]:
+    yield from scan
+    yield FileDone(scan.requests, scan.complete)
+
+
 _KIND_ORDER = {Kind.COMPLET: 0, Kind.UNKNOWN: 1, Kind.DELTA: 2}
 
 
@@ -144,135 +163,79 @@ def _order(source: SourceFile) -> tuple[int, int, str, int, str]:
 
 
 class _Run:
-    """The state of one validation: current file, counters, the finding callback."""
+    """The state of one validation: counters, the identifier index, the finding callback."""
 
-    def __init__(
-        self, path: Path, validator: RequestValidator, show_values: bool, on_finding: OnFinding
-    ):
-        self.result = ValidationResult(path, validator, show_values)
-        self.validator = validator
+    def __init__(self, result: ValidationResult, index: CrossIndex, on_finding: OnFinding | None):
+        self.result = result
+        self.index = index
         self.on_finding = on_finding
-        self.checker = RecordChecker(self.emit, show_values=show_values)
         self.source: SourceFile | None = None
         self.summary: FileSummary | None = None
+        self.summaries: dict[str, FileSummary] = {}
 
-    def file(self, source: SourceFile, index: CrossIndex) -> None:
+    def file(self, source: SourceFile, events: Iterable[Event | FileDone]) -> None:
+        """Consume the events of one file, in order."""
         self.source = source
         summary = self.summary = FileSummary(
             source.name, source.family, source.kind, source.encoding, source.version_af, source.size
         )
+        self.summaries[source.name] = summary
         self.result.files.append(summary)
-        family = self._family_counts(source.family)
+        family = self._family_counts(source.family.value if source.family else None)
         family.files += 1
-        self._file_checks(source)
-        stream = RequestStream(source, self.validator, self.file_issue)
-        location_base = source.index << 40
-        requests = summary.requests
-        checker = self.checker
-        for request in stream:
-            requests[request.op.value] += 1
-            facts = checker.check(source, request)
-            if facts is not None:
-                self._request = request
-                index.apply(facts, self.cross, location_base + request.line)
-        summary.complete = stream.complete
+        base = source.index << 40
+        apply = self.index.apply
+        cross = self.cross
+        found = self.found
+        for event in events:
+            if type(event) is Facts:
+                apply(event, cross, base + event.line)
+            elif type(event) is Finding:
+                found(event, summary)
+            elif isinstance(event, FileDone):
+                summary.requests = event.requests
+                summary.complete = event.complete
         family.records += summary.records
 
-    def _file_checks(self, source: SourceFile) -> None:
-        if source.name_problem is not None:
-            self.file_issue(
-                "AAF-NAME-001", line=None, name=source.path.name, detail=source.name_problem
-            )
-        if source.declared_encoding is None:
-            self.file_issue("AAF-ENC-002", line=1, encoding=source.encoding)
-        if source.doctype is None:
-            self.file_issue("AAF-DTD-002", line=1, detail="déclaration DOCTYPE absente")
-        else:
-            root, _, system = source.doctype.partition(" ")
-            if root != ROOT or not system.endswith(DTD_NAME):
-                self.file_issue(
-                    "AAF-DTD-002",
-                    line=1,
-                    detail=f"DOCTYPE « {source.doctype} » : {ROOT} et {DTD_NAME} attendus",
-                )
-        if source.internal_subset:
-            self.file_issue(
-                "AAF-DTD-002",
-                line=1,
-                detail="sous-ensemble interne de DTD ignoré (ses entités ne sont pas développées)",
-            )
-        version = source.version_af
-        if version is not None:
-            problem = version_problem(version)
-            if problem:
-                self.file_issue("AAF-VER-001", line=None, value=version, detail=problem)
-
-    def emit(
+    def cross(
         self,
         rule_id: str,
-        request: Request,
+        facts: Facts,
         *,
-        line: int | None = None,
         attribute: str | None = None,
+        line: int | None = None,
         **fields: Any,
     ) -> None:
-        """A finding on ``request`` of the current file (from the record checks)."""
-        if line is None:
-            line = request.line_of(attribute) if attribute in request.attributes else request.line
-        self._add(rule_id, line, request.key, attribute, fields)
-
-    def cross(
-        self, rule_id: str, facts: Facts, *, attribute: str | None = None, **fields: Any
-    ) -> None:
-        """A finding on the current request from the cross-file checks."""
-        request = self._request
-        line = request.line_of(attribute) if attribute in request.attributes else facts.line
-        self._add(rule_id, line, facts.key, attribute, fields)
-
-    def file_issue(self, rule_id: str, *, line: int | None, **fields: Any) -> None:
-        """A finding on the current file as a whole."""
-        self._add(rule_id, line, None, None, fields)
+        """A finding on the request ``facts`` came from (cross-file checks)."""
+        source = self.source
+        assert source is not None
+        rule = RULES[rule_id]
+        message = rule.render(attribute=attribute, **fields)
+        family = source.family.value if source.family else None
+        finding = Finding(
+            rule_id, rule.severity, source.name, line or facts.line, facts.key, family,
+            attribute, message,
+        )  # fmt: skip
+        self.found(finding, self.summary)
 
     def deferred(
         self, rule_id: str, place: Place, family: Family, attribute: str, **fields: Any
     ) -> None:
         """A finding reported after every file was read (links no pupil returned)."""
-        summary = next((f for f in self.result.files if f.name == place.file), None)
-        self._emit(
-            rule_id, place.file, family.value, place.line, place.record, attribute, fields, summary
-        )
-
-    def _add(
-        self,
-        rule_id: str,
-        line: int | None,
-        record: str | None,
-        attribute: str | None,
-        fields: dict[str, Any],
-    ) -> None:
-        source = self.source
-        assert source is not None
-        family = source.family.value if source.family else None
-        self._emit(rule_id, source.name, family, line, record, attribute, fields, self.summary)
-
-    def _emit(
-        self,
-        rule_id: str,
-        file: str,
-        family: str | None,
-        line: int | None,
-        record: str | None,
-        attribute: str | None,
-        fields: dict[str, Any],
-        summary: FileSummary | None,
-    ) -> None:
         rule = RULES[rule_id]
         message = rule.render(attribute=attribute, **fields)
-        finding = Finding(rule_id, rule.severity, file, line, record, family, attribute, message)
+        finding = Finding(
+            rule_id, rule.severity, place.file, place.line, place.record, family.value,
+            attribute, message,
+        )  # fmt: skip
+        self.found(finding, self.summaries.get(place.file))
+
+    def found(self, finding: Finding, summary: FileSummary | None) -> None:
+        """Count ``finding`` and pass it on."""
         result = self.result
-        result.by_rule[rule_id] += 1
-        counts = self._family_counts_by_name(family)
-        if rule.severity is Severity.ERROR:
+        result.by_rule[finding.rule] += 1
+        counts = self._family_counts(finding.family)
+        if finding.severity is Severity.ERROR:
             result.errors += 1
             counts.errors += 1
             if summary is not None:
@@ -282,12 +245,10 @@ class _Run:
             counts.warnings += 1
             if summary is not None:
                 summary.warnings += 1
-        self.on_finding(finding)
+        if self.on_finding is not None:
+            self.on_finding(finding)
 
-    def _family_counts(self, family: Family | None) -> FamilyCounts:
-        return self._family_counts_by_name(family.value if family else None)
-
-    def _family_counts_by_name(self, name: str | None) -> FamilyCounts:
+    def _family_counts(self, name: str | None) -> FamilyCounts:
         key = name or "inconnue"
         counts = self.result.by_family.get(key)
         if counts is None:

@@ -72,8 +72,21 @@ def _command_path(args: Sequence[str]) -> str:
 
 
 _COMMAND_WORDS = frozenset(
-    {"grid", "probes", "run", "report", "demo", "list", "show", "validate", "diff", "export",
-     "aaf", "generate", "rules"}
+    {
+        "grid",
+        "probes",
+        "run",
+        "report",
+        "demo",
+        "list",
+        "show",
+        "validate",
+        "diff",
+        "export",
+        "aaf",
+        "generate",
+        "rules",
+    }
 )
 
 __all__ = ["app", "main"]

@@ -59,6 +59,10 @@ def validate_command(
         bool,
         typer.Option("--show-values", help="Montrer les valeurs personnelles dans les messages."),
     ] = False,
+    jobs: Annotated[
+        int,
+        typer.Option("--jobs", "-j", min=1, max=64, help="Processus de lecture en parallèle."),
+    ] = 1,
 ) -> None:
     """Valider des fichiers AAF : DTD, encodage, noms, attributs, valeurs, liens entre fichiers.
 
@@ -69,7 +73,7 @@ def validate_command(
         collector = FindingCollector(limit)
         with _progress() as on_progress:
             result = validate(
-                path, dtd=dtd, show_values=show_values, on_finding=collector,
+                path, dtd=dtd, show_values=show_values, jobs=jobs, on_finding=collector,
                 on_progress=on_progress,
             )  # fmt: skip
         if out is not None:
@@ -83,11 +87,15 @@ def validate_command(
         with _output(out) as stream:
             if fmt is OutputFormat.JSON:
                 writer = JsonReportWriter(stream, path)
-                result = validate(path, dtd=dtd, show_values=show_values, on_finding=writer)
+                result = validate(
+                    path, dtd=dtd, show_values=show_values, jobs=jobs, on_finding=writer
+                )
                 writer.close(result)
             else:
                 rows = CsvReportWriter(stream)
-                result = validate(path, dtd=dtd, show_values=show_values, on_finding=rows)
+                result = validate(
+                    path, dtd=dtd, show_values=show_values, jobs=jobs, on_finding=rows
+                )
         err_console.print(
             f"{result.errors} erreur(s), {result.warnings} avertissement(s) dans "
             f"{len(result.files)} fichier(s)" + (f" ; rapport : {out}" if out else "")
