@@ -94,6 +94,34 @@ class CrossIndex:
         self._check_relatives = Family.PERS_REL in self.complete
         self._pupils_known = Family.ELEVE in self.complete
 
+    def unreadable(self, family: Family, file: str) -> list[Skipped]:
+        """A file of ``family`` could not be read to the end: stop checking references to it.
+
+        Its missing records would otherwise show as dangling references everywhere; the
+        reading error itself is reported once. Returns the notes to add to the report.
+        """
+        rules = {
+            Family.ETAB: ("AAF-XREF-001", "AAF-XREF-005"),
+            Family.MEF: ("AAF-XREF-007",),
+            Family.MATIERE: ("AAF-XREF-006",),
+            Family.PERS_REL: ("AAF-XREF-002", "AAF-XREF-003"),
+            Family.ELEVE: ("AAF-XREF-004",),
+            Family.PERS_EDUC: (),
+        }[family]
+        if family is Family.ETAB:
+            self._check_structures = False
+        elif family is Family.MEF:
+            self._check_mefs = False
+        elif family is Family.MATIERE:
+            self._check_subjects = False
+        elif family is Family.PERS_REL:
+            self._check_relatives = False
+        elif family is Family.ELEVE:
+            self._pupils_known = False
+        self.complete = self.complete - {family}
+        reason = f"{file} n'a pas pu être lu jusqu'au bout : références vers {family} non vérifiées"
+        return [Skipped(rule, reason) for rule in rules]
+
     def skipped(self, present: Iterable[Family]) -> list[Skipped]:
         """The cross-file checks this set of files does not allow, with the reason."""
         missing = {f for f in Family if f not in self.complete}

@@ -99,8 +99,9 @@ def generate(out: Path, options: GenerationOptions, *, overwrite: bool = False) 
 class Record:
     """A request to write: type, family, join key and attributes in order.
 
-    ``extra_xml`` is appended inside ``attributes`` (to build DTD breaches), ``category_name``
-    replaces the family's operational attribute name, ``note`` marks an injected defect.
+    ``extra_xml`` is appended inside ``attributes`` (to build DTD breaches);
+    ``category_name`` and ``category_value`` replace the family's operational attribute;
+    ``note`` marks an injected defect.
     """
 
     op: Op
@@ -109,6 +110,7 @@ class Record:
     attributes: list[tuple[str, list[str]]]
     extra_xml: str = ""
     category_name: str | None = None
+    category_value: str | None = None
     note: tuple[str, str] | None = None
 
     def get(self, name: str) -> list[str]:
@@ -131,10 +133,11 @@ class Record:
         """The request as XML text."""
         category = CATEGORIES[self.family]
         category_name = self.category_name or category.attribute
+        category_value = self.category_value or category.values[0]
         lines = [
             f"<{self.op.value}>",
             f'<operationalAttributes><attr name="{category_name}"><value>'
-            f"{category.values[0]}</value></attr></operationalAttributes>",
+            f"{category_value}</value></attr></operationalAttributes>",
             f"<identifier><id>{_text(self.key)}</id></identifier>",
         ]
         if self.op is not Op.DELETE:
@@ -337,7 +340,11 @@ class _Generator:
         for index in range(structures):
             pupils = self._pupil_target(index, structures)
             self._structure(index, pupils)
-        if options.delta or "AAF-DELTA-001" in self.pending:
+        if (
+            options.delta
+            or self.writers.get((Family.PERS_EDUC, Kind.DELTA))
+            or ("AAF-DELTA-001" in self.pending)
+        ):
             self._delta()
         for writer in self.writers.values():
             writer.close()
@@ -366,8 +373,9 @@ class _Generator:
             self.writer(Family.PERS_REL).defects.version = "AAF-VE2413"
         if self.take("AAF-NAME-001"):
             self.writer(Family.MATIERE).defects.bad_name = True
+        # Fatal errors go where no other file points: a lost record would hide nothing.
         if self.take("AAF-XML-001"):
-            self.writer(Family.MATIERE).defects.truncated_end = True
+            self.writer(Family.PERS_EDUC, Kind.DELTA).defects.truncated_end = True
         if self.take("AAF-ENC-001"):
             self.writer(Family.PERS_EDUC).defects.invalid_bytes_end = True
 

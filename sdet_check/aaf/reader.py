@@ -485,6 +485,8 @@ _SYNTAX = (
     (re.compile(r"EndTag: '</' not found"), "fin de fichier avant la balise fermante (tronqué ?)"),
     (re.compile(r"Extra content at the end of the document"), "contenu après la fin du document"),
     (re.compile(r"Excessive depth in document: (\d+).*"), "imbrication excessive ({0} niveaux)"),
+    (re.compile(r"Maximum entity amplification factor exceeded.*"),
+     "amplification d'entités excessive : bombe d'entités refusée"),
 )  # fmt: skip
 
 

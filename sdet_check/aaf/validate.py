@@ -195,6 +195,9 @@ class _Run:
             elif isinstance(event, FileDone):
                 summary.requests = event.requests
                 summary.complete = event.complete
+                if not event.complete and source.family is not None:
+                    notes = self.index.unreadable(source.family, source.name)
+                    self.result.skipped.extend(notes)
         family.records += summary.records
 
     def cross(
