@@ -93,6 +93,7 @@ class RecordChecker:
         references: list[Reference] = []
         functions: list[str] = []
         profiles: list[str] = []
+        # In inventory order, not set order: the findings' order must not depend on hashing.
         for attribute in spec.checked:
             values = attributes.get(attribute.name)
             if values:
@@ -165,10 +166,10 @@ class RecordChecker:
         line = request.lines.get(name, request.line)
         if not attribute.composite:
             part = parts[0]
-            for value in values:
-                if part <= _LAST_REFERENCE:
-                    references.append((part, value, name, line))
-                else:
+            if part <= _LAST_REFERENCE:
+                references.extend([(part, value, name, line) for value in values])
+            else:
+                for value in values:
                     self._scalar(part, value, attribute, request, functions, profiles, 0)
             return
         count = len(parts)

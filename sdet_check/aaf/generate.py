@@ -78,13 +78,23 @@ def parse_defects(text: str | None) -> frozenset[str]:
 
 
 def generate(out: Path, options: GenerationOptions, *, overwrite: bool = False) -> dict[str, Any]:
-    """Write a set into ``out`` and return its manifest (also written as ``manifest.json``)."""
+    """Write a set into ``out`` and return its manifest (also written as ``manifest.json``).
+
+    ``out`` must be empty unless ``overwrite``: then the files of an earlier generated set
+    (same prefix, manifest, DTD) are removed first; nothing else is touched.
+    """
     if out.exists() and not out.is_dir():
         raise InputError(out, "ce n'est pas un dossier", "indiquer un dossier")
-    if out.is_dir() and any(out.iterdir()) and not overwrite:
-        raise InputError(
-            out, "dossier non vide", "choisir un dossier vide ou ajouter --force pour écrire dedans"
-        )
+    if out.is_dir() and any(out.iterdir()):
+        if not overwrite:
+            raise InputError(
+                out,
+                "dossier non vide",
+                "choisir un dossier vide ou ajouter --force pour le remplacer",
+            )
+        # Only what an earlier run wrote goes: stale chunks would mix with the new set.
+        for old in [*out.glob(f"{options.prefix}_*.xml"), out / MANIFEST, out / DTD_NAME]:
+            old.unlink(missing_ok=True)
     out.mkdir(parents=True, exist_ok=True)
     generator = _Generator(out, options)
     manifest = generator.run()

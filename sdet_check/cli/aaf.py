@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Annotated, TextIO
 
 import typer
+from rich.console import Console
 from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
@@ -78,8 +79,7 @@ def validate_command(
             )  # fmt: skip
         if out is not None:
             with out.open("w", encoding="utf-8") as stream:
-                file_console = type(console)(file=stream, width=120, no_color=True)
-                file_console.print(render(result, collector))
+                Console(file=stream, width=120, no_color=True).print(render(result, collector))
             err_console.print(f"Rapport écrit dans {out}")
         else:
             console.print(render(result, collector))
@@ -163,7 +163,8 @@ def generate_command(
         bool, typer.Option("--delta/--no-delta", help="Écrire aussi un jeu Delta du lendemain.")
     ] = True,
     force: Annotated[
-        bool, typer.Option("--force", help="Écrire dans un dossier non vide.")
+        bool,
+        typer.Option("--force", help="Écrire dans un dossier non vide (remplace un jeu généré)."),
     ] = False,
 ) -> None:
     """Générer un jeu AAF réaliste et déterministe, avec des défauts injectés si demandé."""

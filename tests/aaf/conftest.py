@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -149,14 +149,13 @@ def aaf_set(tmp_path: Path) -> AafSet:
     return AafSet(tmp_path / "aaf")
 
 
-def run(path: Path, **options: object) -> tuple[ValidationResult, list[Finding]]:
+def run(
+    path: Path, *, jobs: int = 1, show_values: bool = False, dtd: Path | None = None
+) -> tuple[ValidationResult, list[Finding]]:
     findings: list[Finding] = []
-    result = validate(path, on_finding=findings.append, **options)  # type: ignore[arg-type]
+    result = validate(path, dtd=dtd, show_values=show_values, jobs=jobs, on_finding=findings.append)
     return result, findings
 
 
 def rules_of(findings: Iterable[Finding]) -> list[str]:
     return sorted(f.rule for f in findings)
-
-
-Mutation = Callable[[AafSet], None]

@@ -13,7 +13,7 @@ from lxml import etree
 from sdet_check.aaf.dtd import BUILTIN_DTD, DtdOrigin
 from sdet_check.aaf.families import SPECS, Family
 from sdet_check.aaf.generate import GenerationOptions, generate
-from sdet_check.aaf.model import SourceFile
+from sdet_check.aaf.model import Finding, SourceFile
 from sdet_check.aaf.reader import discover
 
 from .conftest import ENTCORE, needs_shared, run
@@ -21,7 +21,7 @@ from .conftest import ENTCORE, needs_shared, run
 pytestmark = needs_shared
 
 
-def _summary(findings: list) -> Counter[tuple[str, str | None, str | None]]:  # type: ignore[type-arg]
+def _summary(findings: list[Finding]) -> Counter[tuple[str, str | None, str | None]]:
     return Counter((f.rule, f.record, f.attribute) for f in findings)
 
 

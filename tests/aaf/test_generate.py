@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -31,8 +32,9 @@ def defect_set(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return out
 
 
-def _manifest(folder: Path) -> dict:  # type: ignore[type-arg]
-    return json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
+def _manifest(folder: Path) -> dict[str, Any]:
+    data: dict[str, Any] = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
+    return data
 
 
 def test_clean_set_gives_no_finding(clean_set: Path) -> None:
@@ -120,3 +122,15 @@ def test_unknown_defect_and_non_empty_folder_are_refused(tmp_path: Path) -> None
     with pytest.raises(InputError, match="dossier non vide"):
         generate(tmp_path / "x", GenerationOptions(structures=1))
     assert (tmp_path / "x" / "keep.txt").read_text() == "à garder"
+
+
+def test_force_replaces_an_earlier_set_without_stale_chunks(tmp_path: Path) -> None:
+    out = tmp_path / "jeu"
+    generate(out, GenerationOptions(structures=2, chunk_records=100))
+    (out / "notes.txt").write_text("à moi")
+    manifest = generate(out, GenerationOptions(structures=1), overwrite=True)
+    on_disk = {p.name for p in out.glob("*.xml")}
+    assert on_disk == {str(f["name"]) for f in manifest["files"]}
+    assert (out / "notes.txt").read_text() == "à moi"
+    _, findings = run(out)
+    assert findings == []
