@@ -21,9 +21,14 @@ class Op(StrEnum):
     @property
     def label(self) -> str:
         """French noun for messages."""
-        return {"addRequest": "ajout", "modifyRequest": "modification"}.get(
-            self.value, "suppression"
-        )
+        return _OP_LABELS[self.value]
+
+
+_OP_LABELS = {
+    "addRequest": "ajout",
+    "modifyRequest": "modification",
+    "deleteRequest": "suppression",
+}
 
 
 class Kind(StrEnum):
