@@ -24,7 +24,7 @@ from sdet_check.aaf.scan import Event, FileScan
 BATCH = 512
 """Events per message."""
 
-QUEUE_BATCHES = 32
+QUEUE_BATCHES = 16
 """Messages a worker may queue before it waits for the caller."""
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import queue
 import shutil
 import subprocess
 import sys
@@ -12,10 +13,12 @@ from pathlib import Path
 
 import pytest
 
+from sdet_check.aaf.dtd import BUILTIN_DTD, DtdOrigin
 from sdet_check.aaf.families import Family
 from sdet_check.aaf.generate import GenerationOptions, Record, generate
 from sdet_check.aaf.model import Kind, Op
-from sdet_check.aaf.reader import sniff
+from sdet_check.aaf.parallel import _worker
+from sdet_check.aaf.reader import discover, sniff
 
 from .conftest import AafSet, add, file_name, run, write_file
 
@@ -256,3 +259,19 @@ def test_line_numbers_beyond_65535(big_file_set: Path, tmp_path: Path) -> None:
     date = next(f for f in findings if f.rule == "AAF-DATE-001")
     assert (date.file, date.record, date.line) == (eleve.name, key, target + 1)
     assert target + 1 > 65_536
+
+
+def test_a_failing_worker_reports_its_error(aaf_set: AafSet) -> None:
+    """A file that vanishes between discovery and reading: the worker says so, nothing hangs."""
+    source = discover(aaf_set.write())[0]
+    source.path.unlink()
+    tasks: queue.Queue[object] = queue.Queue()
+    results: queue.Queue[tuple[str, object]] = queue.Queue()
+    tasks.put(source)
+    tasks.put(None)
+    _worker(tasks, results, BUILTIN_DTD, DtdOrigin.BUILTIN, False)
+    events = []
+    while not results.empty():
+        events.append(results.get())
+    kind, payload = events[-1]
+    assert kind == "error" and source.path.name in str(payload)
