@@ -15,6 +15,7 @@ from rich.markup import escape
 from typer.exceptions import TyperException
 
 # Commands register themselves on ``app`` when their modules are imported.
+from sdet_check.cli import aaf as _aaf  # noqa: F401
 from sdet_check.cli import demo as _demo  # noqa: F401
 from sdet_check.cli import grid as _grid  # noqa: F401
 from sdet_check.cli import run as _run  # noqa: F401
@@ -72,7 +73,21 @@ def _command_path(args: Sequence[str]) -> str:
 
 
 _COMMAND_WORDS = frozenset(
-    {"grid", "probes", "run", "report", "demo", "list", "show", "validate", "diff", "export"}
+    {
+        "grid",
+        "probes",
+        "run",
+        "report",
+        "demo",
+        "list",
+        "show",
+        "validate",
+        "diff",
+        "export",
+        "aaf",
+        "generate",
+        "rules",
+    }
 )
 
 __all__ = ["app", "main"]

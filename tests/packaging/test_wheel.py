@@ -50,6 +50,8 @@ def test_wheel_carries_grids_schemas_and_probes(wheel: Path) -> None:
     names = zipfile.ZipFile(wheel).namelist()
     assert "sdet_check/_bundled/grids/sdet/6.4/grid.yaml" in names
     assert "sdet_check/_bundled/grids/schemas/run.schema.json" in names
+    assert "sdet_check/_bundled/grids/schemas/aaf-report.schema.json" in names
+    assert "sdet_check/aaf/data/ficAlimMENESR.dtd" in names
     assert "probes/http.py" in names
     entry_points = next(n for n in names if n.endswith("entry_points.txt"))
     text = zipfile.ZipFile(wheel).read(entry_points).decode()
@@ -79,6 +81,18 @@ def test_commands_work_from_another_directory(installed: Path, tmp_path: Path) -
     assert "INT-IMPEX-001" in diff.stdout and "SHOULD → MUST" in diff.stdout
     probes = run(installed, "probes", "list", cwd=tmp_path)
     assert "http.hsts" in probes.stdout
+
+
+def test_aaf_commands_from_the_wheel(installed: Path, tmp_path: Path) -> None:
+    generated = run(installed, "aaf", "generate", "jeu", "--structures", "1",
+                    "--defects", "AAF-UAI-001", cwd=tmp_path)  # fmt: skip
+    assert generated.returncode == 0, generated.stderr
+    (tmp_path / "jeu" / "ficAlimMENESR.dtd").unlink()  # the built-in DTD must ship
+    done = run(installed, "aaf", "validate", "jeu", "--format", "json", cwd=tmp_path)
+    assert done.returncode == 1, done.stderr
+    report = json.loads(done.stdout)
+    assert report["dtd"]["origin"] == "builtin"
+    assert report["summary"]["by_rule"] == {"AAF-UAI-001": 1}
 
 
 def test_demo_from_the_wheel(installed: Path, tmp_path: Path) -> None:

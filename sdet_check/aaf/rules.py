@@ -1,0 +1,206 @@
+"""The AAF rule catalogue: stable ids, severities, French messages and the grid requirements.
+
+A rule id is never reused. Each rule says what it checks, how bad a breach is, what the
+user should do, and which requirements of the SDET grid (``grids/sdet/<version>``) its
+verdict supports, so that a grid requirement can cite the rules that decide it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Any
+
+
+class Severity(StrEnum):
+    """How bad a finding is: errors make ``aaf validate`` exit with 1, warnings do not."""
+
+    ERROR = "error"
+    WARNING = "warning"
+
+    def label(self, lang: str = "fr") -> str:
+        """Human label in French (default) or English."""
+        return _SEVERITY_LABELS[lang][self]
+
+
+_SEVERITY_LABELS = {
+    "fr": {Severity.ERROR: "erreur", Severity.WARNING: "avertissement"},
+    "en": {Severity.ERROR: "error", Severity.WARNING: "warning"},
+}
+
+
+class Scope(StrEnum):
+    """Where a rule is decided."""
+
+    FILE = "file"  # the file as a whole (name, encoding, prolog, well-formedness)
+    RECORD = "record"  # one request, on its own
+    SET = "set"  # across records and files (keys, references, deltas)
+
+
+@dataclass(frozen=True)
+class Rule:
+    """One check of the catalogue."""
+
+    id: str
+    severity: Severity
+    scope: Scope
+    title: str
+    message: str
+    fix: str
+    requirements: tuple[str, ...]
+
+    def render(self, **fields: Any) -> str:
+        """The French message with its fields filled in."""
+        return self.message.format(**fields)
+
+    def to_json(self) -> dict[str, Any]:
+        """The rule as plain data (for ``aaf rules --format json`` and reports)."""
+        return {
+            "id": self.id,
+            "severity": self.severity.value,
+            "scope": self.scope.value,
+            "title": self.title,
+            "fix": self.fix,
+            "requirements": list(self.requirements),
+        }
+
+
+E, W = Severity.ERROR, Severity.WARNING
+F, R, X = Scope.FILE, Scope.RECORD, Scope.SET
+
+_CATALOGUE = (
+    Rule("AAF-XML-001", E, F, "Fichier XML mal formé",
+         "XML mal formé : {detail}",
+         "corriger le fichier à cet endroit ou le faire régénérer par l'export",
+         ("DIR-AAF-001",)),
+    Rule("AAF-ENC-001", E, F, "Octets invalides pour l'encodage déclaré",
+         "encodage {encoding} : {detail}",
+         "déclarer l'encodage réel dans l'en-tête <?xml … encoding=…?> ou réencoder le fichier",
+         ("DIR-AAF-011",)),
+    Rule("AAF-ENC-002", W, F, "Encodage non déclaré",
+         "aucun encodage déclaré dans l'en-tête XML : lu comme {encoding}",
+         "ajouter <?xml version=\"1.0\" encoding=\"…\"?> en première ligne",
+         ("DIR-AAF-011",)),
+    Rule("AAF-NAME-001", W, F, "Nom de fichier hors convention",
+         "nom « {name} » hors convention <préfixe>_<Complet|Delta>_<aaaammjj>_<Famille>_<NNNN>"
+         ".xml{detail}",
+         "renommer le fichier selon la convention des exports AAF",
+         ("DIR-AAF-010", "DIR-AAF-003")),
+    Rule("AAF-VER-001", W, F, "Version de format AAF non reconnue",
+         "versionAF « {value} » non reconnue : {detail}",
+         "vérifier la version de l'export AAF produit par l'académie",
+         ("DIR-AAF-016",)),
+    Rule("AAF-DTD-001", E, R, "Requête non conforme à la DTD",
+         "non conforme à la DTD ficAlimMENESR : {detail}",
+         "corriger la structure de la requête (operationalAttributes, identifier, "
+         "attributes ou modifications)",
+         ("DIR-AAF-001", "DIR-AAF-002")),
+    Rule("AAF-DTD-002", W, F, "Déclaration DOCTYPE absente ou inattendue",
+         "{detail}",
+         "commencer le fichier par <!DOCTYPE ficAlimMENESR SYSTEM \"ficAlimMENESR.dtd\">",
+         ("DIR-AAF-001",)),
+    Rule("AAF-OPATTR-001", E, R, "Catégorie de la requête incohérente",
+         "attribut opérationnel {detail}",
+         "donner la catégorie de la famille du fichier (categoriePersonne, "
+         "categorieStructure, categorieMef, categorieMatiere)",
+         ("DIR-AAF-003",)),
+    Rule("AAF-OP-001", W, R, "Modification ou suppression dans un fichier complet",
+         "{op} dans un fichier Complet : un export complet ne contient que des addRequest",
+         "placer les modifications et suppressions dans un fichier Delta",
+         ("DIR-AAF-015", "DIR-AAF-002")),
+    Rule("AAF-KEY-001", E, X, "Clé de jointure en double",
+         "clé de jointure « {key} » déjà définie{detail}",
+         "chaque personne, structure, MEF et matière doit avoir une clé de jointure unique",
+         ("DIR-AAF-004", "DIR-LDAP-005")),
+    Rule("AAF-KEY-002", E, R, "Identifiant de la requête absent ou incohérent",
+         "{detail}",
+         "identifier/id doit être renseigné et égal à l'attribut de jointure de la famille",
+         ("DIR-AAF-004",)),
+    Rule("AAF-ATTR-001", W, R, "Attribut inconnu pour la famille",
+         "attribut « {attribute} » inconnu pour la famille {family}{detail}",
+         "corriger le nom de l'attribut ou le retirer",
+         ("DIR-AAF-003", "DIR-AAF-009")),
+    Rule("AAF-ATTR-002", E, R, "Attribut obligatoire absent",
+         "attribut obligatoire {attribute} absent ou vide",
+         "renseigner cet attribut dans l'export",
+         ("DIR-AAF-003", "DIR-FEED-001")),
+    Rule("AAF-ATTR-003", E, R, "Attribut répété ou valeurs multiples",
+         "attribut « {attribute} » {detail}",
+         "ne donner l'attribut qu'une fois, avec une seule valeur s'il est monovalué",
+         ("DIR-AAF-003",)),
+    Rule("AAF-ATTR-004", W, R, "Attribut obsolète",
+         "attribut obsolète « {attribute} » (remplacé dans les versions récentes de l'AAF)",
+         "ne plus produire cet attribut ; utiliser son remplaçant",
+         ("DIR-AAF-016",)),
+    Rule("AAF-COMP-001", E, R, "Valeur composée mal découpée",
+         "valeur « {value} » de {attribute} : {count} champ(s) séparés par « $ », {expected} "
+         "attendu(s)",
+         "respecter le découpage de la valeur composée",
+         ("DIR-FMT-001",)),
+    Rule("AAF-DATE-001", E, R, "Date invalide",
+         "date « {value} » de {attribute} : {detail}",
+         "écrire une date existante au format jj/mm/aaaa",
+         ("DIR-AAF-012",)),
+    Rule("AAF-UAI-001", E, R, "UAI invalide",
+         "UAI « {value} » de {attribute} : {detail}",
+         "corriger l'UAI (7 chiffres et la lettre clé, modulo 23)",
+         ("DIR-AAF-013", "DIR-AAF-005", "DIR-LDAP-006")),
+    Rule("AAF-VAL-001", E, R, "Valeur hors nomenclature",
+         "valeur « {value} » de {attribute} : {detail}",
+         "utiliser une valeur de la nomenclature de l'attribut",
+         ("DIR-AAF-006", "DIR-FMT-001")),
+    Rule("AAF-INE-001", W, R, "INE mal formé",
+         "INE « {value} » : {detail}",
+         "vérifier l'INE de l'élève dans la base élèves",
+         ("DIR-AAF-008", "INT-LSU-001")),
+    Rule("AAF-PROF-001", E, R, "Profil national absent ou invalide",
+         "{detail}",
+         "donner au personnel au moins une fonction dont le code figure dans la table "
+         "nationale, et n'utiliser que les profils National_*",
+         ("DIR-PROF-001",)),
+    Rule("AAF-PROF-002", W, R, "Code de fonction sans correspondance nationale",
+         "code de fonction « {value} » absent de la table de correspondance nationale : "
+         "aucun profil ne peut en être déduit",
+         "vérifier le code de fonction ou compléter la table de correspondance de l'ENT",
+         ("DIR-PROF-002",)),
+    Rule("AAF-XREF-001", E, X, "Structure inconnue",
+         "structure « {target} » ({attribute}) absente des fichiers EtabEducNat",
+         "exporter la structure ou corriger le rattachement",
+         ("DIR-AAF-014", "DIR-AAF-005", "DIR-LDAP-010")),
+    Rule("AAF-XREF-002", E, X, "Responsable inconnu",
+         "responsable « {target} » ({attribute}) absent des fichiers PersRelEleve",
+         "exporter le responsable ou corriger le lien",
+         ("DIR-AAF-014", "DIR-AAF-006", "DIR-LDAP-008")),
+    Rule("AAF-XREF-003", E, X, "Lien élève → responsable non réciproque",
+         "le responsable « {target} » ne cite pas cet élève dans {back}",
+         "ajouter l'élève aux élèves du responsable, ou retirer le lien",
+         ("DIR-AAF-014", "DIR-AAF-006", "DIR-LDAP-008")),
+    Rule("AAF-XREF-004", E, X, "Lien responsable → élève non réciproque",
+         "élève « {target} » ({attribute}) {detail}",
+         "corriger la liste des élèves du responsable, ou le lien côté élève",
+         ("DIR-AAF-014", "DIR-AAF-006", "DIR-LDAP-008")),
+    Rule("AAF-XREF-005", E, X, "Classe ou groupe inconnu de sa structure",
+         "{kind} « {target} » ({attribute}) inconnu(e) de la structure « {structure} »",
+         "déclarer la classe ou le groupe dans la structure, ou corriger la référence",
+         ("DIR-AAF-014", "DIR-LDAP-009")),
+    Rule("AAF-XREF-006", E, X, "Matière inconnue",
+         "matière « {target} » ({attribute}) absente des fichiers MatiereEducNat",
+         "exporter la matière ou corriger le code",
+         ("DIR-AAF-014", "INT-LSU-001")),
+    Rule("AAF-XREF-007", E, X, "MEF inconnu",
+         "MEF « {target} » ({attribute}) absent des fichiers MefEducNat",
+         "exporter le MEF ou corriger le code",
+         ("DIR-AAF-014", "INT-LSU-001")),
+    Rule("AAF-DELTA-001", E, X, "Modification ou suppression d'un identifiant inconnu",
+         "{op} de « {key} », absent du fichier Complet {family} et des ajouts précédents",
+         "vérifier que le Delta s'applique bien à cet export complet",
+         ("DIR-AAF-015", "DIR-AAF-002")),
+)  # fmt: skip
+
+RULES: dict[str, Rule] = {rule.id: rule for rule in _CATALOGUE}
+"""Every rule, by id, in catalogue order."""
+
+
+def rule(rule_id: str) -> Rule:
+    """The rule ``rule_id`` (``KeyError`` for an unknown id)."""
+    return RULES[rule_id]

@@ -1,0 +1,213 @@
+"""``sdet-check aaf validate|generate|rules``: AAF feed files."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import sys
+from collections.abc import Iterator
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated, TextIO
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from sdet_check.aaf.generate import GenerationOptions, generate, parse_defects
+from sdet_check.aaf.model import SourceFile
+from sdet_check.aaf.report import CsvReportWriter, FindingCollector, JsonReportWriter, rules_json
+from sdet_check.aaf.rules import RULES
+from sdet_check.aaf.terminal import render
+from sdet_check.aaf.validate import OnProgress, validate
+from sdet_check.cli.app import app
+from sdet_check.cli.console import console, err_console
+from sdet_check.errors import InputError
+from sdet_check.scoring import ExitCode
+
+aaf_app = typer.Typer(help="Fichiers d'alimentation AAF (ficAlimMENESR) : valider, générer.")
+app.add_typer(aaf_app, name="aaf")
+
+
+class OutputFormat(StrEnum):
+    """Formats of ``aaf validate``."""
+
+    TERMINAL = "terminal"
+    JSON = "json"
+    CSV = "csv"
+
+
+@aaf_app.command("validate")
+def validate_command(
+    path: Annotated[
+        Path, typer.Argument(metavar="CHEMIN", help="Dossier de fichiers AAF, ou un fichier.")
+    ],
+    fmt: Annotated[
+        OutputFormat, typer.Option("--format", "-f", help="terminal, json ou csv.")
+    ] = OutputFormat.TERMINAL,
+    out: Annotated[
+        Path | None, typer.Option("--out", "-o", help="Fichier écrit (sortie standard sinon).")
+    ] = None,
+    dtd: Annotated[
+        Path | None,
+        typer.Option("--dtd", help="DTD à utiliser (par défaut celle du dossier, sinon intégrée)."),
+    ] = None,
+    limit: Annotated[
+        int, typer.Option("--limit", min=1, help="Constats affichés par règle (terminal).")
+    ] = 10,
+    show_values: Annotated[
+        bool,
+        typer.Option("--show-values", help="Montrer les valeurs personnelles dans les messages."),
+    ] = False,
+    jobs: Annotated[
+        int,
+        typer.Option("--jobs", "-j", min=1, max=64, help="Processus de lecture en parallèle."),
+    ] = 1,
+) -> None:
+    """Valider des fichiers AAF : DTD, encodage, noms, attributs, valeurs, liens entre fichiers.
+
+    Code de sortie : 0 sans erreur (avertissements permis), 1 erreurs trouvées, 3 entrée
+    invalide (chemin absent, fichier qui n'est pas de l'AAF, DTD inutilisable).
+    """
+    if fmt is OutputFormat.TERMINAL:
+        collector = FindingCollector(limit)
+        with _progress() as on_progress:
+            result = validate(
+                path, dtd=dtd, show_values=show_values, jobs=jobs, on_finding=collector,
+                on_progress=on_progress,
+            )  # fmt: skip
+        if out is not None:
+            with out.open("w", encoding="utf-8") as stream:
+                Console(file=stream, width=120, no_color=True).print(render(result, collector))
+            err_console.print(f"Rapport écrit dans {out}")
+        else:
+            console.print(render(result, collector))
+    else:
+        with _output(out) as stream:
+            if fmt is OutputFormat.JSON:
+                writer = JsonReportWriter(stream, path)
+                result = validate(
+                    path, dtd=dtd, show_values=show_values, jobs=jobs, on_finding=writer
+                )
+                writer.close(result)
+            else:
+                rows = CsvReportWriter(stream)
+                result = validate(
+                    path, dtd=dtd, show_values=show_values, jobs=jobs, on_finding=rows
+                )
+        err_console.print(
+            f"{result.errors} erreur(s), {result.warnings} avertissement(s) dans "
+            f"{len(result.files)} fichier(s)" + (f" ; rapport : {out}" if out else "")
+        )
+    raise typer.Exit(ExitCode.NON_CONFORME if result.errors else ExitCode.CONFORME)
+
+
+@contextlib.contextmanager
+def _output(out: Path | None) -> Iterator[TextIO]:
+    if out is None:
+        yield sys.stdout
+        return
+    try:
+        stream = out.open("w", encoding="utf-8", newline="")
+    except OSError as exc:
+        raise InputError(
+            out, f"écriture impossible ({exc.strerror})", "choisir un autre fichier"
+        ) from None
+    with stream:
+        yield stream
+
+
+@contextlib.contextmanager
+def _progress() -> Iterator[OnProgress]:
+    progress = Progress(
+        TextColumn("[bold]Validation AAF"),
+        BarColumn(),
+        DownloadColumn(),
+        TimeElapsedColumn(),
+        TextColumn("{task.description}"),
+        console=err_console,
+        transient=True,
+    )
+    task = progress.add_task("", total=None)
+
+    def advance(source: SourceFile, done: int) -> None:
+        progress.update(task, completed=done, description=source.name)
+
+    with progress:
+        yield advance
+
+
+@aaf_app.command("generate")
+def generate_command(
+    out: Annotated[Path, typer.Argument(metavar="DOSSIER", help="Dossier où écrire le jeu.")],
+    structures: Annotated[
+        int, typer.Option("--structures", "-n", min=1, max=10_000, help="Nombre de structures.")
+    ] = 3,
+    seed: Annotated[int, typer.Option("--seed", help="Graine : même graine, même jeu.")] = 1,
+    defects: Annotated[
+        str | None,
+        typer.Option(
+            "--defects",
+            help="Défauts à injecter : identifiants de règles séparés par des virgules, ou all.",
+        ),
+    ] = None,
+    size_mb: Annotated[
+        float | None,
+        typer.Option("--size-mb", min=0.01, help="Taille visée du jeu en Mo (élèves ajustés)."),
+    ] = None,
+    chunk_records: Annotated[
+        int, typer.Option("--chunk-records", min=1, help="Requêtes par fichier au plus.")
+    ] = 5000,
+    delta: Annotated[
+        bool, typer.Option("--delta/--no-delta", help="Écrire aussi un jeu Delta du lendemain.")
+    ] = True,
+    force: Annotated[
+        bool,
+        typer.Option("--force", help="Écrire dans un dossier non vide (remplace un jeu généré)."),
+    ] = False,
+) -> None:
+    """Générer un jeu AAF réaliste et déterministe, avec des défauts injectés si demandé."""
+    try:
+        wanted = parse_defects(defects)
+    except ValueError as exc:
+        raise typer.BadParameter(str(exc), param_hint="--defects") from None
+    options = GenerationOptions(
+        structures=structures,
+        seed=seed,
+        defects=wanted,
+        size_mb=size_mb,
+        chunk_records=chunk_records,
+        delta=delta,
+    )
+    manifest = generate(out, options, overwrite=force)
+    counts = manifest["counts"]
+    err_console.print(
+        f"Jeu écrit dans {out} : {len(manifest['files'])} fichiers, "
+        f"{manifest['bytes'] / 1e6:.1f} Mo ; {counts['Eleve']} élèves, "
+        f"{counts['PersRelEleve']} responsables, {counts['PersEducNat']} personnels, "
+        f"{counts['EtabEducNat']} structures ; {len(manifest['defects'])} défaut(s) injecté(s) "
+        "(manifest.json)"
+    )
+
+
+@aaf_app.command("rules")
+def rules_command(
+    fmt: Annotated[
+        OutputFormat, typer.Option("--format", "-f", help="terminal ou json.")
+    ] = OutputFormat.TERMINAL,
+) -> None:
+    """Lister les règles de validation AAF et les exigences de la grille qu'elles étayent."""
+    if fmt is OutputFormat.JSON:
+        typer.echo(json.dumps(rules_json(), ensure_ascii=False, indent=1))
+        return
+    if fmt is OutputFormat.CSV:
+        raise typer.BadParameter(
+            "format csv non proposé ici (terminal ou json)", param_hint="--format"
+        )
+    table = Table(show_edge=False)
+    for column in ("règle", "sévérité", "titre", "exigences"):
+        table.add_column(column)
+    for rule in RULES.values():
+        table.add_row(rule.id, rule.severity.label(), rule.title, ", ".join(rule.requirements))
+    console.print(table)
