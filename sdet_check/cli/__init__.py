@@ -14,7 +14,9 @@ import typer
 from typer.exceptions import TyperException
 
 # Commands register themselves on ``app`` when their modules are imported.
+from sdet_check.cli import compare as _compare  # noqa: F401
 from sdet_check.cli import demo as _demo  # noqa: F401
+from sdet_check.cli import followup as _followup  # noqa: F401
 from sdet_check.cli import grid as _grid  # noqa: F401
 from sdet_check.cli import run as _run  # noqa: F401
 from sdet_check.cli.app import app, state
@@ -71,7 +73,19 @@ def _command_path(args: Sequence[str]) -> str:
 
 
 _COMMAND_WORDS = frozenset(
-    {"grid", "probes", "run", "report", "demo", "list", "show", "validate", "diff", "export"}
+    {
+        "grid",
+        "probes",
+        "run",
+        "report",
+        "demo",
+        "compare",
+        "list",
+        "show",
+        "validate",
+        "diff",
+        "export",
+    }
 )
 
 __all__ = ["app", "main"]

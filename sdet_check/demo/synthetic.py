@@ -49,13 +49,17 @@ def synthetic_run(
     seed: int = 0,
     name: str = "ENT synthétique",
     pass_share: float = 0.8,
+    undecided_share: float = 0.1,
+    waiver_share: float = 0.5,
     evidence_per_requirement: int = 3,
     started: datetime = SYNTHETIC_START,
 ) -> dict[str, Any]:
     """Return a run record of ``grid`` where every requirement got a plausible result.
 
     ``seed`` makes the run reproducible and lets two calls stand for two solutions;
-    ``pass_share`` is the share of probed requirements that pass.
+    ``pass_share`` is the share of requirements that pass (by probe or review),
+    ``undecided_share`` the share of reviewed requirements still waiting for the auditor,
+    ``waiver_share`` the share of failures covered by a waiver (a third of them expired).
     """
     rng = random.Random(seed)
     with tempfile.TemporaryDirectory(prefix="sdet-synthetique-") as folder:
@@ -73,7 +77,12 @@ def synthetic_run(
         waivers: list[Waiver] = []
         for index, requirement in enumerate(grid.requirements):
             result, declaration, review = _decide(
-                requirement, index, rng, pass_share, evidence_per_requirement, started
+                requirement,
+                index,
+                rng,
+                (pass_share, undecided_share),
+                evidence_per_requirement,
+                started,
             )
             results.append(result)
             declarations.extend([declaration] if declaration else [])
@@ -82,7 +91,7 @@ def synthetic_run(
         waivers.extend(
             _waiver(result.requirement_id, rng, started)
             for result in decided
-            if result.status is Status.FAIL and rng.random() < 0.5
+            if result.status is Status.FAIL and rng.random() < waiver_share
         )
         inputs = RunInputs(
             selection=Selection(),
@@ -102,14 +111,14 @@ def _decide(
     requirement: Requirement,
     index: int,
     rng: random.Random,
-    pass_share: float,
+    shares: tuple[float, float],
     evidence_count: int,
     started: datetime,
 ) -> tuple[RequirementResult, Declaration | None, Review | None]:
     at = (started + timedelta(seconds=index * 0.4)).isoformat(timespec="milliseconds")
     method = requirement.verification.method
     if method is Method.PROBE:
-        status = _probe_status(rng, pass_share)
+        status = _probe_status(rng, shares[0])
         evidence = tuple(_evidence(requirement, rng, n) for n in range(evidence_count))
         return (
             RequirementResult(
@@ -144,8 +153,8 @@ def _decide(
             documents=(_document(requirement.id, rng),),
         )
     review = None
-    if rng.random() < 0.9:
-        verdict = rng.choices(["pass", "fail", "not_applicable"], [8, 1, 1])[0]
+    if rng.random() >= shares[1]:
+        verdict = "pass" if rng.random() < shares[0] else rng.choice(["fail", "not_applicable"])
         review = Review(
             requirement=requirement.id,
             status=verdict,
