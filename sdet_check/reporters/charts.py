@@ -24,7 +24,7 @@ BAR_HEIGHT = 14.0
 STATUS_FILL = {
     "pass": "#2e7d4f",
     "fail": "#b42318",
-    "not_applicable": "#98a2b3",
+    "not_applicable": "#667085",
     "not_tested": "#6b5bb5",
     "error": "#a2195f",
     "manual": "#2f6db3",

@@ -271,8 +271,24 @@ def _item(
         ],
         "declaration": _attestation(declaration),
         "review": _attestation(review),
-        "waiver": dict(waiver) if waiver else None,
+        "waiver": _waiver(waiver),
     }
+
+
+def _waiver(entry: Mapping[str, Any] | None) -> dict[str, Any] | None:
+    if entry is None:
+        return None
+    return {
+        "state": entry.get("state", ""),
+        "justification": entry.get("justification", ""),
+        "author": entry.get("author", ""),
+        "approved_by": entry.get("approved_by"),
+        "granted": entry.get("granted"),
+        "expires": entry.get("expires", ""),
+    }
+
+
+_CHECKS = frozenset({"ok", "mismatch", "missing", "not_checked"})
 
 
 def _attestation(entry: Mapping[str, Any] | None) -> dict[str, Any] | None:
@@ -283,7 +299,7 @@ def _attestation(entry: Mapping[str, Any] | None) -> dict[str, Any] | None:
             "title": d.get("title", ""),
             "sha256": d.get("sha256", ""),
             "where": d.get("path") or d.get("url") or "",
-            "check": d.get("check", "not_checked"),
+            "check": d.get("check") if d.get("check") in _CHECKS else "not_checked",
         }
         for d in entry.get("documents", [])
     ]
