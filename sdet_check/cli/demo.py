@@ -26,7 +26,7 @@ def demo_command(
 
     with ProgressObserver() as observer:
         record, out_dir = run_demo(out, observer=observer)
-    written = write_reports(record, [*DEFAULT_FORMATS, "csv"], out_dir, state.lang)
+    written = write_reports(record, [*DEFAULT_FORMATS, "csv", "html"], out_dir, state.lang)
     err_console.print(
         f"Démo terminée. Fichiers dans {out_dir}/ : {', '.join(p.name for p in written)}"
     )
