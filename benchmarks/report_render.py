@@ -73,6 +73,10 @@ def main() -> None:
     HtmlReporter().render(record)
     PdfReporter().render(synthetic_run(open_grid("sdet/6.4"), seed=1, evidence_per_requirement=0))
 
+    # How fast this machine runs plain Python, to compare figures taken on other machines.
+    loop_wall, loop_cpu, _ = measure(lambda: sum(i * i for i in range(10**7)), 1)
+    print(f"machine: 10^7-step Python loop in {loop_cpu:.2f} s CPU ({loop_wall:.2f} s wall)")
+
     baseline = [measure(lambda: dump_run(record).encode("utf-8"), args.repeat) for _ in range(3)]
     json_wall = statistics.median(b[0] for b in baseline)
     json_bytes = len(baseline[0][2])
