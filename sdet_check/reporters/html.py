@@ -117,18 +117,27 @@ def report_view(
         "axes": axes,
         "overall": overall,
         "charts": _charts([a["score"] for a in axes], overall, lang),
-        "findings": [
-            item
-            for axis in axes
-            for item in axis["items"]
-            if item["status"] in ("fail", "error") or item["waiver_expired"]
-        ],
+        "findings": sorted(
+            (
+                item
+                for axis in axes
+                for item in axis["items"]
+                if item["status"] in ("fail", "error") or item["waiver_expired"]
+            ),
+            key=_urgency,
+        ),
         "status_legend": [
             {"code": status_short(s, lang=lang), "label": STATUS_LABELS[lang][s], "status": s}
             for s in STATUSES
         ],
         "appendix": _appendix(record, lang),
     }
+
+
+def _urgency(item: Mapping[str, Any]) -> tuple[int, int]:
+    """MUST before SHOULD; uncovered failures, then errors, then waived failures."""
+    rank = 2 if item["waived"] else (0 if item["status"] == "fail" else 1)
+    return (0 if item["level"] == "MUST" else 1, rank)
 
 
 def short_label(label: str) -> str:
