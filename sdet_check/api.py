@@ -18,7 +18,7 @@ from sdet_check.registry import ProbeRegistry
 from sdet_check.run import RunInputs, build_run, utc_now
 from sdet_check.runner import RunLimits, Runner, RunObserver
 from sdet_check.selection import Selection
-from sdet_check.target import load_target
+from sdet_check.target import Target, load_target
 
 
 def open_grid(ref: str, registry: ProbeRegistry | None = None) -> Grid:
@@ -41,14 +41,36 @@ class RunRequest:
     allow_writes: bool = False
 
 
-def evaluate(
+@dataclass(frozen=True)
+class PreparedRun:
+    """A run whose inputs are all loaded and validated, ready to touch the network."""
+
+    grid: Grid
+    target: Target
+    registry: ProbeRegistry
+    inputs: RunInputs
+
+    def execute(self, observer: RunObserver | None = None) -> dict[str, Any]:
+        """Run the probes and return the run record (see :mod:`sdet_check.run`)."""
+        started = utc_now()
+        runner = Runner(
+            self.registry,
+            limits=self.inputs.limits,
+            observer=observer,
+            allow_writes=self.inputs.allow_writes,
+        )
+        results = runner.run(self.grid, self.target, self.inputs.selection)
+        results = apply_reviews(results, self.inputs.reviews)
+        return build_run(self.grid, self.target, results, self.inputs, started, utc_now())
+
+
+def prepare(
     request: RunRequest,
     *,
     registry: ProbeRegistry | None = None,
-    observer: RunObserver | None = None,
     environ: Mapping[str, str] | None = None,
-) -> dict[str, Any]:
-    """Run a grid against a target and return the run record (see :mod:`sdet_check.run`)."""
+) -> PreparedRun:
+    """Load and validate every input of a run; raise :class:`InputError` before any probe."""
     registry = registry if registry is not None else ProbeRegistry.from_entry_points()
     grid = open_grid(request.grid, registry)
     target = load_target(request.target, environ)
@@ -58,7 +80,7 @@ def evaluate(
     )
     waivers, waivers_file = load_waivers(request.waivers, ids) if request.waivers else ([], None)
     reviews, reviews_file = load_reviews(request.reviews, ids) if request.reviews else ([], None)
-    probed = [r.id for r in grid.requirements if r.verification.method is Method.PROBE]
+    probed = {r.id for r in grid.requirements if r.verification.method is Method.PROBE}
     for review in reviews:
         if review.requirement in probed:
             raise InputError(
@@ -71,13 +93,8 @@ def evaluate(
         raise InputError(
             "ligne de commande",
             f"la sélection ne correspond à rien dans la grille {grid.ref} : {', '.join(unknown)}",
-            "vérifier l'orthographe (voir `sdet-check grid show " + grid.ref + "`)",
+            f"vérifier l'orthographe (voir `sdet-check grid show {grid.ref}`)",
         )
-    started = utc_now()
-    runner = Runner(
-        registry, limits=request.limits, observer=observer, allow_writes=request.allow_writes
-    )
-    results = apply_reviews(runner.run(grid, target, request.selection), reviews)
     inputs = RunInputs(
         selection=request.selection,
         limits=request.limits,
@@ -89,4 +106,15 @@ def evaluate(
         reviews_file=reviews_file,
         allow_writes=request.allow_writes,
     )
-    return build_run(grid, target, results, inputs, started, utc_now())
+    return PreparedRun(grid, target, registry, inputs)
+
+
+def evaluate(
+    request: RunRequest,
+    *,
+    registry: ProbeRegistry | None = None,
+    observer: RunObserver | None = None,
+    environ: Mapping[str, str] | None = None,
+) -> dict[str, Any]:
+    """Run a grid against a target and return the run record (:func:`prepare`, then execute)."""
+    return prepare(request, registry=registry, environ=environ).execute(observer)

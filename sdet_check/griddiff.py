@@ -43,10 +43,6 @@ class GridDiff:
         """The changes of one kind, in id order."""
         return [change for change in self.changes if change.kind is kind]
 
-    def counts(self) -> dict[str, int]:
-        """How many changes of each kind (zeros included), for summaries."""
-        return {kind.value: len(self.of_kind(kind)) for kind in ChangeKind}
-
 
 def diff_grids(old: Grid, new: Grid) -> GridDiff:
     """List what was added, removed, re-levelled, reworded, moved or re-sourced."""

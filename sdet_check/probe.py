@@ -8,11 +8,9 @@ else it raises is a bug in the probe; the runner records it as an ``error`` with
 
 from __future__ import annotations
 
-import hashlib
-import json
 import time
 from abc import ABC, abstractmethod
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any, ClassVar
@@ -65,11 +63,6 @@ class Evidence:
     def to_json(self) -> dict[str, JsonValue]:
         """Serialise for the run record."""
         return {"kind": self.kind, "summary": self.summary, "data": dict(self.data)}
-
-    def sha256(self) -> str:
-        """Hash of the canonical JSON of this piece, for the evidence manifest."""
-        canonical = json.dumps(self.to_json(), sort_keys=True, ensure_ascii=False)
-        return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
 
 
 @dataclass(frozen=True)
@@ -194,8 +187,3 @@ class Probe(ABC):
     @abstractmethod
     def check(self, params: Mapping[str, Any], context: ProbeContext) -> Outcome:
         """Observe the target and decide; see the module docstring for the contract."""
-
-
-def probe_families(kinds: Sequence[str]) -> list[str]:
-    """Return the sorted families (``http``, ``cas``...) of a list of probe kinds."""
-    return sorted({kind.split(".", 1)[0] for kind in kinds})

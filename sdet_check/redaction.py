@@ -1,15 +1,41 @@
-"""Keep secrets out of every output: replace known secret values wherever they appear."""
+r"""Keep secrets and control characters out of every output.
+
+Secrets: each known secret value is replaced by ``***`` in free text (messages, traces,
+evidence summaries and evidence values), never in keys or fixed vocabulary (statuses, probe
+kinds), so that masking cannot corrupt a run. Control characters a target sent (terminal
+escapes, characters XML cannot carry) are shown as ``\xNN`` instead of being passed on.
+"""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from typing import Any
 
 MASK = "***"
 
+# C0 controls but tab, newline and carriage return; DEL and C1 controls; what XML 1.0 forbids.
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ufffe\uffff]")
+
+
+def visible_controls(text: str) -> str:
+    r"""Replace control characters by a visible ``\xNN`` (a target may send anything)."""
+    return _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", text)
+
+
+def clean_values(value: Any) -> Any:
+    """Apply :func:`visible_controls` to every string value (keys included) of JSON data."""
+    if isinstance(value, str):
+        return visible_controls(value)
+    if isinstance(value, dict):
+        return {visible_controls(str(k)): clean_values(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [clean_values(v) for v in value]
+    return value
+
 
 class Redactor:
-    """Replaces each known secret value by ``***`` in nested JSON data, counting hits."""
+    """Replaces each known secret value by ``***`` in free text, counting hits."""
 
     def __init__(self, secrets: Iterable[str]) -> None:
         """Keep the secret values, longest first (a secret may contain another)."""
@@ -24,12 +50,20 @@ class Redactor:
                 value = value.replace(secret, MASK)
         return value
 
-    def data(self, value: Any) -> Any:
-        """Return a copy of JSON-ready ``value`` with every secret masked, keys included."""
+    def values(self, value: Any) -> Any:
+        """Return a copy of JSON data with secrets masked in string values, keys untouched."""
         if isinstance(value, str):
             return self.text(value)
         if isinstance(value, dict):
-            return {self.text(str(k)): self.data(v) for k, v in value.items()}
+            return {k: self.values(v) for k, v in value.items()}
         if isinstance(value, list | tuple):
-            return [self.data(v) for v in value]
+            return [self.values(v) for v in value]
         return value
+
+    def fields(self, entry: dict[str, Any], names: Iterable[str]) -> dict[str, Any]:
+        """Return ``entry`` with secrets masked in the listed free-text fields only."""
+        masked = dict(entry)
+        for name in names:
+            if name in masked:
+                masked[name] = self.values(masked[name])
+        return masked

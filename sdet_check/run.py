@@ -13,7 +13,7 @@ import json
 import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -81,7 +81,11 @@ def build_run(
         entry["waived"] = bool(
             result.status is Status.FAIL and waiver is not None and waiver.is_valid(today)
         )
-        result_entries.append(redactor.data(entry))
+        entry = redactor.fields(entry, ("message", "trace"))
+        entry["evidence"] = [
+            redactor.fields(piece, ("summary", "data")) for piece in entry["evidence"]
+        ]
+        result_entries.append(entry)
 
     record: dict[str, Any] = {
         "format": RUN_FORMAT,
@@ -91,7 +95,7 @@ def build_run(
         "finished_at": finished.isoformat(timespec="seconds"),
         "duration_s": round((finished - started).total_seconds(), 3),
         "grid": grid_summary(grid),
-        "target": redactor.data(target.summary()),
+        "target": redactor.values(target.summary()),
         "selection": inputs.selection.to_json(),
         "limits": {
             "max_workers": inputs.limits.max_workers,
@@ -106,9 +110,9 @@ def build_run(
             "waivers": _pinned(inputs.waivers_file),
             "reviews": _pinned(inputs.reviews_file),
         },
-        "declarations": [redactor.data(d.to_json()) for d in inputs.declarations],
+        "declarations": [redactor.fields(d.to_json(), ("statement",)) for d in inputs.declarations],
         "waivers": [w.to_json(today) for w in inputs.waivers],
-        "reviews": [redactor.data(r.to_json()) for r in inputs.reviews],
+        "reviews": [redactor.fields(r.to_json(), ("comment",)) for r in inputs.reviews],
         "results": result_entries,
     }
     record["evidence_manifest"] = evidence_manifest(result_entries)
@@ -211,6 +215,14 @@ def load_run(file: Path) -> dict[str, Any]:
             file, f"JSON illisible ({exc})", "donner le run.json écrit par sdet-check"
         ) from None
     validate_run(record, file)
+    known = {requirement["id"] for requirement in record["grid"]["requirements"]}
+    strangers = sorted({e["requirement"] for e in record["results"]} - known)
+    if strangers:
+        raise InputError(
+            file,
+            f"résultats pour des exigences absentes de la grille du run : {', '.join(strangers)}",
+            "donner le run.json tel que sdet-check l'a écrit (il a été modifié)",
+        )
     return dict(record)
 
 
@@ -225,8 +237,3 @@ def _pinned(file: InputFile | None) -> dict[str, str] | None:
 def utc_now() -> datetime:
     """Current time, UTC, second precision (what a run records)."""
     return datetime.now(UTC).replace(microsecond=0)
-
-
-def run_date(record: Mapping[str, Any]) -> date:
-    """The day a run started, for waiver validity."""
-    return datetime.fromisoformat(record["started_at"]).date()

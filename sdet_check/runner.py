@@ -7,6 +7,7 @@ every requirement that cannot run becomes ``not_tested`` with the reason.
 
 from __future__ import annotations
 
+import json
 import queue
 import socket
 import threading
@@ -24,12 +25,14 @@ import requests
 from sdet_check.grid import Grid, Method, Requirement
 from sdet_check.probe import (
     ErrorReason,
+    Evidence,
     NotTestable,
     Probe,
     ProbeContext,
     ProbeError,
     Status,
 )
+from sdet_check.redaction import clean_values, visible_controls
 from sdet_check.registry import ProbeRegistry, UnknownProbeError
 from sdet_check.results import RequirementResult
 from sdet_check.selection import Selection
@@ -77,6 +80,7 @@ class _Job:
     started: float = 0.0
     deadline: float = 0.0
     started_at: str = ""
+    thread: threading.Thread | None = None
 
 
 class Runner:
@@ -187,11 +191,19 @@ class Runner:
         run_deadline = self._clock() + (limits.run_timeout_s or target.timeout("run_s"))
         finished: queue.Queue[tuple[int, RequirementResult]] = queue.Queue()
         active: dict[int, _Job] = {}
+        abandoned: list[threading.Thread] = []
         done: list[tuple[int, RequirementResult]] = []
+
+        def has_room() -> bool:
+            # Abandoned probes still hold a thread: they count against the bound, but one
+            # probe may always run so that a run cannot stall.
+            abandoned[:] = [thread for thread in abandoned if thread.is_alive()]
+            busy = len(active) + len(abandoned)
+            return not active or busy < max(1, limits.max_workers)
 
         while jobs or active:
             now = self._clock()
-            while jobs and len(active) < max(1, limits.max_workers) and now < run_deadline:
+            while jobs and has_room() and now < run_deadline:
                 job = jobs.popleft()
                 job.started = now
                 job.deadline = min(now + probe_timeout, run_deadline)
@@ -203,7 +215,7 @@ class Runner:
                     allow_writes=self.allow_writes,
                 )
                 active[job.index] = job
-                thread = threading.Thread(
+                job.thread = thread = threading.Thread(
                     target=self._execute,
                     args=(job, context, finished),
                     name=f"probe-{job.requirement.id}",
@@ -221,6 +233,8 @@ class Runner:
             now = self._clock()
             for job in [job for job in active.values() if now >= job.deadline]:
                 del active[job.index]
+                if job.thread is not None:
+                    abandoned.append(job.thread)
                 reason = (
                     ErrorReason.TIMEOUT
                     if job.deadline < run_deadline
@@ -257,8 +271,9 @@ class Runner:
     ) -> None:
         try:
             outcome = job.probe().check(job.params, context)
+            _check_serialisable(outcome.evidence)
             result = self._result(job, outcome.status, outcome.message, evidence=outcome.evidence)
-        except BaseException as exc:
+        except BaseException as exc:  # errors are data: nothing escapes a probe
             result = self._result_from_exception(job, exc)
         finished.put((job.index, result))
 
@@ -267,8 +282,13 @@ class Runner:
         if isinstance(exc, NotTestable):
             return self._result(job, Status.NOT_TESTED, _sentence(str(exc)))
         if isinstance(exc, ProbeError):
+            try:
+                _check_serialisable(exc.evidence)
+                evidence: tuple[Evidence, ...] = exc.evidence
+            except TypeError:
+                evidence = ()
             return self._result(
-                job, Status.ERROR, _sentence(str(exc)), reason=exc.reason, evidence=exc.evidence
+                job, Status.ERROR, _sentence(str(exc)), reason=exc.reason, evidence=evidence
             )
         if isinstance(exc, requests.Timeout | socket.timeout | TimeoutError):
             return self._result(
@@ -301,21 +321,33 @@ class Runner:
         message: str,
         *,
         reason: ErrorReason | None = None,
-        evidence: tuple[Any, ...] = (),
+        evidence: tuple[Evidence, ...] = (),
         trace: str | None = None,
     ) -> RequirementResult:
         duration = (self._clock() - job.started) * 1000 if job.started else None
         return RequirementResult(
             requirement_id=job.requirement.id,
             status=status,
-            message=message,
-            evidence=tuple(evidence),
+            # Whatever a target sent may reach a terminal, an XML or an HTML report.
+            message=visible_controls(message),
+            evidence=tuple(
+                Evidence(piece.kind, visible_controls(piece.summary), clean_values(piece.data))
+                for piece in evidence
+            ),
             probe=job.probe.kind,
             error_reason=reason,
             trace=trace,
             started_at=job.started_at or None,
             duration_ms=round(duration, 1) if duration is not None else None,
         )
+
+
+def _check_serialisable(evidence: tuple[Evidence, ...]) -> None:
+    """Refuse evidence the run record cannot hold (a probe bug, caught here, not later)."""
+    try:
+        json.dumps([piece.to_json() for piece in evidence])
+    except (TypeError, ValueError) as exc:
+        raise TypeError(f"preuve non sérialisable en JSON : {exc}") from exc
 
 
 def _describe(exc: BaseException) -> str:

@@ -39,6 +39,7 @@ class Selection:
     def unknown_names(self, grid: Grid) -> list[str]:
         """Axes, tags and id patterns that match nothing in ``grid`` (likely typos)."""
         unknown = [f"axe {a}" for a in sorted(self.axes) if a not in {x.id for x in grid.axes}]
+        unknown += [f"niveau {lv}" for lv in sorted(self.levels) if lv not in ("MUST", "SHOULD")]
         unknown += [f"étiquette {t}" for t in sorted(self.tags) if t not in grid.tags()]
         ids = [r.id for r in grid.requirements]
         for pattern in (*self.only, *self.skip):

@@ -37,7 +37,23 @@ def _load_schema(name: str) -> dict[str, Any]:
 
 
 class _StrictLoader(yaml.SafeLoader):
-    """Safe loader that refuses duplicate keys (a silent override hides typos)."""
+    """Safe loader that refuses duplicate keys and aliases.
+
+    A duplicate key silently overrides the first one and hides typos; aliases (``*name``)
+    let a few hundred bytes expand into gigabytes, and no sdet-check format needs them.
+    """
+
+    def compose_node(self, parent: yaml.Node | None, index: int) -> yaml.Node | None:
+        """Refuse aliases before they are expanded."""
+        if self.check_event(yaml.AliasEvent):
+            event = self.peek_event()  # type: ignore[no-untyped-call]
+            raise yaml.composer.ComposerError(
+                None,
+                None,
+                "alias YAML (*nom) refusé : écrire la valeur en entier",
+                event.start_mark,
+            )
+        return super().compose_node(parent, index)
 
 
 def _construct_mapping(loader: _StrictLoader, node: yaml.MappingNode) -> dict[Any, Any]:

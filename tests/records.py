@@ -97,9 +97,10 @@ def hostile_run(beacon: str) -> dict[str, Any]:
     record["target"]["description"] = p["attribute"]
     record["target"]["portal"]["url"] = f"https://ent.invalid/{p['attribute']}"
     for entry in record["results"]:
-        entry["message"] = f"Erreur du serveur : {p['style']} {beacon_tag}"
+        entry["message"] = f"Erreur du serveur : {p['style']} {beacon_tag} {'B' * 2000}"
         for piece in entry["evidence"]:
-            piece["summary"] = f"{p['pre']} {p['template']}"
+            # A long unbroken token (a SAML request in a URL, say) must not widen the page.
+            piece["summary"] = f"{p['pre']} {p['template']} https://idp.invalid/?q={'A' * 3000}"
             piece["kind"] = "http_exchange" if piece["kind"] == "http_exchange" else p["attribute"]
             data = piece["data"]
             if "response" in data:

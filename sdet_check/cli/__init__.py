@@ -11,6 +11,7 @@ import sys
 from collections.abc import Sequence
 
 import typer
+from rich.markup import escape
 from typer.exceptions import TyperException
 
 # Commands register themselves on ``app`` when their modules are imported.
@@ -33,7 +34,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except SdetCheckError as exc:
         if state.debug:
             raise
-        err_console.print(f"[bold red]Erreur :[/] {exc}", highlight=False)
+        err_console.print(f"[bold red]Erreur :[/] {escape(str(exc))}", highlight=False)
         return ExitCode.BAD_INPUT
     except typer.Exit as exc:
         return int(exc.exit_code)
@@ -42,7 +43,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 130
     except TyperException as exc:  # usage errors: unknown option, bad value...
         err_console.print(
-            f"[bold red]Erreur d'usage :[/] {exc.format_message()}\n"
+            f"[bold red]Erreur d'usage :[/] {escape(exc.format_message())}\n"
             f"Voir `{_command_path(args)} --help`.",
             highlight=False,
         )
@@ -54,7 +55,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if state.debug:
             raise
         err_console.print(
-            f"[bold red]Erreur interne :[/] {type(exc).__name__}: {exc}\n"
+            f"[bold red]Erreur interne :[/] {type(exc).__name__}: {escape(str(exc))}\n"
             "Relancer avec --debug pour la trace, et la joindre au signalement du défaut.",
             highlight=False,
         )

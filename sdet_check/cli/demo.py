@@ -25,9 +25,10 @@ def demo_command(
     from sdet_check.demo.stack import run_demo  # imported late: starts servers
 
     with ProgressObserver() as observer:
-        record, out_dir = run_demo(out, observer=observer)
+        record, out_dir = run_demo(out, observer=observer, say=err_console.print)
     written = write_reports(record, [*DEFAULT_FORMATS, "csv", "html"], out_dir, state.lang)
     err_console.print(
-        f"Démo terminée. Fichiers dans {out_dir}/ : {', '.join(p.name for p in written)}"
+        f"Démo terminée. Fichiers dans {out_dir}/ : {', '.join(p.name for p in written)}",
+        markup=False,
     )
     raise typer.Exit(ExitCode.for_verdict(overall_verdict(record)))

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich.markup import escape
 from rich.table import Table
 from rich.text import Text
 
@@ -136,7 +137,7 @@ def grid_validate(
     grid = load_grid(resolve_grid(grid_ref), registry)
     per_axis = Counter((r.axis, r.level.value) for r in grid.requirements)
     probes = Counter(r.verification.method.value for r in grid.requirements)
-    console.print(f"[green]✓[/] {grid.ref} valide : {len(grid.requirements)} exigences")
+    console.print(f"[green]✓[/] {escape(grid.ref)} valide : {len(grid.requirements)} exigences")
     for axis in grid.axes:
         console.print(
             f"  {axis.id:<12} {per_axis[(axis.id, 'MUST')]:>3} MUST  "
@@ -191,7 +192,7 @@ def grid_diff(
         ChangeKind.VERIFICATION: "Vérification modifiée",
         ChangeKind.APPLICABILITY: "Applicabilité modifiée",
     }
-    console.print(f"[bold]{diff.old_ref} → {diff.new_ref}[/]")
+    console.print(f"{diff.old_ref} → {diff.new_ref}", style="bold", markup=False)
     for kind, title in titles.items():
         changes = diff.of_kind(kind)
         if not changes:
@@ -199,15 +200,17 @@ def grid_diff(
         console.print(f"\n[bold]{title} ({len(changes)})[/]")
         for change in changes:
             if kind is ChangeKind.ADDED:
-                console.print(f"  + {change.requirement_id}  {change.new}")
+                console.print(f"  + {change.requirement_id}  {change.new}", markup=False)
             elif kind is ChangeKind.REMOVED:
-                console.print(f"  - {change.requirement_id}  {change.old}")
+                console.print(f"  - {change.requirement_id}  {change.old}", markup=False)
             elif kind is ChangeKind.REWORDED:
-                console.print(f"  ~ {change.requirement_id}")
-                console.print(f"      avant : {change.old}", style="dim")
-                console.print(f"      après : {change.new}")
+                console.print(f"  ~ {change.requirement_id}", markup=False)
+                console.print(f"      avant : {change.old}", style="dim", markup=False)
+                console.print(f"      après : {change.new}", markup=False)
             else:
-                console.print(f"  ~ {change.requirement_id}  {change.old} → {change.new}")
+                console.print(
+                    f"  ~ {change.requirement_id}  {change.old} → {change.new}", markup=False
+                )
     if not diff.changes:
         console.print("Aucune différence.")
 
@@ -235,8 +238,13 @@ def grid_export(
     if out is None:
         typer.echo(text, nl=False)
     else:
-        out.write_text(text, encoding="utf-8")
-        console.print(f"{len(requirements)} exigences écrites dans {out}")
+        try:
+            out.write_text(text, encoding="utf-8")
+        except OSError as exc:
+            raise typer.BadParameter(
+                f"impossible d'écrire {out} ({exc.strerror})", param_hint="--out"
+            ) from None
+        console.print(f"{len(requirements)} exigences écrites dans {out}", markup=False)
 
 
 @probes_app.command("list")
@@ -250,4 +258,4 @@ def probes_list() -> None:
         table.add_row(probe.kind, ", ".join(probe.needs), probe.title, probe.__module__)
     console.print(table)
     for message in registry.broken:
-        console.print(f"[yellow]![/] {message}")
+        console.print(f"[yellow]![/] {escape(message)}")

@@ -4,20 +4,20 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping, Sequence
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from sdet_check.api import RunRequest, evaluate
+from sdet_check.api import RunRequest, prepare
 from sdet_check.cli.app import app, state
 from sdet_check.cli.console import console, err_console
 from sdet_check.reporters import REPORTERS, Signature, reporter_for
 from sdet_check.reporters.terminal import TerminalReporter
 from sdet_check.results import RequirementResult
-from sdet_check.run import load_run, overall_verdict, run_date, utc_now
+from sdet_check.run import load_run, overall_verdict, rescore, utc_now
 from sdet_check.runner import DEFAULT_MAX_WORKERS, RunLimits
 from sdet_check.scoring import ExitCode
 from sdet_check.selection import Selection
@@ -98,6 +98,19 @@ def write_reports(
     return written
 
 
+def prepare_out_dir(out: Path) -> Path:
+    """Create the output folder before any work, so a finished run is never lost to it."""
+    if out.exists() and not out.is_dir():
+        raise typer.BadParameter(f"{out} existe et n'est pas un dossier", param_hint="--out")
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise typer.BadParameter(
+            f"impossible de créer {out} ({exc.strerror})", param_hint="--out"
+        ) from None
+    return out
+
+
 def default_out_dir(name: str) -> Path:
     """A fresh folder ``sdet-check-runs/<date>-<target>/`` in the current directory."""
     slug = re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")[:40] or "cible"
@@ -163,11 +176,14 @@ def run_command(
         ),
         allow_writes=allow_writes,
     )
+    prepared = prepare(request)  # every input is checked before anything is created
+    out_dir = prepare_out_dir(out or default_out_dir(prepared.target.name))
     with ProgressObserver() as observer:
-        record = evaluate(request, observer=observer)
-    out_dir = out or default_out_dir(record["target"]["name"])
+        record = prepared.execute(observer)
     written = write_reports(record, formats, out_dir, state.lang)
-    err_console.print(f"Run écrit dans {out_dir}/ : {', '.join(p.name for p in written)}")
+    err_console.print(
+        f"Run écrit dans {out_dir}/ : {', '.join(p.name for p in written)}", markup=False
+    )
     raise typer.Exit(ExitCode.for_verdict(overall_verdict(record)))
 
 
@@ -194,18 +210,25 @@ def report_command(
     """Rendre à nouveau un run enregistré, sans toucher au réseau."""
     formats = check_formats(fmt or ["terminal"])
     record = load_run(run_file)
+    rescored = rescore(record).to_json()
+    if rescored != record["score"]:
+        err_console.print(
+            "Attention : le score enregistré dans ce run ne correspond pas à ses résultats ; "
+            "le score recalculé fait foi.",
+            style="yellow",
+        )
+        record["score"] = rescored
     signature = Signature(auditor=auditor, valid_until=_valid_until(valid_until, record))
     files = [f for f in formats if f != "terminal"]
     if files:
-        out_dir = out or run_file.parent
-        out_dir.mkdir(parents=True, exist_ok=True)
+        out_dir = prepare_out_dir(out or run_file.parent)
         for name in files:
             reporter = reporter_for(name, signature)
             path = out_dir / reporter.filename
             if path.resolve() == run_file.resolve():
                 continue  # the canonical record is already there
             path.write_bytes(reporter.render(record, state.lang))
-            err_console.print(f"Écrit : {path}")
+            err_console.print(f"Écrit : {path}", markup=False)
     if "terminal" in formats:
         console.print(TerminalReporter().renderable(record, state.lang))
     raise typer.Exit(ExitCode.for_verdict(overall_verdict(record)))
@@ -222,10 +245,11 @@ def _valid_until(text: str | None, record: Mapping[str, Any]) -> date | None:
             f"date invalide « {text} » : écrire AAAA-MM-JJ, par ex. 2027-09-30",
             param_hint="--valid-until",
         ) from None
-    if day < run_date(record):
+    evaluated = datetime.fromisoformat(record["started_at"]).date()
+    if day < evaluated:
         raise typer.BadParameter(
             f"la validité ({day.isoformat()}) finirait avant l'évaluation "
-            f"({run_date(record).isoformat()}) : donner une date postérieure",
+            f"({evaluated.isoformat()}) : donner une date postérieure",
             param_hint="--valid-until",
         )
     return day

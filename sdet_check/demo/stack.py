@@ -1,24 +1,43 @@
 """The local reference stack that ``sdet-check demo`` starts, evaluates and stops.
 
 Everything listens on 127.0.0.1 with ephemeral ports and lives in the output folder (test
-CA, target file, reports), so the demo leaves nothing behind and needs no network.
-Today the stack is the HTTPS portal; CAS, SAML and LDAP peers join it as their probe
-families arrive.
+CA, target file, reports), so the demo leaves nothing behind and needs no network. The
+stack is the HTTPS portal, the conformant CAS server (django-cas-server, the ``demo`` extra)
+and the conformant SAML identity provider (SimpleSAMLphp, a Debian package). A peer that
+cannot start here is left out with one line saying why; its requirements stay not tested.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from contextlib import ExitStack
 from pathlib import Path
 from typing import Any
 
+import yaml
+
 from sdet_check.api import RunRequest, evaluate
+from sdet_check.demo.cas import INSTALL_HINT, CasConfig, CasServer, add_cas_to_target, cas_available
 from sdet_check.demo.pki import create_pki
 from sdet_check.demo.portal import PortalConfig, PortalServer, write_target
+from sdet_check.demo.saml import (
+    SamlConfig,
+    SamlIdp,
+    SamlIdpUnavailable,
+    add_to_target,
+    missing_requirements,
+)
 from sdet_check.grid import current_grid_ref
 from sdet_check.run import utc_now
 from sdet_check.runner import RunObserver
 
 DEMO_TARGET_NAME = "ENT de démonstration (pile de référence locale)"
+
+CAS_MISSING_NOTICE = (
+    "Serveur CAS de démonstration non démarré : django-cas-server n'est pas installé "
+    f"({INSTALL_HINT}) ; les exigences CAS resteront non testées."
+)
+"""The one line the demo says when the CAS peer is missing."""
 
 
 def default_demo_dir() -> Path:
@@ -27,19 +46,48 @@ def default_demo_dir() -> Path:
 
 
 def run_demo(
-    out: Path | None = None, *, observer: RunObserver | None = None
+    out: Path | None = None,
+    *,
+    observer: RunObserver | None = None,
+    say: Callable[[str], None] | None = None,
 ) -> tuple[dict[str, Any], Path]:
     """Start the reference stack, evaluate the current SDET grid against it, stop the stack.
 
     Returns the run record and the folder holding the target file and the test CA (the
-    caller writes the reports there).
+    caller writes the reports there). ``say`` receives one French line for each peer that
+    could not start.
     """
+    notices: Callable[[str], None] = say or (lambda _line: None)
     out_dir = out or default_demo_dir()
     out_dir.mkdir(parents=True, exist_ok=True)
     pki = create_pki(out_dir / "pki")
-    with PortalServer(PortalConfig.conformant(), pki.folder) as portal:
+    environ: dict[str, str] = {}
+    with ExitStack() as stack:
+        portal = stack.enter_context(PortalServer(PortalConfig.conformant(), pki.folder))
         target = write_target(out_dir / "cible-demo.yaml", portal, DEMO_TARGET_NAME)
+        data = yaml.safe_load(target.read_text(encoding="utf-8"))
+
+        if cas_available():
+            cas = stack.enter_context(CasServer(CasConfig.conformant(), pki.folder))
+            add_cas_to_target(data, cas)
+            environ.update(cas.environ())
+        else:
+            notices(CAS_MISSING_NOTICE)
+
+        problem = missing_requirements()
+        if problem is None:
+            try:
+                idp = stack.enter_context(
+                    SamlIdp(SamlConfig.conformant(), out_dir / "saml-idp", pki_dir=pki.folder)
+                )
+                environ.update(add_to_target(data, idp))
+            except SamlIdpUnavailable as failed:
+                problem = str(failed)
+        if problem is not None:
+            notices(f"SAML non évalué : {problem}.")
+
+        target.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), "utf-8")
         record = evaluate(
-            RunRequest(target=target, grid=current_grid_ref()), observer=observer, environ={}
+            RunRequest(target=target, grid=current_grid_ref()), observer=observer, environ=environ
         )
     return record, out_dir

@@ -14,15 +14,52 @@ from lxml import html as lxml_html
 
 from sdet_check.run import dump_run
 
-from ..records import synthetic
+from ..records import synthetic, with_results
 
 GOLDEN = Path(__file__).resolve().parent / "golden"
 
 
 @pytest.fixture(scope="session")
 def full_record() -> dict[str, Any]:
-    """A run of the whole sdet/6.4 grid: every status, waivers, declarations, evidence."""
-    return synthetic("sdet/6.4", seed=0, name="ENT Collèges de l'Exemple")
+    """A run of the whole sdet/6.4 grid: every status, waivers, declarations, evidence.
+
+    The synthetic run is random (seeded); the cases the tests look for are then set on
+    the first MUST requirements that carry an HTTP exchange, so they exist whatever the
+    grid's content: a failure under a valid waiver, one whose waiver has expired, an
+    error and an untested requirement.
+    """
+    record = synthetic("sdet/6.4", seed=0, name="ENT Collèges de l'Exemple")
+    level = {r["id"]: r["level"] for r in record["grid"]["requirements"]}
+    picked = [
+        e["requirement"]
+        for e in record["results"]
+        if level[e["requirement"]] == "MUST"
+        and any(piece["kind"] == "http_exchange" for piece in e["evidence"])
+    ][:4]
+    waived, expired, error, untested = picked
+
+    def waiver(requirement: str, expires: str, state: str) -> dict[str, str]:
+        return {
+            "requirement": requirement,
+            "justification": f"Correctif de {requirement} planifié.",
+            "author": "Paul Durand, RSSI de l'éditeur",
+            "approved_by": "Chef de projet ENT",
+            "expires": expires,
+            "state": state,
+        }
+
+    waivers = [w for w in record["waivers"] if w["requirement"] not in picked]
+    waivers += [waiver(waived, "2027-01-31", "valid"), waiver(expired, "2026-09-01", "expired")]
+    return with_results(
+        record,
+        {
+            waived: {"status": "fail", "waived": True, "waiver_state": "valid"},
+            expired: {"status": "fail", "waived": False, "waiver_state": "expired"},
+            error: {"status": "error", "message": "Délai dépassé (10 s)."},
+            untested: {"status": "not_tested", "message": "Non testé : service absent."},
+        },
+        waivers=waivers,
+    )
 
 
 @pytest.fixture(scope="session")

@@ -117,7 +117,7 @@ ALL_FAKES: tuple[type[Probe], ...] = (
 
 @pytest.fixture
 def registry() -> ProbeRegistry:
-    return ProbeRegistry(ALL_FAKES)
+    return ProbeRegistry(ALL_FAKES + EXTRA_FAKES)
 
 
 @pytest.fixture
@@ -165,3 +165,29 @@ def copy_probe_grid(tmp_path: Path, kinds: list[str]) -> Path:
         )
     (folder / "technique.yaml").write_text("axis: technique\nrequirements:\n" + "".join(entries))
     return folder
+
+
+class BytesEvidenceProbe(Probe):
+    """A careless probe whose evidence cannot be serialised."""
+
+    kind = "fake.bytes"
+    title = "preuve en octets"
+
+    def check(self, params: Mapping[str, Any], context: ProbeContext) -> Outcome:
+        return Outcome.passed("ok", Evidence("note", "brut", {"raw": b"\x00\x01"}))
+
+
+class HostileTextProbe(Probe):
+    """Echoes what a hostile target might send: terminal escapes and XML-invalid characters."""
+
+    kind = "fake.hostile"
+    title = "texte hostile"
+
+    def check(self, params: Mapping[str, Any], context: ProbeContext) -> Outcome:
+        header = "max-age=1\x1b[31m\x0b[/x]<script>"
+        return Outcome.failed(
+            f"En-tête reçu : {header}", Evidence("header", f"HSTS: {header}", {"value": header})
+        )
+
+
+EXTRA_FAKES: tuple[type[Probe], ...] = (BytesEvidenceProbe, HostileTextProbe)
