@@ -45,3 +45,30 @@ def status_label(status: str, lang: str = "fr") -> str:
 def status_code(status: str, waived: bool = False) -> str:
     """Short code of a status; a waived failure reads ``NC*``."""
     return STATUS_CODES[status] + ("*" if waived else "")
+
+
+STATUS_SHORT = {
+    "fr": {
+        "pass": "C",
+        "fail": "NC",
+        "not_applicable": "NA",
+        "not_tested": "NT",
+        "error": "erreur",
+        "manual": "manuel",
+    },
+    "en": {
+        "pass": "C",
+        "fail": "NC",
+        "not_applicable": "NA",
+        "not_tested": "NT",
+        "error": "error",
+        "manual": "manual",
+    },
+}
+"""What a certification report prints in a status column: the auditors' letters for the
+four decided states, a word for the two that are not verdicts."""
+
+
+def status_short(status: str, waived: bool = False, lang: str = "fr") -> str:
+    """Status as a report's status column shows it: ``C``, ``NC``, ``NC*``, ``erreur``..."""
+    return STATUS_SHORT[lang][status] + ("*" if waived else "")

@@ -274,6 +274,12 @@ def describe_schema_error(error: ValidationError, what: str) -> tuple[str, str]:
             f"valeur mal formée : {_short(error.instance)} n'est pas au format {value}",
             "écrire une date AAAA-MM-JJ" if value == "date" else f"respecter le format {value}",
         )
+    if keyword in ("minimum", "maximum"):
+        bound = "supérieure ou égale" if keyword == "minimum" else "inférieure ou égale"
+        return (
+            f"valeur hors limites : {_short(error.instance)}",
+            f"donner une valeur {bound} à {value}",
+        )
     if keyword in ("minItems", "minLength"):
         return ("valeur vide ou trop courte", "compléter cette valeur")
     if keyword == "uniqueItems":

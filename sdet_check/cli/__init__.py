@@ -16,7 +16,9 @@ from typer.exceptions import TyperException
 
 # Commands register themselves on ``app`` when their modules are imported.
 from sdet_check.cli import aaf as _aaf  # noqa: F401
+from sdet_check.cli import compare as _compare  # noqa: F401
 from sdet_check.cli import demo as _demo  # noqa: F401
+from sdet_check.cli import followup as _followup  # noqa: F401
 from sdet_check.cli import grid as _grid  # noqa: F401
 from sdet_check.cli import run as _run  # noqa: F401
 from sdet_check.cli.app import app, state
@@ -79,6 +81,7 @@ _COMMAND_WORDS = frozenset(
         "run",
         "report",
         "demo",
+        "compare",
         "list",
         "show",
         "validate",

@@ -29,7 +29,7 @@ def demo_command(
         record, out_dir = run_demo(out, observer=observer, say=notices.append)
     for notice in notices:  # after the progress bar, so the lines stay readable
         err_console.print(notice, markup=False)
-    written = write_reports(record, [*DEFAULT_FORMATS, "csv"], out_dir, state.lang)
+    written = write_reports(record, [*DEFAULT_FORMATS, "csv", "html"], out_dir, state.lang)
     err_console.print(
         f"Démo terminée. Fichiers dans {out_dir}/ : {', '.join(p.name for p in written)}",
         markup=False,

@@ -20,6 +20,9 @@ from sdet_check.griddiff import ChangeKind, diff_grids
 from sdet_check.gridexport import export_csv, export_markdown
 from sdet_check.labels import LEVEL_LABELS
 from sdet_check.registry import ProbeRegistry
+from sdet_check.reporters.followup import render_griddiff_html
+
+GRID_DIFF_FILE = "evolution-grille.html"
 
 AxisOption = Annotated[list[str] | None, typer.Option("--axis", help="Garder cet axe (répétable).")]
 LevelOption = Annotated[
@@ -147,13 +150,38 @@ def grid_validate(
     console.print(f"  sha256 {grid.content_hash}")
 
 
+class DiffFormat(StrEnum):
+    """Outputs of ``grid diff``."""
+
+    TERMINAL = "terminal"
+    HTML = "html"
+
+
 @grid_app.command("diff")
 def grid_diff(
     old: Annotated[str, typer.Argument(metavar="ANCIENNE", help="par ex. sdet/6.2")],
     new: Annotated[str, typer.Argument(metavar="NOUVELLE", help="par ex. sdet/6.4")],
+    fmt: Annotated[
+        DiffFormat, typer.Option("--format", "-f", help="terminal ou html.")
+    ] = DiffFormat.TERMINAL,
+    out: Annotated[
+        Path | None,
+        typer.Option("--out", "-o", help="Dossier du fichier HTML (sortie standard sinon)."),
+    ] = None,
 ) -> None:
     """Comparer deux versions de grille : ajouts, retraits, niveaux modifiés, reformulations."""
-    diff = diff_grids(open_grid(old), open_grid(new))
+    old_grid, new_grid = open_grid(old), open_grid(new)
+    diff = diff_grids(old_grid, new_grid)
+    if fmt is DiffFormat.HTML:
+        html = render_griddiff_html(diff, old_grid, new_grid, state.lang)
+        if out is None:
+            typer.echo(html.decode("utf-8"), nl=False)
+            return
+        out.mkdir(parents=True, exist_ok=True)
+        path = out / GRID_DIFF_FILE
+        path.write_bytes(html)
+        console.print(f"Écrit : {path}")
+        return
     titles = {
         ChangeKind.ADDED: "Ajoutées",
         ChangeKind.REMOVED: "Retirées",

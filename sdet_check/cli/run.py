@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping, Sequence
+from datetime import date, datetime
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -13,7 +14,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from sdet_check.api import RunRequest, prepare
 from sdet_check.cli.app import app, state
 from sdet_check.cli.console import console, err_console
-from sdet_check.reporters import REPORTERS, reporter_for
+from sdet_check.reporters import REPORTERS, Signature, reporter_for
 from sdet_check.reporters.terminal import TerminalReporter
 from sdet_check.results import RequirementResult
 from sdet_check.run import load_run, overall_verdict, rescore, utc_now
@@ -28,7 +29,8 @@ FormatOption = Annotated[
     typer.Option(
         "--format",
         "-f",
-        help="Sortie (répétable) : terminal, json, junit, csv… Par défaut : terminal, json, junit.",
+        help="Sortie (répétable) : terminal, json, junit, csv, html, pdf. "
+        "Par défaut : terminal, json, junit.",
     ),
 ]
 
@@ -192,6 +194,18 @@ def report_command(
     out: Annotated[
         Path | None, typer.Option("--out", "-o", help="Dossier où écrire les fichiers.")
     ] = None,
+    auditor: Annotated[
+        str | None,
+        typer.Option("--auditor", help="Nom de l'auditeur, en couverture du rapport HTML/PDF."),
+    ] = None,
+    valid_until: Annotated[
+        str | None,
+        typer.Option(
+            "--valid-until",
+            metavar="AAAA-MM-JJ",
+            help="Fin de la période de validité du rapport HTML/PDF.",
+        ),
+    ] = None,
 ) -> None:
     """Rendre à nouveau un run enregistré, sans toucher au réseau."""
     formats = check_formats(fmt or ["terminal"])
@@ -204,11 +218,12 @@ def report_command(
             style="yellow",
         )
         record["score"] = rescored
+    signature = Signature(auditor=auditor, valid_until=_valid_until(valid_until, record))
     files = [f for f in formats if f != "terminal"]
     if files:
         out_dir = prepare_out_dir(out or run_file.parent)
         for name in files:
-            reporter = reporter_for(name)
+            reporter = reporter_for(name, signature)
             path = out_dir / reporter.filename
             if path.resolve() == run_file.resolve():
                 continue  # the canonical record is already there
@@ -217,3 +232,24 @@ def report_command(
     if "terminal" in formats:
         console.print(TerminalReporter().renderable(record, state.lang))
     raise typer.Exit(ExitCode.for_verdict(overall_verdict(record)))
+
+
+def _valid_until(text: str | None, record: Mapping[str, Any]) -> date | None:
+    """Parse ``--valid-until``; a report cannot expire before the evaluation it reports."""
+    if text is None:
+        return None
+    try:
+        day = date.fromisoformat(text)
+    except ValueError:
+        raise typer.BadParameter(
+            f"date invalide « {text} » : écrire AAAA-MM-JJ, par ex. 2027-09-30",
+            param_hint="--valid-until",
+        ) from None
+    evaluated = datetime.fromisoformat(record["started_at"]).date()
+    if day < evaluated:
+        raise typer.BadParameter(
+            f"la validité ({day.isoformat()}) finirait avant l'évaluation "
+            f"({evaluated.isoformat()}) : donner une date postérieure",
+            param_hint="--valid-until",
+        )
+    return day

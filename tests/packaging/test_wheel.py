@@ -52,6 +52,9 @@ def test_wheel_carries_grids_schemas_and_probes(wheel: Path) -> None:
     assert "sdet_check/_bundled/grids/schemas/run.schema.json" in names
     assert "sdet_check/_bundled/grids/schemas/aaf-report.schema.json" in names
     assert "sdet_check/aaf/data/ficAlimMENESR.dtd" in names
+    assert "sdet_check/_bundled/grids/schemas/weights.schema.json" in names
+    for template in ("report.html.j2", "compare.html.j2", "rundiff.html.j2", "report.css"):
+        assert f"sdet_check/_bundled/templates/{template}" in names
     assert "probes/http.py" in names
     entry_points = next(n for n in names if n.endswith("entry_points.txt"))
     text = zipfile.ZipFile(wheel).read(entry_points).decode()
@@ -107,3 +110,8 @@ def test_demo_from_the_wheel(installed: Path, tmp_path: Path) -> None:
     assert "django-cas-server n'est pas installé" in " ".join(done.stderr.split())
     assert not any(e.get("probe", "").startswith("cas.") and e["status"] != "not_tested"
                    for e in record["results"])  # fmt: skip
+    # The report templates ship in the wheel: an installed sdet-check renders HTML anywhere.
+    report = run(installed, "report", "demo/run.json", "--format", "html", cwd=tmp_path)
+    assert report.returncode == expected, report.stderr
+    page = (tmp_path / "demo" / "rapport.html").read_text(encoding="utf-8")
+    assert '<html lang="fr">' in page and "évaluation de conformité" in page

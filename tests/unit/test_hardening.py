@@ -21,6 +21,7 @@ from sdet_check.runner import RunLimits, Runner
 from sdet_check.selection import Selection
 from sdet_check.target import load_target
 
+from ..documents import pdf_bytes_text
 from .conftest import DEMO_GRID, copy_probe_grid
 
 
@@ -65,7 +66,9 @@ def test_control_characters_from_a_target_reach_no_output_raw(
     (result,) = record["results"]
     assert "\x1b" not in result["message"] and "\\x1b" in result["message"]
     for name in REPORTERS:
-        output = reporter_for(name).render(record).decode("utf-8")
+        rendered = reporter_for(name).render(record)
+        # A PDF is binary: check the text a reader gets out of it.
+        output = pdf_bytes_text(rendered) if name == "pdf" else rendered.decode("utf-8")
         assert "\x1b" not in output and "\x0b" not in output, name
     etree.fromstring(reporter_for("junit").render(record))  # still well-formed XML
 

@@ -19,6 +19,7 @@ from sdet_check.reporters import REPORTERS, reporter_for
 from sdet_check.run import load_run, rescore, validate_run
 from sdet_check.yamlfile import schema
 
+from ..documents import pdf_bytes_text, pdf_streams
 from .conftest import CANARY, DEMO_GRID
 
 
@@ -74,7 +75,14 @@ def test_canary_secret_reaches_no_output(record: dict[str, Any]) -> None:
     assert record["privacy"]["secrets_masked"] >= 3
     for name in REPORTERS:
         for lang in ("fr", "en"):
-            output = reporter_for(name).render(record, lang).decode("utf-8")
+            rendered = reporter_for(name).render(record, lang)
+            # A PDF draws glyphs and compresses its attached run JSON: search the text a
+            # reader sees and every inflated stream.
+            output = (
+                pdf_bytes_text(rendered) + pdf_streams(rendered).decode("latin-1")
+                if name == "pdf"
+                else rendered.decode("utf-8")
+            )
             assert CANARY not in output, f"{name} leaks the secret"
     results = {r["requirement"]: r for r in record["results"]}
     assert "***" in results["T-SECRET-001"]["message"]

@@ -1,0 +1,95 @@
+"""``sdet-check compare``: the solutions of a tender side by side."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.table import Table
+from rich.text import Text
+
+from sdet_check.cli.app import app, state
+from sdet_check.cli.console import console, err_console
+from sdet_check.compare import Comparison, Standing, Weights, check_comparable, compare_runs
+from sdet_check.compare import load_weights as read_weights
+from sdet_check.reporters.base import percent
+from sdet_check.reporters.comparison import COMPARISON_FORMATS
+from sdet_check.run import load_run
+
+
+class CompareFormat(StrEnum):
+    """Files ``compare`` can write."""
+
+    HTML = "html"
+    PDF = "pdf"
+    CSV = "csv"
+
+
+_STANDING_STYLE = {
+    Standing.RECEVABLE: "bold green",
+    Standing.A_COMPLETER: "bold magenta",
+    Standing.ELIMINEE: "bold red",
+}
+
+
+@app.command("compare")
+def compare_command(
+    runs: Annotated[
+        list[Path],
+        typer.Argument(metavar="RUN.json...", help="Runs des solutions, sur la même grille."),
+    ],
+    weights: Annotated[
+        Path | None,
+        typer.Option("--weights", "-w", help="Pondérations des recommandations (YAML)."),
+    ] = None,
+    out: Annotated[
+        Path,
+        typer.Option("--out", "-o", help="Dossier où écrire la comparaison (courant par défaut)."),
+    ] = Path("."),
+    fmt: Annotated[
+        list[CompareFormat] | None,
+        typer.Option("--format", "-f", help="html, pdf ou csv (répétable ; html par défaut)."),
+    ] = None,
+    allow_mixed_versions: Annotated[
+        bool,
+        typer.Option(
+            "--allow-mixed-versions",
+            help="Comparer malgré des grilles différentes (les écarts sont signalés).",
+        ),
+    ] = False,
+) -> None:
+    """Comparer des solutions : MUST éliminatoires, SHOULD pondérées, classement, écarts."""
+    records = [load_run(path) for path in runs]
+    names = [str(path) for path in runs]
+    check_comparable(records, names, allow_mixed=allow_mixed_versions)
+    requirements = [r for record in records for r in record["grid"]["requirements"]]
+    buyer_weights = read_weights(weights, requirements) if weights else Weights()
+    comparison = compare_runs(records, buyer_weights, names)
+    out.mkdir(parents=True, exist_ok=True)
+    for name in dict.fromkeys(fmt or [CompareFormat.HTML]):
+        filename, render = COMPARISON_FORMATS[name.value]
+        path = out / filename
+        path.write_bytes(render(comparison, state.lang))
+        err_console.print(f"Écrit : {path}")
+    console.print(_ranking_table(comparison, state.lang))
+
+
+def _ranking_table(comparison: Comparison, lang: str) -> Table:
+    table = Table(title="Classement" if lang == "fr" else "Ranking", show_edge=False)
+    for column in ("rang", "solution", "recevabilité", "MUST éliminatoires", "score SHOULD"):
+        table.add_column(column)
+    for solution in comparison.ranking():
+        table.add_row(
+            str(solution.rank) if solution.rank else "—",
+            solution.label,
+            Text(solution.standing.label(lang), style=_STANDING_STYLE[solution.standing]),
+            ", ".join(solution.gate_failures) or "—",
+            percent(solution.should_score),
+        )
+    differing = len(comparison.differing())
+    table.caption = (
+        f"{differing} exigence(s) sur {len(comparison.rows)} diffèrent entre les solutions."
+    )
+    return table

@@ -1,0 +1,51 @@
+"""``sdet-check diff``: the follow-up audit between two runs of one ENT."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from sdet_check.cli.app import app, state
+from sdet_check.cli.console import console, err_console
+from sdet_check.reporters.followup import render_rundiff_html, rundiff_renderable
+from sdet_check.run import load_run
+from sdet_check.rundiff import diff_runs
+
+FOLLOWUP_FILE = "suivi.html"
+
+
+class DiffFormat(StrEnum):
+    """Outputs of ``diff``."""
+
+    TERMINAL = "terminal"
+    HTML = "html"
+
+
+@app.command("diff")
+def diff_command(
+    old: Annotated[Path, typer.Argument(metavar="ANCIEN_RUN.json", help="Run précédent.")],
+    new: Annotated[Path, typer.Argument(metavar="NOUVEAU_RUN.json", help="Nouveau run.")],
+    fmt: Annotated[
+        DiffFormat, typer.Option("--format", "-f", help="terminal ou html.")
+    ] = DiffFormat.TERMINAL,
+    out: Annotated[
+        Path | None,
+        typer.Option("--out", "-o", help="Dossier du fichier HTML (celui du nouveau run sinon)."),
+    ] = None,
+) -> None:
+    """Audit de suivi : régressions, corrections, exigences nouvelles, réserves expirées.
+
+    Code de sortie 1 s'il y a au moins une régression, 0 sinon.
+    """
+    diff = diff_runs(load_run(old), load_run(new))
+    if fmt is DiffFormat.HTML:
+        out_dir = out or new.parent
+        out_dir.mkdir(parents=True, exist_ok=True)
+        path = out_dir / FOLLOWUP_FILE
+        path.write_bytes(render_rundiff_html(diff, state.lang))
+        err_console.print(f"Écrit : {path}")
+    console.print(rundiff_renderable(diff, state.lang))
+    raise typer.Exit(1 if diff.regressions else 0)

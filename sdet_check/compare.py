@@ -1,0 +1,449 @@
+"""Compare the solutions that answer a tender: several runs on one grid version, side by side.
+
+- **MUST items are gates**: a solution that fails an applicable MUST without a valid waiver
+  is *éliminée* (its verdict is non conforme); one with a MUST in error, not tested or
+  waiting for review is *à compléter*; the others are *recevables*.
+- **SHOULD items are scored** with the buyer's weights (:class:`Weights`): a pass earns
+  its weight, a failure (waived or not) earns nothing, an undecided item (error, not
+  tested, manual) earns nothing either (what is not shown is not scored) and a not
+  applicable one leaves the maximum. The SHOULD score is points over maximum, in percent.
+- **Ranking**: recevables first, then à compléter, each by SHOULD score; éliminées are not
+  ranked. Equal scores share a rank.
+- **Differences**: a row differs when the solutions do not all have the same status.
+
+Everything here is a pure function of run records (and a weights file for
+:func:`load_weights`); rendering lives in the reporters.
+"""
+
+from __future__ import annotations
+
+import difflib
+import hashlib
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from enum import StrEnum
+from pathlib import Path
+from typing import Any
+
+from sdet_check.errors import InputError
+from sdet_check.run import rescore, run_hash
+from sdet_check.scoring import Verdict
+from sdet_check.yamlfile import LoadedYaml, read_yaml, validate
+
+DEFAULT_WEIGHT = 1.0
+
+
+class Standing(StrEnum):
+    """Where a solution stands after the MUST gates."""
+
+    RECEVABLE = "recevable"
+    """Every applicable MUST passes, or fails under a valid waiver."""
+    A_COMPLETER = "a_completer"
+    """No MUST failure, but a MUST is in error, not tested or waiting for review."""
+    ELIMINEE = "eliminee"
+    """An applicable MUST fails without a valid waiver."""
+
+    def label(self, lang: str = "fr") -> str:
+        """Human label in French (default) or English."""
+        return _STANDING_LABELS[lang][self]
+
+
+_STANDING_LABELS = {
+    "fr": {
+        Standing.RECEVABLE: "recevable",
+        Standing.A_COMPLETER: "à compléter",
+        Standing.ELIMINEE: "éliminée (non conforme)",
+    },
+    "en": {
+        Standing.RECEVABLE: "admissible",
+        Standing.A_COMPLETER: "to be completed",
+        Standing.ELIMINEE: "eliminated (not compliant)",
+    },
+}
+_STANDING_ORDER = {Standing.RECEVABLE: 0, Standing.A_COMPLETER: 1, Standing.ELIMINEE: 2}
+_UNDECIDED = frozenset({"error", "not_tested", "manual"})
+
+
+@dataclass(frozen=True)
+class Weights:
+    """The buyer's weights of SHOULD items, by requirement id, tag or axis."""
+
+    default: float = DEFAULT_WEIGHT
+    requirements: Mapping[str, float] = field(default_factory=dict)
+    tags: Mapping[str, float] = field(default_factory=dict)
+    axes: Mapping[str, float] = field(default_factory=dict)
+    title: str | None = None
+    file: str | None = None
+    sha256: str | None = None
+
+    def weight(self, requirement: Mapping[str, Any]) -> tuple[float, str]:
+        """The weight of a requirement and what set it (``id``, ``tag:x``, ``axis:y``...)."""
+        if requirement["id"] in self.requirements:
+            return self.requirements[requirement["id"]], "id"
+        tagged = [(self.tags[t], t) for t in requirement.get("tags", []) if t in self.tags]
+        if tagged:
+            value, tag = max(tagged)
+            return value, f"tag:{tag}"
+        if requirement["axis"] in self.axes:
+            return self.axes[requirement["axis"]], f"axis:{requirement['axis']}"
+        return self.default, "default"
+
+
+def load_weights(file: Path, requirements: Sequence[Mapping[str, Any]]) -> Weights:
+    """Read a weights YAML file and check every key against the compared grids.
+
+    A weight on an unknown requirement, tag or axis, or on a MUST item (a gate, not a
+    score), is an :class:`InputError` naming the line and the fix.
+    """
+    loaded = read_yaml(file)
+    validate(loaded, "weights", "fichier de pondérations")
+    data = loaded.data
+    by_id = {r["id"]: r for r in requirements}
+    tags = sorted({t for r in requirements for t in r.get("tags", [])})
+    axes = sorted({r["axis"] for r in requirements})
+    for requirement_id in data.get("requirements", {}):
+        if requirement_id not in by_id:
+            raise loaded.error(
+                ["requirements", requirement_id],
+                f"l'exigence « {requirement_id} » n'existe pas dans la grille des runs comparés",
+                _suggest(
+                    requirement_id, by_id, "corriger l'identifiant (voir `sdet-check grid show`)"
+                ),
+            )
+        if by_id[requirement_id]["level"] == "MUST":
+            raise loaded.error(
+                ["requirements", requirement_id],
+                f"« {requirement_id} » est une exigence MUST : elle sert de barrière "
+                "éliminatoire et ne reçoit pas de poids",
+                "retirer cette ligne ; seules les recommandations (SHOULD) sont pondérées",
+            )
+    _check_names(loaded, "tags", tags, "étiquette")
+    _check_names(loaded, "axes", axes, "axe")
+    return Weights(
+        default=float(data.get("default", DEFAULT_WEIGHT)),
+        requirements={k: float(v) for k, v in data.get("requirements", {}).items()},
+        tags={k: float(v) for k, v in data.get("tags", {}).items()},
+        axes={k: float(v) for k, v in data.get("axes", {}).items()},
+        title=data.get("title"),
+        file=str(file),
+        sha256=hashlib.sha256(file.read_bytes()).hexdigest(),
+    )
+
+
+def _check_names(loaded: LoadedYaml, key: str, known: list[str], what: str) -> None:
+    for name in loaded.data.get(key, {}):
+        if name not in known:
+            raise loaded.error(
+                [key, name],
+                f"{what} « {name} » inconnu(e) dans la grille des runs comparés",
+                _suggest(name, known, f"choisir parmi : {', '.join(known)}"),
+            )
+
+
+def _suggest(name: str, known: Iterable[str], fix: str) -> str:
+    close = difflib.get_close_matches(name, list(known), n=1)
+    return f"vouliez-vous écrire « {close[0]} » ? {fix}" if close else fix
+
+
+@dataclass(frozen=True)
+class Cell:
+    """One solution's result on one requirement (``status`` None: not in its grid)."""
+
+    status: str | None
+    waived: bool = False
+    waiver_state: str | None = None
+
+    @property
+    def key(self) -> tuple[str | None, bool]:
+        """What two cells must share to be « the same result »."""
+        return (self.status, self.waived)
+
+
+@dataclass(frozen=True)
+class Row:
+    """One requirement across the solutions."""
+
+    requirement_id: str
+    axis: str
+    level: str
+    title: Mapping[str, str]
+    tags: tuple[str, ...]
+    cells: tuple[Cell, ...]
+    weight: float | None = None
+    """SHOULD items only."""
+    weight_basis: str | None = None
+
+    @property
+    def differs(self) -> bool:
+        """True when the solutions do not all have the same result here."""
+        return len({cell.key for cell in self.cells}) > 1
+
+    @property
+    def gate_failures(self) -> tuple[int, ...]:
+        """Indexes of the solutions this MUST item eliminates."""
+        if self.level != "MUST":
+            return ()
+        return tuple(
+            n for n, cell in enumerate(self.cells) if cell.status == "fail" and not cell.waived
+        )
+
+
+@dataclass(frozen=True)
+class Solution:
+    """One compared run: who it is, how it stands after the gates, its SHOULD score."""
+
+    index: int
+    label: str
+    source: str
+    """Where the run came from (its file), to tell two runs of one target apart."""
+    target_name: str
+    editor: str | None
+    solution_version: str | None
+    run_id: str
+    run_hash: str
+    started_at: str
+    grid_ref: str
+    grid_hash: str
+    verdict: Verdict
+    standing: Standing
+    gate_failures: tuple[str, ...]
+    gates_open: tuple[str, ...]
+    waived_musts: tuple[str, ...]
+    should_points: float
+    should_max: float
+    should_decided: int
+    should_applicable: int
+    rank: int | None = None
+
+    @property
+    def should_score(self) -> float | None:
+        """SHOULD points over the maximum, in percent (None when nothing is applicable)."""
+        if not self.should_max:
+            return None
+        return round(100.0 * self.should_points / self.should_max, 1)
+
+
+@dataclass(frozen=True)
+class Comparison:
+    """Several runs side by side: solutions in ranking order, and one row per requirement."""
+
+    grid_refs: tuple[str, ...]
+    grid_hashes: tuple[str, ...]
+    weights: Weights
+    solutions: tuple[Solution, ...]
+    """In the order the runs were given (``ranking()`` sorts them)."""
+    rows: tuple[Row, ...]
+    axis_labels: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
+    """Label of each axis id, in French and English."""
+
+    @property
+    def mixed(self) -> bool:
+        """True when the runs do not share one grid version and content."""
+        return len(set(zip(self.grid_refs, self.grid_hashes, strict=True))) > 1
+
+    def ranking(self) -> list[Solution]:
+        """Solutions in ranking order: recevables, à compléter, then éliminées."""
+        return sorted(
+            self.solutions,
+            key=lambda s: (_STANDING_ORDER[s.standing], -(s.should_score or 0.0), s.index),
+        )
+
+    def differing(self) -> list[Row]:
+        """Rows where the solutions differ."""
+        return [row for row in self.rows if row.differs]
+
+
+def check_comparable(
+    runs: Sequence[Mapping[str, Any]], names: Sequence[str], allow_mixed: bool = False
+) -> None:
+    """Refuse runs that cannot be compared fairly; :class:`InputError` says why.
+
+    Runs must share the grid id, version and content hash (unless ``allow_mixed``), and no
+    run may be given twice.
+    """
+    seen: dict[str, str] = {}
+    for name, record in zip(names, runs, strict=True):
+        if record["run_id"] in seen:
+            raise InputError(
+                name,
+                f"ce run est déjà donné ({seen[record['run_id']]}) : même identifiant "
+                f"{record['run_id']}",
+                "ne donner chaque run qu'une fois",
+            )
+        seen[record["run_id"]] = name
+    grids = [_grid_identity(record) for record in runs]
+    if allow_mixed or len(set(grids)) <= 1:
+        return
+    first = grids[0]
+    odd = next(n for n, g in enumerate(grids) if g != first)
+    same_version = grids[odd][:2] == first[:2]
+    problem = (
+        f"la grille {_ref(grids[odd])} de ce run n'a pas le même contenu que celle de "
+        f"{names[0]} (sha256 {grids[odd][2][:12]}… au lieu de {first[2][:12]}…) : une même "
+        "version a été modifiée"
+        if same_version
+        else f"ce run suit la grille {_ref(grids[odd])}, {names[0]} suit {_ref(first)} : "
+        "comparer des solutions évaluées sur des grilles différentes fausserait le classement"
+    )
+    raise InputError(
+        names[odd],
+        problem,
+        "évaluer toutes les solutions avec la même version de grille, ou passer "
+        "--allow-mixed-versions (les exigences absentes d'une grille seront signalées)",
+    )
+
+
+def compare_runs(
+    runs: Sequence[Mapping[str, Any]],
+    weights: Weights | None = None,
+    names: Sequence[str] | None = None,
+) -> Comparison:
+    """Build the comparison matrix of ``runs`` (check them with :func:`check_comparable`)."""
+    weights = weights or Weights()
+    names = list(names) if names is not None else [r["target"]["name"] for r in runs]
+    requirements = _union_requirements(runs)
+    results = [{e["requirement"]: e for e in record["results"]} for record in runs]
+    in_grid = [{r["id"] for r in record["grid"]["requirements"]} for record in runs]
+    rows = []
+    for requirement in requirements:
+        cells = tuple(
+            _cell(by_id.get(requirement["id"])) if requirement["id"] in ids else Cell(None)
+            for ids, by_id in zip(in_grid, results, strict=True)
+        )
+        weight, basis = (
+            weights.weight(requirement) if requirement["level"] == "SHOULD" else (None, None)
+        )
+        rows.append(
+            Row(
+                requirement_id=requirement["id"],
+                axis=requirement["axis"],
+                level=requirement["level"],
+                title=requirement["title"],
+                tags=tuple(requirement.get("tags", [])),
+                cells=cells,
+                weight=weight,
+                weight_basis=basis,
+            )
+        )
+    labels = _labels(runs)
+    solutions = [_solution(n, labels[n], names[n], record, rows) for n, record in enumerate(runs)]
+    ranked = _ranks(solutions)
+    return Comparison(
+        grid_refs=tuple(_ref(_grid_identity(r)) for r in runs),
+        grid_hashes=tuple(r["grid"]["content_hash"] for r in runs),
+        weights=weights,
+        solutions=tuple(ranked),
+        rows=tuple(rows),
+        axis_labels={
+            axis["id"]: axis["label"]
+            for record in reversed(runs)
+            for axis in record["grid"]["axes"]
+        },
+    )
+
+
+def _solution(
+    index: int, label: str, source: str, record: Mapping[str, Any], rows: Sequence[Row]
+) -> Solution:
+    must = [(row, row.cells[index]) for row in rows if row.level == "MUST"]
+    should = [(row, row.cells[index]) for row in rows if row.level == "SHOULD"]
+    applicable = [
+        (row, cell) for row, cell in should if cell.status not in (None, "not_applicable")
+    ]
+    target = record["target"]
+    verdict = rescore(record).overall.verdict
+    return Solution(
+        index=index,
+        label=label,
+        source=source,
+        target_name=target["name"],
+        editor=_text(target.get("editor")),
+        solution_version=_text(target.get("solution_version")),
+        run_id=record["run_id"],
+        run_hash=run_hash(record),
+        started_at=record["started_at"],
+        grid_ref=_ref(_grid_identity(record)),
+        grid_hash=record["grid"]["content_hash"],
+        verdict=verdict,
+        standing=_standing(verdict),
+        gate_failures=tuple(
+            r.requirement_id for r, c in must if c.status == "fail" and not c.waived
+        ),
+        gates_open=tuple(r.requirement_id for r, c in must if c.status in _UNDECIDED),
+        waived_musts=tuple(r.requirement_id for r, c in must if c.status == "fail" and c.waived),
+        should_points=sum(r.weight or 0.0 for r, c in applicable if c.status == "pass"),
+        should_max=sum(r.weight or 0.0 for r, _ in applicable),
+        should_decided=sum(c.status in ("pass", "fail") for _, c in applicable),
+        should_applicable=len(applicable),
+    )
+
+
+def _standing(verdict: Verdict) -> Standing:
+    if verdict is Verdict.NON_CONFORME:
+        return Standing.ELIMINEE
+    if verdict is Verdict.INCOMPLETE:
+        return Standing.A_COMPLETER
+    return Standing.RECEVABLE
+
+
+def _ranks(solutions: list[Solution]) -> list[Solution]:
+    """Give ranks (ties share one; éliminées get none), keeping the given order."""
+    order = sorted(
+        (s for s in solutions if s.standing is not Standing.ELIMINEE),
+        key=lambda s: (_STANDING_ORDER[s.standing], -(s.should_score or 0.0)),
+    )
+    ranks: dict[int, int] = {}
+    previous: tuple[Standing, float] | None = None
+    for position, solution in enumerate(order, start=1):
+        key = (solution.standing, solution.should_score or 0.0)
+        ranks[solution.index] = ranks[order[position - 2].index] if key == previous else position
+        previous = key
+    return [replace(s, rank=ranks.get(s.index)) for s in solutions]
+
+
+def _cell(result: Mapping[str, Any] | None) -> Cell:
+    if result is None:
+        return Cell("not_tested")
+    return Cell(
+        status=result["status"],
+        waived=bool(result.get("waived")),
+        waiver_state=result.get("waiver_state"),
+    )
+
+
+def _union_requirements(runs: Sequence[Mapping[str, Any]]) -> list[Mapping[str, Any]]:
+    """Every requirement of the compared grids, first run's order first."""
+    seen: dict[str, Mapping[str, Any]] = {}
+    for record in runs:
+        for requirement in record["grid"]["requirements"]:
+            seen.setdefault(requirement["id"], requirement)
+    return list(seen.values())
+
+
+def _labels(runs: Sequence[Mapping[str, Any]]) -> list[str]:
+    """Target names, made unique with the solution version or a number when needed."""
+    names = [r["target"]["name"] for r in runs]
+    labels = []
+    for n, record in enumerate(runs):
+        label = names[n]
+        if names.count(label) > 1:
+            version = record["target"].get("solution_version")
+            label = f"{label} ({version})" if version else label
+        labels.append(label)
+    for n, label in enumerate(labels):
+        if labels.count(label) > 1:
+            labels[n] = f"{label} #{n + 1}"
+    return labels
+
+
+def _grid_identity(record: Mapping[str, Any]) -> tuple[str, str, str]:
+    grid = record["grid"]
+    return (grid["id"], grid["version"], grid["content_hash"])
+
+
+def _ref(identity: tuple[str, str, str]) -> str:
+    return f"{identity[0]}/{identity[1]}"
+
+
+def _text(value: Any) -> str | None:
+    return str(value) if value not in (None, "") else None

@@ -1,0 +1,188 @@
+"""What the document reporters (HTML and PDF) share: templates, filters, the PDF engine.
+
+Templates render with autoescaping on and ``StrictUndefined``: anything a target sent is
+data, never markup, and a misspelt variable fails loudly instead of printing nothing.
+The PDF is the same HTML laid out by WeasyPrint with its print CSS; WeasyPrint gets a URL
+fetcher that refuses everything, so a report never reaches the network.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from functools import cache
+from typing import Any
+
+import jinja2
+
+from sdet_check import __version__
+from sdet_check.labels import LEVEL_LABELS, STATUS_LABELS, status_short
+from sdet_check.reporters.base import percent
+from sdet_check.resources import templates_dir
+from sdet_check.scoring import Verdict
+
+STATUSES = ("pass", "fail", "not_applicable", "not_tested", "error", "manual")
+"""Result statuses in the order reports list them."""
+
+_MONTHS_FR = (
+    "janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août", "septembre",
+    "octobre", "novembre", "décembre",
+)  # fmt: skip
+_SAFE_LINK = re.compile(r"^https?://[^\s\"'<>]+$", re.IGNORECASE)
+
+
+@cache
+def environment() -> jinja2.Environment:
+    """The Jinja2 environment of every report template (autoescape on, strict undefined)."""
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(str(templates_dir())),
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
+    env.filters.update(
+        percent=percent,
+        number=french_number,
+        day=long_date,
+        when=long_datetime,
+        short_hash=short_hash,
+        safe_link=safe_link,
+    )
+    env.globals.update(
+        status_short=status_short,
+        status_labels=STATUS_LABELS,
+        level_labels=LEVEL_LABELS,
+        verdict_label=lambda verdict, lang: Verdict(verdict).label(lang),
+        statuses=STATUSES,
+        tool_version=__version__,
+    )
+    return env
+
+
+def render_template(name: str, context: Mapping[str, Any]) -> str:
+    """Render the template ``name`` of ``reports/templates/`` with ``context``."""
+    return environment().get_template(name).render(**context)
+
+
+def french_number(value: float | None, digits: int = 1) -> str:
+    """``12,5`` (French decimal comma), or an em dash for ``None``."""
+    if value is None:
+        return "—"
+    text = f"{value:.{digits}f}".rstrip("0").rstrip(".") if digits else f"{value:.0f}"
+    return text.replace(".", ",")
+
+
+def long_date(value: str | date | None, lang: str = "fr") -> str:
+    """``1er octobre 2026`` (French) or ``2026-10-01`` (English) from an ISO date."""
+    if value is None or value == "":
+        return "—"
+    day = value if isinstance(value, date) else _parse_day(value)
+    if day is None:
+        return str(value)
+    if lang != "fr":
+        return day.isoformat()
+    first = "1er" if day.day == 1 else str(day.day)
+    return f"{first} {_MONTHS_FR[day.month - 1]} {day.year}"
+
+
+def long_datetime(value: str | None, lang: str = "fr") -> str:
+    """A date and time of the run record, as a reader writes it (UTC kept explicit)."""
+    if not value:
+        return "—"
+    try:
+        moment = datetime.fromisoformat(value)
+    except ValueError:
+        return value
+    zone = " UTC" if moment.utcoffset() is not None and not moment.utcoffset() else ""
+    clock = moment.strftime("%H:%M:%S")
+    at = "à" if lang == "fr" else "at"
+    return f"{long_date(moment.date(), lang)} {at} {clock}{zone}"
+
+
+def short_hash(value: str, length: int = 12) -> str:
+    """The first characters of a hash, for tables; the full hash is in the appendix."""
+    return value[:length] + "…" if len(value) > length else value
+
+
+def safe_link(value: str | None) -> str | None:
+    """``value`` when it is a plain http(s) URL a report may link to, else ``None``.
+
+    Links come from grids and declarations; a ``javascript:`` or ``data:`` URL is shown as
+    text, never made clickable.
+    """
+    if value and _SAFE_LINK.match(value):
+        return value
+    return None
+
+
+def _parse_day(value: str) -> date | None:
+    try:
+        return date.fromisoformat(value[:10])
+    except ValueError:
+        return None
+
+
+@dataclass
+class FetchGuard:
+    """WeasyPrint's URL fetcher: refuses every URL and remembers what was asked.
+
+    A report is self-contained; anything that tries to load a resource (an image, a
+    stylesheet) is a bug or an injection, and must not reach the network or the disk.
+    """
+
+    attempts: list[str] = field(default_factory=list)
+
+    def __call__(self, url: str, *args: Any, **kwargs: Any) -> dict[str, Any]:
+        """Refuse ``url`` (WeasyPrint logs it and renders without the resource)."""
+        self.attempts.append(url)
+        raise ValueError(f"sdet-check : ressource externe refusée ({url[:80]})")
+
+
+@dataclass(frozen=True)
+class PdfAttachment:
+    """A file embedded in the PDF (the run record travels with its report)."""
+
+    name: str
+    content: bytes
+    description: str
+
+
+def html_to_pdf(
+    html: str,
+    *,
+    identifier: str,
+    attachments: Sequence[PdfAttachment] = (),
+    guard: FetchGuard | None = None,
+) -> bytes:
+    """Lay out ``html`` with its print CSS and return an archival PDF (PDF/A-3u).
+
+    PDF/A-3 is the archival profile that allows attachments, so the run JSON can travel
+    inside the report that cites its hash. ``identifier`` (the run hash) becomes the PDF's
+    file identifier, so two renderings of one run carry the same one.
+    """
+    # Imported here: WeasyPrint takes most of a second to import and only PDFs need it.
+    import weasyprint
+
+    fetcher = guard if guard is not None else FetchGuard()
+    document = weasyprint.HTML(string=html, url_fetcher=fetcher, base_url="about:blank")
+    files = [
+        weasyprint.Attachment(
+            file_obj=io.BytesIO(a.content),
+            name=a.name,
+            description=a.description,
+            url_fetcher=fetcher,
+        )
+        for a in attachments
+    ]
+    pdf = document.write_pdf(
+        attachments=files,
+        pdf_variant="pdf/a-3u",
+        pdf_identifier=identifier.encode("ascii", "replace")[:64],
+    )
+    assert pdf is not None  # write_pdf returns the bytes when given no target
+    return bytes(pdf)
