@@ -19,8 +19,8 @@ from sdet_check.aaf.generate import GenerationOptions, generate, parse_defects
 from sdet_check.aaf.model import SourceFile
 from sdet_check.aaf.report import CsvReportWriter, FindingCollector, JsonReportWriter, rules_json
 from sdet_check.aaf.rules import RULES
-from sdet_check.aaf.terminal import render
 from sdet_check.aaf.validate import OnProgress, validate
+from sdet_check.cli.aaf_terminal import render
 from sdet_check.cli.app import app
 from sdet_check.cli.console import console, err_console
 from sdet_check.errors import InputError
