@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 import shutil
 import subprocess
@@ -15,6 +16,8 @@ import pytest
 def need(tool: str) -> str:
     found = shutil.which(tool)
     if found is None:
+        if os.environ.get("CI"):
+            pytest.fail(f"{tool} absent en CI : .ci/run doit installer poppler-utils")
         pytest.skip(f"{tool} absent (apt-get install poppler-utils)")
     return found
 
