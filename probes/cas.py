@@ -35,11 +35,9 @@ from pathlib import Path
 from typing import Any, ClassVar
 from urllib.parse import parse_qs, urljoin, urlsplit
 
-import jsonschema
 import lxml.etree
 import lxml.html
 import requests
-from urllib3.exceptions import ReadTimeoutError
 
 from sdet_check.evidence import http_exchange, note
 from sdet_check.probe import (
@@ -51,10 +49,12 @@ from sdet_check.probe import (
     Probe,
     ProbeContext,
     ProbeError,
-    ProbeTimeout,
-    TargetUnreachable,
+    validated_params,
 )
 from sdet_check.target import Account
+from sdet_check.transport import MAX_BODY_BYTES as MAX_BODY_BYTES  # the bound, for readers
+from sdet_check.transport import header_values as _header_values
+from sdet_check.transport import send as _send
 from sdet_check.xmlsafe import parse_hostile_xml
 
 CAS_NS = "http://www.yale.edu/tp/cas"
@@ -69,8 +69,6 @@ SAML1_ASSERTION_NS = "urn:oasis:names:tc:SAML:1.0:assertion"
 SOAP_NS = "http://schemas.xmlsoap.org/soap/envelope/"
 """Namespace of SOAP 1.1 envelopes."""
 
-MAX_BODY_BYTES = 2 * 1024 * 1024
-"""Largest response body a probe reads; beyond it the response is hostile."""
 
 MAX_REDIRECTS = 10
 """Longest redirect chain followed on the CAS server during a login."""
@@ -148,7 +146,6 @@ PERSONAL_ATTRIBUTES = frozenset(
 MASKED = "‹masqué›"
 """What replaces a personal value in evidence."""
 
-_CHUNK_BYTES = 64 * 1024
 _PROFILES_PARAM: Mapping[str, Any] = {
     "type": "array",
     "items": {"enum": sorted(PROFILE_CODES)},
@@ -198,7 +195,7 @@ class LoginForm(Probe):
 
     def check(self, params: Mapping[str, Any], context: ProbeContext) -> Outcome:
         """Fetch the login page without a session and inspect its form."""
-        params = _validated(self, params)
+        params = validated_params(self, params)
         cas = _cas(context)
         with _Recorder(context) as recorder:
             browser = recorder.browser()
@@ -262,7 +259,7 @@ class Login(Probe):
 
     def check(self, params: Mapping[str, Any], context: ProbeContext) -> Outcome:
         """Log in with each account; judge each ticket (and the SSO cookie)."""
-        params = _validated(self, params)
+        params = validated_params(self, params)
         cas = _cas(context)
         accounts = _accounts(context, params.get("profiles"))
         want_charset: bool = params.get("charset", False)
@@ -320,7 +317,7 @@ class SingleSignOn(Probe):
 
     def check(self, params: Mapping[str, Any], context: ProbeContext) -> Outcome:
         """Log in once, ask for a second service, validate its ticket."""
-        _validated(self, params)
+        validated_params(self, params)
         cas = _cas(context)
         account = _accounts(context, None)[0]
         second = cas.other_service or cas.service
@@ -392,7 +389,7 @@ class ServiceValidate(Probe):
 
     def check(self, params: Mapping[str, Any], context: ProbeContext) -> Outcome:
         """Log in, validate the ticket at the endpoint, judge the answer."""
-        params = _validated(self, params)
+        params = validated_params(self, params)
         endpoint: str = params.get("endpoint", "serviceValidate")
         optional: bool = params.get("optional", False)
         cas = _cas(context)
@@ -492,7 +489,7 @@ class Attributes(Probe):
 
     def check(self, params: Mapping[str, Any], context: ProbeContext) -> Outcome:
         """Validate a ticket per account and check the released attributes."""
-        params = _validated(self, params)
+        params = validated_params(self, params)
         required = [_alternatives(entry) for entry in params.get("required", [])]
         formats: Mapping[str, str] = params.get("formats", {})
         if not required and not formats:
@@ -573,7 +570,7 @@ class TicketErrors(Probe):
 
     def check(self, params: Mapping[str, Any], context: ProbeContext) -> Outcome:
         """Run the chosen error case."""
-        params = _validated(self, params)
+        params = validated_params(self, params)
         case: str = params["case"]
         endpoint: str = params.get("endpoint", "serviceValidate")
         cas = _cas(context)
@@ -608,7 +605,7 @@ class Renew(Probe):
 
     def check(self, params: Mapping[str, Any], context: ProbeContext) -> Outcome:
         """Log in, ask with renew, then validate an SSO ticket with renew."""
-        _validated(self, params)
+        validated_params(self, params)
         cas = _cas(context)
         account = _accounts(context, None)[0]
         with _Recorder(context) as recorder:
@@ -658,7 +655,7 @@ class Gateway(Probe):
 
     def check(self, params: Mapping[str, Any], context: ProbeContext) -> Outcome:
         """Ask with gateway and no session; judge the redirect."""
-        _validated(self, params)
+        validated_params(self, params)
         cas = _cas(context)
         with _Recorder(context) as recorder:
             browser = recorder.browser()
@@ -700,7 +697,7 @@ class Logout(Probe):
 
     def check(self, params: Mapping[str, Any], context: ProbeContext) -> Outcome:
         """Log in, log out, replay the old cookies."""
-        _validated(self, params)
+        validated_params(self, params)
         cas = _cas(context)
         account = _accounts(context, None)[0]
         with _Recorder(context) as recorder:
@@ -762,7 +759,7 @@ class UnregisteredService(Probe):
 
     def check(self, params: Mapping[str, Any], context: ProbeContext) -> Outcome:
         """Ask for the unknown service with and without a session."""
-        params = _validated(self, params)
+        params = validated_params(self, params)
         cas = _cas(context)
         unknown = cas.unregistered_service
         account = _accounts(context, None)[0]
@@ -839,7 +836,7 @@ class SsoCookie(Probe):
 
     def check(self, params: Mapping[str, Any], context: ProbeContext) -> Outcome:
         """Log in, find the SSO cookie, judge its Set-Cookie."""
-        params = _validated(self, params)
+        params = validated_params(self, params)
         require: list[str] = params["require"]
         cas = _cas(context)
         account = _accounts(context, None)[0]
@@ -887,7 +884,7 @@ class Endpoint(Probe):
 
     def check(self, params: Mapping[str, Any], context: ProbeContext) -> Outcome:
         """Log in, then exercise the endpoint with the ticket."""
-        params = _validated(self, params)
+        params = validated_params(self, params)
         endpoint: str = params["endpoint"]
         optional: bool = params.get("optional", False)
         cas = _cas(context)
@@ -930,7 +927,7 @@ class Proxy(Probe):
 
     def check(self, params: Mapping[str, Any], context: ProbeContext) -> Outcome:
         """Run the chosen proxy check."""
-        params = _validated(self, params)
+        params = validated_params(self, params)
         cas = _cas(context)
         account = _accounts(context, None)[0]
         if params["check"] == "https_callback":
@@ -1089,18 +1086,6 @@ def _accounts(context: ProbeContext, profiles: Sequence[str] | None) -> list[Acc
 
 def _who(account: Account) -> str:
     return f"{account.login} ({account.profile})"
-
-
-def _validated(probe: Probe, params: Mapping[str, Any]) -> Mapping[str, Any]:
-    """Check ``params`` against the probe's schema; :class:`BadParams` lists every problem."""
-    validator = jsonschema.Draft202012Validator(probe.params_schema)
-    problems = sorted(validator.iter_errors(dict(params)), key=lambda error: list(error.path))
-    if problems:
-        details = " ; ".join(
-            f"{'/'.join(map(str, error.path)) or 'params'} : {error.message}" for error in problems
-        )
-        raise BadParams(f"paramètres invalides pour la sonde {probe.kind} : {details}")
-    return params
 
 
 # --- evidence: recorder, scrubbing ---------------------------------------------------------
@@ -2220,77 +2205,3 @@ def _parse_html(response: requests.Response) -> lxml.html.HtmlElement | None:
         return lxml.html.document_fromstring(body, parser=parser)
     except (lxml.etree.ParserError, ValueError):
         return None
-
-
-def _send(
-    session: requests.Session, method: str, url: str, context: ProbeContext, **kwargs: Any
-) -> requests.Response:
-    """One request without redirects, body read and bounded; ``requests`` errors translated."""
-    timeout = context.call_timeout()
-    try:
-        response = session.request(
-            method, url, timeout=timeout, allow_redirects=False, stream=True, **kwargs
-        )
-        try:
-            _read_bounded(response, context)
-        finally:
-            response.close()
-    except requests.exceptions.Timeout as exc:
-        raise ProbeTimeout(f"{url} n'a pas répondu dans le délai ({timeout:.1f} s)") from exc
-    except requests.exceptions.SSLError as exc:
-        raise TargetUnreachable(f"négociation TLS impossible avec {url} : {_cause(exc)}") from exc
-    except requests.exceptions.ConnectionError as exc:
-        if exc.args and isinstance(exc.args[0], ReadTimeoutError):
-            raise ProbeTimeout(f"{url} n'a pas répondu dans le délai ({timeout:.1f} s)") from exc
-        raise TargetUnreachable(f"connexion impossible à {url} : {_cause(exc)}") from exc
-    except requests.exceptions.ChunkedEncodingError as exc:
-        raise TargetUnreachable(f"réponse de {url} interrompue : {_cause(exc)}") from exc
-    except requests.exceptions.ContentDecodingError as exc:
-        raise HostileResponse(f"corps de réponse illisible de {url} : {_cause(exc)}") from exc
-    except TimeoutError as exc:
-        raise ProbeTimeout(f"{url} n'a pas répondu dans le délai ({timeout:.1f} s)") from exc
-    except requests.exceptions.RequestException as exc:
-        raise ProbeError(f"requête impossible vers {url} : {exc}") from exc
-    return response
-
-
-def _read_bounded(response: requests.Response, context: ProbeContext) -> None:
-    """Read the body into ``response`` (so ``.content`` works) or refuse it past the bound."""
-    url = response.url
-    declared = response.headers.get("Content-Length", "")
-    if declared.isdigit() and int(declared) > MAX_BODY_BYTES:
-        raise HostileResponse(
-            f"{url} annonce un corps de {int(declared)} octets (limite {MAX_BODY_BYTES})",
-            note("corps de réponse trop grand", url=url, declared_bytes=int(declared)),
-        )
-    chunks: list[bytes] = []
-    size = 0
-    for chunk in response.iter_content(_CHUNK_BYTES):
-        size += len(chunk)
-        if size > MAX_BODY_BYTES:
-            raise HostileResponse(
-                f"{url} envoie plus de {MAX_BODY_BYTES} octets : lecture abandonnée",
-                note("corps de réponse trop grand", url=url, read_bytes=size),
-            )
-        if context.remaining() <= 0:
-            raise ProbeTimeout(f"{url} : corps de réponse non reçu avant l'échéance de la sonde")
-        chunks.append(chunk)
-    response._content = b"".join(chunks)
-
-
-def _header_values(response: requests.Response, name: str) -> list[str]:
-    """Every value of a header, repeated headers kept apart (``Set-Cookie``)."""
-    raw_headers = getattr(response.raw, "headers", None)
-    if raw_headers is not None and hasattr(raw_headers, "getlist"):
-        return [str(value) for value in raw_headers.getlist(name)]
-    value = response.headers.get(name)
-    return [] if value is None else [value]
-
-
-_CAUSE = re.compile(r"\[(?:Errno -?\d+|SSL: [A-Z_]+)\] [^'\"()]+")
-
-
-def _cause(exc: Exception) -> str:
-    """Keep the useful end of a ``requests`` error (``[Errno 111] Connection refused``)."""
-    found = _CAUSE.findall(str(exc))
-    return found[-1].strip() if found else str(exc)[:300]

@@ -25,7 +25,6 @@ import lxml.etree
 import lxml.html
 import requests
 from cryptography import x509
-from urllib3.exceptions import ReadTimeoutError
 
 from sdet_check.evidence import http_chain, http_exchange, note
 from sdet_check.probe import (
@@ -41,9 +40,9 @@ from sdet_check.probe import (
     TargetUnreachable,
     validated_params,
 )
-
-MAX_BODY_BYTES = 2 * 1024 * 1024
-"""Largest response body a probe reads; beyond it the response is hostile."""
+from sdet_check.transport import MAX_BODY_BYTES as MAX_BODY_BYTES  # the bound, for readers
+from sdet_check.transport import get as _get
+from sdet_check.transport import header_values as _header_values
 
 MAX_REDIRECTS = 10
 """Longest redirect chain a probe follows."""
@@ -54,7 +53,6 @@ REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
 HSTS_HEADER = "Strict-Transport-Security"
 """The HSTS response header (RFC 6797)."""
 
-_CHUNK_BYTES = 64 * 1024
 _NO_PARAMS: Mapping[str, Any] = {"type": "object", "additionalProperties": False, "properties": {}}
 
 
@@ -1082,72 +1080,3 @@ def _follow(session: requests.Session, url: str, context: ProbeContext) -> list[
             )
         chain.append(_get(session, next_url, context))
     return chain
-
-
-def _get(session: requests.Session, url: str, context: ProbeContext) -> requests.Response:
-    """One GET without redirects, body read and bounded; ``requests`` errors translated."""
-    timeout = context.call_timeout()
-    try:
-        response = session.get(url, timeout=timeout, allow_redirects=False, stream=True)
-        try:
-            _read_bounded(response, context)
-        finally:
-            response.close()
-    except requests.exceptions.Timeout as exc:
-        raise ProbeTimeout(f"{url} n'a pas répondu dans le délai ({timeout:.1f} s)") from exc
-    except requests.exceptions.SSLError as exc:
-        raise TargetUnreachable(f"négociation TLS impossible avec {url} : {_cause(exc)}") from exc
-    except requests.exceptions.ConnectionError as exc:
-        if exc.args and isinstance(exc.args[0], ReadTimeoutError):
-            # A read timeout while streaming the body surfaces as ConnectionError.
-            raise ProbeTimeout(f"{url} n'a pas répondu dans le délai ({timeout:.1f} s)") from exc
-        raise TargetUnreachable(f"connexion impossible à {url} : {_cause(exc)}") from exc
-    except requests.exceptions.ChunkedEncodingError as exc:
-        raise TargetUnreachable(f"réponse de {url} interrompue : {_cause(exc)}") from exc
-    except requests.exceptions.ContentDecodingError as exc:
-        raise HostileResponse(f"corps de réponse illisible de {url} : {_cause(exc)}") from exc
-    except requests.exceptions.RequestException as exc:
-        raise ProbeError(f"requête impossible vers {url} : {exc}") from exc
-    return response
-
-
-def _read_bounded(response: requests.Response, context: ProbeContext) -> None:
-    """Read the body into ``response`` (so ``.content`` works) or refuse it past the bound."""
-    url = response.url
-    declared = response.headers.get("Content-Length", "")
-    if declared.isdigit() and int(declared) > MAX_BODY_BYTES:
-        raise HostileResponse(
-            f"{url} annonce un corps de {int(declared)} octets (limite {MAX_BODY_BYTES})",
-            note("corps de réponse trop grand", url=url, declared_bytes=int(declared)),
-        )
-    chunks: list[bytes] = []
-    size = 0
-    for chunk in response.iter_content(_CHUNK_BYTES):
-        size += len(chunk)
-        if size > MAX_BODY_BYTES:
-            raise HostileResponse(
-                f"{url} envoie plus de {MAX_BODY_BYTES} octets : lecture abandonnée",
-                note("corps de réponse trop grand", url=url, read_bytes=size),
-            )
-        if context.remaining() <= 0:
-            raise ProbeTimeout(f"{url} : corps de réponse non reçu avant l'échéance de la sonde")
-        chunks.append(chunk)
-    response._content = b"".join(chunks)
-
-
-def _header_values(response: requests.Response, name: str) -> list[str]:
-    """Return every value of a header, repeated headers kept apart (``Set-Cookie``)."""
-    raw_headers = getattr(response.raw, "headers", None)
-    if raw_headers is not None and hasattr(raw_headers, "getlist"):
-        return [str(value) for value in raw_headers.getlist(name)]
-    value = response.headers.get(name)
-    return [] if value is None else [value]
-
-
-_CAUSE = re.compile(r"\[(?:Errno -?\d+|SSL: [A-Z_]+)\] [^'\"()]+")
-
-
-def _cause(exc: Exception) -> str:
-    """Keep the useful end of a ``requests`` error (``[Errno 111] Connection refused``)."""
-    found = _CAUSE.findall(str(exc))
-    return found[-1].strip() if found else str(exc)[:300]

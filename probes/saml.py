@@ -32,7 +32,6 @@ from pathlib import Path
 from typing import Any, ClassVar
 from urllib.parse import quote, urljoin, urlsplit
 
-import jsonschema
 import lxml.etree
 import lxml.html
 import requests
@@ -44,7 +43,6 @@ from lxml import etree
 from signxml.algorithms import DigestAlgorithm, SignatureMethod
 from signxml.exceptions import InvalidCertificate, InvalidDigest, InvalidInput, InvalidSignature
 from signxml.verifier import SignatureConfiguration, XMLVerifier
-from urllib3.exceptions import ReadTimeoutError
 
 from sdet_check.evidence import http_exchange, note
 from sdet_check.probe import (
@@ -56,14 +54,12 @@ from sdet_check.probe import (
     Probe,
     ProbeContext,
     ProbeError,
-    ProbeTimeout,
-    TargetUnreachable,
+    validated_params,
 )
 from sdet_check.target import Account
+from sdet_check.transport import MAX_BODY_BYTES as MAX_BODY_BYTES  # the bound, for readers
+from sdet_check.transport import send as _send
 from sdet_check.xmlsafe import parse_hostile_xml
-
-MAX_BODY_BYTES = 2 * 1024 * 1024
-"""Largest response body a probe reads; beyond it the response is hostile."""
 
 MAX_REDIRECTS = 10
 """Longest redirect chain a probe follows."""
@@ -117,7 +113,6 @@ _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 _DURATION = re.compile(
     r"^-?P(?=\d|T\d)(\d+Y)?(\d+M)?(\d+D)?(T(?=\d)(\d+H)?(\d+M)?(\d+(\.\d+)?S)?)?$"
 )
-_CHUNK_BYTES = 64 * 1024
 _EXCERPT_CHARS = 4000
 _REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
 _ALL_SIGNATURE_METHODS = frozenset(SignatureMethod)
@@ -161,7 +156,7 @@ class SamlMetadata(Probe):
 
     def check(self, params: Mapping[str, Any], context: ProbeContext) -> Outcome:
         """Fetch the metadata and run the chosen check."""
-        params = _validated(self, params)
+        params = validated_params(self, params)
         section = _section(context)
         check: str = params["check"]
         with context.http_session() as session:
@@ -194,7 +189,7 @@ class MetadataSignature(Probe):
 
     def check(self, params: Mapping[str, Any], context: ProbeContext) -> Outcome:
         """Verify the root signature against the declared anchor."""
-        _validated(self, params)
+        validated_params(self, params)
         section = _section(context)
         with context.http_session() as session:
             metadata = fetch_metadata(session, section, context)
@@ -285,7 +280,7 @@ class Certificates(Probe):
 
     def check(self, params: Mapping[str, Any], context: ProbeContext) -> Outcome:
         """Decode every certificate and judge it."""
-        params = _validated(self, params)
+        params = validated_params(self, params)
         section = _section(context)
         with context.http_session() as session:
             metadata = fetch_metadata(session, section, context)
@@ -327,7 +322,7 @@ class Bindings(Probe):
 
     def check(self, params: Mapping[str, Any], context: ProbeContext) -> Outcome:
         """Read the SSO bindings, then observe the response of a test login."""
-        _validated(self, params)
+        validated_params(self, params)
         section = _section(context)
         with context.http_session() as session:
             metadata = fetch_metadata(session, section, context)
@@ -371,7 +366,7 @@ class NameIdFormat(Probe):
 
     def check(self, params: Mapping[str, Any], context: ProbeContext) -> Outcome:
         """List the declared formats, log in, judge the NameID of the verified assertion."""
-        _validated(self, params)
+        validated_params(self, params)
         section = _section(context)
         with context.http_session() as session:
             metadata = fetch_metadata(session, section, context)
@@ -442,7 +437,7 @@ class Login(Probe):
 
     def check(self, params: Mapping[str, Any], context: ProbeContext) -> Outcome:
         """Log in with the first test account and check the response envelope."""
-        _validated(self, params)
+        validated_params(self, params)
         section = _section(context)
         with context.http_session() as session:
             metadata = fetch_metadata(session, section, context)
@@ -507,7 +502,7 @@ class Signature(Probe):
 
     def check(self, params: Mapping[str, Any], context: ProbeContext) -> Outcome:
         """Log in, verify every signature of the response."""
-        _validated(self, params)
+        validated_params(self, params)
         section = _section(context)
         with context.http_session() as session:
             metadata = fetch_metadata(session, section, context)
@@ -545,7 +540,7 @@ class Conditions(Probe):
 
     def check(self, params: Mapping[str, Any], context: ProbeContext) -> Outcome:
         """Log in and judge the conditions of the verified assertion."""
-        params = _validated(self, params)
+        params = validated_params(self, params)
         skew = dt.timedelta(seconds=int(params.get("max_skew_s", DEFAULT_SKEW_S)))
         section = _section(context)
         with context.http_session() as session:
@@ -624,7 +619,7 @@ class Attributes(Probe):
 
     def check(self, params: Mapping[str, Any], context: ProbeContext) -> Outcome:
         """Log in with each account and judge what it receives."""
-        params = _validated(self, params)
+        params = validated_params(self, params)
         section = _section(context)
         sp = params.get("sp", "test")
         if sp == "gar":
@@ -700,7 +695,7 @@ class UnknownSp(Probe):
 
     def check(self, params: Mapping[str, Any], context: ProbeContext) -> Outcome:
         """Send both requests and look at what comes back."""
-        params = _validated(self, params)
+        params = validated_params(self, params)
         section = _section(context)
         rogue_acs: str = params.get(
             "undeclared_acs_url", "https://acs-non-declaree.sdet-check.invalid/acs"
@@ -2285,78 +2280,7 @@ def _fetch(session: requests.Session, url: str, context: ProbeContext) -> reques
     return response
 
 
-def _send(
-    session: requests.Session,
-    method: str,
-    url: str,
-    context: ProbeContext,
-    data: Mapping[str, str] | None = None,
-) -> requests.Response:
-    """One request without redirects, body read and bounded; ``requests`` errors translated."""
-    timeout = context.call_timeout()
-    try:
-        response = session.request(
-            method, url, data=data, timeout=timeout, allow_redirects=False, stream=True
-        )
-        try:
-            _read_bounded(response, context)
-        finally:
-            response.close()
-    except requests.exceptions.Timeout as exc:
-        raise ProbeTimeout(f"{url} n'a pas répondu dans le délai ({timeout:.1f} s)") from exc
-    except requests.exceptions.SSLError as exc:
-        raise TargetUnreachable(
-            f"négociation TLS impossible avec {url} : {_short(str(exc))}"
-        ) from exc
-    except requests.exceptions.ConnectionError as exc:
-        if exc.args and isinstance(exc.args[0], ReadTimeoutError):
-            raise ProbeTimeout(f"{url} n'a pas répondu dans le délai ({timeout:.1f} s)") from exc
-        raise TargetUnreachable(f"connexion impossible à {url} : {_short(str(exc))}") from exc
-    except requests.exceptions.ChunkedEncodingError as exc:
-        raise TargetUnreachable(f"réponse de {url} interrompue : {_short(str(exc))}") from exc
-    except requests.exceptions.ContentDecodingError as exc:
-        raise HostileResponse(f"corps de réponse illisible de {url} : {_short(str(exc))}") from exc
-    except requests.exceptions.RequestException as exc:
-        raise ProbeError(f"requête impossible vers {url} : {_short(str(exc))}") from exc
-    return response
-
-
-def _read_bounded(response: requests.Response, context: ProbeContext) -> None:
-    url = response.url
-    declared = response.headers.get("Content-Length", "")
-    if declared.isdigit() and int(declared) > MAX_BODY_BYTES:
-        raise HostileResponse(
-            f"{url} annonce un corps de {int(declared)} octets (limite {MAX_BODY_BYTES})",
-            note("corps de réponse trop grand", url=url, declared_bytes=int(declared)),
-        )
-    chunks: list[bytes] = []
-    size = 0
-    for chunk in response.iter_content(_CHUNK_BYTES):
-        size += len(chunk)
-        if size > MAX_BODY_BYTES:
-            raise HostileResponse(
-                f"{url} envoie plus de {MAX_BODY_BYTES} octets : lecture abandonnée",
-                note("corps de réponse trop grand", url=url, read_bytes=size),
-            )
-        if context.remaining() <= 0:
-            raise ProbeTimeout(f"{url} : corps de réponse non reçu avant l'échéance de la sonde")
-        chunks.append(chunk)
-    response._content = b"".join(chunks)
-
-
 # --- small helpers ----------------------------------------------------------------------
-
-
-def _validated(probe: Probe, params: Mapping[str, Any]) -> Mapping[str, Any]:
-    """Check ``params`` against the probe's schema; :class:`BadParams` lists every problem."""
-    validator = jsonschema.Draft202012Validator(probe.params_schema)
-    problems = sorted(validator.iter_errors(dict(params)), key=lambda error: list(error.path))
-    if problems:
-        details = " ; ".join(
-            f"{'/'.join(map(str, error.path)) or 'params'} : {error.message}" for error in problems
-        )
-        raise BadParams(f"paramètres invalides pour la sonde {probe.kind} : {details}")
-    return params
 
 
 def _parse_instant(value: str) -> dt.datetime | None:
