@@ -13,10 +13,12 @@ are bounded (no huge-tree mode), and the number of requests read is bounded by t
 
 from __future__ import annotations
 
+import contextlib
 import re
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import date, datetime
 from pathlib import Path
 
 from lxml import etree
@@ -31,6 +33,9 @@ FAMILIES = {
 
 FILE_NAME = re.compile(r"_(EtabEducNat|Eleve|PersRelEleve|PersEducNat)_[0-9]{4}\.xml$")
 """AAF file names of those families (``…_Eleve_0000.xml``)."""
+
+EXPORT_NAME = re.compile(r"_(Complet|Delta)_([0-9]{8})_")
+"""Kind and date of an export in a file name (``ENT_Complet_20250901_Eleve_0000.xml``)."""
 
 _OPERATIONS = {"addRequest": "add", "modifyRequest": "modify", "deleteRequest": "delete"}
 _HEAD_BYTES = 8192
@@ -69,6 +74,23 @@ class FeedRecord:
 def feed_files(folder: Path) -> list[Path]:
     """The AAF files of the families read, in name order (the order an import uses)."""
     return sorted(path for path in folder.iterdir() if FILE_NAME.search(path.name))
+
+
+def is_delta(path: Path) -> bool:
+    """Tell whether ``path`` is part of a Delta export (changes only, not every account)."""
+    found = EXPORT_NAME.search(path.name)
+    return found is not None and found.group(1) == "Delta"
+
+
+def export_date(files: list[Path]) -> date | None:
+    """The latest export date the names of ``files`` carry, or ``None`` when none does."""
+    dates = []
+    for path in files:
+        found = EXPORT_NAME.search(path.name)
+        if found is not None:
+            with contextlib.suppress(ValueError):
+                dates.append(datetime.strptime(found.group(2), "%Y%m%d").date())
+    return max(dates, default=None)
 
 
 def read_feed(

@@ -59,7 +59,9 @@ class ReconcileReport:
     feed_records: dict[str, int]
     """Requests read, by ``family/operation``."""
     families: list[str]
-    """Families present in the feed (only those are judged)."""
+    """Families present in the feed."""
+    complete_families: list[str]
+    """Families whose every account the feed lists (only those are judged by LDAP-REC-002)."""
     findings: dict[str, RuleFindings]
 
     def count(self, rule: str) -> int:
@@ -77,8 +79,19 @@ class _Side:
 class Reconciliation:
     """Indexes both sides, then compares them; see the module docstring."""
 
-    def __init__(self, pseudonymiser: Pseudonymiser, examples_kept: int = 100) -> None:
-        """Prepare empty indexes; ``examples_kept`` bounds the examples of each rule."""
+    def __init__(
+        self,
+        pseudonymiser: Pseudonymiser,
+        examples_kept: int = 100,
+        complete_families: frozenset[str] | None = None,
+    ) -> None:
+        """Prepare empty indexes; ``examples_kept`` bounds the examples of each rule.
+
+        ``complete_families``: the families of which the feed lists every account (a full
+        export); only their directory accounts can be missing from the feed. ``None``: every
+        family the feed carries.
+        """
+        self._complete = complete_families
         self._pseudo = pseudonymiser
         self._kept = examples_kept
         self._directory: dict[tuple[str, str], _Side] = {}
@@ -125,14 +138,16 @@ class Reconciliation:
                     continue
                 if _normalised(name, sent) != side.values[name]:
                     self._find("LDAP-REC-003", key, side.dn, record.family, name, sent, side)
+        complete = self._families if self._complete is None else self._complete
         for key, side in self._directory.items():
             family = _FAMILY_OF_KIND.get(side.kind)
-            if key not in self._feed and family in self._families:
+            if family is not None and key not in self._feed and family in complete:
                 self._find("LDAP-REC-002", key, side.dn, family)
         return ReconcileReport(
             directory_entries=len(self._directory),
             feed_records=dict(sorted(self._operations.items())),
             families=sorted(self._families),
+            complete_families=sorted(complete),
             findings=self._findings,
         )
 

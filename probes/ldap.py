@@ -36,7 +36,8 @@ import weakref
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
 from types import TracebackType
 from typing import Any, ClassVar, Self
 from urllib.parse import urlsplit
@@ -56,7 +57,7 @@ from probes._ldap_audit import (
     DirectoryAudit,
     RuleFindings,
 )
-from probes._ldap_reconcile import COMPARED, RECONCILE_RULES, Reconciliation
+from probes._ldap_reconcile import COMPARED, RECONCILE_RULES, ReconcileReport, Reconciliation
 from sdet_check.evidence import note
 from sdet_check.probe import (
     BadParams,
@@ -541,31 +542,58 @@ class LdapDataModel(Probe):
         return Outcome.passed(f"aucun constat pour {', '.join(rules)} — {population}", *evidence)
 
 
+DELETION_RULES = frozenset({"LDAP-REC-002", "LDAP-REC-004"})
+"""Reconciliation rules about accounts that should be gone: judged against a deletion delay."""
+
+
+def _reconcile_params() -> Mapping[str, Any]:
+    schema = dict(_rules_params(RECONCILE_RULES))
+    schema["properties"] = {
+        **schema["properties"],
+        "grace_days": {
+            "type": "integer",
+            "minimum": 0,
+            "maximum": 3650,
+            "description": "Deletion delay: an account absent from (or deleted by) the feed "
+            "only fails once this many days have passed since the feed's date.",
+        },
+    }
+    return schema
+
+
 class LdapReconcile(Probe):
     """The annuaire against the AAF feed it is fed from (target sections ``ldap`` and ``aaf``).
 
     Reads the feed files of ``aaf.path`` (families ``EtabEducNat``, ``Eleve``,
-    ``PersRelEleve``, ``PersEducNat``; a full export is assumed: each ``addRequest`` is an
-    account that must exist) with a small streaming reader, reads the directory like
-    ``ldap.data_model``, and matches both by join key. Rules: ``LDAP-REC-001`` in the feed,
-    not in the directory; ``LDAP-REC-002`` in the directory, not in the feed (only for the
-    families the feed carries); ``LDAP-REC-003`` an attribute differs (names of personal
-    attributes only, never their values); ``LDAP-REC-004`` deleted by the feed, still in the
-    directory. The requirement is decided by ``rules``.
+    ``PersRelEleve``, ``PersEducNat``) with a small streaming reader, reads the directory
+    like ``ldap.data_model``, and matches both by join key. Rules: ``LDAP-REC-001`` in the
+    feed, not in the directory; ``LDAP-REC-002`` in the directory, not in the feed (only for
+    the families of which the feed is a full export: ``_Delta_`` files list changes only);
+    ``LDAP-REC-003`` an attribute differs (names of personal attributes only, never their
+    values); ``LDAP-REC-004`` deleted by the feed, still in the directory. The requirement is
+    decided by ``rules``.
+
+    With ``grace_days`` (the three months of the arrêté's art. 7), the deletion rules
+    (``LDAP-REC-002``, ``LDAP-REC-004``) count against the feed's date (from the file names,
+    ``Complet_<yyyymmdd>``, or the target's ``aaf.date``): an account the feed of day D no
+    longer carries has been without entitlement since D at the latest, so it is late only
+    after D + ``grace_days``. Before that, the probe cannot decide and says until when.
     """
 
     kind = "ldap.reconcile"
     title = "L'annuaire concorde avec le flux AAF qui l'alimente"
     needs = ("ldap", "aaf")
-    params_schema: ClassVar[Mapping[str, Any]] = _rules_params(RECONCILE_RULES)
+    params_schema: ClassVar[Mapping[str, Any]] = _reconcile_params()
 
     def check(self, params: Mapping[str, Any], context: ProbeContext) -> Outcome:
         """Read the feed, read the directory, compare."""
         params = validated_params(self, params)
         rules: list[str] = params["rules"]
         kept: int = params.get("max_examples", 20)
+        grace: int | None = params.get("grace_days")
         access = _access(context, service_account=True)
-        folder = context.target.path(str(context.target.section("aaf").get("path", "")))
+        section = context.target.section("aaf")
+        folder = context.target.path(str(section.get("path", "")))
         if not folder.is_dir():
             raise NotTestable(f"le dossier du flux AAF {folder} n'existe pas (section aaf, path)")
         files = aaf.feed_files(folder)
@@ -573,8 +601,14 @@ class LdapReconcile(Probe):
             raise NotTestable(
                 f"aucun fichier AAF des familles {', '.join(aaf.FAMILIES)} dans {folder}"
             )
+        feed_day = _feed_day(section.get("date"), files)
+        complete = frozenset(
+            found.group(1)
+            for path in files
+            if not aaf.is_delta(path) and (found := aaf.FILE_NAME.search(path.name))
+        )
         pseudo = access.pseudonymiser()
-        reconciliation = Reconciliation(pseudo)
+        reconciliation = Reconciliation(pseudo, complete_families=complete)
         wanted = frozenset(name for names in COMPARED.values() for name in names)
         try:
             for record in aaf.read_feed(
@@ -592,14 +626,18 @@ class LdapReconcile(Probe):
         evidence = [
             Evidence(
                 kind="aaf_feed",
-                summary=f"flux AAF {folder.name} : {len(files)} fichier(s), "
-                f"{sum(report.feed_records.values())} requête(s) "
-                f"({', '.join(report.families)})",
+                summary=f"flux AAF {folder.name}"
+                + (f" du {feed_day:%d/%m/%Y}" if feed_day else "")
+                + f" : {len(files)} fichier(s), {sum(report.feed_records.values())} requête(s) "
+                f"({', '.join(report.families)}) ; export complet pour "
+                f"{', '.join(report.complete_families) or 'aucune famille'}",
                 data={
                     "folder": str(folder),
                     "files": [path.name for path in files],
+                    "date": feed_day.isoformat() if feed_day else None,
                     "requests": report.feed_records,
                     "families": report.families,
+                    "complete_families": report.complete_families,
                 },
             ),
             _scan_evidence(access, stats, started, None),
@@ -611,12 +649,48 @@ class LdapReconcile(Probe):
             f"{sum(report.feed_records.values())} requête(s) AAF et "
             f"{report.directory_entries} entrée(s) de l'annuaire rapprochées"
         )
+        late = ""
+        waiting = [rule for rule in failing if rule in DELETION_RULES] if grace is not None else []
+        if waiting:
+            assert grace is not None
+            if feed_day is None:
+                raise ProbeError(
+                    f"{_listed(report, waiting)} : date du flux inconnue, le délai de "
+                    f"suppression de {grace} jours ne peut être compté (nommer les fichiers "
+                    "…_Complet_<aaaammjj>_… ou renseigner aaf.date dans la cible)",
+                    *evidence,
+                )
+            due = feed_day + timedelta(days=grace)
+            if datetime.now(UTC).date() <= due:
+                failing = [rule for rule in failing if rule not in DELETION_RULES]
+                pending = (
+                    f"{_listed(report, waiting)} : absents du flux du {feed_day:%d/%m/%Y}, "
+                    f"dans le délai de suppression de {grace} jours (jusqu'au {due:%d/%m/%Y})"
+                )
+                if not failing:
+                    raise ProbeError(
+                        f"{pending} ; à revérifier après cette date — {summary}", *evidence
+                    )
+                late = f" ; {pending}"
+            else:
+                late = f" ; délai de suppression de {grace} jours échu le {due:%d/%m/%Y}"
         if failing:
-            listed = " ; ".join(
-                f"{rule} ×{report.count(rule)} ({RECONCILE_RULES[rule]})" for rule in failing
-            )
-            return Outcome.failed(f"{listed} — {summary}", *evidence)
+            return Outcome.failed(f"{_listed(report, failing)}{late} — {summary}", *evidence)
         return Outcome.passed(f"aucun écart pour {', '.join(rules)} — {summary}", *evidence)
+
+
+def _listed(report: ReconcileReport, rules: Sequence[str]) -> str:
+    return " ; ".join(f"{rule} ×{report.count(rule)} ({RECONCILE_RULES[rule]})" for rule in rules)
+
+
+def _feed_day(declared: Any, files: list[Path]) -> date | None:
+    """The feed's date: the target's ``aaf.date`` (ISO), else the latest in the file names."""
+    if declared is None:
+        return aaf.export_date(files)
+    try:
+        return date.fromisoformat(str(declared))
+    except ValueError as exc:
+        raise BadParams(f"aaf.date {declared!r} n'est pas une date AAAA-MM-JJ") from exc
 
 
 PROBES = (

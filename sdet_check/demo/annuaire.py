@@ -144,6 +144,13 @@ def _structure(identifier: str) -> AafRecord:
     )
 
 
+def _level(class_code: str) -> str:
+    """The training level (``ENTEleveNivFormation``) of a class of the reference schools."""
+    if class_code.startswith("2NDE"):
+        return "2NDE"
+    return {"1": "1ERE", "T": "TLE"}.get(class_code[0], f"{class_code[0]}EME")
+
+
 def reference_population() -> list[AafRecord]:
     """The conformant population: structures first, then pupils, relatives and staff."""
     records = [_structure(identifier) for identifier in _STRUCTURES]
@@ -169,6 +176,7 @@ def reference_population() -> list[AafRecord]:
                     "ENTElevePersRelEleve": tuple(
                         f"{relative}${code}$1$1$1$1" for relative, code in relatives
                     ),
+                    "ENTEleveNivFormation": (_level(klass),),
                     "ENTEleveINE": (f"{ident}00000AB",),
                     "ENTEleveStatutEleve": ("SCOLAIRE",),
                     "ENTPersonAdresse": (f"{int(ident) % 90 + 1} rue des Tilleuls$$$",),

@@ -15,6 +15,7 @@ import threading
 import time
 from collections import Counter
 from collections.abc import Callable, Iterator
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -792,10 +793,12 @@ def test_server_refusing_the_search(tmp_path: Path) -> None:
 # --- reconciliation with an AAF feed ---------------------------------------------------
 
 
-def feed_context(server: SlapdServer, folder: Path, feed: Path) -> ProbeContext:
+def feed_context(
+    server: SlapdServer, folder: Path, feed: Path, date: str | None = None
+) -> ProbeContext:
     context = context_for(server, folder)
     data = dict(context.target.raw)
-    data["aaf"] = {"path": str(feed)}
+    data["aaf"] = {"path": str(feed)} if date is None else {"path": str(feed), "date": date}
     file = folder / "cible-aaf.yaml"
     file.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
     return ProbeContext(
@@ -875,6 +878,86 @@ def test_reconciliation_needs_feed_files(
     context = feed_context(directories["conforme"], tmp_path, tmp_path / "vide")
     with pytest.raises(NotTestable, match="aucun fichier AAF"):
         run(LdapReconcile, context, rules=REC_RULES)
+
+
+def gap_feed(folder: Path, *, prefix: str) -> Path:
+    """A feed without pupil 2002 (still in the directory) that deletes guardian 3001."""
+    records = [record for record in reference_population() if record.identifier != "2002"]
+    write_aaf_files(records, folder, prefix=prefix)
+    (folder / f"{prefix}_PersRelEleve_0001.xml").write_text(
+        "<ficAlimMENESR><deleteRequest><identifier><id>3001</id></identifier>"
+        "</deleteRequest></ficAlimMENESR>\n",
+        encoding="utf-8",
+    )
+    return folder
+
+
+DELETION = ["LDAP-REC-002", "LDAP-REC-004"]
+
+
+def test_deletions_are_late_after_the_grace_period(
+    directories: dict[str, SlapdServer], tmp_path: Path
+) -> None:
+    old = (datetime.now(UTC) - timedelta(days=120)).strftime("%Y%m%d")
+    feed = gap_feed(tmp_path / "aaf", prefix=f"ENT_Complet_{old}")
+    context = feed_context(directories["conforme"], tmp_path, feed)
+    outcome = run(LdapReconcile, context, rules=DELETION, grace_days=90)
+    assert outcome.status is Status.FAIL
+    assert "LDAP-REC-002 ×1" in outcome.message and "LDAP-REC-004 ×1" in outcome.message
+    assert "délai de suppression de 90 jours échu" in outcome.message
+    (summary,) = of_kind(outcome.evidence, "aaf_feed")
+    assert summary.data["date"] == datetime.strptime(old, "%Y%m%d").date().isoformat()
+
+
+def test_deletions_within_the_grace_period_cannot_be_decided(
+    directories: dict[str, SlapdServer], tmp_path: Path
+) -> None:
+    today = datetime.now(UTC).date()
+    feed = gap_feed(tmp_path / "aaf", prefix=f"ENT_Complet_{today:%Y%m%d}")
+    context = feed_context(directories["conforme"], tmp_path, feed)
+    due = today + timedelta(days=90)
+    with pytest.raises(ProbeError, match=f"jusqu'au {due:%d/%m/%Y}") as raised:
+        run(LdapReconcile, context, rules=DELETION, grace_days=90)
+    assert type(raised.value) is ProbeError  # cannot_decide, not a target failure
+    assert of_kind(raised.value.evidence, "aaf_feed")
+    # Without a delay, the same gaps fail at once; other rules are not delayed.
+    assert run(LdapReconcile, context, rules=DELETION).status is Status.FAIL
+    (feed / f"ENT_Complet_{today:%Y%m%d}_Eleve_0001.xml").write_text(
+        "<ficAlimMENESR><addRequest><identifier><id>2999</id></identifier>"
+        "</addRequest></ficAlimMENESR>\n",
+        encoding="utf-8",
+    )  # a pupil of the feed the directory lacks
+    mixed = run(LdapReconcile, context, rules=["LDAP-REC-001", *DELETION], grace_days=90)
+    assert mixed.status is Status.FAIL
+    assert mixed.message.startswith("LDAP-REC-001 ×1")
+    assert "dans le délai de suppression de 90 jours" in mixed.message
+
+
+def test_deletion_delay_needs_the_feed_date(
+    directories: dict[str, SlapdServer], tmp_path: Path
+) -> None:
+    feed = gap_feed(tmp_path / "aaf", prefix="ENT_SANSDATE")
+    context = feed_context(directories["conforme"], tmp_path, feed)
+    with pytest.raises(ProbeError, match="date du flux inconnue"):
+        run(LdapReconcile, context, rules=DELETION, grace_days=90)
+    dated = feed_context(directories["conforme"], tmp_path, feed, date="2020-01-31")
+    outcome = run(LdapReconcile, dated, rules=DELETION, grace_days=90)
+    assert outcome.status is Status.FAIL and "échu le 30/04/2020" in outcome.message
+    wrong = feed_context(directories["conforme"], tmp_path, feed, date="2020-02-31")
+    with pytest.raises(BadParams, match="2020-02-31"):
+        run(LdapReconcile, wrong, rules=DELETION, grace_days=90)
+
+
+def test_a_delta_feed_does_not_list_every_account(
+    directories: dict[str, SlapdServer], tmp_path: Path
+) -> None:
+    feed = gap_feed(tmp_path / "aaf", prefix="ENT_Delta_20200131")
+    context = feed_context(directories["conforme"], tmp_path, feed)
+    outcome = run(LdapReconcile, context, rules=DELETION)
+    assert finding(outcome, "LDAP-REC-002")["count"] == 0  # absent from a delta: no news
+    assert finding(outcome, "LDAP-REC-004")["count"] == 1  # but its deletions count
+    (summary,) = of_kind(outcome.evidence, "aaf_feed")
+    assert summary.data["complete_families"] == []
 
 
 def test_reader_takes_real_aaf_files() -> None:
