@@ -13,7 +13,7 @@ import secrets
 from collections.abc import Mapping, Sequence
 
 from sdet_check.demo.annuaire import AafRecord
-from sdet_check.demo.cas import DemoAccount, DirectoryLink, demo_account
+from sdet_check.demo.cas import ATTRIBUTES, DemoAccount, DirectoryLink, demo_account
 from sdet_check.demo.ldap import (
     AUDIT_DN,
     PEOPLE_DN,
@@ -25,20 +25,6 @@ from sdet_check.demo.ldap import (
 
 LOGINS: Mapping[str, str] = {"2001": "eleve", "3001": "parent", "4001": "enseignant"}
 """AAF identifiers of the reference population that log in, with their account profile."""
-
-_RELEASED = (
-    "uid",
-    "ENTPersonJointure",
-    "ENTPersonProfils",
-    "ENTPersonStructRattach",
-    "ENTPersonStructRattachRNE",
-    "ENTEleveClasses",
-    "ENTEleveNivFormation",
-    "ENTAuxEnsClasses",
-    "sn",
-    "givenName",
-    "mail",
-)
 
 
 def login_passwords() -> dict[str, str]:
@@ -57,7 +43,7 @@ def directory_accounts(
         _dn, entry = to_entry(record)
         attributes: dict[str, str | list[str]] = {
             name: entry[name][0] if len(entry[name]) == 1 else list(entry[name])
-            for name in _RELEASED
+            for name in ATTRIBUTES
             if entry.get(name)
         }
         profile = LOGINS.get(identifier) or _profile_name(profiles_of(record))
