@@ -36,18 +36,17 @@ import weakref
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
-from pathlib import Path
+from datetime import UTC, date, datetime
 from types import TracebackType
 from typing import Any, ClassVar, Self
 from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import ldap3
 from cryptography import x509
 from ldap3.core import exceptions as ldap3_errors
 from ldap3.protocol.rfc4512 import AttributeTypeInfo, ObjectClassInfo
 
-from probes import _aaf_feed as aaf
 from probes import _ldap_wire as wire
 from probes._ldap_audit import (
     PERSON_ATTRIBUTES,
@@ -57,7 +56,14 @@ from probes._ldap_audit import (
     DirectoryAudit,
     RuleFindings,
 )
-from probes._ldap_reconcile import COMPARED, RECONCILE_RULES, ReconcileReport, Reconciliation
+from probes._ldap_reconcile import (
+    COMPARED,
+    RECONCILE_RULES,
+    ReconcileReport,
+    Reconciliation,
+    Timeline,
+)
+from sdet_check.aaf import feed as aaf
 from sdet_check.evidence import note
 from sdet_check.probe import (
     BadParams,
@@ -542,20 +548,20 @@ class LdapDataModel(Probe):
         return Outcome.passed(f"aucun constat pour {', '.join(rules)} — {population}", *evidence)
 
 
-DELETION_RULES = frozenset({"LDAP-REC-002", "LDAP-REC-004"})
-"""Reconciliation rules about accounts that should be gone: judged against a deletion delay."""
+DELETION_RULES = ("LDAP-REC-002", "LDAP-REC-004")
+"""Reconciliation rules about persons who should be gone: judged against a deletion delay."""
 
 
 def _reconcile_params() -> Mapping[str, Any]:
     schema = dict(_rules_params(RECONCILE_RULES))
     schema["properties"] = {
         **schema["properties"],
-        "grace_days": {
+        "grace_months": {
             "type": "integer",
             "minimum": 0,
-            "maximum": 3650,
-            "description": "Deletion delay: an account absent from (or deleted by) the feed "
-            "only fails once this many days have passed since the feed's date.",
+            "maximum": 120,
+            "description": "Deletion delay, in calendar months: the persons of LDAP-REC-002 "
+            "and LDAP-REC-004 fail only once surely kept longer than this.",
         },
     }
     return schema
@@ -566,18 +572,21 @@ class LdapReconcile(Probe):
 
     Reads the feed files of ``aaf.path`` (families ``EtabEducNat``, ``Eleve``,
     ``PersRelEleve``, ``PersEducNat``) with a small streaming reader, reads the directory
-    like ``ldap.data_model``, and matches both by join key. Rules: ``LDAP-REC-001`` in the
-    feed, not in the directory; ``LDAP-REC-002`` in the directory, not in the feed (only for
-    the families of which the feed is a full export: ``_Delta_`` files list changes only);
-    ``LDAP-REC-003`` an attribute differs (names of personal attributes only, never their
-    values); ``LDAP-REC-004`` deleted by the feed, still in the directory. The requirement is
-    decided by ``rules``.
+    like ``ldap.data_model``, and matches both by join key (see
+    :mod:`probes._ldap_reconcile`: the folder may keep a history of exports; the current
+    feed of a family is its latest ``Complet`` export and the deltas after it). Rules:
+    ``LDAP-REC-001`` in the feed, not in the directory; ``LDAP-REC-002`` in the directory,
+    not in the feed (only families of which the current feed is a full export; staff only
+    when attached to a structure of the feed); ``LDAP-REC-003`` an attribute differs (names
+    of personal attributes only, never their values); ``LDAP-REC-004`` deleted by the feed,
+    still in the directory. The requirement is decided by ``rules``.
 
-    With ``grace_days`` (the three months of the arrêté's art. 7), the deletion rules
-    (``LDAP-REC-002``, ``LDAP-REC-004``) count against the feed's date (from the file names,
-    ``Complet_<yyyymmdd>``, or the target's ``aaf.date``): an account the feed of day D no
-    longer carries has been without entitlement since D at the latest, so it is late only
-    after D + ``grace_days``. Before that, the probe cannot decide and says until when.
+    With ``grace_months`` (the three months of the arrêté's article 6), the persons of
+    ``LDAP-REC-002`` and ``LDAP-REC-004`` are dated by the exports' dates (file names, else
+    the target's ``aaf.date``): a person fails only when surely kept past the delay (the
+    first export without it is older than the delay); when the exports are too far apart
+    to say, the probe cannot decide and asks for the exports in between. Structures are
+    not judged then: the delay is about personal data.
     """
 
     kind = "ldap.reconcile"
@@ -590,29 +599,28 @@ class LdapReconcile(Probe):
         params = validated_params(self, params)
         rules: list[str] = params["rules"]
         kept: int = params.get("max_examples", 20)
-        grace: int | None = params.get("grace_days")
+        months: int | None = params.get("grace_months")
         access = _access(context, service_account=True)
         section = context.target.section("aaf")
         folder = context.target.path(str(section.get("path", "")))
         if not folder.is_dir():
             raise NotTestable(f"le dossier du flux AAF {folder} n'existe pas (section aaf, path)")
-        files = aaf.feed_files(folder)
-        if not files:
+        paths = aaf.feed_files(folder)
+        if not paths:
             raise NotTestable(
                 f"aucun fichier AAF des familles {', '.join(aaf.FAMILIES)} dans {folder}"
             )
-        feed_day = _feed_day(section.get("date"), files)
-        complete = frozenset(
-            found.group(1)
-            for path in files
-            if not aaf.is_delta(path) and (found := aaf.FILE_NAME.search(path.name))
-        )
+        default_day = _declared_day(section.get("date"))
+        files = aaf.import_order([aaf.describe(path, default_day) for path in paths])
         pseudo = access.pseudonymiser()
-        reconciliation = Reconciliation(pseudo, complete_families=complete)
+        reconciliation = Reconciliation(pseudo, files=files)
         wanted = frozenset(name for names in COMPARED.values() for name in names)
         try:
             for record in aaf.read_feed(
-                files, wanted, max_records=access.max_entries, deadline=context.deadline
+                [file.path for file in files],
+                wanted,
+                max_records=access.max_entries,
+                deadline=context.deadline,
             ):
                 reconciliation.feed(record)
         except aaf.FeedError as exc:
@@ -623,18 +631,32 @@ class LdapReconcile(Probe):
             raise ProbeError(f"{exc} (augmenter ldap.max_entries dans la cible)") from exc
         stats, started = _read_directory(access, context, reconciliation.directory)
         report = reconciliation.finish()
+        older = reconciliation.older_files()
+        days = sorted({file.day for file in files if file.day is not None})
         evidence = [
             Evidence(
                 kind="aaf_feed",
-                summary=f"flux AAF {folder.name}"
-                + (f" du {feed_day:%d/%m/%Y}" if feed_day else "")
-                + f" : {len(files)} fichier(s), {sum(report.feed_records.values())} requête(s) "
-                f"({', '.join(report.families)}) ; export complet pour "
-                f"{', '.join(report.complete_families) or 'aucune famille'}",
+                summary=f"flux AAF {folder.name} : {len(files)} fichier(s)"
+                + (f" datés du {days[0]:%d/%m/%Y} au {days[-1]:%d/%m/%Y}" if days else "")
+                + f", {sum(report.feed_records.values())} requête(s) du flux courant "
+                f"({', '.join(report.families)}) ; familles en export complet : "
+                f"{', '.join(report.complete_families) or 'aucune'}"
+                + (
+                    f" ; {len(older)} fichier(s) plus ancien(s) servant d'historique"
+                    if older
+                    else ""
+                ),
                 data={
                     "folder": str(folder),
-                    "files": [path.name for path in files],
-                    "date": feed_day.isoformat() if feed_day else None,
+                    "files": [
+                        {
+                            "name": file.path.name,
+                            "date": file.day.isoformat() if file.day else None,
+                            "complete": file.complete,
+                            "current": file not in older,
+                        }
+                        for file in files
+                    ],
                     "requests": report.feed_records,
                     "families": report.families,
                     "complete_families": report.complete_families,
@@ -644,53 +666,102 @@ class LdapReconcile(Probe):
         ]
         evidence.extend(_rule_evidence(report.findings[rule], kept) for rule in rules)
         evidence.append(_pseudonymisation_evidence(pseudo))
-        failing = [rule for rule in rules if report.count(rule)]
         summary = (
             f"{sum(report.feed_records.values())} requête(s) AAF et "
             f"{report.directory_entries} entrée(s) de l'annuaire rapprochées"
         )
-        late = ""
-        waiting = [rule for rule in failing if rule in DELETION_RULES] if grace is not None else []
-        if waiting:
-            assert grace is not None
-            if feed_day is None:
+        if "LDAP-REC-002" in rules and not report.complete_families:
+            raise NotTestable(
+                "LDAP-REC-002 : aucune famille du flux courant n'est un export complet "
+                "(fichiers …_Complet_<aaaammjj>_…) : les absences ne peuvent être constatées"
+            )
+        judged = [rule for rule in rules if rule in DELETION_RULES] if months is not None else []
+        failing = [rule for rule in rules if report.count(rule) and rule not in judged]
+        if judged:
+            assert months is not None
+            timeline = reconciliation.deletion_timeline(report, judged, _paris_today(), months)
+            evidence.append(_timeline_evidence(timeline, months))
+            late = [rule for rule in judged if timeline.late.get(rule)]
+            failing += late
+            if not failing and timeline.uncertain:
+                due = (
+                    f" (échéance possible dès le {timeline.next_due:%d/%m/%Y})"
+                    if timeline.next_due
+                    else ""
+                )
                 raise ProbeError(
-                    f"{_listed(report, waiting)} : date du flux inconnue, le délai de "
-                    f"suppression de {grace} jours ne peut être compté (nommer les fichiers "
-                    "…_Complet_<aaaammjj>_… ou renseigner aaf.date dans la cible)",
+                    f"{sum(timeline.uncertain.values())} personne(s) encore dans l'annuaire "
+                    f"ne peuvent être datées assez précisément pour le délai de {months} mois"
+                    f"{due} : ajouter au dossier les exports complets intermédiaires — {summary}",
                     *evidence,
                 )
-            due = feed_day + timedelta(days=grace)
-            if datetime.now(UTC).date() <= due:
-                failing = [rule for rule in failing if rule not in DELETION_RULES]
-                pending = (
-                    f"{_listed(report, waiting)} : absents du flux du {feed_day:%d/%m/%Y}, "
-                    f"dans le délai de suppression de {grace} jours (jusqu'au {due:%d/%m/%Y})"
+            if late:
+                listed = " ; ".join(
+                    f"{rule} : {timeline.late[rule]} personne(s) conservée(s) au-delà de "
+                    f"{months} mois"
+                    for rule in late
                 )
-                if not failing:
-                    raise ProbeError(
-                        f"{pending} ; à revérifier après cette date — {summary}", *evidence
-                    )
-                late = f" ; {pending}"
-            else:
-                late = f" ; délai de suppression de {grace} jours échu le {due:%d/%m/%Y}"
+                return Outcome.failed(
+                    f"{_listed(report, [r for r in failing if r not in late])}"
+                    f"{' ; ' if len(failing) > len(late) else ''}{listed} — {summary}",
+                    *evidence,
+                )
         if failing:
-            return Outcome.failed(f"{_listed(report, failing)}{late} — {summary}", *evidence)
-        return Outcome.passed(f"aucun écart pour {', '.join(rules)} — {summary}", *evidence)
+            return Outcome.failed(f"{_listed(report, failing)} — {summary}", *evidence)
+        pending = ""
+        if judged and (waiting := sum(report.count(rule) for rule in judged)):
+            pending = (
+                f" ; {waiting} personne(s) ou structure(s) absente(s) du flux, "
+                f"aucune personne conservée au-delà de {months} mois"
+            )
+        return Outcome.passed(
+            f"aucun écart pour {', '.join(rules)}{pending} — {summary}"
+            if not pending
+            else f"{_listed(report, judged)}{pending} — {summary}",
+            *evidence,
+        )
 
 
 def _listed(report: ReconcileReport, rules: Sequence[str]) -> str:
     return " ; ".join(f"{rule} ×{report.count(rule)} ({RECONCILE_RULES[rule]})" for rule in rules)
 
 
-def _feed_day(declared: Any, files: list[Path]) -> date | None:
-    """The feed's date: the target's ``aaf.date`` (ISO), else the latest in the file names."""
+def _timeline_evidence(timeline: Timeline, months: int) -> Evidence:
+    """How the persons the feed no longer carries stand against the deletion delay."""
+    late, uncertain, within = (
+        sum(counts.values()) for counts in (timeline.late, timeline.uncertain, timeline.within)
+    )
+    return Evidence(
+        kind="deletion_delay",
+        summary=f"délai de suppression de {months} mois : {late} personne(s) conservée(s) "
+        f"au-delà, {uncertain} impossible(s) à dater, {within} encore dans le délai"
+        + (f" (prochaine échéance le {timeline.next_due:%d/%m/%Y})" if timeline.next_due else ""),
+        data={
+            "months": months,
+            "late": timeline.late,
+            "uncertain": timeline.uncertain,
+            "within": timeline.within,
+            "next_due": timeline.next_due.isoformat() if timeline.next_due else None,
+        },
+    )
+
+
+def _declared_day(declared: Any) -> date | None:
+    """The target's ``aaf.date`` (ISO): the date of the feed files whose names carry none."""
     if declared is None:
-        return aaf.export_date(files)
+        return None
     try:
         return date.fromisoformat(str(declared))
     except ValueError as exc:
         raise BadParams(f"aaf.date {declared!r} n'est pas une date AAAA-MM-JJ") from exc
+
+
+def _paris_today() -> date:
+    """Today in France, where the feeds are dated (UTC when the time zone base is missing)."""
+    try:
+        return datetime.now(ZoneInfo("Europe/Paris")).date()
+    except ZoneInfoNotFoundError:
+        return datetime.now(UTC).date()
 
 
 PROBES = (

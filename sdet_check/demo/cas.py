@@ -594,12 +594,15 @@ from pathlib import Path
 
 import ldap3
 
+# ldap3's restartable strategy would retry a silent annuaire 30 times, 2 s apart, per login.
+ldap3.set_config_parameter("RESTARTABLE_TRIES", 1)
+ldap3.set_config_parameter("RESTARTABLE_SLEEPTIME", 0)
 CAS_AUTH_CLASS = "cas_server.auth.LdapAuthUser"
 CAS_LDAP_SERVER = ldap3.Server(
     {url!r},
     get_info=ldap3.NONE,
     tls=ldap3.Tls(validate=ssl.CERT_REQUIRED, ca_certs_file={ca_file!r}),
-    connect_timeout=10,
+    connect_timeout=3,
 )
 CAS_LDAP_USER = {bind_dn!r}
 CAS_LDAP_PASSWORD = (Path(__file__).resolve().parent / "annuaire.secret").read_text("utf-8")

@@ -58,6 +58,8 @@ def directory_link(
     if annuaire.ldaps_url is None or annuaire.ca_file is None:
         raise ValueError("the CAS server needs the annuaire's ldaps:// listener")
     accounts = directory_accounts(records, passwords)
+    if len({account.password_env for account in accounts}) < len(accounts):
+        raise ValueError("one login per account profile: their passwords share a variable name")
     return DirectoryLink(
         url=annuaire.ldaps_url,
         ca_file=annuaire.ca_file.resolve(),

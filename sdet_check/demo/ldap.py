@@ -397,7 +397,8 @@ def _slapd_conf(
     lines += [
         'access to dn.base="" by * read',
         'access to dn.base="cn=Subschema" by * read',
-        "access to attrs=userPassword by self write by anonymous auth by * none",
+        # A user may change its password, never read its hash (a CAS bound as the user would).
+        "access to attrs=userPassword by self =wx by anonymous auth by * none",
         f'access to dn.subtree="{PEOPLE_DN}" {people_readers} by self read by * none',
         f"access to * {other_readers} by * none",
         "database mdb",
