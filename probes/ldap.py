@@ -612,6 +612,13 @@ class LdapReconcile(Probe):
             )
         default_day = _declared_day(section.get("date"))
         files = aaf.import_order([aaf.describe(path, default_day) for path in paths])
+        today = _paris_today()
+        future = [file.path.name for file in files if file.day is not None and file.day > today]
+        if future:
+            raise ProbeError(f"flux AAF daté d'après aujourd'hui : {', '.join(future[:5])}")
+        gaps = aaf.missing_chunks(files)
+        if gaps and "LDAP-REC-002" in rules:
+            raise ProbeError(f"export AAF incomplet : {' ; '.join(gaps[:5])}")
         pseudo = access.pseudonymiser()
         reconciliation = Reconciliation(pseudo, files=files)
         wanted = frozenset(name for names in COMPARED.values() for name in names)
@@ -679,7 +686,7 @@ class LdapReconcile(Probe):
         failing = [rule for rule in rules if report.count(rule) and rule not in judged]
         if judged:
             assert months is not None
-            timeline = reconciliation.deletion_timeline(report, judged, _paris_today(), months)
+            timeline = reconciliation.deletion_timeline(report, judged, today, months)
             evidence.append(_timeline_evidence(timeline, months))
             late = [rule for rule in judged if timeline.late.get(rule)]
             failing += late

@@ -34,7 +34,7 @@ FAMILIES = {
 }
 """AAF file families read, and the kind of directory entry each describes."""
 
-FILE_NAME = re.compile(r"_(EtabEducNat|Eleve|PersRelEleve|PersEducNat)_[0-9]{4}\.xml$")
+FILE_NAME = re.compile(r"_(EtabEducNat|Eleve|PersRelEleve|PersEducNat)_([0-9]{4})\.xml$")
 """AAF file names of those families (``…_Eleve_0000.xml``)."""
 
 DAY_IN_NAME = re.compile(r"_((?:19|20)[0-9]{6})_")
@@ -114,6 +114,24 @@ def describe(path: Path, default_day: date | None = None) -> FeedFile:
         with contextlib.suppress(ValueError):
             day = datetime.strptime(dated.group(1), "%Y%m%d").date()
     return FeedFile(path, found.group(1), "_Complet_" in path.name, day)
+
+
+def missing_chunks(files: list[FeedFile]) -> list[str]:
+    """Full exports whose numbered chunks (``_0000``, ``_0001``…) have a gap, named.
+
+    A missing chunk of a full export would make every account it held look deleted.
+    """
+    chunks: dict[tuple[str, str], set[int]] = {}
+    for file in files:
+        found = FILE_NAME.search(file.path.name)
+        if file.complete and found is not None:
+            export = file.path.name[: found.start()]
+            chunks.setdefault((export, file.family), set()).add(int(found.group(2)))
+    return [
+        f"{export}_{family} : fichier(s) {', '.join(f'{n:04d}' for n in gaps)} absent(s)"
+        for (export, family), numbers in sorted(chunks.items())
+        if (gaps := sorted(set(range(max(numbers) + 1)) - numbers))
+    ]
 
 
 def import_order(files: list[FeedFile]) -> list[FeedFile]:

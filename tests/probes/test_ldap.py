@@ -1034,6 +1034,23 @@ def test_undated_files_take_the_declared_date(
         run(LdapReconcile, wrong, rules=DELETION, grace_months=3)
 
 
+def test_a_feed_from_the_future_or_with_a_missing_chunk_is_refused(
+    directories: dict[str, SlapdServer], tmp_path: Path
+) -> None:
+    feed = tmp_path / "aaf"
+    export(feed, -3)  # dated in three days: the delay could never be counted
+    with pytest.raises(ProbeError, match="daté d'après aujourd'hui"):
+        judge(directories, tmp_path, DELETION, grace_months=3)
+    for path in feed.iterdir():
+        path.unlink()
+    export(feed, 2)
+    chunk = next(feed.glob("*_Eleve_0000.xml"))
+    chunk.rename(chunk.with_name(chunk.name.replace("_0000.xml", "_0001.xml")))
+    with pytest.raises(ProbeError, match="Eleve : fichier\\(s\\) 0000 absent"):
+        judge(directories, tmp_path, DELETION)
+    assert judge(directories, tmp_path, ["LDAP-REC-001"]).status is Status.PASS
+
+
 @pytest.mark.parametrize(
     ("day", "months", "expected"),
     [
