@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import codecs
 import re
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -275,6 +275,9 @@ class Request:
 FileIssue = Callable[..., None]
 """``issue(rule_id, line=…, **fields)``: reports a problem with the file itself."""
 
+_OPS: dict[Any, Op] = {op.value: op for op in Op}
+_VALID: list[tuple[int | None, str]] = []  # never appended to: shared by every valid request
+
 _ENCODING_ERRORS = frozenset({81, 32, 9})  # invalid encoding, unsupported encoding, bad char
 
 
@@ -327,11 +330,18 @@ class RequestStream:
                 self._check_root_child(child)
 
     def _request(self, element: etree._Element) -> Request:
-        problems = self.validator.problems(element)
-        reader = _read_loosely if problems else _read_valid
-        category, key, attributes, lines, repeated, multi = reader(element, self.source.family)
+        read = (
+            _read_canonical(element, self.source.family) if self.validator.builtin_rules else None
+        )
+        if read is None:
+            problems = self.validator.problems(element)
+            reader = _read_loosely if problems else _read_valid
+            read = reader(element, self.source.family)
+        else:
+            problems = _VALID
+        category, key, attributes, lines, repeated, multi = read
         return Request(
-            op=Op(element.tag),
+            op=_OPS[element.tag],
             line=source_line(element) or 0,
             element=element,
             category=category,
@@ -438,6 +448,102 @@ def _read_valid(element: etree._Element, file_family: Family | None) -> _Read:
 
 def _filled(node: etree._Element) -> int:
     return sum(1 for v in node.iterchildren("value") if v.text)
+
+
+# A request as lxml serialises it when it holds no comment, processing instruction,
+# entity, escaped character or stray text: every string this matches is valid against the
+# built-in DTD (the converse need not hold; anything else is left to libxml2).
+_VALUE = r"<value(?:>[^<&]*+</value>|/>)"
+_CANONICAL = re.compile(
+    r"<(addRequest|modifyRequest|deleteRequest)>"
+    r'<operationalAttributes><attr name="([^"&<]*+)">'
+    rf"<value(?:>([^<&]*+)</value>|/>)(?:{_VALUE})*+</attr></operationalAttributes>"
+    r"<identifier><id(?:>([^<&]*+)</id>|/>)</identifier>"
+    rf'(?:<attributes>((?:<attr name="[^"&<]*+">(?:{_VALUE})++</attr>)++)</attributes>'
+    r"|<modifications>("
+    rf'(?:<modification name="[^"&<]*+" operation="replace">(?:{_VALUE})++</modification>)++'
+    r")</modifications>)?+"
+    r"</\1>"
+)
+_SHAPES = {
+    # request type: (group holding the body, its first opening, separator, end of a name)
+    "addRequest": (5, '<attr name="', '</attr><attr name="', '">', "</attr>"),
+    "modifyRequest": (
+        6,
+        '<modification name="',
+        '</modification><modification name="',
+        '" operation="replace">',
+        "</modification>",
+    ),
+}
+
+
+def _read_canonical(element: etree._Element, file_family: Family | None) -> _Read | None:
+    """Extract a request from its serialisation, or None when it is not in canonical form.
+
+    A canonical request is valid against the built-in DTD and reads exactly as
+    :func:`_read_valid` reads it, without an lxml proxy per attribute and value: values hold
+    no markup, so splitting the text on the tags is exact. Lines are looked up only for the
+    attributes that reference other records (cross-file findings need them after the element
+    is gone); other findings find their line while the element is still there.
+    """
+    text = etree.tostring(element, encoding="unicode", with_tail=False)
+    match = _CANONICAL.fullmatch(text)
+    if match is None:
+        return None
+    op = match[1]
+    category = (match[2], match[3])
+    shape = _SHAPES.get(op)
+    present = 5 if match[5] is not None else 6 if match[6] is not None else 0
+    if present != (shape[0] if shape is not None else 0):
+        return None  # a body that does not fit the request type: libxml2 will say so
+    body = match[present] if present else None
+    if body is None or shape is None:
+        return category, match[4], {}, {}, [], []
+    _, first, separator, name_end, last = shape
+    # Neither names nor values can hold ">" (it is serialised "&gt;"): every separator is a tag.
+    parts = body[len(first) : -len(last)].replace(separator, name_end).split(name_end)
+    names = parts[0::2]
+    contents = dict(zip(names, parts[1::2], strict=True))
+    if len(contents) != len(names):
+        return None  # an attribute given twice: read element by element
+    family = family_of_category(*category) or file_family
+    attributes: dict[str, Sequence[str]] = dict.fromkeys(names, _NOT_READ)
+    lines: dict[str, int] = {}
+    if family is None:
+        needed: Collection[str] = names
+        located: Collection[str] = names
+        singles: frozenset[str] = frozenset()
+    else:
+        spec = SPECS[family]
+        needed = spec.needed.intersection(names)
+        located = spec.located
+        singles = spec.singles
+    container: etree._Element | None = None
+    for name in needed:
+        values = attributes[name] = _texts(contents[name])
+        if values and name in located:
+            if container is None:
+                container = element[2]
+            lines[name] = container[names.index(name)].sourceline  # type: ignore[assignment]
+    multi: list[str] = []
+    for name in singles.intersection(names):
+        content = contents[name]
+        if content.count("<value") > 1 and len(_texts(content)) > 1:
+            multi.append(name)
+    if len(multi) > 1:
+        multi.sort(key=names.index)
+    return category, match[4], attributes, lines, [], multi
+
+
+def _texts(content: str) -> list[str]:
+    """The non-empty texts of canonical ``<value>…</value>`` and ``<value/>`` elements."""
+    if "<value/>" in content:
+        content = content.replace("<value/>", "")
+        if not content:
+            return []
+    values = content[7:-8].split("</value><value>")
+    return [v for v in values if v] if "" in values else values
 
 
 def _read_loosely(element: etree._Element, file_family: Family | None) -> _Read:
