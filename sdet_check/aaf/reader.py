@@ -466,8 +466,15 @@ _CANONICAL = re.compile(
     r"</\1>"
 )
 _SHAPES = {
-    # request type: (group holding the body, its first opening, separator, end of a name)
-    "addRequest": (5, '<attr name="', '</attr><attr name="', '">', "</attr>"),
+    # request type: (group holding the body, its first opening, separator, end of a name,
+    # closing tag)
+    "addRequest": (
+        5,
+        '<attr name="',
+        '</attr><attr name="',
+        '">',
+        "</attr>",
+    ),
     "modifyRequest": (
         6,
         '<modification name="',
@@ -521,16 +528,25 @@ def _read_canonical(element: etree._Element, file_family: Family | None) -> _Rea
         singles = spec.singles
     container: etree._Element | None = None
     for name in needed:
-        values = attributes[name] = _texts(contents[name])
-        if values and name in located:
+        content = contents[name]
+        if "<value/>" in content:
+            content = content.replace("<value/>", "")
+            if not content:
+                attributes[name] = []
+                continue
+        values = content[7:-8].split("</value><value>")
+        if "" in values:
+            values = [v for v in values if v]
+        attributes[name] = values
+        if name in located:
             if container is None:
                 container = element[2]
             lines[name] = container[names.index(name)].sourceline  # type: ignore[assignment]
-    multi: list[str] = []
-    for name in singles.intersection(names):
-        content = contents[name]
-        if content.count("<value") > 1 and len(_texts(content)) > 1:
-            multi.append(name)
+    multi = [
+        name
+        for name in singles.intersection(names)
+        if "><value" in (content := contents[name]) and len(_texts(content)) > 1
+    ]
     if len(multi) > 1:
         multi.sort(key=names.index)
     return category, match[4], attributes, lines, [], multi
