@@ -97,6 +97,24 @@ _HEAD = (
         (f'<addRequest>{_HEAD}<attributes><attr name="sn"><value>A</value></attr>texte'
          "</attributes></addRequest>", False),
         (f"<addRequest>{_HEAD}</addRequest>", False),
+        (f'<addRequest>{_HEAD}<attributes><attr name="sn"/></attributes></addRequest>', False),
+        (f'<addRequest>{_HEAD}<attributes><attr name="sn"><value>A<value>B</value></value>'
+         "</attr></attributes></addRequest>", False),
+        (f'<addRequest>{_HEAD}<attributes><attr name="sn"><value>A</value>B</attr>'
+         "</attributes></addRequest>", False),
+        (f'<addRequest>{_HEAD}<attributes><attr name="sn"><value>A</value></attr>'
+         '</attributes><attributes><attr name="mail"><value>B</value></attr></attributes>'
+         "</addRequest>", False),
+        (f'<addRequest>{_HEAD}<attributes><attr name="sn"><value>A</value></attr>'
+         '<value>C</value><attr name="mail"><value>B</value></attr></attributes>'
+         "</addRequest>", False),
+        (f'<addRequest>{_HEAD}<attributes><attr name=\'a"b\'><value>A</value></attr>'
+         "</attributes></addRequest>", False),
+        (f'<addRequest>{_HEAD}<attributes><attr name="sn"><value>"A"</value></attr>'
+         '<attr name="mail"><value/><value/></attr></attributes></addRequest>', True),
+        (f'<modifyRequest>{_HEAD}<modifications><modification name="sn" operation="replace" '
+         'x="y"><value>A</value></modification></modifications></modifyRequest>', False),
+        (f"<deleteRequest>{_HEAD}<identifier><id>8</id></identifier></deleteRequest>", False),
         (f'<deleteRequest>{_HEAD}<attributes><attr name="sn"><value>A</value></attr>'
          "</attributes></deleteRequest>", False),
         (f"<deleteRequest>{_HEAD}</deleteRequest>", True),
