@@ -310,6 +310,7 @@ class RequestStream:
             collect_ids=False,
         )
         root: etree._Element | None = None
+        expected = self.validator.root_children
         try:
             for _, element in context:
                 parent = element.getparent()
@@ -321,7 +322,8 @@ class RequestStream:
                 element.clear(keep_tail=True)
                 if parent is not None:
                     while (previous := element.getprevious()) is not None:
-                        self._check_root_child(previous)
+                        if previous.tag not in expected or previous.tail:
+                            self._check_root_child(previous)
                         del parent[0]
         except etree.XMLSyntaxError as exc:
             self.complete = False
