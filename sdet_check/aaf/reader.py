@@ -530,12 +530,17 @@ def _read_canonical(element: etree._Element, file_family: Family | None) -> _Rea
     if '"' in every_name or "<" in every_name:
         return None
     bodies = parts[1::2]
-    texts = _BOUNDARY.join(bodies).replace("<value/>", "<value></value>")
+    texts = _BOUNDARY.join(bodies)
+    if "<value/>" in texts:
+        texts = texts.replace("<value/>", "<value></value>")
+    end = len(texts) - 8
+    # Between the first <value> and the last </value>, every "<" must belong to a
+    # "</value><value>" (two each): the texts hold no markup.
     if (
         "" in bodies
         or not texts.startswith("<value>")
         or not texts.endswith("</value>")
-        or "<" in texts[7:-8].replace("</value><value>", "")
+        or texts.count("<", 7, end) != 2 * texts.count("</value><value>", 7, end)
     ):
         return None
     contents = dict(zip(names, bodies, strict=True))
