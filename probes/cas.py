@@ -51,6 +51,7 @@ from sdet_check.probe import (
     ProbeError,
     validated_params,
 )
+from sdet_check.sdet_model import NATIONAL_PROFILES, uai_problem
 from sdet_check.target import Account
 from sdet_check.transport import MAX_BODY_BYTES as MAX_BODY_BYTES  # the bound, for readers
 from sdet_check.transport import header_values as _header_values
@@ -85,9 +86,6 @@ TICKET_CHARSET = re.compile(r"^[A-Za-z0-9-]+$")
 DEFAULT_UNREGISTERED_SERVICE = "https://service-non-enregistre.sdet-check.invalid/"
 """Service URL of the refusal test when the target names none (``.invalid`` never resolves)."""
 
-NATIONAL_PROFILES = ("ELV", "TUT", "ENS", "DIR", "EVS", "ETA", "ACA", "DOC", "COL")
-"""Suffixes of the national profile codes (SDET annexe opérationnelle §4.7)."""
-
 PROFILE_CODES: Mapping[str, str] = {
     "eleve": "National_ELV",
     "parent": "National_TUT",
@@ -100,9 +98,6 @@ PROFILE_CODES: Mapping[str, str] = {
     "academie": "National_ACA",
 }
 """The national profile code each target account profile must carry."""
-
-UAI_ALPHABET = "ABCDEFGHJKLMNPRSTUVWXYZ"
-"""Check letters of a UAI: the letter at index (number mod 23)."""
 
 PROTOCOL_ATTRIBUTES = frozenset(
     {"authenticationDate", "longTermAuthenticationRequestTokenUsed", "isFromNewLogin"}
@@ -956,18 +951,11 @@ PROBES: tuple[type[Probe], ...] = (
 # --- UAI, profiles, tickets ---------------------------------------------------------------
 
 
-def uai_check_letter(number: str) -> str:
-    """Return the check letter of the 7-digit UAI number ``number``."""
-    return UAI_ALPHABET[int(number) % len(UAI_ALPHABET)]
-
-
 def is_valid_uai(value: str) -> bool:
-    """Tell whether ``value`` is 7 digits followed by their check letter."""
-    value = value.strip().upper()
-    return bool(re.fullmatch(r"\d{7}[A-Z]", value)) and value[7] == uai_check_letter(value[:7])
+    """Tell whether ``value`` is 7 digits followed by their check letter (any case)."""
+    return uai_problem(value.strip().upper()) is None
 
 
-_NATIONAL = re.compile(rf"National_({'|'.join(NATIONAL_PROFILES)})")
 _TICKET = re.compile(r"\b(PGTIOU|PGT|TGT|ST|PT|LT)-([A-Za-z0-9]{4})[A-Za-z0-9-]{4,}")
 
 
@@ -1654,7 +1642,7 @@ def _format_problems(
     problems = [
         f"{name} = {v!r} n'est pas un code de profil national (National_XXX)"
         for v in values
-        if not _NATIONAL.fullmatch(v)
+        if v not in NATIONAL_PROFILES
     ]
     code = PROFILE_CODES.get(account.profile)
     if code is not None and code not in values:

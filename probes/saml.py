@@ -56,6 +56,7 @@ from sdet_check.probe import (
     ProbeError,
     validated_params,
 )
+from sdet_check.sdet_model import NATIONAL_PROFILES
 from sdet_check.target import Account
 from sdet_check.transport import MAX_BODY_BYTES as MAX_BODY_BYTES  # the bound, for readers
 from sdet_check.transport import send as _send
@@ -88,11 +89,6 @@ NAMEID_PERSISTENT = "urn:oasis:names:tc:SAML:2.0:nameid-format:persistent"
 NAMEID_EMAIL = "urn:oasis:names:tc:SAML:1.1:nameid-format:emailAddress"
 NAMEID_UNSPECIFIED = "urn:oasis:names:tc:SAML:1.1:nameid-format:unspecified"
 RSA_SHA256 = "http://www.w3.org/2001/04/xmldsig-more#rsa-sha256"
-
-NATIONAL_PROFILES = frozenset(
-    f"National_{code}" for code in ("ELV", "TUT", "ENS", "DIR", "EVS", "ETA", "ACA", "DOC", "COL")
-)
-"""National profile codes (``ENTPersonProfils``) of the SDET data model."""
 
 PERSONAL_ATTRIBUTES = frozenset(
     {

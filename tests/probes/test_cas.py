@@ -41,7 +41,6 @@ from probes.cas import (
     UnregisteredService,
     is_valid_uai,
     truncate_tickets,
-    uai_check_letter,
 )
 from sdet_check.api import open_grid
 from sdet_check.demo.cas import (
@@ -72,7 +71,7 @@ from sdet_check.probe import (
 )
 from sdet_check.registry import ProbeRegistry
 from sdet_check.runner import Runner
-from sdet_check.sdet_model import make_uai
+from sdet_check.sdet_model import make_uai, uai_check_letter
 from sdet_check.selection import Selection
 from sdet_check.target import load_target
 
