@@ -266,21 +266,24 @@ def _paged_cookie(data: bytes | bytearray, pos: int, end: int) -> bytes | None:
     return None
 
 
-def _parse_entry(b: bytes, p: int, end: int, names: dict[bytes, str]) -> Entry:
-    """Decode a ``SearchResultEntry`` body spanning ``b[p:end]``.
+def _parse_entry(b: bytes, names: dict[bytes, str]) -> Entry:
+    """Decode the content of a ``SearchResultEntry``, ``b`` (a copy of its bytes alone).
 
-    The hot loop of a whole-tree audit: short lengths (and the one- and two-byte long forms
-    of the DN and of the attribute list) are read inline, and every element is checked
-    against its container only once, at the end, by position.
+    The hot loop of a whole-tree audit: positions stay small (Python keeps its small integers,
+    and does not make new ones at each step), short lengths (and the one- and two-byte long
+    forms of the DN and of the attribute list) are read inline, single values (most of them)
+    take a shorter path, and every element is checked against its container only once, at
+    the end, by position.
     """
-    size = b[p + 1]
+    end = len(b)
+    size = b[1]
     if size < 0x80:
-        p += 2
+        p = 2
     elif size == 0x81:
-        size = b[p + 2]
-        p += 3
+        size = b[2]
+        p = 3
     else:
-        p, size = _long_length(b, p + 1)
+        p, size = _long_length(b, 1)
     dn = b[p : p + size].decode("utf-8", "replace")
     p += size
     size = b[p + 1]  # PartialAttributeList ::= SEQUENCE OF
@@ -315,21 +318,30 @@ def _parse_entry(b: bytes, p: int, end: int, names: dict[bytes, str]) -> Entry:
             p += 2
         else:
             p = _long_length(b, p + 1)[0]
-        values: list[str] = []
-        append = values.append
-        while p < attribute_end:
+        if p < attribute_end:
             size = b[p + 1]
             if size < 0x80:
                 p += 2
             else:
                 p, size = _long_length(b, p + 1)
-            append(b[p : p + size].decode("utf-8", "replace"))
+            values = [b[p : p + size].decode("utf-8", "replace")]
             p += size
+            while p < attribute_end:
+                size = b[p + 1]
+                if size < 0x80:
+                    p += 2
+                else:
+                    p, size = _long_length(b, p + 1)
+                values.append(b[p : p + size].decode("utf-8", "replace"))
+                p += size
+        else:
+            values = []
         if p != attribute_end:
             raise Malformed("attribut d'entrée mal formé")
-        known = attributes.setdefault(name, values)
-        if known is not values:
-            known.extend(values)
+        if name in attributes:
+            attributes[name].extend(values)
+        else:
+            attributes[name] = values
     if p != end:
         raise Malformed("entrée de résultat mal formée")
     return dn, attributes
@@ -600,8 +612,12 @@ class WireConnection:
                 if buffer[pos] != 0x30:
                     raise Malformed(f"message LDAP attendu, octet 0x{buffer[pos]:02x} reçu")
                 size = buffer[pos + 1]
-                start = pos + 2
-                if size & 0x80:
+                if size < 0x80:
+                    start = pos + 2
+                elif size == 0x82 and end - pos >= 4:
+                    size = buffer[pos + 2] << 8 | buffer[pos + 3]
+                    start = pos + 4
+                else:
                     if end - pos < 2 + (size & 0x7F):
                         break
                     start, size = _long_length(buffer, pos + 1)
@@ -613,8 +629,12 @@ class WireConnection:
                 op = start + entry_at
                 if op + 2 <= stop and buffer[op] == _SEARCH_ENTRY and buffer[start:op] == own_id:
                     size = buffer[op + 1]
-                    op_start = op + 2
-                    if size & 0x80:
+                    if size < 0x80:
+                        op_start = op + 2
+                    elif size == 0x82 and op + 4 <= stop:
+                        size = buffer[op + 2] << 8 | buffer[op + 3]
+                        op_start = op + 4
+                    else:
                         op_start, size = _long_length(buffer, op + 1)
                     if op_start + size > stop:
                         raise Malformed("élément BER plus long que son conteneur")
@@ -674,7 +694,7 @@ class WireConnection:
         data = bytes(self._view[framed.start : self._pos])
         names = self._names
         try:
-            return [_parse_entry(data, start, end, names) for start, end in framed.spans]
+            return [_parse_entry(data[start:end], names) for start, end in framed.spans]
         except IndexError as exc:
             raise Malformed("entrée de résultat tronquée") from exc
 
