@@ -640,6 +640,8 @@ class WireConnection:
                         raise Malformed("élément BER plus long que son conteneur")
                     append((op_start - page, op_start + size - page))
                     pos = stop
+                    if len(spans) > most:
+                        break
                     continue
                 self._pos = pos
                 done = self._other_message(message_id, start, stop, stats, spans, page)

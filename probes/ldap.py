@@ -1161,6 +1161,13 @@ SCAN_SEARCHES = _searches()
 
 def _scan(access: _Access, context: ProbeContext) -> _Scan:
     """Read every person and structure with paged searches and audit them."""
+    # The audit's records are gone (freed by reference counting) when the collector comes
+    # back: it then has nothing left over to walk.
+    with _COLLECTOR.paused():
+        return _audited_scan(access, context)
+
+
+def _audited_scan(access: _Access, context: ProbeContext) -> _Scan:
     pseudo = access.pseudonymiser()
     audit = DirectoryAudit(pseudo, date.today())
     stats, started = _read_directory(access, context, audit.add)
