@@ -139,8 +139,6 @@ class DirectoryAudit:
         self._pending_attachments: list[tuple[int, str]] = []
         self._identities: dict[tuple[str, str, date], int] = {}
         self._profiles: dict[str, int] = {}
-        self._pupils = 0
-        self._relatives = 0
         self._dates: dict[str, date | str] = {}
         """Dates already parsed: the date, or why the value is none."""
         self._ages: dict[date, int] = {}
@@ -221,8 +219,6 @@ class DirectoryAudit:
             counted[profile] = counted.get(profile, 0) + 1
         is_pupil = kind == "pupil" or "National_ELV" in profiles
         is_relative = kind == "relative" or "National_TUT" in profiles
-        self._pupils += is_pupil
-        self._relatives += is_relative
 
         if not keys:
             self._find("AAF-KEY-001", person=index, detail="personne sans ENTPersonJointure")
@@ -253,9 +249,10 @@ class DirectoryAudit:
 
         births = attributes.get("entpersondatenaissance")
         born = self._check_birth(index, births, is_pupil) if births else None
-        for attribute in ("entelevedateentreeclasses", "entelevedatesortieclasses"):
-            if attribute in attributes:
-                self._check_class_dates(index, attribute, attributes[attribute])
+        if "entelevedateentreeclasses" in attributes:
+            self._check_class_dates(index, "entelevedateentreeclasses", attributes)
+        if "entelevedatesortieclasses" in attributes:
+            self._check_class_dates(index, "entelevedatesortieclasses", attributes)
 
         for value in attributes.get("entpersonstructrattachrne", ()):
             problem = self._uai_problem(value)
@@ -341,8 +338,10 @@ class DirectoryAudit:
                 )
         return born
 
-    def _check_class_dates(self, index: int, attribute: str, values: Iterable[str]) -> None:
-        for value in values:
+    def _check_class_dates(
+        self, index: int, attribute: str, attributes: Mapping[str, list[str]]
+    ) -> None:
+        for value in attributes[attribute]:
             fields = value.split("$")
             if len(fields) < 2 or not fields[1]:
                 continue
@@ -388,8 +387,8 @@ class DirectoryAudit:
         return AuditReport(
             persons=len(self._persons),
             structures=self._structures,
-            pupils=self._pupils,
-            relatives=self._relatives,
+            pupils=len(self._pupil_links),
+            relatives=len(self._relative_links),
             profiles=dict(sorted(self._profiles.items())),
             findings=self._findings,
         )
