@@ -20,27 +20,43 @@ NATIONAL_PROFILES: dict[str, str] = {
     "National_DOC": "documentaliste",
     "National_COL": "personnel de collectivité territoriale",
 }
-"""The national profile codes of ``ENTPersonProfils`` and what each means."""
+"""The national profile codes of ``ENTPersonProfils`` and what each means (SDET annexe
+opérationnelle, interop annex §5.6)."""
+
+_FUNCTIONS: dict[str, tuple[str, ...]] = {
+    "National_ETA": (
+        "ADA", "ADF", "ADM", "ALB", "ASE", "ASH", "CFC", "CPD", "CTR", "LAB", "MDS", "ORI",
+        "OUV", "PSY", "TEC",
+    ),
+    "National_EVS": ("AED", "AES", "EDU", "SUR"),
+    "National_ENS": (
+        "BED", "ENS", "FCA", "FCP", "FIJ", "IS", "ISES", "PPA", "RH1D", "RPL", "UPI",
+    ),
+    "National_DIR": ("DEC", "DECPR", "DIR", "DSES"),
+    "National_DOC": ("DOC",),
+    "National_ELV": ("ELE",),
+    "National_ACA": ("INJ", "INS"),
+    "National_COL": ("COLTER",),
+}  # fmt: skip
 
 FUNCTION_PROFILES: dict[str, str] = {
-    **dict.fromkeys(
-        ("ADA", "ADF", "ADM", "ALB", "ASE", "ASH", "CFC", "CPD", "CTR", "LAB", "MDS", "ORI"),
-        "National_ETA",
-    ),
-    **dict.fromkeys(("OUV", "PSY", "TEC"), "National_ETA"),
-    **dict.fromkeys(("AED", "AES", "EDU", "SUR"), "National_EVS"),
-    **dict.fromkeys(
-        ("BED", "ENS", "FCA", "FCP", "FIJ", "IS", "ISES", "PPA", "RH1D", "RPL", "UPI"),
-        "National_ENS",
-    ),
-    **dict.fromkeys(("DEC", "DECPR", "DIR", "DSES"), "National_DIR"),
-    "DOC": "National_DOC",
-    "ELE": "National_ELV",
-    "INJ": "National_ACA",
-    "INS": "National_ACA",
-    "COLTER": "National_COL",
+    code: profile for profile, codes in _FUNCTIONS.items() for code in codes
 }
 """AAF function codes (second field of ``ENTPersonFonctions``) → national profile."""
+
+_PROFILE_BY_UPPER = {code.upper(): code for code in NATIONAL_PROFILES}
+
+
+def national_profile(value: str) -> str | None:
+    """The national profile code ``value`` designates (case of the suffix ignored), or None.
+
+    GAR files write the same codes with a lower-case suffix (``National_elv``).
+    """
+    return _PROFILE_BY_UPPER.get(value.upper())
+
+
+TITLES = frozenset({"M.", "Mme", "Mlle"})
+"""Civilités: ``Mlle`` is no longer issued but still found in older exports."""
 
 UAI_LETTERS = "ABCDEFGHJKLMNPRSTUVWXYZ"
 """The 23 check letters of a UAI (no I, O, Q): letter = ``UAI_LETTERS[number % 23]``."""
@@ -62,13 +78,35 @@ def make_uai(number: int) -> str:
     return digits + uai_check_letter(digits)
 
 
+def expected_uai_letter(value: str) -> str | None:
+    """The check letter the UAI ``value`` must end with.
+
+    ``None`` when ``value`` is not seven ASCII digits followed by a capital letter.
+    """
+    if not _UAI.fullmatch(value):
+        return None
+    return UAI_LETTERS[int(value[:7]) % 23]
+
+
 def uai_problem(value: str) -> str | None:
     """Say what is wrong with a UAI code, in French, or ``None`` when it is valid."""
-    if not _UAI.fullmatch(value):
+    expected = expected_uai_letter(value)
+    if expected is None:
         return "format invalide : sept chiffres suivis d'une lettre majuscule attendus"
-    expected = uai_check_letter(value[:7])
     if value[7] != expected:
         return f"lettre clé {value[7]} incorrecte, {expected} attendue"
+    return None
+
+
+def day_month_year(value: str) -> tuple[int, int, int] | None:
+    """The (year, month, day) numbers of a ``jj/mm/aaaa`` value, or None if not of that form.
+
+    The numbers are not checked against the calendar.
+    """
+    if len(value) == 10 and value[2] == "/" and value[5] == "/" and value.isascii():
+        digits = (value[6:], value[3:5], value[:2])
+        if all(part.isdigit() for part in digits):
+            return int(digits[0]), int(digits[1]), int(digits[2])
     return None
 
 
@@ -78,17 +116,13 @@ def parse_date(value: str) -> date:
     Raises :class:`ValueError` with a French reason that never repeats the value (a birth
     date is personal data).
     """
-    if len(value) == 10 and value[2] == "/" and value[5] == "/" and value.isascii():
-        # The common case without a regular expression: audits parse one date per person.
-        digits = (value[6:], value[3:5], value[:2])
-        if not all(part.isdigit() for part in digits):
-            raise ValueError("format non reconnu (jj/mm/aaaa attendu)")
-        year, month, day = (int(part) for part in digits)
-    else:
+    fields = day_month_year(value)
+    if fields is None:
         found = _ISO_DATE.fullmatch(value)
         if not found:
             raise ValueError("format non reconnu (jj/mm/aaaa attendu)")
-        year, month, day = (int(part) for part in found.groups())
+        fields = (int(found[1]), int(found[2]), int(found[3]))
+    year, month, day = fields
     try:
         return date(year, month, day)
     except ValueError:

@@ -94,10 +94,11 @@ class RecordChecker:
         functions: list[str] = []
         profiles: list[str] = []
         # In inventory order, not set order: the findings' order must not depend on hashing.
-        for attribute in spec.checked:
-            values = attributes.get(attribute.name)
+        values_of = attributes.get
+        for attribute, plan in _PLANS[family]:
+            values = values_of(attribute.name)
             if values:
-                self._values(attribute, values, request, references, functions, profiles)
+                self._values(attribute, plan, values, request, references, functions, profiles)
         if op is Op.ADD and family.is_person:
             self._profile(family, request, functions, profiles)
         return Facts(family, op, key, request.line, references)
@@ -155,6 +156,7 @@ class RecordChecker:
     def _values(
         self,
         attribute: AttrSpec,
+        plan: _Plan,
         values: Sequence[str],
         request: Request,
         references: list[Reference],
@@ -162,17 +164,18 @@ class RecordChecker:
         profiles: list[str],
     ) -> None:
         name = attribute.name
-        parts = attribute.parts
-        line = request.lines.get(name, request.line)
         if not attribute.composite:
-            part = parts[0]
+            part, _, accepted = plan[0]
             if part <= _LAST_REFERENCE:
+                line = request.lines.get(name, request.line)
                 references.extend([(part, value, name, line) for value in values])
             else:
                 for value in values:
-                    self._scalar(part, value, attribute, request, functions, profiles, 0)
+                    if accepted is None or not accepted(value):
+                        self._scalar(part, value, attribute, request, functions, profiles, 0)
             return
-        count = len(parts)
+        line = request.lines.get(name, request.line)
+        count = len(attribute.parts)
         extra = attribute.extra
         for value in values:
             fields = value.split("$")
@@ -187,11 +190,12 @@ class RecordChecker:
                 )
                 continue
             structure = ""
-            for position, part in enumerate(parts):
-                if part == Part.TEXT:
-                    continue
+            for part, position, accepted in plan:
                 text = fields[position]
-                if part == Part.STRUCT:
+                if accepted is not None:
+                    if not accepted(text):
+                        self._scalar(part, text, attribute, request, functions, profiles, position)
+                elif part == Part.STRUCT:
                     structure = text
                     references.append((part, text, name, line))
                 elif part == Part.CLASS or part == Part.GROUP:
@@ -280,6 +284,38 @@ class RecordChecker:
         if attribute.personal and not self.show_values:
             return MASKED
         return value
+
+
+Accepted = Callable[[str], bool]
+_Plan = tuple[tuple[int, int, Accepted | None], ...]
+"""(part, position, quick test) for each part a check looks at, TEXT parts left out. The
+quick test says a value is certainly fine; a value it does not accept goes through
+:meth:`RecordChecker._scalar`, which decides and words the finding."""
+
+
+def _quick_test(part: int, composite: bool) -> Accepted | None:
+    if part in _ALLOWED:
+        return _ALLOWED[part][0].__contains__
+    if part == Part.DATE:
+        # An empty date in a composite value is an open period, accepted by _scalar.
+        if composite:
+            return lambda text: not text or date_problem(text) is None
+        return lambda text: date_problem(text) is None
+    return None
+
+
+def _plan(attribute: AttrSpec) -> _Plan:
+    return tuple(
+        (part, position, _quick_test(part, attribute.composite))
+        for position, part in enumerate(attribute.parts)
+        if part != Part.TEXT or not attribute.composite
+    )
+
+
+_PLANS: dict[Family, tuple[tuple[AttrSpec, _Plan], ...]] = {
+    family: tuple((attribute, _plan(attribute)) for attribute in spec.checked)
+    for family, spec in SPECS.items()
+}
 
 
 def _suggestion(spec: FamilySpec, name: str) -> str:

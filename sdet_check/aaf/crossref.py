@@ -166,9 +166,10 @@ class CrossIndex:
             return
         seen: set[tuple[int, str]] = set()
         for part, target, attribute, line in references:
-            if (part, target) in seen:
+            reference = (part, target)
+            if reference in seen:
                 continue
-            seen.add((part, target))
+            seen.add(reference)
             if part == Part.STRUCT:
                 if self._check_structures and target not in self.structures:
                     emit("AAF-XREF-001", facts, attribute=attribute, line=line, target=target)

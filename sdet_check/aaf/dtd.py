@@ -52,6 +52,10 @@ class RequestValidator:
     path: Path
     origin: DtdOrigin
     root_children: frozenset[str]
+    builtin_rules: bool = False
+    """Whether the DTD declares exactly what the built-in one does (whatever its wording):
+    a request serialised in the canonical form the reader recognises is then
+    valid without asking libxml2."""
 
     def problems(self, element: etree._Element) -> list[tuple[int | None, str]]:
         """The DTD violations of ``element`` and its content: (line, French message) pairs."""
@@ -109,7 +113,43 @@ def load_dtd(path: Path, origin: DtdOrigin) -> RequestValidator:
             "fournir la DTD des fichiers AAF (ficAlimMENESR.dtd)",
         )
     children = frozenset(_element_names(declared[ROOT].content))
-    return RequestValidator(dtd, path, origin, children)
+    return RequestValidator(dtd, path, origin, children, declarations(dtd) == _builtin())
+
+
+def declarations(dtd: etree.DTD) -> frozenset[tuple[Any, ...]]:
+    """What ``dtd`` declares, comments and layout aside: elements, content models, attributes."""
+    found: set[tuple[Any, ...]] = set()
+    for element in cast(Any, dtd).elements():
+        attributes = tuple(
+            sorted(
+                (a.name, a.type, a.default, a.default_value, tuple(a.values()))
+                for a in element.attributes()
+            )
+        )
+        found.add((element.name, element.type, _model(element.content), attributes))
+    found.update(("entity", e.name) for e in cast(Any, dtd).entities())
+    return frozenset(found)
+
+
+def _model(content: Any) -> tuple[Any, ...] | None:
+    if content is None:
+        return None
+    return (
+        content.type,
+        content.occur,
+        content.name,
+        _model(content.left),
+        _model(content.right),
+    )
+
+
+_BUILTIN: list[frozenset[tuple[Any, ...]]] = []
+
+
+def _builtin() -> frozenset[tuple[Any, ...]]:
+    if not _BUILTIN:
+        _BUILTIN.append(declarations(etree.DTD(str(BUILTIN_DTD))))
+    return _BUILTIN[0]
 
 
 def _element_names(content: Any) -> list[str]:

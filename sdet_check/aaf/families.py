@@ -362,6 +362,8 @@ class FamilySpec:
     deprecated: frozenset[str] = field(init=False)
     checked: tuple[AttrSpec, ...] = field(init=False)
     needed: frozenset[str] = field(init=False)
+    located: frozenset[str] = field(init=False)
+    """Attributes whose values reference other records: their line is kept for later."""
     by_lower: dict[str, str] = field(init=False)
 
     def __post_init__(self) -> None:
@@ -377,6 +379,9 @@ class FamilySpec:
         needed = {s.name for s in self.checked} | {JOIN_KEYS[self.family]}
         needed.update(name for names in self.mandatory for name in names)
         object.__setattr__(self, "needed", frozenset(needed))
+        located = {s.name for s in specs if REFERENCE_PARTS.intersection(s.parts)}
+        located.update(s.name for s in specs if s.extra in REFERENCE_PARTS)
+        object.__setattr__(self, "located", frozenset(located))
         object.__setattr__(self, "by_lower", {name.lower(): name for name in self.attributes})
 
     @property

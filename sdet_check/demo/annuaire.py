@@ -20,6 +20,7 @@ Every name here is invented; birth dates are fixed, so that ages stay plausible 
 
 from __future__ import annotations
 
+import math
 import random
 import unicodedata
 from collections.abc import Iterable, Mapping
@@ -28,6 +29,7 @@ from pathlib import Path
 
 from lxml import etree
 
+from sdet_check.aaf import feed
 from sdet_check.sdet_model import make_uai
 
 CATEGORIES = ("EtabEducNat", "Eleve", "PersRelEleve", "PersEducNat")
@@ -144,6 +146,13 @@ def _structure(identifier: str) -> AafRecord:
     )
 
 
+def _level(class_code: str) -> str:
+    """The training level (``ENTEleveNivFormation``) of a class of the reference schools."""
+    if class_code.startswith("2NDE"):
+        return "2NDE"
+    return {"1": "1ERE", "T": "TLE"}.get(class_code[0], f"{class_code[0]}EME")
+
+
 def reference_population() -> list[AafRecord]:
     """The conformant population: structures first, then pupils, relatives and staff."""
     records = [_structure(identifier) for identifier in _STRUCTURES]
@@ -169,6 +178,7 @@ def reference_population() -> list[AafRecord]:
                     "ENTElevePersRelEleve": tuple(
                         f"{relative}${code}$1$1$1$1" for relative, code in relatives
                     ),
+                    "ENTEleveNivFormation": (_level(klass),),
                     "ENTEleveINE": (f"{ident}00000AB",),
                     "ENTEleveStatutEleve": ("SCOLAIRE",),
                     "ENTPersonAdresse": (f"{int(ident) % 90 + 1} rue des Tilleuls$$$",),
@@ -409,6 +419,28 @@ def generated_population(people: int, *, seed: int = 1) -> list[AafRecord]:
 
 
 # --- AAF files -----------------------------------------------------------------------------
+
+
+def read_aaf_records(folder: Path, *, max_records: int = 5_000_000) -> list[AafRecord]:
+    """The structures and persons an AAF export in ``folder`` adds, ready to load.
+
+    Reads every ``addRequest`` of the structure and person families (all attributes) with
+    the streaming reader of :mod:`sdet_check.aaf.feed`; modify and delete requests, and the
+    nomenclature families, are not directory entries and are left out.
+    """
+    requests = feed.read_feed(
+        feed.feed_files(folder), None, max_records=max_records, deadline=math.inf
+    )
+    return [
+        AafRecord(
+            request.family,
+            request.identifier,
+            {name: tuple(values) for name, values in request.attributes.items()},
+        )
+        for request in requests
+        if request.operation == "add" and request.identifier
+    ]
+
 
 AAF_DOCTYPE = '<!DOCTYPE ficAlimMENESR SYSTEM "ficAlimMENESR.dtd">'
 """The document type line every AAF file carries (the DTD itself is not needed to read)."""

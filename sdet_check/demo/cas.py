@@ -24,7 +24,7 @@ import tempfile
 import threading
 import time
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from types import TracebackType
 from typing import Any, Self
@@ -90,7 +90,10 @@ class DemoAccount:
     """What a target file says the server must release for this account."""
 
 
-def _account(profile: str, login: str, attributes: dict[str, str | list[str]]) -> DemoAccount:
+def demo_account(
+    profile: str, login: str, attributes: Mapping[str, str | list[str]]
+) -> DemoAccount:
+    """A demo account whose ``expect`` is its SDET profile, structure UAI, join key and classes."""
     expected = ("ENTPersonProfils", "ENTPersonStructRattachRNE", "ENTPersonJointure")
     expect = {
         name: attributes[name] for name in (*expected, "ENTEleveClasses") if name in attributes
@@ -111,7 +114,7 @@ BAD_UAI = "0751234A"
 """The same UAI with a wrong check letter."""
 
 ACCOUNTS = (
-    _account(
+    demo_account(
         "eleve",
         "lea.martin",
         {
@@ -127,7 +130,7 @@ ACCOUNTS = (
             "mail": "lea.martin@ent-demo.invalid",
         },
     ),
-    _account(
+    demo_account(
         "parent",
         "paul.martin",
         {
@@ -140,7 +143,7 @@ ACCOUNTS = (
             "givenName": "Paul",
         },
     ),
-    _account(
+    demo_account(
         "enseignant",
         "claire.dubois",
         {
@@ -157,6 +160,31 @@ ACCOUNTS = (
     ),
 )
 """The demo accounts, one per profile (pupil, guardian, teacher)."""
+
+
+@dataclass(frozen=True)
+class DirectoryLink:
+    """An annuaire the CAS server authenticates against, and the accounts that can log in.
+
+    django-cas-server's own LDAP backend finds the account (``uid``) as ``bind_dn``, then binds
+    as the account with the password typed in the form, and reads the account's attributes
+    with that connection: the annuaire is the only place passwords and attributes live.
+    """
+
+    url: str
+    """``ldaps://`` address of the annuaire (the password travels over TLS only)."""
+    ca_file: Path
+    """CA certificate the CAS server trusts for the annuaire."""
+    people_dn: str
+    """Subtree searched for accounts."""
+    bind_dn: str
+    """Service account used to find accounts."""
+    bind_password: str = field(repr=False)
+    """Password of ``bind_dn``."""
+    accounts: tuple[DemoAccount, ...]
+    """Accounts of the annuaire that log in through CAS."""
+    passwords: Mapping[str, str] = field(repr=False)
+    """Password of each account, by the environment variable it names."""
 
 
 @dataclass(frozen=True)
@@ -227,15 +255,28 @@ class CasServer:
             cas.url, cas.ca_file, cas.environ()
     """
 
-    def __init__(self, config: CasConfig, pki_dir: Path) -> None:
-        """Prepare a server; the test PKI of ``pki_dir`` is reused or created on start."""
+    def __init__(
+        self, config: CasConfig, pki_dir: Path, directory: DirectoryLink | None = None
+    ) -> None:
+        """Prepare a server; the test PKI of ``pki_dir`` is reused or created on start.
+
+        With ``directory``, accounts, passwords and attributes come from that annuaire (the
+        configuration's ``uai`` cannot then be changed); otherwise from :data:`ACCOUNTS`.
+        """
+        if directory is not None and config.uai != DEMO_UAI:
+            raise ValueError("the UAI of a directory-backed server comes from the directory")
         self.config = config
         self.pki_dir = pki_dir
+        self.directory = directory
         self._pki: PkiFiles | None = None
         self._folder: Path | None = None
         self._process: subprocess.Popen[str] | None = None
         self._port: int | None = None
-        self._passwords = {account.password_env: secrets.token_urlsafe(12) for account in ACCOUNTS}
+        self._passwords = (
+            dict(directory.passwords)
+            if directory is not None
+            else {account.password_env: secrets.token_urlsafe(12) for account in ACCOUNTS}
+        )
         self._reader: threading.Thread | None = None
 
     def start(self) -> None:
@@ -326,6 +367,11 @@ class CasServer:
             raise RuntimeError("CAS server not started")
         return self._pki
 
+    @property
+    def accounts(self) -> tuple[DemoAccount, ...]:
+        """The accounts that can log in: the annuaire's, or :data:`ACCOUNTS`."""
+        return self.directory.accounts if self.directory is not None else ACCOUNTS
+
     def environ(self) -> dict[str, str]:
         """The environment variables holding the demo accounts' passwords."""
         return dict(self._passwords)
@@ -334,7 +380,7 @@ class CasServer:
         """Write settings, URLs, the auth backend, the accounts and the serving spec."""
         config = self.config
         users = {}
-        for account in ACCOUNTS:
+        for account in () if self.directory is not None else ACCOUNTS:
             attributes = dict(account.attributes)
             attributes["ENTPersonStructRattachRNE"] = config.uai
             users[account.login] = {
@@ -342,8 +388,19 @@ class CasServer:
                 "attributes": attributes,
             }
         _write_private(folder / "users.json", json.dumps(users, ensure_ascii=False))
+        backend = _USERS_BACKEND
+        if self.directory is not None:
+            link = self.directory
+            _write_private(folder / "annuaire.secret", link.bind_password)
+            backend = _LDAP_BACKEND.format(
+                url=link.url,
+                ca_file=str(link.ca_file),
+                people_dn=link.people_dn,
+                bind_dn=link.bind_dn,
+            )
         (folder / "sdet_demo_settings.py").write_text(
-            _SETTINGS.format(
+            backend
+            + _SETTINGS.format(
                 secret_key=secrets.token_urlsafe(40),
                 cookie_name=config.cookie_name,
                 cookie_path=config.cookie_path,
@@ -427,7 +484,7 @@ def add_cas_to_target(target: dict[str, Any], server: CasServer) -> dict[str, An
         "service": SERVICE,
         "other_service": OTHER_SERVICE,
         "unregistered_service": UNREGISTERED_SERVICE,
-        "accounts": [account.login for account in ACCOUNTS],
+        "accounts": [account.login for account in server.accounts],
         "callback": {
             "host": "127.0.0.1",
             "cert_file": str(pki.cert_file.resolve()),
@@ -444,7 +501,7 @@ def add_cas_to_target(target: dict[str, Any], server: CasServer) -> dict[str, An
                 for name, value in account.expect.items()
             },
         }
-        for account in ACCOUNTS
+        for account in server.accounts
     ]
     tls = target.setdefault("tls", {})
     tls.setdefault("ca_file", str(server.ca_file.resolve()))
@@ -463,7 +520,7 @@ def _write_private(path: Path, text: str) -> None:
         out.write(text)
 
 
-_SETTINGS = '''"""Django settings of the sdet-check demo CAS server (generated, throw-away)."""
+_SETTINGS = """
 from pathlib import Path
 
 BASE_DIR = Path(__file__).resolve().parent
@@ -516,13 +573,44 @@ SESSION_COOKIE_SECURE = {cookie_secure!r}
 SESSION_COOKIE_HTTPONLY = {cookie_httponly!r}
 CSRF_COOKIE_SECURE = True
 CSRF_COOKIE_PATH = {cookie_path!r}
-CAS_AUTH_CLASS = "sdet_demo_auth.DemoAuthUser"
 CAS_NEW_VERSION_HTML_WARNING = False
 CAS_NEW_VERSION_EMAIL_WARNING = False
 CAS_SHOW_POWERED = False
 CAS_PROXY_CA_CERTIFICATE_PATH = {ca_file!r}
 SDET_DEMO_USERS_FILE = BASE_DIR / "users.json"
 LOGGING = {{"version": 1, "disable_existing_loggers": True, "root": {{"level": "CRITICAL"}}}}
+"""
+
+_USERS_BACKEND = '''"""Django settings of the sdet-check demo CAS server (generated, throw-away)."""
+CAS_AUTH_CLASS = "sdet_demo_auth.DemoAuthUser"
+'''
+
+_LDAP_BACKEND = '''"""Django settings of the sdet-check demo CAS server (generated, throw-away).
+
+Accounts live in the demo annuaire: django-cas-server's LDAP backend binds as the account.
+"""
+import ssl
+from pathlib import Path
+
+import ldap3
+
+# ldap3's restartable strategy would retry a silent annuaire 30 times, 2 s apart, per login.
+ldap3.set_config_parameter("RESTARTABLE_TRIES", 1)
+ldap3.set_config_parameter("RESTARTABLE_SLEEPTIME", 0)
+CAS_AUTH_CLASS = "cas_server.auth.LdapAuthUser"
+CAS_LDAP_SERVER = ldap3.Server(
+    {url!r},
+    get_info=ldap3.NONE,
+    tls=ldap3.Tls(validate=ssl.CERT_REQUIRED, ca_certs_file={ca_file!r}),
+    connect_timeout=3,
+)
+CAS_LDAP_USER = {bind_dn!r}
+CAS_LDAP_PASSWORD = (Path(__file__).resolve().parent / "annuaire.secret").read_text("utf-8")
+CAS_LDAP_BASE_DN = {people_dn!r}
+CAS_LDAP_USER_QUERY = "(&(objectClass=ENTPerson)(uid=%(username)s))"
+CAS_LDAP_USERNAME_ATTR = "uid"
+CAS_LDAP_PASSWORD_CHECK = "bind"
+CAS_LDAP_ATTRS_VIEW = 0
 '''
 
 _URLS = '''"""URLs of the sdet-check demo CAS server (generated)."""

@@ -28,7 +28,7 @@ import ssl
 import subprocess
 import tempfile
 import time
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
@@ -143,6 +143,9 @@ class SlapdServer:
     """Population to load instead of the configuration's."""
     bulk: bool = False
     """Load with ``slapadd`` before starting (fast, for large sets) instead of ldap3."""
+    logins: Mapping[str, str] = field(default_factory=dict, repr=False)
+    """AAF identifiers of the persons who can log in (bind) with their password (see
+    :func:`with_logins`)."""
 
     admin_password: str = field(default_factory=lambda: secrets.token_urlsafe(18), repr=False)
     """Password of the directory manager (random per server)."""
@@ -203,6 +206,8 @@ class SlapdServer:
         conf.write_text(_slapd_conf(self.config, self.folder, tls_files, self), encoding="utf-8")
 
         records = list(self.config.records() if self.records is None else self.records)
+        if self.logins:
+            records = with_logins(records, self.logins)
         skeleton = self.folder / "skeleton.ldif"
         write_ldif(skeleton, _skeleton_entries(self.audit_password))
         self._slapadd(conf, skeleton)
@@ -392,7 +397,8 @@ def _slapd_conf(
     lines += [
         'access to dn.base="" by * read',
         'access to dn.base="cn=Subschema" by * read',
-        "access to attrs=userPassword by self write by anonymous auth by * none",
+        # A user may change its password, never read its hash (a CAS bound as the user would).
+        "access to attrs=userPassword by self =wx by anonymous auth by * none",
         f'access to dn.subtree="{PEOPLE_DN}" {people_readers} by self read by * none',
         f"access to * {other_readers} by * none",
         "database mdb",
@@ -441,7 +447,7 @@ _PERSON_STANDARD = frozenset(
     {
         "sn", "givenName", "cn", "uid", "mail", "homePhone", "mobile", "telephoneNumber",
         "facsimileTelephoneNumber", "title", "displayName", "street", "postalCode", "l",
-        "postOfficeBox",
+        "postOfficeBox", "userPassword",
     }
 )  # fmt: skip
 _STRUCTURE_STANDARD = frozenset(
@@ -474,6 +480,43 @@ def _allowed(object_classes: Iterable[str], standard: frozenset[str]) -> dict[st
     for object_class in object_classes:
         names |= schema.get(object_class, frozenset())
     return {name.lower(): name for name in names}
+
+
+def with_logins(records: Sequence[AafRecord], passwords: Mapping[str, str]) -> list[AafRecord]:
+    """``records`` where the persons named in ``passwords`` (by AAF identifier) can log in.
+
+    Such a person gets a ``userPassword`` (salted hash) and, as an ENT derives them when it
+    imports the feed, its structures (a guardian's: its pupils') in ``ENTPersonStructRattach``
+    and their UAI in ``ENTPersonStructRattachRNE``: what a CAS server bound to the directory
+    releases to services. Unknown identifiers are refused.
+    """
+    uai = {
+        record.identifier: record.first("ENTStructureUAI")
+        for record in records
+        if record.category == "EtabEducNat"
+    }
+    persons = {record.identifier: record for record in records if record.category != "EtabEducNat"}
+    unknown = sorted(set(passwords) - set(persons))
+    if unknown:
+        raise SlapdError(f"comptes inconnus de la population : {', '.join(unknown)}")
+    enriched = []
+    for record in records:
+        password = passwords.get(record.identifier) if record.category != "EtabEducNat" else None
+        if password is not None:
+            attached = list(record.attributes.get("ENTPersonStructRattach", ()))
+            # A guardian belongs to the schools of the pupils it is responsible for.
+            for child in record.attributes.get("ENTAuxPersRelEleveEleve", ()):
+                if child in persons:
+                    attached += persons[child].attributes.get("ENTPersonStructRattach", ())
+            structures = tuple(dict.fromkeys(attached))
+            codes = tuple(code for key in structures if (code := uai.get(key)))
+            record = record.with_values(
+                userPassword=(ssha(password),),
+                ENTPersonStructRattach=structures,
+                ENTPersonStructRattachRNE=codes,
+            )
+        enriched.append(record)
+    return enriched
 
 
 def profiles_of(record: AafRecord) -> tuple[str, ...]:

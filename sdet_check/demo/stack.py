@@ -4,8 +4,12 @@ Everything listens on 127.0.0.1 with ephemeral ports and lives in the output fol
 CA, target file, reports), so the demo leaves nothing behind and needs no network. The
 stack is the HTTPS portal, the conformant CAS server (django-cas-server, the ``demo`` extra),
 the conformant SAML identity provider (SimpleSAMLphp, a Debian package) and the reference
-annuaire (OpenLDAP slapd with the project's ENT schema, a Debian package). A peer that cannot
-start here is left out with one line saying why; its requirements stay not tested.
+annuaire (OpenLDAP slapd with the project's ENT schema, a Debian package), loaded from an AAF
+feed that the demo also writes (``aaf/``) so that the directory is reconciled with it. It is
+one connected ENT: the CAS server authenticates the annuaire's accounts
+(:mod:`sdet_check.demo.connected`). A peer that cannot start here is left out with one line
+saying why; its requirements stay not tested (without slapd, the CAS server falls back to
+its own accounts).
 """
 
 from __future__ import annotations
@@ -18,7 +22,9 @@ from typing import Any
 import yaml
 
 from sdet_check.api import RunRequest, evaluate
+from sdet_check.demo.annuaire import write_aaf_files
 from sdet_check.demo.cas import INSTALL_HINT, CasConfig, CasServer, add_cas_to_target, cas_available
+from sdet_check.demo.connected import directory_link, login_passwords
 from sdet_check.demo.ldap import SlapdConfig, SlapdServer, slapd_available
 from sdet_check.demo.pki import create_pki
 from sdet_check.demo.portal import PortalConfig, PortalServer, write_target
@@ -78,8 +84,24 @@ def run_demo(
         target = write_target(out_dir / "cible-demo.yaml", portal, DEMO_TARGET_NAME)
         data = yaml.safe_load(target.read_text(encoding="utf-8"))
 
+        annuaire: SlapdServer | None = None
+        passwords = login_passwords()
+        if slapd_available():
+            annuaire = stack.enter_context(SlapdServer(SlapdConfig(), pki.folder, logins=passwords))
+            data["ldap"] = annuaire.target_section(LDAP_PASSWORD_ENV)
+            environ[LDAP_PASSWORD_ENV] = annuaire.audit_password
+            write_aaf_files(  # the feed the annuaire was loaded from: a full export of today
+                SlapdConfig().records(), out_dir / "aaf", prefix=f"ENT_Complet_{utc_now():%Y%m%d}"
+            )
+            data["aaf"] = {"path": "aaf"}
+        else:
+            notices(SLAPD_MISSING)
+
         if cas_available():
-            cas = stack.enter_context(CasServer(CasConfig.conformant(), pki.folder))
+            link = None
+            if annuaire is not None:
+                link = directory_link(annuaire, SlapdConfig().records(), passwords)
+            cas = stack.enter_context(CasServer(CasConfig.conformant(), pki.folder, link))
             add_cas_to_target(data, cas)
             environ.update(cas.environ())
         else:
@@ -96,13 +118,6 @@ def run_demo(
                 problem = str(failed)
         if problem is not None:
             notices(f"SAML non évalué : {problem}.")
-
-        if slapd_available():
-            annuaire = stack.enter_context(SlapdServer(SlapdConfig(), pki.folder))
-            data["ldap"] = annuaire.target_section(LDAP_PASSWORD_ENV)
-            environ[LDAP_PASSWORD_ENV] = annuaire.audit_password
-        else:
-            notices(SLAPD_MISSING)
 
         target.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), "utf-8")
         record = evaluate(

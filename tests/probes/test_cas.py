@@ -10,6 +10,7 @@ ticket or a personal attribute value.
 from __future__ import annotations
 
 import json
+import os
 import re
 import ssl
 import threading
@@ -49,9 +50,12 @@ from sdet_check.demo.cas import (
     CasConfig,
     CasServer,
     CasUnavailableError,
+    DirectoryLink,
     add_cas_to_target,
     demo_environ,
 )
+from sdet_check.demo.connected import directory_accounts, directory_link, login_passwords
+from sdet_check.demo.ldap import SlapdConfig, SlapdServer, slapd_available
 from sdet_check.demo.pki import ensure_pki
 from sdet_check.grid import Grid, Method
 from sdet_check.probe import (
@@ -68,6 +72,7 @@ from sdet_check.probe import (
 )
 from sdet_check.registry import ProbeRegistry
 from sdet_check.runner import Runner
+from sdet_check.sdet_model import make_uai
 from sdet_check.selection import Selection
 from sdet_check.target import load_target
 
@@ -731,3 +736,89 @@ def test_endpoint_not_offered(
     assert outcome.status is status
     assert "non proposé" in outcome.message
     assert "404" in outcome.message
+
+
+# --- one connected ENT: the CAS server authenticates the annuaire's accounts ---------------
+
+
+@pytest.fixture(scope="module")
+def connected(pki_dir: Path) -> Iterator[tuple[CasServer, SlapdServer]]:
+    if not slapd_available() and not os.environ.get("CI"):
+        pytest.skip("slapd absent (paquets Debian slapd et ldap-utils)")
+    passwords = login_passwords()
+    with ExitStack() as stack:
+        annuaire = stack.enter_context(SlapdServer(SlapdConfig(), pki_dir, logins=passwords))
+        link = directory_link(annuaire, SlapdConfig().records(), passwords)
+        cas = stack.enter_context(CasServer(CasConfig.conformant(), pki_dir, link))
+        yield cas, annuaire
+
+
+def test_cas_releases_what_the_annuaire_holds(
+    connected: tuple[CasServer, SlapdServer], tmp_path: Path
+) -> None:
+    cas, _annuaire = connected
+    assert [account.login for account in cas.accounts] == ["eleve-2001", "resp-3001", "pers-4001"]
+    required = ["uid", "ENTPersonStructRattach", ["ENTPersonStructRattachRNE"], "ENTPersonProfils",
+                "ENTPersonJointure"]  # fmt: skip
+    formats = {"ENTPersonProfils": "national_profile", "ENTPersonStructRattachRNE": "uai"}
+    outcome = run(
+        Attributes, context_for(cas, tmp_path), required=required, formats=formats, expect="all"
+    )
+    assert outcome.status is Status.PASS, outcome.message
+    released = {
+        e.data["user"]: e.data["attributes"] for e in outcome.evidence if e.kind == "cas_response"
+    }
+    assert released["eleve-2001"]["ENTPersonProfils"] == ["National_ELV"]
+    assert released["eleve-2001"]["ENTEleveNivFormation"] == ["6EME"]
+    # The guardian's structure is derived from its children's, as an ENT does on import.
+    assert released["resp-3001"]["ENTPersonStructRattachRNE"] == [make_uai(750001)]
+    assert all("userPassword" not in attributes for attributes in released.values())
+
+
+def test_a_change_in_the_annuaire_reaches_the_services(
+    connected: tuple[CasServer, SlapdServer], tmp_path: Path
+) -> None:
+    cas, annuaire = connected
+    dn = "uid=eleve-2001,ou=people,dc=ent,dc=test"
+    with annuaire.admin_connection() as admin:
+        assert admin.modify(dn, {"ENTPersonProfils": [("MODIFY_REPLACE", ["National_TUT"])]})
+    try:
+        outcome = run(
+            Attributes,
+            context_for(cas, tmp_path),
+            formats={"ENTPersonProfils": "national_profile"},
+            profiles=["eleve"],
+        )
+    finally:
+        with annuaire.admin_connection() as admin:
+            admin.modify(dn, {"ENTPersonProfils": [("MODIFY_REPLACE", ["National_ELV"])]})
+    assert outcome.status is Status.FAIL
+    assert "ne contient pas National_ELV" in outcome.message
+
+
+def test_the_annuaire_checks_the_password(
+    connected: tuple[CasServer, SlapdServer], tmp_path: Path
+) -> None:
+    cas, _annuaire = connected
+    file = write_target(cas, tmp_path)
+    environ = demo_environ(cas)
+    assert run(Login, context_for(cas, tmp_path), profiles=["eleve"]).status is Status.PASS
+    environ["SDET_DEMO_ELEVE_PASSWORD"] = "mauvais-mot-de-passe-42"
+    context = ProbeContext(
+        target=load_target(file, environ), network_timeout=5, deadline=time.monotonic() + 30
+    )
+    with pytest.raises(ProbeError, match=r"eleve-2001 \(eleve\)"):
+        run(Login, context, profiles=["eleve"])
+
+
+def test_a_directory_backed_server_takes_its_uai_from_the_directory(pki_dir: Path) -> None:
+    passwords = {"2001": "secret-eleve-2001"}
+    link = DirectoryLink(
+        url="ldaps://127.0.0.1:1", ca_file=pki_dir / "ca.pem", people_dn="ou=people",
+        bind_dn="cn=audit", bind_password="secret-service",
+        accounts=directory_accounts(SlapdConfig().records(), passwords),
+        passwords={"SDET_DEMO_ELEVE_PASSWORD": "secret-eleve-2001"},
+    )  # fmt: skip
+    with pytest.raises(ValueError, match="UAI"):
+        CasServer(CasConfig.bad_uai(), pki_dir, link)
+    assert "secret" not in repr(link)

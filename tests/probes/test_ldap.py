@@ -16,6 +16,7 @@ import threading
 import time
 from collections import Counter
 from collections.abc import Callable, Iterator
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -23,8 +24,8 @@ import pytest
 import yaml
 
 from probes import _ldap_wire as wire
-from probes._aaf_feed import feed_files, read_feed
 from probes._ldap_audit import RULES
+from probes._ldap_reconcile import add_months
 from probes.ldap import (
     PROBES,
     LdapAnonymousRead,
@@ -36,7 +37,9 @@ from probes.ldap import (
     LdapTls,
     _CollectorPause,
     _name_problem,
+    _paris_today,
 )
+from sdet_check.aaf.feed import feed_files, read_feed
 from sdet_check.api import RunRequest, evaluate
 from sdet_check.demo.annuaire import (
     INJECTED_DEFECTS,
@@ -917,10 +920,12 @@ def test_the_collector_is_paused_while_scans_run_and_only_then() -> None:
 # --- reconciliation with an AAF feed ---------------------------------------------------
 
 
-def feed_context(server: SlapdServer, folder: Path, feed: Path) -> ProbeContext:
+def feed_context(
+    server: SlapdServer, folder: Path, feed: Path, date: str | None = None
+) -> ProbeContext:
     context = context_for(server, folder)
     data = dict(context.target.raw)
-    data["aaf"] = {"path": str(feed)}
+    data["aaf"] = {"path": str(feed)} if date is None else {"path": str(feed), "date": date}
     file = folder / "cible-aaf.yaml"
     file.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
     return ProbeContext(
@@ -1000,6 +1005,188 @@ def test_reconciliation_needs_feed_files(
     context = feed_context(directories["conforme"], tmp_path, tmp_path / "vide")
     with pytest.raises(NotTestable, match="aucun fichier AAF"):
         run(LdapReconcile, context, rules=REC_RULES)
+
+
+TODAY = _paris_today()
+DELETION = ["LDAP-REC-002", "LDAP-REC-004"]
+
+
+def export(
+    folder: Path,
+    days_ago: int,
+    *,
+    without: tuple[str, ...] = (),
+    deletes: tuple[str, ...] = (),
+    kind: str = "Complet",
+) -> None:
+    """Write one export of the reference population, dated ``days_ago`` days before today."""
+    prefix = f"ENT_{kind}_{TODAY - timedelta(days=days_ago):%Y%m%d}"
+    folder.mkdir(parents=True, exist_ok=True)
+    if kind == "Complet":
+        records = [r for r in reference_population() if r.identifier not in without]
+        write_aaf_files(records, folder, prefix=prefix)
+    if deletes:
+        (folder / f"{prefix}_PersRelEleve_0001.xml").write_text(
+            "<ficAlimMENESR>"
+            + "".join(
+                f"<deleteRequest><identifier><id>{identifier}</id></identifier></deleteRequest>"
+                for identifier in deletes
+            )
+            + "</ficAlimMENESR>\n",
+            encoding="utf-8",
+        )
+
+
+def judge(
+    directories: dict[str, SlapdServer], tmp_path: Path, rules: list[str], **params: Any
+) -> Outcome:
+    context = feed_context(directories["conforme"], tmp_path, tmp_path / "aaf")
+    return run(LdapReconcile, context, rules=rules, **params)
+
+
+def delay(outcome: Outcome) -> dict[str, Any]:
+    (evidence,) = of_kind(outcome.evidence, "deletion_delay")
+    return dict(evidence.data)
+
+
+def test_a_person_kept_past_the_delay_fails(
+    directories: dict[str, SlapdServer], tmp_path: Path
+) -> None:
+    feed = tmp_path / "aaf"
+    export(feed, 200)
+    export(feed, 150, without=("2002",))  # first export without the pupil: 5 months ago
+    export(feed, 2, without=("2002",))
+    outcome = judge(directories, tmp_path, DELETION, grace_months=3)
+    assert outcome.status is Status.FAIL
+    assert "LDAP-REC-002 : 1 personne(s) conservée(s) au-delà de 3 mois" in outcome.message
+    assert delay(outcome)["late"] == {"LDAP-REC-002": 1}
+    (summary,) = of_kind(outcome.evidence, "aaf_feed")
+    current = [f["name"] for f in summary.data["files"] if f["current"]]
+    assert len(current) == 4 and all(f"{TODAY - timedelta(days=2):%Y%m%d}" in n for n in current)
+
+
+def test_a_pupil_enrolled_again_is_not_flagged(
+    directories: dict[str, SlapdServer], tmp_path: Path
+) -> None:
+    feed = tmp_path / "aaf"
+    export(feed, 200, without=("2002",))
+    export(feed, 2)  # the latest export carries the pupil again
+    outcome = judge(directories, tmp_path, DELETION, grace_months=3)
+    assert outcome.status is Status.PASS, outcome.message
+    assert finding(outcome, "LDAP-REC-002")["count"] == 0
+
+
+def test_a_recent_departure_is_within_the_delay(
+    directories: dict[str, SlapdServer], tmp_path: Path
+) -> None:
+    feed = tmp_path / "aaf"
+    export(feed, 40)  # still entitled 40 days ago: cannot be late before 3 months after
+    export(feed, 2, without=("2002",))
+    outcome = judge(directories, tmp_path, DELETION, grace_months=3)
+    assert outcome.status is Status.PASS, outcome.message
+    assert "aucune personne conservée au-delà de 3 mois" in outcome.message
+    assert delay(outcome)["within"] == {"LDAP-REC-002": 1}
+    assert delay(outcome)["next_due"] == add_months(TODAY - timedelta(days=40), 3).isoformat()
+    # Without the delay, the same gap is a plain finding.
+    assert judge(directories, tmp_path, DELETION).status is Status.FAIL
+
+
+def test_exports_too_far_apart_cannot_date_a_departure(
+    directories: dict[str, SlapdServer], tmp_path: Path
+) -> None:
+    feed = tmp_path / "aaf"
+    export(feed, 100)  # present 100 days ago…
+    export(feed, 80, without=("2002",))  # …absent 80 days ago: left in between
+    export(feed, 2, without=("2002",))
+    with pytest.raises(ProbeError, match="exports complets intermédiaires") as raised:
+        judge(directories, tmp_path, DELETION, grace_months=3)
+    assert type(raised.value) is ProbeError  # cannot_decide, not a target failure
+    (evidence,) = of_kind(raised.value.evidence, "deletion_delay")
+    assert evidence.data["uncertain"] == {"LDAP-REC-002": 1}
+
+
+def test_a_deletion_received_long_ago_fails(
+    directories: dict[str, SlapdServer], tmp_path: Path
+) -> None:
+    feed = tmp_path / "aaf"
+    export(feed, 200)
+    export(feed, 120, deletes=("3001",), kind="Delta")  # applied after the full export
+    outcome = judge(directories, tmp_path, ["LDAP-REC-004"], grace_months=3)
+    assert outcome.status is Status.FAIL
+    assert delay(outcome)["late"] == {"LDAP-REC-004": 1}
+    export(feed, 1)  # a newer full export that carries the guardian again
+    assert judge(directories, tmp_path, DELETION, grace_months=3).status is Status.PASS
+
+
+def test_only_persons_of_the_feed_are_judged(
+    directories: dict[str, SlapdServer], tmp_path: Path
+) -> None:
+    lycee = {"1002", "2005", "2006", "2007", "2008", "3005", "3006", "3007", "4003", "4006", "4007"}
+    export(tmp_path / "aaf", 2, without=tuple(lycee))  # the feed of the collège only
+    outcome = judge(directories, tmp_path, ["LDAP-REC-002"])
+    # Absent from the feed: the lycée and the guardians of its pupils (guardians carry no
+    # structure of their own). Its pupils and staff belong to a structure the feed does not
+    # carry: not the feed's to judge.
+    assert finding(outcome, "LDAP-REC-002")["count"] == 4
+    # The delay is about personal data: only the three guardians are dated, and one export
+    # cannot tell since when they are absent.
+    with pytest.raises(ProbeError) as raised:
+        judge(directories, tmp_path, ["LDAP-REC-002"], grace_months=3)
+    (evidence,) = of_kind(raised.value.evidence, "deletion_delay")
+    assert evidence.data["uncertain"] == {"LDAP-REC-002": 3}
+
+
+def test_absences_need_a_full_export(directories: dict[str, SlapdServer], tmp_path: Path) -> None:
+    export(tmp_path / "aaf", 3, deletes=("3001",), kind="Delta")
+    with pytest.raises(NotTestable, match="export complet"):
+        judge(directories, tmp_path, DELETION, grace_months=3)
+    outcome = judge(directories, tmp_path, ["LDAP-REC-004"])
+    assert finding(outcome, "LDAP-REC-004")["count"] == 1  # a delta still deletes
+
+
+def test_undated_files_take_the_declared_date(
+    directories: dict[str, SlapdServer], tmp_path: Path
+) -> None:
+    feed = tmp_path / "aaf"
+    write_aaf_files(reference_population(), feed, prefix="ENT_Complet_SANSDATE")
+    (feed / "ENT_Complet_SANSDATE_Eleve_0000.xml").unlink()  # no pupil in the feed
+    dated = feed_context(directories["conforme"], tmp_path, feed, date="2020-01-31")
+    outcome = run(LdapReconcile, dated, rules=["LDAP-REC-002"], grace_months=3)
+    (summary,) = of_kind(outcome.evidence, "aaf_feed")
+    assert {f["date"] for f in summary.data["files"]} == {"2020-01-31"}
+    wrong = feed_context(directories["conforme"], tmp_path, feed, date="2020-02-31")
+    with pytest.raises(BadParams, match="2020-02-31"):
+        run(LdapReconcile, wrong, rules=DELETION, grace_months=3)
+
+
+def test_a_feed_from_the_future_or_with_a_missing_chunk_is_refused(
+    directories: dict[str, SlapdServer], tmp_path: Path
+) -> None:
+    feed = tmp_path / "aaf"
+    export(feed, -3)  # dated in three days: the delay could never be counted
+    with pytest.raises(ProbeError, match="daté d'après aujourd'hui"):
+        judge(directories, tmp_path, DELETION, grace_months=3)
+    for path in feed.iterdir():
+        path.unlink()
+    export(feed, 2)
+    chunk = next(feed.glob("*_Eleve_0000.xml"))
+    chunk.rename(chunk.with_name(chunk.name.replace("_0000.xml", "_0001.xml")))
+    with pytest.raises(ProbeError, match="Eleve : fichier\\(s\\) 0000 absent"):
+        judge(directories, tmp_path, DELETION)
+    assert judge(directories, tmp_path, ["LDAP-REC-001"]).status is Status.PASS
+
+
+@pytest.mark.parametrize(
+    ("day", "months", "expected"),
+    [
+        (date(2026, 6, 30), 3, date(2026, 9, 30)),  # not 28/09, as 90 days would say
+        (date(2025, 11, 30), 3, date(2026, 2, 28)),
+        (date(2023, 11, 30), 3, date(2024, 2, 29)),
+        (date(2026, 1, 15), 12, date(2027, 1, 15)),
+    ],
+)
+def test_months_are_calendar_months(day: date, months: int, expected: date) -> None:
+    assert add_months(day, months) == expected
 
 
 def test_reader_takes_real_aaf_files() -> None:

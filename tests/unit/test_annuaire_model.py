@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 
 from probes import _ldap_audit as audit_module
-from probes._aaf_feed import FeedRecord
 from probes._ldap_audit import RULES, DirectoryAudit
 from probes._ldap_reconcile import RECONCILE_RULES, Reconciliation
+from sdet_check.aaf.feed import FeedRecord
 from sdet_check.demo.annuaire import (
     INJECTED_DEFECTS,
     AafRecord,

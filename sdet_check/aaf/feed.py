@@ -1,10 +1,13 @@
-"""A tiny streaming reader of AAF feed files (``ficAlimMENESR``), for the reconciliation probe.
+"""A small streaming reader of the requests of AAF feed files (``ficAlimMENESR``).
 
-It reads only what :class:`probes.ldap.LdapReconcile` compares: for each ``addRequest``,
-``modifyRequest`` and ``deleteRequest`` of the structure and person families, the identifier
-and a chosen set of attributes. Files are read element by element (``iterparse``), each
-request cleared once read, so memory stays flat whatever the feed's size. The full AAF
-validator lives elsewhere; this reader checks nothing about the format beyond what it needs.
+It gives, for each ``addRequest``, ``modifyRequest`` and ``deleteRequest`` of the structure
+and person families, the identifier and a chosen set of attributes (or all of them): what
+the reconciliation probe (:class:`probes.ldap.LdapReconcile`) compares, and what loads the
+reference annuaire from a generated set (:func:`sdet_check.demo.annuaire.read_aaf_records`).
+Files are read element by element (``iterparse``), each request cleared once read, so memory
+stays flat whatever the feed's size. It checks nothing about the format beyond what it needs:
+judging a feed is the validator's job (:mod:`sdet_check.aaf.validate`, which tracks lines,
+encodings and every rule).
 
 AAF files are hostile input: the external DTD they name is never loaded, entities are never
 expanded (a file declaring one is refused), nothing is fetched from the network, text nodes
@@ -13,10 +16,12 @@ are bounded (no huge-tree mode), and the number of requests read is bounded by t
 
 from __future__ import annotations
 
+import contextlib
 import re
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
+from datetime import date, datetime
 from pathlib import Path
 
 from lxml import etree
@@ -29,8 +34,11 @@ FAMILIES = {
 }
 """AAF file families read, and the kind of directory entry each describes."""
 
-FILE_NAME = re.compile(r"_(EtabEducNat|Eleve|PersRelEleve|PersEducNat)_[0-9]{4}\.xml$")
+FILE_NAME = re.compile(r"_(EtabEducNat|Eleve|PersRelEleve|PersEducNat)_([0-9]{4})\.xml$")
 """AAF file names of those families (``…_Eleve_0000.xml``)."""
+
+DAY_IN_NAME = re.compile(r"_((?:19|20)[0-9]{6})_")
+"""The export date in a file name (``ENT_Complet_20250901_Eleve_0000.xml``)."""
 
 _OPERATIONS = {"addRequest": "add", "modifyRequest": "modify", "deleteRequest": "delete"}
 _HEAD_BYTES = 8192
@@ -59,6 +67,8 @@ class FeedRecord:
     identifier: str
     attributes: dict[str, list[str]]
     """Wanted attributes present in the request (names as in the file), empty values dropped."""
+    path: Path | None = None
+    """The file the request comes from."""
 
     @property
     def kind(self) -> str:
@@ -67,14 +77,76 @@ class FeedRecord:
 
 
 def feed_files(folder: Path) -> list[Path]:
-    """The AAF files of the families read, in name order (the order an import uses)."""
+    """The AAF files of the families read, in name order."""
     return sorted(path for path in folder.iterdir() if FILE_NAME.search(path.name))
 
 
+@dataclass(frozen=True)
+class FeedFile:
+    """One file of a feed folder, as its name describes it."""
+
+    path: Path
+    family: str
+    complete: bool
+    """Part of a ``Complet`` export: it lists every account of its family."""
+    day: date | None
+    """Export date from the name (or the target's), ``None`` when unknown."""
+
+    @property
+    def delta(self) -> bool:
+        """Part of a ``Delta`` export: changes only."""
+        return "_Delta_" in self.path.name
+
+
+def describe(path: Path, default_day: date | None = None) -> FeedFile:
+    """What the name of ``path`` says: family, full export or not, date (else ``default_day``).
+
+    As the AAF naming goes, ``_Complet_`` marks a full export and ``_Delta_`` a set of changes;
+    a file carrying neither is not taken as a full export (a misnamed Delta would otherwise
+    make every other account look absent from the feed).
+    """
+    found = FILE_NAME.search(path.name)
+    if found is None:
+        raise ValueError(f"{path.name} is not an AAF file of a directory family")
+    day = default_day
+    dated = DAY_IN_NAME.search(path.name)
+    if dated is not None:
+        with contextlib.suppress(ValueError):
+            day = datetime.strptime(dated.group(1), "%Y%m%d").date()
+    return FeedFile(path, found.group(1), "_Complet_" in path.name, day)
+
+
+def missing_chunks(files: list[FeedFile]) -> list[str]:
+    """Full exports whose numbered chunks (``_0000``, ``_0001``…) have a gap, named.
+
+    A missing chunk of a full export would make every account it held look deleted.
+    """
+    chunks: dict[tuple[str, str], set[int]] = {}
+    for file in files:
+        found = FILE_NAME.search(file.path.name)
+        if file.complete and found is not None:
+            export = file.path.name[: found.start()]
+            chunks.setdefault((export, file.family), set()).add(int(found.group(2)))
+    return [
+        f"{export}_{family} : fichier(s) {', '.join(f'{n:04d}' for n in gaps)} absent(s)"
+        for (export, family), numbers in sorted(chunks.items())
+        if (gaps := sorted(set(range(max(numbers) + 1)) - numbers))
+    ]
+
+
+def import_order(files: list[FeedFile]) -> list[FeedFile]:
+    """``files`` in the order an import applies them: by date, full exports before deltas."""
+    families = list(FAMILIES)
+    return sorted(
+        files,
+        key=lambda f: (f.day or date.min, not f.complete, families.index(f.family), f.path.name),
+    )
+
+
 def read_feed(
-    files: list[Path], wanted: frozenset[str], *, max_records: int, deadline: float
+    files: Sequence[Path], wanted: frozenset[str] | None, *, max_records: int, deadline: float
 ) -> Iterator[FeedRecord]:
-    """Yield the requests of ``files`` with their ``wanted`` attributes.
+    """Yield the requests of ``files`` with their ``wanted`` attributes (``None``: all).
 
     Raises :class:`FeedError` for an unsafe or malformed file and :class:`FeedBoundReached`
     past ``max_records`` requests or the ``time.monotonic()`` ``deadline``.
@@ -109,7 +181,7 @@ def _refuse_entities(path: Path) -> None:
         raise FeedError(f"{path.name} : déclaration d'entité refusée (risque d'expansion)")
 
 
-def _requests(path: Path, family: str, wanted: frozenset[str]) -> Iterator[FeedRecord]:
+def _requests(path: Path, family: str, wanted: frozenset[str] | None) -> Iterator[FeedRecord]:
     events = etree.iterparse(
         str(path),
         events=("end",),
@@ -127,10 +199,10 @@ def _requests(path: Path, family: str, wanted: frozenset[str]) -> Iterator[FeedR
         holders = element.iterfind("attributes/attr" if operation == "add" else "*/modification")
         for holder in holders:
             name = holder.get("name") or ""
-            if name in wanted:
+            if wanted is None or name in wanted:
                 values = [(value.text or "").strip() for value in holder.iterfind("value")]
                 attributes[name] = [value for value in values if value]
-        yield FeedRecord(family, operation, identifier, attributes)
+        yield FeedRecord(family, operation, identifier, attributes, path)
         element.clear(keep_tail=False)
         while element.getprevious() is not None:
             parent = element.getparent()
