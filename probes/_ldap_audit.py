@@ -79,6 +79,8 @@ ADULT_MIN_AGE = 16
 """Youngest plausible age of an adult profile (staff, guardians)."""
 MAX_AGE = 110
 """Oldest plausible age of anyone."""
+REMEMBERED_VALUES = 1 << 16
+"""How many distinct dates and UAI codes an audit remembers the check of, at most."""
 
 
 @dataclass
@@ -108,16 +110,9 @@ class AuditReport:
         return self.findings[rule].count
 
 
-class _Person:
-    """What the checks between entries need of a person."""
-
-    __slots__ = ("dn", "ids", "profiles")
-
-    def __init__(self, dn: str, profiles: tuple[str, ...], ids: frozenset[str]) -> None:
-        self.dn = dn
-        self.profiles = profiles
-        self.ids = ids
-        """Join key identifiers, folded (``MENESR$12`` and ``12`` are the same person)."""
+_Person = tuple[str, tuple[str, ...], frozenset[str]]
+"""What the checks between entries need of a person: DN, profiles, join key identifiers
+(folded: ``MENESR$12`` and ``12`` are the same person). A plain tuple: one is made per person."""
 
 
 class DirectoryAudit:
@@ -142,10 +137,13 @@ class DirectoryAudit:
         """Relative → folded identifiers of the pupils it names."""
         self._pending_classes: list[tuple[int, str]] = []
         self._pending_attachments: list[tuple[int, str]] = []
-        self._identities: dict[tuple[str, str, str], int] = {}
+        self._identities: dict[tuple[str, str, date], int] = {}
         self._profiles: dict[str, int] = {}
-        self._pupils = 0
-        self._relatives = 0
+        self._dates: dict[str, date | str] = {}
+        """Dates already parsed: the date, or why the value is none."""
+        self._ages: dict[date, int] = {}
+        self._uais: dict[str, str] = {}
+        """UAI codes already checked: what is wrong with each (empty when nothing)."""
 
     # --- one entry --------------------------------------------------------------------
 
@@ -209,34 +207,34 @@ class DirectoryAudit:
                 self._structure_by_uai[value.upper()] = dn
 
     def _add_person(self, dn: str, attributes: Mapping[str, list[str]], kind: str) -> None:
+        # The hot path of an audit, once per person: no finding is the common case, and the
+        # checks of dates and UAI codes, values repeated from person to person, are remembered.
         index = len(self._persons)
         profiles = tuple(attributes.get("entpersonprofils", ()))
         keys = [key for key in attributes.get("entpersonjointure", ()) if key.strip()]
-        ids = frozenset(join_key_id(key).casefold() for key in keys)
-        self._persons.append(_Person(dn, profiles, ids))
+        idents = [(join_key_id(key) if "$" in key else key).casefold() for key in keys]
+        self._persons.append((dn, profiles, frozenset(idents)))
         counted = self._profiles
         for profile in profiles:
             counted[profile] = counted.get(profile, 0) + 1
         is_pupil = kind == "pupil" or "National_ELV" in profiles
         is_relative = kind == "relative" or "National_TUT" in profiles
-        self._pupils += is_pupil
-        self._relatives += is_relative
 
         if not keys:
             self._find("AAF-KEY-001", person=index, detail="personne sans ENTPersonJointure")
-        for key in keys:
-            ident = join_key_id(key).casefold()
-            other = self._person_by_key.get(ident)
+        by_key = self._person_by_key
+        for position, ident in enumerate(idents):
+            other = by_key.get(ident)
             if other is not None:
                 self._find(
                     "AAF-KEY-002",
                     person=index,
                     detail="clé de jointure déjà portée par une autre personne",
-                    cle=self._pseudo.value(key, "ENTPersonJointure"),
-                    autre_entree=self._pseudo.dn(self._persons[other].dn),
+                    cle=self._pseudo.value(keys[position], "ENTPersonJointure"),
+                    autre_entree=self._pseudo.dn(self._persons[other][0]),
                 )
             else:
-                self._person_by_key[ident] = index
+                by_key[ident] = index
 
         if not profiles:
             self._find("AAF-PROF-001", person=index, detail="aucune valeur d'ENTPersonProfils")
@@ -249,12 +247,15 @@ class DirectoryAudit:
                     detail="profil hors de la liste nationale",
                 )
 
-        births = attributes.get("entpersondatenaissance", ())
-        born = self._check_birth(index, births, is_pupil)
-        self._check_class_dates(index, attributes)
+        births = attributes.get("entpersondatenaissance")
+        born = self._check_birth(index, births, is_pupil) if births else None
+        if "entelevedateentreeclasses" in attributes:
+            self._check_class_dates(index, "entelevedateentreeclasses", attributes)
+        if "entelevedatesortieclasses" in attributes:
+            self._check_class_dates(index, "entelevedatesortieclasses", attributes)
 
         for value in attributes.get("entpersonstructrattachrne", ()):
-            problem = uai_problem(value)
+            problem = self._uai_problem(value)
             if problem:
                 self._find(
                     "AAF-UAI-001",
@@ -263,50 +264,53 @@ class DirectoryAudit:
                     valeur=value,
                     detail=problem,
                 )
-        self._pending_attachments.extend(
-            (index, value) for value in attributes.get("entpersonstructrattach", ())
-        )
+        pending = self._pending_attachments
+        for value in attributes.get("entpersonstructrattach", ()):
+            pending.append((index, value))
         if is_pupil:
+            # The part before the first ``$`` has no ``$``: it is its own join key identifier.
             self._pupil_links[index] = [
-                join_key_id(value.split("$", 1)[0].strip()).casefold()
+                value.partition("$")[0].strip().casefold()
                 for value in attributes.get("entelevepersreleleve", ())
             ]
-            self._pending_classes.extend(
-                (index, value) for value in attributes.get("enteleveclasses", ())
-            )
+            pending = self._pending_classes
+            for value in attributes.get("enteleveclasses", ()):
+                pending.append((index, value))
         if is_relative:
             self._relative_links[index] = [
                 join_key_id(value.strip()).casefold()
                 for value in attributes.get("entauxpersreleleveeleve", ())
             ]
 
-        surname = attributes.get("sn", ())
-        given = attributes.get("givenname", ())
+        surname = attributes.get("sn")
+        given = attributes.get("givenname")
         if born is not None and surname and given and keys:
-            identity = (surname[0].casefold(), given[0].casefold(), born.isoformat())
+            identity = (surname[0].casefold(), given[0].casefold(), born)
             other = self._identities.get(identity)
             if other is not None:
                 self._find(
                     "LDAP-DUP-001",
                     person=index,
                     detail="même nom, prénom et date de naissance qu'une autre personne",
-                    autre_entree=self._pseudo.dn(self._persons[other].dn),
+                    autre_entree=self._pseudo.dn(self._persons[other][0]),
                 )
             else:
                 self._identities[identity] = index
 
     def _check_birth(self, index: int, births: Iterable[str], is_pupil: bool) -> date | None:
         born: date | None = None
+        low, high = PUPIL_AGES if is_pupil else (ADULT_MIN_AGE, MAX_AGE)
         for value in births:
-            try:
-                parsed = parse_date(value)
-            except ValueError as invalid:
+            parsed = self._dates.get(value)
+            if parsed is None:
+                parsed = self._parse_date(value)
+            if isinstance(parsed, str):
                 self._find(
                     "AAF-DATE-001",
                     person=index,
                     attribut="ENTPersonDateNaissance",
                     forme=value_shape(value),
-                    detail=str(invalid),
+                    detail=parsed,
                 )
                 continue
             if parsed > self._today:
@@ -318,8 +322,11 @@ class DirectoryAudit:
                 )
                 continue
             born = parsed
-            age = age_on(parsed, self._today)
-            low, high = PUPIL_AGES if is_pupil else (ADULT_MIN_AGE, MAX_AGE)
+            age = self._ages.get(parsed)
+            if age is None:
+                age = age_on(parsed, self._today)
+                if len(self._ages) < REMEMBERED_VALUES:
+                    self._ages[parsed] = age
             if not low <= age <= high:
                 # The direction only: an exact age is personal data too.
                 self._find(
@@ -331,22 +338,44 @@ class DirectoryAudit:
                 )
         return born
 
-    def _check_class_dates(self, index: int, attributes: Mapping[str, list[str]]) -> None:
-        for attribute in ("entelevedateentreeclasses", "entelevedatesortieclasses"):
-            for value in attributes.get(attribute, ()):
-                fields = value.split("$")
-                if len(fields) < 2 or not fields[1]:
-                    continue
-                try:
-                    parse_date(fields[1])
-                except ValueError as invalid:
-                    self._find(
-                        "AAF-DATE-001",
-                        person=index,
-                        attribut=_CASE[attribute],
-                        forme=value_shape(fields[1]),
-                        detail=str(invalid),
-                    )
+    def _check_class_dates(
+        self, index: int, attribute: str, attributes: Mapping[str, list[str]]
+    ) -> None:
+        for value in attributes[attribute]:
+            fields = value.split("$")
+            if len(fields) < 2 or not fields[1]:
+                continue
+            parsed = self._dates.get(fields[1])
+            if parsed is None:
+                parsed = self._parse_date(fields[1])
+            if isinstance(parsed, str):
+                self._find(
+                    "AAF-DATE-001",
+                    person=index,
+                    attribut=_CASE[attribute],
+                    forme=value_shape(fields[1]),
+                    detail=parsed,
+                )
+
+    def _parse_date(self, value: str) -> date | str:
+        """The date ``value`` stands for, or why it stands for none; remembered."""
+        parsed: date | str
+        try:
+            parsed = parse_date(value)
+        except ValueError as invalid:
+            parsed = str(invalid)
+        if len(self._dates) < REMEMBERED_VALUES:
+            self._dates[value] = parsed
+        return parsed
+
+    def _uai_problem(self, value: str) -> str:
+        """What is wrong with a UAI code (empty when nothing); remembered."""
+        problem = self._uais.get(value)
+        if problem is None:
+            problem = uai_problem(value) or ""
+            if len(self._uais) < REMEMBERED_VALUES:
+                self._uais[value] = problem
+        return problem
 
     # --- between entries ----------------------------------------------------------------
 
@@ -358,8 +387,8 @@ class DirectoryAudit:
         return AuditReport(
             persons=len(self._persons),
             structures=self._structures,
-            pupils=self._pupils,
-            relatives=self._relatives,
+            pupils=len(self._pupil_links),
+            relatives=len(self._relative_links),
             profiles=dict(sorted(self._profiles.items())),
             findings=self._findings,
         )
@@ -392,7 +421,7 @@ class DirectoryAudit:
     ) -> None:
         persons, by_key = self._persons, self._person_by_key
         for owner, keys in links.items():
-            owner_ids = persons[owner].ids
+            owner_ids = persons[owner][2]
             for key in keys:
                 named = by_key.get(key)
                 if named is None:
@@ -408,46 +437,51 @@ class DirectoryAudit:
                         "AAF-XREF-002",
                         person=owner,
                         attribut=attribute,
-                        autre_entree=self._pseudo.dn(persons[named].dn),
+                        autre_entree=self._pseudo.dn(persons[named][0]),
                         detail=one_way,
                     )
 
     def _check_classes(self) -> None:
+        # The pupils of a class share its value: each distinct value is judged once.
+        verdicts: dict[str, tuple[str, str | None] | None] = {}
         for pupil, value in self._pending_classes:
-            structure_key, dollar, class_code = value.partition("$")
-            if not dollar or not class_code.strip():
-                self._find(
-                    "AAF-XREF-003",
-                    person=pupil,
-                    attribut="ENTEleveClasses",
-                    valeur=value,
-                    detail="valeur mal formée (structure$classe attendu)",
-                )
+            if value in verdicts:
+                verdict = verdicts[value]
+            else:
+                verdict = verdicts[value] = self._class_problem(value)
+            if verdict is None:
                 continue
-            structure = self._resolve_structure(structure_key)
-            if structure is None:
-                self._find(
-                    "AAF-XREF-003",
-                    person=pupil,
-                    attribut="ENTEleveClasses",
-                    valeur=value,
-                    detail="la structure de la classe n'existe pas dans l'annuaire",
-                )
-            elif class_code.split("$", 1)[0].strip().casefold() not in self._structure_classes.get(
-                structure, set()
-            ):
-                self._find(
-                    "AAF-XREF-003",
-                    person=pupil,
-                    attribut="ENTEleveClasses",
-                    valeur=value,
-                    structure_dn=structure,
-                    detail="classe non déclarée par sa structure (ENTStructureClasses)",
-                )
+            detail, structure = verdict
+            facts = {"structure_dn": structure} if structure is not None else {}
+            self._find(
+                "AAF-XREF-003",
+                person=pupil,
+                attribut="ENTEleveClasses",
+                valeur=value,
+                **facts,
+                detail=detail,
+            )
+
+    def _class_problem(self, value: str) -> tuple[str, str | None] | None:
+        """What is wrong with an ``ENTEleveClasses`` value, and in which structure."""
+        structure_key, dollar, class_code = value.partition("$")
+        if not dollar or not class_code.strip():
+            return "valeur mal formée (structure$classe attendu)", None
+        structure = self._resolve_structure(structure_key)
+        if structure is None:
+            return "la structure de la classe n'existe pas dans l'annuaire", None
+        code = class_code.split("$", 1)[0].strip().casefold()
+        if code not in self._structure_classes.get(structure, set()):
+            return "classe non déclarée par sa structure (ENTStructureClasses)", structure
+        return None
 
     def _check_attachments(self) -> None:
+        resolved: dict[str, bool] = {}
         for person, value in self._pending_attachments:
-            if self._resolve_structure(value) is None:
+            found = resolved.get(value)
+            if found is None:
+                found = resolved[value] = self._resolve_structure(value) is not None
+            if not found:
                 self._find(
                     "AAF-XREF-004",
                     person=person,
@@ -480,9 +514,9 @@ class DirectoryAudit:
             return
         example: dict[str, Any] = {}
         if person is not None:
-            record = self._persons[person]
-            example["dn"] = self._pseudo.dn(record.dn)
-            example["profils"] = list(record.profiles)
+            dn, profiles, _ids = self._persons[person]
+            example["dn"] = self._pseudo.dn(dn)
+            example["profils"] = list(profiles)
         if structure is not None:
             example["dn"] = structure  # structures are not personal data
         example["detail"] = detail

@@ -75,7 +75,10 @@ _INTERMEDIATE_RESPONSE = 0x79
 _CONTROLS = 0xA0
 
 _FIRST_MESSAGE_ID = 0x40000000  # far from the ids ldap3 uses on the same socket
-_RECV_BYTES = 1 << 16
+_BUFFER_BYTES = 1 << 18  # the first size of the receive buffer
+_MIN_READ = 1 << 15  # room left for each read: two TLS records
+_MAX_PAGE_BYTES = 1 << 24
+"""A page is decoded in pieces past this many bytes (a server that does not page)."""
 
 
 class WireError(Exception):
@@ -263,65 +266,82 @@ def _paged_cookie(data: bytes | bytearray, pos: int, end: int) -> bytes | None:
     return None
 
 
-def _parse_entry(b: bytes, p: int, end: int, names: dict[bytes, str]) -> Entry:
-    """Decode a ``SearchResultEntry`` body spanning ``b[p:end]``.
+def _parse_entry(b: bytes, names: dict[bytes, str]) -> Entry:
+    """Decode the content of a ``SearchResultEntry``, ``b`` (a copy of its bytes alone).
 
-    The hot loop of a whole-tree audit: lengths are read inline for the short form, and
-    every element is checked against its container only once, at the end, by position.
+    The hot loop of a whole-tree audit: positions stay small (Python keeps its small integers,
+    and does not make new ones at each step), short lengths (and the one- and two-byte long
+    forms of the DN and of the attribute list) are read inline, single values (most of them)
+    take a shorter path, and every element is checked against its container only once, at
+    the end, by position.
     """
-    size = b[p + 1]
-    if size & 0x80:
-        p, size = _long_length(b, p + 1)
+    end = len(b)
+    size = b[1]
+    if size < 0x80:
+        p = 2
+    elif size == 0x81:
+        size = b[2]
+        p = 3
     else:
-        p += 2
+        p, size = _long_length(b, 1)
     dn = b[p : p + size].decode("utf-8", "replace")
     p += size
     size = b[p + 1]  # PartialAttributeList ::= SEQUENCE OF
-    if size & 0x80:
-        p, size = _long_length(b, p + 1)
-    else:
+    if size < 0x80:
         p += 2
+    elif size == 0x81:
+        p += 3
+    elif size == 0x82:
+        p += 4
+    else:
+        p = _long_length(b, p + 1)[0]
     attributes: dict[str, list[str]] = {}
     while p < end:
         size = b[p + 1]  # PartialAttribute ::= SEQUENCE
-        if size & 0x80:
-            p, size = _long_length(b, p + 1)
-        else:
+        if size < 0x80:
             p += 2
+        else:
+            p, size = _long_length(b, p + 1)
         attribute_end = p + size
         size = b[p + 1]  # type
-        if size & 0x80:
-            p, size = _long_length(b, p + 1)
-        else:
+        if size < 0x80:
             p += 2
+        else:
+            p, size = _long_length(b, p + 1)
         raw_name = b[p : p + size]
         name = names.get(raw_name)
         if name is None:
             name = names[raw_name] = raw_name.decode("utf-8", "replace").lower()
         p += size
         size = b[p + 1]  # vals SET OF
-        if size & 0x80:
-            p, size = _long_length(b, p + 1)
-        else:
+        if size < 0x80:
             p += 2
-        values: list[str] = []
-        append = values.append
-        while p < attribute_end:
+        else:
+            p = _long_length(b, p + 1)[0]
+        if p < attribute_end:
             size = b[p + 1]
-            if size & 0x80:
-                p, size = _long_length(b, p + 1)
-                append(b[p : p + size].decode("utf-8", "replace"))
-            else:
-                append(b[p + 2 : p + 2 + size].decode("utf-8", "replace"))
+            if size < 0x80:
                 p += 2
+            else:
+                p, size = _long_length(b, p + 1)
+            values = [b[p : p + size].decode("utf-8", "replace")]
             p += size
+            while p < attribute_end:
+                size = b[p + 1]
+                if size < 0x80:
+                    p += 2
+                else:
+                    p, size = _long_length(b, p + 1)
+                values.append(b[p : p + size].decode("utf-8", "replace"))
+                p += size
+        else:
+            values = []
         if p != attribute_end:
             raise Malformed("attribut d'entrée mal formé")
-        previous = attributes.get(name)
-        if previous is None:
-            attributes[name] = values
+        if name in attributes:
+            attributes[name].extend(values)
         else:
-            previous.extend(values)
+            attributes[name] = values
     if p != end:
         raise Malformed("entrée de résultat mal formée")
     return dn, attributes
@@ -351,8 +371,12 @@ class WireConnection:
         self.deadline = deadline
         self.network_timeout = network_timeout
         self.max_message_bytes = max_message_bytes
-        self._buffer = bytearray()
+        self._buffer = bytearray(_BUFFER_BYTES)
+        self._view = memoryview(self._buffer)
         self._pos = 0
+        """The first byte of the buffer not consumed yet."""
+        self._end = 0
+        """The first byte of the buffer not received yet."""
         self._next_id = _FIRST_MESSAGE_ID
         self._names: dict[bytes, str] = {}
         self._abandoned: set[int] = set()
@@ -384,6 +408,7 @@ class WireConnection:
         page_size: int,
         scope: int = SCOPE_SUBTREE,
         stats: SearchStats | None = None,
+        stop_after: int | None = None,
     ) -> Generator[list[Entry], None, None]:
         """Yield the entries of a paged search, one list per page.
 
@@ -393,6 +418,12 @@ class WireConnection:
         server does not page. The result of each ``SearchResultDone`` is kept in
         ``stats.result``; a non-success result ends the iteration, and the caller decides
         what it means.
+
+        A page longer than ``page_size`` entries or :data:`_MAX_PAGE_BYTES` (a server that
+        does not page) is yielded in pieces of about that size, so that the caller's bounds
+        apply before the rest arrives. No further page is asked for once ``stats.entries``
+        is above ``stop_after``: the caller, seeing it above, knows that the search did not
+        end.
         """
         stats = stats if stats is not None else SearchStats()
         requested = _tlv(0x30, b"".join(_octets(name) for name in attributes))
@@ -416,15 +447,24 @@ class WireConnection:
         outstanding = True
         try:
             while True:
-                spans, result, cookie = self._frame_page(message_id, stats)
-                outstanding = result.ok and bool(cookie)
-                if outstanding:
-                    message_id = ask(cookie or b"")
-                page = self._decode(spans)
-                stats.pages += 1
+                framed = self._frame_page(message_id, stats, page_size)
+                stats.bytes_read = self.bytes_read
+                result, cookie = framed.result, framed.cookie
+                if result is not None:
+                    received = stats.entries + len(framed.spans)
+                    outstanding = (
+                        result.ok
+                        and bool(cookie)
+                        and (stop_after is None or received <= stop_after)
+                    )
+                    if outstanding:
+                        message_id = ask(cookie or b"")
+                page = self._decode(framed)
                 stats.entries += len(page)
-                stats.result = result
-                stats.server_paged = stats.server_paged or cookie is not None
+                if result is not None:
+                    stats.pages += 1
+                    stats.result = result
+                    stats.server_paged = stats.server_paged or cookie is not None
                 yield page
                 if not outstanding:
                     return
@@ -462,31 +502,54 @@ class WireConnection:
         remaining = self.deadline - time.monotonic()
         if remaining <= 0:
             raise Timeout("échéance atteinte")
-        self._sock.settimeout(min(self.network_timeout, remaining))
+        timeout = min(self.network_timeout, remaining)
+        # Setting a timeout is a system call: skipped when the socket already has this one
+        # (every read of a long scan, until the deadline comes within one network timeout).
+        if self._sock.gettimeout() != timeout:
+            self._sock.settimeout(timeout)
 
-    def _fill(self, *, compact: bool = True) -> None:
-        """Read more bytes into the buffer, compacting it first unless spans point into it."""
-        if compact and self._pos:
-            del self._buffer[: self._pos]
-            self._pos = 0
+    def _fill(self, keep: int) -> int:
+        """Receive more bytes after ``_end``, keeping those from ``keep`` on.
+
+        Returns by how much the kept bytes moved towards the start of the buffer: positions
+        at or after ``keep`` held by the caller must be lowered by as much (``_pos`` and
+        ``_end`` are). The buffer grows only when what must be kept fills it, so by one
+        page and one message at most, each bounded by the caller.
+        """
+        buffer, end = self._buffer, self._end
+        shift = 0
+        if len(buffer) - end < _MIN_READ:
+            kept = end - keep
+            if kept + _MIN_READ > len(buffer) // 2:
+                grown = bytearray(max(2 * len(buffer), kept + _MIN_READ))
+                grown[:kept] = self._view[keep:end]
+                buffer = self._buffer = grown
+                self._view = memoryview(grown)
+            else:
+                # A copy first: the two ranges may overlap.
+                buffer[:kept] = buffer[keep:end]
+            shift, end = keep, kept
+            self._pos -= keep
+            self._end = end
         self._settimeout()
         try:
-            data = self._sock.recv(_RECV_BYTES)
+            received = self._sock.recv_into(self._view[end:], len(buffer) - end)
         except TimeoutError as exc:
             raise Timeout("le serveur n'a pas répondu dans le délai") from exc
         except ssl.SSLError as exc:
             raise Closed(f"session TLS interrompue : {exc}") from exc
         except OSError as exc:
             raise Closed(f"connexion interrompue : {exc}") from exc
-        if not data:
+        if not received:
             raise Closed("le serveur a fermé la connexion")
-        self.bytes_read += len(data)
-        self._buffer += data
+        self.bytes_read += received
+        self._end = end + received
+        return shift
 
     def _frame(self) -> tuple[int, int] | None:
         """Return ``(content start, end)`` of the complete message at the cursor, if any."""
         buffer, pos = self._buffer, self._pos
-        available = len(buffer) - pos
+        available = self._end - pos
         if available < 2:
             return None
         if buffer[pos] != 0x30:
@@ -502,17 +565,18 @@ class WireConnection:
                 f"message LDAP de {size} octets annoncé (limite {self.max_message_bytes})"
             )
         end = start + size
-        return (start, end) if end <= len(buffer) else None
+        return (start, end) if end <= self._end else None
 
     def _next_message(self, message_id: int) -> tuple[int, int, int, int]:
         """Wait for the next message; return ``(tag, op start, op end, message end)``.
 
-        The cursor moves past the message. A notice of disconnection raises :class:`Closed`.
+        The cursor moves past the message; the positions are valid until the next read. A
+        notice of disconnection raises :class:`Closed`.
         """
         while True:
             frame = self._frame()
             if frame is None:
-                self._fill()
+                self._fill(self._pos)
                 continue
             start, end = frame
             received_id, pos = _read_int(self._buffer, start, end)
@@ -527,57 +591,125 @@ class WireConnection:
                 raise Malformed(f"réponse au message {received_id}, {message_id} attendu")
             return tag, op_start, op_end, end
 
-    def _frame_page(
-        self, message_id: int, stats: SearchStats
-    ) -> tuple[list[tuple[int, int]], LdapResult, bytes | None]:
+    def _frame_page(self, message_id: int, stats: SearchStats, most: int) -> _Framed:
         """Receive one page up to its ``SearchResultDone`` without decoding the entries.
 
-        Returns the spans of the entries in the buffer (valid until :meth:`_decode`), the
-        result and the paged results cookie (``None`` when the server did not page).
+        Stops early, the page unfinished, once more than ``most`` entries or
+        :data:`_MAX_PAGE_BYTES` bytes are waiting: a server that does not page (or pages
+        more than asked) is then decoded in pieces, each bounded.
         """
         spans: list[tuple[int, int]] = []
+        append = spans.append
+        page = self._pos
+        own_id = _integer(message_id)
+        entry_at = len(own_id)
+        limit = self.max_message_bytes
         while True:
-            frame = self._frame()
-            if frame is None:
-                self._fill(compact=not spans)
-                continue
-            buffer = self._buffer
-            start, end = frame
-            received_id, pos = _read_int(buffer, start, end)
-            tag, op_start, op_end = _read_tlv(buffer, pos, end)
-            if received_id != message_id:
-                if received_id == 0 and tag == _EXTENDED_RESPONSE:
-                    notice = _parse_result(buffer, op_start, op_end)
-                    raise Closed(f"avis de déconnexion du serveur : {notice.describe()}")
-                if received_id not in self._abandoned:
-                    raise Malformed(f"réponse au message {received_id}, {message_id} attendu")
-                self._pos = end  # a late answer to an abandoned page: skipped
-                continue
-            self._pos = end
-            if tag == _SEARCH_ENTRY:
-                spans.append((op_start, op_end))
-            elif tag == _SEARCH_DONE:
-                result = _parse_result(buffer, op_start, op_end)
-                cookie = None
-                if op_end < end and buffer[op_end] == _CONTROLS:
-                    cookie = _paged_cookie(buffer, op_end, end)
-                stats.bytes_read = self.bytes_read
-                return spans, result, cookie
-            elif tag == _SEARCH_REFERENCE:
-                stats.references += 1
-            elif tag != _INTERMEDIATE_RESPONSE:
-                raise Malformed(f"message inattendu dans une recherche (0x{tag:02x})")
+            # The common messages (this search's entries) are framed inline; anything else
+            # goes through the general path below, with every check.
+            buffer, pos, end = self._buffer, self._pos, self._end
+            while end - pos >= 2:
+                if buffer[pos] != 0x30:
+                    raise Malformed(f"message LDAP attendu, octet 0x{buffer[pos]:02x} reçu")
+                size = buffer[pos + 1]
+                if size < 0x80:
+                    start = pos + 2
+                elif size == 0x82 and end - pos >= 4:
+                    size = buffer[pos + 2] << 8 | buffer[pos + 3]
+                    start = pos + 4
+                else:
+                    if end - pos < 2 + (size & 0x7F):
+                        break
+                    start, size = _long_length(buffer, pos + 1)
+                if size > limit:
+                    raise TooLarge(f"message LDAP de {size} octets annoncé (limite {limit})")
+                stop = start + size
+                if stop > end:
+                    break
+                op = start + entry_at
+                if op + 2 <= stop and buffer[op] == _SEARCH_ENTRY and buffer[start:op] == own_id:
+                    size = buffer[op + 1]
+                    if size < 0x80:
+                        op_start = op + 2
+                    elif size == 0x82 and op + 4 <= stop:
+                        size = buffer[op + 2] << 8 | buffer[op + 3]
+                        op_start = op + 4
+                    else:
+                        op_start, size = _long_length(buffer, op + 1)
+                    if op_start + size > stop:
+                        raise Malformed("élément BER plus long que son conteneur")
+                    append((op_start - page, op_start + size - page))
+                    pos = stop
+                    if len(spans) > most:
+                        break
+                    continue
+                self._pos = pos
+                done = self._other_message(message_id, start, stop, stats, spans, page)
+                if done is not None:
+                    return _Framed(spans, page, *done)
+                pos = self._pos
+            self._pos = pos
+            if len(spans) > most or pos - page > _MAX_PAGE_BYTES:
+                return _Framed(spans, page, None, None)
+            if not spans:
+                page = pos
+            page -= self._fill(page)
 
-    def _decode(self, spans: list[tuple[int, int]]) -> list[Entry]:
-        """Decode the entries of a framed page, then let the buffer drop them."""
-        buffer, names = self._buffer, self._names
+    def _other_message(
+        self,
+        message_id: int,
+        start: int,
+        stop: int,
+        stats: SearchStats,
+        spans: list[tuple[int, int]],
+        page: int,
+    ) -> tuple[LdapResult, bytes | None] | None:
+        """Handle a message of a page the inline path left; the page's result when it ends it."""
+        buffer = self._buffer
+        received_id, pos = _read_int(buffer, start, stop)
+        tag, op_start, op_end = _read_tlv(buffer, pos, stop)
+        self._pos = stop
+        if received_id != message_id:
+            if received_id == 0 and tag == _EXTENDED_RESPONSE:
+                notice = _parse_result(buffer, op_start, op_end)
+                raise Closed(f"avis de déconnexion du serveur : {notice.describe()}")
+            if received_id not in self._abandoned:
+                raise Malformed(f"réponse au message {received_id}, {message_id} attendu")
+            return None  # a late answer to an abandoned page: skipped
+        if tag == _SEARCH_DONE:
+            result = _parse_result(buffer, op_start, op_end)
+            cookie = None
+            if op_end < stop and buffer[op_end] == _CONTROLS:
+                cookie = _paged_cookie(buffer, op_end, stop)
+            return result, cookie
+        if tag == _SEARCH_ENTRY:
+            spans.append((op_start - page, op_end - page))
+        elif tag == _SEARCH_REFERENCE:
+            stats.references += 1
+        elif tag != _INTERMEDIATE_RESPONSE:
+            raise Malformed(f"message inattendu dans une recherche (0x{tag:02x})")
+        return None
+
+    def _decode(self, framed: _Framed) -> list[Entry]:
+        """Decode the entries of a framed page (their bytes may be overwritten afterwards)."""
         # One copy of the page as bytes: slices of it are hashable (attribute names).
-        data = bytes(buffer[: self._pos])
+        data = bytes(self._view[framed.start : self._pos])
+        names = self._names
         try:
-            page = [_parse_entry(data, start, end, names) for start, end in spans]
+            return [_parse_entry(data[start:end], names) for start, end in framed.spans]
         except IndexError as exc:
             raise Malformed("entrée de résultat tronquée") from exc
-        # The page is decoded: its bytes can go (bytes of the next page stay).
-        del buffer[: self._pos]
-        self._pos = 0
-        return page
+
+
+@dataclass
+class _Framed:
+    """A page received but not decoded: where its entries are, how it ended."""
+
+    spans: list[tuple[int, int]]
+    """Each entry's ``SearchResultEntry`` content, relative to ``start``."""
+    start: int
+    """Where the page's bytes start in the buffer."""
+    result: LdapResult | None
+    """The ``SearchResultDone`` result; ``None`` while the page goes on (a piece of it)."""
+    cookie: bytes | None
+    """The paged results cookie; ``None`` when the server did not page."""

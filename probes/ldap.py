@@ -26,6 +26,7 @@ become salted hashes, and names, birth dates, e-mails and addresses are never co
 from __future__ import annotations
 
 import contextlib
+import gc
 import math
 import secrets
 import socket
@@ -1312,6 +1313,13 @@ SCAN_SEARCHES = _searches()
 
 def _scan(access: _Access, context: ProbeContext) -> _Scan:
     """Read every person and structure with paged searches and audit them."""
+    # The audit's records are gone (freed by reference counting) when the collector comes
+    # back: it then has nothing left over to walk.
+    with _COLLECTOR.paused():
+        return _audited_scan(access, context)
+
+
+def _audited_scan(access: _Access, context: ProbeContext) -> _Scan:
     pseudo = access.pseudonymiser()
     audit = DirectoryAudit(pseudo, date.today())
     stats, started = _read_directory(access, context, audit.add)
@@ -1335,7 +1343,7 @@ def _read_directory(
     """
     stats = wire.SearchStats()
     started = time.monotonic()
-    with _Session(access, context, protect=access.tls_wanted) as session:
+    with _COLLECTOR.paused(), _Session(access, context, protect=access.tls_wanted) as session:
         session.bind_service_or_anonymous()
         client = session.wire_client()
         for search in SCAN_SEARCHES:
@@ -1345,6 +1353,7 @@ def _read_directory(
                 search.attributes,
                 page_size=access.page_size,
                 stats=stats,
+                stop_after=access.max_entries,
             )
             for page in pages:
                 for dn, attributes in page:
@@ -1359,6 +1368,42 @@ def _read_directory(
             if result is None or not result.ok:
                 _scan_refused(access, stats, started, result)
     return stats, started
+
+
+class _CollectorPause:
+    """Keeps Python's cyclic garbage collector off while at least one scan runs.
+
+    A scan makes millions of small lists, dicts and strings that live for a page, and keeps a
+    record of every person for the checks between entries. None of them is part of a cycle
+    (reference counting frees them), but each automatic collection walks every one still
+    alive: on a directory of 100,000 persons that is about a third of the scan's time. Scans
+    of concurrent probes share the pause; the collector comes back when the last one ends, if
+    it was on when the first began.
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._scans = 0
+        self._resume = False
+
+    @contextmanager
+    def paused(self) -> Iterator[None]:
+        """Pause the collector for the ``with`` block."""
+        with self._lock:
+            if self._scans == 0:
+                self._resume = gc.isenabled()
+                gc.disable()
+            self._scans += 1
+        try:
+            yield
+        finally:
+            with self._lock:
+                self._scans -= 1
+                if self._scans == 0 and self._resume:
+                    gc.enable()
+
+
+_COLLECTOR = _CollectorPause()
 
 
 def _scan_refused(

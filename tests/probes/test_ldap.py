@@ -8,6 +8,7 @@ be made to misbehave that way.
 from __future__ import annotations
 
 import contextlib
+import gc
 import json
 import os
 import socket
@@ -34,6 +35,7 @@ from probes.ldap import (
     LdapRootDse,
     LdapSchema,
     LdapTls,
+    _CollectorPause,
     _name_problem,
     _paris_today,
 )
@@ -790,6 +792,129 @@ def test_server_refusing_the_search(tmp_path: Path) -> None:
         context = hand_context(tmp_path, section(server.port))
         with pytest.raises(ProbeError, match="insufficientAccessRights"):
             run(LdapDataModel, context)
+
+
+def paged_done(message_id: int, cookie: bytes) -> bytes:
+    return message(message_id, done() + wire._paged_control(0, cookie))
+
+
+def test_no_page_is_asked_for_past_max_entries(tmp_path: Path) -> None:
+    requests: list[int] = []
+
+    def script(client: socket.socket) -> None:
+        message_id, _tag = read_request(client)
+        client.sendall(bind_ok(message_id))
+        client.settimeout(2)
+        while True:  # every page full, always a next one: only the bound ends the scan
+            message_id, tag = read_request(client)
+            requests.append(tag)
+            if tag == 0x63:
+                school = {"ENTStructureJointure": [str(len(requests))]}
+                client.sendall(
+                    message(message_id, entry(f"ou={len(requests)},dc=ent,dc=test", school)) * 2
+                    + paged_done(message_id, b"la suite")
+                )
+
+    with Scripted(script) as server:
+        context = hand_context(tmp_path, {**section(server.port), "page_size": 2, "max_entries": 5})
+        with pytest.raises(ProbeError, match="plus de 5 entrées") as raised:
+            run(LdapDataModel, context)
+        deadline = time.monotonic() + 2
+        while 0x42 not in requests and time.monotonic() < deadline:
+            time.sleep(0.01)
+    assert raised.value.evidence[0].data["entries"] == 6
+    # Three pages asked for (2, 4, 6 entries), none after the bound, so none to abandon.
+    assert requests == [0x63, 0x63, 0x63, 0x42]
+    assert gc.isenabled()
+
+
+def test_a_server_that_does_not_page_is_read_in_bounded_pieces(tmp_path: Path) -> None:
+    def answer(message_id: int) -> bytes:
+        schools = [
+            {"ENTStructureJointure": [str(n)], "ENTStructureUAI": [make_uai(n)]} for n in range(40)
+        ]
+        # One answer of 40 entries, no paged results control, sent in one go.
+        return b"".join(
+            message(message_id, entry(f"ou={n},dc=ent,dc=test", school))
+            for n, school in enumerate(schools)
+        ) + message(message_id, done())
+
+    with Scripted(serve_search(answer)) as server:
+        bounded = {**section(server.port), "page_size": 5, "max_entries": 12}
+        with pytest.raises(ProbeError, match="plus de 12 entrées") as raised:
+            run(LdapDataModel, hand_context(tmp_path, bounded))
+        # Pieces of six entries (one more than a page): the bound holds at the second.
+        assert raised.value.evidence[0].data["entries"] == 18
+        outcome = run(
+            LdapDataModel,
+            hand_context(tmp_path, {**section(server.port), "page_size": 5}),
+            rules=["LDAP-UAI-002"],
+        )
+    scan = of_kind(outcome.evidence, "ldap_scan")[0].data
+    assert (scan["structures"], scan["pages"], scan["server_paged"]) == (40, 4, False)
+
+
+def test_reader_keeps_entries_whole_across_buffer_moves() -> None:
+    # Entries of a few bytes to several buffers long, over pages: the receive buffer is
+    # compacted and grown many times; every entry must come out as it was sent.
+    sizes = [3, 200, 5_000, 70_000, 300_000, 40, 90_000]
+    pages = [
+        [
+            (f"uid={p}-{n},dc=t", {"sn": ["é" * (sizes[(p + n) % 7] // 2)], "cn": [str(n), "x"]})
+            for n in range(60)
+        ]
+        for p in range(4)
+    ]
+    ours, theirs = socket.socketpair()
+
+    def play() -> None:
+        with theirs:
+            for number, page in enumerate(pages):
+                message_id, _tag = read_request(theirs)
+                cookie = b"" if number == len(pages) - 1 else b"c"
+                theirs.sendall(
+                    b"".join(message(message_id, entry(dn, attributes)) for dn, attributes in page)
+                    + paged_done(message_id, cookie)
+                )
+            read_request(theirs)
+
+    player = threading.Thread(target=play)
+    player.start()
+    with ours:
+        client = wire.WireConnection(
+            ours, deadline=time.monotonic() + 20, network_timeout=5, max_message_bytes=1 << 20
+        )
+        stats = wire.SearchStats()
+        read = list(
+            client.paged_search(
+                "dc=t", wire.present("objectClass"), ["sn"], page_size=60, stats=stats
+            )
+        )
+        client.unbind()
+    player.join(5)
+    assert read == pages
+    assert (stats.pages, stats.entries, stats.server_paged) == (4, 240, True)
+
+
+def test_the_collector_is_paused_while_scans_run_and_only_then() -> None:
+    pause = _CollectorPause()
+    assert gc.isenabled()
+    with pause.paused():
+        assert not gc.isenabled()
+        with pause.paused():
+            assert not gc.isenabled()
+        assert not gc.isenabled()  # an overlapping scan still runs
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        with pause.paused():
+            pass
+        assert not gc.isenabled()  # off before: stays off
+    finally:
+        gc.enable()
+    with pytest.raises(RuntimeError), pause.paused():
+        raise RuntimeError
+    assert gc.isenabled()
 
 
 # --- reconciliation with an AAF feed ---------------------------------------------------

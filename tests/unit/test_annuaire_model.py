@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from probes import _ldap_audit as audit_module
 from probes._ldap_audit import RULES, DirectoryAudit
 from probes._ldap_reconcile import RECONCILE_RULES, Reconciliation
 from sdet_check.aaf.feed import FeedRecord
@@ -238,6 +239,27 @@ def test_examples_are_bounded_but_counts_are_not() -> None:
         audit.add(f"uid=p{index},dc=t", {"entpersonjointure": [str(index)]}, "person")
     findings = audit.finish().findings["AAF-PROF-001"]
     assert findings.count == 10 and len(findings.examples) == 3
+
+
+def test_remembered_checks_are_bounded_and_change_no_verdict(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(audit_module, "REMEMBERED_VALUES", 3)
+    audit = DirectoryAudit(Pseudonymiser(b"sel"), TODAY)
+    births = ["01/02/1980", "31/02/1980", "1980-02-03", "31/02/1980", "xx", "01/02/1980", "xx"]
+    for index, born in enumerate(births):
+        person = {
+            "entpersonjointure": [str(index)],
+            "entpersonprofils": ["National_ENS"],
+            "entpersondatenaissance": [born],
+            "entpersonstructrattachrne": ["0750680G" if index % 2 else "0750680H"],
+        }
+        audit.add(f"uid=p{index},dc=t", person, "person")
+    report = audit.finish()
+    # Every invalid value found each time, remembered or not.
+    assert report.count("AAF-DATE-001") == 4
+    assert report.count("AAF-UAI-001") == 4
+    assert len(audit._dates) == 3 and len(audit._uais) == 2
 
 
 # --- records → entries --------------------------------------------------------------------
