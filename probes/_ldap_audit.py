@@ -27,15 +27,17 @@ from sdet_check.sdet_model import (
 )
 
 RULES: dict[str, str] = {
-    "AAF-KEY-001": "entrée sans clé de jointure (ENTPersonJointure, ENTStructureJointure)",
-    "AAF-KEY-002": "clé de jointure portée par plusieurs entrées",
+    "AAF-KEY-001": "clé de jointure portée par plusieurs entrées",
+    "AAF-KEY-002": "entrée sans clé de jointure (ENTPersonJointure, ENTStructureJointure)",
     "AAF-UAI-001": "code UAI mal formé ou de lettre clé fausse",
     "AAF-PROF-001": "profil absent ou hors de la liste nationale (ENTPersonProfils)",
     "AAF-DATE-001": "date invalide (format, date inexistante, date future)",
-    "AAF-XREF-001": "lien élève–responsable vers une personne absente de l'annuaire",
-    "AAF-XREF-002": "lien élève–responsable sans lien réciproque",
-    "AAF-XREF-003": "classe d'élève absente de sa structure, ou structure inconnue",
-    "AAF-XREF-004": "structure de rattachement (ENTPersonStructRattach) inexistante",
+    "AAF-COMP-001": "valeur composée mal découpée (ENTEleveClasses : structure$classe)",
+    "AAF-XREF-001": "structure inconnue (rattachement ou classe vers une structure absente)",
+    "AAF-XREF-002": "responsable inconnu : l'élève cite une personne absente de l'annuaire",
+    "AAF-XREF-003": "lien élève → responsable non réciproque",
+    "AAF-XREF-004": "lien responsable → élève vers un élève absent ou qui ne le cite pas",
+    "AAF-XREF-005": "classe d'élève non déclarée par sa structure (ENTStructureClasses)",
     "LDAP-DATE-001": "date de naissance invraisemblable pour le profil",
     "LDAP-UAI-001": "structure sans code UAI (ENTStructureUAI)",
     "LDAP-UAI-002": "code UAI porté par plusieurs structures",
@@ -157,14 +159,14 @@ class DirectoryAudit:
     def _add_structure(self, dn: str, attributes: Mapping[str, list[str]]) -> None:
         keys = [key for key in attributes.get("entstructurejointure", ()) if key.strip()]
         if not keys:
-            self._find("AAF-KEY-001", structure=dn, detail="structure sans ENTStructureJointure")
+            self._find("AAF-KEY-002", structure=dn, detail="structure sans ENTStructureJointure")
         self._structures += 1
         for key in keys:
             ident = join_key_id(key).casefold()
             other = self._structure_by_key.get(ident)
             if other is not None:
                 self._find(
-                    "AAF-KEY-002",
+                    "AAF-KEY-001",
                     structure=dn,
                     detail="clé de jointure de structure déjà portée par une autre structure",
                     cle=key,
@@ -221,13 +223,13 @@ class DirectoryAudit:
         is_relative = kind == "relative" or "National_TUT" in profiles
 
         if not keys:
-            self._find("AAF-KEY-001", person=index, detail="personne sans ENTPersonJointure")
+            self._find("AAF-KEY-002", person=index, detail="personne sans ENTPersonJointure")
         by_key = self._person_by_key
         for position, ident in enumerate(idents):
             other = by_key.get(ident)
             if other is not None:
                 self._find(
-                    "AAF-KEY-002",
+                    "AAF-KEY-001",
                     person=index,
                     detail="clé de jointure déjà portée par une autre personne",
                     cle=self._pseudo.value(keys[position], "ENTPersonJointure"),
@@ -399,6 +401,7 @@ class DirectoryAudit:
             self._pupil_links,
             self._relative_links,
             "ENTElevePersRelEleve",
+            rules=("AAF-XREF-002", "AAF-XREF-003"),
             missing="le responsable désigné n'existe pas dans l'annuaire",
             one_way="le responsable désigné ne cite pas l'élève (ENTAuxPersRelEleveEleve)",
         )
@@ -406,6 +409,7 @@ class DirectoryAudit:
             self._relative_links,
             self._pupil_links,
             "ENTAuxPersRelEleveEleve",
+            rules=("AAF-XREF-004", "AAF-XREF-004"),
             missing="l'élève désigné n'existe pas dans l'annuaire",
             one_way="l'élève désigné ne cite pas ce responsable (ENTElevePersRelEleve)",
         )
@@ -416,9 +420,12 @@ class DirectoryAudit:
         back_links: dict[int, list[str]],
         attribute: str,
         *,
+        rules: tuple[str, str],
         missing: str,
         one_way: str,
     ) -> None:
+        """Find the links of ``attribute`` to nobody (``rules[0]``) or not returned (``[1]``)."""
+        missing_rule, one_way_rule = rules
         persons, by_key = self._persons, self._person_by_key
         for owner, keys in links.items():
             owner_ids = persons[owner][2]
@@ -426,7 +433,7 @@ class DirectoryAudit:
                 named = by_key.get(key)
                 if named is None:
                     self._find(
-                        "AAF-XREF-001",
+                        missing_rule,
                         person=owner,
                         attribut=attribute,
                         cle=self._pseudo.value(key, "ENTPersonJointure"),
@@ -434,7 +441,7 @@ class DirectoryAudit:
                     )
                 elif owner_ids.isdisjoint(back_links.get(named, ())):
                     self._find(
-                        "AAF-XREF-002",
+                        one_way_rule,
                         person=owner,
                         attribut=attribute,
                         autre_entree=self._pseudo.dn(persons[named][0]),
@@ -443,7 +450,7 @@ class DirectoryAudit:
 
     def _check_classes(self) -> None:
         # The pupils of a class share its value: each distinct value is judged once.
-        verdicts: dict[str, tuple[str, str | None] | None] = {}
+        verdicts: dict[str, tuple[str, str, str | None] | None] = {}
         for pupil, value in self._pending_classes:
             if value in verdicts:
                 verdict = verdicts[value]
@@ -451,10 +458,10 @@ class DirectoryAudit:
                 verdict = verdicts[value] = self._class_problem(value)
             if verdict is None:
                 continue
-            detail, structure = verdict
+            rule, detail, structure = verdict
             facts = {"structure_dn": structure} if structure is not None else {}
             self._find(
-                "AAF-XREF-003",
+                rule,
                 person=pupil,
                 attribut="ENTEleveClasses",
                 valeur=value,
@@ -462,17 +469,21 @@ class DirectoryAudit:
                 detail=detail,
             )
 
-    def _class_problem(self, value: str) -> tuple[str, str | None] | None:
-        """What is wrong with an ``ENTEleveClasses`` value, and in which structure."""
+    def _class_problem(self, value: str) -> tuple[str, str, str | None] | None:
+        """The rule an ``ENTEleveClasses`` value breaks, what is wrong, in which structure."""
         structure_key, dollar, class_code = value.partition("$")
         if not dollar or not class_code.strip():
-            return "valeur mal formée (structure$classe attendu)", None
+            return "AAF-COMP-001", "valeur mal formée (structure$classe attendu)", None
         structure = self._resolve_structure(structure_key)
         if structure is None:
-            return "la structure de la classe n'existe pas dans l'annuaire", None
+            return "AAF-XREF-001", "la structure de la classe n'existe pas dans l'annuaire", None
         code = class_code.split("$", 1)[0].strip().casefold()
         if code not in self._structure_classes.get(structure, set()):
-            return "classe non déclarée par sa structure (ENTStructureClasses)", structure
+            return (
+                "AAF-XREF-005",
+                "classe non déclarée par sa structure (ENTStructureClasses)",
+                structure,
+            )
         return None
 
     def _check_attachments(self) -> None:
@@ -483,7 +494,7 @@ class DirectoryAudit:
                 found = resolved[value] = self._resolve_structure(value) is not None
             if not found:
                 self._find(
-                    "AAF-XREF-004",
+                    "AAF-XREF-001",
                     person=person,
                     attribut="ENTPersonStructRattach",
                     valeur=value,

@@ -3,17 +3,18 @@
 The records say what an académie export (AAF) would say about each structure and person:
 the category (``EtabEducNat``, ``Eleve``, ``PersRelEleve``, ``PersEducNat``), the identifier
 (the join key) and the AAF attributes with their values. :func:`sdet_check.demo.ldap.populate`
-turns them into directory entries, so that the same path can later be fed from real AAF
-files or from the AAF generator.
+turns them into directory entries.
 
-Three populations:
+Two populations, and any AAF set:
 
 * :func:`reference_population` — two schools, pupils in classes, relatives linked both ways,
   teachers and staff with national profiles: conformant in every respect the ``ldap`` probes
   check.
 * :func:`defective_population` — the same with one of each data defect injected, and the
   list of what was injected (rule id → description).
-* :func:`generated_population` — any size, for benchmarks (same shapes, seeded).
+* :func:`read_aaf_records` — the structures and persons of real AAF files, or of a set made
+  by the AAF generator (:mod:`sdet_check.aaf.generate`) at any size, for the benchmark and the
+  agreement test of the validator and the directory audit.
 
 Every name here is invented; birth dates are fixed, so that ages stay plausible for years.
 """
@@ -21,7 +22,6 @@ Every name here is invented; birth dates are fixed, so that ages stay plausible 
 from __future__ import annotations
 
 import math
-import random
 import unicodedata
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
@@ -235,18 +235,21 @@ def reference_population() -> list[AafRecord]:
 
 INJECTED_DEFECTS: dict[str, str] = {
     "AAF-UAI-001": "lycée dont l'UAI porte une lettre clé fausse",
-    "AAF-KEY-002": "enseignant en double : deux entrées pour la même clé de jointure",
+    "AAF-KEY-001": "enseignant en double : deux entrées pour la même clé de jointure",
     "AAF-DATE-001": "élève né un 31 février",
-    "AAF-XREF-001": "élève dont un responsable n'existe pas dans l'annuaire",
-    "AAF-XREF-002": "élève dont le responsable ne le cite pas en retour",
-    "AAF-XREF-003": "élève dans une classe que sa structure ne déclare pas",
-    "AAF-XREF-004": "personnel rattaché à une structure inexistante",
+    "AAF-XREF-002": "élève dont un responsable n'existe pas dans l'annuaire",
+    "AAF-XREF-003": "élève dont le responsable ne le cite pas en retour",
+    "AAF-XREF-005": "élève dans une classe que sa structure ne déclare pas",
+    "AAF-XREF-001": "personnel rattaché à une structure inexistante",
     "AAF-PROF-001": "personnel au code de profil inconnu (National_XXX)",
+    "AAF-COMP-001": "élève dont la classe n'est pas de la forme structure$classe",
+    "AAF-XREF-004": "responsable citant un élève qui n'existe pas dans l'annuaire",
     "LDAP-DATE-001": "élève né en 1950",
     "LDAP-UAI-001": "structure sans UAI",
     "LDAP-DUP-001": "élève inscrit deux fois sous deux clés différentes",
 }
-"""What :func:`defective_population` injects, one defect per rule of the ``ldap`` audit."""
+"""What :func:`defective_population` injects: one defect per rule of the ``ldap`` audit, but
+``AAF-KEY-002`` (an entry without join key, which the ENT schema does not allow to load)."""
 
 
 def defective_population() -> tuple[list[AafRecord], dict[str, str]]:
@@ -266,6 +269,8 @@ def defective_population() -> tuple[list[AafRecord], dict[str, str]]:
     change("2008", ENTPersonDateNaissance=("04/04/1950",))
     change("4007", ENTPersonStructRattach=("9999",))
     change("4006", ENTPersonProfils=("National_XXX",))
+    change("2007", ENTEleveClasses=("TG1",))
+    change("3007", ENTAuxPersRelEleveEleve=("2008", "2999"))
     extra = [
         AafRecord(
             "PersEducNat",
@@ -293,129 +298,6 @@ def defective_population() -> tuple[list[AafRecord], dict[str, str]]:
         ),
     ]
     return [*records.values(), *extra], dict(INJECTED_DEFECTS)
-
-
-# --- generated population ------------------------------------------------------------------
-
-_SURNAMES = (
-    "ARNAUDET", "BASTIDE", "CARRELET", "DELMASSE", "ESCOFFIN", "FERRANDIN", "GAUTRELET",
-    "HUGONNET", "ISNARDON", "JOUVENEL", "LAMBERTIN", "MALLERET", "NOIRETTE", "OLLIVAUD",
-    "PASQUIER", "QUENTEL", "RAVENELLE", "SABATIER", "TOURNADRE", "VIGNERON",
-)  # fmt: skip
-_GIVEN = (
-    "Adam", "Alice", "Bastien", "Camille", "Dylan", "Elsa", "Fanny", "Gabin", "Héloïse",
-    "Ilan", "Jade", "Kylian", "Louise", "Mathis", "Nina", "Oscar", "Paul", "Rose", "Simon",
-    "Zoé",
-)  # fmt: skip
-_CLASS_CODES = ("6A", "6B", "5A", "5B", "4A", "4B", "3A", "3B")
-_FUNCTIONS = (("ENS", "ENSEIGNEMENT"),) * 6 + (
-    ("DOC", "DOCUMENTATION"),
-    ("DIR", "DIRECTION"),
-    ("EDU", "EDUCATION"),
-    ("ADF", "ADMINISTRATION"),
-)
-
-
-def generated_population(people: int, *, seed: int = 1) -> list[AafRecord]:
-    """About ``people`` persons (pupils, two relatives per two pupils, staff) and their schools.
-
-    Proportions: 60 % pupils, 30 % relatives, 10 % staff; one school per 600 pupils. The
-    result is conformant (the audit finds nothing) and the same for the same arguments.
-    """
-    rng = random.Random(seed)
-    pupils = max(1, people * 6 // 10)
-    schools = max(1, pupils // 600)
-    records: list[AafRecord] = []
-    for rank in range(schools):
-        number = 100000 + rank * 7
-        identifier = f"S{rank:05d}"
-        uai = make_uai(number)
-        records.append(
-            AafRecord(
-                "EtabEducNat",
-                identifier,
-                {
-                    "ENTStructureJointure": (identifier,),
-                    "ENTStructureUAI": (uai,),
-                    "ENTEtablissementUAI": (uai,),
-                    "ENTStructureNomCourant": (f"CLG$COLLEGE {rank}$VILLE",),
-                    "ENTStructureTypeStruct": ("COLLEGE",),
-                    "ENTStructureClasses": tuple(f"{c}${c}" for c in _CLASS_CODES),
-                },
-            )
-        )
-    relatives = max(1, people * 3 // 10)
-    staff = max(0, people - pupils - relatives)
-    links: dict[int, list[str]] = {}
-    for index in range(pupils):
-        school = f"S{index % schools:05d}"
-        klass = _CLASS_CODES[rng.randrange(len(_CLASS_CODES))]
-        first = index // 2 % relatives
-        mine = [first] if relatives < 2 else [first, (first + relatives // 2) % relatives]
-        mine = sorted(set(mine))
-        identifier = f"E{index:07d}"
-        for relative in mine:
-            links.setdefault(relative, []).append(identifier)
-        born = f"{rng.randint(1, 28):02d}/{rng.randint(1, 12):02d}/{rng.randint(2009, 2016)}"
-        records.append(
-            AafRecord(
-                "Eleve",
-                identifier,
-                {
-                    "ENTPersonJointure": (identifier,),
-                    "sn": (_SURNAMES[rng.randrange(20)],),
-                    "givenName": (f"{_GIVEN[rng.randrange(20)]} {index}",),
-                    "ENTPersonDateNaissance": (born,),
-                    "ENTPersonStructRattach": (school,),
-                    "ENTEleveClasses": (f"{school}${klass}",),
-                    "ENTElevePersRelEleve": tuple(f"R{r:07d}$10$1$1$1$1" for r in mine),
-                    "ENTPersonAdresse": (f"{rng.randint(1, 99)} rue du Parc$$$",),
-                    "ENTPersonCodePostal": ("69001",),
-                    "ENTPersonVille": ("LYON",),
-                },
-            )
-        )
-    for index in range(relatives):
-        identifier = f"R{index:07d}"
-        records.append(
-            AafRecord(
-                "PersRelEleve",
-                identifier,
-                {
-                    "ENTPersonJointure": (identifier,),
-                    "sn": (_SURNAMES[rng.randrange(20)],),
-                    "givenName": (f"{_GIVEN[rng.randrange(20)]} {index}",),
-                    "ENTPersonDateNaissance": (
-                        f"{rng.randint(1, 28):02d}/{rng.randint(1, 12):02d}/"
-                        f"{rng.randint(1965, 1990)}",
-                    ),
-                    "mail": (f"r{index}@courriel.invalid",),
-                    "ENTAuxPersRelEleveEleve": tuple(links.get(index, ())),
-                },
-            )
-        )
-    for index in range(staff):
-        identifier = f"P{index:07d}"
-        school = f"S{index % schools:05d}"
-        code, label = _FUNCTIONS[index % len(_FUNCTIONS)]
-        records.append(
-            AafRecord(
-                "PersEducNat",
-                identifier,
-                {
-                    "ENTPersonJointure": (identifier,),
-                    "sn": (_SURNAMES[rng.randrange(20)],),
-                    "givenName": (f"{_GIVEN[rng.randrange(20)]} {index}",),
-                    "ENTPersonDateNaissance": (
-                        f"{rng.randint(1, 28):02d}/{rng.randint(1, 12):02d}/"
-                        f"{rng.randint(1960, 1995)}",
-                    ),
-                    "ENTPersonStructRattach": (school,),
-                    "ENTPersonFonctions": (f"{school}${code}${label}$$",),
-                },
-            )
-        )
-    return records
 
 
 # --- AAF files -----------------------------------------------------------------------------

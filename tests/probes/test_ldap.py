@@ -302,7 +302,7 @@ def test_one_scan_serves_every_data_model_probe_of_a_run(
         threading.Thread(
             target=lambda r=rule: outcomes.append(run(LdapDataModel, context, rules=[r]))
         )
-        for rule in ("AAF-UAI-001", "AAF-KEY-002", "AAF-XREF-003", "AAF-DATE-001")
+        for rule in ("AAF-UAI-001", "AAF-KEY-001", "AAF-XREF-005", "AAF-DATE-001")
     ]
     for thread in threads:
         thread.start()
@@ -441,10 +441,10 @@ def test_findings_explain_without_personal_data(
     assert date["detail"] == "date inexistante au calendrier"
     uai = finding(outcome, "AAF-UAI-001")["examples"][0]
     assert uai["valeur"] == "0690123A" and "J attendue" in uai["detail"]
-    duplicate = finding(outcome, "AAF-KEY-002")["examples"][0]
+    duplicate = finding(outcome, "AAF-KEY-001")["examples"][0]
     assert duplicate["cle"].startswith("pseudo:")
     assert duplicate["dn"] != duplicate["autre_entree"]
-    klass = finding(outcome, "AAF-XREF-003")["examples"][0]
+    klass = finding(outcome, "AAF-XREF-005")["examples"][0]
     assert klass["valeur"] == "1002$1Z9"
     (privacy,) = of_kind(outcome.evidence, "pseudonymisation")
     assert "ENTPersonDateNaissance" in privacy.data["never_copied"]
@@ -455,7 +455,7 @@ def test_a_requirement_is_decided_by_its_rules_only(
     directories: dict[str, SlapdServer], tmp_path: Path
 ) -> None:
     context = context_for(directories["donnees_defectueuses"], tmp_path)
-    outcome = run(LdapDataModel, context, rules=["LDAP-UAI-002", "AAF-KEY-001"])
+    outcome = run(LdapDataModel, context, rules=["LDAP-UAI-002", "AAF-KEY-002"])
     assert outcome.status is Status.PASS
     (others,) = [e for e in outcome.evidence if e.summary.startswith("autres constats")]
     assert others.data["counts"]["AAF-UAI-001"] == 2
@@ -1215,7 +1215,7 @@ def test_bulk_loading_gives_the_same_directory(pki_dir: Path, tmp_path: Path) ->
         assert server.loaded == 27
         outcome = run(LdapDataModel, context_for(server, tmp_path))
     counts = of_kind(outcome.evidence, "ldap_scan")[0].data["findings"]
-    assert counts["AAF-XREF-002"] == 1 and counts["AAF-UAI-001"] == 2
+    assert counts["AAF-XREF-003"] == 1 and counts["AAF-UAI-001"] == 2
 
 
 def test_stop_ends_the_process_and_removes_the_folder(pki_dir: Path) -> None:
