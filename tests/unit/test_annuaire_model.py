@@ -183,6 +183,22 @@ def test_defective_population_carries_one_defect_per_rule() -> None:
     assert {rule for rule, count in counts.items() if count} == set(injected)
 
 
+def test_entries_without_join_key_are_found() -> None:
+    # A directory can hold what the ENT schema of the reference slapd refuses to load.
+    audit = DirectoryAudit(Pseudonymiser(b"sel"), TODAY)
+    for dn, attributes in iter_entries(reference_population()):
+        entry = {name.lower(): list(values) for name, values in attributes.items()}
+        if dn.startswith(("uid=pers-4001,", "ou=1002,")):
+            entry.pop("entpersonjointure", None)
+            entry.pop("entstructurejointure", None)
+        audit.add(dn, entry, kind_of(attributes["objectClass"]))
+    report = audit.finish()
+    assert report.count("AAF-KEY-002") == 2  # one person, one structure
+    assert report.count("AAF-KEY-001") == 0
+    details = {example["detail"] for example in report.findings["AAF-KEY-002"].examples}
+    assert details == {"personne sans ENTPersonJointure", "structure sans ENTStructureJointure"}
+
+
 def test_links_are_checked_from_both_sides() -> None:
     records = {record.identifier: record for record in reference_population()}
     # A relative naming a pupil who does not name them back: found from the relative's side.
