@@ -174,7 +174,7 @@ class DirectoryAudit:
                 )
             else:
                 self._structure_by_key[ident] = dn
-        self._structure_by_dn[_dn_key(dn)] = dn
+        self._structure_by_dn[dn_key(dn)] = dn
         declared = set()
         for value in attributes.get("entstructureclasses", ()):
             code = value.split("$", 1)[0].strip()
@@ -505,7 +505,7 @@ class DirectoryAudit:
         """Find a structure by DN (a reference with ``=``) or by join key."""
         reference = reference.strip()
         if "=" in reference:
-            return self._structure_by_dn.get(_dn_key(reference))
+            return self._structure_by_dn.get(dn_key(reference))
         return self._structure_by_key.get(join_key_id(reference).casefold())
 
     # --- findings -----------------------------------------------------------------------
@@ -538,7 +538,7 @@ class DirectoryAudit:
 _CASE = {name.lower(): name for name in ATTRIBUTES}
 
 
-def _dn_key(dn: str) -> str:
+def dn_key(dn: str) -> str:
     """A DN folded for comparison: spaces around separators dropped, case folded."""
     parts = []
     for rdn in dn.split(","):

@@ -14,7 +14,7 @@ family; staff (``PersEducNat``) only when attached to a structure of the feed, s
 accounts and other académies' people are not counted. Values of personal attributes never
 appear in findings: only which attribute differs.
 
-For the deletion delay of the arrêté (:meth:`Reconciliation.deletion_timeline`), each person
+For the deletion delay of the arrêté (:func:`deletion_timeline`), each person
 the feed no longer carries is dated: it was entitled on the last export that held it, and no
 longer on the next full export without it (or on the delta that deleted it). Past that second
 date plus the delay it is surely late; before the first date plus the delay it surely is not;
@@ -118,6 +118,29 @@ def add_months(day: date, months: int) -> date:
     )
 
 
+def deletion_timeline(
+    absences: Sequence[Absence], rules: Sequence[str], today: date, months: int
+) -> Timeline:
+    """Judge the ``absences`` of ``rules`` against a delay of ``months`` months on ``today``."""
+    late: Counter[str] = Counter()
+    uncertain: Counter[str] = Counter()
+    within: Counter[str] = Counter()
+    upcoming: list[date] = []
+    for absence in absences:
+        if absence.rule not in rules:
+            continue
+        if absence.absent_since is not None and add_months(absence.absent_since, months) < today:
+            late[absence.rule] += 1
+        elif absence.last_seen is not None and today <= add_months(absence.last_seen, months):
+            within[absence.rule] += 1
+            upcoming.append(add_months(absence.last_seen, months))
+        else:
+            uncertain[absence.rule] += 1
+            if absence.absent_since is not None:
+                upcoming.append(add_months(absence.absent_since, months))
+    return Timeline(dict(late), dict(uncertain), dict(within), min(upcoming, default=None))
+
+
 @dataclass
 class _Side:
     dn: str
@@ -144,17 +167,19 @@ class Reconciliation:
         self._pseudo = pseudonymiser
         self._kept = examples_kept
         self._files = {file.path: file for file in files}
-        self._baseline: dict[str, date | None] = {}
-        """Per family, the date of its current full export."""
-        self._complete_days: dict[str, list[date]] = {}
+        complete: dict[str, list[date | None]] = {}
         for file in files:
             if file.complete:
-                if file.family not in self._baseline or _later(
-                    file.day, self._baseline[file.family]
-                ):
-                    self._baseline[file.family] = file.day
-                if file.day is not None:
-                    bisect.insort(self._complete_days.setdefault(file.family, []), file.day)
+                complete.setdefault(file.family, []).append(file.day)
+        self._baseline = {
+            family: max(days, key=_undated_first) for family, days in complete.items()
+        }
+        """Per family, the date of its current full export."""
+        self._complete_days = {
+            family: sorted(day for day in days if day is not None)
+            for family, days in complete.items()
+        }
+        """Per family, the dates of its full exports, in order."""
         self._directory: dict[tuple[str, str], _Side] = {}
         self._feed: dict[tuple[str, str], FeedRecord] = {}
         self._last_seen: dict[tuple[str, str], date] = {}
@@ -195,7 +220,7 @@ class Reconciliation:
         self._families.add(record.family)
         self._feed[key] = record
         if record.operation == "delete":
-            self._deleted_on[key] = file.day if file is not None else None
+            self._deleted_on[key] = day
 
     def older_files(self) -> list[FeedFile]:
         """The files of the folder that are not part of the current feed (history only)."""
@@ -239,31 +264,6 @@ class Reconciliation:
             findings=self._findings,
             absences=self._absences,
         )
-
-    def deletion_timeline(
-        self, report: ReconcileReport, rules: Sequence[str], today: date, months: int
-    ) -> Timeline:
-        """Judge the absences of ``rules`` against a delay of ``months`` months on ``today``."""
-        late: Counter[str] = Counter()
-        uncertain: Counter[str] = Counter()
-        within: Counter[str] = Counter()
-        upcoming: list[date] = []
-        for absence in report.absences:
-            if absence.rule not in rules:
-                continue
-            if (
-                absence.absent_since is not None
-                and add_months(absence.absent_since, months) < today
-            ):
-                late[absence.rule] += 1
-            elif absence.last_seen is not None and today <= add_months(absence.last_seen, months):
-                within[absence.rule] += 1
-                upcoming.append(add_months(absence.last_seen, months))
-            else:
-                uncertain[absence.rule] += 1
-                if absence.absent_since is not None:
-                    upcoming.append(add_months(absence.absent_since, months))
-        return Timeline(dict(late), dict(uncertain), dict(within), min(upcoming, default=None))
 
     def _current(self, file: FeedFile) -> bool:
         """Whether ``file`` is part of its family's current feed."""
@@ -333,8 +333,8 @@ class Reconciliation:
         findings.examples.append(example)
 
 
-def _later(day: date | None, than: date | None) -> bool:
-    return (day or date.min) > (than or date.min)
+def _undated_first(day: date | None) -> date:
+    return day or date.min
 
 
 def _identifier(key: str) -> str:

@@ -56,6 +56,7 @@ from probes._ldap_audit import (
     AuditReport,
     DirectoryAudit,
     RuleFindings,
+    dn_key,
 )
 from probes._ldap_reconcile import (
     COMPARED,
@@ -63,6 +64,7 @@ from probes._ldap_reconcile import (
     ReconcileReport,
     Reconciliation,
     Timeline,
+    deletion_timeline,
 )
 from sdet_check.aaf import feed as aaf
 from sdet_check.evidence import note
@@ -399,7 +401,7 @@ class LdapRootDse(Probe):
         if "3" not in versions:
             problems.append(f"supportedLDAPVersion ne contient pas 3 ({versions or 'absent'})")
         contexts = root.get("namingcontexts", [])
-        if _dn_key(access.base_dn) not in {_dn_key(c) for c in contexts}:
+        if dn_key(access.base_dn) not in {dn_key(c) for c in contexts}:
             problems.append(f"namingContexts ne contient pas {access.base_dn} ({contexts})")
         if not root.get("subschemasubentry"):
             problems.append("subschemaSubentry absent")
@@ -684,14 +686,18 @@ class LdapReconcile(Probe):
                 "(fichiers …_Complet_<aaaammjj>_…) : les absences ne peuvent être constatées"
             )
         judged = [rule for rule in rules if rule in DELETION_RULES] if months is not None else []
-        failing = [rule for rule in rules if report.count(rule) and rule not in judged]
-        if judged:
-            assert months is not None
-            timeline = reconciliation.deletion_timeline(report, judged, today, months)
+        problems = [
+            _listed(report, [rule]) for rule in rules if report.count(rule) and rule not in judged
+        ]
+        if months is not None and judged:
+            timeline = deletion_timeline(report.absences, judged, today, months)
             evidence.append(_timeline_evidence(timeline, months))
-            late = [rule for rule in judged if timeline.late.get(rule)]
-            failing += late
-            if not failing and timeline.uncertain:
+            problems += [
+                f"{rule} : {late} personne(s) conservée(s) au-delà de {months} mois"
+                for rule in judged
+                if (late := timeline.late.get(rule))
+            ]
+            if not problems and timeline.uncertain:
                 due = (
                     f" (échéance possible dès le {timeline.next_due:%d/%m/%Y})"
                     if timeline.next_due
@@ -703,31 +709,15 @@ class LdapReconcile(Probe):
                     f"{due} : ajouter au dossier les exports complets intermédiaires — {summary}",
                     *evidence,
                 )
-            if late:
-                listed = " ; ".join(
-                    f"{rule} : {timeline.late[rule]} personne(s) conservée(s) au-delà de "
-                    f"{months} mois"
-                    for rule in late
-                )
-                return Outcome.failed(
-                    f"{_listed(report, [r for r in failing if r not in late])}"
-                    f"{' ; ' if len(failing) > len(late) else ''}{listed} — {summary}",
-                    *evidence,
-                )
-        if failing:
-            return Outcome.failed(f"{_listed(report, failing)} — {summary}", *evidence)
-        pending = ""
-        if judged and (waiting := sum(report.count(rule) for rule in judged)):
-            pending = (
-                f" ; {waiting} personne(s) ou structure(s) absente(s) du flux, "
-                f"aucune personne conservée au-delà de {months} mois"
+        if problems:
+            return Outcome.failed(f"{' ; '.join(problems)} — {summary}", *evidence)
+        if waiting := sum(report.count(rule) for rule in judged):
+            return Outcome.passed(
+                f"{_listed(report, judged)} ; {waiting} personne(s) ou structure(s) absente(s) "
+                f"du flux, aucune personne conservée au-delà de {months} mois — {summary}",
+                *evidence,
             )
-        return Outcome.passed(
-            f"aucun écart pour {', '.join(rules)}{pending} — {summary}"
-            if not pending
-            else f"{_listed(report, judged)}{pending} — {summary}",
-            *evidence,
-        )
+        return Outcome.passed(f"aucun écart pour {', '.join(rules)} — {summary}", *evidence)
 
 
 def _listed(report: ReconcileReport, rules: Sequence[str]) -> str:
@@ -1625,14 +1615,6 @@ def _is_ip(host: str) -> bool:
     except OSError:
         return False
     return True
-
-
-def _dn_key(dn: str) -> str:
-    parts = []
-    for rdn in dn.split(","):
-        attribute, _, value = rdn.partition("=")
-        parts.append(f"{attribute.strip()}={value.strip()}")
-    return ",".join(parts).casefold()
 
 
 def _text(value: Any) -> str:

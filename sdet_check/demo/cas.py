@@ -26,9 +26,9 @@ import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from types import TracebackType
-from typing import Any, Self
+from typing import Any
 
+from sdet_check.demo.peer import Peer
 from sdet_check.demo.pki import PkiFiles, ensure_pki
 
 CAS_PREFIX = "/cas"
@@ -246,7 +246,7 @@ def cas_available() -> bool:
     return importlib.util.find_spec("cas_server") is not None
 
 
-class CasServer:
+class CasServer(Peer):
     """django-cas-server on ``https://127.0.0.1:<ephemeral>/cas``, in a subprocess.
 
     ::
@@ -333,20 +333,6 @@ class CasServer:
             shutil.rmtree(self._folder, ignore_errors=True)
             self._folder = None
         self._port = None
-
-    def __enter__(self) -> Self:
-        """Start the server."""
-        self.start()
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        traceback: TracebackType | None,
-    ) -> None:
-        """Stop the server."""
-        self.stop()
 
     @property
     def url(self) -> str:

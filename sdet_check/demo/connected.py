@@ -23,8 +23,8 @@ from sdet_check.demo.ldap import (
     with_logins,
 )
 
-LOGINS: Mapping[str, str] = {"2001": "eleve", "3001": "parent", "4001": "enseignant"}
-"""AAF identifiers of the reference population that log in, with their account profile."""
+LOGINS = ("2001", "3001", "4001")
+"""AAF identifiers of the reference population that log in: a pupil, a guardian, a teacher."""
 
 
 def login_passwords() -> dict[str, str]:
@@ -46,7 +46,7 @@ def directory_accounts(
             for name in ATTRIBUTES
             if entry.get(name)
         }
-        profile = LOGINS.get(identifier) or _profile_name(profiles_of(record))
+        profile = _profile_name(profiles_of(record))
         accounts.append(demo_account(profile, entry["uid"][0], attributes))
     return tuple(accounts)
 

@@ -32,14 +32,14 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
-from types import TracebackType
-from typing import Any, Self
+from typing import Any
 
 import ldap3
 import yaml
 from ldap3.utils.dn import escape_rdn
 
 from sdet_check.demo.annuaire import AafRecord, defective_population, reference_population
+from sdet_check.demo.peer import Peer
 from sdet_check.demo.pki import ensure_pki
 from sdet_check.sdet_model import FUNCTION_PROFILES
 
@@ -127,7 +127,7 @@ class SlapdError(RuntimeError):
 
 
 @dataclass
-class SlapdServer:
+class SlapdServer(Peer):
     """A throw-away slapd on 127.0.0.1, configured and loaded as the module docstring says.
 
     Example::
@@ -296,20 +296,6 @@ class SlapdServer:
             return int((self.folder / "slapd.pid").read_text().strip())
         except (OSError, ValueError):
             return None
-
-    def __enter__(self) -> Self:
-        """Start the directory."""
-        self.start()
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        traceback: TracebackType | None,
-    ) -> None:
-        """Stop the directory."""
-        self.stop()
 
     # --- clients --------------------------------------------------------------------------
 

@@ -16,11 +16,11 @@ import warnings
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from types import TracebackType
-from typing import Any, Self
+from typing import Any
 
 import yaml
 
+from sdet_check.demo.peer import Peer
 from sdet_check.demo.pki import PkiFiles, ensure_pki
 
 SESSION_COOKIE = "ENTSESSION"
@@ -88,7 +88,7 @@ class PortalConfig:
         )
 
 
-class PortalServer:
+class PortalServer(Peer):
     """The reference portal on ``127.0.0.1``: an HTTPS listener and a plain-HTTP listener.
 
     Both use ephemeral ports and run in daemon threads::
@@ -134,20 +134,6 @@ class PortalServer:
             thread.join(_JOIN_TIMEOUT_S)
         self._servers = []
         self._threads = []
-
-    def __enter__(self) -> Self:
-        """Start the portal."""
-        self.start()
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        traceback: TracebackType | None,
-    ) -> None:
-        """Stop the portal."""
-        self.stop()
 
     @property
     def https_url(self) -> str:

@@ -29,8 +29,7 @@ import time
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from types import TracebackType
-from typing import Any, Self
+from typing import Any
 
 import requests
 from cryptography import x509
@@ -38,6 +37,7 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from cryptography.x509.oid import NameOID
 
+from sdet_check.demo.peer import Peer
 from sdet_check.demo.pki import PkiFiles, ensure_pki
 
 APT_PACKAGES = ("simplesamlphp", "php-cli", "php-xml", "php-mbstring")
@@ -245,7 +245,7 @@ class _Keys:
     sp_cert: Path
 
 
-class SamlIdp:
+class SamlIdp(Peer):
     """SimpleSAMLphp on ``127.0.0.1``, configured in ``folder``.
 
     Usage::
@@ -327,20 +327,6 @@ class SamlIdp:
         front, self._front = self._front, None
         if front is not None:
             front.stop()
-
-    def __enter__(self) -> Self:
-        """Start the IdP."""
-        self.start()
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        traceback: TracebackType | None,
-    ) -> None:
-        """Stop the IdP."""
-        self.stop()
 
     # --- what a target file needs ---------------------------------------------------------
 

@@ -86,12 +86,15 @@ def run_demo(
 
         annuaire: SlapdServer | None = None
         passwords = login_passwords()
+        records = SlapdConfig().records()
         if slapd_available():
-            annuaire = stack.enter_context(SlapdServer(SlapdConfig(), pki.folder, logins=passwords))
+            annuaire = stack.enter_context(
+                SlapdServer(SlapdConfig(), pki.folder, records=records, logins=passwords)
+            )
             data["ldap"] = annuaire.target_section(LDAP_PASSWORD_ENV)
             environ[LDAP_PASSWORD_ENV] = annuaire.audit_password
             write_aaf_files(  # the feed the annuaire was loaded from: a full export of today
-                SlapdConfig().records(), out_dir / "aaf", prefix=f"ENT_Complet_{utc_now():%Y%m%d}"
+                records, out_dir / "aaf", prefix=f"ENT_Complet_{utc_now():%Y%m%d}"
             )
             data["aaf"] = {"path": "aaf"}
         else:
@@ -100,7 +103,7 @@ def run_demo(
         if cas_available():
             link = None
             if annuaire is not None:
-                link = directory_link(annuaire, SlapdConfig().records(), passwords)
+                link = directory_link(annuaire, records, passwords)
             cas = stack.enter_context(CasServer(CasConfig.conformant(), pki.folder, link))
             add_cas_to_target(data, cas)
             environ.update(cas.environ())
