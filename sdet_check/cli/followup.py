@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 
@@ -10,18 +9,12 @@ import typer
 
 from sdet_check.cli.app import app, state
 from sdet_check.cli.console import console, err_console
+from sdet_check.cli.grid import DiffFormat
 from sdet_check.reporters.followup import render_rundiff_html, rundiff_renderable
 from sdet_check.run import load_run
 from sdet_check.rundiff import diff_runs
 
 FOLLOWUP_FILE = "suivi.html"
-
-
-class DiffFormat(StrEnum):
-    """Outputs of ``diff``."""
-
-    TERMINAL = "terminal"
-    HTML = "html"
 
 
 @app.command("diff")

@@ -151,7 +151,7 @@ def grid_validate(
 
 
 class DiffFormat(StrEnum):
-    """Outputs of ``grid diff``."""
+    """Outputs of the two diff commands, ``grid diff`` and ``diff``."""
 
     TERMINAL = "terminal"
     HTML = "html"
