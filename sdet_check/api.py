@@ -39,6 +39,7 @@ class RunRequest:
     selection: Selection = field(default_factory=Selection)
     limits: RunLimits = field(default_factory=RunLimits)
     allow_writes: bool = False
+    allow_cleartext_credentials: bool = False
 
 
 @dataclass(frozen=True)
@@ -58,6 +59,7 @@ class PreparedRun:
             limits=self.inputs.limits,
             observer=observer,
             allow_writes=self.inputs.allow_writes,
+            allow_cleartext_credentials=self.inputs.allow_cleartext_credentials,
         )
         results = runner.run(self.grid, self.target, self.inputs.selection)
         results = apply_reviews(results, self.inputs.reviews)
@@ -105,6 +107,7 @@ def prepare(
         reviews=reviews,
         reviews_file=reviews_file,
         allow_writes=request.allow_writes,
+        allow_cleartext_credentials=request.allow_cleartext_credentials,
     )
     return PreparedRun(grid, target, registry, inputs)
 

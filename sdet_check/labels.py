@@ -72,3 +72,10 @@ four decided states, a word for the two that are not verdicts."""
 def status_short(status: str, waived: bool = False, lang: str = "fr") -> str:
     """Status as a report's status column shows it: ``C``, ``NC``, ``NC*``, ``erreur``..."""
     return STATUS_SHORT[lang][status] + ("*" if waived else "")
+
+CLEARTEXT_OPTION = "--allow-cleartext-credentials"
+"""The opt-in that lets test passwords travel over plain HTTP (to the configured host only).
+
+Probes name it in the reason of every requirement left not tested for want of it, which is
+how reports count those requirements on their cover.
+"""

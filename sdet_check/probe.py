@@ -143,6 +143,8 @@ class ProbeContext:
     deadline: float
     """``time.monotonic()`` value after which the probe is abandoned."""
     allow_writes: bool = False
+    allow_cleartext_credentials: bool = False
+    """Test passwords may go over plain HTTP (to the configured host only): a test platform."""
 
     def remaining(self) -> float:
         """Seconds left before the probe's deadline (never negative)."""

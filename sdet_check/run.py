@@ -48,6 +48,7 @@ class RunInputs:
     reviews: Sequence[Review] = ()
     reviews_file: InputFile | None = None
     allow_writes: bool = False
+    allow_cleartext_credentials: bool = False
 
 
 def build_run(
@@ -104,6 +105,7 @@ def build_run(
             "network_timeout_s": inputs.limits.network_timeout_s or target.timeout("network_s"),
         },
         "allow_writes": inputs.allow_writes,
+        "allow_cleartext_credentials": inputs.allow_cleartext_credentials,
         "inputs": {
             "target": _input_file(target.file),
             "declarations": _pinned(inputs.declarations_file),

@@ -93,6 +93,7 @@ class Runner:
         limits: RunLimits | None = None,
         observer: RunObserver | None = None,
         allow_writes: bool = False,
+        allow_cleartext_credentials: bool = False,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         """Keep the registry, the bounds and the observer for the runs to come."""
@@ -100,6 +101,7 @@ class Runner:
         self.limits = limits or RunLimits()
         self.observer = observer or _SilentObserver()
         self.allow_writes = allow_writes
+        self.allow_cleartext_credentials = allow_cleartext_credentials
         self._clock = clock
 
     def run(self, grid: Grid, target: Target, selection: Selection) -> list[RequirementResult]:
@@ -213,6 +215,7 @@ class Runner:
                     network_timeout=network_timeout,
                     deadline=job.deadline,
                     allow_writes=self.allow_writes,
+                    allow_cleartext_credentials=self.allow_cleartext_credentials,
                 )
                 active[job.index] = job
                 job.thread = thread = threading.Thread(

@@ -155,6 +155,16 @@ def run_command(
         bool,
         typer.Option("--allow-writes", help="Autoriser les sondes qui écrivent sur la cible."),
     ] = False,
+    allow_cleartext_credentials: Annotated[
+        bool,
+        typer.Option(
+            "--allow-cleartext-credentials",
+            help=(
+                "Plateforme de test en HTTP : autoriser l'envoi des mots de passe de test en "
+                "clair, au seul hôte configuré (consigné dans le run et sur le rapport)."
+            ),
+        ),
+    ] = False,
 ) -> None:
     """Évaluer un ENT : lancer les sondes de la grille et écrire le run et ses rapports."""
     formats = check_formats(fmt or list(DEFAULT_FORMATS))
@@ -175,6 +185,7 @@ def run_command(
             max_workers=workers, probe_timeout_s=probe_timeout, run_timeout_s=run_timeout
         ),
         allow_writes=allow_writes,
+        allow_cleartext_credentials=allow_cleartext_credentials,
     )
     prepared = prepare(request)  # every input is checked before anything is created
     out_dir = prepare_out_dir(out or default_out_dir(prepared.target.name))

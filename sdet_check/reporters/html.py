@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sdet_check.labels import STATUS_LABELS, status_short
+from sdet_check.labels import CLEARTEXT_OPTION, STATUS_LABELS, status_short
 from sdet_check.reporters.base import Reporter, percent
 from sdet_check.reporters.charts import grouped_chart, status_chart
 from sdet_check.reporters.document import STATUSES, render_template, safe_link
@@ -171,6 +171,12 @@ def _cover(record: Mapping[str, Any], signature: Signature, started: date | None
         "auditor": signature.auditor,
         "valid_from": started.isoformat() if started else None,
         "valid_until": signature.valid_until.isoformat() if signature.valid_until else None,
+        "cleartext": bool(record.get("allow_cleartext_credentials", False)),
+        "cleartext_withheld": sum(
+            1
+            for result in record["results"]
+            if result["status"] == "not_tested" and CLEARTEXT_OPTION in (result["message"] or "")
+        ),
     }
 
 
@@ -400,6 +406,7 @@ def _appendix(record: Mapping[str, Any], lang: str) -> dict[str, Any]:
         "selection": {k: list(v) for k, v in selection.items() if v},
         "limits": record["limits"],
         "allow_writes": record["allow_writes"],
+        "allow_cleartext_credentials": bool(record.get("allow_cleartext_credentials", False)),
         "inputs": [(name, pinned) for name, pinned in record["inputs"].items()],
         "privacy": record["privacy"],
         "grid": {

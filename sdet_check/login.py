@@ -1,0 +1,495 @@
+"""Logging in as a browser would, under one credentials rule for every probe family.
+
+Every probe that logs in with a test account (CAS, SAML, the portal, any later family) goes
+through this module, so the rule that protects the test password is written once:
+
+* a password (and the login that goes with it) is sent only to the **host of the configured
+  server** (the CAS server, the IdP, the portal: :class:`CredentialsRule`), whatever a page's
+  form or a redirect says, and only over **HTTPS**;
+* a plain-HTTP test platform is evaluated only with the explicit opt-in
+  ``--allow-cleartext-credentials`` (``ProbeContext.allow_cleartext_credentials``); without
+  it the probes that need a login are ``not_tested`` with one reason
+  (:meth:`CredentialsRule.for_server`), and the run says so on its cover.
+
+Login forms are found as a person finds them (:func:`find_login_form`): the form with a
+password input, its login input recognised by type, ``autocomplete``, name, id or label,
+every hidden input kept (``execution``, ``_eventId``, ``lt``, CSRF tokens), the submit
+button a click would send; a form asking only for the login is the first step of a
+multi-step login. Target files may name the fields (``login_form.user_field``,
+``password_field``, ``submit``) where discovery cannot tell.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import urljoin, urlsplit
+
+import lxml.etree
+import lxml.html
+import requests
+
+from sdet_check.evidence import note
+from sdet_check.labels import CLEARTEXT_OPTION
+from sdet_check.probe import Evidence, NotTestable, ProbeContext, ProbeError
+
+MAX_LOGIN_STEPS = 4
+"""Most forms one login may fill (login page, password page, a confirmation...)."""
+
+_LOGIN_HINT = re.compile(
+    r"user|login|ident|uid|e-?mail|courriel|compte|account|name|nom|utilisateur", re.IGNORECASE
+)
+_TEXT_TYPES = frozenset({"text", "email", "tel", ""})
+_SKIPPED_TYPES = frozenset({"submit", "button", "image", "reset", "file"})
+
+
+class UnsafeCredentialsDestination(ProbeError):
+    """A page would have the test password sent where the credentials rule forbids it."""
+
+
+@dataclass(frozen=True)
+class LoginFormOverrides:
+    """Field names a target gives where discovery cannot tell (``<section>.login_form``)."""
+
+    user_field: str | None = None
+    password_field: str | None = None
+    submit: str | None = None
+    """Name of the submit button a person would click (its name and value are sent)."""
+
+    @classmethod
+    def from_section(cls, section: Mapping[str, Any]) -> LoginFormOverrides:
+        """Read ``login_form`` of a target section (``username_field`` is an older alias)."""
+        given = section.get("login_form")
+        if not isinstance(given, Mapping):
+            return cls()
+
+        def text(*keys: str) -> str | None:
+            for key in keys:
+                value = given.get(key)
+                if isinstance(value, str) and value:
+                    return value
+            return None
+
+        return cls(
+            user_field=text("user_field", "username_field"),
+            password_field=text("password_field"),
+            submit=text("submit"),
+        )
+
+
+@dataclass(frozen=True)
+class CredentialsRule:
+    """Where a test password may be sent: the configured server's host, over HTTPS.
+
+    ``hosts`` are lower-case host names; ``cleartext`` is the run's opt-in, and it only
+    allows plain HTTP to those same hosts.
+    """
+
+    hosts: frozenset[str]
+    cleartext: bool
+    server: str
+    """The configured server in one French phrase (``le serveur CAS https://…``)."""
+
+    @classmethod
+    def for_server(
+        cls,
+        url: str,
+        context: ProbeContext,
+        *,
+        what: str,
+        also: Iterable[str] = (),
+    ) -> CredentialsRule:
+        """The rule for logging in to the server at ``url`` (``what`` names it in French).
+
+        ``also`` lists further addresses of the same server (an IdP's SSO endpoint, a login
+        host the target declares). A plain-HTTP server without the opt-in raises
+        :class:`NotTestable`: no test password is sent, and the reason says how to allow it.
+        """
+        parts = urlsplit(url)
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            raise NotTestable(f"adresse de {what} inutilisable pour une connexion : {url}")
+        if parts.scheme == "http" and not context.allow_cleartext_credentials:
+            raise NotTestable(
+                f"{what} est en http:// ({url}) : le mot de passe de test n'est envoyé qu'en "
+                f"HTTPS ; pour une plateforme de test en HTTP, relancer avec {CLEARTEXT_OPTION} "
+                "(consigné dans le run et sur le rapport)"
+            )
+        hosts = {parts.hostname.lower()}
+        hosts |= {h.lower() for h in (urlsplit(u).hostname for u in also) if h}
+        return cls(
+            hosts=frozenset(hosts),
+            cleartext=context.allow_cleartext_credentials,
+            server=f"{what} {url}",
+        )
+
+    def refusal(self, url: str) -> str | None:
+        """Why credentials may not be sent to ``url``, in French; ``None`` when they may."""
+        parts = urlsplit(url)
+        host = (parts.hostname or "").lower()
+        if host not in self.hosts:
+            return (
+                f"le formulaire enverrait le mot de passe de test à {host or url}, hors de "
+                f"l'hôte configuré ({', '.join(sorted(self.hosts))}) : rien n'est envoyé"
+            )
+        if parts.scheme == "https":
+            return None
+        if parts.scheme == "http" and self.cleartext:
+            return None
+        return (
+            f"le formulaire enverrait le mot de passe de test en clair ({parts.scheme}://) à "
+            f"{url} : rien n'est envoyé (une plateforme de test en HTTP s'évalue avec "
+            f"{CLEARTEXT_OPTION})"
+        )
+
+    def require(self, url: str, *evidence: Evidence) -> None:
+        """Raise :class:`UnsafeCredentialsDestination` unless credentials may go to ``url``."""
+        reason = self.refusal(url)
+        if reason is not None:
+            raise UnsafeCredentialsDestination(reason, *evidence)
+
+
+@dataclass(frozen=True)
+class LoginForm:
+    """A form found on a page, as a browser would submit it."""
+
+    page_url: str
+    action: str
+    method: str
+    fields: Mapping[str, str]
+    """Every field a browser sends, with its current value (hidden inputs included)."""
+    field_types: Mapping[str, str]
+    user_field: str | None
+    password_field: str | None
+
+    @property
+    def asks_password(self) -> bool:
+        """Whether this step asks for the password (else it asks for the login only)."""
+        return self.password_field is not None
+
+    def filled(self, login: str, password: str) -> dict[str, str]:
+        """The fields to send with the account's login and password in place."""
+        data = dict(self.fields)
+        if self.user_field is not None:
+            data[self.user_field] = login
+        if self.password_field is not None:
+            data[self.password_field] = password
+        return data
+
+    def describe(self) -> str:
+        """The fields in one French line: ``identifiant (text), motdepasse (password)…``."""
+        shown = [f"{name} ({kind})" for name, kind in self.field_types.items()]
+        return ", ".join(shown) or "aucun champ"
+
+    def evidence(self) -> Evidence:
+        """The form as evidence: action, method, field names and types, never values."""
+        return Evidence(
+            kind="form",
+            summary=f"formulaire de connexion : {self.method} {self.action}",
+            data={
+                "page": self.page_url,
+                "action": self.action,
+                "method": self.method,
+                "fields": dict(self.field_types),
+                "user_field": self.user_field,
+                "password_field": self.password_field,
+            },
+        )
+
+
+def parse_html(response: requests.Response) -> lxml.html.HtmlElement | None:
+    """Parse a (bounded) body as HTML without network access; ``None`` when it is not HTML."""
+    body = response.content
+    if not body.strip() or b"<" not in body[:4096]:
+        return None
+    parser = lxml.html.HTMLParser(no_network=True, huge_tree=False, remove_pis=True)
+    try:
+        return lxml.html.document_fromstring(body, parser=parser)
+    except (lxml.etree.ParserError, ValueError):
+        return None
+
+
+def looks_like_html(response: requests.Response) -> bool:
+    """Tell whether a body is a web page (not an XML or text protocol answer)."""
+    kind = response.headers.get("Content-Type", "").split(";")[0].strip().lower()
+    head = response.content[:2048].lstrip(b"\xef\xbb\xbf \t\r\n").lower()
+    if head.startswith((b"<!doctype html", b"<html")):
+        return True
+    return kind in ("text/html", "application/xhtml+xml") and not head.startswith(b"<?xml")
+
+
+def page_title(response: requests.Response) -> str | None:
+    """The ``<title>`` of an HTML page, cut to one short line."""
+    document = parse_html(response)
+    if document is None:
+        return None
+    title = document.findtext(".//title")
+    text = " ".join((title or "").split())
+    return (text[:120] + "…" if len(text) > 120 else text) or None
+
+
+def describe_page(response: requests.Response) -> str:
+    """What a person sees on a page in one French phrase: status, title, form fields."""
+    parts = [f"statut {response.status_code}"]
+    title = page_title(response)
+    if title:
+        parts.append(f"titre « {title} »")
+    form = find_login_form(response)
+    if form is not None:
+        parts.append(f"formulaire {form.method} {_short_url(form.action)} : {form.describe()}")
+    message = _page_message(response)
+    if message:
+        parts.append(f"message « {message} »")
+    return ", ".join(parts)
+
+
+def find_login_form(
+    response: requests.Response, overrides: LoginFormOverrides | None = None
+) -> LoginForm | None:
+    """The login form of a page, or ``None``: a password form, else a login-only step.
+
+    A form holding a password input (or the field the target names) comes first; a form
+    with a single login input and nothing else a person would type is the first step of a
+    multi-step login. Search, language and logout forms are not login forms.
+    """
+    overrides = overrides or LoginFormOverrides()
+    document = parse_html(response)
+    if document is None:
+        return None
+    candidates = [_read_form(form, response.url, document, overrides) for form in document.forms]
+    with_password = [form for form in candidates if form.password_field is not None]
+    if with_password:
+        return with_password[0]
+    login_only = [
+        form
+        for form in candidates
+        if form.user_field is not None
+        and [n for n, t in form.field_types.items() if t in _TEXT_TYPES] == [form.user_field]
+        and (overrides.user_field is not None or _looks_like_login(form, document))
+    ]
+    return login_only[0] if login_only else None
+
+
+@dataclass
+class LoginSteps:
+    """What a form login went through: the forms filled and the last answer."""
+
+    final: requests.Response
+    forms: list[LoginForm] = field(default_factory=list)
+    refused: bool = False
+    """The password form came back after the password was sent: credentials refused."""
+
+    @property
+    def password_sent(self) -> bool:
+        """Whether a password form was submitted."""
+        return any(form.asks_password for form in self.forms)
+
+
+def fill_login_forms(
+    page: requests.Response,
+    *,
+    login: str,
+    password: str,
+    rule: CredentialsRule,
+    submit: Callable[[LoginForm, dict[str, str]], requests.Response],
+    done: Callable[[requests.Response], bool],
+    overrides: LoginFormOverrides | None = None,
+    record: Callable[[Evidence], None] | None = None,
+) -> LoginSteps:
+    """Fill the login forms met from ``page`` on until ``done`` says the login is over.
+
+    ``submit`` sends a form (the caller's browser, following redirects as the protocol
+    wants); the credentials rule is checked before every submission, for the login step as
+    for the password step. A password form shown again after the password was sent means
+    the credentials were refused.
+    """
+    steps = LoginSteps(final=page)
+    for _ in range(MAX_LOGIN_STEPS):
+        if done(steps.final):
+            return steps
+        form = find_login_form(steps.final, overrides)
+        if form is None:
+            return steps
+        if form.asks_password and steps.password_sent:
+            steps.refused = True
+            return steps
+        if form.method != "POST":
+            raise UnsafeCredentialsDestination(
+                f"le formulaire de connexion de {_short_url(form.page_url)} s'envoie en "
+                f"{form.method} : l'identifiant et le mot de passe partiraient dans l'adresse, "
+                "rien n'est envoyé"
+            )
+        rule.require(form.action)
+        data = form.filled(login, password)
+        if record is not None:
+            what = "identifiant et mot de passe" if form.asks_password else "identifiant seul"
+            record(
+                note(
+                    f"formulaire de connexion soumis ({what}, mot de passe masqué) : "
+                    f"{form.method} {_short_url(form.action)}",
+                    action=form.action,
+                    fields={name: _shown_field(name, value, form) for name, value in data.items()},
+                )
+            )
+        steps.forms.append(form)
+        steps.final = submit(form, data)
+    return steps
+
+
+# --- reading forms --------------------------------------------------------------------------
+
+
+def _read_form(
+    form: lxml.html.FormElement,
+    page_url: str,
+    document: lxml.html.HtmlElement,
+    overrides: LoginFormOverrides,
+) -> LoginForm:
+    fields: dict[str, str] = {}
+    types: dict[str, str] = {}
+    submit_buttons: list[tuple[str, str]] = []
+    for element in form.iter("input", "select", "textarea", "button"):
+        name = element.get("name")
+        if not name:
+            continue
+        kind = (element.get("type") or ("submit" if element.tag == "button" else "")).lower()
+        if element.tag in ("select", "textarea"):
+            kind = element.tag
+        if kind in _SKIPPED_TYPES:
+            if kind in ("submit", "image") or element.tag == "button":
+                submit_buttons.append((name, element.get("value") or ""))
+            continue
+        if kind in ("checkbox", "radio") and element.get("checked") is None:
+            continue
+        if element.tag == "select":
+            options = element.xpath(".//option[@selected]") or element.xpath(".//option")
+            value = (options[0].get("value") or options[0].text or "") if options else ""
+        elif element.tag == "textarea":
+            value = element.text or ""
+        else:
+            value = element.get("value") or ""
+        fields[name] = value
+        types[name] = kind or "text"
+    chosen = [b for b in submit_buttons if b[0] == overrides.submit] or submit_buttons[:1]
+    for name, value in chosen:
+        fields.setdefault(name, value)
+        types.setdefault(name, "submit")
+    password = _password_field(types, overrides)
+    user = _user_field(form, types, password, document, overrides)
+    action = urljoin(page_url, form.get("action") or page_url)
+    return LoginForm(
+        page_url=page_url,
+        action=action,
+        method=(form.get("method") or "GET").upper(),
+        fields=fields,
+        field_types={name: types.get(name, "") for name in fields},
+        user_field=user,
+        password_field=password,
+    )
+
+
+def _password_field(types: Mapping[str, str], overrides: LoginFormOverrides) -> str | None:
+    if overrides.password_field is not None:
+        return overrides.password_field if overrides.password_field in types else None
+    passwords = [name for name, kind in types.items() if kind == "password"]
+    return passwords[0] if passwords else None
+
+
+def _user_field(
+    form: lxml.html.FormElement,
+    types: Mapping[str, str],
+    password: str | None,
+    document: lxml.html.HtmlElement,
+    overrides: LoginFormOverrides,
+) -> str | None:
+    if overrides.user_field is not None:
+        return overrides.user_field if overrides.user_field in types else None
+    typed = [n for n, kind in types.items() if kind in _TEXT_TYPES and n != password]
+    if not typed:
+        return None
+    if len(typed) == 1:
+        return typed[0]
+    for name in typed:
+        element = _input(form, name)
+        if element is not None and (element.get("autocomplete") or "").lower() in (
+            "username",
+            "email",
+        ):
+            return name
+    for name in typed:
+        if types[name] == "email" or _LOGIN_HINT.search(name + " " + _label(document, form, name)):
+            return name
+    return typed[0]
+
+
+def _input(form: lxml.html.FormElement, name: str) -> lxml.html.HtmlElement | None:
+    for element in form.iter("input"):
+        if element.get("name") == name:
+            return element
+    return None
+
+
+def _label(document: lxml.html.HtmlElement, form: lxml.html.FormElement, name: str) -> str:
+    """The label text of a field: ``<label for=id>``, an enclosing label, a placeholder."""
+    element = _input(form, name)
+    if element is None:
+        return ""
+    texts = [element.get("placeholder") or "", element.get("aria-label") or ""]
+    element_id = element.get("id")
+    if element_id:
+        texts += [
+            label.text_content()
+            for label in document.iter("label")
+            if label.get("for") == element_id
+        ]
+        texts.append(element_id)
+    parent = element.getparent()
+    while parent is not None and parent.tag not in ("form", "body"):
+        if parent.tag == "label":
+            texts.append(parent.text_content())
+        parent = parent.getparent()
+    return " ".join(texts)
+
+
+def _looks_like_login(form: LoginForm, document: lxml.html.HtmlElement) -> bool:
+    """A login-only step: its single input reads as a login, and the form is no search box."""
+    assert form.user_field is not None
+    action = urlsplit(form.action).path.lower()
+    if any(word in action for word in ("search", "recherche", "logout", "deconnexion")):
+        return False
+    if form.field_types.get(form.user_field) == "email":
+        return True
+    return bool(_LOGIN_HINT.search(form.user_field)) or form.method == "POST"
+
+
+def _page_message(response: requests.Response) -> str | None:
+    """A short message a page shows (an error or alert box), if one is recognisable."""
+    document = parse_html(response)
+    if document is None:
+        return None
+    for element in document.iter():
+        if not isinstance(element.tag, str):
+            continue
+        marks = (
+            f"{element.get('class') or ''} {element.get('role') or ''} {element.get('id') or ''}"
+        )
+        if re.search(r"\b(error|erreur|alert|danger|warning|message)", marks, re.IGNORECASE):
+            text = " ".join(element.text_content().split())
+            if text:
+                return text[:160] + "…" if len(text) > 160 else text
+    return None
+
+
+def _shown_field(name: str, value: str, form: LoginForm) -> str:
+    """A submitted field as evidence shows it: no password, long opaque tokens cut."""
+    if name == form.password_field:
+        return "***"
+    if name == form.user_field or len(value) <= 16:
+        return value
+    return value[:6] + "…"
+
+
+def _short_url(url: str) -> str:
+    parts = urlsplit(url)
+    return parts._replace(query="…" if parts.query else "", fragment="").geturl()
