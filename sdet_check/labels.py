@@ -73,6 +73,7 @@ def status_short(status: str, waived: bool = False, lang: str = "fr") -> str:
     """Status as a report's status column shows it: ``C``, ``NC``, ``NC*``, ``erreur``..."""
     return STATUS_SHORT[lang][status] + ("*" if waived else "")
 
+
 CLEARTEXT_OPTION = "--allow-cleartext-credentials"
 """The opt-in that lets test passwords travel over plain HTTP (to the configured host only).
 

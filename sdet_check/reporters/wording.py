@@ -139,9 +139,15 @@ WORDS: dict[str, dict[str, str]] = {
         "writes_yes": "AUTORISÉES (--allow-writes)",
         "writes_no": "non (lecture seule)",
         "cleartext": "Identifiants de test en clair",
-        "cleartext_yes": "AUTORISÉS (--allow-cleartext-credentials) : mots de passe de test envoyés en HTTP au seul hôte configuré",
+        "cleartext_yes": (
+            "AUTORISÉS (--allow-cleartext-credentials) : mots de passe de test envoyés en "
+            "HTTP au seul hôte configuré"
+        ),
         "cleartext_no": "non (HTTPS exigé)",
-        "cleartext_withheld": "exigences non testées faute d'envoyer un mot de passe de test en clair (plateforme en HTTP, --allow-cleartext-credentials absent)",
+        "cleartext_withheld": (
+            "exigences non testées faute d'envoyer un mot de passe de test en clair "
+            "(plateforme en HTTP, --allow-cleartext-credentials absent)"
+        ),
         "inputs": "Fichiers d'entrée",
         "input": "Fichier",
         "input_target": "cible",
@@ -298,9 +304,15 @@ WORDS: dict[str, dict[str, str]] = {
         "writes_yes": "ALLOWED (--allow-writes)",
         "writes_no": "no (read-only)",
         "cleartext": "Test credentials in clear",
-        "cleartext_yes": "ALLOWED (--allow-cleartext-credentials): test passwords sent over HTTP to the configured host only",
+        "cleartext_yes": (
+            "ALLOWED (--allow-cleartext-credentials): test passwords sent over HTTP to the "
+            "configured host only"
+        ),
         "cleartext_no": "no (HTTPS required)",
-        "cleartext_withheld": "requirements not tested because a test password would have travelled in clear (HTTP platform, no --allow-cleartext-credentials)",
+        "cleartext_withheld": (
+            "requirements not tested because a test password would have travelled in clear "
+            "(HTTP platform, no --allow-cleartext-credentials)"
+        ),
         "inputs": "Input files",
         "input": "File",
         "input_target": "target",
