@@ -57,6 +57,8 @@ class LoginFormOverrides:
     password_field: str | None = None
     submit: str | None = None
     """Name of the submit button a person would click (its name and value are sent)."""
+    hosts: tuple[str, ...] = ()
+    """Further host names of the same server that may receive the test password."""
 
     @classmethod
     def from_section(cls, section: Mapping[str, Any]) -> LoginFormOverrides:
@@ -72,10 +74,12 @@ class LoginFormOverrides:
                     return value
             return None
 
+        hosts = given.get("hosts")
         return cls(
             user_field=text("user_field", "username_field"),
             password_field=text("password_field"),
             submit=text("submit"),
+            hosts=tuple(h for h in hosts if isinstance(h, str)) if isinstance(hosts, list) else (),
         )
 
 
@@ -100,11 +104,12 @@ class CredentialsRule:
         *,
         what: str,
         also: Iterable[str] = (),
+        hosts: Iterable[str] = (),
     ) -> CredentialsRule:
         """The rule for logging in to the server at ``url`` (``what`` names it in French).
 
-        ``also`` lists further addresses of the same server (an IdP's SSO endpoint, a login
-        host the target declares). A plain-HTTP server without the opt-in raises
+        ``also`` lists further addresses of the same server (an IdP's SSO endpoint), ``hosts``
+        further host names the target declares (``login_form.hosts``). A plain-HTTP server without the opt-in raises
         :class:`NotTestable`: no test password is sent, and the reason says how to allow it.
         """
         parts = urlsplit(url)
@@ -116,10 +121,10 @@ class CredentialsRule:
                 f"HTTPS ; pour une plateforme de test en HTTP, relancer avec {CLEARTEXT_OPTION} "
                 "(consigné dans le run et sur le rapport)"
             )
-        hosts = {parts.hostname.lower()}
-        hosts |= {h.lower() for h in (urlsplit(u).hostname for u in also) if h}
+        allowed = {parts.hostname.lower(), *(h.lower() for h in hosts)}
+        allowed |= {h.lower() for h in (urlsplit(u).hostname for u in also) if h}
         return cls(
-            hosts=frozenset(hosts),
+            hosts=frozenset(allowed),
             cleartext=context.allow_cleartext_credentials,
             server=f"{what} {url}",
         )
@@ -182,8 +187,11 @@ class LoginForm:
         shown = [f"{name} ({kind})" for name, kind in self.field_types.items()]
         return ", ".join(shown) or "aucun champ"
 
-    def evidence(self) -> Evidence:
-        """The form as evidence: action, method, field names and types, never values."""
+    def evidence(self, **extra: object) -> Evidence:
+        """The form as evidence: action, method, field names and types, never their values.
+
+        ``extra`` adds facts the caller vouches for (the service a CAS form carries...).
+        """
         return Evidence(
             kind="form",
             summary=f"formulaire de connexion : {self.method} {self.action}",
@@ -194,6 +202,7 @@ class LoginForm:
                 "fields": dict(self.field_types),
                 "user_field": self.user_field,
                 "password_field": self.password_field,
+                **extra,
             },
         )
 
