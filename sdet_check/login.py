@@ -109,8 +109,9 @@ class CredentialsRule:
         """The rule for logging in to the server at ``url`` (``what`` names it in French).
 
         ``also`` lists further addresses of the same server (an IdP's SSO endpoint), ``hosts``
-        further host names the target declares (``login_form.hosts``). A plain-HTTP server without the opt-in raises
-        :class:`NotTestable`: no test password is sent, and the reason says how to allow it.
+        further host names the target declares (``login_form.hosts``). A plain-HTTP server
+        without the opt-in raises :class:`NotTestable`: no test password is sent, and the
+        reason says how to allow it.
         """
         parts = urlsplit(url)
         if parts.scheme not in ("http", "https") or not parts.hostname:

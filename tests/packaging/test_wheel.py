@@ -59,7 +59,7 @@ def test_wheel_carries_grids_schemas_and_probes(wheel: Path) -> None:
     entry_points = next(n for n in names if n.endswith("entry_points.txt"))
     text = zipfile.ZipFile(wheel).read(entry_points).decode()
     assert "[sdet_check.probes]" in text and "probes.http:PROBES" in text
-    assert "probes.cas:PROBES" in text and "probes/cas.py" in names
+    assert "probes.cas:PROBES" in text and "probes/cas/__init__.py" in names
     assert "sdet_check/demo/cas_wsgi.py" in names
 
 
