@@ -30,23 +30,18 @@ from cryptography.hazmat.primitives.serialization import Encoding
 from lxml import etree
 
 from probes.saml import (
-    NS,
     PROBES,
     Attributes,
-    IdpMetadata,
     Login,
     MetadataSignature,
     SamlMetadata,
-    SamlSection,
     Signature,
-    build_authn_request,
-    fetch_metadata,
-    judge_signatures,
-    read_attributes,
-    redirect_url,
-    sso_login,
-    verify_response,
 )
+from probes.saml.assertions import read_attributes
+from probes.saml.common import NS, SamlSection
+from probes.saml.login import build_authn_request, redirect_url, sso_login
+from probes.saml.metadata import IdpMetadata, fetch_metadata
+from probes.saml.signatures import judge_signatures, verify_response
 from sdet_check.api import open_grid
 from sdet_check.demo import saml as demo
 from sdet_check.demo.saml import VARIANTS, SamlIdp, add_to_target
@@ -81,6 +76,12 @@ SAML_IDS = (
 CONFORMANT = dict.fromkeys(SAML_IDS, "pass") | {"SSO-SAML-002": "fail"}
 """SimpleSAMLphp 1.19 cannot put validUntil/cacheDuration on its metadata: a real deviation."""
 
+_NEED_LOGIN = (
+    "SSO-SAML-005", "SSO-SAML-006", "SSO-SAML-007", "SSO-SAML-008", "SSO-SAML-009",
+    "SSO-SAML-010", "SSO-SAML-011", "SSO-SAML-012", "SSO-GAR-001",
+)  # fmt: skip
+"""The SAML requirements decided by logging in (the others read the metadata only)."""
+
 _CONTENT_UNJUDGEABLE = dict.fromkeys(("SSO-SAML-007", "SSO-SAML-010", "SSO-SAML-011"), "error")
 
 EXPECTED: dict[str, dict[str, str]] = {
@@ -89,7 +90,10 @@ EXPECTED: dict[str, dict[str, str]] = {
     "assertion_non_signee": {"SSO-SAML-009": "fail", "SSO-GAR-001": "error"} | _CONTENT_UNJUDGEABLE,
     "attribut_non_publie": {"SSO-SAML-011": "fail"},
     "cles_faibles_sha1": {"SSO-SAML-005": "fail"},
-    "http_en_clair": {"SSO-SAML-013": "fail"},
+    # Without --allow-cleartext-credentials no password is sent: every requirement that
+    # needs a login is not tested, with one reason; the metadata ones are still decided.
+    "http_en_clair": {"SSO-SAML-013": "fail"} | dict.fromkeys(_NEED_LOGIN, "not_tested"),
+    "http_en_clair+clair_autorise": {"SSO-SAML-013": "fail"},
     "nameid_courriel": {"SSO-SAML-007": "fail", "SSO-SAML-011": "fail"},
     "assertion_echue": {"SSO-SAML-010": "fail"},
     "metadonnees_signature_etrangere": {"SSO-SAML-003": "fail"},
@@ -141,13 +145,18 @@ def runs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, tuple[dict[str, 
         with SamlIdp(config, folder / "idp", pki_dir=pki) as idp:
             file, environ = write_probe_target(idp, folder)
             target = load_target(file, environ)
-            started, clock = utc_now(), time.monotonic()
-            results = Runner(registry).run(grid, target, selection)
-            seconds = time.monotonic() - clock
-            record = build_run(
-                grid, target, results, RunInputs(selection, RunLimits()), started, utc_now()
-            )
-            found[name] = (record, idp.password, seconds)
+            opt_ins = (False, True) if not config.https else (False,)
+            for cleartext in opt_ins:
+                started, clock = utc_now(), time.monotonic()
+                runner = Runner(registry, allow_cleartext_credentials=cleartext)
+                results = runner.run(grid, target, selection)
+                seconds = time.monotonic() - clock
+                inputs = RunInputs(
+                    selection, RunLimits(), allow_cleartext_credentials=cleartext
+                )
+                record = build_run(grid, target, results, inputs, started, utc_now())
+                key = f"{name}+clair_autorise" if cleartext else name
+                found[key] = (record, idp.password, seconds)
     return found
 
 

@@ -1,0 +1,339 @@
+"""The IdP's metadata: structure, validity period, HTTPS endpoints, bindings.
+
+Fetched once per check, read as hostile XML (SAML 2.0 metadata, saml-metadata-2.0-os).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any, ClassVar
+from urllib.parse import urlsplit
+
+import requests
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes
+from lxml import etree
+
+from probes.saml.common import (
+    DURATION,
+    NS,
+    PROTOCOL,
+    SamlSection,
+    fetch,
+    parse_instant,
+    saml_section,
+)
+from probes.saml.keys import decode_certificate
+from sdet_check.evidence import http_exchange, note
+from sdet_check.probe import (
+    Evidence,
+    HostileResponse,
+    Outcome,
+    Probe,
+    ProbeContext,
+    ProbeError,
+    validated_params,
+)
+from sdet_check.transport import MAX_BODY_BYTES as MAX_BODY_BYTES  # the bound, for readers
+from sdet_check.xmlsafe import parse_hostile_xml
+
+
+class SamlMetadata(Probe):
+    """The IdP metadata document itself (SAML metadata 2.0).
+
+    ``check``:
+
+    - ``wellformed``: XML (parsed as hostile), root ``md:EntityDescriptor`` in the metadata
+      namespace (or an ``md:EntitiesDescriptor`` holding one IdP), ``entityID`` an absolute
+      URI of at most 1024 characters, an ``md:IDPSSODescriptor`` announcing the SAML 2.0
+      protocol with at least one ``SingleSignOnService`` carrying Binding and Location.
+      Malformed XML is a failure here; a DOCTYPE, an entity or a huge body stays an error.
+    - ``validity``: the root carries ``validUntil`` (not past) or ``cacheDuration`` (an
+      ``xs:duration``); the spec's words: "this element MUST contain either a validUntil or
+      cacheDuration attribute". SimpleSAMLphp 1.19 omits both: a failure.
+    - ``endpoints_https``: every ``Location``/``ResponseLocation`` is ``https://``.
+    """
+
+    kind = "saml.metadata"
+    title = "Métadonnées SAML du fournisseur d'identité"
+    needs = ("saml",)
+    params_schema: ClassVar[Mapping[str, Any]] = {
+        "type": "object",
+        "additionalProperties": False,
+        "required": ["check"],
+        "properties": {
+            "check": {
+                "enum": ["wellformed", "validity", "endpoints_https"],
+                "description": "What to check in the metadata.",
+            },
+        },
+    }
+
+    def check(self, params: Mapping[str, Any], context: ProbeContext) -> Outcome:
+        """Fetch the metadata and run the chosen check."""
+        params = validated_params(self, params)
+        section = saml_section(context)
+        check: str = params["check"]
+        with context.http_session() as session:
+            if check == "wellformed":
+                return check_wellformed(session, section, context)
+            metadata = fetch_metadata(session, section, context)
+        if check == "validity":
+            return check_validity(metadata)
+        return check_endpoints_https(metadata)
+
+
+@dataclass(frozen=True)
+class MetadataKey:
+    """One certificate of an ``md:KeyDescriptor``."""
+
+    use: str | None
+    """``signing``, ``encryption`` or ``None`` (both)."""
+    certificate: x509.Certificate
+
+    @property
+    def signs(self) -> bool:
+        """Whether the key may sign (``use="signing"`` or no ``use``)."""
+        return self.use in (None, "signing")
+
+
+@dataclass(frozen=True)
+class IdpMetadata:
+    """The fetched, parsed metadata of the IdP."""
+
+    url: str
+    document: etree._Element
+    """Root of the document (may be an ``EntitiesDescriptor``)."""
+    entity: etree._Element
+    """The ``EntityDescriptor`` of the IdP."""
+    exchange: Evidence
+
+    @property
+    def entity_id(self) -> str:
+        """The IdP entityID."""
+        return self.entity.get("entityID") or ""
+
+    @property
+    def idp(self) -> etree._Element | None:
+        """The ``IDPSSODescriptor`` (``None`` when absent)."""
+        return self.entity.find("md:IDPSSODescriptor", NS)
+
+    def sso_services(self) -> list[tuple[str, str]]:
+        """``(Binding, Location)`` of each ``SingleSignOnService``."""
+        idp = self.idp
+        if idp is None:
+            return []
+        return [
+            (service.get("Binding") or "", service.get("Location") or "")
+            for service in idp.findall("md:SingleSignOnService", NS)
+        ]
+
+    def nameid_formats(self) -> list[str]:
+        """The declared ``NameIDFormat`` values."""
+        idp = self.idp
+        if idp is None:
+            return []
+        return [(f.text or "").strip() for f in idp.findall("md:NameIDFormat", NS) if f.text]
+
+    def key_descriptors(self) -> list[MetadataKey]:
+        """Every X.509 certificate of the IdP's ``KeyDescriptor`` elements."""
+        idp = self.idp
+        if idp is None:
+            return []
+        return [
+            MetadataKey(descriptor.get("use"), decode_certificate(text.text))
+            for descriptor in idp.findall("md:KeyDescriptor", NS)
+            for text in descriptor.findall("ds:KeyInfo/ds:X509Data/ds:X509Certificate", NS)
+        ]
+
+    def signing_certificates(self) -> list[x509.Certificate]:
+        """Certificates that may sign, without duplicates."""
+        unique: dict[bytes, x509.Certificate] = {}
+        for key in self.key_descriptors():
+            if key.signs:
+                unique.setdefault(key.certificate.fingerprint(hashes.SHA256()), key.certificate)
+        return list(unique.values())
+
+
+def fetch_metadata(
+    session: requests.Session, section: SamlSection, context: ProbeContext
+) -> IdpMetadata:
+    """GET and parse the metadata; raise :class:`ProbeError` when it is not usable."""
+    response = fetch(session, section.metadata_url, context)
+    exchange = metadata_exchange(response)
+    if response.status_code != 200:
+        raise ProbeError(
+            f"les métadonnées {section.metadata_url} répondent {response.status_code}", exchange
+        )
+    document = parse_hostile_xml(response.content, what="métadonnées SAML")
+    entity = idp_entity(document)
+    if entity is None:
+        raise ProbeError(
+            "les métadonnées ne contiennent aucun md:EntityDescriptor de fournisseur d'identité "
+            f"(racine {document.tag})",
+            exchange,
+        )
+    return IdpMetadata(section.metadata_url, document, entity, exchange)
+
+
+def idp_entity(document: etree._Element) -> etree._Element | None:
+    """The EntityDescriptor holding an IDPSSODescriptor in a metadata document."""
+    tag = f"{{{NS['md']}}}EntityDescriptor"
+    if document.tag == tag:
+        return document
+    if document.tag == f"{{{NS['md']}}}EntitiesDescriptor":
+        for entity in document.iter(tag):
+            if entity.find("md:IDPSSODescriptor", NS) is not None:
+                return entity
+    return None
+
+
+def metadata_exchange(response: requests.Response) -> Evidence:
+    """The metadata download as evidence, with the body's sha256 and size."""
+    evidence = http_exchange(response)
+    data = dict(evidence.data)
+    data["response"] = dict(data["response"])
+    data["response"]["sha256"] = hashlib.sha256(response.content).hexdigest()
+    data["response"]["size"] = len(response.content)
+    return Evidence(evidence.kind, evidence.summary, data)
+
+
+def check_wellformed(
+    session: requests.Session, section: SamlSection, context: ProbeContext
+) -> Outcome:
+    """Judge the metadata's structure: root, entityID, IDPSSODescriptor, keys, endpoints."""
+    response = fetch(session, section.metadata_url, context)
+    exchange = metadata_exchange(response)
+    if response.status_code != 200:
+        return Outcome.failed(
+            f"{section.metadata_url} répond {response.status_code} au lieu des métadonnées",
+            exchange,
+        )
+    try:
+        document = parse_hostile_xml(response.content, what="métadonnées SAML")
+    except HostileResponse as refused:
+        if isinstance(refused.__cause__, etree.XMLSyntaxError):
+            return Outcome.failed(str(refused), *refused.evidence, exchange)
+        raise
+    problems = []
+    entity = idp_entity(document)
+    if entity is None:
+        problems.append(
+            f"racine {document.tag} : ni md:EntityDescriptor ni md:EntitiesDescriptor "
+            "contenant un fournisseur d'identité (espace de noms "
+            "urn:oasis:names:tc:SAML:2.0:metadata)"
+        )
+        return Outcome.failed("métadonnées non conformes : " + problems[0], exchange)
+    metadata = IdpMetadata(section.metadata_url, document, entity, exchange)
+    entity_id = metadata.entity_id
+    parts = urlsplit(entity_id)
+    if not entity_id:
+        problems.append("entityID absent")
+    elif len(entity_id) > 1024:
+        problems.append(f"entityID de {len(entity_id)} caractères (au plus 1024)")
+    elif not (parts.scheme and (parts.netloc or parts.scheme == "urn")):
+        problems.append(f"entityID {entity_id!r} n'est pas une URI absolue")
+    idp = metadata.idp
+    services = metadata.sso_services()
+    if idp is None:
+        problems.append("aucun md:IDPSSODescriptor")
+    else:
+        supported = (idp.get("protocolSupportEnumeration") or "").split()
+        if PROTOCOL not in supported:
+            problems.append(f"protocolSupportEnumeration sans {PROTOCOL}")
+        if not services:
+            problems.append("aucun SingleSignOnService")
+        incomplete = [s for s in services if not s[0] or not s[1]]
+        if incomplete:
+            problems.append(f"{len(incomplete)} SingleSignOnService sans Binding ou Location")
+    facts = note(
+        "structure des métadonnées",
+        root=document.tag,
+        entity_id=entity_id,
+        protocol_support=None if idp is None else idp.get("protocolSupportEnumeration"),
+        single_sign_on=[{"binding": b, "location": loc} for b, loc in services],
+    )
+    if problems:
+        return Outcome.failed(
+            "métadonnées non conformes : " + " ; ".join(problems), facts, exchange
+        )
+    return Outcome.passed(
+        f"métadonnées bien formées : entityID {entity_id}, IDPSSODescriptor SAML 2.0, "
+        f"{len(services)} SingleSignOnService",
+        facts,
+        exchange,
+    )
+
+
+def check_validity(metadata: IdpMetadata) -> Outcome:
+    """Judge ``validUntil`` and ``cacheDuration`` on the metadata root."""
+    root = metadata.document
+    valid_until = root.get("validUntil")
+    cache_duration = root.get("cacheDuration")
+    facts = note(
+        f"attributs de la racine {etree.QName(root).localname} : validUntil={valid_until!r}, "
+        f"cacheDuration={cache_duration!r}",
+        root=root.tag,
+        validUntil=valid_until,
+        cacheDuration=cache_duration,
+        root_attributes={str(k): str(v) for k, v in root.attrib.items()},
+    )
+    if valid_until is None and cache_duration is None:
+        return Outcome.failed(
+            "la racine des métadonnées ne porte ni validUntil ni cacheDuration (la spécification "
+            "des métadonnées SAML 2.0 exige l'un des deux)",
+            facts,
+            metadata.exchange,
+        )
+    problems = []
+    if valid_until is not None:
+        moment = parse_instant(valid_until)
+        if moment is None:
+            problems.append(f"validUntil {valid_until!r} n'est pas une date xs:dateTime")
+        elif moment <= dt.datetime.now(dt.UTC):
+            problems.append(f"validUntil {valid_until} est échu")
+    if cache_duration is not None and not DURATION.match(cache_duration.strip()):
+        problems.append(f"cacheDuration {cache_duration!r} n'est pas une durée xs:duration")
+    if problems:
+        return Outcome.failed(
+            "période de validité des métadonnées non conforme : " + " ; ".join(problems),
+            facts,
+            metadata.exchange,
+        )
+    return Outcome.passed(
+        f"métadonnées bornées : validUntil={valid_until}, cacheDuration={cache_duration}",
+        facts,
+        metadata.exchange,
+    )
+
+
+def check_endpoints_https(metadata: IdpMetadata) -> Outcome:
+    """Judge that every endpoint of the metadata is an HTTPS address."""
+    endpoints = []
+    for element in metadata.entity.iter():
+        for attribute in ("Location", "ResponseLocation"):
+            value = element.get(attribute)
+            if value is not None:
+                endpoints.append(
+                    {"element": etree.QName(element).localname, "attribute": attribute,
+                     "url": value}
+                )  # fmt: skip
+    listed = note(f"{len(endpoints)} point(s) d'accès déclaré(s)", endpoints=endpoints)
+    if not endpoints:
+        return Outcome.failed(
+            "les métadonnées ne déclarent aucun point d'accès", listed, metadata.exchange
+        )
+    clear = [e for e in endpoints if urlsplit(e["url"]).scheme.lower() != "https"]
+    if clear:
+        shown = ", ".join(f"{e['element']} {e['url']}" for e in clear)
+        return Outcome.failed(
+            f"{len(clear)} point(s) d'accès hors HTTPS : {shown}", listed, metadata.exchange
+        )
+    return Outcome.passed(
+        f"les {len(endpoints)} points d'accès des métadonnées sont en HTTPS",
+        listed,
+        metadata.exchange,
+    )
