@@ -235,13 +235,29 @@ class UnknownSp(Probe):
                     f"une réponse est envoyée à l'adresse non déclarée {rogue_acs} "
                     f"(statut {detour.status})"
                 )
-        if problems:
-            return Outcome.failed(
-                "le fournisseur d'identité ne refuse pas : " + " ; ".join(problems), *evidence
+            if problems:
+                return Outcome.failed(
+                    "le fournisseur d'identité ne refuse pas : " + " ; ".join(problems),
+                    *evidence,
+                )
+            # A refusal only means something from an IdP that does answer its own SP.
+            session.cookies.clear()
+            control = attempt_login(
+                session, context, section, metadata, account,
+                sp_entity_id=declared_sp, acs_url=required_key(section.sp_acs_url, "sp_acs_url"),
+                sign=True,
+            )  # fmt: skip
+            evidence.append(control.summary("requête témoin du SP de test, ACS déclarée"))
+            evidence += control.evidence
+        if not control.issued_success():
+            raise ProbeError(
+                "refus non jugeable : le fournisseur d'identité n'émet pas non plus de réponse "
+                f"Success au SP de test déclaré ({control.outcome_text()})",
+                *evidence,
             )
         return Outcome.passed(
             f"SP inconnu refusé ({unknown.outcome_text()}) ; ACS non déclarée refusée "
-            f"({detour.outcome_text()})",
+            f"({detour.outcome_text()}) ; le SP de test déclaré, lui, reçoit une réponse Success",
             *evidence,
         )
 

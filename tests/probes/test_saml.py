@@ -151,9 +151,7 @@ def runs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, tuple[dict[str, 
                 runner = Runner(registry, allow_cleartext_credentials=cleartext)
                 results = runner.run(grid, target, selection)
                 seconds = time.monotonic() - clock
-                inputs = RunInputs(
-                    selection, RunLimits(), allow_cleartext_credentials=cleartext
-                )
+                inputs = RunInputs(selection, RunLimits(), allow_cleartext_credentials=cleartext)
                 record = build_run(grid, target, results, inputs, started, utc_now())
                 key = f"{name}+clair_autorise" if cleartext else name
                 found[key] = (record, idp.password, seconds)
