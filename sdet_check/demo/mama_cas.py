@@ -124,6 +124,8 @@ class MamaCasConfig:
     """Serve HTTPS with the test PKI; ``False``: plain HTTP."""
     dropped_login_params: tuple[str, ...] = ()
     """Query parameters of ``/login`` a front middleware drops before mama-cas sees them."""
+    saml_csrf_exempt: bool = True
+    """``/samlValidate`` exempt from Django's CSRF check; ``False``: mama-cas as installed (403)."""
 
     @classmethod
     def conformant(cls) -> MamaCasConfig:
@@ -169,6 +171,11 @@ class MamaCasConfig:
         """A front middleware drops ``renew`` from ``/login``: SSO tickets come without a prompt."""
         return cls(dropped_login_params=("renew",))
 
+    @classmethod
+    def saml_validate_bloque(cls) -> MamaCasConfig:
+        """mama-cas as installed: Django's CSRF check answers 403 to every ``/samlValidate``."""
+        return cls(saml_csrf_exempt=False)
+
 
 VARIANTS = (
     "conformant",
@@ -179,6 +186,7 @@ VARIANTS = (
     "attributs_non_publies",
     "cookie_persistant",
     "renew_ignore",
+    "saml_validate_bloque",
 )
 """Names of the :class:`MamaCasConfig` constructors, each callable without argument."""
 
@@ -341,6 +349,7 @@ class MamaCasServer(Peer):
             "login_form": config.login_page,
             "form_action": config.form_action,
             "dropped_login_params": list(config.dropped_login_params),
+            "saml_csrf_exempt": config.saml_csrf_exempt,
         }
         spec_file = folder / "serve.json"
         _write_private(spec_file, json.dumps(spec))  # it holds the Django secret key

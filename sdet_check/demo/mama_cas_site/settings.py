@@ -80,4 +80,5 @@ SDET_USERS_FILE: str = _SPEC["users_file"]
 SDET_LOGIN_FORM: str = _SPEC["login_form"]
 SDET_FORM_ACTION: str | None = _SPEC["form_action"]
 SDET_DROPPED_LOGIN_PARAMS: list[str] = _SPEC["dropped_login_params"]
+SDET_SAML_CSRF_EXEMPT: bool = _SPEC["saml_csrf_exempt"]
 LOGGING = {"version": 1, "disable_existing_loggers": True, "root": {"level": "CRITICAL"}}
