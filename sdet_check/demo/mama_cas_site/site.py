@@ -110,9 +110,7 @@ class RenamedLoginForm(forms.Form):  # type: ignore[misc]
         """Check the execution token, then the credentials (as mama-cas' form does)."""
         data: dict[str, Any] = super().clean()
         try:
-            signing.loads(
-                data.get("execution", ""), salt=_EXECUTION_SALT, max_age=_TOKEN_MAX_AGE_S
-            )
+            signing.loads(data.get("execution", ""), salt=_EXECUTION_SALT, max_age=_TOKEN_MAX_AGE_S)
         except signing.BadSignature:
             raise forms.ValidationError("Session de connexion expirée, recommencez.") from None
         login, password = data.get("identifiant"), data.get("motdepasse")
