@@ -2,7 +2,8 @@
 
 :mod:`sdet_check.demo.pki` makes a throw-away test CA; :mod:`sdet_check.demo.portal` serves
 a small French ENT home page over HTTPS on loopback, conformant or not on demand;
-:mod:`sdet_check.demo.cas` serves django-cas-server over HTTPS with SDET test accounts.
+:mod:`sdet_check.demo.cas` serves django-cas-server over HTTPS with SDET test accounts, and
+:mod:`sdet_check.demo.mama_cas` a second CAS code base (django-mama-cas) with the same accounts.
 :mod:`sdet_check.demo.ldap` runs the reference annuaire (OpenLDAP slapd with the project's ENT
 schema) loaded with the invented population of :mod:`sdet_check.demo.annuaire`.
 """

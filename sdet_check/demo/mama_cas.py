@@ -1,4 +1,4 @@
-"""A second real CAS peer: django-mama-cas 2.5.0, another code base than django-cas-server.
+r"""A second real CAS peer: django-mama-cas 2.5.0, another code base than django-cas-server.
 
 :class:`MamaCasServer` mirrors :class:`sdet_check.demo.cas.CasServer` (``url``, ``ca_file``,
 ``pki``, ``accounts``, ``environ()``) so that a test swaps one for the other, and
@@ -16,11 +16,125 @@ django-mama-cas is BSD-licensed; like django-cas-server it is a test and demo pe
 (``demo`` and ``test`` extras), never a runtime dependency. It runs unchanged on Django 5.2:
 no shim was needed (its ``/samlValidate`` needs ``defusedxml``, in the same extras).
 
+Variants (:data:`VARIANTS`, each a :class:`MamaCasConfig` constructor):
+
+``conformant``
+    SSO cookie ``TGC-ENT`` Secure, HttpOnly, path ``/cas``, session-only; only
+    ``https://*.ent-demo.invalid/`` registered, SDET attributes released, proxy callbacks
+    ``https://127.0.0.1:*/sdet-check/``; ``/samlValidate`` exempted from the CSRF check (M22).
+``champs_renommes``
+    Form fields ``identifiant`` and ``motdepasse``, hidden ``execution`` (signed, 10 min) and
+    ``_eventId``, CSRF token; a post with ``username``/``password`` gets the form back.
+``connexion_en_deux_etapes``
+    Page 1: ``username`` only; page 2: ``password`` with a hidden signed ``login_token`` (same
+    URL, CSRF cookie and token on both posts).
+``formulaire_etranger``
+    The form's ``action`` is the URL given (default :data:`FOREIGN_ACTION`): the password
+    goes there.
+``http_en_clair``
+    The whole server in plain HTTP, cookies without ``Secure``.
+``attributs_non_publies``
+    No attribute callback (mama-cas' default): no ``cas:attributes`` at all.
+``cookie_persistant``
+    Django's default expiry: ``TGC-ENT`` with a two-week ``Max-Age``.
+``renew_ignore``
+    A front middleware drops ``renew`` from ``/login``: the SSO session gives a ticket at once.
+``saml_validate_bloque``
+    mama-cas as installed: every ``/samlValidate`` POST answers 403 (CSRF).
+
 How mama-cas 2.5.0 answers, observed with ``requests`` against this peer (conformant variant
 unless said) and read in its code; "spec" is the CAS Protocol 3.0 Specification, "dcs"
 django-cas-server 3.1.0 as :mod:`sdet_check.demo.cas` configures it:
 
-MAMA_CAS_FACTS_TABLE
+Facts M1...M26 ("ECART": a deviation from the CAS 3.0.3 specification):
+
+M1  Login form (GET ``/login?service=S``): 200, one ``<form method="post">`` *without*
+    ``action`` (posts to the page URL, ``service`` stays in the query string); fields
+    ``csrfmiddlewaretoken`` (hidden), ``username``, ``password``; no ``lt``, no hidden
+    ``service``, no ``warn``. ECART 2.1.3 (``lt`` and ``service`` MUST be in the form).
+    dcs: ``csrfmiddlewaretoken service lt renew gateway method username password warn``.
+M2  Login POST: Django CSRF (cookie ``csrf-ent`` path ``/cas``, Secure, HttpOnly, Max-Age one
+    year, plus the form token); over HTTPS a POST without a matching ``Referer``/``Origin``
+    gets 403 (dcs too). Success: 302 (not 303) to ``S?ticket=ST-...``. Bad password: 200, form
+    again, "The username or password is not correct". Labels half English ("Username").
+M3  Unregistered service: without session, the form is shown (200) and the password accepted;
+    the answer is Django's bare "403 Forbidden" (no Location) *and the SSO session is open*
+    (the next registered service gets a ticket without credentials). With a session: 403 at
+    once; with ``gateway``: 403. ECART 2.2.1 (MUST deny with a meaningful message). dcs: 200
+    page "service ... not allowed", no ticket.
+M4  ``http://`` twin of a registered service: 403 (the registry pattern is HTTPS only).
+M5  ``/login`` without service, with a session: 200, "You are logged in as <login>".
+M6  ``/cas/login/`` (trailing slash) is served as ``/cas/login`` (all mama-cas routes); dcs 404.
+M7  Tickets: ``ST-<issue time, 10 digits>-<32 [A-Za-z0-9]>`` (46 characters), ``PT-`` the
+    same (46), ``PGT-`` 47, ``PGTIOU-`` 50. Charset ``A-Z a-z 0-9 -`` (3.7). The issue time is
+    readable in every ticket; ST longer than the 32 characters services MUST accept (3.1.1,
+    256 RECOMMENDED). dcs: 64 random characters.
+M8  ST lifetime 90 s (``MAMA_CAS_TICKET_EXPIRE``); PGT lifetime ``SESSION_COOKIE_AGE``.
+M9  SSO cookie = Django's session cookie, value ``[a-z0-9]{32}``; flags from the settings. Other
+    cookies: ``csrf-ent`` (above) and, after a logout, ``messages`` (path ``/``): a probe that
+    finds the SSO cookie by experiment must not take them for it.
+M10 XML answers: ``Content-Type: text/xml`` *without charset*, no XML declaration, UTF-8 body,
+    no whitespace: ``requests``' ``.text`` decodes it as ISO-8859-1 ("LÃ©a"); parse the bytes.
+    dcs: ``text/xml; charset=utf-8``, indented.
+M11 ``/serviceValidate``, ``/proxyValidate``, ``/p3/serviceValidate``, ``/p3/proxyValidate``
+    are the same views: all return ``cas:attributes`` (``<cas:NAME>`` per value, repeated
+    for multi-valued ones). No ``authenticationDate``, ``longTermAuthenticationRequestTokenUsed``,
+    ``isFromNewLogin``: ECART Appendix A (minOccurs 1). dcs has them.
+M12 ``/validate``: ``yes\n<login>\n`` / ``no\n\n`` (CAS 1.0 forms; 3.0.3 writes ``yes<LF>`` /
+    ``no<LF>``): read the first line only. dcs: ``no\n``. A PT gives ``no\n\n``.
+M13 ``/serviceValidate`` errors, always HTTP 200 and ``cas:authenticationFailure``:
+    no parameter or no ticket: INVALID_REQUEST; ticket but no service: INVALID_TICKET when the
+    ticket is malformed or unknown (the ticket is checked first; ECART 2.5.3, a missing
+    parameter is INVALID_REQUEST), INVALID_REQUEST when it is valid, and the ticket is then
+    consumed (3.1.1; dcs keeps it valid); unknown or malformed ticket, replay: INVALID_TICKET;
+    another registered service: INVALID_SERVICE and the ticket is dead (next try
+    INVALID_TICKET, 2.5.3); unregistered service: INVALID_SERVICE, consumed; PT:
+    INVALID_TICKET_SPEC "Proxy tickets cannot be validated with /serviceValidate" (dcs
+    INVALID_TICKET). Messages quote whole tickets: mama-cas tickets hold an inner hyphen, a
+    mask ``ST-[A-Za-z0-9]+`` hides only the time part.
+M14 Service matching compares scheme, host, port and path only: a ticket for ``S`` validates
+    for ``S?x=1``. ECART 3.1.1 (valid only for the identifier given to /login); dcs refuses.
+M15 ``renew``: any non-blank value (``true``, ``1``, ``false``, ``0``, ``any``) shows the form
+    despite SSO; blank: SSO. At validation, an SSO ticket with ``renew`` (any value):
+    INVALID_TICKET "was not issued via primary credentials"; a form login's ticket passes.
+    Same as dcs.
+M16 ``gateway`` (any non-blank value, ``false`` included): no session, 302 to the service
+    without ticket; session, ticket; ``renew`` wins. Unregistered service: 403 (dcs 200).
+M17 pgtUrl: HTTPS and matching the service's ``PROXY_PATTERN``, trusted through
+    ``REQUESTS_CA_BUNDLE``; mama-cas GETs it *twice*: bare first (certificate check), then with
+    ``pgtId`` and ``pgtIou`` (query kept) and needs a 2xx. dcs calls it once.
+M18 pgtUrl refused (``http://``, not in ``PROXY_PATTERN``, unreachable, non-2xx): the
+    validation *succeeds* without ``cas:proxyGrantingTicket`` and without error code; an
+    ``http://`` pgtUrl is never contacted. ECART 2.5.4 (3.0.3: proxy authentication MUST fail
+    with an error code); dcs: authenticationFailure INVALID_PROXY_CALLBACK.
+M19 ``/proxy``: ``cas:proxySuccess/cas:proxyTicket``; failures in ``cas:proxyFailure`` as the
+    spec wants (dcs: authenticationFailure, its SSO-CAS-014 deviation). No parameter or no
+    ``targetService``: INVALID_REQUEST; unknown or malformed pgt: INVALID_TICKET (dcs too);
+    unregistered ``targetService``: INVALID_SERVICE, ECART 2.7.3 (UNAUTHORIZED_SERVICE; dcs
+    UNAUTHORIZED_SERVICE).
+M20 PGT reusable (3.3.1); dead after the user's logout (INVALID_TICKET).
+M21 ``/proxyValidate`` of a PT: ``cas:proxies/cas:proxy`` is the PT's own target service, not
+    the proxying service's pgtUrl. ECART 2.6.2.
+M22 ``/samlValidate``: mama-cas leaves it under Django's CSRF middleware, so a service's SOAP
+    POST gets 403 "CSRF verification failed" unless the deployer exempts the view (done in
+    ``conformant``, not in ``saml_validate_bloque``). GET: 405. Exempted: SAML 1.1 Response
+    as the spec's example (``Issuer="localhost"``, ``Recipient`` = service, Audience,
+    NameIdentifier, attributes in ``http://www.ja-sig.org/products/cas/``, one AttributeValue
+    per value); ``TARGET`` must be HTTPS; ``AuthenticationInstant`` is the validation time,
+    not the login's. Failure: HTTP 200, ``samlp:RequestDenied``, ``Recipient="UNKNOWN"``,
+    StatusMessage quoting the ticket; a DTD in the request: RequestDenied. dcs: works as is.
+M23 ``/logout``: ends the session (``TGC-ENT`` deleted, the user's tickets and PGTs consumed);
+    registered ``service``: 302 there; unregistered: 403 (session already ended); CAS 2.0
+    ``url`` followed like ``service``: ECART 2.3.1 (MUST ignore ``url``; dcs follows it too,
+    and redirects to unregistered services); no parameter: 302 to ``/cas/login``, which says
+    "You have been successfully logged out" (dcs: 200 page).
+M24 Single logout not configured (``LOGOUT_ALLOW`` False).
+M25 Validation endpoints answer GET only; a POST gets 403 (CSRF), like dcs.
+M26 Cache headers ``Cache-Control: max-age=0, no-cache, no-store, must-revalidate, private``
+    and ``Expires`` now; no ``Pragma`` (Appendix B lists it).
+
+Start: about 0.8 s for the first server of a process (migrations, once: the migrated
+database is kept as a template in a temporary folder), 0.35 to 0.5 s for the next ones.
 """
 
 from __future__ import annotations

@@ -610,6 +610,11 @@ def test_facts_of_login_parameters(conformant: MamaCasServer) -> None:
         anonymous, page, username=ACCOUNTS[0].login, password=password(conformant, ACCOUNTS[0])
     )
     assert answer.status_code == 403
+    # ... yet the SSO session is open: the next registered service gets a ticket at once.
+    sso = anonymous.get(
+        f"{conformant.url}/login", params={"service": SERVICE}, allow_redirects=False
+    )
+    assert TICKET.match(ticket_of(sso))
     # Django's CSRF check wants a Referer on an HTTPS POST.
     page = client(conformant).get(f"{conformant.url}/login", params={"service": SERVICE})
     no_referer = requests.post(
