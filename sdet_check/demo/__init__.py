@@ -16,6 +16,7 @@ from sdet_check.demo.cas import (
     cas_available,
     demo_environ,
 )
+from sdet_check.demo.mama_cas import MamaCasConfig, MamaCasServer, add_mama_cas_to_target
 from sdet_check.demo.pki import PkiFiles, create_pki, ensure_pki
 from sdet_check.demo.portal import PortalConfig, PortalServer, write_target
 
@@ -23,10 +24,13 @@ __all__ = [
     "CasConfig",
     "CasServer",
     "CasUnavailableError",
+    "MamaCasConfig",
+    "MamaCasServer",
     "PkiFiles",
     "PortalConfig",
     "PortalServer",
     "add_cas_to_target",
+    "add_mama_cas_to_target",
     "cas_available",
     "create_pki",
     "demo_environ",

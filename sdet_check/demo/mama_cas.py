@@ -153,6 +153,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
+from urllib.parse import urlsplit
 
 import sdet_check
 from sdet_check.demo.cas import (
@@ -263,6 +264,11 @@ class MamaCasConfig:
     @classmethod
     def formulaire_etranger(cls, action: str = FOREIGN_ACTION) -> MamaCasConfig:
         """A hostile server: the login form posts the password to ``action``."""
+        if urlsplit(action).scheme not in ("http", "https") or not urlsplit(action).netloc:
+            raise ValueError(
+                f"formulaire_etranger : action {action!r} invalide, il faut une URL absolue "
+                "http:// ou https:// (par exemple celle d'un serveur de capture de test)"
+            )
         return cls(form_action=action)
 
     @classmethod

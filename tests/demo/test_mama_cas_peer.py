@@ -546,6 +546,8 @@ def test_every_variant_name_builds_a_config() -> None:
     configs = {name: getattr(MamaCasConfig, name)() for name in VARIANTS}
     assert len(set(configs.values())) == len(VARIANTS)
     assert configs["conformant"] == MamaCasConfig()
+    with pytest.raises(ValueError, match="URL absolue"):
+        MamaCasConfig.formulaire_etranger("/ailleurs")
 
 
 # --- mama-cas' own behaviour: the facts of the module docstring ----------------------------

@@ -11,6 +11,7 @@ from __future__ import annotations
 import functools
 import hmac
 import json
+import secrets
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -194,6 +195,4 @@ class DemoLoginView(LoginView):  # type: ignore[misc]
 
 def _new_nonce() -> str:
     """A random value, so that every login page carries a different execution token."""
-    import secrets
-
     return secrets.token_urlsafe(16)
