@@ -2,7 +2,8 @@
 
 :mod:`sdet_check.demo.pki` makes a throw-away test CA; :mod:`sdet_check.demo.portal` serves
 a small French ENT home page over HTTPS on loopback, conformant or not on demand;
-:mod:`sdet_check.demo.cas` serves django-cas-server over HTTPS with SDET test accounts.
+:mod:`sdet_check.demo.cas` serves django-cas-server over HTTPS with SDET test accounts, and
+:mod:`sdet_check.demo.mama_cas` a second CAS code base (django-mama-cas) with the same accounts.
 :mod:`sdet_check.demo.ldap` runs the reference annuaire (OpenLDAP slapd with the project's ENT
 schema) loaded with the invented population of :mod:`sdet_check.demo.annuaire`.
 """
@@ -15,6 +16,7 @@ from sdet_check.demo.cas import (
     cas_available,
     demo_environ,
 )
+from sdet_check.demo.mama_cas import MamaCasConfig, MamaCasServer, add_mama_cas_to_target
 from sdet_check.demo.pki import PkiFiles, create_pki, ensure_pki
 from sdet_check.demo.portal import PortalConfig, PortalServer, write_target
 
@@ -22,10 +24,13 @@ __all__ = [
     "CasConfig",
     "CasServer",
     "CasUnavailableError",
+    "MamaCasConfig",
+    "MamaCasServer",
     "PkiFiles",
     "PortalConfig",
     "PortalServer",
     "add_cas_to_target",
+    "add_mama_cas_to_target",
     "cas_available",
     "create_pki",
     "demo_environ",

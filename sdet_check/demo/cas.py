@@ -26,7 +26,7 @@ import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from sdet_check.demo.peer import Peer
 from sdet_check.demo.pki import PkiFiles, ensure_pki
@@ -458,11 +458,35 @@ class CasServer(Peer):
         return ready[0]
 
 
-def add_cas_to_target(target: dict[str, Any], server: CasServer) -> dict[str, Any]:
+class CasPeer(Protocol):
+    """What a target needs of a running CAS peer: :class:`CasServer` or ``MamaCasServer``."""
+
+    @property
+    def url(self) -> str:
+        """The CAS prefix."""
+
+    @property
+    def ca_file(self) -> Path:
+        """The test CA certificate a client must trust."""
+
+    @property
+    def pki(self) -> PkiFiles:
+        """The test PKI (its certificate also serves the probes' callbacks)."""
+
+    @property
+    def accounts(self) -> tuple[DemoAccount, ...]:
+        """The accounts that can log in."""
+
+    def environ(self) -> dict[str, str]:
+        """The environment variables holding the accounts' passwords."""
+
+
+def add_cas_to_target(target: dict[str, Any], server: CasPeer) -> dict[str, Any]:
     """Add the ``cas`` section and the demo ``accounts`` to a target dict; return it.
 
     Passwords stay out of the dict: each account names an environment variable, whose
-    value :meth:`CasServer.environ` (or :func:`demo_environ`) gives.
+    value :meth:`CasServer.environ` (or :func:`demo_environ`) gives. ``server`` may be any
+    :class:`CasPeer`, e.g. a django-mama-cas ``MamaCasServer``.
     """
     pki = server.pki
     target["cas"] = {
@@ -494,7 +518,7 @@ def add_cas_to_target(target: dict[str, Any], server: CasServer) -> dict[str, An
     return target
 
 
-def demo_environ(server: CasServer) -> dict[str, str]:
+def demo_environ(server: CasPeer) -> dict[str, str]:
     """The environment a run needs to log in with the demo accounts of ``server``."""
     return server.environ()
 
@@ -632,6 +656,7 @@ class DemoAuthUser(AuthUser):
 __all__ = [
     "ACCOUNTS",
     "CasConfig",
+    "CasPeer",
     "CasServer",
     "CasUnavailableError",
     "DemoAccount",
