@@ -126,7 +126,8 @@ class CredentialsRule:
         allowed |= {h.lower() for h in (urlsplit(u).hostname for u in also) if h}
         return cls(
             hosts=frozenset(allowed),
-            cleartext=context.allow_cleartext_credentials,
+            # The opt-in is for a plain-HTTP platform: an HTTPS server never drops to HTTP.
+            cleartext=context.allow_cleartext_credentials and parts.scheme == "http",
             server=f"{what} {url}",
         )
 

@@ -44,7 +44,9 @@ def log_in(browser: Browser, cas: CasSection, account: Account, service: str) ->
 
     A session that already has SSO gets its ticket from the first GET. A login that ends
     without a ticket says what the last page showed (status, title, form fields, message).
+    A plain-HTTP server without the opt-in stops here, before any request (``NotTestable``).
     """
+    cas.credentials_rule(browser.recorder.context)
     chain = browser.follow_on_cas(cas, cas.login_url, {"service": service})
     page = chain[-1]
     ticket = redirect_ticket(page, service)
