@@ -15,48 +15,70 @@ Its public interface mirrors :class:`sdet_check.demo.saml.SamlIdp` (``base_url``
 ``saml`` target section as :func:`sdet_check.demo.saml.add_to_target`: same demo users, same
 agreed attributes, same test SP and GAR-like SP, so one target layout fits both IdPs.
 
-What a probe sees, pysaml2 7.5 (this peer, ``conforme``) against SimpleSAMLphp 1.19
+What a probe sees, pysaml2 7.5.5 (this peer, ``conforme``) against SimpleSAMLphp 1.19
 (``sdet_check.demo.saml``, ``conforme``), observed by ``tests/demo/test_pysaml2_idp_peer.py``
-and read against saml-core/bindings/profiles/metadata-2.0-os:
+and by hand, read against saml-core/bindings/profiles/metadata-2.0-os:
 
-=============================  ==================================  ==================================
-What                           pysaml2 peer                        SimpleSAMLphp peer
-=============================  ==================================  ==================================
-entityID                       ``<base>/metadata`` = metadata URL  ``<base>/saml2/idp/metadata.php``
-                                                                   = metadata URL
-metadata root attributes       ``validUntil`` (now + 24 h),         neither (SSO-SAML-002 fails)
-                               ``cacheDuration`` PT1H, ``ID``
-metadata signature             enveloped, first child of the root  enveloped, after ``md:Extensions``
-                               (before IDPSSODescriptor), ``ID``   / before IDPSSODescriptor, ``ID``
-                               reference, rsa-sha256, KeyInfo      reference, rsa-sha256, KeyInfo
-                               with the metadata certificate       with the metadata certificate
-KeyDescriptor                  one, no ``use`` (signing and        two: ``use="signing"`` and
-                               encryption, metadata §2.4.1.1)      ``use="encryption"``
-SingleSignOnService            HTTP-Redirect only                  HTTP-Redirect and HTTP-POST
-SingleLogoutService            none                                HTTP-Redirect
-NameIDFormat declared          transient                           transient
-Organization/ContactPerson     both                                ContactPerson (technical)
-Response signature             Response and Assertion both         Response and Assertion both
-                               signed; in each, ``ds:Signature``   signed; ``ds:Signature`` right
-                               right after ``saml:Issuer``         after ``saml:Issuer``
-NameID                         transient, random hex, with         transient, ``_`` + hex, with
-                               ``NameQualifier`` and               ``SPNameQualifier``
-                               ``SPNameQualifier``
-Attribute NameFormat           basic (our SDET attribute map);     basic (``attributes.NameFormat``)
-                               pysaml2's own maps: URI + OID
-                               names, unknown names bare (no
-                               NameFormat)
-AuthnContextClassRef           PasswordProtectedTransport          Password
-Conditions NotBefore           issue instant                       issue instant − 30 s
-Unknown SP                     HTTP 403 HTML page, no SAML         HTTP 500 HTML error page, no SAML
-                               message, before any login form      message, before any login form
-Undeclared ACS                 HTTP 403 HTML page, no SAML         HTTP 500 HTML error page
-Unsigned AuthnRequest (SP      HTTP 400 HTML page                  HTTP 500 HTML error page
-requires signature)
-Redirect signature check       over the parameters re-encoded by   over the query string as received
-                               ``urlencode`` (an SP encoding       (bindings §3.4.4.1)
-                               ``%2f`` in lower case fails)
-=============================  ==================================  ==================================
+==============================  ====================================  ==================================
+What                            pysaml2 peer                          SimpleSAMLphp peer
+==============================  ====================================  ==================================
+entityID                        ``<base>/metadata``, also the         ``<base>/saml2/idp/metadata.php``,
+                                metadata URL                          also the metadata URL
+metadata root attributes        ``validUntil`` (now + 24 h),          ``ID`` only: neither (SSO-SAML-002
+                                ``cacheDuration="PT1H"``, ``ID``      fails, metadata §2.3.2 allows it)
+                                (``id-`` + 17 chars)                  (``_`` + 64 hex)
+namespace prefixes              ``ns0`` (md), ``ns1`` (ds), ``ns2``   ``md``, ``ds``
+                                (alg): never match on prefixes
+root children, in order         ``ds:Signature``, ``md:Extensions``   ``ds:Signature``,
+                                (alg:DigestMethod/SigningMethod,      ``md:IDPSSODescriptor``,
+                                md5 and SHA-1 listed among them),     ``md:ContactPerson``
+                                ``md:IDPSSODescriptor``,
+                                ``md:Organization``,
+                                ``md:ContactPerson``
+metadata signature              enveloped, reference ``#ID``,         same
+                                exc-c14n, rsa-sha256/sha256, KeyInfo
+                                = metadata certificate
+IDPSSODescriptor attributes     ``WantAuthnRequestsSigned="true"``    none besides
+                                                                      protocolSupportEnumeration
+KeyDescriptor                   one, ``use="signing"``                ``use="signing"`` and
+                                                                      ``use="encryption"``
+SingleLogoutService             none                                  HTTP-Redirect
+SingleSignOnService             HTTP-Redirect                         HTTP-Redirect
+NameIDFormat declared           transient                             transient
+Response children               Issuer, Signature, Status, Assertion  same
+Issuer (Response, Assertion)    ``Format="...nameid-format:entity"``  no Format
+Assertion children              Issuer, Signature, Subject,           same
+                                Conditions, AuthnStatement,
+                                AttributeStatement
+message IDs                     ``id-`` + 17 letters/digits           ``_`` + 42 hex
+NameID                          transient, 64 hex, ``NameQualifier``  transient, ``_`` + 42 hex,
+                                (IdP) and ``SPNameQualifier``         ``SPNameQualifier`` only
+Conditions NotBefore            = IssueInstant                        IssueInstant − 30 s
+AuthnStatement                  PasswordProtectedTransport,           PasswordProtectedTransport,
+                                AuthenticatingAuthority, no           ``SessionNotOnOrAfter``
+                                ``SessionNotOnOrAfter``
+Attribute                       ``Name`` = SDET name, NameFormat      ``Name`` = SDET name, NameFormat
+                                basic, ``FriendlyName`` = name        basic, no FriendlyName
+                                (pysaml2's own maps, variant
+                                carte_attributs_par_defaut: NameFormat
+                                uri everywhere, OID names for known
+                                ones, e.g. uid; other names kept
+                                though not URIs, core §8.2.2)
+unknown SP                      HTTP 403 page, no SAML message, no    HTTP 200 error page
+                                login form                            (METADATANOTFOUND), no login form
+undeclared ACS requested        HTTP 403 page, no SAML message        falls back: Success posted to the
+                                                                      declared ACS after login
+no ACS in the request           Success to the metadata's default ACS same
+unsigned or badly signed        HTTP 400 page                         HTTP 200 error page
+AuthnRequest (signature                                               (UNHANDLEDEXCEPTION)
+required)
+HTTP-Redirect signature         over the parameters re-encoded by     also refuses lower-case
+                                the IdP: an SP that percent-encodes   percent-encoding
+                                in lower case is refused
+==============================  ====================================  ==================================
+
+pysaml2 7.5.5's ``Server.verify_assertion_consumer_service`` raises on the dictionaries its
+own metadata store returns (``AttributeError``): this peer checks the ACS itself.
 
 Nothing here is fit for production: keys are unencrypted, users and passwords are made up.
 """
