@@ -1,4 +1,4 @@
-"""A second real SAML 2.0 identity provider on loopback: pysaml2, another code base than SimpleSAMLphp.
+"""A second real SAML 2.0 identity provider on loopback: pysaml2, not SimpleSAMLphp's code base.
 
 :class:`Pysaml2Idp` runs :mod:`sdet_check.demo.pysaml2_wsgi` in a subprocess: a
 ``saml2.server.Server`` (pysaml2, Apache-2.0) behind our own thin WSGI glue, on
@@ -19,63 +19,66 @@ What a probe sees, pysaml2 7.5.5 (this peer, ``conforme``) against SimpleSAMLphp
 (``sdet_check.demo.saml``, ``conforme``), observed by ``tests/demo/test_pysaml2_idp_peer.py``
 and by hand, read against saml-core/bindings/profiles/metadata-2.0-os:
 
-==============================  ====================================  ==================================
-What                            pysaml2 peer                          SimpleSAMLphp peer
-==============================  ====================================  ==================================
-entityID                        ``<base>/metadata``, also the         ``<base>/saml2/idp/metadata.php``,
-                                metadata URL                          also the metadata URL
-metadata root attributes        ``validUntil`` (now + 24 h),          ``ID`` only: neither (SSO-SAML-002
-                                ``cacheDuration="PT1H"``, ``ID``      fails, metadata §2.3.2 allows it)
-                                (``id-`` + 17 chars)                  (``_`` + 64 hex)
-namespace prefixes              ``ns0`` (md), ``ns1`` (ds), ``ns2``   ``md``, ``ds``
-                                (alg): never match on prefixes
-root children, in order         ``ds:Signature``, ``md:Extensions``   ``ds:Signature``,
-                                (alg:DigestMethod/SigningMethod,      ``md:IDPSSODescriptor``,
-                                md5 and SHA-1 listed among them),     ``md:ContactPerson``
-                                ``md:IDPSSODescriptor``,
-                                ``md:Organization``,
-                                ``md:ContactPerson``
-metadata signature              enveloped, reference ``#ID``,         same
-                                exc-c14n, rsa-sha256/sha256, KeyInfo
-                                = metadata certificate
-IDPSSODescriptor attributes     ``WantAuthnRequestsSigned="true"``    none besides
-                                                                      protocolSupportEnumeration
-KeyDescriptor                   one, ``use="signing"``                ``use="signing"`` and
-                                                                      ``use="encryption"``
-SingleLogoutService             none                                  HTTP-Redirect
-SingleSignOnService             HTTP-Redirect                         HTTP-Redirect
-NameIDFormat declared           transient                             transient
-Response children               Issuer, Signature, Status, Assertion  same
-Issuer (Response, Assertion)    ``Format="...nameid-format:entity"``  no Format
-Assertion children              Issuer, Signature, Subject,           same
-                                Conditions, AuthnStatement,
-                                AttributeStatement
-message IDs                     ``id-`` + 17 letters/digits           ``_`` + 42 hex
-NameID                          transient, 64 hex, ``NameQualifier``  transient, ``_`` + 42 hex,
-                                (IdP) and ``SPNameQualifier``         ``SPNameQualifier`` only
-Conditions NotBefore            = IssueInstant                        IssueInstant − 30 s
-AuthnStatement                  PasswordProtectedTransport,           PasswordProtectedTransport,
-                                AuthenticatingAuthority, no           ``SessionNotOnOrAfter``
-                                ``SessionNotOnOrAfter``
-Attribute                       ``Name`` = SDET name, NameFormat      ``Name`` = SDET name, NameFormat
-                                basic, ``FriendlyName`` = name        basic, no FriendlyName
-                                (pysaml2's own maps, variant
-                                carte_attributs_par_defaut: NameFormat
-                                uri everywhere, OID names for known
-                                ones, e.g. uid; other names kept
-                                though not URIs, core §8.2.2)
-unknown SP                      HTTP 403 page, no SAML message, no    HTTP 200 error page
-                                login form                            (METADATANOTFOUND), no login form
-undeclared ACS requested        HTTP 403 page, no SAML message        falls back: Success posted to the
-                                                                      declared ACS after login
-no ACS in the request           Success to the metadata's default ACS same
-unsigned or badly signed        HTTP 400 page                         HTTP 200 error page
-AuthnRequest (signature                                               (UNHANDLEDEXCEPTION)
-required)
-HTTP-Redirect signature         over the parameters re-encoded by     also refuses lower-case
-                                the IdP: an SP that percent-encodes   percent-encoding
-                                in lower case is refused
-==============================  ====================================  ==================================
+======================  =====================================  =====================================
+What                    pysaml2 peer                           SimpleSAMLphp peer
+======================  =====================================  =====================================
+entityID                ``<base>/metadata``, also the          ``<base>/saml2/idp/metadata.php``,
+                        metadata URL                           also the metadata URL
+metadata root           ``validUntil`` (now + 24 h),           ``ID`` (``_`` + 64 hex) only:
+attributes              ``cacheDuration="PT1H"``, ``ID``       SSO-SAML-002 fails
+                        (``id-`` + 17 chars)
+namespace prefixes      ``ns0`` (md), ``ns1`` (ds), ``ns2``    ``md``, ``ds``
+                        (alg): never match on prefixes
+root children, in       ``ds:Signature``, ``md:Extensions``    ``ds:Signature``,
+order                   (alg:DigestMethod and                  ``md:IDPSSODescriptor``,
+                        alg:SigningMethod, md5 and SHA-1       ``md:ContactPerson``
+                        listed among them),
+                        ``md:IDPSSODescriptor``,
+                        ``md:Organization``,
+                        ``md:ContactPerson``
+metadata signature      enveloped, reference ``#ID``,          same
+                        exc-c14n, rsa-sha256 and sha256,
+                        KeyInfo = the metadata certificate
+IDPSSODescriptor        ``WantAuthnRequestsSigned="true"``     protocolSupportEnumeration only
+KeyDescriptor           one, ``use="signing"``                 ``use="signing"`` and
+                                                               ``use="encryption"``
+SingleLogoutService     none                                   HTTP-Redirect
+SingleSignOnService     HTTP-Redirect                          HTTP-Redirect
+NameIDFormat declared   transient                              transient
+Response children       Issuer, Signature, Status, Assertion   same
+Issuer of Response and  ``Format="...:nameid-format:entity"``  no Format
+Assertion
+Assertion children      Issuer, Signature, Subject,            same
+                        Conditions, AuthnStatement,
+                        AttributeStatement
+message IDs             ``id-`` + 17 letters and digits        ``_`` + 42 hex
+NameID                  transient, 64 hex, ``NameQualifier``   transient, ``_`` + 42 hex,
+                        (the IdP) and ``SPNameQualifier``      ``SPNameQualifier`` only
+Conditions NotBefore    = IssueInstant                         IssueInstant - 30 s
+AuthnStatement          PasswordProtectedTransport,            PasswordProtectedTransport,
+                        AuthenticatingAuthority, no            ``SessionNotOnOrAfter``
+                        ``SessionNotOnOrAfter``
+Attribute               ``Name`` = SDET name, NameFormat       ``Name`` = SDET name, NameFormat
+                        basic, ``FriendlyName`` = the name     basic, no FriendlyName
+                        (pysaml2's own maps, variant
+                        carte_attributs_par_defaut:
+                        NameFormat uri everywhere, OID names
+                        for the names it knows, e.g. uid;
+                        other names kept though not URIs,
+                        core §8.2.2)
+unknown SP              HTTP 403 page, no SAML message, no     HTTP 200 error page
+                        login form                             (METADATANOTFOUND), no login form
+undeclared ACS          HTTP 403 page, no SAML message         falls back: after login, Success
+requested                                                      posted to the declared ACS
+no ACS in the request   Success to the metadata's default ACS  same
+unsigned or badly       HTTP 400 page                          HTTP 200 error page
+signed AuthnRequest                                            (UNHANDLEDEXCEPTION)
+(signature required)
+HTTP-Redirect           verified over the parameters           same refusal
+signature               re-encoded by the IdP: an SP that
+                        percent-encodes in lower case is
+                        refused
+======================  =====================================  =====================================
 
 pysaml2 7.5.5's ``Server.verify_assertion_consumer_service`` raises on the dictionaries its
 own metadata store returns (``AttributeError``): this peer checks the ACS itself.
@@ -117,7 +120,6 @@ from sdet_check.demo.saml import (
     GAR_SP_ENTITY_ID,
     NAMEID_EMAIL,
     NAMEID_TRANSIENT,
-    PASSWORD_ENV,
     SP_ACS_URL,
     SP_ATTRIBUTES,
     SP_ENTITY_ID,
@@ -594,4 +596,4 @@ def add_pysaml2_idp_to_target(data: dict[str, Any], idp: Pysaml2Idp) -> dict[str
     """
     from sdet_check.demo.saml import add_to_target
 
-    return add_to_target(data, idp)  # type: ignore[arg-type]
+    return add_to_target(data, idp)

@@ -24,6 +24,7 @@ import signal
 import sys
 import threading
 import time
+import warnings
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -65,6 +66,8 @@ StartResponse = Callable[[str, list[tuple[str, str]]], Any]
 
 def main(argv: list[str]) -> int:
     """Serve the IdP the spec file ``argv[1]`` describes; return the exit status."""
+    # pysaml2 uses cipher modes cryptography deprecates: noise in the peer's output.
+    warnings.filterwarnings("ignore", module=r"saml2(\.|$)")
     spec = json.loads(Path(argv[1]).read_text(encoding="utf-8"))
     password = os.environ.pop(PASSWORD_VARIABLE, "")
     if not password:
@@ -214,7 +217,9 @@ class IdpApplication:
         token = secrets.token_urlsafe(24)
         with self._lock:
             now = time.monotonic()
-            for key in [k for k, p in self._pending.items() if now - p.created > _PENDING_LIFETIME_S]:
+            for key in [
+                k for k, p in self._pending.items() if now - p.created > _PENDING_LIFETIME_S
+            ]:
                 del self._pending[key]
             self._pending[token] = pending
         body = self._login_page(token, pending, error=None)
@@ -227,7 +232,9 @@ class IdpApplication:
             raise RequestRefused("400 Bad Request", "paramètre SAMLRequest absent")
         relay_state = query.get("RelayState", "")
         issuer = self._issuer_of(encoded)
-        if issuer not in self.server.metadata.keys():
+        # MetadataStore has no __contains__ (it raises NotImplementedError): ask for its keys.
+        known = self.server.metadata.keys()
+        if issuer not in known:
             raise RequestRefused(
                 "403 Forbidden", f"fournisseur de services inconnu : {issuer or '(sans Issuer)'}"
             )

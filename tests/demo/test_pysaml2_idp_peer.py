@@ -7,20 +7,24 @@ will be run against it.
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
 import os
+import re
 import threading
+import zlib
 from collections.abc import Callable, Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
-from urllib.parse import parse_qs
+from urllib.parse import parse_qs, quote
 
 import pytest
 import requests
 import yaml
 from cryptography import x509
-from cryptography.hazmat.primitives.asymmetric import rsa
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import padding, rsa
 from lxml import etree
 from signxml.exceptions import InvalidCertificate, InvalidSignature
 
@@ -152,7 +156,7 @@ def metadata_certificate(document: etree._Element) -> x509.Certificate:
         namespaces=NS,
     )
     assert text
-    return x509.load_der_x509_certificate(__import__("base64").b64decode("".join(text.split())))
+    return x509.load_der_x509_certificate(base64.b64decode("".join(text.split())))
 
 
 # --- conformant -------------------------------------------------------------------------
@@ -290,6 +294,33 @@ def test_conformant_refuses_before_any_login_form(
     assert attempt.last.status_code == status
     assert "Requête refusée" in attempt.last.text
     assert "SAMLResponse" not in attempt.last.text
+
+
+def test_redirect_signature_is_checked_on_re_encoded_parameters(start_peer: StartPeer) -> None:
+    """A valid signature over lower-case percent-escapes is refused (pysaml2 re-encodes)."""
+    idp = start_peer("conforme")
+
+    def escaped(text: str) -> str:
+        return re.sub(r"%[0-9A-F]{2}", lambda m: m.group(0).lower(), quote(text, safe=""))
+
+    message = client.authn_request("_bas-de-casse", idp.sso_url, SP_ENTITY_ID, SP_ACS_URL)
+    compressor = zlib.compressobj(9, zlib.DEFLATED, -15)
+    deflated = compressor.compress(message) + compressor.flush()
+    query = (
+        "SAMLRequest=" + escaped(base64.b64encode(deflated).decode())
+        + "&RelayState=" + escaped("etat/1")
+        + "&SigAlg=" + escaped(RSA_SHA256)
+    )  # fmt: skip
+    key = serialization.load_pem_private_key(idp.sp_key_file.read_bytes(), password=None)
+    assert isinstance(key, rsa.RSAPrivateKey)
+    signature = key.sign(query.encode(), padding.PKCS1v15(), hashes.SHA256())
+    signed = query + "&Signature=" + quote(base64.b64encode(signature).decode(), safe="")
+    refused = session_for(idp).get(idp.sso_url + "?" + signed, timeout=10)
+    assert refused.status_code == 400 and "IncorrectlySigned" in refused.text
+    # The same request with upper-case escapes (as urlencode writes them) is accepted.
+    upper = client.redirect_url(idp.sso_url, message, "etat/1", idp.sp_key_file)
+    accepted = session_for(idp).get(upper, timeout=10)
+    assert accepted.status_code == 200 and client.form_with(accepted, "password") is not None
 
 
 def test_wrong_password_shows_the_form_again(start_peer: StartPeer) -> None:
@@ -442,9 +473,7 @@ def test_weak_keys_and_sha1(start_peer: StartPeer) -> None:
     key = metadata_certificate(metadata(idp)).public_key()
     assert isinstance(key, rsa.RSAPublicKey) and key.key_size == 1024
     attempt = log_in(idp)
-    methods = {
-        m.get("Algorithm") for m in attempt.response.iter(f"{{{NS['ds']}}}SignatureMethod")
-    }
+    methods = {m.get("Algorithm") for m in attempt.response.iter(f"{{{NS['ds']}}}SignatureMethod")}
     assert methods == {RSA_SHA1}
 
 
