@@ -14,6 +14,7 @@ import re
 import threading
 import zlib
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
@@ -84,8 +85,9 @@ def start_peer(tmp_path_factory: pytest.TempPathFactory) -> Iterator[StartPeer]:
         return running[name]
 
     yield start
-    for idp in running.values():
-        idp.stop()
+    # Stopped side by side: each waits for its server loop to notice.
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        list(pool.map(lambda idp: idp.stop(), running.values()))
 
 
 def session_for(idp: Pysaml2Idp) -> requests.Session:
