@@ -234,6 +234,9 @@ class Pysaml2Config:
     """An unsigned forged assertion precedes the signed one (Response itself unsigned)."""
     sdet_attribute_map: bool = True
     """Attributes named as in the SDET (basic NameFormat); else pysaml2's own maps."""
+    accept_unknown_sp: bool = False
+    """An SP missing from the IdP's metadata is trusted on first use at the ACS it asks for
+    (it gets a Success response with a NameID, no attribute)."""
 
     def __post_init__(self) -> None:
         """Refuse values the IdP cannot be set to."""
@@ -280,6 +283,7 @@ VARIANTS: Mapping[str, Pysaml2Config] = {
     "metadonnees_sans_validite": Pysaml2Config(metadata_valid_hours=0, metadata_cache_duration=""),
     "signature_detournee": Pysaml2Config(signature_wrapping=True),
     "carte_attributs_par_defaut": Pysaml2Config(sdet_attribute_map=False),
+    "sp_inconnu_accepte": Pysaml2Config(accept_unknown_sp=True, require_signed_requests=False),
 }
 """Named configurations: the conformant IdP, login-form variations and broken ones."""
 

@@ -231,13 +231,23 @@ class IdpApplication:
         if not encoded:
             raise RequestRefused("400 Bad Request", "paramètre SAMLRequest absent")
         relay_state = query.get("RelayState", "")
-        issuer = self._issuer_of(encoded)
+        issuer, requested_acs = self._peek(encoded)
         # MetadataStore has no __contains__ (it raises NotImplementedError): ask for its keys.
         known = self.server.metadata.keys()
         if issuer not in known:
-            raise RequestRefused(
-                "403 Forbidden", f"fournisseur de services inconnu : {issuer or '(sans Issuer)'}"
-            )
+            if not (self.variant["accept_unknown_sp"] and issuer and requested_acs):
+                raise RequestRefused(
+                    "403 Forbidden",
+                    f"fournisseur de services inconnu : {issuer or '(sans Issuer)'}",
+                )
+            # The open IdP's fault: trust whoever asks, at the address it asks for.
+            stranger = {
+                "entity_id": issuer,
+                "acs_urls": [requested_acs],
+                "cert_file": None,
+                "name_id_formats": [NAMEID_TRANSIENT],
+            }
+            self.server.metadata.load("inline", _sp_metadata(stranger, self.spec))
         try:
             parsed = self.server.parse_authn_request(
                 encoded,
@@ -289,8 +299,8 @@ class IdpApplication:
         default = [e for e in declared if str(e.get("is_default", "")).lower() == "true"]
         return str((default or declared)[0]["location"])
 
-    def _issuer_of(self, encoded: str) -> str:
-        """The request's Issuer, read before pysaml2 checks anything (to name the SP)."""
+    def _peek(self, encoded: str) -> tuple[str, str | None]:
+        """Issuer and requested ACS, read before pysaml2 checks anything (to name the SP)."""
         from saml2.samlp import authn_request_from_string
 
         try:
@@ -298,10 +308,11 @@ class IdpApplication:
             request = authn_request_from_string(xml)
         except Exception as exc:  # base64, inflate or XML errors
             raise RequestRefused("400 Bad Request", f"SAMLRequest illisible ({exc})") from exc
-        if request is None or request.issuer is None or not request.issuer.text:
-            return ""
-        text: str = request.issuer.text.strip()
-        return text
+        if request is None:
+            raise RequestRefused("400 Bad Request", "SAMLRequest n'est pas une AuthnRequest")
+        issuer = request.issuer.text.strip() if request.issuer is not None else ""
+        acs = request.assertion_consumer_service_url
+        return str(issuer or ""), None if acs is None else str(acs)
 
     # --- login pages --------------------------------------------------------------------
 

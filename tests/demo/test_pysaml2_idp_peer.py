@@ -608,6 +608,21 @@ def test_pysaml2_default_attribute_maps(start_peer: StartPeer) -> None:
     assert values(profiles) == ["National_ELV"]
 
 
+def test_unknown_sp_trusted_on_first_use(start_peer: StartPeer) -> None:
+    idp = start_peer("sp_inconnu_accepte")
+    stranger = "urn:sdet-check:sp-inconnu:tofu"
+    attempt = log_in(idp, sp=stranger, acs=UNDECLARED_ACS_URL, signed=False)
+    assert len(attempt.login_forms) == 1
+    assert attempt.response_action == UNDECLARED_ACS_URL
+    response = attempt.response
+    assert response.find("samlp:Status/samlp:StatusCode", NS).get("Value") == SUCCESS  # type: ignore[union-attr]
+    assertion = assertion_of(response)
+    assert assertion.findtext(".//saml:Audience", namespaces=NS) == stranger
+    assert attributes(assertion) == {}
+    # The declared SP is served as usual.
+    assert log_in(idp).response_action == SP_ACS_URL
+
+
 # --- the target file and the life cycle ----------------------------------------------------
 
 
@@ -671,6 +686,6 @@ def test_every_variant_is_covered_by_a_test() -> None:
         "attribut_non_publie", "nameid_courriel", "assertion_echue", "metadonnees_non_signees",
         "metadonnees_signature_etrangere", "acs_non_declaree_acceptee", "audience_erronee",
         "destinataire_errone", "sans_inresponseto", "metadonnees_sans_validite",
-        "signature_detournee", "carte_attributs_par_defaut",
+        "signature_detournee", "carte_attributs_par_defaut", "sp_inconnu_accepte",
     }  # fmt: skip
     assert set(VARIANTS) == tested
