@@ -74,14 +74,24 @@ no ACS in the request   Success to the metadata's default ACS  same
 unsigned or badly       HTTP 400 page                          HTTP 200 error page
 signed AuthnRequest                                            (UNHANDLEDEXCEPTION)
 (signature required)
+NameIDPolicy Format     before any login, a signed error       ignored: login, then Success with a
+not declared            Response posted to the ACS:            transient NameID
+(persistent,            StatusCode Responder /
+emailAddress)           InvalidNameIDPolicy (pysaml2 always
+                        puts Responder on top, core §3.2.2.2)
+NameIDPolicy Format     transient NameID                       transient NameID
+unspecified
 HTTP-Redirect           verified over the parameters           same refusal
 signature               re-encoded by the IdP: an SP that
                         percent-encodes in lower case is
                         refused
 ======================  =====================================  =====================================
 
-pysaml2 7.5.5's ``Server.verify_assertion_consumer_service`` raises on the dictionaries its
-own metadata store returns (``AttributeError``): this peer checks the ACS itself.
+Two pysaml2 7.5.5 behaviours the glue works around: ``Server.verify_assertion_consumer_service``
+raises on the dictionaries its own metadata store returns (``AttributeError``), so the glue
+checks the ACS itself; and pysaml2 honours any NameIDPolicy Format asked for (a persistent or
+unspecified NameID though only transient is declared; emailAddress without a ``mail``
+attribute raises), so the glue refuses formats its metadata does not declare.
 
 Nothing here is fit for production: keys are unencrypted, users and passwords are made up.
 """
@@ -124,10 +134,12 @@ from sdet_check.demo.saml import (
     SP_ATTRIBUTES,
     SP_ENTITY_ID,
     UNDECLARED_ACS_URL,
+    SamlIdpUnavailable,
     _write_self_signed,
 )
 
 __all__ = [
+    "APT_PACKAGES",
     "DEMO_USERS",
     "FOREIGN_FORM_ACTION",
     "GAR_ATTRIBUTES",
@@ -143,6 +155,9 @@ __all__ = [
     "add_pysaml2_idp_to_target",
     "missing_requirements",
 ]
+
+APT_PACKAGES = ("xmlsec1",)
+"""Debian packages the IdP needs (pysaml2 signs and verifies through the xmlsec1 binary)."""
 
 INSTALL_HINT = 'pip install "sdet-check[demo]" (pysaml2) et apt-get install xmlsec1'
 """How to install what the peer needs."""
@@ -165,8 +180,11 @@ _READY_TIMEOUT_S = 30.0
 _STOP_TIMEOUT_S = 5.0
 
 
-class Pysaml2IdpUnavailable(RuntimeError):
-    """pysaml2 or xmlsec1 is missing, or the subprocess did not start: the message says why."""
+class Pysaml2IdpUnavailable(SamlIdpUnavailable):
+    """pysaml2 or xmlsec1 is missing, or the subprocess did not start: the message says why.
+
+    A ``SamlIdpUnavailable``, so code written for either IdP catches one exception.
+    """
 
 
 def missing_requirements() -> str | None:

@@ -21,6 +21,7 @@ import json
 import os
 import secrets
 import signal
+import ssl
 import sys
 import threading
 import time
@@ -32,6 +33,9 @@ from socketserver import ThreadingMixIn
 from types import FrameType
 from typing import Any
 from urllib.parse import parse_qs
+from wsgiref.simple_server import WSGIRequestHandler, WSGIServer
+
+from sdet_check.demo.cas_wsgi import _TlsWsgiServer
 
 PASSWORD_VARIABLE = "SDET_PYSAML2_IDP_PASSWORD"
 """Environment variable through which the parent hands the demo users' password."""
@@ -41,6 +45,8 @@ BINDING_POST = "urn:oasis:names:tc:SAML:2.0:bindings:HTTP-POST"
 NAMEID_TRANSIENT = "urn:oasis:names:tc:SAML:2.0:nameid-format:transient"
 NAMEID_PERSISTENT = "urn:oasis:names:tc:SAML:2.0:nameid-format:persistent"
 NAMEID_EMAIL = "urn:oasis:names:tc:SAML:1.1:nameid-format:emailAddress"
+NAMEID_UNSPECIFIED = "urn:oasis:names:tc:SAML:1.1:nameid-format:unspecified"
+STATUS_INVALID_NAMEID_POLICY = "urn:oasis:names:tc:SAML:2.0:status:InvalidNameIDPolicy"
 NAME_FORMAT_BASIC = "urn:oasis:names:tc:SAML:2.0:attrname-format:basic"
 PASSWORD_PROTECTED_TRANSPORT = "urn:oasis:names:tc:SAML:2.0:ac:classes:PasswordProtectedTransport"
 RSA_SHA1 = "http://www.w3.org/2000/09/xmldsig#rsa-sha1"
@@ -92,47 +98,38 @@ def main(argv: list[str]) -> int:
     return 0
 
 
-def _exit_when_orphaned(server: Any) -> None:
+def _exit_when_orphaned(server: WSGIServer) -> None:
     """Stop serving once standard input reaches its end: nobody owns this server any more."""
     sys.stdin.read()
     server.shutdown()
 
 
-def _make_server(spec: Mapping[str, Any]) -> Any:
-    import ssl
-    from wsgiref.simple_server import WSGIServer
-
-    from sdet_check.demo.cas_wsgi import _TlsWsgiServer
-
+def _make_server(spec: Mapping[str, Any]) -> WSGIServer:
     tls = spec["tls"]
     if tls:
         context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
         context.minimum_version = ssl.TLSVersion.TLSv1_2
         context.load_cert_chain(tls["cert_file"], tls["key_file"])
         return _TlsWsgiServer(("127.0.0.1", 0), _QuietHandler, context)
-
-    class _PlainServer(ThreadingMixIn, WSGIServer):
-        daemon_threads = True
-
-        def handle_error(self, request: Any, client_address: Any) -> None:
-            """Stay silent: clients that hang up are part of the tests."""
-
-    return _PlainServer(("127.0.0.1", 0), _QuietHandler)
+    return _PlainWsgiServer(("127.0.0.1", 0), _QuietHandler)
 
 
-def _quiet_handler_class() -> type:
-    from wsgiref.simple_server import WSGIRequestHandler
+class _PlainWsgiServer(ThreadingMixIn, WSGIServer):
+    """The threaded server of the plain-HTTP variant."""
 
-    class Handler(WSGIRequestHandler):
-        timeout = _SOCKET_TIMEOUT_S
+    daemon_threads = True
 
-        def log_message(self, format: str, *args: Any) -> None:
-            """No access log."""
-
-    return Handler
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        """Stay silent: clients that hang up are part of the tests."""
 
 
-_QuietHandler = _quiet_handler_class()
+class _QuietHandler(WSGIRequestHandler):
+    """No access log; a timeout on every socket so a stalled client blocks nobody."""
+
+    timeout = _SOCKET_TIMEOUT_S
+
+    def log_message(self, format: str, *args: Any) -> None:
+        """No access log."""
 
 
 # --- the identity provider --------------------------------------------------------------
@@ -159,6 +156,8 @@ class _Pending:
     created: float
     csrf: str
     login: str | None = None
+    refusal: str | None = None
+    """Why the IdP answers with an error Response instead of asking for a login."""
 
 
 class IdpApplication:
@@ -214,6 +213,8 @@ class IdpApplication:
     ) -> Iterable[bytes]:
         query = {k: v[0] for k, v in parse_qs(environ.get("QUERY_STRING", "")).items()}
         pending = self._accept_request(query)
+        if pending.refusal is not None:
+            return self._post_error(pending, start_response)
         token = secrets.token_urlsafe(24)
         with self._lock:
             now = time.monotonic()
@@ -247,7 +248,8 @@ class IdpApplication:
                 "cert_file": None,
                 "name_id_formats": [NAMEID_TRANSIENT],
             }
-            self.server.metadata.load("inline", _sp_metadata(stranger, self.spec))
+            with self._lock:
+                self.server.metadata.load("inline", _sp_metadata(stranger, self.spec))
         try:
             parsed = self.server.parse_authn_request(
                 encoded,
@@ -264,15 +266,44 @@ class IdpApplication:
             raise RequestRefused("400 Bad Request", "AuthnRequest illisible")
         message = parsed.message
         acs_url = self._declared_acs(issuer, message)
+        policy = message.name_id_policy
+        wanted = None if policy is None else policy.format
+        declared = self.config.getattr("name_id_format", "idp") or []
+        refusal = None
+        if wanted == NAMEID_UNSPECIFIED:
+            # "Whatever you issue" (core §8.3.1): the IdP's own format, as declared.
+            policy.format = declared[0]
+        elif wanted is not None and wanted not in declared:
+            refusal = f"format de NameID non pris en charge : {wanted}"
         return _Pending(
             request_id=message.id,
             sp_entity_id=issuer,
             acs_url=acs_url,
             relay_state=relay_state,
-            name_id_policy=message.name_id_policy,
+            name_id_policy=policy,
             created=time.monotonic(),
             csrf=secrets.token_urlsafe(24),
+            refusal=refusal,
         )
+
+    def _post_error(self, pending: _Pending, start_response: StartResponse) -> Iterable[bytes]:
+        """An error Response (InvalidNameIDPolicy) posted to the verified ACS, signed."""
+        error = self.server.create_error_response(
+            pending.request_id,
+            destination=pending.acs_url,
+            info=(STATUS_INVALID_NAMEID_POLICY, pending.refusal),
+            sign=True,
+            sign_alg=RSA_SHA1 if self.variant["sha1"] else RSA_SHA256,
+            digest_alg=DIGEST_SHA1 if self.variant["sha1"] else DIGEST_SHA256,
+        )
+        posted = self.server.apply_binding(
+            BINDING_POST,
+            str(error),
+            destination=pending.acs_url,
+            relay_state=pending.relay_state,
+            response=True,
+        )
+        return _answer(start_response, "200 OK", posted["data"].encode("utf-8"), _HTML)
 
     def _declared_acs(self, issuer: str, message: Any) -> str:
         """The ACS to answer: the requested one if the SP's metadata declares it, else its default.

@@ -40,7 +40,13 @@ def parse_xml(data: bytes) -> etree._Element:
     return etree.fromstring(data, parser=parser)
 
 
-def authn_request(request_id: str, destination: str, issuer: str, acs_url: str | None) -> bytes:
+def authn_request(
+    request_id: str,
+    destination: str,
+    issuer: str,
+    acs_url: str | None,
+    name_id_format: str | None = None,
+) -> bytes:
     """A SAML 2.0 AuthnRequest asking for an HTTP-POST response."""
     root = etree.Element(f"{{{NS['samlp']}}}AuthnRequest", nsmap={"samlp": NS["samlp"]})
     root.set("ID", request_id)
@@ -54,6 +60,8 @@ def authn_request(request_id: str, destination: str, issuer: str, acs_url: str |
     issuer_element.text = issuer
     policy = etree.SubElement(root, f"{{{NS['samlp']}}}NameIDPolicy")
     policy.set("AllowCreate", "true")
+    if name_id_format is not None:
+        policy.set("Format", name_id_format)
     return etree.tostring(root)
 
 
@@ -138,6 +146,7 @@ def login(
     credentials: dict[str, str],
     key_file: Path | None,
     max_steps: int = 4,
+    name_id_format: str | None = None,
 ) -> Login:
     """Send an AuthnRequest, fill every login form with ``credentials``, stop at the response.
 
@@ -145,7 +154,7 @@ def login(
     has (so a two-step login works with one mapping).
     """
     attempt = Login("_" + secrets.token_hex(16), "rs-" + secrets.token_urlsafe(8))
-    message = authn_request(attempt.request_id, sso_url, sp_entity_id, acs_url)
+    message = authn_request(attempt.request_id, sso_url, sp_entity_id, acs_url, name_id_format)
     page = session.get(redirect_url(sso_url, message, attempt.relay_state, key_file), timeout=10)
     attempt.pages.append(page)
     for _ in range(max_steps):

@@ -57,6 +57,10 @@ pytestmark = pytest.mark.skipif(
 
 TRANSIENT = "urn:oasis:names:tc:SAML:2.0:nameid-format:transient"
 EMAIL = "urn:oasis:names:tc:SAML:1.1:nameid-format:emailAddress"
+PERSISTENT = "urn:oasis:names:tc:SAML:2.0:nameid-format:persistent"
+UNSPECIFIED = "urn:oasis:names:tc:SAML:1.1:nameid-format:unspecified"
+RESPONDER = "urn:oasis:names:tc:SAML:2.0:status:Responder"
+INVALID_NAMEID_POLICY = "urn:oasis:names:tc:SAML:2.0:status:InvalidNameIDPolicy"
 BASIC = "urn:oasis:names:tc:SAML:2.0:attrname-format:basic"
 URI = "urn:oasis:names:tc:SAML:2.0:attrname-format:uri"
 BEARER = "urn:oasis:names:tc:SAML:2.0:cm:bearer"
@@ -323,6 +327,39 @@ def test_redirect_signature_is_checked_on_re_encoded_parameters(start_peer: Star
     upper = client.redirect_url(idp.sso_url, message, "etat/1", idp.sp_key_file)
     accepted = session_for(idp).get(upper, timeout=10)
     assert accepted.status_code == 200 and client.form_with(accepted, "password") is not None
+
+
+@pytest.mark.parametrize("wanted", [PERSISTENT, EMAIL])
+def test_undeclared_name_id_format_gets_an_error_response(
+    start_peer: StartPeer, wanted: str
+) -> None:
+    idp = start_peer("conforme")
+    attempt = client.login(
+        session_for(idp), idp.sso_url, SP_ENTITY_ID, SP_ACS_URL, credentials(idp),
+        idp.sp_key_file, name_id_format=wanted,
+    )  # fmt: skip
+    assert attempt.login_forms == []  # refused before any login
+    assert attempt.response_action == SP_ACS_URL
+    response = attempt.response
+    assert response.get("InResponseTo") == attempt.request_id
+    assert response.get("Destination") == SP_ACS_URL
+    codes = [c.get("Value") for c in response.iter(f"{{{NS['samlp']}}}StatusCode")]
+    # pysaml2 always puts Responder on top, even for the requester's fault (core §3.2.2.2).
+    assert codes == [RESPONDER, INVALID_NAMEID_POLICY]
+    assert response.find("saml:Assertion", NS) is None
+    assert attempt.response_xml is not None
+    verified = client.verified_subtrees(attempt.response_xml, idp.signing_cert_file)
+    assert [etree.QName(v).localname for v in verified] == ["Response"]
+
+
+def test_unspecified_name_id_format_gets_the_declared_one(start_peer: StartPeer) -> None:
+    idp = start_peer("conforme")
+    attempt = client.login(
+        session_for(idp), idp.sso_url, SP_ENTITY_ID, SP_ACS_URL, credentials(idp),
+        idp.sp_key_file, name_id_format=UNSPECIFIED,
+    )  # fmt: skip
+    name_id = assertion_of(attempt.response).find("saml:Subject/saml:NameID", NS)
+    assert name_id is not None and name_id.get("Format") == TRANSIENT
 
 
 def test_wrong_password_shows_the_form_again(start_peer: StartPeer) -> None:
