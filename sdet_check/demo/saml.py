@@ -29,7 +29,7 @@ import time
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import requests
 from cryptography import x509
@@ -537,7 +537,29 @@ class SamlIdp(Peer):
         )
 
 
-def add_to_target(data: dict[str, Any], idp: SamlIdp) -> dict[str, str]:
+class TargetIdp(Protocol):
+    """What :func:`add_to_target` reads from a running IdP (``SamlIdp``, ``Pysaml2Idp``)."""
+
+    password: str
+
+    @property
+    def metadata_url(self) -> str:
+        """The IdP metadata address."""
+
+    @property
+    def sp_key_file(self) -> Path:
+        """The test SP's private key."""
+
+    @property
+    def metadata_anchor_file(self) -> Path | None:
+        """The metadata signer's certificate, ``None`` if unsigned."""
+
+    @property
+    def ca_file(self) -> Path | None:
+        """The test CA, ``None`` over plain HTTP."""
+
+
+def add_to_target(data: dict[str, Any], idp: TargetIdp) -> dict[str, str]:
     """Describe the running ``idp`` in the target dict ``data`` (changed in place).
 
     Adds the ``saml`` section (metadata, metadata signer, test SP, its key, GAR-like SP, the
