@@ -20,13 +20,33 @@ def demo_command(
         Path | None,
         typer.Option("--out", "-o", help="Dossier des résultats (un nouveau dossier par défaut)."),
     ] = None,
+    cas: Annotated[
+        str,
+        typer.Option(
+            "--cas",
+            help="Serveur CAS de la pile : django-cas-server (relié à l'annuaire) ou mama-cas.",
+        ),
+    ] = "django-cas-server",
+    saml: Annotated[
+        str,
+        typer.Option("--saml", help="Fournisseur d'identité SAML : simplesamlphp ou pysaml2."),
+    ] = "simplesamlphp",
 ) -> None:
     """Démarrer l'ENT de référence local (127.0.0.1), l'évaluer et écrire les rapports."""
-    from sdet_check.demo.stack import run_demo  # imported late: starts servers
+    from sdet_check.demo.stack import CAS_PEERS, SAML_PEERS, run_demo  # late: starts servers
 
+    if cas not in CAS_PEERS or saml not in SAML_PEERS:
+        err_console.print(
+            f"Pair inconnu : --cas {cas} --saml {saml}. Choisir --cas parmi "
+            f"{', '.join(CAS_PEERS)} et --saml parmi {', '.join(SAML_PEERS)}.",
+            markup=False,
+        )
+        raise typer.Exit(ExitCode.BAD_INPUT)
     notices: list[str] = []
     with ProgressObserver() as observer:
-        record, out_dir = run_demo(out, observer=observer, say=notices.append)
+        record, out_dir = run_demo(
+            out, observer=observer, say=notices.append, cas_peer=cas, saml_peer=saml
+        )
     for notice in notices:  # after the progress bar, so the lines stay readable
         err_console.print(notice, markup=False)
     written = write_reports(record, [*DEFAULT_FORMATS, "csv", "html"], out_dir, state.lang)

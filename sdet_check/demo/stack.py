@@ -2,8 +2,9 @@
 
 Everything listens on 127.0.0.1 with ephemeral ports and lives in the output folder (test
 CA, target file, reports), so the demo leaves nothing behind and needs no network. The
-stack is the HTTPS portal, the conformant CAS server (django-cas-server, the ``demo`` extra),
-the conformant SAML identity provider (SimpleSAMLphp, a Debian package) and the reference
+stack is the HTTPS portal, the conformant CAS server (django-cas-server, the ``demo`` extra;
+or django-mama-cas), the conformant SAML identity provider (SimpleSAMLphp, a Debian package;
+or an IdP on pysaml2) and the reference
 annuaire (OpenLDAP slapd with the project's ENT schema, a Debian package), loaded from an AAF
 feed that the demo also writes (``aaf/``) so that the directory is reconciled with it. It is
 one connected ENT: the CAS server authenticates the annuaire's accounts
@@ -26,8 +27,20 @@ from sdet_check.demo.annuaire import write_aaf_files
 from sdet_check.demo.cas import INSTALL_HINT, CasConfig, CasServer, add_cas_to_target, cas_available
 from sdet_check.demo.connected import directory_link, login_passwords
 from sdet_check.demo.ldap import SlapdConfig, SlapdServer, slapd_available
+from sdet_check.demo.mama_cas import (
+    MamaCasConfig,
+    MamaCasServer,
+    add_mama_cas_to_target,
+    mama_cas_available,
+)
 from sdet_check.demo.pki import create_pki
 from sdet_check.demo.portal import PortalConfig, PortalServer, write_target
+from sdet_check.demo.pysaml2_idp import (
+    Pysaml2Config,
+    Pysaml2Idp,
+    add_pysaml2_idp_to_target,
+)
+from sdet_check.demo.pysaml2_idp import missing_requirements as missing_pysaml2
 from sdet_check.demo.saml import (
     SamlConfig,
     SamlIdp,
@@ -62,18 +75,30 @@ def default_demo_dir() -> Path:
     return Path(f"sdet-check-demo-{utc_now().strftime('%Y%m%d-%H%M%S')}")
 
 
+CAS_PEERS = ("django-cas-server", "mama-cas")
+"""CAS servers the demo can start: two code bases, the same target layout."""
+
+SAML_PEERS = ("simplesamlphp", "pysaml2")
+"""SAML identity providers the demo can start: two code bases, the same target layout."""
+
+
 def run_demo(
     out: Path | None = None,
     *,
     observer: RunObserver | None = None,
     say: Callable[[str], None] | None = None,
+    cas_peer: str = CAS_PEERS[0],
+    saml_peer: str = SAML_PEERS[0],
 ) -> tuple[dict[str, Any], Path]:
     """Start the reference stack, evaluate the current SDET grid against it, stop the stack.
 
     Returns the run record and the folder holding the target file and the test CA (the
     caller writes the reports there). ``say`` receives one French line for each peer that
-    could not start.
+    could not start. ``cas_peer`` and ``saml_peer`` choose the servers (:data:`CAS_PEERS`,
+    :data:`SAML_PEERS`); only django-cas-server authenticates the annuaire's accounts.
     """
+    if cas_peer not in CAS_PEERS or saml_peer not in SAML_PEERS:
+        raise ValueError(f"unknown demo peer: {cas_peer}, {saml_peer}")
     notices: Callable[[str], None] = say or (lambda _line: None)
     out_dir = out or default_demo_dir()
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -100,7 +125,11 @@ def run_demo(
         else:
             notices(SLAPD_MISSING)
 
-        if cas_available():
+        if cas_peer == "mama-cas" and mama_cas_available():
+            mama = stack.enter_context(MamaCasServer(MamaCasConfig.conformant(), pki.folder))
+            add_mama_cas_to_target(data, mama)
+            environ.update(mama.environ())
+        elif cas_peer == "django-cas-server" and cas_available():
             link = None
             if annuaire is not None:
                 link = directory_link(annuaire, records, passwords)
@@ -108,22 +137,39 @@ def run_demo(
             add_cas_to_target(data, cas)
             environ.update(cas.environ())
         else:
-            notices(CAS_MISSING_NOTICE)
+            notices(CAS_MISSING_NOTICE.replace("django-cas-server", cas_peer))
 
-        problem = missing_requirements()
-        if problem is None:
-            try:
-                idp = stack.enter_context(
-                    SamlIdp(SamlConfig.conformant(), out_dir / "saml-idp", pki_dir=pki.folder)
-                )
-                environ.update(add_to_target(data, idp))
-            except SamlIdpUnavailable as failed:
-                problem = str(failed)
-        if problem is not None:
-            notices(f"SAML non évalué : {problem}.")
+        environ.update(_start_idp(stack, saml_peer, data, out_dir, pki.folder, notices))
 
         target.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), "utf-8")
         record = evaluate(
             RunRequest(target=target, grid=current_grid_ref()), observer=observer, environ=environ
         )
     return record, out_dir
+
+
+def _start_idp(
+    stack: ExitStack,
+    peer: str,
+    data: dict[str, Any],
+    out_dir: Path,
+    pki_dir: Path,
+    notices: Callable[[str], None],
+) -> dict[str, str]:
+    """Start the chosen IdP and describe it in ``data``; its secrets, or nothing and a notice."""
+    problem = missing_requirements() if peer == "simplesamlphp" else missing_pysaml2()
+    if problem is None:
+        try:
+            if peer == "pysaml2":
+                other = stack.enter_context(
+                    Pysaml2Idp(Pysaml2Config.conformant(), out_dir / "saml-idp", pki_dir)
+                )
+                return add_pysaml2_idp_to_target(data, other)
+            idp = stack.enter_context(
+                SamlIdp(SamlConfig.conformant(), out_dir / "saml-idp", pki_dir=pki_dir)
+            )
+            return add_to_target(data, idp)
+        except SamlIdpUnavailable as failed:
+            problem = str(failed)
+    notices(f"SAML non évalué : {problem}.")
+    return {}
