@@ -1,0 +1,608 @@
+"""LemonLDAP::NG (Debian package) as a real CAS server and SAML 2.0 IdP on loopback.
+
+(Behaviour tables below are filled in from experiment.)
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import json
+import os
+import secrets
+import shutil
+import signal
+import socket
+import subprocess
+import tempfile
+import threading
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import requests
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import rsa
+from cryptography.x509.oid import NameOID
+
+from sdet_check.demo import llng_perl
+from sdet_check.demo.cas import (
+    ACCOUNTS,
+    OTHER_SERVICE,
+    SERVICE,
+    UNREGISTERED_SERVICE,
+    DemoAccount,
+)
+from sdet_check.demo.peer import Peer
+from sdet_check.demo.pki import PkiFiles, ensure_pki
+from sdet_check.demo.saml import BINDING_POST, NAMEID_TRANSIENT, SP_ACS_URL, SP_ENTITY_ID
+
+APT_PACKAGES = (
+    "liblemonldap-ng-portal-perl",
+    "libplack-perl",
+    "liblasso-perl",
+    "libxml-simple-perl",
+    "libio-string-perl",
+)
+"""Debian packages the peer needs: the portal (pulls common and handler), Plack, Lasso (SAML)."""
+
+PORTAL_MODULE = Path("/usr/share/perl5/Lemonldap/NG/Portal/Main.pm")
+"""A file of the installed portal, to tell whether LemonLDAP::NG is there."""
+
+LASSO_MODULE = Path("/usr/lib/x86_64-linux-gnu/perl5/5.36/Lasso.pm")
+"""Lasso's Perl binding (the portal's SAML issuer needs it)."""
+
+STATIC_ROOT = Path("/usr/share/lemonldap-ng/portal/htdocs/static")
+"""The portal's static files (CSS, scripts), served under ``/static``."""
+
+TEMPLATE_DIR = Path("/usr/share/lemonldap-ng/portal/templates")
+"""The portal's HTML templates."""
+
+CAS_PATH = "cas"
+"""Path of the CAS issuer under the portal (``issuerDBCASPath`` ``^/cas/``)."""
+
+SAML_METADATA_PATH = "saml/metadata"
+"""Path of the IdP metadata under the portal (also its entityID)."""
+
+COOKIE_NAME = "lemonldap"
+"""Name of the SSO cookie."""
+
+SERVICE_APPS = {"cahier-de-textes": SERVICE, "messagerie": OTHER_SERVICE}
+"""CAS applications registered on the server, by configuration key."""
+
+RELEASED_ATTRIBUTES = (
+    "uid",
+    "ENTPersonJointure",
+    "ENTPersonProfils",
+    "ENTPersonStructRattach",
+    "ENTPersonStructRattachRNE",
+    "ENTEleveClasses",
+    "ENTEleveNivFormation",
+    "ENTAuxEnsClasses",
+    "sn",
+    "givenName",
+    "mail",
+)
+"""Attributes released to the CAS applications and to the test SP."""
+
+_READY_TIMEOUT_S = 60.0
+_STOP_TIMEOUT_S = 5.0
+_SP_KEY = "sp-test"
+
+
+class LlngUnavailable(RuntimeError):
+    """LemonLDAP::NG, Plack or Lasso is not installed: the message names the Debian packages."""
+
+
+def missing_requirements() -> str | None:
+    """Say what is missing to run the peer, or ``None`` when everything is installed."""
+    problems = []
+    if shutil.which("perl") is None:
+        problems.append("perl introuvable")
+    if not PORTAL_MODULE.is_file():
+        problems.append("portail LemonLDAP::NG absent")
+    if not LASSO_MODULE.is_file():
+        problems.append("Lasso (SAML) absent")
+    if not problems:
+        for module in ("Plack::Builder", "HTTP::Server::PSGI", "IO::Socket::SSL"):
+            check = subprocess.run(
+                ["perl", f"-M{module}", "-e1"], capture_output=True, timeout=30, check=False
+            )
+            if check.returncode != 0:
+                problems.append(f"module Perl {module} absent")
+    if not problems:
+        return None
+    packages = " ".join(APT_PACKAGES)
+    return (
+        "pair LemonLDAP::NG indisponible (" + ", ".join(problems) + ") : installer les paquets "
+        f"Debian {packages} (apt-get install -y --no-install-recommends {packages})"
+    )
+
+
+@dataclass(frozen=True)
+class LlngConfig:
+    """What the LemonLDAP::NG peer does, one field per behaviour a probe observes."""
+
+    https: bool = True
+    """Serve HTTPS with the test PKI; else plain HTTP (cookie then not ``Secure``)."""
+    access_control: str = "error"
+    """``casAccessControlPolicy``: ``error`` refuses unregistered services, ``none`` serves all."""
+    sign_sso: bool = True
+    """``samlSPMetaDataOptionsSignSSOMessage`` for the test SP."""
+    withheld_attributes: tuple[str, ...] = ()
+    """Attributes neither released to CAS applications nor to the test SP."""
+
+    def __post_init__(self) -> None:
+        """Refuse values LemonLDAP::NG cannot be set to."""
+        if self.access_control not in ("error", "none", "faketicket"):
+            raise ValueError("access_control must be error, none or faketicket")
+
+
+VARIANTS: Mapping[str, LlngConfig] = {
+    "conforme": LlngConfig(),
+    "http_en_clair": LlngConfig(https=False),
+    "service_ouvert": LlngConfig(access_control="none"),
+    "reponse_saml_non_signee": LlngConfig(sign_sso=False),
+}
+"""Named configurations: the best LemonLDAP::NG can do, and deliberately broken ones."""
+
+
+class LlngServer(Peer):
+    """The LemonLDAP::NG portal on ``127.0.0.1:<ephemeral>``, configured in a temporary folder.
+
+    ::
+
+        with LlngServer(VARIANTS["conforme"], pki_dir) as llng:
+            llng.url, llng.metadata_url, llng.ca_file, llng.environ()
+    """
+
+    def __init__(self, config: LlngConfig, pki_dir: Path) -> None:
+        """Prepare a server; the test PKI of ``pki_dir`` is reused or created on start."""
+        self.config = config
+        self.pki_dir = pki_dir
+        self._passwords = {account.password_env: secrets.token_urlsafe(12) for account in ACCOUNTS}
+        self._pki: PkiFiles | None = None
+        self._folder: Path | None = None
+        self._process: subprocess.Popen[str] | None = None
+        self._reader: threading.Thread | None = None
+        self._output: list[str] = []
+        self._base_url = ""
+
+    # --- life cycle -------------------------------------------------------------------------
+
+    def start(self) -> None:
+        """Write the configuration, start the portal, return once its metadata answers."""
+        if self._process is not None:
+            raise RuntimeError("LemonLDAP::NG already started")
+        problem = missing_requirements()
+        if problem:
+            raise LlngUnavailable(problem)
+        self._pki = ensure_pki(self.pki_dir.resolve())
+        folder = Path(tempfile.mkdtemp(prefix="sdet-llng-"))
+        self._folder = folder
+        port = _free_port()
+        scheme = "https" if self.config.https else "http"
+        self._base_url = f"{scheme}://127.0.0.1:{port}/"
+        self._write_files(folder)
+        tls = [str(self._pki.key_file), str(self._pki.cert_file)] if self.config.https else []
+        environment = {
+            "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
+            "LANG": "C.UTF-8",
+            "LLNG_DEFAULTCONFFILE": str(folder / "lemonldap-ng.ini"),
+            "PERL5LIB": str(folder / "lib"),
+            "SDET_LLNG_USERS": str(folder / "users.json"),
+        }
+        self._process = subprocess.Popen(
+            ["perl", str(folder / "serve.pl"), str(folder / "app.psgi"), str(port), *tls],
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+            cwd=folder,
+            env=environment,
+            start_new_session=True,
+        )
+        self._reader = threading.Thread(
+            target=self._read_output, args=(self._process,), name="llng-output", daemon=True
+        )
+        self._reader.start()
+        try:
+            self._wait_ready()
+        except BaseException:
+            self.stop()
+            raise
+
+    def stop(self) -> None:
+        """Stop the portal by its process group and remove the folder; safe to call twice."""
+        process, self._process = self._process, None
+        if process is not None:
+            if process.poll() is None:
+                _signal_group(process, signal.SIGTERM)
+                try:
+                    process.wait(_STOP_TIMEOUT_S)
+                except subprocess.TimeoutExpired:
+                    _signal_group(process, signal.SIGKILL)
+                    process.wait(_STOP_TIMEOUT_S)
+            _signal_group(process, signal.SIGKILL)
+        if self._reader is not None:
+            self._reader.join(_STOP_TIMEOUT_S)
+            self._reader = None
+        if process is not None and process.stdout is not None:
+            process.stdout.close()
+        if self._folder is not None:
+            shutil.rmtree(self._folder, ignore_errors=True)
+            self._folder = None
+
+    # --- what a target needs ----------------------------------------------------------------
+
+    @property
+    def base_url(self) -> str:
+        """The portal address, e.g. ``https://127.0.0.1:40123/``."""
+        if not self._base_url:
+            raise RuntimeError("LemonLDAP::NG not started")
+        return self._base_url
+
+    @property
+    def url(self) -> str:
+        """The CAS prefix, e.g. ``https://127.0.0.1:40123/cas``."""
+        return self.base_url + CAS_PATH
+
+    @property
+    def metadata_url(self) -> str:
+        """The SAML IdP metadata address (also its entityID)."""
+        return self.base_url + SAML_METADATA_PATH
+
+    @property
+    def entity_id(self) -> str:
+        """The IdP entityID (``#PORTAL#/saml/metadata``)."""
+        return self.metadata_url
+
+    @property
+    def pki(self) -> PkiFiles:
+        """The test PKI (the portal's certificate; it also serves the probes' callbacks)."""
+        if self._pki is None:
+            raise RuntimeError("LemonLDAP::NG not started")
+        return self._pki
+
+    @property
+    def ca_file(self) -> Path:
+        """The test CA certificate a client trusts."""
+        return self.pki.ca_file
+
+    @property
+    def accounts(self) -> tuple[DemoAccount, ...]:
+        """The accounts that can log in (:data:`sdet_check.demo.cas.ACCOUNTS`)."""
+        return ACCOUNTS
+
+    @property
+    def sp_key_file(self) -> Path:
+        """The test SP's private key (signs AuthnRequests)."""
+        return self._file("sp.key")
+
+    @property
+    def signing_cert_file(self) -> Path:
+        """The IdP's signing certificate (PEM)."""
+        return self._file("idp.crt")
+
+    def environ(self) -> dict[str, str]:
+        """The environment variables holding the demo accounts' passwords."""
+        return dict(self._passwords)
+
+    @property
+    def log(self) -> str:
+        """What the portal printed so far (warnings and errors of LemonLDAP::NG)."""
+        return "\n".join(self._output)
+
+    def _file(self, name: str) -> Path:
+        if self._folder is None:
+            raise RuntimeError("LemonLDAP::NG not started")
+        return self._folder / "keys" / name
+
+    # --- files ------------------------------------------------------------------------------
+
+    def _write_files(self, folder: Path) -> None:
+        """Write the ini, the File configuration, the Perl modules, the accounts and the keys."""
+        for sub in ("conf", "sessions/lock", "psessions/lock", "cas", "cas/lock", "keys"):
+            (folder / sub).mkdir(parents=True, exist_ok=True)
+        lib = folder / "lib" / "SdetDemo"
+        lib.mkdir(parents=True)
+        (lib / "Users.pm").write_text(llng_perl.USERS_MODULE_PM, encoding="utf-8")
+        (lib / "Auth.pm").write_text(llng_perl.AUTH_PM, encoding="utf-8")
+        (lib / "UserDB.pm").write_text(llng_perl.USERDB_PM, encoding="utf-8")
+        (lib / "NoCaptcha.pm").write_text(llng_perl.CAPTCHA_PM, encoding="utf-8")
+        (folder / "app.psgi").write_text(llng_perl.APP_PSGI, encoding="utf-8")
+        (folder / "serve.pl").write_text(llng_perl.SERVE_PL, encoding="utf-8")
+        users = {
+            account.login: {
+                "password": self._passwords[account.password_env],
+                "attributes": dict(account.attributes),
+            }
+            for account in ACCOUNTS
+        }
+        _write_private(folder / "users.json", json.dumps(users, ensure_ascii=False))
+        keys = folder / "keys"
+        _self_signed(keys / "idp.key", keys / "idp.crt", "IdP LemonLDAP::NG (démonstration)")
+        _self_signed(keys / "sp.key", keys / "sp.crt", "SP de test sdet-check")
+        (folder / "lemonldap-ng.ini").write_text(_ini(folder), encoding="utf-8")
+        conf = self._configuration(folder)
+        _write_private(folder / "conf" / "lmConf-1.json", json.dumps(conf, indent=1))
+
+    def _configuration(self, folder: Path) -> dict[str, Any]:
+        """The portal configuration (``lmConf-1.json``)."""
+        config = self.config
+        keys = folder / "keys"
+        released = [name for name in RELEASED_ATTRIBUTES if name not in config.withheld_attributes]
+        storage = {
+            "Directory": str(folder / "sessions"),
+            "LockDirectory": str(folder / "sessions" / "lock"),
+            "generateModule": "Lemonldap::NG::Common::Apache::Session::Generate::SHA256",
+        }
+        return {
+            "cfgNum": 1,
+            "cfgAuthor": "sdet-check",
+            "cfgDate": int(time.time()),
+            "cfgVersion": "2.16.1",
+            "portal": self.base_url,
+            "domain": "127.0.0.1",
+            "cookieName": COOKIE_NAME,
+            "securedCookie": 1 if config.https else 0,
+            "httpOnly": 1,
+            "timeout": 7200,
+            "globalStorage": "Apache::Session::File",
+            "globalStorageOptions": storage,
+            "persistentStorage": "Apache::Session::File",
+            "persistentStorageOptions": {
+                "Directory": str(folder / "psessions"),
+                "LockDirectory": str(folder / "psessions" / "lock"),
+            },
+            "localSessionStorage": "",
+            "localSessionStorageOptions": {},
+            "notification": 0,
+            "loginHistoryEnabled": 0,
+            "portalCheckLogins": 0,
+            "checkUpdate": 0,
+            "authentication": "Custom",
+            "userDB": "Custom",
+            "passwordDB": "Null",
+            "registerDB": "Null",
+            "customAuth": llng_perl.AUTH_MODULE,
+            "customUserDB": llng_perl.USERDB_MODULE,
+            "captcha": llng_perl.CAPTCHA_MODULE,
+            "captcha_mail_enabled": 0,
+            "captcha_register_enabled": 0,
+            "captcha_login_enabled": 0,
+            "whatToTrace": "uid",
+            "macros": {},
+            "groups": {},
+            "exportedVars": {},
+            "locationRules": {},
+            "lwpSslOpts": {"SSL_ca_file": str(self.pki.ca_file)},
+            "trustedDomains": "",
+            # CAS server
+            "issuerDBCASActivation": 1,
+            "casAttr": "uid",
+            "casAccessControlPolicy": config.access_control,
+            "casStrictMatching": 1,
+            "casAttributes": {},
+            "casAppMetaDataOptions": {
+                key: {"casAppMetaDataOptionsService": url} for key, url in SERVICE_APPS.items()
+            },
+            "casAppMetaDataExportedVars": {
+                key: {name: name for name in released} for key in SERVICE_APPS
+            },
+            # SAML IdP
+            "issuerDBSAMLActivation": 1,
+            "samlServicePrivateKeySig": (keys / "idp.key").read_text(encoding="ascii"),
+            "samlServicePrivateKeySigPwd": "",
+            "samlServicePublicKeySig": (keys / "idp.crt").read_text(encoding="ascii"),
+            "samlOrganizationDisplayName": "ENT de démonstration",
+            "samlOrganizationName": "sdet-check",
+            "samlOrganizationURL": self.base_url,
+            "samlSPMetaDataXML": {
+                _SP_KEY: {"samlSPMetaDataXML": _sp_metadata(keys / "sp.crt")},
+            },
+            "samlSPMetaDataExportedAttributes": {
+                _SP_KEY: {
+                    name: f"0;{name};urn:oasis:names:tc:SAML:2.0:attrname-format:basic"
+                    for name in released
+                }
+            },
+            "samlSPMetaDataOptions": {
+                _SP_KEY: {
+                    "samlSPMetaDataOptionsNameIDFormat": "transient",
+                    "samlSPMetaDataOptionsSignSSOMessage": 1 if config.sign_sso else 0,
+                    "samlSPMetaDataOptionsCheckSSOMessageSignature": 1,
+                    "samlSPMetaDataOptionsSignSLOMessage": 1,
+                    "samlSPMetaDataOptionsCheckSLOMessageSignature": 1,
+                    "samlSPMetaDataOptionsEncryptionMode": "none",
+                    "samlSPMetaDataOptionsNotOnOrAfterTimeout": 300,
+                    "samlSPMetaDataOptionsOneTimeUse": 0,
+                    "samlSPMetaDataOptionsForceUTF8": 1,
+                }
+            },
+        }
+
+    # --- process ----------------------------------------------------------------------------
+
+    def _read_output(self, process: subprocess.Popen[str]) -> None:
+        assert process.stdout is not None
+        for line in process.stdout:
+            self._output.append(line.rstrip("\n"))
+            del self._output[:-500]
+
+    def _wait_ready(self) -> None:
+        deadline = time.monotonic() + _READY_TIMEOUT_S
+        verify: bool | str = str(self.pki.ca_file) if self.config.https else False
+        last = "aucune réponse"
+        while time.monotonic() < deadline:
+            if self._process is not None and self._process.poll() is not None:
+                raise LlngUnavailable(
+                    f"le portail LemonLDAP::NG s'est arrêté (code {self._process.returncode}) :\n"
+                    + "\n".join(self._output[-20:])
+                )
+            try:
+                answer = requests.get(self.metadata_url, timeout=5, verify=verify)
+                if answer.status_code == 200 and b"EntityDescriptor" in answer.content:
+                    return
+                last = f"statut {answer.status_code}"
+            except requests.RequestException as exc:
+                last = str(exc)
+            time.sleep(0.2)
+        raise LlngUnavailable(
+            f"le portail LemonLDAP::NG ne répond pas sur {self.metadata_url} après "
+            f"{_READY_TIMEOUT_S:.0f} s ({last}) :\n" + "\n".join(self._output[-20:])
+        )
+
+
+def add_llng_to_target(target: dict[str, Any], server: LlngServer) -> dict[str, Any]:
+    """Fill the target's ``cas`` and ``saml`` sections, accounts and CA for ``server``.
+
+    Passwords stay out of the dict: each account names an environment variable whose value
+    :meth:`LlngServer.environ` gives. Returns ``target``.
+    """
+    pki = server.pki
+    target["cas"] = {
+        "url": server.url,
+        "service": SERVICE,
+        "other_service": OTHER_SERVICE,
+        "unregistered_service": UNREGISTERED_SERVICE,
+        "accounts": [account.login for account in server.accounts],
+        "callback": {
+            "host": "127.0.0.1",
+            "cert_file": str(pki.cert_file.resolve()),
+            "key_file": str(pki.key_file.resolve()),
+        },
+    }
+    target["accounts"] = [
+        {
+            "profile": account.profile,
+            "login": account.login,
+            "password_env": account.password_env,
+            "expect": {
+                name: list(value) if isinstance(value, list) else value
+                for name, value in account.expect.items()
+            },
+        }
+        for account in server.accounts
+    ]
+    target["saml"] = {
+        "metadata_url": server.metadata_url,
+        "sp_entity_id": SP_ENTITY_ID,
+        "sp_acs_url": SP_ACS_URL,
+        "sp_key_file": str(server.sp_key_file.resolve()),
+        "accounts": [account.login for account in server.accounts],
+        "agreed_attributes": [
+            name for name in RELEASED_ATTRIBUTES if name not in server.config.withheld_attributes
+        ],
+    }
+    if server.config.https:
+        tls = target.setdefault("tls", {})
+        existing = tls.get("ca_file")
+        if existing and Path(existing).resolve() != server.ca_file.resolve():
+            raise ValueError("the target already trusts another CA: start with the same pki_dir")
+        tls["ca_file"] = str(server.ca_file.resolve())
+    return target
+
+
+# --- helpers ------------------------------------------------------------------------------
+
+
+def _ini(folder: Path) -> str:
+    """The ``lemonldap-ng.ini`` that points every component at ``folder``."""
+    return (
+        "[all]\n"
+        "logLevel = warn\n"
+        "checkTime = 1\n"
+        "[configuration]\n"
+        "type = File\n"
+        f"dirName = {folder / 'conf'}\n"
+        "[portal]\n"
+        "staticPrefix = /static\n"
+        f"templateDir = {TEMPLATE_DIR}\n"
+        "languages = fr, en\n"
+    )
+
+
+def _sp_metadata(cert_file: Path) -> str:
+    """SAML metadata of the test SP: its signing certificate and its HTTP-POST ACS."""
+    body = "".join(
+        line
+        for line in cert_file.read_text(encoding="ascii").splitlines()
+        if not line.startswith("-----")
+    )
+    return (
+        '<?xml version="1.0"?>\n'
+        '<md:EntityDescriptor xmlns:md="urn:oasis:names:tc:SAML:2.0:metadata" '
+        f'xmlns:ds="http://www.w3.org/2000/09/xmldsig#" entityID="{SP_ENTITY_ID}">'
+        '<md:SPSSODescriptor AuthnRequestsSigned="true" WantAssertionsSigned="true" '
+        'protocolSupportEnumeration="urn:oasis:names:tc:SAML:2.0:protocol">'
+        '<md:KeyDescriptor use="signing"><ds:KeyInfo><ds:X509Data>'
+        f"<ds:X509Certificate>{body}</ds:X509Certificate>"
+        "</ds:X509Data></ds:KeyInfo></md:KeyDescriptor>"
+        f"<md:NameIDFormat>{NAMEID_TRANSIENT}</md:NameIDFormat>"
+        f'<md:AssertionConsumerService Binding="{BINDING_POST}" Location="{SP_ACS_URL}" '
+        'index="0" isDefault="true"/>'
+        "</md:SPSSODescriptor></md:EntityDescriptor>"
+    )
+
+
+def _self_signed(key_file: Path, cert_file: Path, common_name: str) -> None:
+    """A 2048-bit RSA key and a self-signed certificate valid a year (SAML signing)."""
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    pem = key.private_bytes(
+        serialization.Encoding.PEM,
+        serialization.PrivateFormat.TraditionalOpenSSL,
+        serialization.NoEncryption(),
+    )
+    _write_private(key_file, pem.decode("ascii"))
+    now = dt.datetime.now(dt.UTC)
+    name = x509.Name(
+        [
+            x509.NameAttribute(NameOID.ORGANIZATION_NAME, "sdet-check (démonstration)"),
+            x509.NameAttribute(NameOID.COMMON_NAME, common_name),
+        ]
+    )
+    certificate = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - dt.timedelta(minutes=5))
+        .not_valid_after(now + dt.timedelta(days=365))
+        .sign(key, hashes.SHA256())
+    )
+    cert_file.write_bytes(certificate.public_bytes(serialization.Encoding.PEM))
+
+
+def _write_private(path: Path, text: str) -> None:
+    """Write a file only its owner can read (passwords, private keys)."""
+    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(descriptor, "w", encoding="utf-8") as out:
+        out.write(text)
+
+
+def _signal_group(process: subprocess.Popen[str], signum: int) -> None:
+    with contextlib.suppress(ProcessLookupError, PermissionError):
+        os.killpg(process.pid, signum)
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+__all__ = [
+    "APT_PACKAGES",
+    "VARIANTS",
+    "LlngConfig",
+    "LlngServer",
+    "LlngUnavailable",
+    "add_llng_to_target",
+    "missing_requirements",
+]
