@@ -305,7 +305,7 @@ class LlngServer(Peer):
 
     def _write_files(self, folder: Path) -> None:
         """Write the ini, the File configuration, the Perl modules, the accounts and the keys."""
-        for sub in ("conf", "sessions/lock", "psessions/lock", "cas", "cas/lock", "keys"):
+        for sub in ("conf", "cache", "sessions/lock", "psessions/lock", "cas", "cas/lock", "keys"):
             (folder / sub).mkdir(parents=True, exist_ok=True)
         lib = folder / "lib" / "SdetDemo"
         lib.mkdir(parents=True)
@@ -358,8 +358,14 @@ class LlngServer(Peer):
                 "Directory": str(folder / "psessions"),
                 "LockDirectory": str(folder / "psessions" / "lock"),
             },
-            "localSessionStorage": "",
-            "localSessionStorageOptions": {},
+            "localSessionStorage": "Cache::FileCache",
+            "localSessionStorageOptions": {
+                "cache_root": str(folder / "cache"),
+                "namespace": "lemonldap-ng-sessions",
+                "default_expires_in": 600,
+                "directory_umask": "077",
+                "cache_depth": 3,
+            },
             "notification": 0,
             "loginHistoryEnabled": 0,
             "portalCheckLogins": 0,
