@@ -134,11 +134,16 @@ class LlngConfig:
     """``samlSPMetaDataOptionsSignSSOMessage`` for the test SP."""
     withheld_attributes: tuple[str, ...] = ()
     """Attributes neither released to CAS applications nor to the test SP."""
+    ticket_lifetime_s: int = 300
+    """``casTicketExpiration``; 0 is LemonLDAP::NG's default: a ticket lives as long as the
+    SSO session (``timeout``, here 2 h)."""
 
     def __post_init__(self) -> None:
         """Refuse values LemonLDAP::NG cannot be set to."""
         if self.access_control not in ("error", "none", "faketicket"):
             raise ValueError("access_control must be error, none or faketicket")
+        if self.ticket_lifetime_s < 0:
+            raise ValueError("ticket_lifetime_s must be 0 (session lifetime) or positive")
 
 
 VARIANTS: Mapping[str, LlngConfig] = {
@@ -392,6 +397,7 @@ class LlngServer(Peer):
             "casAttr": "uid",
             "casAccessControlPolicy": config.access_control,
             "casStrictMatching": 1,
+            "casTicketExpiration": config.ticket_lifetime_s,
             "casAttributes": {},
             "casAppMetaDataOptions": {
                 key: {"casAppMetaDataOptionsService": url} for key, url in SERVICE_APPS.items()
