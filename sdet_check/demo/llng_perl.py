@@ -126,7 +126,7 @@ sub check_captcha { return 0 }
 1;
 """
 
-APP_PSGI = r"""# The LemonLDAP::NG portal and its static files, for sdet-check's demo peer (generated).
+APP_PSGI = r"""# The LemonLDAP::NG portal and its static files (sdet-check demo peer, generated).
 use strict;
 use Plack::Builder;
 use Plack::App::File;
@@ -141,7 +141,8 @@ builder {
 };
 """
 
-SERVE_PL = r"""# Serve app.psgi on 127.0.0.1 (TLS when key and certificate are given); one request at a time.
+SERVE_PL = r"""# Serve app.psgi on 127.0.0.1, over TLS when a key and a certificate are given.
+# HTTP::Server::PSGI answers one request at a time: enough for tests, fatal for a real portal.
 use strict;
 use warnings;
 use Plack::Util;

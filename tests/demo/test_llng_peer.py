@@ -169,7 +169,9 @@ def test_cas_sso_cas1_and_error_codes(llng: LlngServer) -> None:
     again = browser.get(llng.url + "/login", service=SERVICE)
     assert again.status_code == 302 and "ticket=ST-" in again.headers["Location"]
 
-    cas1 = backend.get(llng.url + "/validate", service=SERVICE, ticket=ticket_of(again.headers["Location"]))
+    cas1 = backend.get(
+        llng.url + "/validate", service=SERVICE, ticket=ticket_of(again.headers["Location"])
+    )
     assert cas1.text == "yes\nlea.martin\n"
     refused = backend.get(llng.url + "/validate", service=SERVICE, ticket="ST-1")
     assert refused.text == "no\n\n"
@@ -195,7 +197,9 @@ def test_validation_through_the_browser_session_is_not_xml(llng: LlngServer) -> 
     assert with_cookie.status_code == 302
     assert with_cookie.headers["Location"] == llng.base_url
     # The ticket was not consumed: the back channel still validates it.
-    fresh = cas_xml(Client(llng).get(llng.url + "/p3/serviceValidate", service=SERVICE, ticket=ticket))
+    fresh = cas_xml(
+        Client(llng).get(llng.url + "/p3/serviceValidate", service=SERVICE, ticket=ticket)
+    )
     assert fresh.find("cas:authenticationSuccess", CAS_NS) is not None
 
 
@@ -225,13 +229,13 @@ def test_proxy_tickets_and_the_missing_return_bug(llng: LlngServer) -> None:
     received: list[str] = []
 
     class Callback(http.server.BaseHTTPRequestHandler):
-        def do_GET(self) -> None:  # noqa: N802 - http.server's naming
+        def do_GET(self) -> None:
             received.append(self.path)
             self.send_response(200)
             self.send_header("Content-Length", "0")
             self.end_headers()
 
-        def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
+        def log_message(self, format: str, *args: Any) -> None:
             return
 
     listener = http.server.HTTPServer(("127.0.0.1", 0), Callback)
@@ -245,7 +249,9 @@ def test_proxy_tickets_and_the_missing_return_bug(llng: LlngServer) -> None:
         ticket = ticket_of(cas_login(browser))
         callback = f"https://127.0.0.1:{listener.server_address[1]}/sdet-check/pgt"
         root = cas_xml(
-            backend.get(llng.url + "/serviceValidate", service=SERVICE, ticket=ticket, pgtUrl=callback)
+            backend.get(
+                llng.url + "/serviceValidate", service=SERVICE, ticket=ticket, pgtUrl=callback
+            )
         )
         iou = root.findtext("cas:authenticationSuccess/cas:proxyGrantingTicket", namespaces=CAS_NS)
         assert iou is not None and iou.startswith("PGTIOU-")
@@ -255,7 +261,9 @@ def test_proxy_tickets_and_the_missing_return_bug(llng: LlngServer) -> None:
         proxy = cas_xml(backend.get(llng.url + "/proxy", pgt=pgt, targetService=OTHER_SERVICE))
         pt = proxy.findtext("cas:proxySuccess/cas:proxyTicket", namespaces=CAS_NS)
         assert pt is not None and pt.startswith("PT-")
-        validated = cas_xml(backend.get(llng.url + "/p3/proxyValidate", service=OTHER_SERVICE, ticket=pt))
+        validated = cas_xml(
+            backend.get(llng.url + "/p3/proxyValidate", service=OTHER_SERVICE, ticket=pt)
+        )
         proxies = validated.findall("cas:authenticationSuccess/cas:proxies/cas:proxy", CAS_NS)
         assert [p.text for p in proxies] == [callback]
         # LemonLDAP::NG 2.16.1 forgets to return on /proxy errors: no pgt still yields a PT,
@@ -286,11 +294,14 @@ def authn_request_url(sso_url: str, key_file: Path, relay_state: str) -> str:
     )
     deflate = zlib.compressobj(9, zlib.DEFLATED, -15)
     raw = deflate.compress(request.encode()) + deflate.flush()
-    signed = (
-        "SAMLRequest=" + urllib.parse.quote(base64.b64encode(raw).decode(), safe="")
-        + "&RelayState=" + urllib.parse.quote(relay_state, safe="")
-        + "&SigAlg=" + urllib.parse.quote("http://www.w3.org/2001/04/xmldsig-more#rsa-sha256", safe="")
-    )  # fmt: skip
+    signed = urllib.parse.urlencode(
+        {
+            "SAMLRequest": base64.b64encode(raw).decode(),
+            "RelayState": relay_state,
+            "SigAlg": "http://www.w3.org/2001/04/xmldsig-more#rsa-sha256",
+        },
+        quote_via=urllib.parse.quote,
+    )
     key = serialization.load_pem_private_key(key_file.read_bytes(), None)
     assert isinstance(key, rsa.RSAPrivateKey)
     signature = key.sign(signed.encode(), padding.PKCS1v15(), hashes.SHA256())
@@ -308,7 +319,10 @@ def test_saml_metadata(llng: LlngServer) -> None:
     assert root.find("ds:Signature", SAML_NS) is None
     idp = root.find("md:IDPSSODescriptor", SAML_NS)
     assert idp is not None and idp.get("WantAuthnRequestsSigned") == "true"
-    bindings = {e.get("Binding", "").rsplit(":", 1)[-1] for e in idp.findall("md:SingleSignOnService", SAML_NS)}
+    bindings = {
+        e.get("Binding", "").rsplit(":", 1)[-1]
+        for e in idp.findall("md:SingleSignOnService", SAML_NS)
+    }
     assert bindings == {"HTTP-Redirect", "HTTP-POST", "HTTP-Artifact"}
     formats = [e.text for e in idp.findall("md:NameIDFormat", SAML_NS)]
     assert NAMEID_TRANSIENT in formats
@@ -326,11 +340,18 @@ def test_saml_login_signed_response_and_assertion(llng: LlngServer) -> None:
     fields.update(user="lea.martin", password=browser.password("lea.martin"))
     answer = browser.post(form_page.url, fields)
     assert answer.status_code == 200
-    assert re.search(rf'<form id="form" action="{re.escape(SP_ACS_URL)}" method="post"', answer.text)
+    assert re.search(
+        rf'<form id="form" action="{re.escape(SP_ACS_URL)}" method="post"', answer.text
+    )
     posted = inputs(answer.text)
     assert posted["RelayState"] == "etat-42"
     response = etree.fromstring(base64.b64decode(posted["SAMLResponse"]))
-    assert [etree.QName(c).localname for c in response] == ["Issuer", "Signature", "Status", "Assertion"]
+    assert [etree.QName(c).localname for c in response] == [
+        "Issuer",
+        "Signature",
+        "Status",
+        "Assertion",
+    ]
     assertion = response.find("saml:Assertion", SAML_NS)
     assert assertion is not None
     assert [etree.QName(c).localname for c in assertion][:2] == ["Issuer", "Signature"]
@@ -350,14 +371,18 @@ def test_saml_login_signed_response_and_assertion(llng: LlngServer) -> None:
     assert values["ENTPersonProfils"] == ["National_ELV"]
     assert values["ENTPersonStructRattachRNE"] == ["0751234J"]
 
-    # An AuthnRequest from an unknown SP is refused only once the user is logged in.
-    unknown = browser.get(sso + "?SAMLRequest=" + urllib.parse.quote(
-        base64.b64encode(zlib.compress(
-            f'<samlp:AuthnRequest xmlns:samlp="{SAML_NS["samlp"]}" xmlns:saml="{SAML_NS["saml"]}" '
-            f'ID="_x" Version="2.0" IssueInstant="2026-01-01T00:00:00Z">'
-            "<saml:Issuer>https://inconnu.example.invalid/sp</saml:Issuer></samlp:AuthnRequest>"
-            .encode())[2:-4]).decode(), safe=""))  # fmt: skip
+    # An AuthnRequest from an unknown SP is refused only once the user is logged in: before,
+    # the login form comes first.
+    request = (
+        f'<samlp:AuthnRequest xmlns:samlp="{SAML_NS["samlp"]}" xmlns:saml="{SAML_NS["saml"]}" '
+        'ID="_x" Version="2.0" IssueInstant="2026-01-01T00:00:00Z">'
+        "<saml:Issuer>https://inconnu.example.invalid/sp</saml:Issuer></samlp:AuthnRequest>"
+    )
+    encoded = base64.b64encode(zlib.compress(request.encode())[2:-4]).decode()
+    unknown = browser.get(sso, SAMLRequest=encoded)
     assert unknown.status_code == 200 and portal_error(unknown.text) == ["107"]
+    before_login = Client(llng).get(sso, SAMLRequest=encoded)
+    assert "user" in inputs(before_login.text) and portal_error(before_login.text) == ["9"]
 
 
 # --- variants and the target file ---------------------------------------------------------
