@@ -52,8 +52,15 @@ APT_PACKAGES = (
 PORTAL_MODULE = Path("/usr/share/perl5/Lemonldap/NG/Portal/Main.pm")
 """A file of the installed portal, to tell whether LemonLDAP::NG is there."""
 
-LASSO_MODULE = Path("/usr/lib/x86_64-linux-gnu/perl5/5.36/Lasso.pm")
-"""Lasso's Perl binding (the portal's SAML issuer needs it)."""
+PERL_MODULES = {
+    "Lasso": "liblasso-perl",
+    "XML::Simple": "libxml-simple-perl",
+    "IO::String": "libio-string-perl",
+    "Plack::Builder": "libplack-perl",
+    "HTTP::Server::PSGI": "libplack-perl",
+    "IO::Socket::SSL": "libio-socket-ssl-perl",
+}
+"""Perl modules the portal loads beyond its own Depends, and the Debian package of each."""
 
 STATIC_ROOT = Path("/usr/share/lemonldap-ng/portal/htdocs/static")
 """The portal's static files (CSS, scripts), served under ``/static``."""
@@ -104,15 +111,19 @@ def missing_requirements() -> str | None:
         problems.append("perl introuvable")
     if not PORTAL_MODULE.is_file():
         problems.append("portail LemonLDAP::NG absent")
-    if not LASSO_MODULE.is_file():
-        problems.append("Lasso (SAML) absent")
     if not problems:
-        for module in ("Plack::Builder", "HTTP::Server::PSGI", "IO::Socket::SSL"):
-            check = subprocess.run(
-                ["perl", f"-M{module}", "-e1"], capture_output=True, timeout=30, check=False
-            )
-            if check.returncode != 0:
-                problems.append(f"module Perl {module} absent")
+        check = subprocess.run(
+            ["perl", "-e", 'for (@ARGV) { eval "require $_; 1" or print "$_\\n" }', *PERL_MODULES],
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=False,
+        )
+        problems += [
+            f"module Perl {name} absent ({PERL_MODULES[name]})"
+            for name in check.stdout.split()
+            if name in PERL_MODULES
+        ]
     if not problems:
         return None
     packages = " ".join(APT_PACKAGES)
