@@ -1,6 +1,132 @@
-"""LemonLDAP::NG (Debian package) as a real CAS server and SAML 2.0 IdP on loopback.
+r"""LemonLDAP::NG (Debian package) as a real CAS server and SAML 2.0 IdP on loopback.
 
-(Behaviour tables below are filled in from experiment.)
+A second implementation beside django-cas-server and SimpleSAMLphp, of a wholly different
+code base (Perl, Lasso), widely used by French académies. :class:`LlngServer` writes into a
+temporary folder a ``lemonldap-ng.ini`` (named by ``LLNG_DEFAULTCONFFILE``), a File
+configuration ``conf/lmConf-1.json``, its own session, cache and key folders, two small Perl
+modules that log the demo accounts (:data:`sdet_check.demo.cas.ACCOUNTS`) in through
+LemonLDAP::NG's ``customAuth``/``customUserDB`` hooks, and an ``app.psgi``; it then serves
+the portal with Plack's ``HTTP::Server::PSGI`` on an ephemeral port of 127.0.0.1, over TLS
+with the project's test PKI (``http_en_clair``: plain HTTP). Nothing is read from or written
+to ``/etc`` or ``/var/lib/lemonldap-ng``; the process group is killed on :meth:`stop`.
+Start: about 1.2 s. Two CAS applications are registered (:data:`SERVICE_APPS`, prefix match,
+``casStrictMatching``), and the test SP of :mod:`sdet_check.demo.saml` (its own key here).
+
+What LemonLDAP::NG 2.16.1 does, observed with plain ``requests`` (``tests/demo/
+test_llng_peer.py`` pins the starred rows). ``<C>`` is :attr:`LlngServer.url` (``…/cas``).
+
+CAS (``issuerDBCASActivation``, ``casAccessControlPolicy=error``):
+
+=====================================  ===================================================
+request                                answer
+=====================================  ===================================================
+GET <C>/login?service=S (no session)*  200 HTML; ``<form id="lform" action="#" method=
+                                       "post">``; inputs ``user``, ``password``, ``token``
+                                       (one-time, required), ``url`` (base64 of ``<C>``),
+                                       ``timezone``, ``skin``; **no** ``service``/``lt``/
+                                       ``execution`` input: the service stays in the query
+                                       string and in a ``lemonldappdata`` cookie (JSON)
+POST the form to the same URL*         302 ``S?ticket=ST-<64 hex>`` (67 chars); sets
+                                       ``lemonldap=<64 hex>; domain=.127.0.0.1; path=/;
+                                       HttpOnly=1; SameSite=None; secure``. Works with no
+                                       cookie at all when the query (or a ``service`` body
+                                       field) carries the service; ``username`` instead of
+                                       ``user`` → the form again
+bad password / no token / reused token 200 HTML, ``trmsg`` 5 / 81 / 82 (every portal error
+                                       page is HTTP 200 with ``<span trmsg="N">``)
+GET login?service=S with session*      302 with a new ST (SSO)
+renew=true, session < 5 s old          302 with a ticket at once: a login younger than
+                                       ``portalForceAuthnInterval`` (5 s) counts as fresh
+renew=true, session older              200 "askToRenew" page, form ``upgrd`` posting
+                                       ``confirm``, ``forceUpgrade``, ``url`` to
+                                       ``/renewsession`` → login form (+ ``upgrading``) →
+                                       302 to ``https://host//cas/login`` → 302 ``S?ticket``
+gateway=true, no session*              302 to S without ticket; with session: 302 with ST;
+                                       unknown service: 200 HTML trmsg 107
+unregistered service*                  with session: 200 HTML trmsg 107 (PE_UNKNOWNPARTNER);
+                                       without: the login form first, 107 after login;
+                                       ``http://`` twin of S: 107; ``S/sub?x=1``: ticket
+                                       (prefix match); ``service_ouvert``: any URL gets one
+GET <C>/validate*                      ``yes\nuser\n`` (``application/soap+xml``) or
+                                       ``no\n\n`` (no Content-Type); ``ST-`` or ``ST-0``
+                                       (Perl-false id) → HTTP 500 ``Internal Server Error``
+GET /serviceValidate, /p3/…*           200 ``application/soap+xml``, no XML declaration,
+                                       namespace ``http://www.yale.edu/tp/cas``; attributes
+                                       on **both** CAS 2 and 3 paths (values not escaped);
+                                       one-time tickets; ST lifetime ``casTicketExpiration``
+                                       (300 s here; 0 = the SSO session's 2 h)
+  missing service or ticket*           ``INVALID_REQUEST``
+  wrong prefix (``XX-``, a PT, a PGT)* ``INVALID_TICKET`` (never ``INVALID_TICKET_SPEC``)
+  unknown / replayed / expired*        ``INVALID_TICKET`` ("Ticket not found"/"expired")
+  other registered service*            ``INVALID_SERVICE`` and the ticket is burnt; a
+                                       trailing ``/`` differs too
+  renew=true, ticket not from a fresh  ``no\n\n`` (a CAS 1 body on the CAS 2/3 path, a bug)
+  login
+  with the browser's SSO cookie*       302 to the portal root, ticket **not** consumed
+  POST                                 200 HTML portal page (routes are GET only)
+/proxyValidate, /p3/proxyValidate*     accept ST and PT; PT: ``cas:proxies`` listed, but
+                                       ``cas:attributes`` empty (PT sessions have no app)
+pgtUrl*                                any URL, not registered, **plain http accepted**;
+                                       called by GET ``?pgtIou=PGTIOU-…&pgtId=PGT-…`` with
+                                       certificate checks (``lwpSslOpts`` = test CA); call
+                                       failed → success without ``proxyGrantingTicket``
+GET <C>/proxy?pgt&targetService*       ``proxySuccess`` ``PT-<64 hex>``; targetService
+                                       not checked (unregistered accepted); missing pgt
+                                       or targetService → ``proxySuccess`` all the same;
+                                       unknown or non-``PGT-`` pgt → HTTP 500 text/plain
+                                       (2.16.1 forgets ``return`` after its errors)
+<C>/samlValidate*                      not implemented: 200 HTML portal page
+GET <C>/logout?service=S*              302 to S (registered); unknown S: 200 trmsg 108;
+                                       no service: 302 to the portal; ``url=``: 200 page
+                                       with a link; SSO cookie cleared, tickets deleted
+=====================================  ===================================================
+
+SAML 2.0 IdP (``issuerDBSAMLActivation``):
+
+=====================================  ===================================================
+what                                   observed
+=====================================  ===================================================
+metadata* ``…/saml/metadata``          200 ``application/xml``, no Cache-Control; entityID
+                                       = its URL; no ``validUntil``, no ``cacheDuration``,
+                                       **unsigned**; ``IDPSSODescriptor``
+                                       ``WantAuthnRequestsSigned="true"``; SSO bindings
+                                       HTTP-Redirect and HTTP-POST (``/saml/singleSignOn``)
+                                       and HTTP-Artifact; SLO SOAP/Redirect/POST;
+                                       NameIDFormat emailAddress, X509SubjectName,
+                                       WindowsDomainQualifiedName, kerberos, entity,
+                                       transient (no persistent, no unspecified); the same
+                                       document also carries an ``SPSSODescriptor`` and an
+                                       ``AttributeAuthorityDescriptor``; signing and
+                                       encryption KeyDescriptors with X509Certificate
+signed AuthnRequest, no session*       200 login form (same fields as CAS, trmsg 9); after
+                                       login 200 HTML ``<form id="form" action=ACS
+                                       method="post">`` with ``SAMLResponse``, ``RelayState``
+                                       (echoed); with a session: that form at once
+Response*                              ``Issuer, Signature, Status, Assertion``; Assertion
+                                       ``Issuer, Signature, Subject, Conditions,
+                                       AuthnStatement, AttributeStatement``; both signed
+                                       rsa-sha256, exc-c14n, sha256 digest; **KeyInfo holds
+                                       a KeyValue (RSA modulus), no X509Data**;
+                                       ``reponse_saml_non_signee``: Response unsigned,
+                                       Assertion still signed (Lasso always signs it)
+assertion content                      NameID transient (``_<32 hex>``), or what the request
+                                       asks (emailAddress → the mail) whatever the SP
+                                       option; bearer SubjectConfirmationData with
+                                       Recipient, InResponseTo, NotOnOrAfter +300 s;
+                                       Conditions NotBefore −60 s, NotOnOrAfter +360 s,
+                                       Audience = SP entityID; AuthnContextClassRef
+                                       ``Password``; SessionNotOnOrAfter +2 h; attributes
+                                       basic NameFormat, FriendlyName = Name, multi-valued
+                                       split on ``;``
+unsigned / badly signed request        no session: login form first; with session: 200
+                                       HTML trmsg 57 (PE_SAML_SIGNATURE_ERROR)
+unknown SP*                            no session: login form first; then 200 HTML trmsg
+                                       107; no SAML error Response to anyone
+undeclared ACS URL                     200 HTML trmsg 51 (PE_SAML_SSO_ERROR)
+=====================================  ===================================================
+
+Portal HTML pages carry a CSP and ``X-Frame-Options: DENY``, no HSTS. The server answers
+one request at a time (``HTTP::Server::PSGI``), closes each connection (HTTP/1.0).
 """
 
 from __future__ import annotations

@@ -158,6 +158,13 @@ def test_cas_login_form_and_fresh_session_validation(llng: LlngServer) -> None:
     assert released["ENTEleveClasses"] == "0751234J$4A"
     assert released["uid"] == "lea.martin"
 
+    teacher = ticket_of(cas_login(Client(llng), login="claire.dubois"))
+    answer = backend.get(llng.url + "/serviceValidate", service=SERVICE, ticket=teacher)
+    classes = cas_xml(answer).findall(
+        "cas:authenticationSuccess/cas:attributes/cas:ENTAuxEnsClasses", CAS_NS
+    )
+    assert sorted(c.text or "" for c in classes) == ["0751234J$3B", "0751234J$4A"]
+
     replay = cas_xml(backend.get(llng.url + "/p3/serviceValidate", service=SERVICE, ticket=ticket))
     failure = replay.find("cas:authenticationFailure", CAS_NS)
     assert failure is not None and failure.get("code") == "INVALID_TICKET"
