@@ -6,10 +6,12 @@ temporary folder a ``lemonldap-ng.ini`` (named by ``LLNG_DEFAULTCONFFILE``), a F
 configuration ``conf/lmConf-1.json``, its own session, cache and key folders, two small Perl
 modules that log the demo accounts (:data:`sdet_check.demo.cas.ACCOUNTS`) in through
 LemonLDAP::NG's ``customAuth``/``customUserDB`` hooks, and an ``app.psgi``; it then serves
-the portal with Plack's ``HTTP::Server::PSGI`` on an ephemeral port of 127.0.0.1, over TLS
-with the project's test PKI (``http_en_clair``: plain HTTP). Nothing is read from or written
-to ``/etc`` or ``/var/lib/lemonldap-ng``; the process group is killed on :meth:`stop`.
-Start: about 1.2 s. Two CAS applications are registered (:data:`SERVICE_APPS`, prefix match,
+the portal with Starman (preforking PSGI server, 4 workers, the app loaded once) on an
+ephemeral port of 127.0.0.1, over TLS with the project's test PKI (``http_en_clair``: plain
+HTTP). Nothing is read from or written to ``/etc`` or ``/var/lib/lemonldap-ng``; the process
+group is killed on :meth:`stop`. Start: about 1.5 s. (Plack's single-process
+``HTTP::Server::PSGI`` was tried first: one idle TCP connection froze it for everyone.)
+Two CAS applications are registered (:data:`SERVICE_APPS`, prefix match,
 ``casStrictMatching``), and the test SP of :mod:`sdet_check.demo.saml` (its own key here).
 
 What LemonLDAP::NG 2.16.1 does, observed with plain ``requests`` (``tests/demo/
@@ -125,8 +127,7 @@ unknown SP*                            no session: login form first; then 200 HT
 undeclared ACS URL                     200 HTML trmsg 51 (PE_SAML_SSO_ERROR)
 =====================================  ===================================================
 
-Portal HTML pages carry a CSP and ``X-Frame-Options: DENY``, no HSTS. The server answers
-one request at a time (``HTTP::Server::PSGI``), closes each connection (HTTP/1.0).
+Portal HTML pages carry a CSP and ``X-Frame-Options: DENY``, no HSTS.
 """
 
 from __future__ import annotations
@@ -172,8 +173,9 @@ APT_PACKAGES = (
     "liblasso-perl",
     "libxml-simple-perl",
     "libio-string-perl",
+    "starman",
 )
-"""Debian packages the peer needs: the portal (pulls common and handler), Plack, Lasso (SAML)."""
+"""Debian packages the peer needs: the portal, Plack, its SAML modules, the PSGI server."""
 
 PORTAL_MODULE = Path("/usr/share/perl5/Lemonldap/NG/Portal/Main.pm")
 """A file of the installed portal, to tell whether LemonLDAP::NG is there."""
@@ -183,7 +185,6 @@ PERL_MODULES = {
     "XML::Simple": "libxml-simple-perl",
     "IO::String": "libio-string-perl",
     "Plack::Builder": "libplack-perl",
-    "HTTP::Server::PSGI": "libplack-perl",
     "IO::Socket::SSL": "libio-socket-ssl-perl",
 }
 """Perl modules the portal loads beyond its own Depends, and the Debian package of each."""
@@ -221,6 +222,10 @@ RELEASED_ATTRIBUTES = (
 )
 """Attributes released to the CAS applications and to the test SP."""
 
+STARMAN = "/usr/bin/starman"
+"""Starman, the preforking PSGI server that serves the portal (Debian package ``starman``)."""
+
+_WORKERS = 4
 _READY_TIMEOUT_S = 60.0
 _STOP_TIMEOUT_S = 5.0
 _SP_KEY = "sp-test"
@@ -235,6 +240,8 @@ def missing_requirements() -> str | None:
     problems = []
     if shutil.which("perl") is None:
         problems.append("perl introuvable")
+    if not Path(STARMAN).is_file():
+        problems.append("starman absent")
     if not PORTAL_MODULE.is_file():
         problems.append("portail LemonLDAP::NG absent")
     if not problems:
@@ -329,7 +336,11 @@ class LlngServer(Peer):
         scheme = "https" if self.config.https else "http"
         self._base_url = f"{scheme}://127.0.0.1:{port}/"
         self._write_files(folder)
-        tls = [str(self._pki.key_file), str(self._pki.cert_file)] if self.config.https else []
+        listen = f"127.0.0.1:{port}"
+        tls: list[str] = []
+        if self.config.https:
+            listen += ":ssl"
+            tls = ["--ssl-cert", str(self._pki.cert_file), "--ssl-key", str(self._pki.key_file)]
         environment = {
             "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
             "LANG": "C.UTF-8",
@@ -338,7 +349,17 @@ class LlngServer(Peer):
             "SDET_LLNG_USERS": str(folder / "users.json"),
         }
         self._process = subprocess.Popen(
-            ["perl", str(folder / "serve.pl"), str(folder / "app.psgi"), str(port), *tls],
+            [
+                STARMAN,
+                "--listen",
+                listen,
+                *tls,
+                "--workers",
+                str(_WORKERS),
+                "--preload-app",
+                "--disable-proctitle",
+                str(folder / "app.psgi"),
+            ],
             stdin=subprocess.DEVNULL,
             stdout=subprocess.PIPE,
             stderr=subprocess.STDOUT,
@@ -456,7 +477,6 @@ class LlngServer(Peer):
         (lib / "UserDB.pm").write_text(llng_perl.USERDB_PM, encoding="utf-8")
         (lib / "NoCaptcha.pm").write_text(llng_perl.CAPTCHA_PM, encoding="utf-8")
         (folder / "app.psgi").write_text(llng_perl.APP_PSGI, encoding="utf-8")
-        (folder / "serve.pl").write_text(llng_perl.SERVE_PL, encoding="utf-8")
         users = {
             account.login: {
                 "password": self._passwords[account.password_env],

@@ -140,23 +140,3 @@ builder {
     mount '/' => $portal;
 };
 """
-
-SERVE_PL = r"""# Serve app.psgi on 127.0.0.1, over TLS when a key and a certificate are given.
-# HTTP::Server::PSGI answers one request at a time: enough for tests, fatal for a real portal.
-use strict;
-use warnings;
-use Plack::Util;
-use HTTP::Server::PSGI;
-
-my ( $psgi, $port, $key, $cert ) = @ARGV;
-my $app = Plack::Util::load_psgi($psgi);
-my %tls = $key ? ( ssl => 1, ssl_key_file => $key, ssl_cert_file => $cert ) : ();
-my $server = HTTP::Server::PSGI->new(
-    host => '127.0.0.1',
-    port => $port,
-    timeout => 30,
-    server_ready => sub { print STDOUT "READY $port\n"; STDOUT->flush },
-    %tls,
-);
-$server->run($app);
-"""
