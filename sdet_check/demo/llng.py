@@ -34,6 +34,9 @@ POST the form to the same URL*         302 ``S?ticket=ST-<64 hex>`` (67 chars); 
                                        cookie at all when the query (or a ``service`` body
                                        field) carries the service; ``username`` instead of
                                        ``user`` → the form again
+GET login (no service) first, then   the jar keeps a ``lemonldappdata`` cookie: the later
+login?service=S in the same jar*       POST lands on 302 ``<C>`` → 302 portal root, **no
+                                       ticket**; a new GET login?service=S then gives one
 bad password / no token / reused token 200 HTML, ``trmsg`` 5 / 81 / 82 (every portal error
                                        page is HTTP 200 with ``<span trmsg="N">``)
 GET login?service=S with session*      302 with a new ST (SSO)

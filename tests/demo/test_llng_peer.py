@@ -8,9 +8,13 @@ from __future__ import annotations
 
 import base64
 import datetime as dt
+import http.server
 import os
 import re
 import secrets
+import socket
+import ssl
+import threading
 import urllib.parse
 import zlib
 from collections.abc import Iterator
@@ -197,6 +201,21 @@ def test_cas_sso_cas1_and_error_codes(llng: LlngServer) -> None:
     assert code(service=SERVICE, ticket=ticket) == "INVALID_TICKET"  # burnt by the mismatch
 
 
+def test_a_stale_pdata_cookie_loses_the_service(llng: LlngServer) -> None:
+    browser = Client(llng)
+    assert browser.get(llng.url + "/login").status_code == 200  # no service: pdata cookie set
+    assert cas_login(browser) == llng.url  # the service of the second form is forgotten
+    again = browser.get(llng.url + "/login", service=SERVICE)
+    assert again.status_code == 302 and again.headers["Location"].startswith(SERVICE + "?ticket=")
+
+
+def test_an_idle_connection_does_not_freeze_the_portal(llng: LlngServer) -> None:
+    port = int(urllib.parse.urlsplit(llng.base_url).port or 0)
+    with socket.create_connection(("127.0.0.1", port)):
+        answer = Client(llng).session.get(llng.metadata_url, verify=str(llng.ca_file), timeout=10)
+    assert answer.status_code == 200
+
+
 def test_validation_through_the_browser_session_is_not_xml(llng: LlngServer) -> None:
     browser = Client(llng)
     ticket = ticket_of(cas_login(browser))
@@ -229,10 +248,6 @@ def test_unknown_service_gateway_samlvalidate_logout(llng: LlngServer) -> None:
 
 
 def test_proxy_tickets_and_the_missing_return_bug(llng: LlngServer) -> None:
-    import http.server
-    import ssl
-    import threading
-
     received: list[str] = []
 
     class Callback(http.server.BaseHTTPRequestHandler):
