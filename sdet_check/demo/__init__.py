@@ -5,6 +5,8 @@ a small French ENT home page over HTTPS on loopback, conformant or not on demand
 :mod:`sdet_check.demo.cas` serves django-cas-server over HTTPS with SDET test accounts.
 :mod:`sdet_check.demo.ldap` runs the reference annuaire (OpenLDAP slapd with the project's ENT
 schema) loaded with the invented population of :mod:`sdet_check.demo.annuaire`.
+:mod:`sdet_check.demo.saml` runs SimpleSAMLphp as a SAML IdP; :mod:`sdet_check.demo.llng`
+runs LemonLDAP::NG as a second CAS server and SAML IdP of another code base.
 """
 
 from sdet_check.demo.cas import (
