@@ -11,6 +11,17 @@ ephemeral port of 127.0.0.1, over TLS with the project's test PKI (``http_en_cla
 HTTP). Nothing is read from or written to ``/etc`` or ``/var/lib/lemonldap-ng``; the process
 group is killed on :meth:`stop`. Start: about 1.5 s. (Plack's single-process
 ``HTTP::Server::PSGI`` was tried first: one idle TCP connection froze it for everyone.)
+TLS ends in a small front (the one of :mod:`sdet_check.demo.saml`) before Starman, as nginx
+or Apache does before a real portal. The demo accounts' attributes reach the portal as UTF-8
+byte strings, as Net::LDAP gives them.
+
+Character strings, observed while building this peer: LemonLDAP::NG puts Perl character
+strings in PSGI bodies and counts ``Content-Length`` in characters. Through Starman's own TLS
+(``IO::Socket::SSL``), UTF-8 attribute values went out double-encoded (``LÃ©a``) and the
+body was cut short by one byte per extra byte (``</cas:serviceResponse`` without its
+``>``): ill-formed XML. Over a plain socket the same strings go out byte for byte; non-ASCII
+configuration strings (``samlOrganizationDisplayName``) then go out in Latin-1, so the
+metadata stops being well-formed UTF-8: the organisation name here is ASCII.
 Two CAS applications are registered (:data:`SERVICE_APPS`, prefix match,
 ``casStrictMatching``), and the test SP of :mod:`sdet_check.demo.saml` (its own key here).
 
@@ -168,7 +179,13 @@ from sdet_check.demo.cas import (
 )
 from sdet_check.demo.peer import Peer
 from sdet_check.demo.pki import PkiFiles, ensure_pki
-from sdet_check.demo.saml import BINDING_POST, NAMEID_TRANSIENT, SP_ACS_URL, SP_ENTITY_ID
+from sdet_check.demo.saml import (
+    BINDING_POST,
+    NAMEID_TRANSIENT,
+    SP_ACS_URL,
+    SP_ENTITY_ID,
+    _TlsFront,  # the same small TLS terminator as SimpleSAMLphp's
+)
 
 APT_PACKAGES = (
     "liblemonldap-ng-portal-perl",
@@ -322,6 +339,7 @@ class LlngServer(Peer):
         self._reader: threading.Thread | None = None
         self._output: list[str] = []
         self._base_url = ""
+        self._front: _TlsFront | None = None
 
     # --- life cycle -------------------------------------------------------------------------
 
@@ -335,15 +353,16 @@ class LlngServer(Peer):
         self._pki = ensure_pki(self.pki_dir.resolve())
         folder = Path(tempfile.mkdtemp(prefix="sdet-llng-"))
         self._folder = folder
-        port = _free_port()
-        scheme = "https" if self.config.https else "http"
-        self._base_url = f"{scheme}://127.0.0.1:{port}/"
-        self._write_files(folder)
-        listen = f"127.0.0.1:{port}"
-        tls: list[str] = []
+        backend_port = _free_port()
         if self.config.https:
-            listen += ":ssl"
-            tls = ["--ssl-cert", str(self._pki.cert_file), "--ssl-key", str(self._pki.key_file)]
+            # TLS ends in front of Starman, as nginx or Apache does before a real portal:
+            # Starman's own (experimental) TLS writes Perl's internal form of character
+            # strings, which LemonLDAP::NG then sends double-encoded and cut short.
+            self._front = _TlsFront(self._pki, backend_port)
+            self._base_url = f"https://127.0.0.1:{self._front.port}/"
+        else:
+            self._base_url = f"http://127.0.0.1:{backend_port}/"
+        self._write_files(folder)
         environment = {
             "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
             "LANG": "C.UTF-8",
@@ -355,8 +374,7 @@ class LlngServer(Peer):
             [
                 STARMAN,
                 "--listen",
-                listen,
-                *tls,
+                f"127.0.0.1:{backend_port}",
                 "--workers",
                 str(_WORKERS),
                 "--preload-app",
@@ -375,6 +393,8 @@ class LlngServer(Peer):
             target=self._read_output, args=(self._process,), name="llng-output", daemon=True
         )
         self._reader.start()
+        if self._front is not None:
+            self._front.start()
         try:
             self._wait_ready()
         except BaseException:
@@ -398,6 +418,9 @@ class LlngServer(Peer):
             self._reader = None
         if process is not None and process.stdout is not None:
             process.stdout.close()
+        front, self._front = self._front, None
+        if front is not None:
+            front.stop()
         if self._folder is not None:
             shutil.rmtree(self._folder, ignore_errors=True)
             self._folder = None
@@ -570,7 +593,9 @@ class LlngServer(Peer):
             "samlServicePrivateKeySig": (keys / "idp.key").read_text(encoding="ascii"),
             "samlServicePrivateKeySigPwd": "",
             "samlServicePublicKeySig": (keys / "idp.crt").read_text(encoding="ascii"),
-            "samlOrganizationDisplayName": "ENT de démonstration",
+            # ASCII: LemonLDAP::NG writes configuration strings into the metadata as characters,
+            # which a byte-oriented server sends in Latin-1 (ill-formed UTF-8 XML).
+            "samlOrganizationDisplayName": "ENT de demonstration",
             "samlOrganizationName": "sdet-check",
             "samlOrganizationURL": self.base_url,
             "samlSPMetaDataXML": {

@@ -28,7 +28,8 @@ sub all {
     local $/;
     my $text = <$in>;
     close $in;
-    $cache = JSON::PP->new->utf8->decode($text);
+    # Not ->utf8: values stay UTF-8 byte strings, as Net::LDAP hands them to the portal.
+    $cache = JSON::PP->new->decode($text);
     return $cache;
 }
 

@@ -162,6 +162,10 @@ def test_cas_login_form_and_fresh_session_validation(llng: LlngServer) -> None:
     assert released["ENTEleveClasses"] == "0751234J$4A"
     assert released["uid"] == "lea.martin"
 
+    assert released["givenName"] == "Léa"  # UTF-8 on the wire, whole (Content-Length right)
+    assert int(answer.headers["Content-Length"]) == len(answer.content)
+    assert answer.content.endswith(b"</cas:serviceResponse>\n")
+
     teacher = ticket_of(cas_login(Client(llng), login="claire.dubois"))
     answer = backend.get(llng.url + "/serviceValidate", service=SERVICE, ticket=teacher)
     classes = cas_xml(answer).findall(
