@@ -6,11 +6,13 @@ temporary folder a ``lemonldap-ng.ini`` (named by ``LLNG_DEFAULTCONFFILE``), a F
 configuration ``conf/lmConf-1.json``, its own session, cache and key folders, two small Perl
 modules that log the demo accounts (:data:`sdet_check.demo.cas.ACCOUNTS`) in through
 LemonLDAP::NG's ``customAuth``/``customUserDB`` hooks, and an ``app.psgi``; it then serves
-the portal with Starman (preforking PSGI server, 4 workers, the app loaded once) on an
+the portal with Starman (preforking PSGI server, 4 workers each loading the app) on an
 ephemeral port of 127.0.0.1, over TLS with the project's test PKI (``http_en_clair``: plain
 HTTP). Nothing is read from or written to ``/etc`` or ``/var/lib/lemonldap-ng``; the process
 group is killed on :meth:`stop`. Start: about 1.5 s. (Plack's single-process
-``HTTP::Server::PSGI`` was tried first: one idle TCP connection froze it for everyone.)
+``HTTP::Server::PSGI`` was tried first: one idle TCP connection froze it for everyone; and
+Starman's ``--preload-app`` makes the workers share the ``__DATA__`` handle the metadata
+template is read from, so that concurrent metadata requests fail with HTTP 500.)
 TLS ends in a small front (the one of :mod:`sdet_check.demo.saml`) before Starman, as nginx
 or Apache does before a real portal. The demo accounts' attributes reach the portal as UTF-8
 byte strings, as Net::LDAP gives them.
@@ -377,7 +379,6 @@ class LlngServer(Peer):
                 f"127.0.0.1:{backend_port}",
                 "--workers",
                 str(_WORKERS),
-                "--preload-app",
                 "--disable-proctitle",
                 str(folder / "app.psgi"),
             ],

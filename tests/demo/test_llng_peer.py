@@ -7,6 +7,7 @@ docstring of :mod:`sdet_check.demo.llng` states, which the probe matrix relies o
 from __future__ import annotations
 
 import base64
+import concurrent.futures
 import datetime as dt
 import http.server
 import os
@@ -218,6 +219,14 @@ def test_an_idle_connection_does_not_freeze_the_portal(llng: LlngServer) -> None
     with socket.create_connection(("127.0.0.1", port)):
         answer = Client(llng).session.get(llng.metadata_url, verify=str(llng.ca_file), timeout=10)
     assert answer.status_code == 200
+
+
+def test_concurrent_metadata_requests_all_succeed(llng: LlngServer) -> None:
+    def fetch(_: int) -> int:
+        return Client(llng).get(llng.metadata_url).status_code
+
+    with concurrent.futures.ThreadPoolExecutor(16) as pool:
+        assert list(pool.map(fetch, range(48))) == [200] * 48
 
 
 def test_validation_through_the_browser_session_is_not_xml(llng: LlngServer) -> None:
