@@ -144,6 +144,17 @@ undeclared ACS URL                     200 HTML trmsg 51 (PE_SAML_SSO_ERROR)
 =====================================  ===================================================
 
 Portal HTML pages carry a CSP and ``X-Frame-Options: DENY``, no HSTS.
+
+Against the CAS protocol (3.0, and 2.0 where it is the same), in short: the login form has no
+``username`` nor ``lt`` field (§2.1.3/§2.2.2: ``user`` and a one-time ``token`` instead);
+``/proxy`` issues PTs for any ``targetService``, even without ``pgt``, and answers HTTP 500
+instead of ``proxyFailure`` for a bad PGT (§2.7); ``pgtUrl`` over plain HTTP is called and a
+PGT issued (§2.5.4 wants HTTPS); ``INVALID_TICKET_SPEC`` and ``INVALID_PROXY_CALLBACK`` are
+never used; ``renew`` is refused on ``/serviceValidate`` with the CAS 1 ``no`` body;
+``/samlValidate`` is absent (optional, §4). What it does right: one-time tickets bound to
+their service, ``INVALID_SERVICE``, ``/serviceValidate`` refuses PTs, ``/proxyValidate``
+lists proxies, gateway, renew at ``/login`` (after 5 s), logout redirect only to registered
+services, unregistered services refused.
 """
 
 from __future__ import annotations
