@@ -385,6 +385,8 @@ class LlngServer(Peer):
         }
         self._process = subprocess.Popen(
             [
+                "perl",
+                str(folder / "guard.pl"),
                 STARMAN,
                 "--listen",
                 f"127.0.0.1:{backend_port}",
@@ -393,7 +395,7 @@ class LlngServer(Peer):
                 "--disable-proctitle",
                 str(folder / "app.psgi"),
             ],
-            stdin=subprocess.DEVNULL,
+            stdin=subprocess.PIPE,  # closed by stop(), or by the OS if this process dies
             stdout=subprocess.PIPE,
             stderr=subprocess.STDOUT,
             text=True,
@@ -414,10 +416,14 @@ class LlngServer(Peer):
             raise
 
     def stop(self) -> None:
-        """Stop the portal by its process group and remove the folder; safe to call twice."""
+        """Stop the portal (stdin closed, then its process group), remove the folder; idempotent."""
         process, self._process = self._process, None
         if process is not None:
-            if process.poll() is None:
+            if process.stdin is not None:
+                process.stdin.close()  # the guard then stops Starman and exits
+            try:
+                process.wait(_STOP_TIMEOUT_S)
+            except subprocess.TimeoutExpired:
                 _signal_group(process, signal.SIGTERM)
                 try:
                     process.wait(_STOP_TIMEOUT_S)
@@ -515,6 +521,7 @@ class LlngServer(Peer):
         (lib / "UserDB.pm").write_text(llng_perl.USERDB_PM, encoding="utf-8")
         (lib / "NoCaptcha.pm").write_text(llng_perl.CAPTCHA_PM, encoding="utf-8")
         (folder / "app.psgi").write_text(llng_perl.APP_PSGI, encoding="utf-8")
+        (folder / "guard.pl").write_text(llng_perl.GUARD_PL, encoding="utf-8")
         users = {
             account.login: {
                 "password": self._passwords[account.password_env],

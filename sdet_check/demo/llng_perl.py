@@ -141,3 +141,23 @@ builder {
     mount '/' => $portal;
 };
 """
+
+GUARD_PL = r"""# Run the command given in arguments; stop it when standard input closes (generated).
+# The Python side holds the other end of stdin: if it dies, Starman does not outlive it.
+use strict;
+use warnings;
+
+my $child = fork() // die "fork: $!";
+if ( $child == 0 ) {
+    open( STDIN, '<', '/dev/null' ) or die "stdin: $!";
+    exec(@ARGV) or die "exec $ARGV[0]: $!";
+}
+sub finish {
+    kill 'TERM', $child;
+    waitpid( $child, 0 );
+    exit 0;
+}
+$SIG{TERM} = \&finish;
+1 while sysread( STDIN, my $buffer, 4096 );
+finish();
+"""

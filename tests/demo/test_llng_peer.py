@@ -13,9 +13,13 @@ import http.server
 import os
 import re
 import secrets
+import shutil
 import socket
 import ssl
+import subprocess
+import sys
 import threading
+import time
 import urllib.parse
 import zlib
 from collections.abc import Iterator
@@ -227,6 +231,40 @@ def test_concurrent_metadata_requests_all_succeed(llng: LlngServer) -> None:
 
     with concurrent.futures.ThreadPoolExecutor(16) as pool:
         assert list(pool.map(fetch, range(48))) == [200] * 48
+
+
+def test_the_portal_does_not_outlive_its_parent(pki_dir: Path) -> None:
+    script = (
+        "import os, sys\n"
+        "from pathlib import Path\n"
+        "from sdet_check.demo.llng import VARIANTS, LlngServer\n"
+        "server = LlngServer(VARIANTS['http_en_clair'], Path(sys.argv[1]))\n"
+        "server.start()\n"
+        "print(server.base_url, server._folder, flush=True)\n"
+        "os._exit(0)\n"
+    )
+    started = subprocess.run(
+        [sys.executable, "-c", script, str(pki_dir)],
+        capture_output=True,
+        text=True,
+        timeout=90,
+        check=True,
+        cwd=Path(__file__).resolve().parents[2],
+    )
+    base_url, folder = started.stdout.split()
+    port = urllib.parse.urlsplit(base_url).port
+    assert port is not None
+    try:
+        deadline = time.monotonic() + 15
+        while time.monotonic() < deadline:
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=1).close()
+            except OSError:
+                return  # nobody listens any more
+            time.sleep(0.2)
+        pytest.fail(f"LemonLDAP::NG still listens on {port} after its parent died")
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)  # its parent died before removing it
 
 
 def test_validation_through_the_browser_session_is_not_xml(llng: LlngServer) -> None:
