@@ -5,27 +5,29 @@ code base (Perl, Lasso), widely used by French académies. :class:`LlngServer` w
 temporary folder a ``lemonldap-ng.ini`` (named by ``LLNG_DEFAULTCONFFILE``), a File
 configuration ``conf/lmConf-1.json``, its own session, cache and key folders, two small Perl
 modules that log the demo accounts (:data:`sdet_check.demo.cas.ACCOUNTS`) in through
-LemonLDAP::NG's ``customAuth``/``customUserDB`` hooks, and an ``app.psgi``; it then serves
-the portal with Starman (preforking PSGI server, 4 workers each loading the app) on an
-ephemeral port of 127.0.0.1, over TLS with the project's test PKI (``http_en_clair``: plain
-HTTP). Nothing is read from or written to ``/etc`` or ``/var/lib/lemonldap-ng``; the process
-group is killed on :meth:`stop`. Start: about 1.5 s. (Plack's single-process
-``HTTP::Server::PSGI`` was tried first: one idle TCP connection froze it for everyone; and
-Starman's ``--preload-app`` makes the workers share the ``__DATA__`` handle the metadata
-template is read from, so that concurrent metadata requests fail with HTTP 500.)
-TLS ends in a small front (the one of :mod:`sdet_check.demo.saml`) before Starman, as nginx
-or Apache does before a real portal. The demo accounts' attributes reach the portal as UTF-8
-byte strings, as Net::LDAP gives them.
-
-Character strings, observed while building this peer: LemonLDAP::NG puts Perl character
-strings in PSGI bodies and counts ``Content-Length`` in characters. Through Starman's own TLS
-(``IO::Socket::SSL``), UTF-8 attribute values went out double-encoded (``LÃ©a``) and the
-body was cut short by one byte per extra byte (``</cas:serviceResponse`` without its
-``>``): ill-formed XML. Over a plain socket the same strings go out byte for byte; non-ASCII
-configuration strings (``samlOrganizationDisplayName``) then go out in Latin-1, so the
-metadata stops being well-formed UTF-8: the organisation name here is ASCII.
+LemonLDAP::NG's ``customAuth``/``customUserDB`` hooks, and an ``app.psgi``. It serves the
+portal with Starman (preforking PSGI server, 4 workers each loading the app) on an ephemeral
+port of 127.0.0.1; TLS ends in a small front before it (the one of
+:mod:`sdet_check.demo.saml`, with the project's test PKI), as nginx or Apache does before a
+real portal (``http_en_clair``: Starman answers in plain HTTP). Nothing is read from or
+written to ``/etc`` or ``/var/lib/lemonldap-ng``. A small Perl guard stops Starman when its
+standard input closes: on :meth:`stop`, or when the Python process dies. Start: about 1.5 s.
 Two CAS applications are registered (:data:`SERVICE_APPS`, prefix match,
 ``casStrictMatching``), and the test SP of :mod:`sdet_check.demo.saml` (its own key here).
+The demo accounts' attributes reach the portal as UTF-8 byte strings, as Net::LDAP gives
+them.
+
+Serving choices, observed while building this peer: Plack's single-process
+``HTTP::Server::PSGI`` froze for everyone on one idle TCP connection; Starman's
+``--preload-app`` makes the workers share the ``__DATA__`` handle the metadata template is
+read from, so that concurrent metadata requests fail with HTTP 500 (HTML::Template syntax
+error); LemonLDAP::NG puts Perl character strings in PSGI bodies and counts
+``Content-Length`` in characters, so that through Starman's own TLS (``IO::Socket::SSL``)
+UTF-8 attribute values went out double-encoded (``LÃ©a``) and the body was cut short by one
+byte per extra byte (``</cas:serviceResponse`` without its ``>``: ill-formed XML). Over a
+plain socket the strings go out byte for byte; non-ASCII configuration strings
+(``samlOrganizationDisplayName``) then go out in Latin-1, so that the metadata stops being
+well-formed UTF-8: the organisation name here is ASCII.
 
 What LemonLDAP::NG 2.16.1 does, observed with plain ``requests`` (``tests/demo/
 test_llng_peer.py`` pins the starred rows). ``<C>`` is :attr:`LlngServer.url` (``…/cas``).
