@@ -224,9 +224,6 @@ PERL_MODULES = {
 }
 """Perl modules the portal loads beyond its own Depends, and the Debian package of each."""
 
-STATIC_ROOT = Path("/usr/share/lemonldap-ng/portal/htdocs/static")
-"""The portal's static files (CSS, scripts), served under ``/static``."""
-
 TEMPLATE_DIR = Path("/usr/share/lemonldap-ng/portal/templates")
 """The portal's HTML templates."""
 
@@ -330,6 +327,7 @@ VARIANTS: Mapping[str, LlngConfig] = {
     "http_en_clair": LlngConfig(https=False),
     "service_ouvert": LlngConfig(access_control="none"),
     "reponse_saml_non_signee": LlngConfig(sign_sso=False),
+    "attribut_non_publie": LlngConfig(withheld_attributes=("ENTPersonProfils",)),
 }
 """Named configurations: the best LemonLDAP::NG can do, and deliberately broken ones."""
 

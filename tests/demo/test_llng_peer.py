@@ -461,13 +461,21 @@ def test_saml_login_signed_response_and_assertion(llng: LlngServer) -> None:
 # --- variants and the target file ---------------------------------------------------------
 
 
-@pytest.mark.parametrize("variant", ["http_en_clair", "service_ouvert"])
+@pytest.mark.parametrize("variant", ["http_en_clair", "service_ouvert", "attribut_non_publie"])
 def test_broken_variants(variant: str, pki_dir: Path) -> None:
     with LlngServer(VARIANTS[variant], pki_dir) as server:
         browser = Client(server)
         location = cas_login(browser)
         assert location.startswith(SERVICE + "?ticket=ST-")
-        if variant == "http_en_clair":
+        if variant == "attribut_non_publie":
+            answer = Client(server).get(
+                server.url + "/p3/serviceValidate", service=SERVICE, ticket=ticket_of(location)
+            )
+            attributes = cas_xml(answer).find("cas:authenticationSuccess/cas:attributes", CAS_NS)
+            assert attributes is not None
+            names = {etree.QName(e).localname for e in attributes}
+            assert "ENTPersonProfils" not in names and "ENTPersonStructRattachRNE" in names
+        elif variant == "http_en_clair":
             assert server.url.startswith("http://127.0.0.1:")
             assert not next(c for c in browser.session.cookies if c.name == "lemonldap").secure
         else:
