@@ -7,7 +7,8 @@ a small French ENT home page over HTTPS on loopback, conformant or not on demand
 :mod:`sdet_check.demo.ldap` runs the reference annuaire (OpenLDAP slapd with the project's ENT
 schema) loaded with the invented population of :mod:`sdet_check.demo.annuaire`.
 :mod:`sdet_check.demo.saml` runs SimpleSAMLphp and :mod:`sdet_check.demo.pysaml2_idp` a pysaml2
-identity provider, two SAML code bases with one target layout.
+identity provider, two SAML code bases with one target layout; :mod:`sdet_check.demo.llng`
+runs LemonLDAP::NG as a third CAS server and SAML IdP, of yet another code base (Perl).
 """
 
 from sdet_check.demo.cas import (
