@@ -201,6 +201,14 @@ def read_answer(response: requests.Response, what: str) -> CasAnswer:
         )
     if content.startswith((b"yes\n", b"no\n", b"yes\r\n", b"no\r\n")):
         return read_v1(response)
+    if not content.lstrip(b"\xef\xbb\xbf\xff\xfe\x00 \t\r\n").startswith(b"<"):
+        # Neither XML nor a CAS 1.0 answer (a stack trace, plain text): shown, not parsed.
+        kind = response.headers.get("Content-Type", "sans type").split(";")[0]
+        return CasAnswer(
+            root=f"corps non XML ({kind}, statut {response.status_code})",
+            in_cas_namespace=False,
+            outcome="",
+        )
     return parse_cas(response, what)
 
 
