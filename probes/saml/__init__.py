@@ -2,9 +2,10 @@
 
 One module per concern: :mod:`~probes.saml.common` (the target's section),
 :mod:`~probes.saml.metadata`, :mod:`~probes.saml.certificates`, :mod:`~probes.saml.signatures`,
-:mod:`~probes.saml.assertions`, :mod:`~probes.saml.login`, :mod:`~probes.saml.keys`. Written
-against OASIS SAML 2.0 and several IdPs (SimpleSAMLphp, a pysaml2 IdP, LemonLDAP::NG), never
-against one of them.
+:mod:`~probes.saml.assertions`, :mod:`~probes.saml.login` (the login machinery),
+:mod:`~probes.saml.sso` (the probes of the exchange), :mod:`~probes.saml.keys`. Written against
+OASIS SAML 2.0 and several IdPs (SimpleSAMLphp, a pysaml2 IdP, LemonLDAP::NG), never against
+one of them.
 
 Metadata (well-formedness, validity period, signature, certificates, endpoints, bindings,
 NameID formats), then a service-provider-initiated login with a test account: the probe
@@ -28,9 +29,9 @@ from __future__ import annotations
 from probes.saml.assertions import Attributes, Conditions, NameIdFormat
 from probes.saml.certificates import Certificates, MetadataSignature
 from probes.saml.common import MAX_BODY_BYTES
-from probes.saml.login import Bindings, Login, UnknownSp
 from probes.saml.metadata import SamlMetadata
 from probes.saml.signatures import Signature
+from probes.saml.sso import Bindings, Login, UnknownSp
 from sdet_check.probe import Probe
 
 PROBES: tuple[type[Probe], ...] = (
