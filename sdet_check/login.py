@@ -348,6 +348,50 @@ def fill_login_forms(
     return steps
 
 
+def log_in_across(
+    page: requests.Response,
+    *,
+    login: str,
+    password: str,
+    rule: CredentialsRule,
+    fetch: Callable[[str, str, Mapping[str, str] | None], requests.Response],
+    overrides: LoginFormOverrides | None = None,
+    record: Callable[[Evidence], None] | None = None,
+    max_redirects: int = 10,
+) -> LoginSteps:
+    """Log in from ``page`` the way a portal does: forms, then redirects wherever they go.
+
+    For a login that crosses servers (a portal handing over to its CAS and back): every
+    form is filled under ``rule``, and after each post the redirects are followed with GET
+    (never re-posting the body), whatever their host, up to ``max_redirects``. ``fetch``
+    sends one request (method, URL, form data or ``None``). The login ends on the first
+    page without a login form.
+    """
+
+    def submit(form: LoginForm, data: dict[str, str]) -> requests.Response:
+        answer = fetch(form.method, form.action, data)
+        for _ in range(max_redirects):
+            target = answer.headers.get("Location")
+            if answer.status_code not in (301, 302, 303, 307, 308) or not target:
+                break
+            url = urljoin(answer.url, target)
+            if urlsplit(url).scheme not in ("http", "https"):
+                break
+            answer = fetch("GET", url, None)
+        return answer
+
+    return fill_login_forms(
+        page,
+        login=login,
+        password=password,
+        rule=rule,
+        submit=submit,
+        done=lambda _answer: False,
+        overrides=overrides,
+        record=record,
+    )
+
+
 # --- reading forms --------------------------------------------------------------------------
 
 
