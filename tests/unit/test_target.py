@@ -44,13 +44,19 @@ def test_secret_written_in_clear_is_refused(tmp_path: Path) -> None:
     assert caught.value.place.line == 4
 
 
-def test_http_portal_url_is_refused(tmp_path: Path) -> None:
+def test_http_portal_url_is_accepted_for_a_test_platform(tmp_path: Path) -> None:
     path = tmp_path / "t.yaml"
     path.write_text("format: 1\nname: x\nportal:\n  url: http://ent.example/\n")
+    assert load_target(path, {}).section("portal")["url"] == "http://ent.example/"
+
+
+def test_a_portal_url_must_be_http_or_https(tmp_path: Path) -> None:
+    path = tmp_path / "t.yaml"
+    path.write_text("format: 1\nname: x\nportal:\n  url: ftp://ent.example/\n")
     with pytest.raises(InputError) as caught:
         load_target(path, {})
     assert caught.value.place.path == "portal.url"
-    assert "^https://" in caught.value.fix
+    assert "^https?://" in caught.value.fix
 
 
 def test_missing_ca_file_is_named(tmp_path: Path) -> None:
