@@ -8,11 +8,15 @@ subclass the runner records (unreachable, timeout, hostile response).
 
 from __future__ import annotations
 
+import http.client
 import re
 from typing import Any
 
 import requests
+import urllib3.exceptions
 from urllib3.exceptions import ReadTimeoutError
+
+from sdet_check.deadline import endpoint_of, guard_session
 
 from sdet_check.evidence import note
 from sdet_check.probe import (
@@ -26,6 +30,12 @@ from sdet_check.probe import (
 MAX_BODY_BYTES = 2 * 1024 * 1024
 """Largest response body a probe reads; beyond it the response is hostile."""
 
+MAX_HEADER_VALUE_BYTES = 16 * 1024
+"""Longest header field value a probe accepts (browsers cap a cookie at 4 KB)."""
+
+MAX_HEADERS_BYTES = 64 * 1024
+"""Most header bytes (names and values) a probe accepts in one response."""
+
 _CHUNK_BYTES = 64 * 1024
 _CAUSE = re.compile(r"\[(?:Errno -?\d+|SSL: [A-Z_]+)\] [^'\"()]+")
 
@@ -35,14 +45,65 @@ def send(
 ) -> requests.Response:
     """One request without redirects, body read and bounded; ``requests`` errors translated.
 
+    The whole exchange (connection, headers, body) takes at most ``context.call_timeout()``
+    seconds, however slowly the server sends: past it the socket is shut down and
+    :class:`~sdet_check.probe.ProbeTimeout` is raised. An endpoint that already stalled
+    :data:`~sdet_check.deadline.STALLS_BEFORE_GIVING_UP` times in the run is not asked again.
     ``kwargs`` go to :meth:`requests.Session.request` (``data``, ``params``, ``headers``...).
     """
+    context.ensure_alive(url)
+    stalled = context.stalled
+    if stalled is not None and stalled.given_up(url):
+        raise ProbeTimeout(
+            f"{endpoint_of(url)} a déjà dépassé le délai {stalled.stalls(url)} fois pendant "
+            f"ce run : {url} n'est pas demandé à nouveau"
+        )
+    guard_session(session)
     timeout = context.call_timeout()
+    with context.bounded(timeout) as exchange:
+        try:
+            response = _request(session, method, url, context, timeout, kwargs)
+        except ProbeTimeout:
+            if stalled is not None:
+                stalled.record(url)
+            raise
+        except ProbeError as error:
+            if not exchange.expired and not context.guard.cancelled.is_set():
+                raise
+            if stalled is not None:
+                stalled.record(url)
+            raise _cut(url, timeout, context) from error
+        if exchange.expired or context.guard.cancelled.is_set():
+            # The server closed a body without Content-Length: cut or complete, who knows.
+            if stalled is not None:
+                stalled.record(url)
+            raise _cut(url, timeout, context)
+    return response
+
+
+def _cut(url: str, timeout: float, context: ProbeContext) -> ProbeTimeout:
+    if context.guard.cancelled.is_set():
+        return ProbeTimeout(f"{url} : échange interrompu, la sonde a atteint son échéance")
+    return ProbeTimeout(
+        f"{url} n'a pas fini de répondre dans le délai ({timeout:.1f} s au total) : "
+        "échange interrompu"
+    )
+
+
+def _request(
+    session: requests.Session,
+    method: str,
+    url: str,
+    context: ProbeContext,
+    timeout: float,
+    kwargs: dict[str, Any],
+) -> requests.Response:
     try:
         response = session.request(
             method, url, timeout=timeout, allow_redirects=False, stream=True, **kwargs
         )
         try:
+            check_headers(response)
             read_bounded(response, context)
         finally:
             response.close()
@@ -54,6 +115,12 @@ def send(
         if exc.args and isinstance(exc.args[0], ReadTimeoutError):
             # A read timeout while streaming the body surfaces as ConnectionError.
             raise ProbeTimeout(f"{url} n'a pas répondu dans le délai ({timeout:.1f} s)") from exc
+        malformed = _malformed_head(exc)
+        if malformed:
+            raise HostileResponse(
+                f"en-têtes de réponse de {url} refusés : {malformed}",
+                note("en-têtes de réponse hors normes", url=url, problem=malformed),
+            ) from exc
         raise TargetUnreachable(f"connexion impossible à {url} : {cause(exc)}") from exc
     except requests.exceptions.ChunkedEncodingError as exc:
         raise TargetUnreachable(f"réponse de {url} interrompue : {cause(exc)}") from exc
@@ -63,7 +130,70 @@ def send(
         raise ProbeTimeout(f"{url} n'a pas répondu dans le délai ({timeout:.1f} s)") from exc
     except requests.exceptions.RequestException as exc:
         raise ProbeError(f"requête impossible vers {url} : {cause(exc)}") from exc
+    except (http.client.HTTPException, urllib3.exceptions.HTTPError) as exc:
+        raise HostileResponse(f"réponse de {url} illisible : {cause(exc)}") from exc
+    except OSError as exc:
+        raise TargetUnreachable(f"échange impossible avec {url} : {cause(exc)}") from exc
     return response
+
+
+def check_headers(response: requests.Response) -> None:
+    """Refuse a response whose header fields are absurdly long (a token meant to choke a reader).
+
+    Bounds: :data:`MAX_HEADER_VALUE_BYTES` per field value, :data:`MAX_HEADERS_BYTES` in all.
+    """
+    url = response.url
+    total = 0
+    for name, value in _raw_header_items(response):
+        size = len(name) + len(value)
+        total += size
+        if len(value) > MAX_HEADER_VALUE_BYTES:
+            raise HostileResponse(
+                f"{url} envoie un en-tête {name[:60]} de {len(value)} caractères "
+                f"(limite {MAX_HEADER_VALUE_BYTES}) : réponse refusée",
+                note(
+                    "en-tête de réponse trop long",
+                    url=url,
+                    header=name[:60],
+                    length=len(value),
+                    start=value[:80],
+                ),
+            )
+    if total > MAX_HEADERS_BYTES:
+        raise HostileResponse(
+            f"{url} envoie {total} caractères d'en-têtes (limite {MAX_HEADERS_BYTES}) : "
+            "réponse refusée",
+            note("en-têtes de réponse trop longs", url=url, length=total),
+        )
+
+
+def _raw_header_items(response: requests.Response) -> list[tuple[str, str]]:
+    raw_headers = getattr(response.raw, "headers", None)
+    if raw_headers is not None and hasattr(raw_headers, "iteritems"):
+        return [(str(name), str(value)) for name, value in raw_headers.iteritems()]
+    return [(str(name), str(value)) for name, value in response.headers.items()]
+
+
+def _malformed_head(exc: BaseException) -> str | None:
+    """Name the problem when ``http.client`` refused the status line or the headers."""
+    seen: set[int] = set()
+    pending: list[BaseException] = [exc]
+    while pending:
+        item = pending.pop()
+        if id(item) in seen:
+            continue
+        seen.add(id(item))
+        if isinstance(item, http.client.LineTooLong):
+            return f"ligne trop longue ({item})"
+        if isinstance(item, http.client.HTTPException) and "more than" in str(item):
+            return f"trop d'en-têtes ({item})"
+        if isinstance(item, http.client.BadStatusLine):
+            return f"ligne de statut invalide ({str(item)[:80]!r})"
+        pending.extend(arg for arg in item.args if isinstance(arg, BaseException))
+        for linked in (item.__cause__, item.__context__, getattr(item, "reason", None)):
+            if isinstance(linked, BaseException):
+                pending.append(linked)
+    return None
 
 
 def get(session: requests.Session, url: str, context: ProbeContext) -> requests.Response:
@@ -89,8 +219,7 @@ def read_bounded(response: requests.Response, context: ProbeContext) -> None:
                 f"{url} envoie plus de {MAX_BODY_BYTES} octets : lecture abandonnée",
                 note("corps de réponse trop grand", url=url, read_bytes=size),
             )
-        if context.remaining() <= 0:
-            raise ProbeTimeout(f"{url} : corps de réponse non reçu avant l'échéance de la sonde")
+        context.ensure_alive(f"{url} : corps de réponse non reçu")
         chunks.append(chunk)
     response._content = b"".join(chunks)
 
