@@ -1,13 +1,17 @@
 """HTTP for probes: one request at a time, bodies bounded, ``requests`` errors translated.
 
 Every HTTP probe family (http, cas, saml) sends through :func:`send`: no redirect is followed
-silently, the body is read in chunks up to :data:`MAX_BODY_BYTES` and before the probe's
-deadline, and each ``requests`` failure becomes the :class:`~sdet_check.probe.ProbeError`
-subclass the runner records (unreachable, timeout, hostile response).
+silently; the whole exchange takes at most the network bound cut to the probe's deadline, a
+watchdog shutting the socket down when a server drips (:mod:`sdet_check.deadline`); the body
+is read up to :data:`MAX_BODY_BYTES` (decompressed), header fields up to
+:data:`MAX_HEADER_VALUE_BYTES`; and each failure becomes the
+:class:`~sdet_check.probe.ProbeError` subclass the runner records (unreachable, timeout,
+hostile response).
 """
 
 from __future__ import annotations
 
+import codecs
 import http.client
 import re
 from typing import Any
@@ -104,6 +108,7 @@ def _request(
         )
         try:
             check_headers(response)
+            _known_encoding(response)
             read_bounded(response, context)
         finally:
             response.close()
@@ -165,6 +170,15 @@ def check_headers(response: requests.Response) -> None:
             "réponse refusée",
             note("en-têtes de réponse trop longs", url=url, length=total),
         )
+
+
+def _known_encoding(response: requests.Response) -> None:
+    """A charset Python does not know (``charset=x-hostile``) is read as UTF-8, not trusted."""
+    if response.encoding:
+        try:
+            codecs.lookup(response.encoding)
+        except (LookupError, ValueError):
+            response.encoding = "utf-8"
 
 
 def _raw_header_items(response: requests.Response) -> list[tuple[str, str]]:
