@@ -44,10 +44,10 @@ from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import ldap3
-from pyasn1.error import PyAsn1Error
 from cryptography import x509
 from ldap3.core import exceptions as ldap3_errors
 from ldap3.protocol.rfc4512 import AttributeTypeInfo, ObjectClassInfo
+from pyasn1.error import PyAsn1Error  # type: ignore[import-untyped]
 
 from probes import _ldap_wire as wire
 from probes._ldap_audit import (

@@ -108,7 +108,7 @@ class _Watchdog:
                 heapq.heappop(self._heap)
             try:
                 callback()
-            except Exception:  # noqa: S112 - a failing callback must not stop the watchdog
+            except Exception:  # a failing callback must not stop the watchdog
                 continue
 
 

@@ -18,7 +18,7 @@ import time
 import traceback
 from collections import deque
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Any, Protocol
 
@@ -43,6 +43,8 @@ from sdet_check.selection import Selection
 from sdet_check.target import Target
 
 DEFAULT_MAX_WORKERS = 4
+
+_CUT_SLACK_S = 0.25
 
 _DEGREES_FR = {"1d": "premier degré", "2d": "second degré"}
 
@@ -231,7 +233,19 @@ class Runner:
             try:
                 index, result = finished.get(timeout=max(0.01, min(wait, 0.5)))
                 if index in active:  # results of abandoned probes arrive too late: ignored
-                    del active[index]
+                    job = active.pop(index)
+                    if (
+                        result.error_reason is ErrorReason.TIMEOUT
+                        and job.deadline >= run_deadline
+                        and self._clock() >= run_deadline - _CUT_SLACK_S
+                    ):
+                        # The transport cut the probe at its deadline, which was the run's.
+                        result = replace(
+                            result,
+                            error_reason=ErrorReason.RUN_TIMEOUT,
+                            message="Borne de durée du run atteinte pendant la sonde ; "
+                            f"elle a été interrompue ({result.message})",
+                        )
                     done.append((index, result))
             except queue.Empty:
                 pass

@@ -21,7 +21,6 @@ import urllib3.exceptions
 from urllib3.exceptions import ReadTimeoutError
 
 from sdet_check.deadline import endpoint_of, guard_session
-
 from sdet_check.evidence import note
 from sdet_check.probe import (
     HostileResponse,
@@ -204,9 +203,8 @@ def _malformed_head(exc: BaseException) -> str | None:
         if isinstance(item, http.client.BadStatusLine):
             return f"ligne de statut invalide ({str(item)[:80]!r})"
         pending.extend(arg for arg in item.args if isinstance(arg, BaseException))
-        for linked in (item.__cause__, item.__context__, getattr(item, "reason", None)):
-            if isinstance(linked, BaseException):
-                pending.append(linked)
+        linked = (item.__cause__, item.__context__, getattr(item, "reason", None))
+        pending.extend(link for link in linked if isinstance(link, BaseException))
     return None
 
 

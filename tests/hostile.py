@@ -207,11 +207,12 @@ def bomb_body(encoding: str, expanded: int = BOMB_EXPANDED_BYTES) -> bytes:
     """``expanded`` bytes of zeros compressed with ``encoding`` (``gzip``, ``deflate``, ``br``)."""
     block = b"\0" * (1024 * 1024)
     if encoding == "br":
-        import brotli
+        import brotli  # type: ignore[import-untyped]
 
         compressor = brotli.Compressor(quality=5)
-        parts = [compressor.process(block) for _ in range(expanded // len(block))]
-        return b"".join(parts) + compressor.finish()
+        parts: list[bytes] = [compressor.process(block) for _ in range(expanded // len(block))]
+        tail: bytes = compressor.finish()
+        return b"".join(parts) + tail
     if encoding == "gzip":
         zipper = zlib.compressobj(9, zlib.DEFLATED, 16 + zlib.MAX_WBITS)
     elif encoding == "deflate":
@@ -407,7 +408,8 @@ from sdet_check.target import load_target
 registry = ProbeRegistry.from_entry_points()
 probe = registry.get({kind!r})
 target = load_target(Path({target!r}), {environ!r})
-context = ProbeContext(target=target, network_timeout={network}, deadline=time.monotonic() + {probe_s})
+deadline = time.monotonic() + {probe_s}
+context = ProbeContext(target=target, network_timeout={network}, deadline=deadline)
 started = time.monotonic()
 try:
     outcome = probe().check({params!r}, context)
