@@ -183,7 +183,8 @@ class LdapTls(Probe):
     ``ldaps://`` targets: the handshake must succeed with the certificate checked against the
     target's CA (``ldap.ca_file``, else ``tls.ca_file``, else the system store) and the host
     name. ``ldap://`` targets: StartTLS (advertised in the rootDSE or not) must succeed with the
-    same checks. With ``refuse_clear_bind`` (default) and an ``ldap://`` address, a simple bind
+    same checks; one read of the rootDSE over TLS must get an LDAP answer (a refusal counts).
+    With ``refuse_clear_bind`` (default) and an ``ldap://`` address, a simple bind
     in clear with a made-up DN and password must be refused for lack of protection
     (``confidentialityRequired`` or ``strongerAuthRequired``): ``invalidCredentials`` or
     success means the server reads passwords sent in clear. No real password is ever sent.
@@ -225,6 +226,9 @@ class LdapTls(Probe):
         try:
             with _Session(access, context, protect=True) as session:
                 evidence.append(session.tls_evidence(how))
+                # One read over TLS: what answers must speak LDAP (not a web server with a
+                # valid certificate); a refusal to read the rootDSE is still LDAP.
+                session.read_entry("", ["supportedLDAPVersion"])
         except _TlsRefused as refused:
             evidence.extend(refused.evidence)
             return Outcome.failed(

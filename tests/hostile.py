@@ -510,7 +510,8 @@ class HostileCase:
     behaviour: Callable[[], Behaviour]
     where: str
     """``home`` (the portal's page), ``http`` (the plain-HTTP address), ``page`` (a legal
-    page given by the target), ``ldap`` (an ``ldap://`` annuaire with StartTLS)."""
+    page given by the target), ``ldap`` (an ``ldap://`` annuaire with StartTLS), ``ldaps``
+    (an ``ldaps://`` annuaire)."""
     status: str
     reason: str | None
     within_s: float
@@ -647,6 +648,15 @@ HOSTILE_CASES: tuple[HostileCase, ...] = (
         4.5,
     ),
     HostileCase(
+        "serveur HTTPS sur le port LDAPS",
+        "ldap.tls",
+        http_on_any_port,
+        "ldaps",
+        "error",
+        "hostile_response",
+        4.5,
+    ),
+    HostileCase(
         "octets aléatoires sur le port LDAP",
         "ldap.root_dse",
         random_bytes,
@@ -687,6 +697,10 @@ def staged(case: HostileCase, folder: Path, pki: PkiFiles) -> Iterator[Path]:
     if case.where == "ldap":
         with HostileServer(case.behaviour(), http=False) as server:
             yield ldap_target(folder, f"ldap://127.0.0.1:{server.port}", pki.ca_file)
+        return
+    if case.where == "ldaps":
+        with HostileServer(case.behaviour(), tls=tls, http=False) as server:
+            yield ldap_target(folder, f"ldaps://127.0.0.1:{server.port}", pki.ca_file)
         return
     if case.where == "home":
         with HostileServer(case.behaviour(), tls=tls) as server:
