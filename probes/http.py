@@ -700,7 +700,15 @@ def _handshake(
     except OSError as exc:
         raise TargetUnreachable(f"connexion impossible à {host}:{port} : {exc}") from exc
     try:
-        with tls_context.wrap_socket(raw, server_hostname=host) as tls:
+        with context.bounded() as exchange:
+            exchange.use(raw)  # a server dripping its handshake is cut at the network bound
+            try:
+                tls = tls_context.wrap_socket(raw, server_hostname=host)
+            except OSError as exc:
+                if exchange.expired:
+                    raise TimeoutError("négociation TLS trop lente") from exc
+                raise
+        with tls:
             cipher = tls.cipher()
             der = tls.getpeercert(binary_form=True)
             return _Handshake(

@@ -7,6 +7,7 @@ and the request head already read (empty for raw protocols such as LDAP).
 
 Behaviours, one per hostile class:
 :func:`slow_drip` (one byte every few seconds, from the status line on),
+:func:`tls_record_drip` (the same inside a TLS handshake), :func:`random_drip`,
 :func:`endless_body`, :func:`compressed_bomb` (``gzip``, ``deflate``, ``br``),
 :func:`giant_header` (a 60 KB token in ``Location`` or ``Set-Cookie``),
 :func:`page` (any bytes as a 200 answer: late DOCTYPE, UTF-16 DOCTYPE, XML bomb, junk),
@@ -185,6 +186,24 @@ def slow_drip(interval: float = 5.0, body: bytes = b"<html><body>lent</body></ht
         answer = _head("200 OK", {"Content-Type": "text/html", "Content-Length": str(len(body))})
         for byte in answer + body:
             client.sendall(bytes([byte]))
+            time.sleep(interval)
+
+    return play
+
+
+def tls_record_drip(interval: float = 1.0) -> Behaviour:
+    """Answer a ClientHello with the header of a 16 KB TLS record, then one byte a second.
+
+    Played without TLS on the server side (``HostileServer(..., http=False)``): the client's
+    TLS library waits for the whole record, and each byte comes before any idle timeout.
+    """
+
+    def play(client: socket.socket, head: bytes) -> None:
+        client.settimeout(5)
+        client.recv(4096)  # the ClientHello
+        client.sendall(b"\x16\x03\x03\x40\x00")
+        while True:
+            client.sendall(b"\x00")
             time.sleep(interval)
 
     return play
@@ -511,7 +530,7 @@ class HostileCase:
     where: str
     """``home`` (the portal's page), ``http`` (the plain-HTTP address), ``page`` (a legal
     page given by the target), ``ldap`` (an ``ldap://`` annuaire with StartTLS), ``ldaps``
-    (an ``ldaps://`` annuaire)."""
+    (an ``ldaps://`` annuaire), ``tls`` (the portal's port, spoken to below TLS)."""
     status: str
     reason: str | None
     within_s: float
@@ -528,6 +547,15 @@ HOSTILE_CASES: tuple[HostileCase, ...] = (
         "http.hsts",
         lambda: slow_drip(1.0),
         "home",
+        "error",
+        "timeout",
+        4.5,
+    ),
+    HostileCase(
+        "négociation TLS au goutte à goutte",
+        "http.tls_floor",
+        lambda: tls_record_drip(1.0),
+        "tls",
         "error",
         "timeout",
         4.5,
@@ -701,6 +729,10 @@ def staged(case: HostileCase, folder: Path, pki: PkiFiles) -> Iterator[Path]:
     if case.where == "ldaps":
         with HostileServer(case.behaviour(), tls=tls, http=False) as server:
             yield ldap_target(folder, f"ldaps://127.0.0.1:{server.port}", pki.ca_file)
+        return
+    if case.where == "tls":
+        with HostileServer(case.behaviour(), http=False) as server:
+            yield portal_target(folder, f"https://127.0.0.1:{server.port}/", pki.ca_file)
         return
     if case.where == "home":
         with HostileServer(case.behaviour(), tls=tls) as server:
