@@ -921,6 +921,12 @@ class _Session:
 
     def _open(self) -> None:
         access, context = self.access, self.context
+        stalled = context.stalled
+        if stalled is not None and stalled.given_up(access.url):
+            raise ProbeTimeout(
+                f"{access.url} a déjà dépassé le délai {stalled.stalls(access.url)} fois pendant "
+                "ce run : l'annuaire n'est pas interrogé à nouveau"
+            )
         tls = ldap3.Tls(
             validate=ssl.CERT_REQUIRED if access.verify else ssl.CERT_NONE,
             ca_certs_file=access.ca_file,
@@ -971,6 +977,8 @@ class _Session:
                 with _translated(what, tls=tls):
                     yield
             except BaseException as exc:
+                if isinstance(exc, ProbeTimeout) or exchange.expired:
+                    self._stalled()
                 if exchange.expired or self.context.guard.cancelled.is_set():
                     raise ProbeTimeout(
                         f"{what} : pas de réponse complète dans le délai "
@@ -978,10 +986,15 @@ class _Session:
                     ) from exc
                 raise
             if exchange.expired:
+                self._stalled()
                 raise ProbeTimeout(
                     f"{what} : pas de réponse complète dans le délai "
                     f"({exchange.seconds:.1f} s au total)"
                 )
+
+    def _stalled(self) -> None:
+        if self.context.stalled is not None and not self.context.guard.cancelled.is_set():
+            self.context.stalled.record(self.access.url)
 
     def bind(self, dn: str, password: str) -> wire.LdapResult:
         """A simple bind through the wire client, within the network bound in total."""

@@ -66,19 +66,17 @@ def send(
     with context.bounded(timeout) as exchange:
         try:
             response = _request(session, method, url, context, timeout, kwargs)
-        except ProbeTimeout:
-            if stalled is not None:
-                stalled.record(url)
-            raise
         except ProbeError as error:
-            if not exchange.expired and not context.guard.cancelled.is_set():
-                raise
-            if stalled is not None:
+            abandoned = context.guard.cancelled.is_set()
+            timed_out = exchange.expired or isinstance(error, ProbeTimeout)
+            if stalled is not None and timed_out and not abandoned:
                 stalled.record(url)
-            raise _cut(url, timeout, context) from error
+            if exchange.expired or abandoned:
+                raise _cut(url, timeout, context) from error
+            raise
         if exchange.expired or context.guard.cancelled.is_set():
-            # The server closed a body without Content-Length: cut or complete, who knows.
-            if stalled is not None:
+            # A body without Content-Length ends when the socket does: cut, not complete.
+            if stalled is not None and not context.guard.cancelled.is_set():
                 stalled.record(url)
             raise _cut(url, timeout, context)
     return response
