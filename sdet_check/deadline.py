@@ -69,6 +69,7 @@ class _Watchdog:
     def __init__(self) -> None:
         self._heap: list[tuple[float, int, Callable[[], None]]] = []
         self._cancelled: set[int] = set()
+        self._pending: set[int] = set()
         self._counter = itertools.count()
         self._wake = threading.Condition()
         self._thread: threading.Thread | None = None
@@ -78,6 +79,7 @@ class _Watchdog:
         with self._wake:
             handle = next(self._counter)
             heapq.heappush(self._heap, (when, handle, callback))
+            self._pending.add(handle)
             if self._thread is None or not self._thread.is_alive():
                 self._thread = threading.Thread(
                     target=self._loop, name="sdet-check-watchdog", daemon=True
@@ -89,7 +91,8 @@ class _Watchdog:
     def cancel(self, handle: int) -> None:
         """Forget a callback not called yet."""
         with self._wake:
-            self._cancelled.add(handle)
+            if handle in self._pending:
+                self._cancelled.add(handle)
 
     def _loop(self) -> None:
         while True:
@@ -101,11 +104,13 @@ class _Watchdog:
                 if handle in self._cancelled:
                     heapq.heappop(self._heap)
                     self._cancelled.discard(handle)
+                    self._pending.discard(handle)
                     continue
                 if delay > 0:
                     self._wake.wait(delay)
                     continue
                 heapq.heappop(self._heap)
+                self._pending.discard(handle)
             try:
                 callback()
             except Exception:  # a failing callback must not stop the watchdog

@@ -63,14 +63,6 @@ def server_tls(pki: PkiFiles) -> ssl.SSLContext:
     return context
 
 
-def test_pki(folder: Path) -> PkiFiles:
-    """The demo PKI in ``folder`` (created once)."""
-    return ensure_pki(folder)
-
-
-test_pki.__test__ = False  # type: ignore[attr-defined]  # not a test, despite its name
-
-
 class HostileServer:
     """A loopback server playing hostile behaviours, one thread per connection.
 
