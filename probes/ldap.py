@@ -1087,7 +1087,8 @@ class _Session:
     def read_entry(self, dn: str, attributes: Sequence[str]) -> dict[str, list[str]] | None:
         """Read one entry (base scope) through ldap3; ``None`` when it cannot be read."""
         assert self._connection is not None
-        with self._bounded(f"lecture de « {dn} » sur {self.access.url}"):
+        what = f"lecture de « {dn} »" if dn else "lecture du rootDSE"
+        with self._bounded(f"{what} sur {self.access.url}"):
             found = self._connection.search(
                 dn, "(objectClass=*)", ldap3.BASE, attributes=list(attributes)
             )
