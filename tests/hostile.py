@@ -783,3 +783,48 @@ def main() -> None:
 
 if __name__ == "__main__":
     main()
+
+
+def slow_ent_target(
+    folder: Path, pki: PkiFiles, portal_url: str, http_url: str, ldap_port: int
+) -> Path:
+    """A whole ENT target (portal, CAS, SAML, annuaire, one account) on hostile servers.
+
+    Secrets come from :data:`LDAP_PASSWORD_ENV` and :data:`ACCOUNT_PASSWORD_ENV`.
+    """
+    base = portal_url.rstrip("/")
+    data = {
+        "format": 1,
+        "name": "ENT hostile",
+        "degrees": ["2d"],
+        "scopes": ["solution", "exploitation"],
+        "tls": {"ca_file": str(pki.ca_file)},
+        "portal": {"url": base + "/", "http_url": http_url, "session_url": base + "/login"},
+        "cas": {
+            "url": base + "/cas",
+            "service": "https://service.test/",
+            "other_service": "https://service2.test/",
+        },
+        "saml": {
+            "metadata_url": base + "/saml/metadata",
+            "sp_entity_id": "https://sp.test/sp",
+            "sp_acs_url": "https://sp.test/acs",
+            "accounts": ["eleve.test1"],
+        },
+        "ldap": {
+            "url": f"ldap://127.0.0.1:{ldap_port}",
+            "base_dn": "dc=ent,dc=test",
+            "bind_dn": "cn=audit,dc=ent,dc=test",
+            "password_env": LDAP_PASSWORD_ENV,
+        },
+        "accounts": [
+            {"profile": "eleve", "login": "eleve.test1", "password_env": ACCOUNT_PASSWORD_ENV}
+        ],
+    }
+    return _write(folder / "target.yaml", data)
+
+
+ACCOUNT_PASSWORD_ENV = "SDET_HOSTILE_ACCOUNT_PASSWORD"
+
+SECRETS = {LDAP_PASSWORD_ENV: "motdepasse-annuaire-7", ACCOUNT_PASSWORD_ENV: "motdepasse-eleve-7"}
+"""Values for the secrets the hostile targets name."""

@@ -15,6 +15,7 @@ import pytest
 
 from probes.http import PROBES as HTTP_PROBES
 from probes.ldap import PROBES as LDAP_PROBES
+from sdet_check.api import open_grid
 from sdet_check.demo.pki import PkiFiles, ensure_pki
 from sdet_check.grid import load_grid
 from sdet_check.probe import ErrorReason, ProbeContext, ProbeTimeout, Status
@@ -25,13 +26,17 @@ from sdet_check.target import load_target
 from sdet_check.transport import get
 from tests.hostile import (
     HOSTILE_CASES,
+    SECRETS,
     HostileCase,
     HostileServer,
     play,
     portal_target,
+    random_drip,
     server_tls,
+    serving,
     silent,
     slow_drip,
+    slow_ent_target,
 )
 from tests.unit.conftest import copy_probe_grid
 
@@ -153,3 +158,33 @@ def test_the_run_bound_holds_with_probes_stalled_in_reads(
     time.sleep(0.5)
     stuck = [t.name for t in set(threading.enumerate()) - before if t.name.startswith("probe-")]
     assert not stuck, f"abandoned probes still hold their threads: {stuck}"
+
+
+def test_the_real_grid_against_a_slow_ent_ends_within_its_bound(
+    pki: PkiFiles, tmp_path: Path
+) -> None:
+    tls = server_tls(pki)
+    with serving(
+        HostileServer(slow_drip(0.5), tls=tls),
+        HostileServer(slow_drip(0.5)),
+        HostileServer(random_drip(0.5), http=False),
+    ) as (https, http, ldap):
+        target = load_target(
+            slow_ent_target(tmp_path, pki, https.url, http.url, ldap.port), SECRETS
+        )
+        registry = ProbeRegistry.from_entry_points()
+        grid = open_grid("sdet/6.4", registry)
+        limits = RunLimits(network_timeout_s=1.0, probe_timeout_s=10, run_timeout_s=20)
+        started = time.monotonic()
+        results = Runner(registry, limits=limits).run(grid, target, Selection())
+        elapsed = time.monotonic() - started
+    probed = [r for r in results if r.probe]
+    assert len(probed) > 50
+    assert elapsed < 15, f"{elapsed:.1f} s"
+    reasons = {r.error_reason for r in probed}
+    assert ErrorReason.RUN_TIMEOUT not in reasons, "every probe requirement must start"
+    assert ErrorReason.PROBE_BUG not in reasons, [
+        r.message for r in probed if r.error_reason is ErrorReason.PROBE_BUG
+    ]
+    floors = [r for r in probed if r.probe == "http.tls_floor"]
+    assert floors and all(r.status is Status.PASS for r in floors)
