@@ -9,7 +9,8 @@ Behaviours, one per hostile class:
 :func:`slow_drip` (one byte every few seconds, from the status line on),
 :func:`tls_record_drip` (the same inside a TLS handshake), :func:`random_drip`,
 :func:`endless_body`, :func:`compressed_bomb` (``gzip``, ``deflate``, ``br``),
-:func:`giant_header` (a 60 KB token in ``Location`` or ``Set-Cookie``),
+:func:`giant_header` (a 60 KB token in ``Location`` or ``Set-Cookie``, or a 50 MB line),
+:func:`many_headers`,
 :func:`page` (any bytes as a 200 answer: late DOCTYPE, UTF-16 DOCTYPE, XML bomb, junk),
 :func:`random_bytes`, :func:`http_on_any_port` (an HTTP server where LDAP was expected),
 :func:`silent`.
@@ -235,10 +236,14 @@ def bomb_body(encoding: str, expanded: int = BOMB_EXPANDED_BYTES) -> bytes:
 
 
 def compressed_bomb(encoding: str, expanded: int = BOMB_EXPANDED_BYTES) -> Behaviour:
-    """A 200 answer with ``Content-Encoding: encoding`` expanding to ``expanded`` bytes."""
+    """A 200 answer with ``Content-Encoding: encoding`` expanding to ``expanded`` bytes.
+
+    The body is compressed here, before the server answers (once per process), so that the
+    time the client waits is the transfer's, not the compression's.
+    """
+    body = bomb_body(encoding, expanded)
 
     def play(client: socket.socket, head: bytes) -> None:
-        body = bomb_body(encoding, expanded)
         client.sendall(
             _head(
                 "200 OK",
@@ -271,6 +276,16 @@ def giant_header(name: str, size: int = GIANT_TOKEN_BYTES, status: str = "302 Fo
             value = token
         headers = [(name, value), ("Content-Length", "0"), ("Connection", "close")]
         client.sendall(_head(status, headers))
+
+    return play
+
+
+def many_headers(count: int = 1000) -> Behaviour:
+    """A 200 answer with ``count`` small header fields (``http.client`` stops at 100)."""
+
+    def play(client: socket.socket, head: bytes) -> None:
+        fields = [(f"X-Champ-{n}", "x") for n in range(count)] + [("Content-Length", "0")]
+        client.sendall(_head("200 OK", fields))
 
     return play
 
@@ -382,8 +397,9 @@ class Measure:
 def measured(code: str, timeout: float = 180) -> Measure:
     """Run ``code`` in a fresh interpreter from the repository, time it, read its peak RSS.
 
-    The code prints one JSON value on its last line; the peak resident size comes from
-    ``resource.getrusage(RUSAGE_CHILDREN)`` after the child ended (Linux: kilobytes).
+    The code prints one JSON value on its last line. The peak resident size is the child's
+    own ``peak_kb`` when it reports one (``VmHWM``: Linux keeps the parent's size at spawn
+    in ``ru_maxrss``), else ``resource.getrusage(RUSAGE_CHILDREN)`` after the child ended.
     """
     before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
     started = time.monotonic()
@@ -402,8 +418,7 @@ def measured(code: str, timeout: float = 180) -> Measure:
     if completed.returncode != 0:
         raise AssertionError(f"the measured code failed:\n{completed.stderr[-3000:]}")
     lines = completed.stdout.strip().splitlines()
-    # RUSAGE_CHILDREN keeps the largest child so far: a smaller child cannot be told apart,
-    # so the child also reports its own peak and the larger figure is not trusted blindly.
+    # RUSAGE_CHILDREN keeps the largest child so far: a smaller child cannot be told apart.
     result = json.loads(lines[-1])
     own = result.get("peak_kb") if isinstance(result, dict) else None
     peak = own if isinstance(own, int) else max(peak_kb, before)
@@ -413,6 +428,20 @@ def measured(code: str, timeout: float = 180) -> Measure:
 PROBE_RUNNER = """
 import json, resource, sys, time
 from pathlib import Path
+
+
+def peak_kb():
+    # VmHWM is this program's own peak; ru_maxrss also counts the parent's size at spawn.
+    try:
+        with open("/proc/self/status", encoding="ascii") as status:
+            for line in status:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1])
+    except OSError:
+        pass
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+
+
 from sdet_check.probe import NotTestable, ProbeContext, ProbeError
 from sdet_check.registry import ProbeRegistry
 from sdet_check.target import load_target
@@ -434,7 +463,7 @@ except Exception as exc:
 print(json.dumps({{
     "status": status, "reason": reason, "message": message[:400],
     "probe_s": round(time.monotonic() - started, 2),
-    "peak_kb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss,
+    "peak_kb": peak_kb(),
 }}))
 """
 
@@ -595,6 +624,24 @@ HOSTILE_CASES: tuple[HostileCase, ...] = (
         "Set-Cookie de 60 Ko",
         "http.cookie_flags",
         lambda: giant_header("Set-Cookie", status="200 OK"),
+        "home",
+        "error",
+        "hostile_response",
+        4.5,
+    ),
+    HostileCase(
+        "ligne d'en-tête de 50 Mo",
+        "http.hsts",
+        lambda: giant_header("X-Bourrage", size=50 * 1024 * 1024, status="200 OK"),
+        "home",
+        "error",
+        "hostile_response",
+        4.5,
+    ),
+    HostileCase(
+        "1 000 champs d'en-tête",
+        "http.hsts",
+        many_headers,
         "home",
         "error",
         "hostile_response",
