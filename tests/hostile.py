@@ -425,9 +425,8 @@ def measured(code: str, timeout: float = 180) -> Measure:
     return Measure(result=result, wall_s=wall, peak_mb=peak / 1024)
 
 
-PROBE_RUNNER = """
-import json, resource, sys, time
-from pathlib import Path
+PEAK_KB = """
+import resource
 
 
 def peak_kb():
@@ -440,8 +439,14 @@ def peak_kb():
     except OSError:
         pass
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+"""
+"""Source of ``peak_kb()``, the measured program's own peak memory in KB (for :func:`measured`)."""
 
-
+PROBE_RUNNER = (
+    PEAK_KB
+    + """
+import json, sys, time
+from pathlib import Path
 from sdet_check.probe import NotTestable, ProbeContext, ProbeError
 from sdet_check.registry import ProbeRegistry
 from sdet_check.target import load_target
@@ -466,6 +471,7 @@ print(json.dumps({{
     "peak_kb": peak_kb(),
 }}))
 """
+)
 
 
 def measured_probe(
@@ -801,14 +807,61 @@ def play(case: HostileCase, folder: Path, pki: PkiFiles) -> Measure:
         )
 
 
+def slow_ent_run(interval: float = 5.0, run_timeout: float = 120) -> None:
+    """Evaluate a whole ENT dripping one byte every ``interval`` s with the CLI and sdet/6.4.
+
+    Prints the wall time, the peak memory and the statuses of the probe requirements, and
+    how many never started (the run bound reached before their probe was launched).
+    """
+    import collections
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as scratch:
+        folder = Path(scratch)
+        pki = ensure_pki(folder / "pki")
+        with serving(
+            HostileServer(slow_drip(interval), tls=server_tls(pki)),
+            HostileServer(slow_drip(interval)),
+            HostileServer(random_drip(interval), http=False),
+        ) as (https, http, ldap):
+            target = slow_ent_target(folder, pki, https.url, http.url, ldap.port)
+            argv = ["run", "--target", str(target), "--grid", "sdet/6.4"]
+            argv += ["--run-timeout", f"{run_timeout:g}", "--out", str(folder / "out")]
+            argv += ["--format", "json"]
+            command = (
+                "import json\nfrom sdet_check.cli import main\n"
+                f"code = main({argv!r})\n"
+                "print(json.dumps({'exit': code, 'peak_kb': peak_kb()}))\n"
+            )
+            os.environ.update(SECRETS)
+            measure = measured(PEAK_KB + command, timeout=run_timeout * 3)
+        record = json.loads((folder / "out" / "run.json").read_text(encoding="utf-8"))
+    probed = [entry for entry in record["results"] if entry.get("probe")]
+    counts = collections.Counter((e["status"], e.get("error_reason")) for e in probed)
+    never = [e for e in probed if "avant le lancement" in (e.get("message") or "")]
+    decided = sorted({e["probe"] for e in probed if e["status"] in ("pass", "fail")})
+    print(
+        f"ENT lent ({interval:g} s par octet), --run-timeout {run_timeout:g} : "
+        f"{measure.wall_s:.1f} s, {measure.peak_mb:.0f} Mo, code de sortie "
+        f"{measure.result['exit']}, {len(probed)} exigences sondées"
+    )
+    for (status, reason), count in counts.most_common():
+        print(f"  {status}/{reason or '-'} : {count}")
+    print(f"  jamais lancées : {len(never)} ; décidées : {', '.join(decided) or 'aucune'}")
+
+
 def main() -> None:
     """Print, for every hostile class, the outcome, wall time and peak memory.
 
     ``SDET_HOSTILE_REPO=/path/to/checkout python -m tests.hostile`` measures another
-    checkout's probes against the same hostile peers (before/after comparisons).
+    checkout's probes against the same hostile peers (before/after comparisons);
+    ``python -m tests.hostile --slow-ent`` runs the whole grid against a dripping ENT.
     """
     import tempfile
 
+    if "--slow-ent" in sys.argv:
+        slow_ent_run()
+        return
     with tempfile.TemporaryDirectory() as scratch:
         pki = ensure_pki(Path(scratch) / "pki")
         for number, case in enumerate(HOSTILE_CASES):
