@@ -881,10 +881,6 @@ def main() -> None:
             )
 
 
-if __name__ == "__main__":
-    main()
-
-
 def slow_ent_target(
     folder: Path, pki: PkiFiles, portal_url: str, http_url: str, ldap_port: int
 ) -> Path:
@@ -928,3 +924,7 @@ ACCOUNT_PASSWORD_ENV = "SDET_HOSTILE_ACCOUNT_PASSWORD"
 
 SECRETS = {LDAP_PASSWORD_ENV: "motdepasse-annuaire-7", ACCOUNT_PASSWORD_ENV: "motdepasse-eleve-7"}
 """Values for the secrets the hostile targets name."""
+
+
+if __name__ == "__main__":
+    main()
