@@ -959,12 +959,38 @@ def _find_link(home: requests.Response, kind: _LegalKind) -> _Link | None:
             continue
         text = _squash(anchor.text_content())
         labels = " ".join([text, anchor.get("title") or "", anchor.get("aria-label") or ""])
-        url = urljoin(home.url, href)
         if kind.text.search(_fold(labels)):
-            return _Link(text=text, href=href, url=url, matched_on="texte du lien")
+            return _link(home, text, href, "texte du lien")
         if by_address is None and kind.href.search(_fold(unquote(href))):
-            by_address = _Link(text=text, href=href, url=url, matched_on="adresse du lien")
+            by_address = _link(home, text, href, "adresse du lien")
     return by_address
+
+
+MAX_LINK_CHARS = 4096
+"""Longest link address taken for a legal page; beyond it the home page is hostile."""
+
+_LINK_TEXT_CHARS = 200
+
+
+def _link(home: requests.Response, text: str, href: str, matched_on: str) -> _Link:
+    """A link naming a legal page, its text cut for the evidence; an absurd address refused."""
+    if len(href) > MAX_LINK_CHARS:
+        raise HostileResponse(
+            f"la page d'accueil {home.url} donne au lien « {text[:60]} » une adresse de "
+            f"{len(href)} caractères (limite {MAX_LINK_CHARS})",
+            http_exchange(home),
+        )
+    try:
+        url = urljoin(home.url, href)
+    except ValueError as exc:
+        raise HostileResponse(
+            f"la page d'accueil {home.url} donne au lien « {text[:60]} » une adresse invalide "
+            f"« {href[:120]} » ({exc})",
+            http_exchange(home),
+        ) from exc
+    if len(text) > _LINK_TEXT_CHARS:
+        text = text[:_LINK_TEXT_CHARS] + "…"
+    return _Link(text=text, href=href, url=url, matched_on=matched_on)
 
 
 def _is_legifrance(url: str) -> bool:

@@ -134,6 +134,12 @@ def _request(
         raise ProbeError(f"requête impossible vers {url} : {cause(exc)}") from exc
     except (http.client.HTTPException, urllib3.exceptions.HTTPError) as exc:
         raise HostileResponse(f"réponse de {url} illisible : {cause(exc)}") from exc
+    except ValueError as exc:
+        # requests parses a Location even when it does not follow it: "Invalid IPv6 URL"...
+        raise HostileResponse(
+            f"réponse de {url} inexploitable : {str(exc)[:200]}",
+            note("réponse inexploitable", url=url, problem=str(exc)[:200]),
+        ) from exc
     except OSError as exc:
         raise TargetUnreachable(f"échange impossible avec {url} : {cause(exc)}") from exc
     return response

@@ -10,7 +10,7 @@ Behaviours, one per hostile class:
 :func:`tls_record_drip` (the same inside a TLS handshake), :func:`random_drip`,
 :func:`endless_body`, :func:`compressed_bomb` (``gzip``, ``deflate``, ``br``),
 :func:`giant_header` (a 60 KB token in ``Location`` or ``Set-Cookie``, or a 50 MB line),
-:func:`many_headers`,
+:func:`many_headers`, :func:`redirect` (to an invalid address),
 :func:`page` (any bytes as a 200 answer: late DOCTYPE, UTF-16 DOCTYPE, XML bomb, junk),
 :func:`random_bytes`, :func:`http_on_any_port` (an HTTP server where LDAP was expected),
 :func:`silent`.
@@ -276,6 +276,16 @@ def giant_header(name: str, size: int = GIANT_TOKEN_BYTES, status: str = "302 Fo
             value = token
         headers = [(name, value), ("Content-Length", "0"), ("Connection", "close")]
         client.sendall(_head(status, headers))
+
+    return play
+
+
+def redirect(location: str, status: str = "302 Found") -> Behaviour:
+    """A redirect to ``location`` as it is (an invalid address, a loop...)."""
+
+    def play(client: socket.socket, head: bytes) -> None:
+        fields = {"Location": location, "Content-Length": "0", "Connection": "close"}
+        client.sendall(_head(status, fields))
 
     return play
 
@@ -627,6 +637,15 @@ HOSTILE_CASES: tuple[HostileCase, ...] = (
         4.5,
     ),
     HostileCase(
+        "Location invalide",
+        "http.https_redirect",
+        lambda: redirect("https://[::1/x"),
+        "http",
+        "error",
+        "hostile_response",
+        4.5,
+    ),
+    HostileCase(
         "Set-Cookie de 60 Ko",
         "http.cookie_flags",
         lambda: giant_header("Set-Cookie", status="200 OK"),
@@ -652,6 +671,28 @@ HOSTILE_CASES: tuple[HostileCase, ...] = (
         "error",
         "hostile_response",
         4.5,
+    ),
+    HostileCase(
+        "lien légal de 60 Ko sur l'accueil",
+        "http.legal_page",
+        lambda: ok_page(
+            f'<html><body><a href="/{"A" * GIANT_TOKEN_BYTES}">Mentions légales</a></body></html>'
+        ),
+        "home",
+        "error",
+        "hostile_response",
+        4.5,
+        {"page": "mentions_legales"},
+    ),
+    HostileCase(
+        "lien légal à l'adresse invalide",
+        "http.legal_page",
+        lambda: ok_page('<html><body><a href="http://[::1/x">Mentions légales</a></body></html>'),
+        "home",
+        "error",
+        "hostile_response",
+        4.5,
+        {"page": "mentions_legales"},
     ),
     HostileCase(
         "HSTS max-age de 4 301 chiffres",
