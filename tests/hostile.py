@@ -482,6 +482,7 @@ print(json.dumps({{
 }}))
 """
 )
+"""Program run by :func:`measured_probe`: one probe, its status, reason, time and peak."""
 
 
 def measured_probe(
@@ -576,6 +577,7 @@ class HostileCase:
 
 
 HSTS_HUGE = "max-age=" + "9" * 4301
+"""An HSTS value past Python's 4,300-digit limit for ``int()`` on a string."""
 
 
 HOSTILE_CASES: tuple[HostileCase, ...] = (
