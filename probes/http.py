@@ -102,7 +102,7 @@ class HttpsRedirect(Probe):
                     f"{portal.http_url} répond {first.status_code} sans en-tête Location",
                     http_exchange(first),
                 )
-            next_url = urljoin(first.url, location)
+            next_url = _join(first, location)
             if urlsplit(next_url).scheme != "https":
                 return Outcome.failed(
                     f"{portal.http_url} redirige vers {next_url}, qui n'est pas une adresse HTTPS",
@@ -198,7 +198,7 @@ class Hsts(Probe):
                 header,
                 *exchanges,
             )
-        max_age = int(directives["max-age"] or 0)
+        max_age = int((directives["max-age"] or "0").lstrip("0") or "0")
         problems = []
         if max_age < min_max_age:
             problems.append(f"max-age={max_age} inférieur aux {min_max_age} s exigées")
@@ -389,6 +389,8 @@ class LegalPage(Probe):
     (case-insensitive) matches its visible text or one of its link addresses. For
     ``arrete_2006``, a link to Légifrance naming the arrêté is enough without fetching it
     (the page is external; the message says so), unless ``require_text`` asks for text.
+    A page answering 200 must also be readable: HTML with visible text that, without
+    ``require_text``, names the page; noise, an XML document or an empty page fail.
     """
 
     kind = "http.legal_page"
@@ -443,6 +445,19 @@ class LegalPage(Probe):
             return Outcome.failed(
                 f"la page « {kind.label} » ({page_url}, {where}) répond {page.status_code} "
                 "au lieu de 200",
+                *evidence,
+            )
+        unreadable = _unreadable(page, kind, patterns)
+        if unreadable:
+            return Outcome.failed(
+                f"la page « {kind.label} » ({page.url}, {where}) répond 200 mais {unreadable}",
+                note(
+                    f"page « {kind.label} » illisible",
+                    url=page.url,
+                    content_type=page.headers.get("Content-Type"),
+                    size=len(page.content),
+                    problem=unreadable,
+                ),
                 *evidence,
             )
         text = _searchable_text(page)
@@ -528,12 +543,16 @@ _TOKEN = r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+"
 _DIRECTIVE = re.compile(rf'\s*({_TOKEN})\s*(?:=\s*({_TOKEN}|"(?:[^"\\]|\\.)*"))?\s*')
 
 
+MAX_AGE_DIGITS = 18
+"""Most significant digits of an HSTS ``max-age`` taken as a number (a signed 64-bit value)."""
+
+
 def parse_hsts(value: str) -> dict[str, str | None]:
     """Parse a ``Strict-Transport-Security`` value (RFC 6797 §6.1) into its directives.
 
     Names are lower-cased; quoted values are unquoted. Raises :class:`ValueError` (French
     message) when the header is invalid: bad syntax, a repeated directive, ``max-age``
-    missing or not a number.
+    missing, not a number, or longer than :data:`MAX_AGE_DIGITS` digits (no browser keeps it).
     """
     directives: dict[str, str | None] = {}
     position = 0
@@ -557,8 +576,13 @@ def parse_hsts(value: str) -> dict[str, str | None]:
     max_age = directives.get("max-age")
     if max_age is None:
         raise ValueError("directive max-age absente")
-    if not max_age.isdigit():
-        raise ValueError(f"max-age n'est pas un nombre de secondes : « {max_age} »")
+    if not max_age.isascii() or not max_age.isdigit():
+        raise ValueError(f"max-age n'est pas un nombre de secondes : « {max_age[:40]} »")
+    if len(max_age.lstrip("0")) > MAX_AGE_DIGITS:
+        raise ValueError(
+            f"max-age de {len(max_age)} chiffres : valeur hors de portée des navigateurs, qui "
+            "peuvent ignorer l'en-tête"
+        )
     return directives
 
 
@@ -676,7 +700,15 @@ def _handshake(
     except OSError as exc:
         raise TargetUnreachable(f"connexion impossible à {host}:{port} : {exc}") from exc
     try:
-        with tls_context.wrap_socket(raw, server_hostname=host) as tls:
+        with context.bounded() as exchange:
+            exchange.use(raw)  # a server dripping its handshake is cut at the network bound
+            try:
+                tls = tls_context.wrap_socket(raw, server_hostname=host)
+            except OSError as exc:
+                if exchange.expired:
+                    raise TimeoutError("négociation TLS trop lente") from exc
+                raise
+        with tls:
             cipher = tls.cipher()
             der = tls.getpeercert(binary_form=True)
             return _Handshake(
@@ -704,7 +736,10 @@ def _handshake(
 
 
 def _certificate_summary(der: bytes) -> dict[str, str]:
-    certificate = x509.load_der_x509_certificate(der)
+    try:
+        certificate = x509.load_der_x509_certificate(der)
+    except ValueError as exc:
+        return {"error": f"certificat illisible : {str(exc)[:200]}"}
     return {
         "subject": certificate.subject.rfc4514_string(),
         "issuer": certificate.issuer.rfc4514_string(),
@@ -737,13 +772,15 @@ class _SetCookie:
 
     def is_deletion(self) -> bool:
         max_age = self.attributes.get("max-age")
-        if max_age is not None and re.fullmatch(r"-?\d+", max_age.strip()):
+        if max_age is not None and re.fullmatch(r"-?[0-9]{1,18}", max_age.strip()):
             return int(max_age) <= 0
+        if max_age is not None and re.fullmatch(r"-[0-9]+", max_age.strip()):
+            return True  # a negative number of any length deletes the cookie
         expires = self.attributes.get("expires")
         if expires:
             try:
                 when = email.utils.parsedate_to_datetime(expires)
-            except (TypeError, ValueError):
+            except (TypeError, ValueError, IndexError, OverflowError):
                 return False
             if when.tzinfo is None:
                 when = when.replace(tzinfo=UTC)
@@ -922,12 +959,38 @@ def _find_link(home: requests.Response, kind: _LegalKind) -> _Link | None:
             continue
         text = _squash(anchor.text_content())
         labels = " ".join([text, anchor.get("title") or "", anchor.get("aria-label") or ""])
-        url = urljoin(home.url, href)
         if kind.text.search(_fold(labels)):
-            return _Link(text=text, href=href, url=url, matched_on="texte du lien")
+            return _link(home, text, href, "texte du lien")
         if by_address is None and kind.href.search(_fold(unquote(href))):
-            by_address = _Link(text=text, href=href, url=url, matched_on="adresse du lien")
+            by_address = _link(home, text, href, "adresse du lien")
     return by_address
+
+
+MAX_LINK_CHARS = 4096
+"""Longest link address taken for a legal page; beyond it the home page is hostile."""
+
+_LINK_TEXT_CHARS = 200
+
+
+def _link(home: requests.Response, text: str, href: str, matched_on: str) -> _Link:
+    """A link naming a legal page, its text cut for the evidence; an absurd address refused."""
+    if len(href) > MAX_LINK_CHARS:
+        raise HostileResponse(
+            f"la page d'accueil {home.url} donne au lien « {text[:60]} » une adresse de "
+            f"{len(href)} caractères (limite {MAX_LINK_CHARS})",
+            http_exchange(home),
+        )
+    try:
+        url = urljoin(home.url, href)
+    except ValueError as exc:
+        raise HostileResponse(
+            f"la page d'accueil {home.url} donne au lien « {text[:60]} » une adresse invalide "
+            f"« {href[:120]} » ({exc})",
+            http_exchange(home),
+        ) from exc
+    if len(text) > _LINK_TEXT_CHARS:
+        text = text[:_LINK_TEXT_CHARS] + "…"
+    return _Link(text=text, href=href, url=url, matched_on=matched_on)
 
 
 def _is_legifrance(url: str) -> bool:
@@ -949,8 +1012,33 @@ def _parse_html(response: requests.Response) -> lxml.html.HtmlElement | None:
             except ValueError:
                 pass  # lxml refuses str with an encoding declaration: give it bytes
         return lxml.html.document_fromstring(body, parser=parser)
-    except (lxml.etree.ParserError, ValueError):
+    except (lxml.etree.LxmlError, ValueError, LookupError):
         return None
+
+
+_HTML_TYPES = ("text/html", "application/xhtml+xml")
+
+
+def _unreadable(
+    page: requests.Response, kind: _LegalKind, patterns: Sequence[re.Pattern[str]]
+) -> str | None:
+    """Say why a page answering 200 cannot be the legal page a reader looks for, if so.
+
+    The page must be HTML (by its ``Content-Type``) with visible text; without required text
+    in the grid, that text must name the page (« mentions légales », « arrêté du 30 novembre
+    2006 »...), so that an error page, noise or an XML document answering 200 does not pass.
+    """
+    content_type = page.headers.get("Content-Type", "").split(";")[0].strip().lower()
+    if content_type and content_type not in _HTML_TYPES:
+        return f"n'est pas une page HTML (Content-Type : {content_type[:80]})"
+    text = _visible_text(page)
+    if not text:
+        return "ne contient aucun texte lisible"
+    if patterns:
+        return None
+    if not kind.text.search(_fold(text)):
+        return f"son texte ne nomme pas la page attendue (« {kind.label} » introuvable)"
+    return None
 
 
 def _visible_text(response: requests.Response) -> str:
@@ -1071,7 +1159,7 @@ def _follow(session: requests.Session, url: str, context: ProbeContext) -> list[
     """
     chain = [_get(session, url, context)]
     while chain[-1].status_code in REDIRECT_STATUSES and chain[-1].headers.get("Location"):
-        next_url = urljoin(chain[-1].url, chain[-1].headers["Location"])
+        next_url = _join(chain[-1], chain[-1].headers["Location"])
         if urlsplit(next_url).scheme not in ("http", "https"):
             break
         if len(chain) > MAX_REDIRECTS:
@@ -1080,3 +1168,16 @@ def _follow(session: requests.Session, url: str, context: ProbeContext) -> list[
             )
         chain.append(_get(session, next_url, context))
     return chain
+
+
+def _join(response: requests.Response, location: str) -> str:
+    """The address a ``Location`` leads to; a malformed one is a hostile answer."""
+    try:
+        joined = urljoin(response.url, location)
+        urlsplit(joined).port  # noqa: B018 - raises on an impossible port
+    except ValueError as exc:
+        raise HostileResponse(
+            f"{response.url} redirige vers une adresse invalide « {location[:120]} » ({exc})",
+            http_exchange(response),
+        ) from exc
+    return joined

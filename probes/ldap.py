@@ -47,6 +47,7 @@ import ldap3
 from cryptography import x509
 from ldap3.core import exceptions as ldap3_errors
 from ldap3.protocol.rfc4512 import AttributeTypeInfo, ObjectClassInfo
+from pyasn1.error import PyAsn1Error  # type: ignore[import-untyped]
 
 from probes import _ldap_wire as wire
 from probes._ldap_audit import (
@@ -182,7 +183,8 @@ class LdapTls(Probe):
     ``ldaps://`` targets: the handshake must succeed with the certificate checked against the
     target's CA (``ldap.ca_file``, else ``tls.ca_file``, else the system store) and the host
     name. ``ldap://`` targets: StartTLS (advertised in the rootDSE or not) must succeed with the
-    same checks. With ``refuse_clear_bind`` (default) and an ``ldap://`` address, a simple bind
+    same checks; one read of the rootDSE over TLS must get an LDAP answer (a refusal counts).
+    With ``refuse_clear_bind`` (default) and an ``ldap://`` address, a simple bind
     in clear with a made-up DN and password must be refused for lack of protection
     (``confidentialityRequired`` or ``strongerAuthRequired``): ``invalidCredentials`` or
     success means the server reads passwords sent in clear. No real password is ever sent.
@@ -224,6 +226,9 @@ class LdapTls(Probe):
         try:
             with _Session(access, context, protect=True) as session:
                 evidence.append(session.tls_evidence(how))
+                # One read over TLS: what answers must speak LDAP (not a web server with a
+                # valid certificate); a refusal to read the rootDSE is still LDAP.
+                session.read_entry("", ["supportedLDAPVersion"])
         except _TlsRefused as refused:
             evidence.extend(refused.evidence)
             return Outcome.failed(
@@ -279,7 +284,7 @@ class LdapAnonymousRead(Probe):
         pseudo = access.pseudonymiser()
         evidence: list[Evidence] = []
         with _Session(access, context, protect=access.tls_wanted) as session:
-            bound = session.wire_client().bind("", "")
+            bound = session.bind("", "")
             evidence.append(_bind_evidence("liaison anonyme", "", bound))
             if not bound.ok:
                 return Outcome.passed(
@@ -353,7 +358,7 @@ class LdapBindSecurity(Probe):
             )
         dn = access.bind_dn or _probe_dn(access)
         with _Session(access, context, protect=access.tls_wanted) as session:
-            result = session.wire_client().bind(dn, "")
+            result = session.bind(dn, "")
         evidence.append(
             _bind_evidence("liaison non authentifiée (DN, mot de passe vide)", dn, result)
         )
@@ -916,6 +921,12 @@ class _Session:
 
     def _open(self) -> None:
         access, context = self.access, self.context
+        stalled = context.stalled
+        if stalled is not None and stalled.given_up(access.url):
+            raise ProbeTimeout(
+                f"{access.url} a déjà dépassé le délai {stalled.stalls(access.url)} fois pendant "
+                "ce run : l'annuaire n'est pas interrogé à nouveau"
+            )
         tls = ldap3.Tls(
             validate=ssl.CERT_REQUIRED if access.verify else ssl.CERT_NONE,
             ca_certs_file=access.ca_file,
@@ -940,10 +951,11 @@ class _Session:
             auto_range=False,
         )
         self._connection = connection
-        with _translated(f"connexion à {access.url}", tls=access.ldaps):
+        context.guard.track(connection)
+        with self._bounded(f"connexion à {access.url}", tls=access.ldaps):
             connection.open(read_server_info=False)
         if self.protect and not access.ldaps:
-            with _translated(f"StartTLS avec {access.url}", tls=True):
+            with self._bounded(f"StartTLS avec {access.url}", tls=True):
                 connection.start_tls(read_server_info=False)
         if self.protect and access.verify:
             problem = _name_problem(connection.socket, access.host)
@@ -951,6 +963,43 @@ class _Session:
                 raise _TlsRefused(f"certificat refusé : {problem}")
         self._guard = _GuardedSocket(connection.socket, context, MAX_SMALL_READ_BYTES)
         connection.socket = self._guard
+
+    @contextmanager
+    def _bounded(self, what: str, *, tls: bool = False) -> Iterator[None]:
+        """One exchange within the network bound in total, its errors translated.
+
+        A server that keeps sending a byte now and then is cut when the bound passes
+        (the watchdog shuts the socket down): a timeout, whatever ldap3 made of the cut.
+        """
+        with self.context.bounded() as exchange:
+            exchange.use(self._connection)
+            try:
+                with _translated(what, tls=tls):
+                    yield
+            except BaseException as exc:
+                if isinstance(exc, ProbeTimeout) or exchange.expired:
+                    self._stalled()
+                if exchange.expired or self.context.guard.cancelled.is_set():
+                    raise ProbeTimeout(
+                        f"{what} : pas de réponse complète dans le délai "
+                        f"({exchange.seconds:.1f} s au total)"
+                    ) from exc
+                raise
+            if exchange.expired:
+                self._stalled()
+                raise ProbeTimeout(
+                    f"{what} : pas de réponse complète dans le délai "
+                    f"({exchange.seconds:.1f} s au total)"
+                )
+
+    def _stalled(self) -> None:
+        if self.context.stalled is not None and not self.context.guard.cancelled.is_set():
+            self.context.stalled.record(self.access.url)
+
+    def bind(self, dn: str, password: str) -> wire.LdapResult:
+        """A simple bind through the wire client, within the network bound in total."""
+        with self._bounded(f"liaison sur {self.access.url}"):
+            return self.wire_client().bind(dn, password)
 
     def __exit__(
         self,
@@ -1027,18 +1076,19 @@ class _Session:
         """Bind as the service account when the target gives one, else anonymously."""
         access = self.access
         if access.bind_dn and access.password is not None:
-            result = self.wire_client().bind(access.bind_dn, access.password.reveal())
+            result = self.bind(access.bind_dn, access.password.reveal())
             if not result.ok:
                 raise ProbeError(
                     f"liaison du compte de service {access.bind_dn} refusée : {result.describe()}"
                 )
             return result
-        return self.wire_client().bind("", "")
+        return self.bind("", "")
 
     def read_entry(self, dn: str, attributes: Sequence[str]) -> dict[str, list[str]] | None:
         """Read one entry (base scope) through ldap3; ``None`` when it cannot be read."""
         assert self._connection is not None
-        with _translated(f"lecture de « {dn} » sur {self.access.url}"):
+        what = f"lecture de « {dn} »" if dn else "lecture du rootDSE"
+        with self._bounded(f"{what} sur {self.access.url}"):
             found = self._connection.search(
                 dn, "(objectClass=*)", ldap3.BASE, attributes=list(attributes)
             )
@@ -1108,7 +1158,7 @@ def _clear_bind(access: _Access, context: ProbeContext) -> _ClearBind:
     """Bind in clear with a made-up DN and password; tell whether it was refused for lack of TLS."""
     dn = _probe_dn(access)
     with _Session(access, context, protect=False) as session:
-        result = session.wire_client().bind(dn, "sdet-check-" + secrets.token_urlsafe(12))
+        result = session.bind(dn, "sdet-check-" + secrets.token_urlsafe(12))
     evidence = _bind_evidence("liaison simple en clair (DN et mot de passe fictifs)", dn, result)
     if result.code in _REFUSED_IN_CLEAR:
         return _ClearBind(False, "", evidence)
@@ -1159,6 +1209,22 @@ def _translated(what: str, *, tls: bool = False) -> Iterator[None]:
         raise HostileResponse(f"{what} : {tripped}") from tripped
     except (ldap3_errors.LDAPException, OSError) as exc:
         raise _probe_error(what, exc, tls=tls) from exc
+    except _UNDECODABLE as exc:
+        # ldap3's decoder fails this way on bytes that are not LDAP (noise, an HTTP server).
+        raise HostileResponse(
+            f"{what} : la réponse n'est pas du LDAP ({type(exc).__name__}: {_short(str(exc))})"
+        ) from exc
+
+
+_UNDECODABLE = (
+    KeyError,
+    IndexError,
+    ValueError,
+    TypeError,
+    AttributeError,
+    UnicodeError,
+    PyAsn1Error,
+)
 
 
 def _probe_error(what: str, exc: BaseException, *, tls: bool) -> ProbeError:

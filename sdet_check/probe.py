@@ -11,6 +11,7 @@ from __future__ import annotations
 import time
 from abc import ABC, abstractmethod
 from collections.abc import Mapping
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any, ClassVar
@@ -19,6 +20,13 @@ import jsonschema
 import requests
 
 from sdet_check import __version__
+from sdet_check.deadline import (
+    Exchange,
+    SocketGuard,
+    StalledEndpoints,
+    bounded,
+    guard_session,
+)
 from sdet_check.target import Target
 
 JsonValue = Any
@@ -136,7 +144,13 @@ class HostileResponse(ProbeError):
 
 @dataclass(frozen=True)
 class ProbeContext:
-    """What a probe gets besides its params: the target and its time bounds."""
+    """What a probe gets besides its params: the target and its time bounds.
+
+    Every network exchange is bounded twice: by ``network_timeout`` (idle *and* total time of
+    one exchange, see :meth:`bounded`) and by the probe's ``deadline``. The runner shares one
+    ``stalled`` record among the probes of a run, and abandons a late probe through
+    :meth:`abandon`, which shuts its sockets down so that its thread ends.
+    """
 
     target: Target
     network_timeout: float
@@ -145,21 +159,50 @@ class ProbeContext:
     allow_writes: bool = False
     allow_cleartext_credentials: bool = False
     """Test passwords may go over plain HTTP (to the configured host only): a test platform."""
+    guard: SocketGuard = field(default_factory=SocketGuard, compare=False, repr=False)
+    """The probe's sockets, shut down when the probe is abandoned."""
+    stalled: StalledEndpoints | None = field(default=None, compare=False, repr=False)
+    """Endpoints that already ran out of time during the run (``None``: not shared)."""
 
     def remaining(self) -> float:
-        """Seconds left before the probe's deadline (never negative)."""
+        """Seconds left before the probe's deadline (never negative; 0 once abandoned)."""
+        if self.guard.cancelled.is_set():
+            return 0.0
         return max(0.0, self.deadline - time.monotonic())
 
     def call_timeout(self) -> float:
         """Timeout for the next network call: the network bound, cut to the deadline."""
         return max(0.1, min(self.network_timeout, self.remaining()))
 
+    def bounded(self, seconds: float | None = None) -> AbstractContextManager[Exchange]:
+        """Bound one exchange in total time (default :meth:`call_timeout`), whatever the peer.
+
+        Sockets used in the block (``requests`` sessions of :meth:`http_session`, or any
+        socket given to :meth:`Exchange.use <sdet_check.deadline.Exchange.use>`) are shut
+        down when the time is up; ``exchange.expired`` then tells a cut read from a close.
+        """
+        limit = self.call_timeout() if seconds is None else min(seconds, self.call_timeout())
+        return bounded(limit, self.guard)
+
+    def ensure_alive(self, what: str = "la sonde") -> None:
+        """Raise :class:`ProbeTimeout` when the probe was abandoned or its deadline passed."""
+        if self.guard.cancelled.is_set():
+            raise ProbeTimeout(f"{what} : sonde abandonnée à son échéance")
+        if self.deadline - time.monotonic() <= 0:
+            raise ProbeTimeout(f"{what} : échéance de la sonde atteinte")
+
+    def abandon(self) -> None:
+        """Give up on the probe: shut its sockets down and refuse new ones (runner only)."""
+        self.guard.cancel()
+
     def http_session(self) -> requests.Session:
         """A ``requests`` session set up for the target: trust anchor, no redirects by default.
 
-        Callers pass ``timeout=context.call_timeout()`` on every request.
+        Its connections register with the exchange under way, so that
+        :func:`sdet_check.transport.send` can cut a slow answer. Callers send through
+        :func:`sdet_check.transport.send`, or pass ``timeout=context.call_timeout()``.
         """
-        session = requests.Session()
+        session = guard_session(requests.Session())
         session.verify = self.target.tls_verify
         session.headers["User-Agent"] = f"sdet-check/{__version__}"
         session.trust_env = False

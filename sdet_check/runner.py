@@ -1,8 +1,11 @@
 """The runner: decide every requirement of a grid against a target.
 
 Probes run concurrently within a bound, each with its own timeout, the whole run within a
-time bound. No probe exception escapes: each becomes an ``error`` result with a reason, and
-every requirement that cannot run becomes ``not_tested`` with the reason.
+time bound. A probe past its deadline is abandoned: its sockets are shut down (so that its
+thread ends) and its slot goes to the next probe at once. The probes of a run share a record
+of the endpoints that stalled, so that a dead endpoint does not eat every probe's time. No
+probe exception escapes: each becomes an ``error`` result with a reason, and every
+requirement that cannot run becomes ``not_tested`` with the reason.
 """
 
 from __future__ import annotations
@@ -15,13 +18,14 @@ import time
 import traceback
 from collections import deque
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Any, Protocol
 
 import jsonschema
 import requests
 
+from sdet_check.deadline import StalledEndpoints
 from sdet_check.grid import Grid, Method, Requirement
 from sdet_check.probe import (
     ErrorReason,
@@ -39,6 +43,8 @@ from sdet_check.selection import Selection
 from sdet_check.target import Target
 
 DEFAULT_MAX_WORKERS = 4
+
+_CUT_SLACK_S = 0.25
 
 _DEGREES_FR = {"1d": "premier degré", "2d": "second degré"}
 
@@ -81,6 +87,7 @@ class _Job:
     deadline: float = 0.0
     started_at: str = ""
     thread: threading.Thread | None = None
+    context: ProbeContext | None = None
 
 
 class Runner:
@@ -193,15 +200,13 @@ class Runner:
         run_deadline = self._clock() + (limits.run_timeout_s or target.timeout("run_s"))
         finished: queue.Queue[tuple[int, RequirementResult]] = queue.Queue()
         active: dict[int, _Job] = {}
-        abandoned: list[threading.Thread] = []
         done: list[tuple[int, RequirementResult]] = []
+        stalled = StalledEndpoints()
 
         def has_room() -> bool:
-            # Abandoned probes still hold a thread: they count against the bound, but one
-            # probe may always run so that a run cannot stall.
-            abandoned[:] = [thread for thread in abandoned if thread.is_alive()]
-            busy = len(active) + len(abandoned)
-            return not active or busy < max(1, limits.max_workers)
+            # An abandoned probe holds no slot: its sockets were shut down (ProbeContext.abandon),
+            # so its thread ends on its own, and no late result of it is kept.
+            return len(active) < max(1, limits.max_workers)
 
         while jobs or active:
             now = self._clock()
@@ -216,7 +221,9 @@ class Runner:
                     deadline=job.deadline,
                     allow_writes=self.allow_writes,
                     allow_cleartext_credentials=self.allow_cleartext_credentials,
+                    stalled=stalled,
                 )
+                job.context = context
                 active[job.index] = job
                 job.thread = thread = threading.Thread(
                     target=self._execute,
@@ -229,15 +236,27 @@ class Runner:
             try:
                 index, result = finished.get(timeout=max(0.01, min(wait, 0.5)))
                 if index in active:  # results of abandoned probes arrive too late: ignored
-                    del active[index]
+                    job = active.pop(index)
+                    if (
+                        result.error_reason is ErrorReason.TIMEOUT
+                        and job.deadline >= run_deadline
+                        and self._clock() >= run_deadline - _CUT_SLACK_S
+                    ):
+                        # The transport cut the probe at its deadline, which was the run's.
+                        result = replace(
+                            result,
+                            error_reason=ErrorReason.RUN_TIMEOUT,
+                            message="Borne de durée du run atteinte pendant la sonde ; "
+                            f"elle a été interrompue ({result.message})",
+                        )
                     done.append((index, result))
             except queue.Empty:
                 pass
             now = self._clock()
             for job in [job for job in active.values() if now >= job.deadline]:
                 del active[job.index]
-                if job.thread is not None:
-                    abandoned.append(job.thread)
+                if job.context is not None:
+                    job.context.abandon()
                 reason = (
                     ErrorReason.TIMEOUT
                     if job.deadline < run_deadline

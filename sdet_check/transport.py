@@ -1,19 +1,26 @@
 """HTTP for probes: one request at a time, bodies bounded, ``requests`` errors translated.
 
 Every HTTP probe family (http, cas, saml) sends through :func:`send`: no redirect is followed
-silently, the body is read in chunks up to :data:`MAX_BODY_BYTES` and before the probe's
-deadline, and each ``requests`` failure becomes the :class:`~sdet_check.probe.ProbeError`
-subclass the runner records (unreachable, timeout, hostile response).
+silently; the whole exchange takes at most the network bound cut to the probe's deadline, a
+watchdog shutting the socket down when a server drips (:mod:`sdet_check.deadline`); the body
+is read up to :data:`MAX_BODY_BYTES` (decompressed), header fields up to
+:data:`MAX_HEADER_VALUE_BYTES`; and each failure becomes the
+:class:`~sdet_check.probe.ProbeError` subclass the runner records (unreachable, timeout,
+hostile response).
 """
 
 from __future__ import annotations
 
+import codecs
+import http.client
 import re
 from typing import Any
 
 import requests
+import urllib3.exceptions
 from urllib3.exceptions import ReadTimeoutError
 
+from sdet_check.deadline import endpoint_of, guard_session
 from sdet_check.evidence import note
 from sdet_check.probe import (
     HostileResponse,
@@ -26,6 +33,12 @@ from sdet_check.probe import (
 MAX_BODY_BYTES = 2 * 1024 * 1024
 """Largest response body a probe reads; beyond it the response is hostile."""
 
+MAX_HEADER_VALUE_BYTES = 16 * 1024
+"""Longest header field value a probe accepts (browsers cap a cookie at 4 KB)."""
+
+MAX_HEADERS_BYTES = 64 * 1024
+"""Most header bytes (names and values) a probe accepts in one response."""
+
 _CHUNK_BYTES = 64 * 1024
 _CAUSE = re.compile(r"\[(?:Errno -?\d+|SSL: [A-Z_]+)\] [^'\"()]+")
 
@@ -35,14 +48,64 @@ def send(
 ) -> requests.Response:
     """One request without redirects, body read and bounded; ``requests`` errors translated.
 
+    The whole exchange (connection, headers, body) takes at most ``context.call_timeout()``
+    seconds, however slowly the server sends: past it the socket is shut down and
+    :class:`~sdet_check.probe.ProbeTimeout` is raised. An endpoint that already stalled
+    :data:`~sdet_check.deadline.STALLS_BEFORE_GIVING_UP` times in the run is not asked again.
     ``kwargs`` go to :meth:`requests.Session.request` (``data``, ``params``, ``headers``...).
     """
+    context.ensure_alive(url)
+    stalled = context.stalled
+    if stalled is not None and stalled.given_up(url):
+        raise ProbeTimeout(
+            f"{endpoint_of(url)} a déjà dépassé le délai {stalled.stalls(url)} fois pendant "
+            f"ce run : {url} n'est pas demandé à nouveau"
+        )
+    guard_session(session)
     timeout = context.call_timeout()
+    with context.bounded(timeout) as exchange:
+        try:
+            response = _request(session, method, url, context, timeout, kwargs)
+        except ProbeError as error:
+            abandoned = context.guard.cancelled.is_set()
+            timed_out = exchange.expired or isinstance(error, ProbeTimeout)
+            if stalled is not None and timed_out and not abandoned:
+                stalled.record(url)
+            if exchange.expired or abandoned:
+                raise _cut(url, timeout, context) from error
+            raise
+        if exchange.expired or context.guard.cancelled.is_set():
+            # A body without Content-Length ends when the socket does: cut, not complete.
+            if stalled is not None and not context.guard.cancelled.is_set():
+                stalled.record(url)
+            raise _cut(url, timeout, context)
+    return response
+
+
+def _cut(url: str, timeout: float, context: ProbeContext) -> ProbeTimeout:
+    if context.guard.cancelled.is_set():
+        return ProbeTimeout(f"{url} : échange interrompu, la sonde a atteint son échéance")
+    return ProbeTimeout(
+        f"{url} n'a pas fini de répondre dans le délai ({timeout:.1f} s au total) : "
+        "échange interrompu"
+    )
+
+
+def _request(
+    session: requests.Session,
+    method: str,
+    url: str,
+    context: ProbeContext,
+    timeout: float,
+    kwargs: dict[str, Any],
+) -> requests.Response:
     try:
         response = session.request(
             method, url, timeout=timeout, allow_redirects=False, stream=True, **kwargs
         )
         try:
+            check_headers(response)
+            _known_encoding(response)
             read_bounded(response, context)
         finally:
             response.close()
@@ -54,6 +117,12 @@ def send(
         if exc.args and isinstance(exc.args[0], ReadTimeoutError):
             # A read timeout while streaming the body surfaces as ConnectionError.
             raise ProbeTimeout(f"{url} n'a pas répondu dans le délai ({timeout:.1f} s)") from exc
+        malformed = _malformed_head(exc)
+        if malformed:
+            raise HostileResponse(
+                f"en-têtes de réponse de {url} refusés : {malformed}",
+                note("en-têtes de réponse hors normes", url=url, problem=malformed),
+            ) from exc
         raise TargetUnreachable(f"connexion impossible à {url} : {cause(exc)}") from exc
     except requests.exceptions.ChunkedEncodingError as exc:
         raise TargetUnreachable(f"réponse de {url} interrompue : {cause(exc)}") from exc
@@ -63,7 +132,84 @@ def send(
         raise ProbeTimeout(f"{url} n'a pas répondu dans le délai ({timeout:.1f} s)") from exc
     except requests.exceptions.RequestException as exc:
         raise ProbeError(f"requête impossible vers {url} : {cause(exc)}") from exc
+    except (http.client.HTTPException, urllib3.exceptions.HTTPError) as exc:
+        raise HostileResponse(f"réponse de {url} illisible : {cause(exc)}") from exc
+    except ValueError as exc:
+        # requests parses a Location even when it does not follow it: "Invalid IPv6 URL"...
+        raise HostileResponse(
+            f"réponse de {url} inexploitable : {str(exc)[:200]}",
+            note("réponse inexploitable", url=url, problem=str(exc)[:200]),
+        ) from exc
+    except OSError as exc:
+        raise TargetUnreachable(f"échange impossible avec {url} : {cause(exc)}") from exc
     return response
+
+
+def check_headers(response: requests.Response) -> None:
+    """Refuse a response whose header fields are absurdly long (a token meant to choke a reader).
+
+    Bounds: :data:`MAX_HEADER_VALUE_BYTES` per field value, :data:`MAX_HEADERS_BYTES` in all.
+    """
+    url = response.url
+    total = 0
+    for name, value in _raw_header_items(response):
+        size = len(name) + len(value)
+        total += size
+        if len(value) > MAX_HEADER_VALUE_BYTES:
+            raise HostileResponse(
+                f"{url} envoie un en-tête {name[:60]} de {len(value)} caractères "
+                f"(limite {MAX_HEADER_VALUE_BYTES}) : réponse refusée",
+                note(
+                    "en-tête de réponse trop long",
+                    url=url,
+                    header=name[:60],
+                    length=len(value),
+                    start=value[:80],
+                ),
+            )
+    if total > MAX_HEADERS_BYTES:
+        raise HostileResponse(
+            f"{url} envoie {total} caractères d'en-têtes (limite {MAX_HEADERS_BYTES}) : "
+            "réponse refusée",
+            note("en-têtes de réponse trop longs", url=url, length=total),
+        )
+
+
+def _known_encoding(response: requests.Response) -> None:
+    """A charset Python does not know (``charset=x-hostile``) is read as UTF-8, not trusted."""
+    if response.encoding:
+        try:
+            codecs.lookup(response.encoding)
+        except (LookupError, ValueError):
+            response.encoding = "utf-8"
+
+
+def _raw_header_items(response: requests.Response) -> list[tuple[str, str]]:
+    raw_headers = getattr(response.raw, "headers", None)
+    if raw_headers is not None and hasattr(raw_headers, "iteritems"):
+        return [(str(name), str(value)) for name, value in raw_headers.iteritems()]
+    return [(str(name), str(value)) for name, value in response.headers.items()]
+
+
+def _malformed_head(exc: BaseException) -> str | None:
+    """Name the problem when ``http.client`` refused the status line or the headers."""
+    seen: set[int] = set()
+    pending: list[BaseException] = [exc]
+    while pending:
+        item = pending.pop()
+        if id(item) in seen:
+            continue
+        seen.add(id(item))
+        if isinstance(item, http.client.LineTooLong):
+            return f"ligne trop longue ({item})"
+        if isinstance(item, http.client.HTTPException) and "more than" in str(item):
+            return f"trop d'en-têtes ({item})"
+        if isinstance(item, http.client.BadStatusLine):
+            return f"ligne de statut invalide ({str(item)[:80]!r})"
+        pending.extend(arg for arg in item.args if isinstance(arg, BaseException))
+        linked = (item.__cause__, item.__context__, getattr(item, "reason", None))
+        pending.extend(link for link in linked if isinstance(link, BaseException))
+    return None
 
 
 def get(session: requests.Session, url: str, context: ProbeContext) -> requests.Response:
@@ -89,8 +235,7 @@ def read_bounded(response: requests.Response, context: ProbeContext) -> None:
                 f"{url} envoie plus de {MAX_BODY_BYTES} octets : lecture abandonnée",
                 note("corps de réponse trop grand", url=url, read_bytes=size),
             )
-        if context.remaining() <= 0:
-            raise ProbeTimeout(f"{url} : corps de réponse non reçu avant l'échéance de la sonde")
+        context.ensure_alive(f"{url} : corps de réponse non reçu")
         chunks.append(chunk)
     response._content = b"".join(chunks)
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import re
 import socket
@@ -114,11 +115,12 @@ def dump(evidence: tuple[Evidence, ...]) -> str:
     return json.dumps([e.to_json() for e in evidence], ensure_ascii=False)
 
 
-def free_port() -> int:
-    with socket.socket() as probe_socket:
-        probe_socket.bind(("127.0.0.1", 0))
-        port: int = probe_socket.getsockname()[1]
-    return port
+@contextlib.contextmanager
+def refusing_port() -> Iterator[int]:
+    """A port bound but not listening: refused, and no other test's server can take it."""
+    with socket.socket() as holder:
+        holder.bind(("127.0.0.1", 0))
+        yield holder.getsockname()[1]
 
 
 Route = Callable[[BaseHTTPRequestHandler], None]
@@ -450,8 +452,9 @@ def test_expected_session_cookie_absent_is_not_testable(
 def test_nothing_on_http_port_passes_when_https_answers(
     conformant: PortalServer, tmp_path: Path
 ) -> None:
-    closed = f"http://127.0.0.1:{free_port()}/"
-    outcome = run(HttpsRedirect, context_for(conformant, tmp_path, http_url=closed))
+    with refusing_port() as port:
+        closed = f"http://127.0.0.1:{port}/"
+        outcome = run(HttpsRedirect, context_for(conformant, tmp_path, http_url=closed))
     assert outcome.status is Status.PASS
     assert "aucun service HTTP" in outcome.message
     (refused,) = of_kind(outcome, "note")
@@ -541,15 +544,15 @@ def test_privacy_link_found_by_synonym_and_required_text_checked(
 
 
 def test_refused_connection_is_unreachable(pki_dir: Path, tmp_path: Path) -> None:
-    port = free_port()
-    context = context_from(
-        {"url": f"https://127.0.0.1:{port}/", "http_url": f"http://127.0.0.1:{port}/"},
-        tmp_path,
-        ensure_pki(pki_dir).ca_file,
-    )
-    for probe in (Hsts, HttpsRedirect, TlsFloor, AccessibilityMention):
-        with pytest.raises(TargetUnreachable, match=re.escape(f"127.0.0.1:{port}")):
-            run(probe, context)
+    with refusing_port() as port:
+        context = context_from(
+            {"url": f"https://127.0.0.1:{port}/", "http_url": f"http://127.0.0.1:{port}/"},
+            tmp_path,
+            ensure_pki(pki_dir).ca_file,
+        )
+        for probe in (Hsts, HttpsRedirect, TlsFloor, AccessibilityMention):
+            with pytest.raises(TargetUnreachable, match=re.escape(f"127.0.0.1:{port}")):
+                run(probe, context)
 
 
 def test_silent_server_times_out_within_bound(pki_dir: Path, tmp_path: Path) -> None:

@@ -585,11 +585,16 @@ def test_unverified_tls_cannot_decide(directories: dict[str, SlapdServer], tmp_p
 # --- unreachable and hostile directories ------------------------------------------------
 
 
-def free_port() -> int:
-    with socket.socket() as probe_socket:
-        probe_socket.bind(("127.0.0.1", 0))
-        port: int = probe_socket.getsockname()[1]
-        return port
+@contextlib.contextmanager
+def refusing_port() -> Iterator[int]:
+    """A port bound but not listening: connections are refused, and nobody else can take it.
+
+    (A port freed after binding may be taken by another test's server meanwhile; then
+    something answers and the probe rightly reports a hostile answer, not a refusal.)
+    """
+    with socket.socket() as holder:
+        holder.bind(("127.0.0.1", 0))
+        yield holder.getsockname()[1]
 
 
 def section(port: int) -> dict[str, Any]:
@@ -604,9 +609,10 @@ def section(port: int) -> dict[str, Any]:
 
 @pytest.mark.parametrize("probe", DIRECTORY_PROBES, ids=lambda probe: probe.kind)
 def test_unreachable_port_is_an_error(probe: type[Probe], tmp_path: Path) -> None:
-    context = hand_context(tmp_path, section(free_port()))
-    with pytest.raises(TargetUnreachable, match="refusée"):
-        run(probe, context)
+    with refusing_port() as port:
+        context = hand_context(tmp_path, section(port))
+        with pytest.raises(TargetUnreachable, match="refusée"):
+            run(probe, context)
 
 
 class Scripted:

@@ -2,16 +2,23 @@
 
 from __future__ import annotations
 
+import socket
+import threading
 import time
+from collections.abc import Mapping
 from pathlib import Path
+from typing import Any
 
+from sdet_check.demo.pki import ensure_pki
 from sdet_check.grid import load_grid
-from sdet_check.probe import ErrorReason, Status
+from sdet_check.probe import ErrorReason, Outcome, Probe, ProbeContext, Status
 from sdet_check.registry import ProbeRegistry
 from sdet_check.results import RequirementResult
 from sdet_check.runner import RunLimits, Runner
 from sdet_check.selection import Selection
 from sdet_check.target import load_target
+from sdet_check.transport import get
+from tests.hostile import HostileServer, portal_target, server_tls, slow_drip
 
 from .conftest import DEMO_GRID, copy_probe_grid
 
@@ -130,3 +137,67 @@ def test_observer_sees_every_requirement(
     Runner(registry, observer=Recorder()).run(grid, load_target(target_file, environ), Selection())
     assert totals == [5]
     assert sorted(seen) == sorted(r.id for r in grid.requirements)
+
+
+class _StalledReadProbe(Probe):
+    """Reads the portal's answer, however slowly it comes."""
+
+    kind = "fake.stalled_read"
+    title = "lecture bloquée"
+
+    def check(self, params: Mapping[str, Any], context: ProbeContext) -> Outcome:
+        url = context.target.section("portal")["url"]
+        with context.http_session() as session:
+            get(session, url, context)
+        raise AssertionError("a silent port cannot answer")
+
+
+def test_an_abandoned_probe_frees_its_slot_and_its_thread(
+    tmp_path: Path, registry: ProbeRegistry, environ: dict[str, str]
+) -> None:
+    registry.add(_StalledReadProbe)
+    pki = ensure_pki(tmp_path / "pki")
+    # One byte every 0.2 s: never idle long enough for a read timeout to fire.
+    with HostileServer(slow_drip(0.2), tls=server_tls(pki)) as drip:
+        target_file = portal_target(tmp_path, drip.url, pki.ca_file)
+        grid = load_grid(
+            copy_probe_grid(tmp_path, ["fake.stalled_read"] * 3 + ["fake.pass"]), registry
+        )
+        limits = RunLimits(max_workers=2, probe_timeout_s=0.6, run_timeout_s=30)
+        before = set(threading.enumerate())
+        started = time.monotonic()
+        results = Runner(registry, limits=limits).run(
+            grid, load_target(target_file, environ), Selection()
+        )
+        elapsed = time.monotonic() - started
+        time.sleep(0.3)
+        alive = [t.name for t in set(threading.enumerate()) - before if t.name.startswith("probe-")]
+    assert [r.error_reason for r in results[:3]] == [ErrorReason.TIMEOUT] * 3
+    assert results[3].status is Status.PASS
+    assert elapsed < 3, "two slots: the three stalled probes take two rounds of 0.6 s"
+    assert not alive, f"abandoned probes still hold threads (and slots): {alive}"
+
+
+def test_stalls_of_one_endpoint_spare_the_rest_of_the_run(
+    tmp_path: Path, registry: ProbeRegistry, environ: dict[str, str]
+) -> None:
+    registry.add(_StalledReadProbe)
+    with socket.create_server(("127.0.0.1", 0)) as silent:
+        port = silent.getsockname()[1]
+        target_file = tmp_path / "cible.yaml"
+        target_file.write_text(
+            f"format: 1\nname: ENT muet\nportal:\n  url: https://127.0.0.1:{port}/\n",
+            encoding="utf-8",
+        )
+        grid = load_grid(copy_probe_grid(tmp_path, ["fake.stalled_read"] * 8), registry)
+        limits = RunLimits(
+            max_workers=1, probe_timeout_s=30, run_timeout_s=30, network_timeout_s=0.4
+        )
+        started = time.monotonic()
+        results = Runner(registry, limits=limits).run(
+            grid, load_target(target_file, environ), Selection()
+        )
+        elapsed = time.monotonic() - started
+    assert all(r.error_reason is ErrorReason.TIMEOUT for r in results)
+    assert sum("pas demandé à nouveau" in r.message for r in results) == 6
+    assert elapsed < 8 * 0.4, "after two stalls the endpoint is not waited for again"
