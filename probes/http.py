@@ -27,6 +27,7 @@ import requests
 from cryptography import x509
 
 from sdet_check.evidence import http_chain, http_exchange, note
+from sdet_check.login import CredentialsRule, LoginFormOverrides, describe_page, log_in_across
 from sdet_check.probe import (
     BadParams,
     Evidence,
@@ -43,6 +44,7 @@ from sdet_check.probe import (
 from sdet_check.transport import MAX_BODY_BYTES as MAX_BODY_BYTES  # the bound, for readers
 from sdet_check.transport import get as _get
 from sdet_check.transport import header_values as _header_values
+from sdet_check.transport import send as _send
 
 MAX_REDIRECTS = 10
 """Longest redirect chain a probe follows."""
@@ -308,8 +310,11 @@ class CookieFlags(Probe):
     """Session cookies carry the required attributes.
 
     Collects the ``Set-Cookie`` headers of the home page, of ``portal.session_url`` and of
-    their redirect chains; keeps the ``portal.session_cookies`` names when given, else every
-    cookie; deletions (``Max-Age`` ≤ 0 or an expiry in the past) are ignored. Fail: a cookie
+    their redirect chains, and, with ``portal.login``, of a login as that account (the
+    authenticated session is the one that matters; the password goes only over HTTPS to the
+    portal's host or its CAS server's, :mod:`sdet_check.login`); keeps the
+    ``portal.session_cookies`` names when given, else every cookie; deletions (``Max-Age``
+    ≤ 0 or an expiry in the past) are ignored. Fail: a cookie
     lacks one of ``require`` (``SameSite=None`` without ``Secure`` fails ``samesite``).
     Not tested: no cookie at all. Evidence names cookies and attributes, never values.
     """
@@ -343,6 +348,8 @@ class CookieFlags(Probe):
             if portal.session_url and portal.session_url != portal.url:
                 visited.append(portal.session_url)
                 responses += _follow(session, portal.session_url, context)
+            if portal.login is not None:
+                responses += _log_in(session, portal, context)
 
         setters = [r for r in responses if _header_values(r, "Set-Cookie")]
         cookies = [
@@ -1093,6 +1100,8 @@ class _Portal:
     session_url: str | None
     session_cookies: tuple[str, ...]
     pages: Mapping[str, str]
+    login: Mapping[str, str] | None = None
+    login_form: LoginFormOverrides = field(default_factory=LoginFormOverrides)
 
 
 def _portal(context: ProbeContext) -> _Portal:
@@ -1106,7 +1115,60 @@ def _portal(context: ProbeContext) -> _Portal:
         session_url=section.get("session_url"),
         session_cookies=tuple(section.get("session_cookies", ())),
         pages=dict(section.get("pages", {})),
+        login=section.get("login"),
+        login_form=LoginFormOverrides.from_section(section),
     )
+
+
+def _log_in(
+    session: requests.Session, portal: _Portal, context: ProbeContext
+) -> list[requests.Response]:
+    """Log in to the portal as ``portal.login.account``; every answer of the way, in order.
+
+    The credentials rule of every family holds: the password goes only over HTTPS to the
+    portal's host, its CAS server's or a host ``portal.login_form.hosts`` declares.
+    """
+    assert portal.login is not None
+    login = portal.login["account"]
+    account = next((a for a in context.target.accounts if a.login == login), None)
+    if account is None:
+        raise NotTestable(f"portal.login.account nomme {login}, absent de la section accounts")
+    cas_url = context.target.section("cas").get("url")
+    rule = CredentialsRule.for_server(
+        portal.url,
+        context,
+        what="le portail",
+        also=[cas_url] if isinstance(cas_url, str) else [],
+        hosts=portal.login_form.hosts,
+    )
+    answers = _follow(session, portal.login.get("url") or portal.session_url or portal.url, context)
+
+    def fetch(method: str, url: str, data: Mapping[str, str] | None) -> requests.Response:
+        answer = _send(session, method, url, context, data=data)
+        answers.append(answer)
+        return answer
+
+    steps = log_in_across(
+        answers[-1],
+        login=account.login,
+        password=account.password.reveal(),
+        rule=rule,
+        fetch=fetch,
+        overrides=portal.login_form,
+    )
+    if not steps.forms:
+        raise ProbeError(
+            f"connexion au portail impossible : aucun formulaire d'identifiants "
+            f"({describe_page(answers[-1])})",
+            *http_chain(answers),
+        )
+    if steps.refused:
+        raise ProbeError(
+            f"le portail refuse les identifiants du compte {account.login} "
+            f"({describe_page(steps.final)})",
+            *http_chain(answers),
+        )
+    return answers
 
 
 def _default_http_url(url: str) -> str:
