@@ -250,6 +250,12 @@ class TlsFloor(Probe):
         floor = _TLS_BY_LABEL[floor_label]
         portal = _portal(context)
         parts = urlsplit(portal.url)
+        if parts.scheme != "https":
+            return Outcome.failed(
+                f"le portail est servi en {parts.scheme}:// ({portal.url}) : aucune version de TLS "
+                "ne protège ses échanges",
+                note("portail hors HTTPS", url=portal.url),
+            )
         host = parts.hostname or ""
         port = parts.port or 443
 
@@ -1111,7 +1117,9 @@ def _portal(context: ProbeContext) -> _Portal:
         raise NotTestable("la cible ne décrit pas de portail (section portal, clé url)")
     return _Portal(
         url=url,
-        http_url=section.get("http_url") or _default_http_url(url),
+        # A plain-HTTP platform is its own plain-HTTP address.
+        http_url=section.get("http_url")
+        or (url if url.startswith("http://") else _default_http_url(url)),
         session_url=section.get("session_url"),
         session_cookies=tuple(section.get("session_cookies", ())),
         pages=dict(section.get("pages", {})),
@@ -1188,6 +1196,11 @@ def _https_only(
 ) -> Outcome:
     """Nothing answers on plain HTTP: a pass if, and only if, HTTPS answers."""
     chain = _follow(session, portal.url, context)
+    if urlsplit(chain[-1].url).scheme != "https":
+        return Outcome.failed(
+            f"le portail est servi en clair ({chain[-1].url}) : aucune adresse HTTPS n'y mène",
+            *http_chain(chain),
+        )
     return Outcome.passed(
         f"aucun service HTTP en clair sur {portal.http_url} (connexion impossible) et le portail "
         f"répond en HTTPS ({chain[-1].status_code}) : aucun contenu n'est servi sans chiffrement",

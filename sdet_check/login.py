@@ -22,6 +22,7 @@ multi-step login. Target files may name the fields (``login_form.user_field``,
 from __future__ import annotations
 
 import re
+import threading
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -30,6 +31,8 @@ from urllib.parse import urljoin, urlsplit
 import lxml.etree
 import lxml.html
 import requests
+from urllib3.exceptions import LocationParseError
+from urllib3.util import parse_url
 
 from sdet_check.evidence import note
 from sdet_check.labels import CLEARTEXT_OPTION
@@ -83,18 +86,91 @@ class LoginFormOverrides:
         )
 
 
-@dataclass(frozen=True)
-class CredentialsRule:
-    """Where a test password may be sent: the configured server's host, over HTTPS.
+Origin = tuple[str, str, int]
+"""``(scheme, host, port)`` of an address, host normalised (lower case, IDNA, no final dot)."""
 
-    ``hosts`` are lower-case host names; ``cleartext`` is the run's opt-in, and it only
-    allows plain HTTP to those same hosts.
+_DEFAULT_PORTS = {"http": 80, "https": 443}
+_UNSAFE_URL = re.compile(r"[\\\s\x00-\x1f\x7f]")
+
+
+def origin_of(url: str) -> Origin | None:
+    """The origin a request to ``url`` really reaches, or ``None`` for an unsafe address.
+
+    Read with urllib3's parser, the one ``requests`` sends with, and cross-checked with the
+    standard library's: an address the two read differently (a backslash before ``@``),
+    one with user information, white space or control characters, or a bad port is unsafe.
+    """
+    if _UNSAFE_URL.search(url):
+        return None
+    try:
+        parsed = parse_url(url)
+        standard = urlsplit(url)
+        standard_port = standard.port
+    except (LocationParseError, ValueError):
+        return None
+    scheme = (parsed.scheme or "").lower()
+    if scheme not in _DEFAULT_PORTS or parsed.auth or standard.username is not None:
+        return None
+    host = _normal_host(parsed.host or "")
+    if not host or host != _normal_host(standard.hostname or ""):
+        return None
+    port = parsed.port or _DEFAULT_PORTS[scheme]
+    if port != (standard_port or _DEFAULT_PORTS[scheme]):
+        return None
+    return scheme, host, port
+
+
+def _normal_host(host: str) -> str:
+    host = host.strip("[]").rstrip(".").lower()
+    try:
+        return host.encode("idna").decode("ascii") if host and not host[0].isdigit() else host
+    except UnicodeError:
+        return host
+
+
+class RefusedLogins:
+    """Accounts whose credentials a server refused during the run, shared by its probes.
+
+    A refused password is not tried again in the same run: many attempts would lock the
+    test account on servers that throttle logins.
     """
 
-    hosts: frozenset[str]
+    def __init__(self) -> None:
+        """Start empty."""
+        self._refused: set[tuple[str, str]] = set()
+        self._lock = threading.Lock()
+
+    def record(self, server: str, login: str) -> None:
+        """Remember that ``server`` refused ``login``."""
+        with self._lock:
+            self._refused.add((server, login))
+
+    def has(self, server: str, login: str) -> bool:
+        """Whether ``server`` already refused ``login`` in this run."""
+        with self._lock:
+            return (server, login) in self._refused
+
+
+@dataclass(frozen=True)
+class CredentialsRule:
+    """Where a test password may be sent: the configured server, over HTTPS.
+
+    ``origins`` are the ``(scheme, host, port)`` the target names for the server (its
+    address, further addresses of the same server, ``login_form.hosts``); HTTPS to any of
+    their hosts on their port is allowed; plain HTTP only with ``cleartext``, the run's
+    opt-in for a plain-HTTP platform.
+    """
+
+    origins: frozenset[Origin]
     cleartext: bool
     server: str
     """The configured server in one French phrase (``le serveur CAS https://…``)."""
+    refusals: RefusedLogins | None = None
+
+    @property
+    def hosts(self) -> frozenset[str]:
+        """The host names credentials may go to."""
+        return frozenset(host for _, host, _ in self.origins)
 
     @classmethod
     def for_server(
@@ -108,46 +184,83 @@ class CredentialsRule:
     ) -> CredentialsRule:
         """The rule for logging in to the server at ``url`` (``what`` names it in French).
 
-        ``also`` lists further addresses of the same server (an IdP's SSO endpoint), ``hosts``
-        further host names the target declares (``login_form.hosts``). A plain-HTTP server
-        without the opt-in raises :class:`NotTestable`: no test password is sent, and the
-        reason says how to allow it.
+        ``also`` lists further addresses of the same server given by the target (an IdP's
+        SSO endpoint), ``hosts`` further host names (``host`` or ``host:port``) the target
+        declares (``login_form.hosts``). A plain-HTTP server, or TLS without certificate
+        checks (``tls.verify: false``), without the opt-in raises :class:`NotTestable`: no
+        test password is sent, and the reason says how to allow it.
         """
-        parts = urlsplit(url)
-        if parts.scheme not in ("http", "https") or not parts.hostname:
+        origin = origin_of(url)
+        if origin is None:
             raise NotTestable(f"adresse de {what} inutilisable pour une connexion : {url}")
-        if parts.scheme == "http" and not context.allow_cleartext_credentials:
+        insecure = origin[0] == "http" or not context.target.tls_verify
+        if insecure and not context.allow_cleartext_credentials:
+            how = (
+                "est en http://"
+                if origin[0] == "http"
+                else "est joint sans vérifier son certificat (tls.verify: false)"
+            )
             raise NotTestable(
-                f"{what} est en http:// ({url}) : le mot de passe de test n'est envoyé qu'en "
-                f"HTTPS ; pour une plateforme de test en HTTP, relancer avec {CLEARTEXT_OPTION} "
+                f"{what} {how} ({url}) : le mot de passe de test n'est envoyé qu'en HTTPS "
+                f"authentifié ; pour une plateforme de test, relancer avec {CLEARTEXT_OPTION} "
                 "(consigné dans le run et sur le rapport)"
             )
-        allowed = {parts.hostname.lower(), *(h.lower() for h in hosts)}
-        allowed |= {h.lower() for h in (urlsplit(u).hostname for u in also) if h}
+        allowed = {origin}
+        for address in also:
+            extra = origin_of(address)
+            if extra is not None:
+                allowed.add(extra)
+        for name in hosts:
+            host, _, port = name.partition(":")
+            number = int(port) if port.isdigit() else _DEFAULT_PORTS[origin[0]]
+            allowed.add((origin[0], _normal_host(host), number))
         return cls(
-            hosts=frozenset(allowed),
+            origins=frozenset(allowed),
             # The opt-in is for a plain-HTTP platform: an HTTPS server never drops to HTTP.
-            cleartext=context.allow_cleartext_credentials and parts.scheme == "http",
+            cleartext=context.allow_cleartext_credentials and origin[0] == "http",
             server=f"{what} {url}",
+            refusals=context.refused_logins,
         )
+
+    def allows(self, url: str) -> bool:
+        """Whether ``url`` is on the configured server: its host and port, either scheme."""
+        origin = origin_of(url)
+        return origin is not None and (origin[1], origin[2]) in {
+            (host, port) for _, host, port in self.origins
+        }
 
     def refusal(self, url: str) -> str | None:
         """Why credentials may not be sent to ``url``, in French; ``None`` when they may."""
-        parts = urlsplit(url)
-        host = (parts.hostname or "").lower()
-        if host not in self.hosts:
+        origin = origin_of(url)
+        if origin is None:
             return (
-                f"le formulaire enverrait le mot de passe de test à {host or url}, hors de "
-                f"l'hôte configuré ({', '.join(sorted(self.hosts))}) : rien n'est envoyé"
+                f"le formulaire enverrait le mot de passe de test à une adresse ambiguë ou "
+                f"malformée ({url[:200]!r}) : rien n'est envoyé"
             )
-        if parts.scheme == "https":
+        scheme, host, port = origin
+        known = {(h, p) for _, h, p in self.origins}
+        upgraded = any(s == "http" and h == host for s, h, _ in self.origins)
+        https_here = scheme == "https" and ((host, port) in known or (port == 443 and upgraded))
+        http_here = scheme == "http" and self.cleartext and (host, port) in known
+        if https_here or http_here:
             return None
-        if parts.scheme == "http" and self.cleartext:
-            return None
+        if host not in self.hosts:
+            shown = ", ".join(sorted(self.hosts))
+            return (
+                f"le formulaire enverrait le mot de passe de test à {host}, hors du serveur "
+                f"configuré ({shown}) : rien n'est envoyé (si cet hôte est le même serveur, le "
+                "déclarer dans login_form.hosts de la cible)"
+            )
+        if scheme == "http":
+            return (
+                f"le formulaire enverrait le mot de passe de test en clair (http://) à "
+                f"{url[:200]} : rien n'est envoyé (une plateforme de test en HTTP s'évalue avec "
+                f"{CLEARTEXT_OPTION})"
+            )
         return (
-            f"le formulaire enverrait le mot de passe de test en clair ({parts.scheme}://) à "
-            f"{url} : rien n'est envoyé (une plateforme de test en HTTP s'évalue avec "
-            f"{CLEARTEXT_OPTION})"
+            f"le formulaire enverrait le mot de passe de test au port {port} de {host}, "
+            "autre que celui du serveur configuré : rien n'est envoyé (le déclarer dans "
+            "login_form.hosts sous la forme hôte:port si c'est le même serveur)"
         )
 
     def require(self, url: str, *evidence: Evidence) -> None:
@@ -221,13 +334,21 @@ def parse_html(response: requests.Response) -> lxml.html.HtmlElement | None:
         return None
 
 
+_PAGE_START = re.compile(
+    rb"^(?:<\?xml[^>]*\?>|<!--.*?-->|\s)*"
+    rb"(?:<!doctype\s+html|<(?:html|head|body|title|meta|link|div|p|table|form|h[1-6])\b)",
+    re.IGNORECASE | re.DOTALL,
+)
+
+
 def looks_like_html(response: requests.Response) -> bool:
-    """Tell whether a body is a web page (not an XML or text protocol answer)."""
-    kind = response.headers.get("Content-Type", "").split(";")[0].strip().lower()
-    head = response.content[:2048].lstrip(b"\xef\xbb\xbf \t\r\n").lower()
-    if head.startswith((b"<!doctype html", b"<html")):
-        return True
-    return kind in ("text/html", "application/xhtml+xml") and not head.startswith(b"<?xml")
+    """Tell whether a body is a web page rather than a protocol answer, by its content.
+
+    The first element decides (a doctype ``html``, ``<html>``, ``<body>``...), never the
+    ``Content-Type``: servers send CAS answers as ``text/html`` too.
+    """
+    head = response.content[:4096].lstrip(b"\xef\xbb\xbf")
+    return _PAGE_START.match(head) is not None
 
 
 def page_title(response: requests.Response) -> str | None:
@@ -324,7 +445,15 @@ def fill_login_forms(
             return steps
         if form.asks_password and steps.password_sent:
             steps.refused = True
+            if rule.refusals is not None:
+                rule.refusals.record(rule.server, login)
             return steps
+        if rule.refusals is not None and rule.refusals.has(rule.server, login):
+            raise ProbeError(
+                f"{rule.server} a déjà refusé les identifiants du compte {login} dans ce run : "
+                "pas de nouvel essai (un serveur qui limite les tentatives verrouillerait le "
+                "compte de test) ; vérifier le compte et son mot de passe"
+            )
         if form.method != "POST":
             raise UnsafeCredentialsDestination(
                 f"le formulaire de connexion de {_short_url(form.page_url)} s'envoie en "
@@ -408,11 +537,13 @@ def _read_form(
         name = element.get("name")
         if not name:
             continue
+        if element.get("disabled") is not None:
+            continue  # a browser sends no disabled control
         kind = (element.get("type") or ("submit" if element.tag == "button" else "")).lower()
         if element.tag in ("select", "textarea"):
             kind = element.tag
         if kind in _SKIPPED_TYPES:
-            if kind in ("submit", "image") or element.tag == "button":
+            if kind in ("submit", "image"):
                 submit_buttons.append((name, element.get("value") or ""))
             continue
         if kind in ("checkbox", "radio") and element.get("checked") is None:

@@ -14,7 +14,7 @@ from collections.abc import Mapping
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 import jsonschema
 import requests
@@ -28,6 +28,9 @@ from sdet_check.deadline import (
     guard_session,
 )
 from sdet_check.target import Target
+
+if TYPE_CHECKING:
+    from sdet_check.login import RefusedLogins
 
 JsonValue = Any
 """A value that serialises to JSON (dict, list, str, int, float, bool, None)."""
@@ -163,6 +166,8 @@ class ProbeContext:
     """The probe's sockets, shut down when the probe is abandoned."""
     stalled: StalledEndpoints | None = field(default=None, compare=False, repr=False)
     """Endpoints that already ran out of time during the run (``None``: not shared)."""
+    refused_logins: RefusedLogins | None = field(default=None, compare=False, repr=False)
+    """Test accounts a server refused during the run, never tried again (``None``: not shared)."""
 
     def remaining(self) -> float:
         """Seconds left before the probe's deadline (never negative; 0 once abandoned)."""

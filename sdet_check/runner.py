@@ -27,6 +27,7 @@ import requests
 
 from sdet_check.deadline import StalledEndpoints
 from sdet_check.grid import Grid, Method, Requirement
+from sdet_check.login import RefusedLogins
 from sdet_check.probe import (
     ErrorReason,
     Evidence,
@@ -202,6 +203,7 @@ class Runner:
         active: dict[int, _Job] = {}
         done: list[tuple[int, RequirementResult]] = []
         stalled = StalledEndpoints()
+        refused_logins = RefusedLogins()
 
         def has_room() -> bool:
             # An abandoned probe holds no slot: its sockets were shut down (ProbeContext.abandon),
@@ -222,6 +224,7 @@ class Runner:
                     allow_writes=self.allow_writes,
                     allow_cleartext_credentials=self.allow_cleartext_credentials,
                     stalled=stalled,
+                    refused_logins=refused_logins,
                 )
                 job.context = context
                 active[job.index] = job

@@ -22,7 +22,7 @@ from urllib.parse import urljoin, urlsplit
 import requests
 
 from sdet_check.evidence import http_exchange, note
-from sdet_check.login import CredentialsRule, LoginFormOverrides, looks_like_html
+from sdet_check.login import CredentialsRule, LoginFormOverrides, looks_like_html, origin_of
 from sdet_check.probe import (
     Evidence,
     HostileResponse,
@@ -146,12 +146,22 @@ def is_valid_uai(value: str) -> bool:
     return uai_problem(value.strip().upper()) is None
 
 
-_TICKET = re.compile(r"\b(PGTIOU|PGT|TGT|ST|PT|LT)-([A-Za-z0-9]{4})[A-Za-z0-9-]{4,}")
+_TICKET = re.compile(r"\b(PGTIOU|PGT|TGT|ST|PT|LT)-([A-Za-z0-9-]{4})[A-Za-z0-9._-]{4,}")
+_TICKET_PARAM = re.compile(r"""([?&;](?:ticket|pgt|pgtId|pgtIou)=)([^&\s"'<>]{4})[^&\s"'<>]{2,}""")
+_TICKET_ELEMENT = re.compile(
+    r"(<(?:[\w-]+:)?(?:proxyGrantingTicket|proxyTicket)\b[^>]*>)([^<]{4})[^<]{2,}(</)"
+)
 
 
 def truncate_tickets(text: str) -> str:
-    """Cut every CAS ticket in ``text`` to its prefix and four characters: ``ST-1a2b…``."""
-    return _TICKET.sub(lambda match: f"{match[1]}-{match[2]}…", text)
+    """Cut every CAS ticket in ``text`` to its prefix and four characters: ``ST-1a2b…``.
+
+    Tickets of any shape are cut where they stand as a ticket: a ``ticket``, ``pgt``,
+    ``pgtId`` or ``pgtIou`` parameter, a ``proxyGrantingTicket`` or ``proxyTicket`` element.
+    """
+    text = _TICKET.sub(lambda match: f"{match[1]}-{match[2]}…", text)
+    text = _TICKET_PARAM.sub(lambda match: f"{match[1]}{match[2]}…", text)
+    return _TICKET_ELEMENT.sub(lambda match: f"{match[1]}{match[2]}…{match[3]}", text)
 
 
 def cut(ticket: str) -> str:
@@ -216,20 +226,30 @@ class CasSection:
         )
 
     def on_host(self, url: str) -> bool:
-        """Tell whether ``url`` is on the CAS server's host (any path: its portal included)."""
-        mine, other = urlsplit(self.url), urlsplit(url)
-        return other.scheme in ("http", "https") and (mine.hostname or "") == (other.hostname or "")
+        """Tell whether ``url`` is on the CAS server: its host and port, or a declared host.
+
+        Any path counts (a server may hand the login to its portal); an ambiguous or
+        malformed address never does (:func:`sdet_check.login.origin_of`).
+        """
+        origin = origin_of(url)
+        if origin is None:
+            return False
+        mine = origin_of(self.url)
+        if mine is not None and (origin[1], origin[2]) == (mine[1], mine[2]):
+            return True
+        for name in self.login_form.hosts:
+            host, _, port = name.partition(":")
+            if origin[1] == host.lower().rstrip(".") and port in ("", str(origin[2])):
+                return True
+        return False
 
     def on_server(self, url: str) -> bool:
         """Tell whether ``url`` is on the CAS server (same origin, under the prefix)."""
-        mine, other = urlsplit(self.url), urlsplit(url)
-        same_origin = (mine.scheme, mine.hostname, mine.port) == (
-            other.scheme,
-            other.hostname,
-            other.port,
-        )
+        mine, other = origin_of(self.url), origin_of(url)
+        if mine is None or other is None or mine != other:
+            return False
         prefix = self.prefix_path.rstrip("/") + "/"
-        return same_origin and (other.path + "/").startswith(prefix)
+        return (urlsplit(url).path + "/").startswith(prefix)
 
 
 def cas_section(context: ProbeContext) -> CasSection:
@@ -298,6 +318,23 @@ _PERSONAL_ELEMENT = re.compile(
 _PERSONAL_PAIR = re.compile(
     rf"""(\bname=["'](?:{_PERSONAL_NAMES})["']\s+value=["'])([^"']*)(["'])""", re.IGNORECASE
 )
+_PERSONAL_PAIR_REVERSED = re.compile(
+    rf"""(\bvalue=["'])([^"']*)(["']\s+name=["'](?:{_PERSONAL_NAMES})["'])""", re.IGNORECASE
+)
+_PERSONAL_BLOCK = re.compile(
+    rf"(<(?:[\w-]+:)?({_PERSONAL_NAMES})\b[^>]*>)(.*?)(</(?:[\w-]+:)?\2\s*>)",
+    re.IGNORECASE | re.DOTALL,
+)
+_CDATA = re.compile(r"<!\[CDATA\[.*?\]\]>", re.DOTALL)
+_TEXT_NODE = re.compile(r"(^|>)([^<]+)")
+
+
+def _mask_inner(inner: str) -> str:
+    """Every text node and CDATA section inside a personal attribute's element, masked."""
+    inner = _CDATA.sub(MASKED, inner)
+    return _TEXT_NODE.sub(lambda m: m[1] + (MASKED if m[2].strip() else m[2]), inner)
+
+
 _PERSONAL_SAML = re.compile(
     rf"""(<(?:[\w-]+:)?Attribute\b[^>]*AttributeName=["'](?:{_PERSONAL_NAMES})["'][^>]*>)(.*?)"""
     r"(</(?:[\w-]+:)?Attribute>)",
@@ -326,7 +363,9 @@ class Scrubber:
             value = value.replace(secret, "***")
         value = truncate_tickets(value)
         value = _PERSONAL_ELEMENT.sub(lambda m: f"{m[1]}{MASKED}{m[3]}", value)
+        value = _PERSONAL_BLOCK.sub(lambda m: m[1] + _mask_inner(m[3]) + m[4], value)
         value = _PERSONAL_PAIR.sub(lambda m: f"{m[1]}{MASKED}{m[3]}", value)
+        value = _PERSONAL_PAIR_REVERSED.sub(lambda m: f"{m[1]}{MASKED}{m[3]}", value)
         value = _PERSONAL_SAML.sub(
             lambda m: m[1] + _SAML_VALUE.sub(lambda v: f"{v[1]}{MASKED}{v[3]}", m[2]) + m[3],
             value,
@@ -474,9 +513,16 @@ class Browser:
     def follow_on_cas(
         self, cas: CasSection, url: str, params: Mapping[str, str] | None = None
     ) -> list[requests.Response]:
-        """GET ``url`` and follow redirects while they stay on the CAS server's host."""
+        """GET ``url`` and follow redirects while they stay on the CAS server.
+
+        A redirect to the requested service (``params["service"]``), or carrying a ticket,
+        ends the chain even when the service shares the server's host: it is the answer.
+        """
+        service = (params or {}).get("service")
         chain = [self.get(url, params)]
         while (target := location(chain[-1])) is not None and cas.on_host(target):
+            if "ticket=" in target or (service is not None and same_resource(target, service)):
+                break
             if len(chain) > MAX_REDIRECTS:
                 raise HostileResponse(f"plus de {MAX_REDIRECTS} redirections depuis {url}")
             chain.append(self.get(target))
@@ -496,10 +542,14 @@ class NotOffered(ProbeError):
 
 
 def offered(response: requests.Response) -> bool:
-    """Whether an answer comes from a protocol endpoint (not a 404, redirect or web page)."""
+    """Whether an answer comes from a protocol endpoint.
+
+    Not offered: a 404, 405, 410 or 501, a redirect, or a successful web page where a
+    protocol answer was expected. A 403 or a 5xx page is the endpoint failing, not absent.
+    """
     if response.status_code in NOT_OFFERED_STATUSES or location(response) is not None:
         return False
-    return not looks_like_html(response)
+    return not (200 <= response.status_code < 300 and looks_like_html(response))
 
 
 class CasProbe(Probe):
@@ -542,21 +592,21 @@ class CasProbe(Probe):
 
 
 def location(response: requests.Response) -> str | None:
-    """The absolute redirect target of a 3xx answer, else ``None``."""
+    """The absolute redirect target of a 3xx answer, else ``None``; a malformed one is hostile."""
     target = response.headers.get("Location")
     if response.status_code in REDIRECT_STATUSES and target:
-        return urljoin(response.url, target)
+        try:
+            return urljoin(response.url, target)
+        except ValueError as exc:
+            raise HostileResponse(f"en-tête Location malformé ({target[:200]!r})") from exc
     return None
 
 
 def same_resource(url: str, service: str) -> bool:
-    """Tell whether ``url`` points at ``service`` (scheme, host, port, path), query aside."""
-    a, b = urlsplit(url), urlsplit(service)
-    return (a.scheme, a.hostname, a.port, a.path or "/") == (
-        b.scheme,
-        b.hostname,
-        b.port,
-        b.path or "/",
+    """Tell whether ``url`` points at ``service`` (origin and path), query aside."""
+    a, b = origin_of(url), origin_of(service)
+    return (
+        a is not None and a == b and (urlsplit(url).path or "/") == (urlsplit(service).path or "/")
     )
 
 

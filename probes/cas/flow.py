@@ -9,6 +9,7 @@ ends the login.
 
 from __future__ import annotations
 
+import html
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -134,7 +135,8 @@ def redirect_ticket(response: requests.Response, service: str) -> str | None:
         targets.append(target)
     elif response.status_code == 200 and "ticket=" in response.text:
         # Spec appendix B: a server may redirect with a page script instead of a 3xx.
-        targets += _JS_REDIRECT.findall(response.text)
+        text = html.unescape(response.text).replace("\\/", "/")
+        targets += _JS_REDIRECT.findall(text)
     for url in targets:
         if same_resource(url, service):
             values = parse_qs(urlsplit(url).query).get("ticket")

@@ -133,7 +133,7 @@ def _proxy_tickets(
 ) -> Outcome:
     back = recorder.back_channel()
     bare = back.get(cas.endpoint("proxy"))
-    if not offered(bare) and bare.status_code != 500:
+    if not offered(bare):
         return recorder.not_offered("proxy", bare, optional)
     answer = read_answer(bare, "réponse proxy")
     if answer.outcome != "proxyFailure" or answer.code != "INVALID_REQUEST":

@@ -29,7 +29,7 @@ from probes.cas.common import (
     who,
 )
 from probes.cas.flow import log_in
-from sdet_check.probe import NotTestable, Outcome, ProbeContext, ProbeError
+from sdet_check.probe import BadParams, NotTestable, Outcome, ProbeContext, ProbeError
 from sdet_check.xmlsafe import parse_hostile_xml
 
 VALIDATION_ENDPOINTS = (
@@ -140,6 +140,11 @@ class TicketErrors(CasProbe):
 
     def prepare(self, params: Mapping[str, Any], cas: CasSection, context: ProbeContext) -> None:
         """A second registered service is needed to present a ticket elsewhere."""
+        if params.get("endpoint") == "validate" and params["case"] != "replay":
+            raise BadParams(
+                f"la sonde {self.kind} ne juge à /validate (CAS 1.0, sans codes d'erreur) que "
+                "le cas replay"
+            )
         if params["case"] == "other_service" and not cas.other_service:
             raise NotTestable(
                 "la cible ne nomme pas de second service enregistré (cas.other_service) : "

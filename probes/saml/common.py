@@ -98,18 +98,18 @@ class SamlSection:
     login_form: LoginFormOverrides = field(default_factory=LoginFormOverrides)
     gar: Mapping[str, Any] | None = None
 
-    def credentials_rule(self, context: ProbeContext, destination: str) -> CredentialsRule:
-        """Where test passwords may go: the IdP's host (metadata, SSO address), over HTTPS.
+    def credentials_rule(self, context: ProbeContext) -> CredentialsRule:
+        """Where test passwords may go: the IdP as the target names it, over HTTPS.
 
-        ``destination`` is the SSO address the AuthnRequest is sent to. A plain-HTTP IdP
+        The hosts come from the target only (``metadata_url``, ``sso_url``,
+        ``login_form.hosts``), never from the metadata the IdP serves. A plain-HTTP IdP
         without ``--allow-cleartext-credentials`` raises :class:`NotTestable`.
         """
-        also = [self.sso_url] if self.sso_url else []
         return CredentialsRule.for_server(
-            destination,
+            self.metadata_url,
             context,
             what="le fournisseur d'identité SAML",
-            also=[self.metadata_url, *also],
+            also=[self.sso_url] if self.sso_url else [],
             hosts=self.login_form.hosts,
         )
 

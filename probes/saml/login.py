@@ -215,7 +215,7 @@ def attempt_login(
     page = _follow(session, url, context, attempt)
     if _response_form(page) is not None or find_login_form(page, section.login_form) is None:
         return _finish(attempt, page)
-    rule = section.credentials_rule(context, destination)
+    rule = section.credentials_rule(context)
 
     def submit(form: LoginForm, data: dict[str, str]) -> requests.Response:
         response = send(session, form.method, form.action, context, data=data)

@@ -186,10 +186,21 @@ class UnknownSp(Probe):
                 )
             session.cookies.clear()
             declared_sp = required_key(section.sp_entity_id, "sp_entity_id")
-            detour = attempt_login(
-                session, context, section, metadata, account,
-                sp_entity_id=declared_sp, acs_url=rogue_acs, sign=True,
-            )  # fmt: skip
+            try:
+                detour = attempt_login(
+                    session, context, section, metadata, account,
+                    sp_entity_id=declared_sp, acs_url=rogue_acs, sign=True,
+                )  # fmt: skip
+            except ProbeError as exc:
+                if not problems:
+                    raise
+                # The failure already shown stands; what went wrong next joins the evidence.
+                evidence += exc.evidence
+                problems.append(f"la suite n'a pas pu être jugée : {exc}")
+                return Outcome.failed(
+                    "le fournisseur d'identité ne refuse pas : " + " ; ".join(problems),
+                    *evidence,
+                )
             evidence.append(detour.summary(f"requête du SP de test vers l'ACS {rogue_acs}"))
             evidence += detour.evidence
             if detour.delivers_to(rogue_acs):

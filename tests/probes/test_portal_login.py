@@ -145,3 +145,21 @@ def test_a_portal_form_posting_elsewhere_receives_no_password(where: str, pki: P
         requests.get(capture.url("127.0.0.1"), verify=str(pki.ca_file) if https else True)
         assert len(capture.requests) == 1
     assert "rien n'est envoyé" in str(refused.value)
+
+
+def test_a_plain_http_portal_fails_the_https_requirements(tmp_path: Path) -> None:
+    from probes.http import Hsts, HttpsRedirect, TlsFloor
+
+    with CaptureServer(login_page=b"<!doctype html><title>ENT en clair</title>") as portal:
+        file = tmp_path / "cible.yaml"
+        url = portal.url(path="/")
+        file.write_text(yaml.safe_dump({"format": 1, "name": "ENT", "portal": {"url": url}}))
+        context = ProbeContext(
+            target=load_target(file, {}), network_timeout=5, deadline=time.monotonic() + 30
+        )
+        outcomes = {
+            probe.kind: probe().check({}, context) for probe in (HttpsRedirect, Hsts, TlsFloor)
+        }
+    assert {kind: o.status for kind, o in outcomes.items()} == dict.fromkeys(outcomes, Status.FAIL)
+    assert url in outcomes["http.https_redirect"].message
+    assert "http://" in outcomes["http.tls_floor"].message

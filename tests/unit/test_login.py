@@ -9,6 +9,7 @@ from __future__ import annotations
 import contextlib
 import time
 from pathlib import Path
+from typing import Any
 
 import pytest
 import requests
@@ -21,12 +22,13 @@ from sdet_check.labels import CLEARTEXT_OPTION
 from sdet_check.login import (
     CredentialsRule,
     LoginFormOverrides,
+    RefusedLogins,
     describe_page,
     fill_login_forms,
     find_login_form,
     looks_like_html,
 )
-from sdet_check.probe import HostileResponse, NotTestable, ProbeContext
+from sdet_check.probe import HostileResponse, NotTestable, ProbeContext, ProbeError
 from sdet_check.target import load_target
 
 
@@ -130,13 +132,76 @@ def test_credentials_go_over_https_to_the_configured_host_only(tmp_path: Path) -
         "https://cas.ent.example/cas", context(tmp_path), what="le serveur CAS"
     )
     assert rule.refusal("https://cas.ent.example/portail/login") is None
-    assert "hors de l'hôte configuré" in (rule.refusal("https://voleur.example/x") or "")
+    assert "hors du serveur configuré" in (rule.refusal("https://voleur.example/x") or "")
     assert "en clair" in (rule.refusal("http://cas.ent.example/cas/login") or "")
     # The opt-in is for plain-HTTP platforms: an HTTPS server never drops to HTTP.
     lenient = CredentialsRule.for_server(
         "https://cas.ent.example/cas", context(tmp_path, cleartext=True), what="le serveur CAS"
     )
     assert lenient.refusal("http://cas.ent.example/cas/login") is not None
+
+
+@pytest.mark.parametrize(
+    "action",
+    [
+        "https://voleur.example:8443\\@cas.ent.example/cas/login",  # urllib3 and urlsplit disagree
+        "https://cas.ent.example@voleur.example/cas/login",  # user information
+        "https://voleur.example/cas.ent.example/login",
+        "https://cas.ent.example:8443/cas/login",  # another port: another service
+        "https://cas.ent.example\t/cas/login",
+        "https://[x/cas/login",
+        "https://cas.ent.example:abc/cas/login",
+        "//voleur.example/cas/login",
+        "javascript:alert(1)",
+    ],
+)
+def test_ambiguous_or_foreign_actions_are_refused(action: str, tmp_path: Path) -> None:
+    rule = CredentialsRule.for_server("https://cas.ent.example/cas", context(tmp_path), what="CAS")
+    assert rule.refusal(action) is not None
+
+
+@pytest.mark.parametrize(
+    "action",
+    ["https://CAS.ent.example./cas/login", "https://cas.ent.example:443/login?x=%5C"],
+)
+def test_the_same_host_written_otherwise_is_the_same_host(action: str, tmp_path: Path) -> None:
+    rule = CredentialsRule.for_server("https://cas.ent.example/cas", context(tmp_path), what="CAS")
+    assert rule.refusal(action) is None
+
+
+def test_tls_without_certificate_checks_needs_the_opt_in(tmp_path: Path) -> None:
+    file = tmp_path / "cible.yaml"
+    file.write_text("format: 1\nname: t\ntls:\n  verify: false\n", encoding="utf-8")
+    unchecked = ProbeContext(
+        target=load_target(file, {}), network_timeout=1, deadline=time.monotonic() + 5
+    )
+    with pytest.raises(NotTestable, match=r"tls\.verify: false"):
+        CredentialsRule.for_server("https://cas.ent.example/cas", unchecked, what="CAS")
+
+
+def test_a_refused_password_is_not_tried_again_in_the_run(tmp_path: Path) -> None:
+    refusals = RefusedLogins()
+    base = context(tmp_path)
+    shared = ProbeContext(
+        target=base.target, network_timeout=1, deadline=base.deadline, refused_logins=refusals
+    )
+    rule = CredentialsRule.for_server("https://cas.ent.example/cas", shared, what="CAS")
+    form = page('<form method="post"><input name="u"><input type="password" name="p"></form>')
+    posts: list[str] = []
+
+    def submit(login_form: Any, data: dict[str, str]) -> requests.Response:
+        posts.append(login_form.action)
+        return form  # the form again: refused
+
+    steps = fill_login_forms(
+        form, login="eleve", password="x" * 12, rule=rule, submit=submit, done=lambda _: False
+    )
+    assert steps.refused and len(posts) == 1
+    with pytest.raises(ProbeError, match="déjà refusé"):
+        fill_login_forms(
+            form, login="eleve", password="x" * 12, rule=rule, submit=submit, done=lambda _: False
+        )
+    assert len(posts) == 1
 
 
 def test_a_plain_http_server_needs_the_opt_in_and_stays_on_its_host(tmp_path: Path) -> None:
