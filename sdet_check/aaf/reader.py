@@ -9,7 +9,8 @@ validity as libxml2 at a fraction of the cost of an lxml object per attribute an
 any other request goes through libxml2's validation and is read element by element.
 
 Parsing is safe: no network access, no DTD loading from the file, no entity expansion
-(``resolve_entities=False``) and libxml2's default limits on depth and text size. Every
+(``resolve_entities=False``), a resolver that refuses to open any file or URL a document
+names, and libxml2's default limits on depth and text size. Every
 file is read in the encoding its XML declaration states.
 """
 
@@ -35,6 +36,7 @@ from sdet_check.aaf.families import (
 )
 from sdet_check.aaf.model import Kind, Op, SourceFile
 from sdet_check.errors import InputError
+from sdet_check.xmlrefuse import ExternalRefused, RefuseExternal
 
 HEAD_BYTES = 64 * 1024
 """How much of a file is read to identify it (prolog, header comments, first request)."""
@@ -309,6 +311,7 @@ class RequestStream:
             remove_blank_text=True,
             collect_ids=False,
         )
+        context.resolvers.add(RefuseExternal())  # a DOCTYPE never makes the parser open a file
         root: etree._Element | None = None
         expected = self.validator.root_children
         try:
@@ -328,6 +331,14 @@ class RequestStream:
         except etree.XMLSyntaxError as exc:
             self.complete = False
             self._fatal(exc)
+            return
+        except ExternalRefused as refused:
+            self.complete = False
+            self.issue(
+                "AAF-XML-001",
+                line=None,
+                detail=f"le document désigne une ressource externe ({refused.url}), non ouverte",
+            )
             return
         if root is None:
             root = _root_of(context)
