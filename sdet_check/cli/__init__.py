@@ -8,6 +8,7 @@ Exit codes (stable, documented in the README):
 from __future__ import annotations
 
 import sys
+import traceback
 from collections.abc import Sequence
 
 import typer
@@ -33,8 +34,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         code = app(args=args, prog_name="sdet-check", standalone_mode=False)
     except SdetCheckError as exc:
-        if state.debug:
-            raise
+        _trace_if_debug()
         err_console.print(f"[bold red]Erreur :[/] {escape(str(exc))}", highlight=False)
         return ExitCode.BAD_INPUT
     except typer.Exit as exc:
@@ -53,8 +53,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         err_console.print("Interrompu.")
         return 130
     except Exception as exc:
-        if state.debug:
-            raise
+        _trace_if_debug()
         err_console.print(
             f"[bold red]Erreur interne :[/] {type(exc).__name__}: {escape(str(exc))}\n"
             "Relancer avec --debug pour la trace, et la joindre au signalement du défaut.",
@@ -62,6 +61,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         )
         return ExitCode.INTERNAL
     return int(code) if isinstance(code, int) else 0
+
+
+def _trace_if_debug() -> None:
+    """With ``--debug``, print the trace; the exit code stays the one documented."""
+    if state.debug:
+        traceback.print_exc(file=sys.stderr)
 
 
 def _command_path(args: Sequence[str]) -> str:

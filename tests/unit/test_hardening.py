@@ -29,7 +29,8 @@ def cli(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, "-m", "sdet_check", *args],
         cwd=cwd, capture_output=True, text=True, timeout=120,
-        env={"PATH": "/usr/bin:/bin", "NO_COLOR": "1"},
+        env={"PATH": "/usr/bin:/bin", "NO_COLOR": "1",
+             "PYTHONPATH": str(Path(__file__).resolve().parents[2])},
     )  # fmt: skip
 
 
