@@ -18,6 +18,7 @@ from sdet_check import __version__
 from sdet_check.aaf.model import Finding
 from sdet_check.aaf.rules import RULES
 from sdet_check.aaf.validate import ValidationResult
+from sdet_check.redaction import spreadsheet_cell
 
 REPORT_FORMAT = 1
 
@@ -102,7 +103,8 @@ class CsvReportWriter:
     def __call__(self, finding: Finding) -> None:
         """Append one row."""
         self.writer.writerow(
-            [
+            spreadsheet_cell(cell)
+            for cell in [
                 finding.rule,
                 finding.severity.label(),
                 finding.file,

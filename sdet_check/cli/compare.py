@@ -14,6 +14,7 @@ from sdet_check.cli.app import app, state
 from sdet_check.cli.console import console, err_console
 from sdet_check.compare import Comparison, Standing, Weights, check_comparable, compare_runs
 from sdet_check.compare import load_weights as read_weights
+from sdet_check.redaction import visible_controls
 from sdet_check.reporters.base import percent
 from sdet_check.reporters.comparison import COMPARISON_FORMATS
 from sdet_check.run import load_run
@@ -83,7 +84,7 @@ def _ranking_table(comparison: Comparison, lang: str) -> Table:
     for solution in comparison.ranking():
         table.add_row(
             str(solution.rank) if solution.rank else "—",
-            solution.label,
+            visible_controls(solution.label),
             Text(solution.standing.label(lang), style=_STANDING_STYLE[solution.standing]),
             ", ".join(solution.gate_failures) or "—",
             percent(solution.should_score),

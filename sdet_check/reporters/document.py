@@ -17,9 +17,11 @@ from functools import cache
 from typing import Any
 
 import jinja2
+from markupsafe import Markup, escape
 
 from sdet_check import __version__
 from sdet_check.labels import LEVEL_LABELS, STATUS_LABELS, status_short
+from sdet_check.redaction import MAX_DISPLAY_CHARS, displayable, visible_controls
 from sdet_check.reporters.base import percent
 from sdet_check.resources import templates_dir
 from sdet_check.scoring import Verdict
@@ -44,6 +46,7 @@ def environment() -> jinja2.Environment:
         trim_blocks=True,
         lstrip_blocks=True,
         keep_trailing_newline=True,
+        finalize=_displayed,
     )
     env.filters.update(
         percent=percent,
@@ -62,6 +65,21 @@ def environment() -> jinja2.Environment:
         tool_version=__version__,
     )
     return env
+
+
+def _displayed(value: Any) -> Any:
+    """Every ``{{ … }}`` of every template goes through here before it is escaped.
+
+    Plain text (anything a target or a run file may carry) gets its control characters
+    made visible, its length bounded and its long tokens made breakable, so a hostile value
+    can neither hide text nor hold the layout hostage. Markup built by sdet-check itself
+    (charts, links) only gets its control characters made visible.
+    """
+    if isinstance(value, Markup):
+        return Markup(visible_controls(str(value)))
+    if isinstance(value, str):
+        return displayable(value)
+    return value
 
 
 def render_template(name: str, context: Mapping[str, Any]) -> str:
@@ -109,14 +127,14 @@ def short_hash(value: str, length: int = 12) -> str:
     return value[:length] + "…" if len(value) > length else value
 
 
-def safe_link(value: str | None) -> str | None:
-    """``value`` when it is a plain http(s) URL a report may link to, else ``None``.
+def safe_link(value: str | None) -> Markup | None:
+    """``value`` (escaped) when it is a plain http(s) URL a report may link to, else ``None``.
 
     Links come from grids and declarations; a ``javascript:`` or ``data:`` URL is shown as
-    text, never made clickable.
+    text, never made clickable. The link is markup, so that no break is put inside it.
     """
-    if value and _SAFE_LINK.match(value):
-        return value
+    if value and len(value) <= MAX_DISPLAY_CHARS and _SAFE_LINK.match(value):
+        return escape(value)
     return None
 
 

@@ -13,6 +13,7 @@ from rich.table import Table
 from rich.text import Text
 
 from sdet_check.labels import status_code
+from sdet_check.redaction import shortened, visible_controls
 from sdet_check.reporters.base import Reporter, percent, rows
 from sdet_check.scoring import Verdict
 
@@ -70,6 +71,21 @@ _WORDS = {
 }  # fmt: skip
 
 
+TERMINAL_MAX_CHARS = 1000
+"""Longest single text the terminal shows (the full text stays in run.json)."""
+
+
+def terminal_safe(value: Any) -> Any:
+    """A copy of JSON data whose strings can be printed to a terminal as they are."""
+    if isinstance(value, str):
+        return shortened(visible_controls(value), TERMINAL_MAX_CHARS)
+    if isinstance(value, Mapping):
+        return {key: terminal_safe(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [terminal_safe(item) for item in value]
+    return value
+
+
 class TerminalReporter(Reporter):
     """Verdicts and scores per axis, then every failure and error with its evidence."""
 
@@ -88,7 +104,12 @@ class TerminalReporter(Reporter):
         return buffer.getvalue().encode("utf-8")
 
     def renderable(self, record: Mapping[str, Any], lang: str = "fr") -> RenderableType:
-        """What the command line prints to a live console (with colour when allowed)."""
+        """What the command line prints to a live console (with colour when allowed).
+
+        Every text of the record is shown with its control characters made visible and its
+        length bounded: a run file or a target may carry terminal escapes.
+        """
+        record = terminal_safe(record)
         words = _WORDS[lang]
         grid = record["grid"]
         overall = record["score"]["overall"]
