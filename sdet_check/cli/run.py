@@ -15,6 +15,7 @@ from sdet_check.api import RunRequest, prepare
 from sdet_check.cli.app import app, state
 from sdet_check.cli.console import console, err_console
 from sdet_check.reporters import REPORTERS, Signature, reporter_for
+from sdet_check.reporters.document import ReportTimeout
 from sdet_check.reporters.terminal import TerminalReporter
 from sdet_check.results import RequirementResult
 from sdet_check.run import load_run, overall_verdict, rescore, utc_now
@@ -86,15 +87,25 @@ def write_reports(
     """Write the run JSON and each file format into ``out``; print the terminal summary."""
     out.mkdir(parents=True, exist_ok=True)
     written = []
+    late: ReportTimeout | None = None
     for name in dict.fromkeys(["json", *formats]):
         if name == "terminal":
             continue
         reporter = reporter_for(name)
         path = out / reporter.filename
-        path.write_bytes(reporter.render(record, lang))
+        try:
+            path.write_bytes(reporter.render(record, lang))
+        except ReportTimeout as exc:  # the other reports are still written
+            late = exc
+            continue
         written.append(path)
     if "terminal" in formats:
         console.print(TerminalReporter().renderable(record, lang))
+    if late is not None:
+        err_console.print(
+            f"Écrits dans {out}/ : {', '.join(p.name for p in written)}", markup=False
+        )
+        raise late
     return written
 
 
