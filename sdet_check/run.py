@@ -72,6 +72,9 @@ def build_run(
         waiver = waivers.get(result.requirement_id)
         if declaration is not None:
             entry["declared"] = declaration.status
+            proof = proof_problem(declaration)
+            if proof is not None:
+                entry["declaration_proof"] = proof
             if result.status is Status.MANUAL:
                 entry["message"] = (
                     f"Déclaré {declaration.status.replace('_', ' ')} par l'éditeur "
@@ -158,6 +161,19 @@ def evidence_manifest(results: Sequence[Mapping[str, Any]]) -> list[dict[str, An
     return manifest
 
 
+def proof_problem(declaration: Declaration) -> str | None:
+    """``mismatch`` or ``missing`` when a proof document of ``declaration`` fails its check.
+
+    Such a declaration is shown with its problem and left out of the note théorique.
+    """
+    checks = {document.check for document in declaration.documents}
+    if "mismatch" in checks:
+        return "mismatch"
+    if "missing" in checks:
+        return "missing"
+    return None
+
+
 def rescore(record: Mapping[str, Any]) -> Scorecard:
     """Score a run record from its own content: no grid file, no network."""
     requirements = {r["id"]: r for r in record["grid"]["requirements"]}
@@ -168,7 +184,8 @@ def rescore(record: Mapping[str, Any]) -> Scorecard:
             level=requirements[entry["requirement"]]["level"],
             status=Status(entry["status"]),
             waived=bool(entry.get("waived")),
-            declared=entry.get("declared"),
+            # A declaration whose proof changed or vanished does not count.
+            declared=None if entry.get("declaration_proof") else entry.get("declared"),
         )
         for entry in record["results"]
     ]

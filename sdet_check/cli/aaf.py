@@ -38,6 +38,13 @@ class OutputFormat(StrEnum):
     CSV = "csv"
 
 
+class RulesFormat(StrEnum):
+    """Formats of ``aaf rules`` (no CSV: the catalogue is nested)."""
+
+    TERMINAL = "terminal"
+    JSON = "json"
+
+
 @aaf_app.command("validate")
 def validate_command(
     path: Annotated[
@@ -194,17 +201,13 @@ def generate_command(
 @aaf_app.command("rules")
 def rules_command(
     fmt: Annotated[
-        OutputFormat, typer.Option("--format", "-f", help="terminal ou json.")
-    ] = OutputFormat.TERMINAL,
+        RulesFormat, typer.Option("--format", "-f", help="terminal ou json.")
+    ] = RulesFormat.TERMINAL,
 ) -> None:
     """Lister les règles de validation AAF et les exigences de la grille qu'elles étayent."""
-    if fmt is OutputFormat.JSON:
+    if fmt is RulesFormat.JSON:
         typer.echo(json.dumps(rules_json(), ensure_ascii=False, indent=1))
         return
-    if fmt is OutputFormat.CSV:
-        raise typer.BadParameter(
-            "format csv non proposé ici (terminal ou json)", param_hint="--format"
-        )
     table = Table(show_edge=False)
     for column in ("règle", "sévérité", "titre", "exigences"):
         table.add_column(column)

@@ -109,10 +109,20 @@ def write_reports(
     return written
 
 
-def prepare_out_dir(out: Path) -> Path:
-    """Create the output folder before any work, so a finished run is never lost to it."""
+def prepare_out_dir(out: Path, *, fresh: bool = False) -> Path:
+    """Create the output folder before any work, so a finished run is never lost to it.
+
+    With ``fresh`` (``run``, ``demo``), a folder that already holds a run is refused: its
+    run.json is what a follow-up diff needs, and must never be replaced.
+    """
     if out.exists() and not out.is_dir():
         raise typer.BadParameter(f"{out} existe et n'est pas un dossier", param_hint="--out")
+    if fresh and (out / "run.json").exists():
+        raise typer.BadParameter(
+            f"{out} contient déjà un run (run.json), qui ne sera pas remplacé : choisir un "
+            "autre dossier, ou omettre --out pour un nouveau dossier horodaté",
+            param_hint="--out",
+        )
     try:
         out.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
@@ -126,7 +136,12 @@ def default_out_dir(name: str) -> Path:
     """A fresh folder ``sdet-check-runs/<date>-<target>/`` in the current directory."""
     slug = re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")[:40] or "cible"
     stamp = utc_now().strftime("%Y%m%d-%H%M%S")
-    return Path("sdet-check-runs") / f"{stamp}-{slug}"
+    base = Path("sdet-check-runs") / f"{stamp}-{slug}"
+    candidate, number = base, 1
+    while candidate.exists():  # two runs in the same second get two folders
+        number += 1
+        candidate = base.with_name(f"{base.name}-{number}")
+    return candidate
 
 
 @app.command("run")
@@ -188,7 +203,7 @@ def run_command(
         allow_writes=allow_writes,
     )
     prepared = prepare(request)  # every input is checked before anything is created
-    out_dir = prepare_out_dir(out or default_out_dir(prepared.target.name))
+    out_dir = prepare_out_dir(out or default_out_dir(prepared.target.name), fresh=True)
     with ProgressObserver() as observer:
         record = prepared.execute(observer)
     written = write_reports(record, formats, out_dir, state.lang)
