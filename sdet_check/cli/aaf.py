@@ -17,7 +17,13 @@ from rich.table import Table
 
 from sdet_check.aaf.generate import GenerationOptions, generate, parse_defects
 from sdet_check.aaf.model import SourceFile
-from sdet_check.aaf.report import CsvReportWriter, FindingCollector, JsonReportWriter, rules_json
+from sdet_check.aaf.report import (
+    MAX_FINDINGS_PER_RULE,
+    CsvReportWriter,
+    FindingCollector,
+    JsonReportWriter,
+    rules_json,
+)
 from sdet_check.aaf.rules import RULES
 from sdet_check.aaf.validate import OnProgress, validate
 from sdet_check.cli.aaf_terminal import render
@@ -71,6 +77,14 @@ def validate_command(
         int,
         typer.Option("--jobs", "-j", min=1, max=64, help="Processus de lecture en parallèle."),
     ] = 1,
+    max_findings: Annotated[
+        int,
+        typer.Option(
+            "--max-findings",
+            min=0,
+            help="Constats écrits par règle en JSON/CSV (0 : tous ; les totaux restent exacts).",
+        ),
+    ] = MAX_FINDINGS_PER_RULE,
 ) -> None:
     """Valider des fichiers AAF : DTD, encodage, noms, attributs, valeurs, liens entre fichiers.
 
@@ -93,16 +107,17 @@ def validate_command(
     else:
         with _output(out) as stream:
             if fmt is OutputFormat.JSON:
-                writer = JsonReportWriter(stream, path)
+                writer = JsonReportWriter(stream, path, max_findings)
                 result = validate(
                     path, dtd=dtd, show_values=show_values, jobs=jobs, on_finding=writer
                 )
                 writer.close(result)
             else:
-                rows = CsvReportWriter(stream)
+                rows = CsvReportWriter(stream, max_findings)
                 result = validate(
                     path, dtd=dtd, show_values=show_values, jobs=jobs, on_finding=rows
                 )
+                rows.close()
         err_console.print(
             f"{result.errors} erreur(s), {result.warnings} avertissement(s) dans "
             f"{len(result.files)} fichier(s)" + (f" ; rapport : {out}" if out else "")
