@@ -3,16 +3,16 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from sdet_check.cli.app import app, state
 from sdet_check.cli.console import console, err_console
 from sdet_check.cli.grid import DiffFormat
-from sdet_check.reporters.followup import render_rundiff_html, rundiff_renderable
-from sdet_check.run import load_run
-from sdet_check.rundiff import diff_runs
+
+if TYPE_CHECKING:
+    pass
 
 FOLLOWUP_FILE = "suivi.html"
 
@@ -33,6 +33,10 @@ def diff_command(
 
     Code de sortie 1 s'il y a au moins une régression, 0 sinon.
     """
+    from sdet_check.reporters.followup import render_rundiff_html, rundiff_renderable
+    from sdet_check.run import load_run
+    from sdet_check.rundiff import diff_runs
+
     diff = diff_runs(load_run(old), load_run(new))
     if fmt is DiffFormat.HTML:
         out_dir = out or new.parent

@@ -6,22 +6,16 @@ import re
 from collections.abc import Mapping, Sequence
 from datetime import date, datetime
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from sdet_check.api import RunRequest, prepare
 from sdet_check.cli.app import app, state
 from sdet_check.cli.console import console, err_console
-from sdet_check.reporters import REPORTERS, Signature, reporter_for
-from sdet_check.reporters.document import ReportTimeout
-from sdet_check.reporters.terminal import TerminalReporter
-from sdet_check.results import RequirementResult
-from sdet_check.run import load_run, overall_verdict, rescore, utc_now
-from sdet_check.runner import DEFAULT_MAX_WORKERS, RunLimits
-from sdet_check.scoring import ExitCode
-from sdet_check.selection import Selection
+
+if TYPE_CHECKING:
+    from sdet_check.reporters.document import ReportTimeout
+    from sdet_check.results import RequirementResult
 
 DEFAULT_FORMATS = ("terminal", "json", "junit")
 
@@ -41,6 +35,14 @@ class ProgressObserver:
 
     def __init__(self) -> None:
         """Prepare a transient rich progress bar."""
+        from rich.progress import (
+            BarColumn,
+            MofNCompleteColumn,
+            Progress,
+            TextColumn,
+            TimeElapsedColumn,
+        )
+
         self._progress = Progress(
             TextColumn("[bold]Évaluation"),
             BarColumn(),
@@ -72,6 +74,8 @@ class ProgressObserver:
 
 def check_formats(formats: Sequence[str]) -> list[str]:
     """Refuse unknown output formats with the list of known ones."""
+    from sdet_check.reporters import REPORTERS
+
     unknown = [f for f in formats if f not in REPORTERS]
     if unknown:
         raise typer.BadParameter(
@@ -85,6 +89,10 @@ def write_reports(
     record: Mapping[str, Any], formats: Sequence[str], out: Path, lang: str
 ) -> list[Path]:
     """Write the run JSON and each file format into ``out``; print the terminal summary."""
+    from sdet_check.reporters import reporter_for
+    from sdet_check.reporters.document import ReportTimeout
+    from sdet_check.reporters.terminal import TerminalReporter
+
     out.mkdir(parents=True, exist_ok=True)
     written = []
     late: ReportTimeout | None = None
@@ -134,6 +142,8 @@ def prepare_out_dir(out: Path, *, fresh: bool = False) -> Path:
 
 def default_out_dir(name: str) -> Path:
     """A fresh folder ``sdet-check-runs/<date>-<target>/`` in the current directory."""
+    from sdet_check.run import utc_now
+
     slug = re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")[:40] or "cible"
     stamp = utc_now().strftime("%Y%m%d-%H%M%S")
     base = Path("sdet-check-runs") / f"{stamp}-{slug}"
@@ -169,8 +179,9 @@ def run_command(
     ] = None,
     fmt: FormatOption = None,
     workers: Annotated[
-        int, typer.Option("--workers", min=1, max=32, help="Sondes en parallèle.")
-    ] = DEFAULT_MAX_WORKERS,
+        int | None,
+        typer.Option("--workers", min=1, max=32, help="Sondes en parallèle (4 par défaut)."),
+    ] = None,
     probe_timeout: Annotated[
         float | None, typer.Option("--probe-timeout", min=0.1, help="Borne par sonde (s).")
     ] = None,
@@ -183,6 +194,12 @@ def run_command(
     ] = False,
 ) -> None:
     """Évaluer un ENT : lancer les sondes de la grille et écrire le run et ses rapports."""
+    from sdet_check.api import RunRequest, prepare
+    from sdet_check.run import overall_verdict
+    from sdet_check.runner import DEFAULT_MAX_WORKERS, RunLimits
+    from sdet_check.scoring import ExitCode
+    from sdet_check.selection import Selection
+
     formats = check_formats(fmt or list(DEFAULT_FORMATS))
     request = RunRequest(
         target=target,
@@ -198,7 +215,9 @@ def run_command(
             skip=tuple(skip or ()),
         ),
         limits=RunLimits(
-            max_workers=workers, probe_timeout_s=probe_timeout, run_timeout_s=run_timeout
+            max_workers=workers or DEFAULT_MAX_WORKERS,
+            probe_timeout_s=probe_timeout,
+            run_timeout_s=run_timeout,
         ),
         allow_writes=allow_writes,
     )
@@ -234,6 +253,11 @@ def report_command(
     ] = None,
 ) -> None:
     """Rendre à nouveau un run enregistré, sans toucher au réseau."""
+    from sdet_check.reporters import Signature, reporter_for
+    from sdet_check.reporters.terminal import TerminalReporter
+    from sdet_check.run import load_run, overall_verdict, rescore
+    from sdet_check.scoring import ExitCode
+
     formats = check_formats(fmt or ["terminal"])
     record = load_run(run_file)
     rescored = rescore(record).to_json()
