@@ -91,7 +91,7 @@ def _ranking_table(comparison: Comparison, lang: str) -> Table:
             str(solution.rank) if solution.rank else "—",
             visible_controls(solution.label),
             Text(solution.standing.label(lang), style=_STANDING_STYLE[solution.standing.value]),
-            ", ".join(solution.gate_failures) or "—",
+            visible_controls(", ".join(solution.gate_failures)) or "—",
             percent(solution.should_score),
         )
     differing = len(comparison.differing())
