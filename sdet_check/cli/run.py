@@ -254,6 +254,7 @@ def report_command(
 ) -> None:
     """Rendre à nouveau un run enregistré, sans toucher au réseau."""
     from sdet_check.reporters import Signature, reporter_for
+    from sdet_check.reporters.document import ReportTimeout
     from sdet_check.reporters.terminal import TerminalReporter
     from sdet_check.run import load_run, overall_verdict, rescore
     from sdet_check.scoring import ExitCode
@@ -270,17 +271,23 @@ def report_command(
         record["score"] = rescored
     signature = Signature(auditor=auditor, valid_until=_valid_until(valid_until, record))
     files = [f for f in formats if f != "terminal"]
-    if files:
-        out_dir = prepare_out_dir(out or run_file.parent)
-        for name in files:
-            reporter = reporter_for(name, signature)
-            path = out_dir / reporter.filename
-            if path.resolve() == run_file.resolve():
-                continue  # the canonical record is already there
+    out_dir = prepare_out_dir(out or run_file.parent) if files else run_file.parent
+    late: ReportTimeout | None = None
+    for name in files:
+        reporter = reporter_for(name, signature)
+        path = out_dir / reporter.filename
+        if path.resolve() == run_file.resolve():
+            continue  # the canonical record is already there
+        try:
             path.write_bytes(reporter.render(record, state.lang))
-            err_console.print(f"Écrit : {path}", markup=False)
+        except ReportTimeout as exc:  # the other formats are still written
+            late = exc
+            continue
+        err_console.print(f"Écrit : {path}", markup=False)
     if "terminal" in formats:
         console.print(TerminalReporter().renderable(record, state.lang))
+    if late is not None:
+        raise late
     raise typer.Exit(ExitCode.for_verdict(overall_verdict(record)))
 
 
