@@ -4,4 +4,6 @@ import sys
 
 from sdet_check.cli import main
 
-sys.exit(main())
+# Guarded: a child process started with "spawn" (the PDF layout) imports this module again.
+if __name__ == "__main__":
+    sys.exit(main())

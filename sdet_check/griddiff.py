@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from enum import StrEnum
+from typing import Any
 
 from sdet_check.grid import Grid, Requirement
 
@@ -77,14 +78,10 @@ def _compare(before: Requirement, after: Requirement) -> list[Change]:
     if before.source != after.source:
         changes.append(Change(ChangeKind.SOURCE, rid, before.source.label(), after.source.label()))
     if before.verification != after.verification:
-        changes.append(
-            Change(
-                ChangeKind.VERIFICATION,
-                rid,
-                _verification_label(before),
-                _verification_label(after),
-            )
-        )
+        old_label, new_label = _verification_label(before), _verification_label(after)
+        if old_label == new_label:  # same method: say which of its texts changed
+            old_label, new_label = _verification_texts(before, after)
+        changes.append(Change(ChangeKind.VERIFICATION, rid, old_label, new_label))
     if (before.degrees, before.scopes) != (after.degrees, after.scopes):
         changes.append(
             Change(
@@ -104,6 +101,28 @@ def _verification_label(requirement: Requirement) -> str:
             f"{verification.method.value}: {verification.probe} {dict(verification.params or {})}"
         )
     return verification.method.value
+
+
+_VERIFICATION_TEXTS = (("proofs", "preuves attendues"), ("guidance", "conseils"))
+
+
+def _verification_texts(before: Requirement, after: Requirement) -> tuple[str, str]:
+    """``declaration · conseils : …`` on both sides, for the texts that differ."""
+    method = _verification_label(before)
+    sides: tuple[list[str], list[str]] = ([method], [method])
+    for name, label in _VERIFICATION_TEXTS:
+        old, new = getattr(before.verification, name), getattr(after.verification, name)
+        if old != new:
+            sides[0].append(f"{label} : {_gist(old)}")
+            sides[1].append(f"{label} : {_gist(new)}")
+    return " · ".join(sides[0]), " · ".join(sides[1])
+
+
+def _gist(text: Any) -> str:
+    if text is None:
+        return "(aucun)"
+    words = str(getattr(text, "fr", text))
+    return words if len(words) <= 60 else words[:59] + "…"
 
 
 def _applicability_label(requirement: Requirement) -> str:

@@ -7,6 +7,7 @@ import io
 from collections.abc import Sequence
 
 from sdet_check.grid import Grid, Requirement
+from sdet_check.redaction import spreadsheet_cell
 
 _COLUMNS = {
     "fr": [
@@ -44,7 +45,7 @@ def export_csv(grid: Grid, requirements: Sequence[Requirement], lang: str = "fr"
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow(_COLUMNS[lang])
     for requirement in requirements:
-        writer.writerow(_row(requirement, lang))
+        writer.writerow(spreadsheet_cell(cell) for cell in _row(requirement, lang))
     return buffer.getvalue()
 
 

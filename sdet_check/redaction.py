@@ -2,7 +2,12 @@ r"""Keep secrets and control characters out of every output.
 
 Secrets: each known secret value is replaced by ``***`` in free text (messages, traces,
 evidence summaries and evidence values), never in keys or fixed vocabulary (statuses, probe
-kinds), so that masking cannot corrupt a run. Control characters a target sent (terminal
+kinds), so that masking cannot corrupt a run. A secret is masked where it stands as a
+whole value or token, never inside a longer word: an occurrence touching a letter or a digit
+on either side is part of other text (``eleve.test1``, ``l'Exemple``), and masking it there
+would both damage that text and reveal the secret to whoever knows the text. Short secrets,
+which would be common as tokens, are refused when the target is loaded
+(:data:`sdet_check.target.MIN_SECRET_LENGTH`). Control characters a target sent (terminal
 escapes, characters XML cannot carry) are shown as ``\xNN`` instead of being passed on.
 """
 
@@ -14,13 +19,81 @@ from typing import Any
 
 MASK = "***"
 
-# C0 controls but tab, newline and carriage return; DEL and C1 controls; what XML 1.0 forbids.
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ufffe\uffff]")
+# C0 controls but tab and newline; DEL and C1 controls; bidirectional overrides and marks
+# (U+202E turns text around); the BOM inside text; lone surrogates (they cannot be
+# encoded); what XML 1.0 forbids (U+FFFE, U+FFFF).
+_CONTROL = re.compile(
+    "[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069"
+    "\ufeff\ufffe\uffff\ud800-\udfff]"
+)
+
+MAX_DISPLAY_CHARS = 4000
+"""Longest text a document or terminal shows in one place; the rest stays in run.json."""
+
+LONG_TOKEN = 100
+"""Longer runs without a space get a break opportunity every this many characters."""
+
+_LONG_RUN = re.compile(rf"\S{{{LONG_TOKEN + 1},}}")
+_ZERO_WIDTH_SPACE = "\u200b"
+
+
+def _shown(match: re.Match[str]) -> str:
+    code = ord(match.group())
+    return f"\\x{code:02x}" if code <= 0xFF else f"\\u{code:04x}"
 
 
 def visible_controls(text: str) -> str:
-    r"""Replace control characters by a visible ``\xNN`` (a target may send anything)."""
-    return _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", text)
+    r"""Replace control characters by a visible ``\xNN`` or ``\uNNNN`` (a target may send anything).
+
+    Tab and newline are kept; everything that moves a terminal's cursor, clears its screen,
+    reverses the direction of text or cannot be encoded is shown instead of passed on.
+    """
+    return _CONTROL.sub(_shown, text)
+
+
+def shortened(text: str, max_chars: int = MAX_DISPLAY_CHARS) -> str:
+    """``text`` cut to ``max_chars`` characters, saying how many were left out."""
+    if len(text) <= max_chars:
+        return text
+    return f"{text[:max_chars]} … [{len(text) - max_chars} caractères de plus : voir run.json]"
+
+
+def breakable(text: str) -> str:
+    """``text`` with a zero-width space every :data:`LONG_TOKEN` characters of a long token.
+
+    A layout engine looks for a line break inside an unbroken token at great cost (a 64 KB
+    token took minutes to lay out in a PDF); the break opportunities make it linear.
+    """
+
+    def split(match: re.Match[str]) -> str:
+        token = match.group()
+        return _ZERO_WIDTH_SPACE.join(
+            token[i : i + LONG_TOKEN] for i in range(0, len(token), LONG_TOKEN)
+        )
+
+    return _LONG_RUN.sub(split, text)
+
+
+def displayable(text: str, max_chars: int = MAX_DISPLAY_CHARS) -> str:
+    """Text a report shows: controls made visible, length bounded, long tokens breakable."""
+    return breakable(shortened(visible_controls(text), max_chars))
+
+
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def spreadsheet_cell(value: Any) -> Any:
+    """A CSV cell a spreadsheet shows as text, never evaluates (OWASP CSV injection).
+
+    Controls are made visible, and text starting with ``= + - @``, a tab or a carriage
+    return is prefixed with an apostrophe, which spreadsheets read as "this is text".
+    Numbers are left as they are.
+    """
+    if not isinstance(value, str):
+        return value
+    if value.startswith(_FORMULA_START):
+        value = "'" + value
+    return visible_controls(value)
 
 
 def clean_values(value: Any) -> Any:
@@ -34,21 +107,33 @@ def clean_values(value: Any) -> Any:
     return value
 
 
+# Not preceded or followed by a letter or a digit (``_`` counts as a separator).
+_BEFORE = r"(?<![^\W_])"
+_AFTER = r"(?![^\W_])"
+
+
 class Redactor:
-    """Replaces each known secret value by ``***`` in free text, counting hits."""
+    """Replaces each known secret value by ``***`` where it stands as a token, counting hits."""
 
     def __init__(self, secrets: Iterable[str]) -> None:
         """Keep the secret values, longest first (a secret may contain another)."""
         self._secrets = sorted({s for s in secrets if s}, key=len, reverse=True)
+        self._pattern = (
+            re.compile(
+                "|".join(f"{_BEFORE}{re.escape(secret)}{_AFTER}" for secret in self._secrets)
+            )
+            if self._secrets
+            else None
+        )
         self.masked = 0
 
     def text(self, value: str) -> str:
-        """Return ``value`` with every secret masked."""
-        for secret in self._secrets:
-            if secret in value:
-                self.masked += value.count(secret)
-                value = value.replace(secret, MASK)
-        return value
+        """Return ``value`` with every secret that stands as a whole token masked."""
+        if self._pattern is None:
+            return value
+        masked, hits = self._pattern.subn(MASK, value)
+        self.masked += hits
+        return masked
 
     def values(self, value: Any) -> Any:
         """Return a copy of JSON data with secrets masked in string values, keys untouched."""

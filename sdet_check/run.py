@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -72,6 +73,9 @@ def build_run(
         waiver = waivers.get(result.requirement_id)
         if declaration is not None:
             entry["declared"] = declaration.status
+            proof = proof_problem(declaration)
+            if proof is not None:
+                entry["declaration_proof"] = proof
             if result.status is Status.MANUAL:
                 entry["message"] = (
                     f"Déclaré {declaration.status.replace('_', ' ')} par l'éditeur "
@@ -159,6 +163,19 @@ def evidence_manifest(results: Sequence[Mapping[str, Any]]) -> list[dict[str, An
     return manifest
 
 
+def proof_problem(declaration: Declaration) -> str | None:
+    """``mismatch`` or ``missing`` when a proof document of ``declaration`` fails its check.
+
+    Such a declaration is shown with its problem and left out of the note théorique.
+    """
+    checks = {document.check for document in declaration.documents}
+    if "mismatch" in checks:
+        return "mismatch"
+    if "missing" in checks:
+        return "missing"
+    return None
+
+
 def rescore(record: Mapping[str, Any]) -> Scorecard:
     """Score a run record from its own content: no grid file, no network."""
     requirements = {r["id"]: r for r in record["grid"]["requirements"]}
@@ -169,7 +186,8 @@ def rescore(record: Mapping[str, Any]) -> Scorecard:
             level=requirements[entry["requirement"]]["level"],
             status=Status(entry["status"]),
             waived=bool(entry.get("waived")),
-            declared=entry.get("declared"),
+            # A declaration whose proof changed or vanished does not count.
+            declared=None if entry.get("declaration_proof") else entry.get("declared"),
         )
         for entry in record["results"]
     ]
@@ -206,16 +224,51 @@ def validate_run(record: Any, file: Path | str = "<run>") -> None:
         )
 
 
+MAX_RUN_BYTES = 128 * 1024 * 1024
+"""Largest run.json read (``SDET_CHECK_MAX_RUN_MB`` raises it)."""
+
+MAX_RUN_DEPTH = 100
+"""Deepest nesting of objects and lists accepted in a run.json (sdet-check writes < 20)."""
+
+
 def load_run(file: Path) -> dict[str, Any]:
-    """Read and validate a run JSON file written by ``sdet-check run``."""
+    """Read and validate a run JSON file written by ``sdet-check run``.
+
+    Size (:data:`MAX_RUN_BYTES`) is checked before parsing and nesting
+    (:data:`MAX_RUN_DEPTH`) after it; both give an :class:`InputError`, never a crash.
+    """
+    limit = _max_run_bytes()
     try:
-        record = json.loads(file.read_text(encoding="utf-8"))
+        with file.open("rb") as stream:
+            raw = stream.read(limit + 1)
     except FileNotFoundError:
         raise InputError(file, "fichier introuvable", "vérifier le chemin du run.json") from None
+    except OSError as exc:
+        raise InputError(
+            file, f"lecture impossible ({exc.strerror})", "vérifier le chemin du run.json"
+        ) from None
+    if len(raw) > limit:
+        raise InputError(
+            file,
+            f"run.json de plus de {limit / 1024 / 1024:g} Mo refusé avant lecture",
+            "vérifier qu'il s'agit du run.json écrit par sdet-check, ou relever la limite "
+            "avec la variable d'environnement SDET_CHECK_MAX_RUN_MB",
+        )
+    try:
+        record = json.loads(raw.decode("utf-8"))
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise InputError(
             file, f"JSON illisible ({exc})", "donner le run.json écrit par sdet-check"
         ) from None
+    except RecursionError:
+        record = None  # reported below as too deep
+    depth = _depth(record) if record is not None else MAX_RUN_DEPTH + 1
+    if depth > MAX_RUN_DEPTH:
+        raise InputError(
+            file,
+            f"JSON imbriqué sur plus de {MAX_RUN_DEPTH} niveaux : ce n'est pas un run sdet-check",
+            "donner le run.json écrit par `sdet-check run` ou `sdet-check demo`",
+        )
     validate_run(record, file)
     known = {requirement["id"] for requirement in record["grid"]["requirements"]}
     strangers = sorted({e["requirement"] for e in record["results"]} - known)
@@ -226,6 +279,30 @@ def load_run(file: Path) -> dict[str, Any]:
             "donner le run.json tel que sdet-check l'a écrit (il a été modifié)",
         )
     return dict(record)
+
+
+def _max_run_bytes() -> int:
+    override = os.environ.get("SDET_CHECK_MAX_RUN_MB", "").strip()
+    try:
+        return int(float(override) * 1024 * 1024) if override else MAX_RUN_BYTES
+    except ValueError:
+        return MAX_RUN_BYTES
+
+
+def _depth(value: Any) -> int:
+    """Nesting depth of JSON data, measured without recursion (stops past the limit)."""
+    deepest = 0
+    stack: list[tuple[Any, int]] = [(value, 1)]
+    while stack:
+        item, level = stack.pop()
+        deepest = max(deepest, level)
+        if deepest > MAX_RUN_DEPTH:
+            break
+        if isinstance(item, dict):
+            stack.extend((v, level + 1) for v in item.values())
+        elif isinstance(item, list):
+            stack.extend((v, level + 1) for v in item)
+    return deepest
 
 
 def _input_file(path: Path) -> dict[str, str]:

@@ -18,6 +18,9 @@ DEFAULT_NETWORK_TIMEOUT_S = 10.0
 DEFAULT_PROBE_TIMEOUT_S = 60.0
 DEFAULT_RUN_TIMEOUT_S = 900.0
 
+MIN_SECRET_LENGTH = 8
+"""Shortest secret accepted: a shorter one would be guessed from where it is masked."""
+
 #: Target sections that probes may declare in ``Probe.needs``.
 SECTIONS = ("portal", "cas", "saml", "ldap", "aaf", "export", "accounts")
 
@@ -149,6 +152,15 @@ def load_target(file: Path, environ: Mapping[str, str] | None = None) -> Target:
                 f"la variable d'environnement {env} n'est pas définie (secret attendu)",
                 f"exporter {env} avant de lancer sdet-check (export {env}=...), "
                 "le secret ne doit jamais être écrit dans le fichier",
+            )
+        if len(value) < MIN_SECRET_LENGTH:
+            raise loaded.error(
+                path,
+                f"le secret de la variable d'environnement {env} a {len(value)} caractère(s), "
+                f"moins que le minimum de {MIN_SECRET_LENGTH} (un secret court se lirait "
+                "là où il est masqué, et le masquer abîmerait le texte ordinaire)",
+                f"donner à {env} un mot de passe de test d'au moins {MIN_SECRET_LENGTH} "
+                "caractères (le changer aussi sur le compte de test de la cible)",
             )
         secrets.setdefault(env, Secret(env, value))
     accounts = tuple(

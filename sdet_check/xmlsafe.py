@@ -1,15 +1,22 @@
 """Parse XML that a target sent, treating it as hostile.
 
-No DTD processing (a DOCTYPE is refused outright), no entity expansion, no network access,
-no huge-tree mode, and hard bounds on size and depth. Every refusal raises
-:class:`~sdet_check.probe.HostileResponse`, which the runner records as an ``error`` result.
+No DTD at all: a document type declaration is refused wherever it stands and in whatever
+encoding the document is written, because the parser reports it (a parser target's
+``doctype`` event, then the parsed tree's ``docinfo``), not because a byte search found it.
+No entity expansion, no network access, no huge-tree mode, hard bounds on size and depth,
+and a resolver that refuses every external resource, so the parser never opens a file or a
+URL that a document names. Every refusal raises :class:`~sdet_check.probe.HostileResponse`,
+which the runner records as an ``error`` result.
 """
 
 from __future__ import annotations
 
+from typing import Any, cast
+
 from lxml import etree
 
 from sdet_check.probe import Evidence, HostileResponse
+from sdet_check.xmlrefuse import ExternalRefused, RefuseExternal
 
 MAX_XML_BYTES = 1 * 1024 * 1024
 """Largest XML document accepted from a target."""
@@ -18,16 +25,39 @@ MAX_XML_DEPTH = 64
 """Deepest element nesting accepted."""
 
 
-def _parser() -> etree.XMLParser:
-    return etree.XMLParser(
+class _DoctypeFound(Exception):
+    """Raised by the scanning target at the DOCTYPE event, before any DTD is read."""
+
+    def __init__(self, name: str | None, system: str | None) -> None:
+        super().__init__(name)
+        self.name = name
+        self.system = system
+
+
+class _DoctypeScan:
+    """Parser target that only listens for the DOCTYPE event (no tree is built)."""
+
+    def doctype(self, name: str | None, public_id: str | None, system_url: str | None) -> None:
+        raise _DoctypeFound(name, system_url)
+
+    def close(self) -> None:
+        return None
+
+
+def safe_parser(**options: Any) -> etree.XMLParser:
+    """An lxml parser that loads no DTD, expands no entity and opens nothing a document names."""
+    parser = etree.XMLParser(
         resolve_entities=False,
         no_network=True,
         load_dtd=False,
         dtd_validation=False,
+        attribute_defaults=False,
         huge_tree=False,
-        remove_comments=False,
         collect_ids=False,
+        **options,
     )
+    parser.resolvers.add(RefuseExternal())
+    return parser
 
 
 def parse_hostile_xml(
@@ -42,17 +72,10 @@ def parse_hostile_xml(
             f"{what} de {len(data)} octets refusée (limite {max_bytes} octets)",
             _excerpt(data),
         )
-    head = data[:4096].lower()
-    if b"<!doctype" in head or b"<!entity" in data.lower():
-        raise HostileResponse(
-            f"{what} refusée : elle contient une déclaration DOCTYPE ou ENTITY "
-            "(risque d'entités externes ou d'explosion d'entités)",
-            _excerpt(data),
-        )
-    try:
-        root = etree.fromstring(data, parser=_parser())
-    except etree.XMLSyntaxError as exc:
-        raise HostileResponse(f"{what} mal formée : {exc}", _excerpt(data)) from exc
+    root = _parse(data, what)
+    docinfo: Any = root.getroottree().docinfo  # the lxml stubs lack doctype and system_url
+    if docinfo.doctype or docinfo.internalDTD is not None:
+        raise _doctype_refusal(what, data, docinfo.root_name, docinfo.system_url)
     depth = _depth(root)
     if depth > MAX_XML_DEPTH:
         raise HostileResponse(
@@ -60,6 +83,40 @@ def parse_hostile_xml(
             _excerpt(data),
         )
     return root
+
+
+def _parse(data: bytes, what: str) -> etree._Element:
+    scan = etree.XMLParser(
+        target=cast(Any, _DoctypeScan()), resolve_entities=False, no_network=True, load_dtd=False
+    )
+    scan.resolvers.add(RefuseExternal())
+    try:
+        for parser in (scan, safe_parser(remove_comments=False)):
+            root = etree.fromstring(data, parser=parser)
+    except _DoctypeFound as found:
+        raise _doctype_refusal(what, data, found.name, found.system) from None
+    except ExternalRefused as refused:
+        raise HostileResponse(
+            f"{what} refusée : elle désigne une ressource externe ({refused.url}), "
+            "qui n'a pas été ouverte",
+            _excerpt(data),
+        ) from None
+    except etree.XMLSyntaxError as exc:
+        raise HostileResponse(f"{what} mal formée : {exc}", _excerpt(data)) from exc
+    if not isinstance(root, etree._Element):
+        raise HostileResponse(f"{what} mal formée : aucun élément racine", _excerpt(data))
+    return root
+
+
+def _doctype_refusal(
+    what: str, data: bytes, name: str | None, system: str | None
+) -> HostileResponse:
+    named = f" (<!DOCTYPE {name}{f' SYSTEM {system!r}' if system else ''}>)" if name else ""
+    return HostileResponse(
+        f"{what} refusée : elle contient une déclaration DOCTYPE{named}, jamais lue ni suivie "
+        "(risque d'entités externes ou d'explosion d'entités)",
+        _excerpt(data),
+    )
 
 
 def _depth(root: etree._Element) -> int:

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import difflib
 import json
+import os
 from collections.abc import Iterable, Mapping
 from datetime import date, datetime
 from functools import cache
@@ -36,15 +37,37 @@ def _load_schema(name: str) -> dict[str, Any]:
     return loaded
 
 
+MAX_YAML_BYTES = 8 * 1024 * 1024
+"""Largest YAML input accepted (grids are under 200 KB); ``SDET_CHECK_MAX_YAML_MB`` raises it."""
+
+MAX_YAML_DEPTH = 64
+"""Deepest nesting of mappings and lists accepted in a YAML input (sdet-check formats use < 10)."""
+
+
+def max_yaml_bytes() -> int:
+    """The size limit in force: :data:`MAX_YAML_BYTES` or ``SDET_CHECK_MAX_YAML_MB`` megabytes."""
+    override = os.environ.get("SDET_CHECK_MAX_YAML_MB", "").strip()
+    try:
+        return int(float(override) * 1024 * 1024) if override else MAX_YAML_BYTES
+    except ValueError:
+        return MAX_YAML_BYTES
+
+
 class _StrictLoader(yaml.SafeLoader):
-    """Safe loader that refuses duplicate keys and aliases.
+    """Safe loader that refuses duplicate keys, aliases, deep nesting and impossible dates.
 
     A duplicate key silently overrides the first one and hides typos; aliases (``*name``)
     let a few hundred bytes expand into gigabytes, and no sdet-check format needs them.
+    Nesting is bounded before the recursive composer can exhaust the stack.
     """
 
+    def __init__(self, stream: str) -> None:
+        """Start at depth 0."""
+        super().__init__(stream)
+        self._depth = 0
+
     def compose_node(self, parent: yaml.Node | None, index: int) -> yaml.Node | None:
-        """Refuse aliases before they are expanded."""
+        """Refuse aliases before they are expanded, and nesting beyond :data:`MAX_YAML_DEPTH`."""
         if self.check_event(yaml.AliasEvent):
             event = self.peek_event()  # type: ignore[no-untyped-call]
             raise yaml.composer.ComposerError(
@@ -53,7 +76,40 @@ class _StrictLoader(yaml.SafeLoader):
                 "alias YAML (*nom) refusé : écrire la valeur en entier",
                 event.start_mark,
             )
-        return super().compose_node(parent, index)
+        if self._depth >= MAX_YAML_DEPTH:
+            event = self.peek_event()  # type: ignore[no-untyped-call]
+            raise yaml.composer.ComposerError(
+                None,
+                None,
+                f"imbrication de plus de {MAX_YAML_DEPTH} niveaux refusée",
+                event.start_mark,
+            )
+        self._depth += 1
+        try:
+            return super().compose_node(parent, index)
+        finally:
+            self._depth -= 1
+
+
+def _construct_timestamp(loader: _StrictLoader, node: yaml.ScalarNode) -> date | datetime:
+    try:
+        return loader.construct_yaml_timestamp(node)
+    except ValueError as exc:
+        raise yaml.constructor.ConstructorError(
+            None,
+            None,
+            f"date impossible « {node.value} » ({_date_problem(exc)})",
+            node.start_mark,
+        ) from None
+
+
+def _date_problem(exc: ValueError) -> str:
+    text = str(exc)
+    if "month" in text:
+        return "le mois doit être entre 01 et 12"
+    if "day" in text:
+        return "ce jour n'existe pas dans ce mois"
+    return "valeur hors limites"
 
 
 def _construct_mapping(loader: _StrictLoader, node: yaml.MappingNode) -> dict[Any, Any]:
@@ -75,6 +131,7 @@ _StrictLoader.add_constructor(
     yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG,
     _construct_mapping,
 )
+_StrictLoader.add_constructor("tag:yaml.org,2002:timestamp", _construct_timestamp)
 
 
 class LoadedYaml:
@@ -131,37 +188,83 @@ def format_path(path: Iterable[str | int]) -> str:
 
 
 def read_yaml(file: Path) -> LoadedYaml:
-    """Parse ``file`` as YAML, refusing duplicate keys; :class:`InputError` when unreadable."""
+    """Parse ``file`` as YAML once, refusing duplicate keys; :class:`InputError` when unreadable.
+
+    The size (:func:`max_yaml_bytes`) is checked before anything is parsed; nesting
+    (:data:`MAX_YAML_DEPTH`) and impossible dates are refused with their line.
+    """
+    text = _read_text(file)
+    loader = _StrictLoader(text)
     try:
-        text = file.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise InputError(file, "fichier introuvable", "vérifier le chemin indiqué") from None
-    except UnicodeDecodeError as exc:
-        raise InputError(
-            file, f"le fichier n'est pas en UTF-8 (octet {exc.start})", "l'enregistrer en UTF-8"
-        ) from None
-    except OSError as exc:
-        raise InputError(
-            file, f"lecture impossible ({exc.strerror})", "vérifier les droits"
-        ) from None
-    try:
-        node = yaml.compose(text, Loader=_StrictLoader)
-        data = yaml.load(text, Loader=_StrictLoader)
+        node = loader.get_single_node()
+        data = loader.construct_document(node) if node is not None else None
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark is not None else None
         problem = exc.problem or "YAML mal formé"
         if exc.context:
             problem = f"{exc.context}, {problem}"
+        fix = _fix_for(problem)
         raise InputError(
             file,
-            f"YAML mal formé : {problem}",
-            "corriger la syntaxe YAML à cet endroit (indentation, guillemets, deux-points)",
+            problem if fix is not _SYNTAX_FIX else f"YAML mal formé : {problem}",
+            fix,
             Place(line=line),
         ) from None
     except yaml.YAMLError as exc:
         raise InputError(file, f"YAML illisible : {exc}", "corriger la syntaxe YAML") from None
+    except RecursionError:
+        raise InputError(
+            file,
+            "YAML trop profondément imbriqué",
+            f"ramener l'imbrication sous {MAX_YAML_DEPTH} niveaux",
+        ) from None
+    finally:
+        loader.dispose()
     return LoadedYaml(file, _plain(data), node)
+
+
+def _fix_for(problem: str) -> str:
+    if problem.startswith("date impossible"):
+        return "écrire une date qui existe, au format AAAA-MM-JJ (par ex. 2027-02-28)"
+    if problem.startswith("imbrication"):
+        return (
+            f"ramener l'imbrication sous {MAX_YAML_DEPTH} niveaux : ce n'est vraisemblablement "
+            "pas un fichier sdet-check"
+        )
+    return _SYNTAX_FIX
+
+
+_SYNTAX_FIX = "corriger la syntaxe YAML à cet endroit (indentation, guillemets, deux-points)"
+
+
+def _read_text(file: Path) -> str:
+    limit = max_yaml_bytes()
+    try:
+        with file.open("rb") as stream:
+            raw = stream.read(limit + 1)
+    except FileNotFoundError:
+        raise InputError(file, "fichier introuvable", "vérifier le chemin indiqué") from None
+    except IsADirectoryError:
+        raise InputError(file, "c'est un dossier", "donner le chemin d'un fichier YAML") from None
+    except OSError as exc:
+        raise InputError(
+            file, f"lecture impossible ({exc.strerror})", "vérifier les droits"
+        ) from None
+    if len(raw) > limit:
+        raise InputError(
+            file,
+            f"fichier de plus de {limit / 1024 / 1024:g} Mo refusé avant lecture "
+            "(les fichiers d'entrée de sdet-check font quelques centaines de Ko)",
+            "vérifier qu'il s'agit du bon fichier, le découper, ou relever la limite avec "
+            "la variable d'environnement SDET_CHECK_MAX_YAML_MB",
+        )
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise InputError(
+            file, f"le fichier n'est pas en UTF-8 (octet {exc.start})", "l'enregistrer en UTF-8"
+        ) from None
 
 
 def _plain(value: Any) -> Any:

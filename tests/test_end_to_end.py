@@ -89,7 +89,8 @@ def test_demo_command_end_to_end(tmp_path: Path) -> None:
     done = subprocess.run(
         [sys.executable, "-m", "sdet_check", "demo", "--out", str(tmp_path / "demo")],
         capture_output=True, text=True, timeout=300, cwd=tmp_path,
-        env={"PATH": "/usr/bin:/bin", "NO_COLOR": "1"},
+        env={"PATH": "/usr/bin:/bin", "NO_COLOR": "1",
+             "PYTHONPATH": str(Path(__file__).resolve().parents[1])},
     )  # fmt: skip
     record = json.loads((tmp_path / "demo" / "run.json").read_text())
     validate_run(record)

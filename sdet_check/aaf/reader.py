@@ -9,7 +9,8 @@ validity as libxml2 at a fraction of the cost of an lxml object per attribute an
 any other request goes through libxml2's validation and is read element by element.
 
 Parsing is safe: no network access, no DTD loading from the file, no entity expansion
-(``resolve_entities=False``) and libxml2's default limits on depth and text size. Every
+(``resolve_entities=False``), a resolver that refuses to open any file or URL a document
+names, and libxml2's default limits on depth and text size. Every
 file is read in the encoding its XML declaration states.
 """
 
@@ -35,6 +36,15 @@ from sdet_check.aaf.families import (
 )
 from sdet_check.aaf.model import Kind, Op, SourceFile
 from sdet_check.errors import InputError
+from sdet_check.xmlrefuse import ExternalRefused, RefuseExternal
+
+MAX_REQUEST_BYTES = 1024 * 1024
+"""Most bytes read without a request ending (a real request is a few kilobytes).
+
+Beyond, the request is absurdly large or the file is filling the root with elements
+outside any request: either way its tree would grow without bound, so the file's reading
+stops there with an ``AAF-XML-001`` finding.
+"""
 
 HEAD_BYTES = 64 * 1024
 """How much of a file is read to identify it (prolog, header comments, first request)."""
@@ -297,8 +307,13 @@ class RequestStream:
 
     def __iter__(self) -> Iterator[Request]:
         """Yield each request, then report what remains unchecked at the root."""
+        with self.source.path.open("rb") as raw:
+            reader = _BoundedReader(raw, MAX_REQUEST_BYTES)
+            yield from self._requests(reader)
+
+    def _requests(self, reader: _BoundedReader) -> Iterator[Request]:
         context = etree.iterparse(
-            str(self.source.path),
+            reader,
             events=("end",),
             tag=REQUEST_TAGS,
             resolve_entities=False,
@@ -309,6 +324,7 @@ class RequestStream:
             remove_blank_text=True,
             collect_ids=False,
         )
+        context.resolvers.add(RefuseExternal())  # a DOCTYPE never makes the parser open a file
         root: etree._Element | None = None
         expected = self.validator.root_children
         try:
@@ -319,6 +335,7 @@ class RequestStream:
                 if parent is not root and _inside_request(element):
                     continue  # the enclosing request's validation reports it
                 yield self._request(element)
+                reader.request_ended()
                 element.clear(keep_tail=True)
                 if parent is not None:
                     while (previous := element.getprevious()) is not None:
@@ -328,6 +345,26 @@ class RequestStream:
         except etree.XMLSyntaxError as exc:
             self.complete = False
             self._fatal(exc)
+            return
+        except RequestTooLarge as too_large:
+            self.complete = False
+            self.issue(
+                "AAF-XML-001",
+                line=None,
+                detail=(
+                    f"plus de {too_large.limit // (1024 * 1024)} Mo lus sans qu'une requête se "
+                    "termine (requête démesurée, ou éléments hors de toute requête) : lecture "
+                    "du fichier arrêtée à cet endroit"
+                ),
+            )
+            return
+        except ExternalRefused as refused:
+            self.complete = False
+            self.issue(
+                "AAF-XML-001",
+                line=None,
+                detail=f"le document désigne une ressource externe ({refused.url}), non ouverte",
+            )
             return
         if root is None:
             root = _root_of(context)
@@ -383,6 +420,36 @@ class RequestStream:
             self.issue("AAF-ENC-001", line=line, encoding=self.source.encoding, detail=detail)
         else:
             self.issue("AAF-XML-001", line=line, detail=_syntax_detail(message))
+
+
+class RequestTooLarge(Exception):
+    """More than the limit was read without a request ending."""
+
+    def __init__(self, limit: int) -> None:
+        """Keep the limit for the message."""
+        super().__init__(limit)
+        self.limit = limit
+
+
+class _BoundedReader:
+    """A binary file for lxml that stops when too much is read between two requests."""
+
+    def __init__(self, raw: Any, limit: int) -> None:
+        self._raw = raw
+        self._limit = limit
+        self._total = 0
+        self._mark = 0
+
+    def read(self, size: int = -1) -> bytes:
+        data: bytes = self._raw.read(size)
+        self._total += len(data)
+        if self._total - self._mark > self._limit:
+            raise RequestTooLarge(self._limit)
+        return data
+
+    def request_ended(self) -> None:
+        # lxml reads ahead by a buffer or so: the bound is approximate, never exceeded twice.
+        self._mark = self._total
 
 
 def source_line(node: Any) -> int | None:

@@ -8,6 +8,7 @@ Exit codes (stable, documented in the README):
 from __future__ import annotations
 
 import sys
+import traceback
 from collections.abc import Sequence
 
 import typer
@@ -24,19 +25,25 @@ from sdet_check.cli import run as _run  # noqa: F401
 from sdet_check.cli.app import app, state
 from sdet_check.cli.console import err_console
 from sdet_check.errors import SdetCheckError
-from sdet_check.scoring import ExitCode
+
+# The documented exit codes, kept here as plain numbers so that starting the command line
+# does not import the scoring (and with it the probe machinery); ExitCode says the same.
+_BAD_INPUT = 3
+_INTERNAL = 4
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Run the command line and return its exit code (the console script exits with it)."""
+    """Run the command line and return its exit code (the console script exits with it).
+
+    Command modules import what they need when they run, so that ``--help`` stays quick.
+    """
     args = list(sys.argv[1:] if argv is None else argv)
     try:
         code = app(args=args, prog_name="sdet-check", standalone_mode=False)
     except SdetCheckError as exc:
-        if state.debug:
-            raise
+        _trace_if_debug()
         err_console.print(f"[bold red]Erreur :[/] {escape(str(exc))}", highlight=False)
-        return ExitCode.BAD_INPUT
+        return _BAD_INPUT
     except typer.Exit as exc:
         return int(exc.exit_code)
     except typer.Abort:
@@ -48,20 +55,25 @@ def main(argv: Sequence[str] | None = None) -> int:
             f"Voir `{_command_path(args)} --help`.",
             highlight=False,
         )
-        return ExitCode.BAD_INPUT
+        return _BAD_INPUT
     except KeyboardInterrupt:
         err_console.print("Interrompu.")
         return 130
     except Exception as exc:
-        if state.debug:
-            raise
+        _trace_if_debug()
         err_console.print(
             f"[bold red]Erreur interne :[/] {type(exc).__name__}: {escape(str(exc))}\n"
             "Relancer avec --debug pour la trace, et la joindre au signalement du défaut.",
             highlight=False,
         )
-        return ExitCode.INTERNAL
+        return _INTERNAL
     return int(code) if isinstance(code, int) else 0
+
+
+def _trace_if_debug() -> None:
+    """With ``--debug``, print the trace; the exit code stays the one documented."""
+    if state.debug:
+        traceback.print_exc(file=sys.stderr)
 
 
 def _command_path(args: Sequence[str]) -> str:

@@ -8,23 +8,18 @@ import sys
 from collections.abc import Iterator
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated, TextIO
+from typing import TYPE_CHECKING, Annotated, TextIO
 
 import typer
 from rich.console import Console
-from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from sdet_check.aaf.generate import GenerationOptions, generate, parse_defects
-from sdet_check.aaf.model import SourceFile
-from sdet_check.aaf.report import CsvReportWriter, FindingCollector, JsonReportWriter, rules_json
-from sdet_check.aaf.rules import RULES
-from sdet_check.aaf.validate import OnProgress, validate
-from sdet_check.cli.aaf_terminal import render
 from sdet_check.cli.app import app
 from sdet_check.cli.console import console, err_console
-from sdet_check.errors import InputError
-from sdet_check.scoring import ExitCode
+
+if TYPE_CHECKING:
+    from sdet_check.aaf.model import SourceFile
+    from sdet_check.aaf.validate import OnProgress
 
 aaf_app = typer.Typer(help="Fichiers d'alimentation AAF (ficAlimMENESR) : valider, générer.")
 app.add_typer(aaf_app, name="aaf")
@@ -36,6 +31,13 @@ class OutputFormat(StrEnum):
     TERMINAL = "terminal"
     JSON = "json"
     CSV = "csv"
+
+
+class RulesFormat(StrEnum):
+    """Formats of ``aaf rules`` (no CSV: the catalogue is nested)."""
+
+    TERMINAL = "terminal"
+    JSON = "json"
 
 
 @aaf_app.command("validate")
@@ -64,12 +66,26 @@ def validate_command(
         int,
         typer.Option("--jobs", "-j", min=1, max=64, help="Processus de lecture en parallèle."),
     ] = 1,
+    max_findings: Annotated[
+        int | None,
+        typer.Option(
+            "--max-findings",
+            min=0,
+            help="Constats écrits par règle en JSON/CSV (10000 par défaut ; 0 : tous ; "
+            "les totaux restent exacts).",
+        ),
+    ] = None,
 ) -> None:
     """Valider des fichiers AAF : DTD, encodage, noms, attributs, valeurs, liens entre fichiers.
 
     Code de sortie : 0 sans erreur (avertissements permis), 1 erreurs trouvées, 3 entrée
     invalide (chemin absent, fichier qui n'est pas de l'AAF, DTD inutilisable).
     """
+    from sdet_check.aaf.report import CsvReportWriter, FindingCollector, JsonReportWriter
+    from sdet_check.aaf.validate import validate
+    from sdet_check.cli.aaf_terminal import render
+    from sdet_check.scoring import ExitCode
+
     if fmt is OutputFormat.TERMINAL:
         collector = FindingCollector(limit)
         with _progress() as on_progress:
@@ -86,16 +102,17 @@ def validate_command(
     else:
         with _output(out) as stream:
             if fmt is OutputFormat.JSON:
-                writer = JsonReportWriter(stream, path)
+                writer = JsonReportWriter(stream, path, _cap(max_findings))
                 result = validate(
                     path, dtd=dtd, show_values=show_values, jobs=jobs, on_finding=writer
                 )
                 writer.close(result)
             else:
-                rows = CsvReportWriter(stream)
+                rows = CsvReportWriter(stream, _cap(max_findings))
                 result = validate(
                     path, dtd=dtd, show_values=show_values, jobs=jobs, on_finding=rows
                 )
+                rows.close()
         err_console.print(
             f"{result.errors} erreur(s), {result.warnings} avertissement(s) dans "
             f"{len(result.files)} fichier(s)" + (f" ; rapport : {out}" if out else "")
@@ -103,8 +120,17 @@ def validate_command(
     raise typer.Exit(ExitCode.NON_CONFORME if result.errors else ExitCode.CONFORME)
 
 
+def _cap(max_findings: int | None) -> int | None:
+    """``--max-findings``: the library default when not given, no cap for 0."""
+    from sdet_check.aaf.report import MAX_FINDINGS_PER_RULE
+
+    return MAX_FINDINGS_PER_RULE if max_findings is None else max_findings or None
+
+
 @contextlib.contextmanager
 def _output(out: Path | None) -> Iterator[TextIO]:
+    from sdet_check.errors import InputError
+
     if out is None:
         yield sys.stdout
         return
@@ -120,6 +146,8 @@ def _output(out: Path | None) -> Iterator[TextIO]:
 
 @contextlib.contextmanager
 def _progress() -> Iterator[OnProgress]:
+    from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeElapsedColumn
+
     progress = Progress(
         TextColumn("[bold]Validation AAF"),
         BarColumn(),
@@ -168,6 +196,8 @@ def generate_command(
     ] = False,
 ) -> None:
     """Générer un jeu AAF réaliste et déterministe, avec des défauts injectés si demandé."""
+    from sdet_check.aaf.generate import GenerationOptions, generate, parse_defects
+
     try:
         wanted = parse_defects(defects)
     except ValueError as exc:
@@ -194,17 +224,16 @@ def generate_command(
 @aaf_app.command("rules")
 def rules_command(
     fmt: Annotated[
-        OutputFormat, typer.Option("--format", "-f", help="terminal ou json.")
-    ] = OutputFormat.TERMINAL,
+        RulesFormat, typer.Option("--format", "-f", help="terminal ou json.")
+    ] = RulesFormat.TERMINAL,
 ) -> None:
     """Lister les règles de validation AAF et les exigences de la grille qu'elles étayent."""
-    if fmt is OutputFormat.JSON:
+    from sdet_check.aaf.report import rules_json
+    from sdet_check.aaf.rules import RULES
+
+    if fmt is RulesFormat.JSON:
         typer.echo(json.dumps(rules_json(), ensure_ascii=False, indent=1))
         return
-    if fmt is OutputFormat.CSV:
-        raise typer.BadParameter(
-            "format csv non proposé ici (terminal ou json)", param_hint="--format"
-        )
     table = Table(show_edge=False)
     for column in ("règle", "sévérité", "titre", "exigences"):
         table.add_column(column)

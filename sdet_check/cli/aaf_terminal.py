@@ -10,6 +10,7 @@ from rich.text import Text
 from sdet_check.aaf.report import FindingCollector
 from sdet_check.aaf.rules import RULES, Severity
 from sdet_check.aaf.validate import ValidationResult
+from sdet_check.redaction import visible_controls
 
 _SEVERITY_STYLE = {Severity.ERROR: "bold red", Severity.WARNING: "yellow"}
 
@@ -72,11 +73,11 @@ def _findings(collector: FindingCollector) -> Group:
         lines = [title]
         for finding in collector.kept[rule_id]:
             line = Text("  ")
-            place = finding.file + (f":{finding.line}" if finding.line else "")
+            place = visible_controls(finding.file) + (f":{finding.line}" if finding.line else "")
             line.append(place, style="cyan")
             if finding.record:
-                line.append(f" [{finding.record}]", style="magenta")
-            line.append(f" {finding.message}")
+                line.append(f" [{visible_controls(finding.record)}]", style="magenta")
+            line.append(f" {visible_controls(finding.message)}")
             lines.append(line)
         hidden = count - len(collector.kept[rule_id])
         if hidden:

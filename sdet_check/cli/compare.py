@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.table import Table
@@ -12,11 +12,10 @@ from rich.text import Text
 
 from sdet_check.cli.app import app, state
 from sdet_check.cli.console import console, err_console
-from sdet_check.compare import Comparison, Standing, Weights, check_comparable, compare_runs
-from sdet_check.compare import load_weights as read_weights
-from sdet_check.reporters.base import percent
-from sdet_check.reporters.comparison import COMPARISON_FORMATS
-from sdet_check.run import load_run
+from sdet_check.redaction import visible_controls
+
+if TYPE_CHECKING:
+    from sdet_check.compare import Comparison
 
 
 class CompareFormat(StrEnum):
@@ -28,9 +27,9 @@ class CompareFormat(StrEnum):
 
 
 _STANDING_STYLE = {
-    Standing.RECEVABLE: "bold green",
-    Standing.A_COMPLETER: "bold magenta",
-    Standing.ELIMINEE: "bold red",
+    "recevable": "bold green",
+    "a_completer": "bold magenta",
+    "eliminee": "bold red",
 }
 
 
@@ -61,6 +60,11 @@ def compare_command(
     ] = False,
 ) -> None:
     """Comparer des solutions : MUST éliminatoires, SHOULD pondérées, classement, écarts."""
+    from sdet_check.compare import Weights, check_comparable, compare_runs
+    from sdet_check.compare import load_weights as read_weights
+    from sdet_check.reporters.comparison import COMPARISON_FORMATS
+    from sdet_check.run import load_run
+
     records = [load_run(path) for path in runs]
     names = [str(path) for path in runs]
     check_comparable(records, names, allow_mixed=allow_mixed_versions)
@@ -77,15 +81,17 @@ def compare_command(
 
 
 def _ranking_table(comparison: Comparison, lang: str) -> Table:
+    from sdet_check.reporters.base import percent
+
     table = Table(title="Classement" if lang == "fr" else "Ranking", show_edge=False)
     for column in ("rang", "solution", "recevabilité", "MUST éliminatoires", "score SHOULD"):
         table.add_column(column)
     for solution in comparison.ranking():
         table.add_row(
             str(solution.rank) if solution.rank else "—",
-            solution.label,
-            Text(solution.standing.label(lang), style=_STANDING_STYLE[solution.standing]),
-            ", ".join(solution.gate_failures) or "—",
+            visible_controls(solution.label),
+            Text(solution.standing.label(lang), style=_STANDING_STYLE[solution.standing.value]),
+            visible_controls(", ".join(solution.gate_failures)) or "—",
             percent(solution.should_score),
         )
     differing = len(comparison.differing())

@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from sdet_check.cli.app import app, state
 from sdet_check.cli.console import err_console
 from sdet_check.cli.run import DEFAULT_FORMATS, ProgressObserver, write_reports
-from sdet_check.run import overall_verdict
-from sdet_check.scoring import ExitCode
+
+if TYPE_CHECKING:
+    pass
 
 
 @app.command("demo")
@@ -34,6 +35,8 @@ def demo_command(
 ) -> None:
     """Démarrer l'ENT de référence local (127.0.0.1), l'évaluer et écrire les rapports."""
     from sdet_check.demo.stack import CAS_PEERS, SAML_PEERS, run_demo  # late: starts servers
+    from sdet_check.run import overall_verdict
+    from sdet_check.scoring import ExitCode
 
     if cas not in CAS_PEERS or saml not in SAML_PEERS:
         err_console.print(

@@ -3,16 +3,16 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from sdet_check.cli.app import app, state
 from sdet_check.cli.console import console, err_console
 from sdet_check.cli.grid import DiffFormat
-from sdet_check.reporters.followup import render_rundiff_html, rundiff_renderable
-from sdet_check.run import load_run
-from sdet_check.rundiff import diff_runs
+
+if TYPE_CHECKING:
+    pass
 
 FOLLOWUP_FILE = "suivi.html"
 
@@ -33,12 +33,20 @@ def diff_command(
 
     Code de sortie 1 s'il y a au moins une régression, 0 sinon.
     """
-    diff = diff_runs(load_run(old), load_run(new))
+    from sdet_check.reporters.followup import render_rundiff_html, rundiff_renderable
+    from sdet_check.reporters.terminal import terminal_safe
+    from sdet_check.run import load_run
+    from sdet_check.rundiff import diff_runs
+
+    old_record, new_record = load_run(old), load_run(new)
+    diff = diff_runs(old_record, new_record)
     if fmt is DiffFormat.HTML:
         out_dir = out or new.parent
         out_dir.mkdir(parents=True, exist_ok=True)
         path = out_dir / FOLLOWUP_FILE
         path.write_bytes(render_rundiff_html(diff, state.lang))
         err_console.print(f"Écrit : {path}")
-    console.print(rundiff_renderable(diff, state.lang))
+    # The terminal gets the texts of the runs with their control characters made visible.
+    shown = diff_runs(terminal_safe(old_record), terminal_safe(new_record))
+    console.print(rundiff_renderable(shown, state.lang))
     raise typer.Exit(1 if diff.regressions else 0)

@@ -5,22 +5,18 @@ from __future__ import annotations
 from collections import Counter
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.markup import escape
 from rich.table import Table
 from rich.text import Text
 
-from sdet_check.api import open_grid
 from sdet_check.cli.app import grid_app, probes_app, state
 from sdet_check.cli.console import console
-from sdet_check.grid import Grid, Requirement, grid_folders, load_grid, resolve_grid
-from sdet_check.griddiff import ChangeKind, diff_grids
-from sdet_check.gridexport import export_csv, export_markdown
-from sdet_check.labels import LEVEL_LABELS
-from sdet_check.registry import ProbeRegistry
-from sdet_check.reporters.followup import render_griddiff_html
+
+if TYPE_CHECKING:
+    from sdet_check.grid import Grid, Requirement
 
 GRID_DIFF_FILE = "evolution-grille.html"
 
@@ -54,6 +50,8 @@ def _filtered(
 @grid_app.command("list")
 def grid_list() -> None:
     """Lister les grilles fournies (famille/version, statut, nombre d'exigences)."""
+    from sdet_check.grid import grid_folders, load_grid
+
     table = Table(show_edge=False)
     for column in ("grille", "statut", "publiée", "exigences", "MUST", "SHOULD", "titre"):
         table.add_column(column)
@@ -83,6 +81,8 @@ def grid_show(
     ] = False,
 ) -> None:
     """Afficher les exigences d'une grille, filtrées par axe, niveau ou étiquette."""
+    from sdet_check.api import open_grid
+
     grid = open_grid(grid_ref)
     _refuse_unknown_filters(grid, axis, level, tag)
     requirements = _filtered(grid, axis, level, tag)
@@ -117,6 +117,8 @@ def grid_show(
 def _refuse_unknown_filters(
     grid: Grid, axes: list[str] | None, levels: list[str] | None, tags: list[str] | None
 ) -> None:
+    from sdet_check.labels import LEVEL_LABELS
+
     bad = [f"axe {a}" for a in axes or [] if a not in {x.id for x in grid.axes}]
     bad += [f"niveau {lv}" for lv in levels or [] if lv.upper() not in LEVEL_LABELS["fr"]]
     bad += [f"étiquette {t}" for t in tags or [] if t not in grid.tags()]
@@ -133,6 +135,9 @@ def grid_validate(
     grid_ref: Annotated[str, typer.Argument(metavar="GRILLE", help="sdet/6.4 ou un dossier")],
 ) -> None:
     """Valider une grille : schémas, identifiants uniques, versions, sondes et paramètres."""
+    from sdet_check.grid import load_grid, resolve_grid
+    from sdet_check.registry import ProbeRegistry
+
     registry = ProbeRegistry.from_entry_points()
     grid = load_grid(resolve_grid(grid_ref), registry)
     per_axis = Counter((r.axis, r.level.value) for r in grid.requirements)
@@ -170,6 +175,10 @@ def grid_diff(
     ] = None,
 ) -> None:
     """Comparer deux versions de grille : ajouts, retraits, niveaux modifiés, reformulations."""
+    from sdet_check.api import open_grid
+    from sdet_check.griddiff import ChangeKind, diff_grids
+    from sdet_check.reporters.followup import render_griddiff_html
+
     old_grid, new_grid = open_grid(old), open_grid(new)
     diff = diff_grids(old_grid, new_grid)
     if fmt is DiffFormat.HTML:
@@ -227,6 +236,9 @@ def grid_export(
     tag: TagOption = None,
 ) -> None:
     """Exporter une grille en CSV (tableurs) ou Markdown (annexes d'appel d'offres)."""
+    from sdet_check.api import open_grid
+    from sdet_check.gridexport import export_csv, export_markdown
+
     grid = open_grid(grid_ref)
     _refuse_unknown_filters(grid, axis, level, tag)
     requirements = _filtered(grid, axis, level, tag)
@@ -250,6 +262,8 @@ def grid_export(
 @probes_app.command("list")
 def probes_list() -> None:
     """Lister les sondes installées (intégrées et extensions)."""
+    from sdet_check.registry import ProbeRegistry
+
     registry = ProbeRegistry.from_entry_points()
     table = Table(show_edge=False)
     for column in ("sonde", "besoins de la cible", "observe", "module"):

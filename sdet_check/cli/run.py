@@ -6,21 +6,16 @@ import re
 from collections.abc import Mapping, Sequence
 from datetime import date, datetime
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from sdet_check.api import RunRequest, prepare
 from sdet_check.cli.app import app, state
 from sdet_check.cli.console import console, err_console
-from sdet_check.reporters import REPORTERS, Signature, reporter_for
-from sdet_check.reporters.terminal import TerminalReporter
-from sdet_check.results import RequirementResult
-from sdet_check.run import load_run, overall_verdict, rescore, utc_now
-from sdet_check.runner import DEFAULT_MAX_WORKERS, RunLimits
-from sdet_check.scoring import ExitCode
-from sdet_check.selection import Selection
+
+if TYPE_CHECKING:
+    from sdet_check.reporters.document import ReportTimeout
+    from sdet_check.results import RequirementResult
 
 DEFAULT_FORMATS = ("terminal", "json", "junit")
 
@@ -40,6 +35,14 @@ class ProgressObserver:
 
     def __init__(self) -> None:
         """Prepare a transient rich progress bar."""
+        from rich.progress import (
+            BarColumn,
+            MofNCompleteColumn,
+            Progress,
+            TextColumn,
+            TimeElapsedColumn,
+        )
+
         self._progress = Progress(
             TextColumn("[bold]Évaluation"),
             BarColumn(),
@@ -71,6 +74,8 @@ class ProgressObserver:
 
 def check_formats(formats: Sequence[str]) -> list[str]:
     """Refuse unknown output formats with the list of known ones."""
+    from sdet_check.reporters import REPORTERS
+
     unknown = [f for f in formats if f not in REPORTERS]
     if unknown:
         raise typer.BadParameter(
@@ -84,24 +89,48 @@ def write_reports(
     record: Mapping[str, Any], formats: Sequence[str], out: Path, lang: str
 ) -> list[Path]:
     """Write the run JSON and each file format into ``out``; print the terminal summary."""
+    from sdet_check.reporters import reporter_for
+    from sdet_check.reporters.document import ReportTimeout
+    from sdet_check.reporters.terminal import TerminalReporter
+
     out.mkdir(parents=True, exist_ok=True)
     written = []
+    late: ReportTimeout | None = None
     for name in dict.fromkeys(["json", *formats]):
         if name == "terminal":
             continue
         reporter = reporter_for(name)
         path = out / reporter.filename
-        path.write_bytes(reporter.render(record, lang))
+        try:
+            path.write_bytes(reporter.render(record, lang))
+        except ReportTimeout as exc:  # the other reports are still written
+            late = exc
+            continue
         written.append(path)
     if "terminal" in formats:
         console.print(TerminalReporter().renderable(record, lang))
+    if late is not None:
+        err_console.print(
+            f"Écrits dans {out}/ : {', '.join(p.name for p in written)}", markup=False
+        )
+        raise late
     return written
 
 
-def prepare_out_dir(out: Path) -> Path:
-    """Create the output folder before any work, so a finished run is never lost to it."""
+def prepare_out_dir(out: Path, *, fresh: bool = False) -> Path:
+    """Create the output folder before any work, so a finished run is never lost to it.
+
+    With ``fresh`` (``run``, ``demo``), a folder that already holds a run is refused: its
+    run.json is what a follow-up diff needs, and must never be replaced.
+    """
     if out.exists() and not out.is_dir():
         raise typer.BadParameter(f"{out} existe et n'est pas un dossier", param_hint="--out")
+    if fresh and (out / "run.json").exists():
+        raise typer.BadParameter(
+            f"{out} contient déjà un run (run.json), qui ne sera pas remplacé : choisir un "
+            "autre dossier, ou omettre --out pour un nouveau dossier horodaté",
+            param_hint="--out",
+        )
     try:
         out.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
@@ -113,9 +142,16 @@ def prepare_out_dir(out: Path) -> Path:
 
 def default_out_dir(name: str) -> Path:
     """A fresh folder ``sdet-check-runs/<date>-<target>/`` in the current directory."""
+    from sdet_check.run import utc_now
+
     slug = re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")[:40] or "cible"
     stamp = utc_now().strftime("%Y%m%d-%H%M%S")
-    return Path("sdet-check-runs") / f"{stamp}-{slug}"
+    base = Path("sdet-check-runs") / f"{stamp}-{slug}"
+    candidate, number = base, 1
+    while candidate.exists():  # two runs in the same second get two folders
+        number += 1
+        candidate = base.with_name(f"{base.name}-{number}")
+    return candidate
 
 
 @app.command("run")
@@ -143,8 +179,9 @@ def run_command(
     ] = None,
     fmt: FormatOption = None,
     workers: Annotated[
-        int, typer.Option("--workers", min=1, max=32, help="Sondes en parallèle.")
-    ] = DEFAULT_MAX_WORKERS,
+        int | None,
+        typer.Option("--workers", min=1, max=32, help="Sondes en parallèle (4 par défaut)."),
+    ] = None,
     probe_timeout: Annotated[
         float | None, typer.Option("--probe-timeout", min=0.1, help="Borne par sonde (s).")
     ] = None,
@@ -167,6 +204,12 @@ def run_command(
     ] = False,
 ) -> None:
     """Évaluer un ENT : lancer les sondes de la grille et écrire le run et ses rapports."""
+    from sdet_check.api import RunRequest, prepare
+    from sdet_check.run import overall_verdict
+    from sdet_check.runner import DEFAULT_MAX_WORKERS, RunLimits
+    from sdet_check.scoring import ExitCode
+    from sdet_check.selection import Selection
+
     formats = check_formats(fmt or list(DEFAULT_FORMATS))
     request = RunRequest(
         target=target,
@@ -182,13 +225,15 @@ def run_command(
             skip=tuple(skip or ()),
         ),
         limits=RunLimits(
-            max_workers=workers, probe_timeout_s=probe_timeout, run_timeout_s=run_timeout
+            max_workers=workers or DEFAULT_MAX_WORKERS,
+            probe_timeout_s=probe_timeout,
+            run_timeout_s=run_timeout,
         ),
         allow_writes=allow_writes,
         allow_cleartext_credentials=allow_cleartext_credentials,
     )
     prepared = prepare(request)  # every input is checked before anything is created
-    out_dir = prepare_out_dir(out or default_out_dir(prepared.target.name))
+    out_dir = prepare_out_dir(out or default_out_dir(prepared.target.name), fresh=True)
     with ProgressObserver() as observer:
         record = prepared.execute(observer)
     written = write_reports(record, formats, out_dir, state.lang)
@@ -219,6 +264,12 @@ def report_command(
     ] = None,
 ) -> None:
     """Rendre à nouveau un run enregistré, sans toucher au réseau."""
+    from sdet_check.reporters import Signature, reporter_for
+    from sdet_check.reporters.document import ReportTimeout
+    from sdet_check.reporters.terminal import TerminalReporter
+    from sdet_check.run import load_run, overall_verdict, rescore
+    from sdet_check.scoring import ExitCode
+
     formats = check_formats(fmt or ["terminal"])
     record = load_run(run_file)
     rescored = rescore(record).to_json()
@@ -231,17 +282,23 @@ def report_command(
         record["score"] = rescored
     signature = Signature(auditor=auditor, valid_until=_valid_until(valid_until, record))
     files = [f for f in formats if f != "terminal"]
-    if files:
-        out_dir = prepare_out_dir(out or run_file.parent)
-        for name in files:
-            reporter = reporter_for(name, signature)
-            path = out_dir / reporter.filename
-            if path.resolve() == run_file.resolve():
-                continue  # the canonical record is already there
+    out_dir = prepare_out_dir(out or run_file.parent) if files else run_file.parent
+    late: ReportTimeout | None = None
+    for name in files:
+        reporter = reporter_for(name, signature)
+        path = out_dir / reporter.filename
+        if path.resolve() == run_file.resolve():
+            continue  # the canonical record is already there
+        try:
             path.write_bytes(reporter.render(record, state.lang))
-            err_console.print(f"Écrit : {path}", markup=False)
+        except ReportTimeout as exc:  # the other formats are still written
+            late = exc
+            continue
+        err_console.print(f"Écrit : {path}", markup=False)
     if "terminal" in formats:
         console.print(TerminalReporter().renderable(record, state.lang))
+    if late is not None:
+        raise late
     raise typer.Exit(ExitCode.for_verdict(overall_verdict(record)))
 
 

@@ -9,6 +9,7 @@ from typing import Any
 
 from sdet_check.compare import Cell, Comparison, Row, Solution, Standing
 from sdet_check.labels import STATUS_LABELS, status_short
+from sdet_check.redaction import spreadsheet_cell
 from sdet_check.reporters.base import percent
 from sdet_check.reporters.charts import BAR_WIDTH, LABEL_WIDTH, ROW_HEIGHT
 from sdet_check.reporters.document import STATUSES, html_to_pdf, render_template
@@ -193,10 +194,12 @@ def render_comparison_csv(comparison: Comparison, lang: str = "fr") -> bytes:
     words = COMPARE_WORDS[lang]
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow([*_CSV_HEAD[lang], *(s.label for s in comparison.solutions), words["differs"]])
+    head = [*_CSV_HEAD[lang], *(s.label for s in comparison.solutions), words["differs"]]
+    writer.writerow(spreadsheet_cell(cell) for cell in head)
     for row in comparison.rows:
         writer.writerow(
-            [
+            spreadsheet_cell(cell)
+            for cell in [
                 row.requirement_id,
                 row.axis,
                 row.level,

@@ -8,6 +8,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from sdet_check.labels import status_code, status_label
+from sdet_check.redaction import spreadsheet_cell
 from sdet_check.reporters.base import Reporter, rows
 
 _HEADER = {
@@ -25,13 +26,17 @@ class CsvReporter(Reporter):
     filename = "results.csv"
 
     def render(self, record: Mapping[str, Any], lang: str = "fr") -> bytes:
-        """CSV text with a header row, UTF-8 with a BOM so spreadsheets read accents."""
+        """CSV text with a header row, UTF-8 with a BOM so spreadsheets read accents.
+
+        Cells a spreadsheet would evaluate (``=``, ``+``, ``-``, ``@``…) are kept as text.
+        """
         buffer = io.StringIO()
         writer = csv.writer(buffer, lineterminator="\n")
         writer.writerow(_HEADER[lang])
         for requirement, result in rows(record):
             writer.writerow(
-                [
+                spreadsheet_cell(cell)
+                for cell in [
                     requirement["id"],
                     requirement["axis"],
                     requirement["level"],

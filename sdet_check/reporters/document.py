@@ -9,17 +9,25 @@ fetcher that refuses everything, so a report never reaches the network.
 from __future__ import annotations
 
 import io
+import os
+import pickle
 import re
+import subprocess
+import sys
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from functools import cache
+from pathlib import Path
 from typing import Any
 
 import jinja2
+from markupsafe import Markup, escape
 
 from sdet_check import __version__
+from sdet_check.errors import SdetCheckError
 from sdet_check.labels import LEVEL_LABELS, STATUS_LABELS, status_short
+from sdet_check.redaction import MAX_DISPLAY_CHARS, displayable, visible_controls
 from sdet_check.reporters.base import percent
 from sdet_check.resources import templates_dir
 from sdet_check.scoring import Verdict
@@ -44,6 +52,7 @@ def environment() -> jinja2.Environment:
         trim_blocks=True,
         lstrip_blocks=True,
         keep_trailing_newline=True,
+        finalize=_displayed,
     )
     env.filters.update(
         percent=percent,
@@ -62,6 +71,21 @@ def environment() -> jinja2.Environment:
         tool_version=__version__,
     )
     return env
+
+
+def _displayed(value: Any) -> Any:
+    """Every ``{{ … }}`` of every template goes through here before it is escaped.
+
+    Plain text (anything a target or a run file may carry) gets its control characters
+    made visible, its length bounded and its long tokens made breakable, so a hostile value
+    can neither hide text nor hold the layout hostage. Markup built by sdet-check itself
+    (charts, links) only gets its control characters made visible.
+    """
+    if isinstance(value, Markup):
+        return Markup(visible_controls(str(value)))
+    if isinstance(value, str):
+        return displayable(value)
+    return value
 
 
 def render_template(name: str, context: Mapping[str, Any]) -> str:
@@ -109,14 +133,14 @@ def short_hash(value: str, length: int = 12) -> str:
     return value[:length] + "…" if len(value) > length else value
 
 
-def safe_link(value: str | None) -> str | None:
-    """``value`` when it is a plain http(s) URL a report may link to, else ``None``.
+def safe_link(value: str | None) -> Markup | None:
+    """``value`` (escaped) when it is a plain http(s) URL a report may link to, else ``None``.
 
     Links come from grids and declarations; a ``javascript:`` or ``data:`` URL is shown as
-    text, never made clickable.
+    text, never made clickable. The link is markup, so that no break is put inside it.
     """
-    if value and _SAFE_LINK.match(value):
-        return value
+    if value and len(value) <= MAX_DISPLAY_CHARS and _SAFE_LINK.match(value):
+        return escape(value)
     return None
 
 
@@ -152,23 +176,87 @@ class PdfAttachment:
     description: str
 
 
+PDF_TIMEOUT_S = 300.0
+"""Longest time a PDF may take to lay out (``SDET_CHECK_PDF_TIMEOUT_S`` changes it)."""
+
+
+class ReportTimeout(SdetCheckError):
+    """A PDF did not finish within its time limit; the other outputs are not affected."""
+
+
+def pdf_timeout() -> float:
+    """The PDF time limit in force: ``SDET_CHECK_PDF_TIMEOUT_S`` or :data:`PDF_TIMEOUT_S`."""
+    override = os.environ.get("SDET_CHECK_PDF_TIMEOUT_S", "").strip()
+    try:
+        return float(override) if override and float(override) > 0 else PDF_TIMEOUT_S
+    except ValueError:
+        return PDF_TIMEOUT_S
+
+
 def html_to_pdf(
     html: str,
     *,
     identifier: str,
     attachments: Sequence[PdfAttachment] = (),
     guard: FetchGuard | None = None,
+    timeout_s: float | None = None,
 ) -> bytes:
     """Lay out ``html`` with its print CSS and return an archival PDF (PDF/A-3u).
 
     PDF/A-3 is the archival profile that allows attachments, so the run JSON can travel
     inside the report that cites its hash. ``identifier`` (the run hash) becomes the PDF's
     file identifier, so two renderings of one run carry the same one.
+
+    The layout runs in a child process stopped after ``timeout_s`` seconds (default
+    :func:`pdf_timeout`): a layout engine cannot be interrupted otherwise, and a report must
+    never hang. Past the limit, :class:`ReportTimeout` says so and what to do.
     """
+    limit = timeout_s if timeout_s is not None else pdf_timeout()
+    fetcher = guard if guard is not None else FetchGuard()
+    # A child interpreter started afresh (no fork: abandoned probe threads may hold locks,
+    # and no multiprocessing: it would re-run the caller's main script).
+    package_root = str(Path(__file__).resolve().parents[2])
+    environ = dict(os.environ)
+    environ["PYTHONPATH"] = os.pathsep.join(
+        [package_root, *filter(None, [environ.get("PYTHONPATH")])]
+    )
+    job = pickle.dumps((html, identifier, [tuple(vars(a).values()) for a in attachments]))
+    try:
+        done = subprocess.run(
+            [sys.executable, "-m", "sdet_check.reporters.pdf_child"],
+            input=job,
+            capture_output=True,
+            timeout=limit,
+            env=environ,
+            check=False,
+        )
+    except subprocess.TimeoutExpired:
+        raise ReportTimeout(
+            f"le PDF n'a pas été produit en {limit:g} s (mise en page arrêtée) ; "
+            "les autres rapports ne sont pas concernés. À faire : produire le rapport "
+            "HTML, ou relancer `sdet-check report RUN.json --format pdf` avec une limite "
+            "plus grande (variable d'environnement SDET_CHECK_PDF_TIMEOUT_S)"
+        ) from None
+    try:
+        outcome, payload, attempts = pickle.loads(done.stdout)
+    except Exception:
+        detail = done.stderr.decode("utf-8", "replace")[-500:]
+        raise RuntimeError(
+            f"la mise en page du PDF s'est arrêtée sans résultat : {detail}"
+        ) from None
+    fetcher.attempts.extend(attempts)
+    if outcome != "ok":
+        raise RuntimeError(f"mise en page du PDF impossible : {payload}")
+    return bytes(payload)
+
+
+def layout_pdf(
+    html: str, identifier: str, attachments: Sequence[PdfAttachment], fetcher: FetchGuard
+) -> bytes:
+    """Lay ``html`` out as a PDF/A-3u in this process (:func:`html_to_pdf` bounds it)."""
     # Imported here: WeasyPrint takes most of a second to import and only PDFs need it.
     import weasyprint
 
-    fetcher = guard if guard is not None else FetchGuard()
     document = weasyprint.HTML(string=html, url_fetcher=fetcher, base_url="about:blank")
     files = [
         weasyprint.Attachment(

@@ -13,6 +13,7 @@ from rich.text import Text
 from sdet_check.grid import Grid
 from sdet_check.griddiff import Change, ChangeKind, GridDiff
 from sdet_check.labels import STATUS_LABELS, status_short
+from sdet_check.redaction import visible_controls
 from sdet_check.reporters.base import percent
 from sdet_check.reporters.document import render_template
 from sdet_check.reporters.wording import WORDS
@@ -238,7 +239,7 @@ def rundiff_renderable(diff: RunDiff, lang: str = "fr") -> RenderableType:
     words = FOLLOWUP_WORDS[lang]
     parts: list[RenderableType] = [
         Text.assemble(
-            (f"{diff.old.target_name}", "bold"),
+            (visible_controls(diff.old.target_name), "bold"),
             f"  {diff.old.started_at[:10]} ({diff.old.grid_ref}) → "
             f"{diff.new.started_at[:10]} ({diff.new.grid_ref})",
         ),
@@ -252,7 +253,11 @@ def rundiff_renderable(diff: RunDiff, lang: str = "fr") -> RenderableType:
     if not diff.same_target:
         parts.append(
             Text(
-                words["not_same_target"].format(old=diff.old.target_name, new=diff.new.target_name),
+                visible_controls(
+                    words["not_same_target"].format(
+                        old=diff.old.target_name, new=diff.new.target_name
+                    )
+                ),
                 style="yellow",
             )
         )

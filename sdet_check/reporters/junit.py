@@ -13,6 +13,7 @@ from typing import Any
 from lxml import etree
 
 from sdet_check.labels import status_label
+from sdet_check.redaction import clean_values
 from sdet_check.reporters.base import Reporter, rows
 
 _SKIPPED = {"not_applicable", "not_tested", "manual"}
@@ -25,7 +26,12 @@ class JunitReporter(Reporter):
     filename = "junit.xml"
 
     def render(self, record: Mapping[str, Any], lang: str = "fr") -> bytes:
-        """JUnit XML as most CI tools read it (the Jenkins / Surefire dialect)."""
+        r"""JUnit XML as most CI tools read it (the Jenkins / Surefire dialect).
+
+        Control characters of the record are shown as ``\xNN`` (XML cannot carry most of
+        them, and a CI log should not interpret the others).
+        """
+        record = clean_values(record)
         grid = record["grid"]
         root = etree.Element("testsuites", name=f"sdet-check {grid['id']}/{grid['version']}")
         suites: dict[str, etree._Element] = {}

@@ -13,6 +13,7 @@ from rich.table import Table
 from rich.text import Text
 
 from sdet_check.labels import status_code
+from sdet_check.redaction import shortened, visible_controls
 from sdet_check.reporters.base import Reporter, percent, rows
 from sdet_check.scoring import Verdict
 
@@ -55,6 +56,10 @@ _WORDS = {
         "waived": "couverte par une réserve", "expired": "réserve expirée",
         "counts": "C {pass} · NC {fail} · NA {not_applicable} · NT {not_tested} · "
                   "erreur {error} · à examiner {manual}",
+        "errors": "Erreurs", "requirements": "{n} exigence(s)", "same_error": "même erreur",
+        "proofs": "Preuves non conformes (déclarations exclues de la note théorique)",
+        "mismatch": "empreinte sha256 différente : le document a changé",
+        "missing": "document introuvable",
     },
     "en": {
         "target": "Target", "grid": "Grid", "verdict": "Verdict", "axis": "Axis",
@@ -66,8 +71,76 @@ _WORDS = {
         "waived": "covered by a waiver", "expired": "waiver expired",
         "counts": "pass {pass} · fail {fail} · n/a {not_applicable} · not tested {not_tested} · "
                   "error {error} · manual {manual}",
+        "errors": "Errors", "requirements": "{n} requirement(s)", "same_error": "same error",
+        "proofs": "Proof documents failing their check (declarations left out of Declared)",
+        "mismatch": "sha256 differs: the document changed",
+        "missing": "document not found",
     },
 }  # fmt: skip
+
+
+TERMINAL_MAX_CHARS = 1000
+"""Longest single text the terminal shows (the full text stays in run.json)."""
+
+
+def terminal_safe(value: Any) -> Any:
+    """A copy of JSON data whose strings can be printed to a terminal as they are."""
+    if isinstance(value, str):
+        return shortened(visible_controls(value), TERMINAL_MAX_CHARS)
+    if isinstance(value, Mapping):
+        return {key: terminal_safe(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [terminal_safe(item) for item in value]
+    return value
+
+
+_CAUSES = {
+    "fr": {
+        "dns": "cible injoignable (DNS)", "refused": "cible injoignable (connexion refusée)",
+        "tls": "cible injoignable (TLS)", "unreachable": "cible injoignable",
+        "timeout": "délai dépassé", "run_timeout": "temps du run épuisé",
+        "hostile_response": "réponse hostile ou mal formée",
+        "bad_params": "paramètres de sonde invalides", "probe_bug": "défaut de sonde",
+        "cannot_decide": "impossible de décider", "error": "erreur",
+    },
+    "en": {
+        "dns": "target unreachable (DNS)", "refused": "target unreachable (connection refused)",
+        "tls": "target unreachable (TLS)", "unreachable": "target unreachable",
+        "timeout": "timed out", "run_timeout": "run time exhausted",
+        "hostile_response": "hostile or malformed answer",
+        "bad_params": "invalid probe parameters", "probe_bug": "probe bug",
+        "cannot_decide": "cannot decide", "error": "error",
+    },
+}  # fmt: skip
+_DNS = ("name or service not known", "name resolution", "nodename nor servname",
+        "invalid server address", "getaddrinfo")  # fmt: skip
+
+
+def error_cause(result: Mapping[str, Any]) -> str:
+    """The kind of an error result: ``dns``, ``refused``, ``tls`` or its ``error_reason``."""
+    reason = str(result.get("error_reason") or "error")
+    if reason == "unreachable":
+        message = str(result.get("message", "")).lower()
+        if any(mark in message for mark in _DNS):
+            return "dns"
+        if "refused" in message or "refusée" in message:
+            return "refused"
+        if "ssl" in message or "tls" in message or "certificat" in message:
+            return "tls"
+    return reason if reason in _CAUSES["fr"] else "error"
+
+
+def error_summary(record: Mapping[str, Any], lang: str = "fr") -> list[tuple[str, int]]:
+    """Error results counted by cause, most frequent first.
+
+    For example ``[("cible injoignable (DNS)", 62)]``.
+    """
+    counts: dict[str, int] = {}
+    for _, result in rows(record):
+        if result["status"] == "error":
+            cause = _CAUSES[lang][error_cause(result)]
+            counts[cause] = counts.get(cause, 0) + 1
+    return sorted(counts.items(), key=lambda item: (-item[1], item[0]))
 
 
 class TerminalReporter(Reporter):
@@ -88,7 +161,12 @@ class TerminalReporter(Reporter):
         return buffer.getvalue().encode("utf-8")
 
     def renderable(self, record: Mapping[str, Any], lang: str = "fr") -> RenderableType:
-        """What the command line prints to a live console (with colour when allowed)."""
+        """What the command line prints to a live console (with colour when allowed).
+
+        Every text of the record is shown with its control characters made visible and its
+        length bounded: a run file or a target may carry terminal escapes.
+        """
+        record = terminal_safe(record)
         words = _WORDS[lang]
         grid = record["grid"]
         overall = record["score"]["overall"]
@@ -108,12 +186,39 @@ class TerminalReporter(Reporter):
         for _, result in rows(record):
             counts[result["status"]] += 1
         parts.append(Text(words["counts"].format(**counts)))
+        summary = error_summary(record, lang)
+        if summary:
+            parts.append(
+                Text.assemble(
+                    (f"{words['errors']} : ", "bold magenta"),
+                    " · ".join(
+                        f"{words['requirements'].format(n=n)} : {cause}" for cause, n in summary
+                    ),
+                )
+            )
+        proofs = self._proofs(record, lang)
+        if proofs is not None:
+            parts.append(proofs)
         parts.append(self._findings(record, lang))
         return Group(*parts)
 
+    def _proofs(self, record: Mapping[str, Any], lang: str) -> Text | None:
+        words = _WORDS[lang]
+        lines = [
+            f"  {declaration['requirement']} · {document.get('title', '')} : "
+            f"{words[document['check']]}"
+            for declaration in record.get("declarations", [])
+            for document in declaration.get("documents", [])
+            if document.get("check") in ("mismatch", "missing")
+        ]
+        if not lines:
+            return None
+        return Text.assemble((words["proofs"], "bold yellow"), "\n", "\n".join(lines))
+
     def _scores(self, record: Mapping[str, Any], lang: str) -> Table:
         words = _WORDS[lang]
-        table = Table(box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False)
+        # Collapsed padding: the six columns keep their figures whole at 80 columns.
+        table = Table(box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False, collapse_padding=True)
         table.add_column(words["axis"], no_wrap=True)
         table.add_column(words["verdict"], no_wrap=True, max_width=14)
         for column in ("must", "should", "practical", "theoretical"):
@@ -142,9 +247,35 @@ class TerminalReporter(Reporter):
         table.add_column("", no_wrap=True)
         table.add_column("", ratio=1)
         shown = 0
+        # Errors with the same message are shown once, with the requirements they concern.
+        same: dict[str, list[str]] = {}
+        for requirement, result in rows(record):
+            if result["status"] == "error":
+                same.setdefault(result["message"], []).append(requirement["id"])
+        done: set[str] = set()
         for requirement, result in rows(record):
             status = result["status"]
             if not self.verbose and status not in ("fail", "error"):
+                continue
+            ids = same.get(result["message"], []) if status == "error" else []
+            if len(ids) > 1 and not self.verbose:
+                if result["message"] in done:
+                    continue
+                done.add(result["message"])
+                others = ", ".join(ids[1:6]) + (", …" if len(ids) > 6 else "")
+                message = Text(result["message"])
+                message.append(
+                    f"\n  · {words['same_error']} ({words['requirements'].format(n=len(ids))})"
+                    f" : {others}",
+                    style="dim",
+                )
+                table.add_row(
+                    Text(status_code(status, False), style=_STATUS_STYLE[status]),
+                    f"{requirement['id']} +{len(ids) - 1}",
+                    requirement["level"],
+                    message,
+                )
+                shown += 1
                 continue
             shown += 1
             message = Text(result["message"])

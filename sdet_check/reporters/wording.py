@@ -113,8 +113,9 @@ WORDS: dict[str, dict[str, str]] = {
         "document": "Document",
         "check": "Contrôle de l'empreinte",
         "check_ok": "✓ empreinte vérifiée",
-        "check_mismatch": "✗ empreinte différente : le document a changé",
-        "check_missing": "✗ document introuvable",
+        "check_mismatch": "✗ empreinte différente : le document a changé ; "
+        "déclaration exclue de la note théorique",
+        "check_missing": "✗ document introuvable ; déclaration exclue de la note théorique",
         "check_not_checked": "non vérifiée (document en ligne)",
         "review": "Revue de l'auditeur",
         "comment": "Commentaire",
@@ -278,8 +279,9 @@ WORDS: dict[str, dict[str, str]] = {
         "document": "Document",
         "check": "Fingerprint check",
         "check_ok": "✓ fingerprint verified",
-        "check_mismatch": "✗ fingerprint differs: the document changed",
-        "check_missing": "✗ document not found",
+        "check_mismatch": "✗ fingerprint differs: the document changed; "
+        "declaration left out of the declared score",
+        "check_missing": "✗ document not found; declaration left out of the declared score",
         "check_not_checked": "not checked (online document)",
         "review": "Auditor's review",
         "comment": "Comment",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import queue
 import shutil
 import subprocess
@@ -169,6 +170,47 @@ def test_external_entity_is_not_fetched(tmp_path: Path) -> None:
     assert [f.rule for f in findings] == ["AAF-DTD-002"]
     assert "sous-ensemble interne" in findings[0].message
     assert "CONFIDENTIEL" not in json.dumps([f.message for f in findings])
+
+
+_FIFO_VALIDATE = """
+import sys
+from pathlib import Path
+from sdet_check.aaf import validate
+result = validate(Path(sys.argv[1]))
+print(result.records)
+"""
+
+
+@pytest.mark.parametrize("where", ["system", "parameter-entity", "utf-16-late"])
+def test_aaf_reader_never_opens_a_fifo_named_by_the_doctype(tmp_path: Path, where: str) -> None:
+    """A FIFO blocks whoever opens it for reading: a validation bounded in time never did."""
+    fifo = tmp_path / "named.dtd"
+    os.mkfifo(fifo)
+    folder = tmp_path / "set"
+    folder.mkdir()
+    record = add(Family.MATIERE, "1", ("ENTMatJointure", ["1"]),
+                 ("ENTLibelleMatiere", ["X"]))  # fmt: skip
+    doctype, encoding = {
+        "system": (f'<!DOCTYPE ficAlimMENESR SYSTEM "{fifo}">', "UTF-8"),
+        "parameter-entity": (
+            f'<!DOCTYPE ficAlimMENESR [<!ENTITY % p SYSTEM "{fifo}"> %p;]>',
+            "UTF-8",
+        ),
+        "utf-16-late": (
+            "<!-- " + "x" * 5000 + f' -->\n<!DOCTYPE ficAlimMENESR SYSTEM "file://{fifo}">',
+            "UTF-16",
+        ),
+    }[where]
+    write_file(folder / file_name(Family.MATIERE), [record], doctype=doctype, encoding=encoding)
+    try:
+        done = subprocess.run(
+            [sys.executable, "-c", _FIFO_VALIDATE, str(folder)],
+            capture_output=True, text=True, timeout=30, cwd=ROOT,
+        )  # fmt: skip
+    except subprocess.TimeoutExpired:
+        pytest.fail("la validation a ouvert la FIFO nommée par le DOCTYPE (bloquée)")
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() in {"0", "1"}
 
 
 def test_excessive_depth_is_a_finding_not_a_crash(tmp_path: Path) -> None:

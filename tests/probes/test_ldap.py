@@ -482,8 +482,8 @@ def test_pseudonyms_follow_the_salt(directories: dict[str, SlapdServer], tmp_pat
         outcome = run(LdapDataModel, context, rules=["AAF-DATE-001"])
         return str(finding(outcome, "AAF-DATE-001")["examples"][0]["dn"])
 
-    assert pseudonym("sel-1", "a") == pseudonym("sel-1", "b")
-    assert pseudonym("sel-1", "c") != pseudonym("sel-2", "d")
+    assert pseudonym("sel-de-test-1", "a") == pseudonym("sel-de-test-1", "b")
+    assert pseudonym("sel-de-test-1", "c") != pseudonym("sel-de-test-2", "d")
 
 
 def test_pseudonymisation_can_be_turned_off(

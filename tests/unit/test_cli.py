@@ -27,7 +27,13 @@ def sdet_check(
         capture_output=True,
         text=True,
         timeout=120,
-        env={"PATH": "/usr/bin:/bin", "NO_COLOR": "1", "COLUMNS": "120", **(env or {})},
+        env={
+            "PATH": "/usr/bin:/bin",
+            "NO_COLOR": "1",
+            "PYTHONPATH": str(Path(__file__).resolve().parents[2]),
+            "COLUMNS": "120",
+            **(env or {}),
+        },
     )
 
 

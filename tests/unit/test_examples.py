@@ -12,7 +12,7 @@ EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 
 
 def test_example_target_loads_with_its_secrets_set() -> None:
-    environ = {"SDET_ELEVE_PASSWORD": "x", "SDET_LDAP_PASSWORD": "y"}
+    environ = {"SDET_ELEVE_PASSWORD": "mot-de-passe-x", "SDET_LDAP_PASSWORD": "mot-de-passe-y"}
     target = load_target(EXAMPLES / "cible-ent.yaml", environ)
     assert target.has("portal") and target.has("cas") and target.has("accounts")
     assert {s.env for s in target.secrets} == set(environ)

@@ -29,7 +29,8 @@ def cli(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, "-m", "sdet_check", *args],
         cwd=cwd, capture_output=True, text=True, timeout=120,
-        env={"PATH": "/usr/bin:/bin", "NO_COLOR": "1"},
+        env={"PATH": "/usr/bin:/bin", "NO_COLOR": "1",
+             "PYTHONPATH": str(Path(__file__).resolve().parents[2])},
     )  # fmt: skip
 
 
@@ -39,12 +40,12 @@ def test_a_password_equal_to_a_status_cannot_corrupt_the_run(
     record = evaluate(
         RunRequest(target=target_file, grid=str(DEMO_GRID)),
         registry=registry,
-        environ={"SDET_TEST_PASSWORD": "pass"},
+        environ={"SDET_TEST_PASSWORD": "not_tested"},
     )
     statuses = {r["requirement"]: r["status"] for r in record["results"]}
     assert statuses["T-PASS-001"] == "pass"  # the fixed vocabulary is untouched
     leaky = next(r for r in record["results"] if r["requirement"] == "T-SECRET-001")
-    assert "pass" not in leaky["message"] and "***" in leaky["message"]
+    assert "not_tested" not in leaky["message"] and "***" in leaky["message"]
 
 
 def test_unserialisable_evidence_is_a_probe_bug_not_a_lost_run(
