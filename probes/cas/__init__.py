@@ -21,8 +21,9 @@ Each network call is bounded by ``context.call_timeout()``; each body is read up
 :func:`~sdet_check.xmlsafe.parse_hostile_xml`, while a web page where a protocol answer was
 expected means the endpoint is not offered.
 
-Evidence hygiene: every exchange is recorded, but tickets are cut (``ST-1a2b…``), form
-posts are never recorded (the password is sent, never shown), request cookies are masked,
+Evidence hygiene: every exchange is recorded, but tickets are cut (``ST-1a2b…``), a login
+post is recorded by its address and status, never its body (the password is sent, never
+shown), request cookies are masked,
 cookie values are cut, and the values of personal attributes (names, e-mail, birth date,
 address…) are masked — the evidence says so. A last pass masks any test password wherever
 it might appear.
