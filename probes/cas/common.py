@@ -147,9 +147,12 @@ def is_valid_uai(value: str) -> bool:
 
 
 _TICKET = re.compile(r"\b(PGTIOU|PGT|TGT|ST|PT|LT)-([A-Za-z0-9-]{4})[A-Za-z0-9._-]{4,}")
-_TICKET_PARAM = re.compile(r"""([?&;](?:ticket|pgt|pgtId|pgtIou)=)([^&\s"'<>]{4})[^&\s"'<>]{2,}""")
+_ALREADY_CUT = r"(?![A-Z]{2,6}-[A-Za-z0-9-]{4}…)"
+_TICKET_PARAM = re.compile(
+    rf"""([?&;](?:ticket|pgt|pgtId|pgtIou)=){_ALREADY_CUT}([^&\s"'<>]{{4}})[^&\s"'<>]{{2,}}"""
+)
 _TICKET_ELEMENT = re.compile(
-    r"(<(?:[\w-]+:)?(?:proxyGrantingTicket|proxyTicket)\b[^>]*>)([^<]{4})[^<]{2,}(</)"
+    rf"(<(?:[\w-]+:)?(?:proxyGrantingTicket|proxyTicket)\b[^>]*>){_ALREADY_CUT}([^<]{{4}})[^<]{{2,}}(</)"
 )
 
 
