@@ -150,11 +150,10 @@ def schema_findings(
                     continue
                 schema = own.setdefault(namespace, own_schema(namespace))
             if not schema.validate(etree.ElementTree(root)):
-                for error in itertools.islice(schema.error_log, 10):
+                log: Iterable[Any] = schema.error_log  # type: ignore[assignment]
+                for error in itertools.islice(log, 10):
                     findings.problem(path, f"ligne {error.line}", "GAR-XSD", error.message[:200])
-            for element in root.iter():
-                if not isinstance(element.tag, str):
-                    continue
+            for element in root.iter(etree.Element):
                 local = etree.QName(element).localname
                 if local in FILLED and not (element.text or "").strip():
                     findings.problem(
