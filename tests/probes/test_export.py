@@ -46,9 +46,7 @@ def demo_context(folder: Path, variant: str | None = None, **extra: Any) -> Prob
     data = {"format": 1, "name": "exports de test", "export": section, "aaf": {"path": "aaf"}}
     file = folder / "cible.yaml"
     file.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
-    return ProbeContext(
-        target=load_target(file), network_timeout=5, deadline=time.monotonic() + 60
-    )
+    return ProbeContext(target=load_target(file), network_timeout=5, deadline=time.monotonic() + 60)
 
 
 def decide(probe: type[Probe], context: ProbeContext) -> Outcome | ProbeError:
