@@ -10,7 +10,9 @@ resident memory (``ru_maxrss``), in the same run:
 
 * ``unzip -t``: Info-ZIP tests every member (inflate + CRC), the baseline;
 * the probe: :func:`probes.export.archive_findings` streams every member through SHA-256
-  (inflate + CRC + hash) and checks the manifest, never extracting anything.
+  (inflate + CRC + hash) and checks the manifest, never extracting anything; beside it, the
+  peak memory of a process that only imported the probe package (libraries included), so
+  that what reading the archive adds is visible.
 
 The ratio is the probe's wall time over ``unzip -t``'s. The load average is printed: on a
 shared machine wall times depend on it, CPU times much less.
@@ -72,6 +74,8 @@ def _child(mode: str, path: str) -> None:
     if mode == "unzip":
         done = subprocess.run(["unzip", "-tqq", path], capture_output=True, check=False)
         outcome["returncode"] = done.returncode
+    elif mode == "import":
+        import probes.export  # noqa: F401 (the resident size of the imports alone)
     else:
         from probes.export import ArchiveBounds, Findings, archive_findings
 
@@ -125,6 +129,7 @@ def main() -> None:
         print(f"charge : {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
         baseline = measure("unzip", path)
         probe = measure("probe", path)
+        imported = measure("import", path)
         if baseline["returncode"] != 0 or probe["problems"]:
             sys.exit(f"mesure invalide : {baseline} {probe}")
         for label, figures in (("unzip -t", baseline), ("sonde export.archive", probe)):
@@ -133,6 +138,11 @@ def main() -> None:
                 f"{size / figures['wall_s']:6.1f} Mo/s  pic RSS {figures['peak_rss_mb']:6.1f} Mo"
             )
         print(f"rapport sonde / unzip -t (temps mur) : {probe['wall_s'] / baseline['wall_s']:.2f}")
+        print(
+            f"pic RSS d'un processus qui n'a fait qu'importer la sonde : "
+            f"{imported['peak_rss_mb']:.1f} Mo (la lecture ajoute "
+            f"{probe['peak_rss_mb'] - imported['peak_rss_mb']:.1f} Mo)"
+        )
     finally:
         if not args.keep and args.workdir is None:
             shutil.rmtree(workdir, ignore_errors=True)
