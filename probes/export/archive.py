@@ -38,6 +38,7 @@ from probes.export.common import (
     logins,
     service_offered,
 )
+from probes.export.download import fetched
 from sdet_check.probe import (
     HostileResponse,
     NotTestable,
@@ -297,8 +298,9 @@ class ArchiveExport(Probe):
             max_ratio=float(params.get("max_ratio", defaults.max_ratio)),
         )
         findings = Findings()
-        for account in accounts:
-            judge_archive(section, account, findings, bounds, context.deadline)
+        with fetched(section, context, ("archive",), findings.evidence) as live:
+            for account in live.with_kind("archive"):
+                judge_archive(live, account, findings, bounds, context.deadline)
         return findings.outcome(
             f"archives d'export sûres, avec manifeste et empreintes vérifiées ({logins(accounts)})",
             "archive d'export non conforme",

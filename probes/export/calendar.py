@@ -26,6 +26,7 @@ from probes.export.common import (
     read_bounded,
     service_offered,
 )
+from probes.export.download import fetched
 from sdet_check.probe import Outcome, Probe, ProbeContext, validated_params
 
 EVENT_REQUIRED = ("UID", "DTSTAMP", "DTSTART")
@@ -104,8 +105,9 @@ class CalendarExport(Probe):
             return Outcome.not_applicable("la cible déclare ne pas proposer de service d'agenda")
         accounts = accounts_for(section, "calendar", "agenda")
         findings = Findings()
-        for account in accounts:
-            judge_calendar(section, account, findings)
+        with fetched(section, context, ("calendar",), findings.evidence) as live:
+            for account in live.with_kind("calendar"):
+                judge_calendar(live, account, findings)
         return findings.outcome(
             f"agendas exportés en iCalendar valide, complets et sans fuite ({logins(accounts)})",
             "export iCalendar non conforme",

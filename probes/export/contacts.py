@@ -26,6 +26,7 @@ from probes.export.common import (
     read_bounded,
     service_offered,
 )
+from probes.export.download import fetched
 from sdet_check.probe import Outcome, Probe, ProbeContext, validated_params
 
 VERSIONS = ("3.0", "4.0")
@@ -93,8 +94,9 @@ class ContactsExport(Probe):
             return Outcome.not_applicable("la cible déclare ne pas proposer de carnet de contacts")
         accounts = accounts_for(section, "contacts", "contacts")
         findings = Findings()
-        for account in accounts:
-            judge_contacts(section, account.login, findings)
+        with fetched(section, context, ("contacts",), findings.evidence) as live:
+            for account in live.with_kind("contacts"):
+                judge_contacts(live, account.login, findings)
         return findings.outcome(
             f"contacts exportés en vCard valide, complets et sans fuite ({logins(accounts)})",
             "export vCard non conforme",

@@ -22,7 +22,15 @@ import vobject
 import vobject.base
 from frictionless.resources import TableResource
 
-from probes.export.common import SERVICES, Findings, export_section, read_bounded
+from probes.export.common import (
+    KINDS,
+    SERVICES,
+    ExportSection,
+    Findings,
+    export_section,
+    read_bounded,
+)
+from probes.export.download import fetched
 from sdet_check.probe import NotTestable, Outcome, Probe, ProbeContext, validated_params
 
 
@@ -74,18 +82,8 @@ class ServiceExports(Probe):
             if any(kind in account.files for account in section.accounts)
         )
         findings = Findings()
-        for service in services:
-            kind = SERVICES[service]
-            for account in section.accounts:
-                file = account.files.get(kind)
-                if file is None:
-                    findings.problem(
-                        f"compte {account.login}", service, "INT-IMPEX-001", "aucun export indiqué"
-                    )
-                elif not file.is_file():
-                    findings.problem(file, service, "INT-IMPEX-001", "fichier d'export absent")
-                elif problem := opens_as(kind, file):
-                    findings.problem(file, service, "INT-IMPEX-001", problem)
+        with fetched(section, context, KINDS, findings.evidence) as live:
+            judge_services(live, services, findings)
         findings.observe(
             "import non éprouvé sur l'ENT lui-même (sondes en lecture seule) : les exports "
             "sont relus par des lecteurs standard, comme un autre ENT les importerait",
@@ -97,3 +95,19 @@ class ServiceExports(Probe):
             "dans un format relu par un lecteur standard",
             "export manquant ou illisible",
         )
+
+
+def judge_services(section: ExportSection, services: tuple[str, ...], findings: Findings) -> None:
+    """Every account has a readable export of every service, into ``findings``."""
+    for service in services:
+        kind = SERVICES[service]
+        for account in section.accounts:
+            file = account.files.get(kind)
+            if file is None:
+                findings.problem(
+                    f"compte {account.login}", service, "INT-IMPEX-001", "aucun export indiqué"
+                )
+            elif not file.is_file():
+                findings.problem(file, service, "INT-IMPEX-001", "fichier d'export absent")
+            elif problem := opens_as(kind, file):
+                findings.problem(file, service, "INT-IMPEX-001", problem)

@@ -31,6 +31,7 @@ from probes.export.common import (
     read_bounded,
     service_offered,
 )
+from probes.export.download import fetched
 from sdet_check.probe import Outcome, Probe, ProbeContext, validated_params
 
 MAX_SCHEMA_BYTES = 1024 * 1024
@@ -118,8 +119,9 @@ class TableExport(Probe):
             return Outcome.not_applicable("la cible déclare ne produire aucun export tabulaire")
         accounts = accounts_for(section, "table", "listes")
         findings = Findings()
-        for account in accounts:
-            judge_table(section, account, findings)
+        with fetched(section, context, ("table",), findings.evidence) as live:
+            for account in live.with_kind("table"):
+                judge_table(live, account, findings)
         return findings.outcome(
             f"exports CSV UTF-8 documentés, valides, complets et sans fuite ({logins(accounts)})",
             "export CSV non conforme",
