@@ -63,7 +63,11 @@ def vcard_findings(data: bytes, file: Path, findings: Findings) -> list[str]:
             if version == "3.0" and "n" not in card.contents:
                 findings.problem(file, place, "RFC2426 §3.1.2", "propriété N absente (vCard 3.0)")
     except vobject.base.ParseError as exc:
-        findings.problem(file, f"VCARD n° {rank + 1}", "RFC6350 §3.3", f"vCard illisible ({exc})")
+        # Neither the message (it quotes the line, often a person's name) nor vobject's line
+        # number (it counts lines its own way): the card's rank names the place.
+        findings.problem(
+            file, f"VCARD n° {rank + 1}", "RFC6350 §3.3", "ligne de contenu vCard illisible"
+        )
         return names
     if rank == 0:
         findings.problem(file, "document", "RFC6350 §6.1.1", "aucune fiche BEGIN:VCARD")

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import itertools
 import math
+import re
 import unicodedata
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -42,6 +43,9 @@ from sdet_check.probe import (
 )
 from sdet_check.sdet_model import FUNCTION_PROFILES, national_profile
 from sdet_check.xmlsafe import parse_hostile_xml
+
+_MASK_VALUE = re.compile(r"The value '[^']*'")
+"""XSD messages quote the offending value (a name, a date): evidence shows the rule only."""
 
 NS_2D = "http://data.education.fr/ns/gar"
 """Namespace of second-degree GAR files."""
@@ -152,7 +156,8 @@ def schema_findings(
             if not schema.validate(etree.ElementTree(root)):
                 log: Iterable[Any] = schema.error_log  # type: ignore[assignment]
                 for error in itertools.islice(log, 10):
-                    findings.problem(path, f"ligne {error.line}", "GAR-XSD", error.message[:200])
+                    message = _MASK_VALUE.sub("The value (masquée)", error.message)
+                    findings.problem(path, f"ligne {error.line}", "GAR-XSD", message[:200])
             for element in root.iter(etree.Element):
                 local = etree.QName(element).localname
                 if local in FILLED and not (element.text or "").strip():

@@ -81,8 +81,9 @@ def table_findings(file: Path, schema_path: Path | None, findings: Findings) -> 
         path=file.name, basepath=str(file.parent), schema=schema, encoding="utf-8", format="csv"
     )
     report = resource.validate(limit_errors=MAX_TABLE_ERRORS)
+    # The error's note, not its message: messages quote the cell, often personal data.
     for row, field_name, error_type, message in report.flatten(
-        ["rowNumber", "fieldName", "type", "message"]
+        ["rowNumber", "fieldName", "type", "note"]
     ):
         place = f"ligne {row}" if row else "en-tête"
         if field_name:

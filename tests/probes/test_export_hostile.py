@@ -224,3 +224,21 @@ def test_unsafe_name_refuses_every_escape(name: str) -> None:
     if verdict is None:
         resolved = (Path("/base") / name).resolve()
         assert resolved.is_relative_to("/base")
+
+
+def test_findings_never_quote_personal_values(tmp_path: Path) -> None:
+    table = tmp_path / "t.csv"
+    table.write_text("nom,note\nMARTINET Léa,douze\n", encoding="utf-8")
+    schema = tmp_path / "t.schema.json"
+    fields = [
+        {"name": "nom", "type": "string", "description": "Nom"},
+        {"name": "note", "type": "integer", "description": "Note"},
+    ]
+    schema.write_text(json.dumps({"fields": fields}), encoding="utf-8")
+    findings = Findings()
+    table_findings(table, schema, findings)
+    cards = b"BEGIN:VCARD\r\nVERSION:4.0\r\nFN:Sophie MARTINET\r\nMARTINET Sophie\r\nEND:VCARD\r\n"
+    vcard_findings(cards, Path("c.vcf"), findings)
+    assert len(findings.problems) == 2
+    shown = json.dumps([e.to_json() for e in findings.evidence], ensure_ascii=False)
+    assert "douze" not in shown and "MARTINET" not in shown and "VCARD n° 1" in shown
