@@ -62,7 +62,7 @@ def vcard_findings(data: bytes, file: Path, findings: Findings) -> list[str]:
                 names.append(name)
             if version == "3.0" and "n" not in card.contents:
                 findings.problem(file, place, "RFC2426 §3.1.2", "propriété N absente (vCard 3.0)")
-    except vobject.base.ParseError as exc:
+    except vobject.base.ParseError:
         # Neither the message (it quotes the line, often a person's name) nor vobject's line
         # number (it counts lines its own way): the card's rank names the place.
         findings.problem(
