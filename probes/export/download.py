@@ -34,7 +34,7 @@ from sdet_check.probe import (
     ProbeTimeout,
     TargetUnreachable,
 )
-from sdet_check.transport import cause, send
+from sdet_check.transport import cause, read_bounded
 
 MAX_DOWNLOAD_BYTES = 2 * 1024**3
 """Largest export downloaded (an archive of a whole account)."""
@@ -85,7 +85,8 @@ def fetched(
             files = dict(account.files)
             schema = account.table_schema
             entry = raw_accounts.get(account.login, {})
-            wanted = [k for k in (*kinds, "table_schema") if is_url(str(entry.get(k, "")))]
+            also = ("table_schema",) if "table" in kinds else ()
+            wanted = [k for k in (*kinds, *also) if is_url(str(entry.get(k, "")))]
             if wanted:
                 session = _Session(context, account.login, log)
                 for kind in wanted:
@@ -119,7 +120,16 @@ class _Session:
         self.logged_in = False
 
     def _fetch(self, method: str, url: str, data: Mapping[str, str] | None) -> requests.Response:
-        answer = send(self.browser, method, url, self.context, data=data)
+        answer = self._request(url, method, data)
+        with answer:
+            if answer.is_redirect or _is_html(answer):
+                try:
+                    read_bounded(answer, self.context)  # a page of the login: bounded, kept
+                except requests.exceptions.RequestException as exc:
+                    raise TargetUnreachable(f"{_short(url)} : {cause(exc)}", *self.log) from exc
+            else:
+                # The export itself, reached at the end of the login: streamed later.
+                answer._content = b""
         self.log.append(
             note(
                 f"{method} {_short(url)} → {answer.status_code}",
@@ -165,10 +175,14 @@ class _Session:
         with answer:
             return answer.status_code in (301, 302, 303, 307, 308, 401, 403) or _is_html(answer)
 
-    def _request(self, url: str) -> requests.Response:
+    def _request(
+        self, url: str, method: str = "GET", data: Mapping[str, str] | None = None
+    ) -> requests.Response:
         timeout = self.context.call_timeout()
         try:
-            return self.browser.get(url, timeout=timeout, stream=True, allow_redirects=False)
+            return self.browser.request(
+                method, url, data=data, timeout=timeout, stream=True, allow_redirects=False
+            )
         except requests.exceptions.Timeout as exc:
             raise ProbeTimeout(f"{url} n'a pas répondu dans le délai ({timeout:.1f} s)") from exc
         except requests.exceptions.RequestException as exc:

@@ -48,6 +48,8 @@ class ExportServer(Peer):
         self.folder = folder
         self.pki_dir = pki_dir
         self.passwords = dict(passwords)
+        self.homes: dict[str, str] = {}
+        """Subfolder of each login, when it is not named after the login."""
         self.posts: list[str] = []
         """Logins posted to the login form, in order (what a test may check was sent)."""
         self._pki: PkiFiles | None = None
@@ -152,7 +154,7 @@ class _Handler(BaseHTTPRequestHandler):
         if who != login:
             self._send(403, "text/plain; charset=utf-8", b"export d'un autre compte")
             return
-        file = self.server.owner.folder / login / name
+        file = self.server.owner.folder / self.server.owner.homes.get(login, login) / name
         if "/" in name or name.startswith(".") or not file.is_file():
             self._send(404, "text/plain; charset=utf-8", b"introuvable")
             return
@@ -214,3 +216,41 @@ class _Handler(BaseHTTPRequestHandler):
         self.send_header("Content-Length", str(len(body)))
         self.end_headers()
         self.wfile.write(body)
+
+
+EXPORT_FILES = {
+    "calendar": "agenda.ics",
+    "contacts": "contacts.vcf",
+    "table": "tableau.csv",
+    "table_schema": "tableau.schema.json",
+    "archive": "archive.zip",
+}
+"""The files :func:`~sdet_check.demo.exports.write_exports` writes for each account."""
+
+
+def link_live_exports(
+    target: dict[str, Any], server: ExportServer, environ: Mapping[str, str]
+) -> list[str]:
+    """Point the exports of the target's own test accounts at ``server``; their logins.
+
+    An export entry (named by AAF identifier) whose person is also a test account of the
+    target (``eleve-2001`` for ``2001``: the annuaire's logins) is served by ``server`` to
+    that account, with its password, and the entry's files become addresses, so the probes
+    download them as that account; the other entries stay files.
+    """
+    linked = []
+    accounts = {str(a["login"]).rsplit("-", 1)[-1]: a for a in target.get("accounts", ())}
+    for entry in target.get("export", {}).get("accounts", ()):
+        account = accounts.get(str(entry["login"]))
+        password = environ.get(str(account["password_env"])) if account else None
+        if account is None or password is None:
+            continue
+        login = str(account["login"])
+        server.passwords[login] = password
+        server.homes[login] = str(entry["login"])
+        entry["login"] = login
+        for kind, name in EXPORT_FILES.items():
+            if kind in entry:
+                entry[kind] = server.url(login, name)
+        linked.append(login)
+    return linked

@@ -7,7 +7,11 @@ rule and judge them as files. A portal configured on another host receives nothi
 
 from __future__ import annotations
 
+import hashlib
+import json
+import os
 import time
+import zipfile
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -23,19 +27,12 @@ from probes.export import (
     TableExport,
 )
 from sdet_check.demo.annuaire import reference_population
-from sdet_check.demo.export_server import ExportServer
+from sdet_check.demo.export_server import EXPORT_FILES, ExportServer
 from sdet_check.demo.exports import write_exports
 from sdet_check.probe import Outcome, ProbeContext, ProbeError, Status
 from sdet_check.target import load_target
 
 PASSWORDS = {"2001": "mdp-eleve-1", "2003": "mdp-eleve-2", "4001": "mdp-prof"}
-FILES = {
-    "calendar": "agenda.ics",
-    "contacts": "contacts.vcf",
-    "table": "tableau.csv",
-    "table_schema": "tableau.schema.json",
-    "archive": "archive.zip",
-}
 Live = tuple[Path, ExportServer, dict[str, Any]]
 
 
@@ -44,7 +41,7 @@ def live(tmp_path: Path) -> Iterator[Live]:
     section = write_exports(tmp_path / "exports", reference_population())
     with ExportServer(tmp_path / "exports", tmp_path / "pki", PASSWORDS) as server:
         for entry in section["accounts"]:
-            for kind, name in FILES.items():
+            for kind, name in EXPORT_FILES.items():
                 entry[kind] = server.url(entry["login"], name)
         del section["gar"]
         yield tmp_path, server, section
@@ -117,3 +114,26 @@ def test_wrong_password_is_an_error_naming_the_account(live: Live) -> None:
     )
     with pytest.raises(ProbeError, match="connexion refusée pour le compte 2001"):
         CalendarExport().check({}, context)
+
+
+def test_a_large_archive_is_streamed_not_read_in_memory(live: Live) -> None:
+    folder, server, section = live
+    members = {
+        "documents/expose-2001.txt": b"expose",
+        "documents/photo.bin": os.urandom(3 * 1024 * 1024),  # past the 2 MB page bound
+    }
+    with zipfile.ZipFile(folder / "exports" / "2001" / "archive.zip", "w") as archive:
+        for name, data in members.items():
+            archive.writestr(name, data)
+        files = [
+            {
+                "path": n,
+                "format": "application/octet-stream",
+                "sha256": hashlib.sha256(d).hexdigest(),
+            }
+            for n, d in members.items()
+        ]
+        archive.writestr("manifest.json", json.dumps({"files": files}))
+    context = context_for(folder, server, section, server.https_url)
+    outcome = ArchiveExport().check({}, context)
+    assert outcome.status is Status.PASS, outcome.message
