@@ -1,6 +1,7 @@
 """``export.gar``: the five GAR-ENT provisioning files, against an XSD and the AAF feed.
 
-The files (``export.gar.path``, a folder) are recognised by their root element
+The link records (a person in a group, a MEF, a subject) must name persons and groups the
+files declare. The files (``export.gar.path``, a folder) are recognised by their root element
 (``GAR-ENT-Etab``, ``-Eleve``, ``-Enseignant``, ``-Groupe``, ``-RespAff``; several files of a
 kind are allowed, as when an ENT splits them), parsed as hostile XML and validated with lxml
 against ``export.gar.xsd`` when the target passes the GAR's published schema, else against
@@ -164,6 +165,47 @@ def schema_findings(
                     findings.problem(
                         path, f"ligne {element.sourceline}", "GAR-FILLED", f"{local} vide"
                     )
+
+
+LINK_RECORDS = (
+    "GARPersonGroupe",
+    "GAREnsGroupeMatiere",
+    "GAREnsClasseMatiere",
+    "GARPersonMEF",
+    "GARPersonMEFSTAT4",
+    "GAREleveEnseignement",
+)
+"""Records linking a person (and maybe a group) of the files: both must be declared."""
+
+
+def link_findings(files: GarFiles, findings: Findings) -> None:
+    """Every person and group a link record names is declared in the files."""
+    persons = {
+        _child_text(record, "GARPersonIdentifiant")
+        for local in ("GAREleve", "GAREnseignant")
+        for _path, _rank, record in files.records(local)
+    }
+    groups = {
+        (_child_text(record, "GARGroupeCode"), _child_text(record, "GARStructureUAI"))
+        for _path, _rank, record in files.records("GARGroupe")
+    }
+    for local in LINK_RECORDS:
+        for path, rank, record in files.records(local):
+            place = f"{local} n° {rank}"
+            if _child_text(record, "GARPersonIdentifiant") not in persons:
+                findings.problem(
+                    path, place, "GAR-XREF-LINK", "personne absente des fichiers Eleve/Enseignant"
+                )
+            code = _child_text(record, "GARGroupeCode")
+            if code and (code, _child_text(record, "GARStructureUAI")) not in groups:
+                findings.problem(
+                    path, place, "GAR-XREF-LINK", f"groupe {code} absent du fichier Groupe"
+                )
+
+
+def _child_text(record: etree._Element, name: str) -> str:
+    found = record.find(f"{{{etree.QName(record).namespace}}}{name}")
+    return (found.text or "").strip() if found is not None else ""
 
 
 @dataclass(frozen=True)
@@ -338,6 +380,7 @@ class GarFilesProbe(Probe):
         findings = Findings()
         files = read_gar_files(folder, findings)
         schema_findings(files, findings, schema)
+        link_findings(files, findings)
         findings.observe(
             "schéma utilisé : "
             + (str(user_xsd) if user_xsd else "schéma de sdet-check (description publique)"),

@@ -319,6 +319,7 @@ def write_gar_files(
         _text(ns, etab, "GARStructureUAI", "0999999Z")
         _text(ns, etab, "GARStructureNomCourant", "ECOLE INCONNUE")
     groups: set[tuple[str, str]] = set()
+    members: list[tuple[str, str, str]] = []
     missing_name_done = False
     for record in records:
         if record.category not in ("Eleve", "PersEducNat"):
@@ -362,12 +363,19 @@ def write_gar_files(
         for value in classes:
             structure, _, klass = value.partition("$")
             groups.add((uai_of.get(structure, uai), klass))
+            if record.category == "Eleve":
+                members.append((uai_of.get(structure, uai), gar_identifier(record), klass))
     for uai, klass in sorted(groups):
         group = _sub(ns, roots["Groupe"], "GARGroupe")
         _text(ns, group, "GARGroupeCode", klass)
         _text(ns, group, "GARStructureUAI", uai)
         _text(ns, group, "GARGroupeLibelle", f"Classe {klass}")
         _text(ns, group, "GARGroupeStatut", "DIVISION")
+    for uai, member, klass in members:
+        link = _sub(ns, roots["Groupe"], "GARPersonGroupe")
+        _text(ns, link, "GARStructureUAI", uai)
+        _text(ns, link, "GARPersonIdentifiant", member)
+        _text(ns, link, "GARGroupeCode", klass)
     written = []
     for kind, root in roots.items():
         path = folder / f"ENTDEMO_GAR-ENT_Complet_20270101_000000_{kind}_0000.xml"

@@ -131,3 +131,18 @@ def test_not_connected_to_the_gar_is_not_applicable(tmp_path: Path) -> None:
     file.write_text(yaml.safe_dump(raw), encoding="utf-8")
     other = ProbeContext(load_target(file), 5, time.monotonic() + 60)
     assert GarFilesProbe().check({}, other).status is Status.NOT_APPLICABLE
+
+
+def test_link_to_an_undeclared_person_or_group_fails(tmp_path: Path) -> None:
+    context = gar_context(tmp_path, None, None)
+    groups = next((tmp_path / "exports" / "gar").glob("*_Groupe_0000.xml"))
+    tree = etree.parse(str(groups))
+    links = [e for e in tree.getroot() if etree.QName(e).localname == "GARPersonGroupe"]
+    assert links
+    links[0][1].text = "identifiant-inconnu"
+    links[1][2].text = "9Z"
+    tree.write(str(groups), xml_declaration=True, encoding="UTF-8")
+    outcome = GarFilesProbe().check({}, context)
+    assert outcome.status is Status.FAIL
+    places = [e.data["place"] for e in outcome.evidence if e.data.get("rule") == "GAR-XREF-LINK"]
+    assert places == ["GARPersonGroupe n° 1", "GARPersonGroupe n° 2"]
