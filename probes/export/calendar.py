@@ -23,7 +23,6 @@ from probes.export.common import (
     check_completeness,
     export_section,
     logins,
-    read_bounded,
     service_offered,
 )
 from probes.export.download import fetched
@@ -117,5 +116,5 @@ class CalendarExport(Probe):
 def judge_calendar(section: ExportSection, account: AccountExports, findings: Findings) -> None:
     """Judge one account's calendar export into ``findings``."""
     file = account.files["calendar"]
-    summaries = calendar_findings(read_bounded(file, "export d'agenda"), file, findings)
+    summaries = calendar_findings(findings.read(file, "export d'agenda"), file, findings)
     check_completeness(findings, section, account, "calendar", summaries, file)

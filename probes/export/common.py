@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from hashlib import sha256
 from pathlib import Path
 from typing import Any
 
@@ -174,6 +175,18 @@ class Findings:
                     data={"file": name, "place": place, "rule": rule},
                 )
             )
+
+    def read(self, path: Path, what: str, max_bytes: int = MAX_FILE_BYTES) -> bytes:
+        """Read ``path`` with :func:`read_bounded`, recording its size and SHA-256."""
+        data = read_bounded(path, what, max_bytes)
+        self.evidence.append(
+            Evidence(
+                kind="file",
+                summary=f"{what} lu : {path.name}, {len(data)} octets",
+                data={"file": path.name, "bytes": len(data), "sha256": sha256(data).hexdigest()},
+            )
+        )
+        return data
 
     def outcome(self, success: str, failure: str) -> Outcome:
         """Pass with ``success`` when nothing was found, else fail naming the first findings."""

@@ -23,7 +23,6 @@ from probes.export.common import (
     check_completeness,
     export_section,
     logins,
-    read_bounded,
     service_offered,
 )
 from probes.export.download import fetched
@@ -111,5 +110,5 @@ def judge_contacts(section: ExportSection, login: str, findings: Findings) -> No
     """Judge the contacts export of the account ``login`` into ``findings``."""
     account = next(account for account in section.accounts if account.login == login)
     file = account.files["contacts"]
-    names = vcard_findings(read_bounded(file, "export de contacts"), file, findings)
+    names = vcard_findings(findings.read(file, "export de contacts"), file, findings)
     check_completeness(findings, section, account, "contacts", names, file)

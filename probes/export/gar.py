@@ -31,7 +31,7 @@ from typing import Any, ClassVar
 
 from lxml import etree
 
-from probes.export.common import Findings, export_section, read_bounded
+from probes.export.common import Findings, export_section
 from sdet_check.aaf import feed
 from sdet_check.probe import (
     BadParams,
@@ -125,7 +125,7 @@ def read_gar_files(folder: Path, findings: Findings) -> GarFiles:
     found = GarFiles()
     for path in sorted(folder.glob("*.xml")):
         root = parse_hostile_xml(
-            read_bounded(path, "fichier GAR", MAX_GAR_FILE_BYTES),
+            findings.read(path, "fichier GAR", MAX_GAR_FILE_BYTES),
             what=f"fichier GAR {path.name}",
             max_bytes=MAX_GAR_FILE_BYTES,
         )

@@ -67,7 +67,7 @@ def load_schema(path: Path | None, table: Path, findings: Findings) -> Schema | 
 
 def table_findings(file: Path, schema_path: Path | None, findings: Findings) -> list[str]:
     """Judge one CSV export against its schema; return every cell value read."""
-    data = read_bounded(file, "export tabulaire")
+    data = findings.read(file, "export tabulaire")
     try:
         data.decode("utf-8")
     except UnicodeDecodeError as exc:
