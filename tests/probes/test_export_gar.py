@@ -8,12 +8,16 @@ every broken variant.
 
 from __future__ import annotations
 
+import functools
 import shutil
+import tempfile
 import time
 from pathlib import Path
 
 import pytest
 import yaml
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from lxml import etree
 
 from probes.export import GarFilesProbe, own_schema
@@ -146,3 +150,34 @@ def test_link_to_an_undeclared_person_or_group_fails(tmp_path: Path) -> None:
     assert outcome.status is Status.FAIL
     places = [e.data["place"] for e in outcome.evidence if e.data.get("rule") == "GAR-XREF-LINK"]
     assert places == ["GARPersonGroupe n° 1", "GARPersonGroupe n° 2"]
+
+
+@needs_published
+@settings(max_examples=80, deadline=None)
+@given(data=st.data())
+def test_own_schema_agrees_on_files_with_an_element_removed(data: st.DataObject) -> None:
+    degree = data.draw(st.sampled_from(["2d", "1d"]))
+    roots = demo_roots(degree)
+    kind = data.draw(st.sampled_from(sorted(roots)))
+    root = etree.fromstring(roots[kind])
+    elements = [e for e in root.iter() if e is not root]
+    victim = elements[data.draw(st.integers(0, len(elements) - 1))]
+    parent = victim.getparent()
+    assert parent is not None
+    parent.remove(victim)
+    document = etree.ElementTree(root)
+    theirs = published_schemas()[degree].validate(document)
+    ours = own_schema(NS_2D if degree == "2d" else NS_1D).validate(document)
+    assert ours == theirs, (kind, etree.QName(victim).localname)
+
+
+@functools.cache
+def demo_roots(degree: str) -> dict[str, bytes]:
+    with tempfile.TemporaryDirectory() as folder:
+        files = write_gar_files(reference_population(), Path(folder), degree=degree)
+        return {path.name.split("_")[-2]: path.read_bytes() for path in files}
+
+
+@functools.cache
+def published_schemas() -> dict[str, etree.XMLSchema]:
+    return {degree: published(degree) for degree in PUBLISHED}
