@@ -129,6 +129,16 @@ def test_demo_command_end_to_end(tmp_path: Path) -> None:
     if slapd_available():
         assert all(e["status"] == "pass" for e in directory), directory
         assert "slapd absent" not in done.stderr
+    # The reference ENT's exports and GAR files decide the export requirements.
+    exports = {
+        e["requirement"]: e["status"]
+        for e in record["results"]
+        if e.get("probe", "").startswith("export.")
+    }
+    assert exports == dict.fromkeys(
+        ("EXP-FMT-001", "EXP-FMT-002", "EXP-FMT-003", "EXP-ARCH-001", "INT-IMPEX-001",
+         "SSO-GAR-002"), "pass"
+    )  # fmt: skip
 
 
 def test_demo_without_slapd_says_so_and_runs_the_rest(

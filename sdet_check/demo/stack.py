@@ -10,7 +10,10 @@ feed that the demo also writes (``aaf/``) so that the directory is reconciled wi
 one connected ENT: the CAS server authenticates the annuaire's accounts
 (:mod:`sdet_check.demo.connected`). A peer that cannot start here is left out with one line
 saying why; its requirements stay not tested (without slapd, the CAS server falls back to
-its own accounts).
+its own accounts). The ENT's exports (calendar, contacts, table, archive per account, and
+its GAR files) are written in ``exports/`` (:mod:`sdet_check.demo.exports`); those of the
+target's test accounts are served behind a login (:mod:`sdet_check.demo.export_server`) and
+downloaded by the probes, the others are read as files handed in.
 """
 
 from __future__ import annotations
@@ -26,6 +29,8 @@ from sdet_check.api import RunRequest, evaluate
 from sdet_check.demo.annuaire import write_aaf_files
 from sdet_check.demo.cas import INSTALL_HINT, CasConfig, CasServer, add_cas_to_target, cas_available
 from sdet_check.demo.connected import directory_link, login_passwords
+from sdet_check.demo.export_server import ExportServer, link_live_exports
+from sdet_check.demo.exports import write_exports
 from sdet_check.demo.ldap import SlapdConfig, SlapdServer, slapd_available
 from sdet_check.demo.mama_cas import (
     MamaCasConfig,
@@ -124,6 +129,7 @@ def run_demo(
             data["aaf"] = {"path": "aaf"}
         else:
             notices(SLAPD_MISSING)
+        data["export"] = write_exports(out_dir / "exports", records)  # per account, and GAR
 
         if cas_peer == "mama-cas" and mama_cas_available():
             mama = stack.enter_context(MamaCasServer(MamaCasConfig.conformant(), pki.folder))
@@ -140,6 +146,8 @@ def run_demo(
             notices(CAS_MISSING_NOTICE.replace("django-cas-server", cas_peer))
 
         environ.update(_start_idp(stack, saml_peer, data, out_dir, pki.folder, notices))
+        exports = stack.enter_context(ExportServer(out_dir / "exports", pki.folder, {}))
+        link_live_exports(data, exports, environ)  # the test accounts download theirs
 
         target.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), "utf-8")
         record = evaluate(
