@@ -514,6 +514,13 @@ def _second_step() -> Step:
             _P4,
         ),
         _file(d, day, Family.ELEVE, 1, _P9, bad),
+        _file(
+            d,
+            day,
+            Family.PERS_REL,
+            0,
+            _modify(Family.PERS_REL, "9302", mobile=["+33 6 00 00 00 02"]),
+        ),
         _file(d, day, Family.PERS_EDUC, 0, Record(Op.DELETE, Family.PERS_EDUC, "9403", [])),
         _file(
             d,
