@@ -1,4 +1,4 @@
-"""``sdet-check aaf validate|generate|rules``: AAF feed files."""
+"""``sdet-check aaf validate|generate|scenario|rules``: AAF feed files."""
 
 from __future__ import annotations
 
@@ -19,6 +19,7 @@ from sdet_check.aaf.generate import GenerationOptions, generate, parse_defects
 from sdet_check.aaf.model import SourceFile
 from sdet_check.aaf.report import CsvReportWriter, FindingCollector, JsonReportWriter, rules_json
 from sdet_check.aaf.rules import RULES
+from sdet_check.aaf.scenario import build_scenario, requirements_shown, write_scenario
 from sdet_check.aaf.validate import OnProgress, validate
 from sdet_check.cli.aaf_terminal import render
 from sdet_check.cli.app import app
@@ -188,6 +189,28 @@ def generate_command(
         f"{counts['PersRelEleve']} responsables, {counts['PersEducNat']} personnels, "
         f"{counts['EtabEducNat']} structures ; {len(manifest['defects'])} défaut(s) injecté(s) "
         "(manifest.json)"
+    )
+
+
+@aaf_app.command("scenario")
+def scenario_command(
+    out: Annotated[
+        Path, typer.Argument(metavar="DOSSIER", help="Dossier où écrire les étapes du scénario.")
+    ],
+    force: Annotated[
+        bool, typer.Option("--force", help="Écrire dans un dossier non vide.")
+    ] = False,
+) -> None:
+    """Écrire le scénario d'import AAF : jeux Complet et Delta datés et l'annuaire attendu."""
+    if out.exists() and any(out.iterdir()) and not force:
+        raise InputError(out, "dossier non vide", "choisir un dossier vide ou ajouter --force")
+    steps = build_scenario()
+    manifest = write_scenario(out, steps)
+    expectations = sum(len(step.expectations) for step in steps)
+    err_console.print(
+        f"Scénario écrit dans {out} : {len(steps)} étapes à importer dans l'ordre des dossiers, "
+        f"{expectations} constats attendus couvrant {len(requirements_shown(steps))} exigences "
+        f"({manifest.name})"
     )
 
 
