@@ -31,7 +31,7 @@ import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 from probes import _ldap_wire as wire
 from sdet_check.aaf.scenario import COVERED, Expectation, Step, build_scenario, write_step
@@ -386,7 +386,9 @@ def _observe(
                     for key in entry.get(join, ()):
                         merged = found.setdefault(key, {})
                         for name, v in entry.items():
-                            merged.setdefault(name, []).extend(x for x in v if x not in merged[name])
+                            merged.setdefault(name, []).extend(
+                                x for x in v if x not in merged[name]
+                            )
         if stats.result is None or not stats.result.ok:
             answer = stats.result.describe() if stats.result else "pas de réponse finale"
             raise ProbeError(f"recherche des enregistrements du scénario refusée : {answer}")
@@ -411,9 +413,7 @@ def judge(expectation: Expectation, entry: Mapping[str, list[str]] | None) -> st
         observed = entry.get(name.lower(), [])
         if any(value in observed for value in values):
             problems.append(f"{name} : valeur qui n'aurait pas dû être enregistrée")
-    problems += [
-        f"{name} absent" for name in expectation.required if not entry.get(name.lower())
-    ]
+    problems += [f"{name} absent" for name in expectation.required if not entry.get(name.lower())]
     return " ; ".join(problems) or None
 
 
@@ -430,7 +430,7 @@ class LdapImportScenario(Probe):
         "après chaque étape"
     )
     needs = ("aaf",)
-    params_schema: Mapping[str, Any] = {
+    params_schema: ClassVar[Mapping[str, Any]] = {
         "type": "object",
         "additionalProperties": False,
         "required": ["requirement"],

@@ -318,6 +318,10 @@ _EXPECTED_PROFILES = {
 }
 
 
+def _function_code(key: str) -> str:
+    return _STAFF[key].get("ENTPersonFonctions")[0].split("$")[1]
+
+
 def _file(
     kind: Kind,
     day: date,
@@ -479,7 +483,7 @@ def _first_step() -> Step:
             "DIR-PROF-002",
             key,
             T,
-            f"profil déduit de la fonction {_STAFF[key].get('ENTPersonFonctions')[0].split('$')[1]}",
+            f"profil déduit de la fonction {_function_code(key)}",
             values={"ENTPersonProfils": (profile,)},
         )
         for key, profile in _EXPECTED_PROFILES.items()
@@ -684,10 +688,7 @@ def write_scenario(out: Path, steps: Sequence[Step] | None = None) -> Path:
         )
     manifest = out / SCENARIO_MANIFEST
     manifest.write_text(
-        json.dumps(
-            {"covers": COVERED, "steps": described}, ensure_ascii=False, indent=2
-        )
-        + "\n",
+        json.dumps({"covers": COVERED, "steps": described}, ensure_ascii=False, indent=2) + "\n",
         encoding="utf-8",
     )
     return manifest

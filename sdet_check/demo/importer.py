@@ -1,4 +1,4 @@
-"""The reference ENT's AAF importer: Complet and Delta files applied to the demo annuaire.
+r"""The reference ENT's AAF importer: Complet and Delta files applied to the demo annuaire.
 
 It does what an ENT's feeder does with the académie's export: it recognises the files by
 their name (``<prefix>_(Complet|Delta)_<yyyymmdd>_<Family>_<NNNN>.xml``), refuses a file
@@ -347,7 +347,10 @@ class AafImporter:
                 if family_name != Family.ETAB.value:
                     values.setdefault("sn", values.get("ENTPersonNom", ()))
                     values.setdefault("givenName", values.get("ENTPersonPrenom", ()))
-                if family_name == Family.PERS_EDUC.value and self.flaw == "sans_profil_par_fonction":
+                if (
+                    family_name == Family.PERS_EDUC.value
+                    and self.flaw == "sans_profil_par_fonction"
+                ):
                     teacher = values.get("ENTPersonCategorieEnseignant", ("N",))[0] == "O"
                     values["ENTPersonProfils"] = ("National_ENS" if teacher else "National_ETA",)
                 record = AafRecord(family_name, key, values)
