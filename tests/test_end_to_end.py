@@ -128,6 +128,14 @@ def test_demo_command_end_to_end(tmp_path: Path) -> None:
     if slapd_available():
         assert all(e["status"] == "pass" for e in directory), directory
         assert "slapd absent" not in done.stderr
+        # The import scenario, played against the demo's own importer (writes recorded).
+        assert record["allow_writes"] is True
+        imported = {
+            e["requirement"]: e["status"]
+            for e in record["results"]
+            if e.get("probe") == "ldap.import_scenario"
+        }
+        assert len(imported) >= 12 and set(imported.values()) == {"pass"}, imported
 
 
 def test_demo_without_slapd_says_so_and_runs_the_rest(
