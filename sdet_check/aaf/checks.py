@@ -17,8 +17,12 @@ from sdet_check.aaf.nomenclature import (
     FUNCTION_PROFILES,
     TITLES,
     date_problem,
+    email_problem,
     ine_problem,
     national_profile,
+    phone_problem,
+    postal_code_problem,
+    siren_problem,
     uai_problem,
 )
 from sdet_check.aaf.reader import Request
@@ -55,6 +59,14 @@ _ALLOWED = {
     ),
     Part.TITLE: (TITLES, "civilité M., Mme ou Mlle attendue"),
 }
+
+_DOMAINS: dict[int, tuple[str, Callable[[str], str | None]]] = {
+    Part.SIREN: ("AAF-DOM-001", siren_problem),
+    Part.POSTAL: ("AAF-DOM-002", postal_code_problem),
+    Part.PHONE: ("AAF-DOM-002", phone_problem),
+    Part.EMAIL: ("AAF-DOM-002", email_problem),
+}
+"""Value domains: the rule a value outside them breaks, and the reason it is outside."""
 
 
 class RecordChecker:
@@ -233,6 +245,12 @@ class RecordChecker:
             if problem:
                 value = self._shown(attribute, text)
                 self.emit("AAF-INE-001", request, attribute=name, value=value, detail=problem)
+        elif part in _DOMAINS:
+            rule, problem_of = _DOMAINS[part]
+            problem = problem_of(text) if text else None
+            if problem:
+                value = self._shown(attribute, text)
+                self.emit(rule, request, attribute=name, value=value, detail=problem)
         elif part == Part.FUNCTION:
             if text:
                 functions.append(text)
@@ -296,6 +314,9 @@ quick test says a value is certainly fine; a value it does not accept goes throu
 def _quick_test(part: int, composite: bool) -> Accepted | None:
     if part in _ALLOWED:
         return _ALLOWED[part][0].__contains__
+    if part in _DOMAINS:
+        problem_of = _DOMAINS[part][1]
+        return lambda text: not text or problem_of(text) is None
     if part == Part.DATE:
         # An empty date in a composite value is an open period, accepted by _scalar.
         if composite:

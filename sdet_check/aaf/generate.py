@@ -22,6 +22,8 @@ from pathlib import Path
 from typing import Any
 from xml.sax.saxutils import escape
 
+from stdnum import luhn
+
 from sdet_check import __version__
 from sdet_check.aaf import names
 from sdet_check.aaf.dtd import BUILTIN_DTD, DTD_NAME
@@ -477,7 +479,7 @@ class _Generator:
             Op.ADD, Family.ETAB, s.key,
             [("ENTStructureJointure", [s.key]), ("ENTStructureUAI", [s.uai]),
              ("ENTEtablissementUAI", [s.uai]),
-             ("ENTStructureSIREN", [f"19{s.uai[:7]}{self.rng.randint(10000, 99999)}"]),
+             ("ENTStructureSIREN", [_siret(s.uai, self.rng.randint(10000, 99999))]),
              ("ENTStructureNomCourant", [f"{abbreviation}${abbreviation} {s.name}${town}"]),
              ("ENTStructureTypeStruct", [type_label]),
              ("ENTStructureCodeTypeStruct", [type_code]),
@@ -859,6 +861,14 @@ _LEVEL_LABEL = {
     "1": "1ERE GENERALE",
     "T": "TERMINALE GENERALE",
 }
+
+
+def _siret(uai: str, draw: int) -> str:
+    """A SIRET with valid check digits (SIREN then establishment number), from a UAI."""
+    siren = f"19{uai[:6]}"
+    siren += str(luhn.calc_check_digit(siren))
+    nic = f"{siren}{draw % 10000:04d}"
+    return nic + str(luhn.calc_check_digit(nic))
 
 
 def _ascii(text: str) -> str:
