@@ -10,7 +10,17 @@ import difflib
 from collections.abc import Callable, Sequence
 from typing import NamedTuple
 
-from sdet_check.aaf.families import SPECS, AttrSpec, Family, FamilySpec, Part, family_of_category
+from sdet_check.aaf.families import (
+    CURRENT_VERSION,
+    RULE_SETS,
+    SPECS,
+    AttrSpec,
+    Family,
+    FamilySpec,
+    Part,
+    family_of_category,
+    rule_set_version,
+)
 from sdet_check.aaf.model import Kind, Op, SourceFile
 from sdet_check.aaf.nomenclature import (
     CATEGORY_PROFILES,
@@ -76,6 +86,18 @@ class RecordChecker:
         """``emit`` receives findings; personal values are masked unless ``show_values``."""
         self.emit = emit
         self.show_values = show_values
+        self._versions: dict[str, str] = {}
+        self.version = CURRENT_VERSION
+        """The rule set of the request being checked (named in AAF-COMP-001 findings)."""
+
+    def _version(self, source: SourceFile) -> str:
+        """The rule set ``source`` is judged by (from its header), remembered per file."""
+        version = self._versions.get(source.name)
+        if version is None:
+            version = rule_set_version(source.version_af, source.header.get("versionSDET"))
+            self._versions[source.name] = version
+        self.version = version
+        return version
 
     def check(self, source: SourceFile, request: Request) -> Facts | None:
         """Check ``request`` read from ``source``; None when it cannot be placed in a family."""
@@ -107,7 +129,8 @@ class RecordChecker:
         profiles: list[str] = []
         # In inventory order, not set order: the findings' order must not depend on hashing.
         values_of = attributes.get
-        for attribute, plan in _PLANS[family]:
+        version = self._version(source)
+        for attribute, plan in _PLANS_BY_VERSION[version][family]:
             values = values_of(attribute.name)
             if values:
                 self._values(attribute, plan, values, request, references, functions, profiles)
@@ -199,6 +222,7 @@ class RecordChecker:
                     value=self._shown(attribute, value),
                     count=len(fields),
                     expected=f"{count} ou plus" if extra is not None else str(count),
+                    version=self.version,
                 )
                 continue
             structure = ""
@@ -333,9 +357,12 @@ def _plan(attribute: AttrSpec) -> _Plan:
     )
 
 
-_PLANS: dict[Family, tuple[tuple[AttrSpec, _Plan], ...]] = {
-    family: tuple((attribute, _plan(attribute)) for attribute in spec.checked)
-    for family, spec in SPECS.items()
+_PLANS_BY_VERSION: dict[str, dict[Family, tuple[tuple[AttrSpec, _Plan], ...]]] = {
+    version: {
+        family: tuple((attribute, _plan(attribute)) for attribute in spec.checked)
+        for family, spec in specs.items()
+    }
+    for version, specs in RULE_SETS.items()
 }
 
 

@@ -405,7 +405,53 @@ def _spec(family: Family, attributes: Iterable[AttrSpec]) -> FamilySpec:
 
 
 SPECS: dict[Family, FamilySpec] = {f: _spec(f, _INVENTORY[f]) for f in Family}
-"""The inventory of every family."""
+"""The inventory of every family (the current format version)."""
+
+CURRENT_VERSION = "AAF-VE2407"
+"""The format version of the inventory above (``versionSDET`` « Annexe 4bis version 6.4 »)."""
+
+LEGACY_VERSION = "AAF-VE1301"
+"""The oldest format version known: the 2013 exports (ENT Core's and the ministry's
+anonymised test sets), where ``ENTAuxEnsMEF`` is ``structure$MEF code$MEF label``."""
+
+_LEGACY_CHANGES: dict[Family, tuple[AttrSpec, ...]] = {
+    Family.PERS_EDUC: (_many("ENTAuxEnsMEF", Part.STRUCT, Part.MEF, Part.TEXT),),
+}
+
+RULE_SETS: dict[str, dict[Family, FamilySpec]] = {
+    CURRENT_VERSION: SPECS,
+    LEGACY_VERSION: {
+        family: _spec(
+            family,
+            [
+                next((new for new in _LEGACY_CHANGES.get(family, ()) if new.name == a.name), a)
+                for a in _INVENTORY[family]
+            ],
+        )
+        for family in Family
+    },
+}
+"""The inventory each known format version is judged by."""
+
+_VERSION_AF = re.compile(r"AAF-VE([0-9]{4})")
+_VERSION_SDET = re.compile(r"Annexe 4bis version ([0-9]+)\.([0-9]+)")
+
+
+def rule_set_version(version_af: str | None, version_sdet: str | None = None) -> str:
+    """The known version whose rules judge an export declaring these header values.
+
+    ``versionAF`` ``AAF-VEaamm`` decides: before the current version, the 2013 rule set (no
+    version between them has been observed, so the older rules are the better guess); an
+    export declaring only ``versionSDET`` « Annexe 4bis version 6.4 » or later, or nothing,
+    is judged by the current rules.
+    """
+    found = _VERSION_AF.fullmatch(version_af or "")
+    if found:
+        return LEGACY_VERSION if found.group(1) < CURRENT_VERSION[-4:] else CURRENT_VERSION
+    sdet = _VERSION_SDET.search(version_sdet or "")
+    if sdet and (int(sdet.group(1)), int(sdet.group(2))) < (6, 4):
+        return LEGACY_VERSION
+    return CURRENT_VERSION
 
 
 FILE_NAME = re.compile(

@@ -27,7 +27,7 @@ from stdnum import luhn
 from sdet_check import __version__
 from sdet_check.aaf import names
 from sdet_check.aaf.dtd import BUILTIN_DTD, DTD_NAME
-from sdet_check.aaf.families import CATEGORIES, Family
+from sdet_check.aaf.families import CATEGORIES, CURRENT_VERSION, LEGACY_VERSION, Family
 from sdet_check.aaf.model import Kind, Op
 from sdet_check.aaf.nomenclature import uai_letter
 from sdet_check.aaf.rules import RULES
@@ -62,6 +62,14 @@ class GenerationOptions:
     delta: bool = True
     export_date: date = date(2024, 9, 16)
     prefix: str = "ENT2DGEN-SDET"
+    format_version: str = CURRENT_VERSION
+    """The AAF format version written (:data:`FORMAT_VERSIONS`): its header and its forms."""
+
+
+FORMAT_VERSIONS = (CURRENT_VERSION, LEGACY_VERSION)
+"""Format versions the generator writes: the current one and the 2013 one (whose
+``ENTAuxEnsMEF`` values carry the MEF label as a third field, and which has no
+``versionSDET`` header)."""
 
 
 def parse_defects(text: str | None) -> frozenset[str]:
@@ -240,10 +248,11 @@ class _ChunkWriter:
         if not defects.no_doctype:
             head.append(f'<!DOCTYPE ficAlimMENESR SYSTEM "{DTD_NAME}">')
         head.append("<ficAlimMENESR>")
-        version = defects.version or "AAF-VE2407"
+        version = defects.version or self.gen.options.format_version
+        head.append(f'<!-- versionAF="{version}" -->')
+        if self.gen.options.format_version == CURRENT_VERSION:
+            head.append('<!-- versionSDET="Annexe 4bis version 6.4" -->')
         head += [
-            f'<!-- versionAF="{version}" -->',
-            '<!-- versionSDET="Annexe 4bis version 6.4" -->',
             f'<!-- codeAcademieExport="{self.gen.academy_code}" -->',
             '<!-- degre="2D" -->',
             f'<!-- dateGenerationExport="{self.day.strftime("%d/%m/%Y")}" -->',
@@ -723,6 +732,11 @@ class _Generator:
             ("ENTPersonStructRattach", [s.key]),
         ]
 
+    def _teacher_mef(self, s: _Structure, mef: str) -> str:
+        if self.options.format_version == LEGACY_VERSION:
+            return f"{s.key}${mef}${_MEF_LABELS.get(mef, mef)}"
+        return f"{s.key}${mef}"
+
     def _teacher(
         self, s: _Structure, subject: str, classes: list[str], rng: random.Random
     ) -> Record:
@@ -736,7 +750,7 @@ class _Generator:
             Op.ADD, Family.PERS_EDUC, key,
             [*identity,
              ("ENTAuxEnsCategoDiscipline", [f"{discipline}${label}"]),
-             ("ENTAuxEnsMEF", [f"{s.key}${m}" for m in mefs]),
+             ("ENTAuxEnsMEF", [self._teacher_mef(s, m) for m in mefs]),
              ("ENTAuxEnsMatiereEnseignEtab", [f"{s.key}${subject}"]),
              ("ENTAuxEnsClasses", [f"{s.key}${c}" for c in classes]),
              ("ENTAuxEnsGroupes", [f"{s.key}${g}" for g in groups] or [""]),
@@ -850,6 +864,10 @@ class _Generator:
             file = self.write(record, Kind.DELTA)
             self.defect("AAF-DELTA-001", file, "1999998", "modification d'un élève inconnu")
 
+
+_MEF_LABELS = {
+    mef: label for kind in ("college", "lycee") for _, mef, label, _subjects in names.LEVELS[kind]
+}
 
 _AGE_AT_LEVEL = {"6": 11, "5": 12, "4": 13, "3": 14, "2": 15, "1": 16, "T": 17}
 _LEVEL_LABEL = {

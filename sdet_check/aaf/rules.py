@@ -134,7 +134,7 @@ _CATALOGUE = (
          ("DIR-AAF-016",)),
     Rule("AAF-COMP-001", E, R, "Valeur composée mal découpée",
          "valeur « {value} » de {attribute} : {count} champ(s) séparés par « $ », {expected} "
-         "attendu(s)",
+         "attendu(s) (règles de la version {version})",
          "respecter le découpage de la valeur composée",
          ("DIR-FMT-001",)),
     Rule("AAF-DATE-001", E, R, "Date invalide",

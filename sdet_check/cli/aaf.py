@@ -15,7 +15,7 @@ from rich.console import Console
 from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from sdet_check.aaf.generate import GenerationOptions, generate, parse_defects
+from sdet_check.aaf.generate import FORMAT_VERSIONS, GenerationOptions, generate, parse_defects
 from sdet_check.aaf.model import SourceFile
 from sdet_check.aaf.report import CsvReportWriter, FindingCollector, JsonReportWriter, rules_json
 from sdet_check.aaf.rules import RULES
@@ -167,8 +167,20 @@ def generate_command(
         bool,
         typer.Option("--force", help="Écrire dans un dossier non vide (remplace un jeu généré)."),
     ] = False,
+    format_version: Annotated[
+        str,
+        typer.Option(
+            "--format-version",
+            help=f"Version du format AAF écrite : {', '.join(FORMAT_VERSIONS)}.",
+        ),
+    ] = FORMAT_VERSIONS[0],
 ) -> None:
     """Générer un jeu AAF réaliste et déterministe, avec des défauts injectés si demandé."""
+    if format_version not in FORMAT_VERSIONS:
+        raise typer.BadParameter(
+            f"version inconnue (connues : {', '.join(FORMAT_VERSIONS)})",
+            param_hint="--format-version",
+        )
     try:
         wanted = parse_defects(defects)
     except ValueError as exc:
@@ -180,6 +192,7 @@ def generate_command(
         size_mb=size_mb,
         chunk_records=chunk_records,
         delta=delta,
+        format_version=format_version,
     )
     manifest = generate(out, options, overwrite=force)
     counts = manifest["counts"]

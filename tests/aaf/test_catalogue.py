@@ -41,7 +41,7 @@ def test_every_rule_supports_requirements_of_the_current_grid() -> None:
 
 def test_messages_render_in_french_with_their_fields() -> None:
     names = ("detail", "encoding", "name", "value", "op", "key", "family", "count", "expected",
-             "target", "back", "kind", "structure")  # fmt: skip
+             "target", "back", "kind", "structure", "version")  # fmt: skip
     fields = dict.fromkeys(names, "X")
     for rule in RULES.values():
         used = {f for _, f, _, _ in string.Formatter().parse(rule.message) if f}
