@@ -515,7 +515,13 @@ class _Generator:
         elif self.take("AAF-COMP-001"):
             record.set("ENTEtablissementBassin", [f"{postcode[:2]}123"])
             record.note = ("AAF-COMP-001", "ENTEtablissementBassin sans libellé")
-        self.write(record)
+        wrong_siret = self.take("AAF-DOM-001")
+        if wrong_siret:
+            siret = record.get("ENTStructureSIREN")[0]
+            record.set("ENTStructureSIREN", [siret[:-1] + str((int(siret[-1]) + 1) % 10)])
+        file = self.write(record)
+        if wrong_siret:
+            self.defect("AAF-DOM-001", file, s.key, "SIRET au chiffre de contrôle faux")
 
     # -- people ---------------------------------------------------------------------------
 
@@ -681,6 +687,9 @@ class _Generator:
         if self.take("AAF-INE-001"):
             record.set("ENTEleveINE", ["12345"])
             return "AAF-INE-001", "INE de 5 caractères"
+        if self.take("AAF-DOM-002"):
+            record.set("ENTPersonCodePostal", ["7501"])
+            return "AAF-DOM-002", "code postal de 4 chiffres"
         if self.take("AAF-ATTR-004"):
             record.attributes.append(("ENTElevePere", [record.get("ENTEleveAdresseRel")[0]]))
             return "AAF-ATTR-004", "attribut obsolète ENTElevePere"
