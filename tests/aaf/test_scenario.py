@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from datetime import date
 from pathlib import Path
 
 from hypothesis import given
@@ -94,3 +95,24 @@ def test_forbidden_and_absence(forbidden: list[str]) -> None:
     needed = Expectation("DIR-PROF-001", "1", Family.ELEVE, "x", required=("ENTPersonProfils",))
     assert judge(needed, {"entpersonprofils": forbidden}) is None
     assert judge(needed, {"entpersonprofils": []}) is not None
+
+
+@given(
+    st.from_regex(r"[A-Za-z0-9]{1,12}", fullmatch=True),
+    st.sampled_from(["Complet", "Delta"]),
+    st.dates(min_value=date(1990, 1, 1), max_value=date(2099, 12, 31)),
+    st.sampled_from([family.value for family in Family]),
+    st.integers(min_value=0, max_value=9999),
+)
+def test_importer_recognises_every_well_formed_name(
+    prefix: str, kind: str, day: date, family: str, chunk: int
+) -> None:
+    name = f"{prefix}_{kind}_{day:%Y%m%d}_{family}_{chunk:04d}.xml"
+    found = _NAME.match(name)
+    assert found and found["family"] == family and found["kind"] == kind
+
+
+@given(st.text(max_size=40))
+def test_importer_names_never_match_without_the_date_and_chunk(text: str) -> None:
+    found = _NAME.match(text)
+    assert found is None or (len(found["day"]) == 8 and len(found["chunk"]) == 4)
