@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import sys
+import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -15,7 +17,7 @@ import yaml
 
 from probes._ldap_import import LdapImportScenario
 from sdet_check.aaf.scenario import COVERED, build_scenario, requirements_shown
-from sdet_check.demo.importer import FLAWS, STATE_FILE, import_section
+from sdet_check.demo.importer import FLAWS, STATE_FILE, AafImporter, import_section
 from sdet_check.demo.ldap import SlapdConfig, SlapdServer, slapd_available
 from sdet_check.probe import NotTestable, Outcome, ProbeContext, ProbeError, ProbeTimeout, Status
 from sdet_check.target import load_target
@@ -181,3 +183,41 @@ def test_the_command_never_sees_the_secret_in_its_arguments(
     )
     text = json.dumps([e.to_json() for e in outcome.evidence])
     assert instance.admin_password not in text and instance.audit_password not in text
+
+
+def test_a_drop_folder_the_ent_watches(instance: SlapdServer, tmp_path: Path) -> None:
+    """An ENT that takes each step from a drop folder once all its files are there."""
+    drop = tmp_path / "depot"
+    drop.mkdir()
+    expected = [len(step.files) for step in build_scenario()]
+    stop = threading.Event()
+    problems: list[BaseException] = []
+
+    def watch() -> None:
+        try:
+            with instance.admin_connection() as connection:
+                importer = AafImporter(connection, tmp_path / "etat-ent")
+                for count in expected:
+                    while len(list(drop.glob("*.xml"))) < count:
+                        if stop.wait(0.05):
+                            return
+                    batch = tmp_path / f"lot-{count}-{time.monotonic_ns()}"
+                    batch.mkdir()
+                    for file in drop.glob("*.xml"):
+                        shutil.move(str(file), batch / file.name)
+                    importer.import_folder(batch)
+        except BaseException as exc:  # reported by the test below
+            problems.append(exc)
+
+    watcher = threading.Thread(target=watch, daemon=True)
+    watcher.start()
+    section = {"drop_folder": str(drop), "wait_s": 30, "ldap": instance.target_section(AUDIT_ENV)}
+    try:
+        outcomes = decide_all(context_for(instance, tmp_path, section=section))
+    finally:
+        stop.set()
+        watcher.join(10)
+    assert problems == []
+    assert {r: o.status for r, o in outcomes.items()} == dict.fromkeys(COVERED, Status.PASS)
+    handoff = next(e for e in outcomes["DIR-AAF-001"].evidence if e.kind == "aaf_import_step")
+    assert handoff.data["mode"] == "drop_folder" and "pris par l'ENT" in handoff.summary
