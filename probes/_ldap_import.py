@@ -315,7 +315,9 @@ def _run_command(
             "command": argv,
             "workdir": str(workdir),
             "exit_code": done.returncode,
-            "output_tail": output[-_OUTPUT_TAIL:],
+            # The output is the ENT's own text: kept only when it explains a failure.
+            "output_lines": output.count("\n"),
+            **({"output_tail": output[-_OUTPUT_TAIL:]} if done.returncode else {}),
             "files": sorted(path.name for path in folder.iterdir()),
         },
         time.monotonic() - started,
