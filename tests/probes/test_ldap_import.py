@@ -16,7 +16,7 @@ import pytest
 import yaml
 
 from probes._ldap_import import LdapImportScenario
-from sdet_check.aaf.scenario import COVERED, build_scenario, requirements_shown
+from sdet_check.aaf.scenario import COVERED, build_scenario, requirements_shown, write_step
 from sdet_check.demo.importer import FLAWS, STATE_FILE, AafImporter, import_section
 from sdet_check.demo.ldap import SlapdConfig, SlapdServer, slapd_available
 from sdet_check.probe import NotTestable, Outcome, ProbeContext, ProbeError, ProbeTimeout, Status
@@ -221,3 +221,31 @@ def test_a_drop_folder_the_ent_watches(instance: SlapdServer, tmp_path: Path) ->
     assert {r: o.status for r, o in outcomes.items()} == dict.fromkeys(COVERED, Status.PASS)
     handoff = next(e for e in outcomes["DIR-AAF-001"].evidence if e.kind == "aaf_import_step")
     assert handoff.data["mode"] == "drop_folder" and "pris par l'ENT" in handoff.summary
+
+
+def _directory(server: SlapdServer) -> dict[str, dict[str, list[str]]]:
+    with server.admin_connection() as connection:
+        connection.search("dc=ent,dc=test", "(|(ENTPersonJointure=*)(ENTStructureJointure=*))",
+                          attributes=["*"])  # fmt: skip
+        return {
+            entry.entry_dn: {name: sorted(map(str, values)) for name, values in
+                             entry.entry_attributes_as_dict.items()}
+            for entry in connection.entries
+        }  # fmt: skip
+
+
+def test_importing_the_same_complet_twice_changes_nothing(
+    instance: SlapdServer, tmp_path: Path
+) -> None:
+    first = build_scenario()[0]
+    write_step(first, tmp_path / "complet")
+    with instance.admin_connection() as connection:
+        importer = AafImporter(connection, tmp_path / "etat")
+        report = importer.import_folder(tmp_path / "complet")
+        once = _directory(instance)
+        again = importer.import_folder(tmp_path / "complet")
+    assert once and _directory(instance) == once
+    assert report.applied == again.applied
+    # What the importer refused, it says (the bad UAI, the date that does not exist).
+    assert any("UAI refusée" in line for line in report.lines)
+    assert any("ENTPersonDateNaissance rejetée" in line for line in report.lines)
