@@ -59,6 +59,7 @@ from probes._ldap_audit import (
     RuleFindings,
     dn_key,
 )
+from probes._ldap_import import LdapImportScenario
 from probes._ldap_reconcile import (
     COMPARED,
     RECONCILE_RULES,
@@ -775,6 +776,7 @@ PROBES = (
     LdapSchema,
     LdapDataModel,
     LdapReconcile,
+    LdapImportScenario,
 )
 """The probes of the ``ldap`` family, registered by the ``ldap`` entry point."""
 

@@ -129,6 +129,14 @@ def test_demo_command_end_to_end(tmp_path: Path) -> None:
     if slapd_available():
         assert all(e["status"] == "pass" for e in directory), directory
         assert "slapd absent" not in done.stderr
+        # The import scenario, played against the demo's own importer (writes recorded).
+        assert record["allow_writes"] is True
+        imported = {
+            e["requirement"]: e["status"]
+            for e in record["results"]
+            if e.get("probe") == "ldap.import_scenario"
+        }
+        assert len(imported) >= 12 and set(imported.values()) == {"pass"}, imported
     # The reference ENT's exports and GAR files decide the export requirements.
     exports = {
         e["requirement"]: e["status"]

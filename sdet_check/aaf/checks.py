@@ -10,15 +10,29 @@ import difflib
 from collections.abc import Callable, Sequence
 from typing import NamedTuple
 
-from sdet_check.aaf.families import SPECS, AttrSpec, Family, FamilySpec, Part, family_of_category
+from sdet_check.aaf.families import (
+    CURRENT_VERSION,
+    RULE_SETS,
+    SPECS,
+    AttrSpec,
+    Family,
+    FamilySpec,
+    Part,
+    family_of_category,
+    rule_set_version,
+)
 from sdet_check.aaf.model import Kind, Op, SourceFile
 from sdet_check.aaf.nomenclature import (
     CATEGORY_PROFILES,
     FUNCTION_PROFILES,
     TITLES,
     date_problem,
+    email_problem,
     ine_problem,
     national_profile,
+    phone_problem,
+    postal_code_problem,
+    siren_problem,
     uai_problem,
 )
 from sdet_check.aaf.reader import Request
@@ -56,6 +70,14 @@ _ALLOWED = {
     Part.TITLE: (TITLES, "civilité M., Mme ou Mlle attendue"),
 }
 
+_DOMAINS: dict[int, tuple[str, Callable[[str], str | None]]] = {
+    Part.SIREN: ("AAF-DOM-001", siren_problem),
+    Part.POSTAL: ("AAF-DOM-002", postal_code_problem),
+    Part.PHONE: ("AAF-DOM-002", phone_problem),
+    Part.EMAIL: ("AAF-DOM-002", email_problem),
+}
+"""Value domains: the rule a value outside them breaks, and the reason it is outside."""
+
 
 class RecordChecker:
     """Checks requests one at a time and returns their cross-file facts."""
@@ -64,6 +86,18 @@ class RecordChecker:
         """``emit`` receives findings; personal values are masked unless ``show_values``."""
         self.emit = emit
         self.show_values = show_values
+        self._versions: dict[str, str] = {}
+        self.version = CURRENT_VERSION
+        """The rule set of the request being checked (named in AAF-COMP-001 findings)."""
+
+    def _version(self, source: SourceFile) -> str:
+        """The rule set ``source`` is judged by (from its header), remembered per file."""
+        version = self._versions.get(source.name)
+        if version is None:
+            version = rule_set_version(source.version_af, source.header.get("versionSDET"))
+            self._versions[source.name] = version
+        self.version = version
+        return version
 
     def check(self, source: SourceFile, request: Request) -> Facts | None:
         """Check ``request`` read from ``source``; None when it cannot be placed in a family."""
@@ -95,7 +129,8 @@ class RecordChecker:
         profiles: list[str] = []
         # In inventory order, not set order: the findings' order must not depend on hashing.
         values_of = attributes.get
-        for attribute, plan in _PLANS[family]:
+        version = self._version(source)
+        for attribute, plan in _PLANS_BY_VERSION[version][family]:
             values = values_of(attribute.name)
             if values:
                 self._values(attribute, plan, values, request, references, functions, profiles)
@@ -187,6 +222,7 @@ class RecordChecker:
                     value=self._shown(attribute, value),
                     count=len(fields),
                     expected=f"{count} ou plus" if extra is not None else str(count),
+                    version=self.version,
                 )
                 continue
             structure = ""
@@ -233,6 +269,12 @@ class RecordChecker:
             if problem:
                 value = self._shown(attribute, text)
                 self.emit("AAF-INE-001", request, attribute=name, value=value, detail=problem)
+        elif part in _DOMAINS:
+            rule, problem_of = _DOMAINS[part]
+            problem = problem_of(text) if text else None
+            if problem:
+                value = self._shown(attribute, text)
+                self.emit(rule, request, attribute=name, value=value, detail=problem)
         elif part == Part.FUNCTION:
             if text:
                 functions.append(text)
@@ -296,6 +338,9 @@ quick test says a value is certainly fine; a value it does not accept goes throu
 def _quick_test(part: int, composite: bool) -> Accepted | None:
     if part in _ALLOWED:
         return _ALLOWED[part][0].__contains__
+    if part in _DOMAINS:
+        problem_of = _DOMAINS[part][1]
+        return lambda text: not text or problem_of(text) is None
     if part == Part.DATE:
         # An empty date in a composite value is an open period, accepted by _scalar.
         if composite:
@@ -312,9 +357,12 @@ def _plan(attribute: AttrSpec) -> _Plan:
     )
 
 
-_PLANS: dict[Family, tuple[tuple[AttrSpec, _Plan], ...]] = {
-    family: tuple((attribute, _plan(attribute)) for attribute in spec.checked)
-    for family, spec in SPECS.items()
+_PLANS_BY_VERSION: dict[str, dict[Family, tuple[tuple[AttrSpec, _Plan], ...]]] = {
+    version: {
+        family: tuple((attribute, _plan(attribute)) for attribute in spec.checked)
+        for family, spec in specs.items()
+    }
+    for version, specs in RULE_SETS.items()
 }
 
 

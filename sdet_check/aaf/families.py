@@ -106,6 +106,10 @@ class Part:
     CODE = 15  # digits (relationship code)
     FUNCTION = 16  # AAF function code (ENS, DOC, EDU…)
     PROFILE = 17  # national profile code (National_ELV…)
+    POSTAL = 18  # French postal code: five digits
+    PHONE = 19  # telephone number: French national or international (E.164) form
+    EMAIL = 20  # e-mail address
+    SIREN = 21  # SIREN (9 digits) or SIRET (14 digits), with their Luhn check digit
 
 
 REFERENCE_PARTS = frozenset(
@@ -170,19 +174,19 @@ _PERSON = (
     _many("ENTPersonAutresPrenoms", personal=True),
     _one("ENTPersonNomPatro", personal=True),
     _one("personalTitle", Part.TITLE),
-    _one("mail", personal=True),
+    _one("mail", Part.EMAIL, personal=True),
     _many("ENTPersonProfils", Part.PROFILE),
     _one("ENTPersonNom", personal=True),
     _one("ENTPersonPrenom", personal=True),
     _one("ENTPersonCivilite", Part.TITLE),
-    _one("ENTPersonMail", personal=True),
+    _one("ENTPersonMail", Part.EMAIL, personal=True),
 )
 _ADDRESS = (
     _one("ENTPersonAdresse", personal=True),
-    _one("ENTPersonCodePostal", personal=True),
+    _one("ENTPersonCodePostal", Part.POSTAL, personal=True),
     _one("ENTPersonVille", personal=True),
     _one("ENTPersonPays"),
-    _one("homePhone", personal=True),
+    _one("homePhone", Part.PHONE, personal=True),
 )
 
 _INVENTORY: dict[Family, tuple[AttrSpec, ...]] = {
@@ -190,7 +194,7 @@ _INVENTORY: dict[Family, tuple[AttrSpec, ...]] = {
         _one("ENTStructureJointure", mandatory=True),
         _one("ENTStructureUAI", Part.UAI, mandatory=True),
         _one("ENTEtablissementUAI", Part.UAI),
-        _one("ENTStructureSIREN"),
+        _one("ENTStructureSIREN", Part.SIREN),
         _one("ENTStructureNomCourant", mandatory=True),
         _one("ENTStructureTypeStruct"),
         _one("ENTStructureCodeTypeStruct"),
@@ -199,11 +203,11 @@ _INVENTORY: dict[Family, tuple[AttrSpec, ...]] = {
         _one("ENTEtablissementContrat"),
         _one("postOfficeBox"),
         _one("street"),
-        _one("postalCode"),
+        _one("postalCode", Part.POSTAL),
         _one("l"),
-        _one("telephoneNumber"),
-        _one("facsimileTelephoneNumber"),
-        _one("ENTStructureMailSI"),
+        _one("telephoneNumber", Part.PHONE),
+        _one("facsimileTelephoneNumber", Part.PHONE),
+        _one("ENTStructureMailSI", Part.EMAIL),
         _many("ENTEtablissementStructRattachFctl"),
         AttrSpec("ENTEtablissementBassin", single=True, parts=(T, T)),
         _one("ENTServAcAcademie"),
@@ -216,11 +220,11 @@ _INVENTORY: dict[Family, tuple[AttrSpec, ...]] = {
         _one("ENTEcoleCodeMinistereTutelle"),
         _one("ENTStructureBoitePostale"),
         _one("ENTStructureAdresse"),
-        _one("ENTStructureCodePostal"),
+        _one("ENTStructureCodePostal", Part.POSTAL),
         _one("ENTStructureVille"),
-        _one("ENTStructureTelephone"),
-        _one("ENTStructureFax"),
-        _one("ENTStructureEmail"),
+        _one("ENTStructureTelephone", Part.PHONE),
+        _one("ENTStructureFax", Part.PHONE),
+        _one("ENTStructureEmail", Part.EMAIL),
         _one("ENTEcoleSecteur"),
         _one("ENTEcoleCirconscription"),
         _one("ENTEcoleCommune"),
@@ -242,15 +246,15 @@ _INVENTORY: dict[Family, tuple[AttrSpec, ...]] = {
     Family.PERS_REL: (
         *_PERSON,
         *_ADDRESS,
-        _one("telephoneNumber", personal=True),
-        _many("mobile", personal=True),
-        _one("ENTPersonMobileSMS", personal=True),
+        _one("telephoneNumber", Part.PHONE, personal=True),
+        _many("mobile", Part.PHONE, personal=True),
+        _one("ENTPersonMobileSMS", Part.PHONE, personal=True),
         _one("ENTPersonAdresseDiffusion", Part.YES_NO),
         _many("ENTAuxPersRelEleveEleve", Part.PUPIL),
         # first degree
-        _one("ENTPersonTelPerso", personal=True),
-        _one("ENTPersRelEleveTelPro", personal=True),
-        _one("ENTPersRelEleveTelMobile", personal=True),
+        _one("ENTPersonTelPerso", Part.PHONE, personal=True),
+        _one("ENTPersRelEleveTelPro", Part.PHONE, personal=True),
+        _one("ENTPersRelEleveTelMobile", Part.PHONE, personal=True),
         _many("ENTPersRelEleveEleve", Part.PUPIL),
     ),
     Family.ELEVE: (
@@ -401,7 +405,53 @@ def _spec(family: Family, attributes: Iterable[AttrSpec]) -> FamilySpec:
 
 
 SPECS: dict[Family, FamilySpec] = {f: _spec(f, _INVENTORY[f]) for f in Family}
-"""The inventory of every family."""
+"""The inventory of every family (the current format version)."""
+
+CURRENT_VERSION = "AAF-VE2407"
+"""The format version of the inventory above (``versionSDET`` « Annexe 4bis version 6.4 »)."""
+
+LEGACY_VERSION = "AAF-VE1301"
+"""The oldest format version known: the 2013 exports (ENT Core's and the ministry's
+anonymised test sets), where ``ENTAuxEnsMEF`` is ``structure$MEF code$MEF label``."""
+
+_LEGACY_CHANGES: dict[Family, tuple[AttrSpec, ...]] = {
+    Family.PERS_EDUC: (_many("ENTAuxEnsMEF", Part.STRUCT, Part.MEF, Part.TEXT),),
+}
+
+RULE_SETS: dict[str, dict[Family, FamilySpec]] = {
+    CURRENT_VERSION: SPECS,
+    LEGACY_VERSION: {
+        family: _spec(
+            family,
+            [
+                next((new for new in _LEGACY_CHANGES.get(family, ()) if new.name == a.name), a)
+                for a in _INVENTORY[family]
+            ],
+        )
+        for family in Family
+    },
+}
+"""The inventory each known format version is judged by."""
+
+_VERSION_AF = re.compile(r"AAF-VE([0-9]{4})")
+_VERSION_SDET = re.compile(r"Annexe 4bis version ([0-9]+)\.([0-9]+)")
+
+
+def rule_set_version(version_af: str | None, version_sdet: str | None = None) -> str:
+    """The known version whose rules judge an export declaring these header values.
+
+    ``versionAF`` ``AAF-VEaamm`` decides: before the current version, the 2013 rule set (no
+    version between them has been observed, so the older rules are the better guess); an
+    export declaring only ``versionSDET`` « Annexe 4bis version 6.4 » or later, or nothing,
+    is judged by the current rules.
+    """
+    found = _VERSION_AF.fullmatch(version_af or "")
+    if found:
+        return LEGACY_VERSION if found.group(1) < CURRENT_VERSION[-4:] else CURRENT_VERSION
+    sdet = _VERSION_SDET.search(version_sdet or "")
+    if sdet and (int(sdet.group(1)), int(sdet.group(2))) < (6, 4):
+        return LEGACY_VERSION
+    return CURRENT_VERSION
 
 
 FILE_NAME = re.compile(

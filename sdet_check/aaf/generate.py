@@ -22,10 +22,12 @@ from pathlib import Path
 from typing import Any
 from xml.sax.saxutils import escape
 
+from stdnum import luhn
+
 from sdet_check import __version__
 from sdet_check.aaf import names
 from sdet_check.aaf.dtd import BUILTIN_DTD, DTD_NAME
-from sdet_check.aaf.families import CATEGORIES, Family
+from sdet_check.aaf.families import CATEGORIES, CURRENT_VERSION, LEGACY_VERSION, Family
 from sdet_check.aaf.model import Kind, Op
 from sdet_check.aaf.nomenclature import uai_letter
 from sdet_check.aaf.rules import RULES
@@ -60,6 +62,14 @@ class GenerationOptions:
     delta: bool = True
     export_date: date = date(2024, 9, 16)
     prefix: str = "ENT2DGEN-SDET"
+    format_version: str = CURRENT_VERSION
+    """The AAF format version written (:data:`FORMAT_VERSIONS`): its header and its forms."""
+
+
+FORMAT_VERSIONS = (CURRENT_VERSION, LEGACY_VERSION)
+"""Format versions the generator writes: the current one and the 2013 one (whose
+``ENTAuxEnsMEF`` values carry the MEF label as a third field, and which has no
+``versionSDET`` header)."""
 
 
 def parse_defects(text: str | None) -> frozenset[str]:
@@ -238,10 +248,11 @@ class _ChunkWriter:
         if not defects.no_doctype:
             head.append(f'<!DOCTYPE ficAlimMENESR SYSTEM "{DTD_NAME}">')
         head.append("<ficAlimMENESR>")
-        version = defects.version or "AAF-VE2407"
+        version = defects.version or self.gen.options.format_version
+        head.append(f'<!-- versionAF="{version}" -->')
+        if self.gen.options.format_version == CURRENT_VERSION:
+            head.append('<!-- versionSDET="Annexe 4bis version 6.4" -->')
         head += [
-            f'<!-- versionAF="{version}" -->',
-            '<!-- versionSDET="Annexe 4bis version 6.4" -->',
             f'<!-- codeAcademieExport="{self.gen.academy_code}" -->',
             '<!-- degre="2D" -->',
             f'<!-- dateGenerationExport="{self.day.strftime("%d/%m/%Y")}" -->',
@@ -477,7 +488,7 @@ class _Generator:
             Op.ADD, Family.ETAB, s.key,
             [("ENTStructureJointure", [s.key]), ("ENTStructureUAI", [s.uai]),
              ("ENTEtablissementUAI", [s.uai]),
-             ("ENTStructureSIREN", [f"19{s.uai[:7]}{self.rng.randint(10000, 99999)}"]),
+             ("ENTStructureSIREN", [_siret(s.uai, self.rng.randint(10000, 99999))]),
              ("ENTStructureNomCourant", [f"{abbreviation}${abbreviation} {s.name}${town}"]),
              ("ENTStructureTypeStruct", [type_label]),
              ("ENTStructureCodeTypeStruct", [type_code]),
@@ -504,7 +515,13 @@ class _Generator:
         elif self.take("AAF-COMP-001"):
             record.set("ENTEtablissementBassin", [f"{postcode[:2]}123"])
             record.note = ("AAF-COMP-001", "ENTEtablissementBassin sans libellé")
-        self.write(record)
+        wrong_siret = self.take("AAF-DOM-001")
+        if wrong_siret:
+            siret = record.get("ENTStructureSIREN")[0]
+            record.set("ENTStructureSIREN", [siret[:-1] + str((int(siret[-1]) + 1) % 10)])
+        file = self.write(record)
+        if wrong_siret:
+            self.defect("AAF-DOM-001", file, s.key, "SIRET au chiffre de contrôle faux")
 
     # -- people ---------------------------------------------------------------------------
 
@@ -670,6 +687,9 @@ class _Generator:
         if self.take("AAF-INE-001"):
             record.set("ENTEleveINE", ["12345"])
             return "AAF-INE-001", "INE de 5 caractères"
+        if self.take("AAF-DOM-002"):
+            record.set("ENTPersonCodePostal", ["7501"])
+            return "AAF-DOM-002", "code postal de 4 chiffres"
         if self.take("AAF-ATTR-004"):
             record.attributes.append(("ENTElevePere", [record.get("ENTEleveAdresseRel")[0]]))
             return "AAF-ATTR-004", "attribut obsolète ENTElevePere"
@@ -721,6 +741,11 @@ class _Generator:
             ("ENTPersonStructRattach", [s.key]),
         ]
 
+    def _teacher_mef(self, s: _Structure, mef: str) -> str:
+        if self.options.format_version == LEGACY_VERSION:
+            return f"{s.key}${mef}${_MEF_LABELS.get(mef, mef)}"
+        return f"{s.key}${mef}"
+
     def _teacher(
         self, s: _Structure, subject: str, classes: list[str], rng: random.Random
     ) -> Record:
@@ -734,7 +759,7 @@ class _Generator:
             Op.ADD, Family.PERS_EDUC, key,
             [*identity,
              ("ENTAuxEnsCategoDiscipline", [f"{discipline}${label}"]),
-             ("ENTAuxEnsMEF", [f"{s.key}${m}" for m in mefs]),
+             ("ENTAuxEnsMEF", [self._teacher_mef(s, m) for m in mefs]),
              ("ENTAuxEnsMatiereEnseignEtab", [f"{s.key}${subject}"]),
              ("ENTAuxEnsClasses", [f"{s.key}${c}" for c in classes]),
              ("ENTAuxEnsGroupes", [f"{s.key}${g}" for g in groups] or [""]),
@@ -849,6 +874,10 @@ class _Generator:
             self.defect("AAF-DELTA-001", file, "1999998", "modification d'un élève inconnu")
 
 
+_MEF_LABELS = {
+    mef: label for kind in ("college", "lycee") for _, mef, label, _subjects in names.LEVELS[kind]
+}
+
 _AGE_AT_LEVEL = {"6": 11, "5": 12, "4": 13, "3": 14, "2": 15, "1": 16, "T": 17}
 _LEVEL_LABEL = {
     "6": "6EME",
@@ -859,6 +888,14 @@ _LEVEL_LABEL = {
     "1": "1ERE GENERALE",
     "T": "TERMINALE GENERALE",
 }
+
+
+def _siret(uai: str, draw: int) -> str:
+    """A SIRET with valid check digits (SIREN then establishment number), from a UAI."""
+    siren = f"19{uai[:6]}"
+    siren += str(luhn.calc_check_digit(siren))
+    nic = f"{siren}{draw % 10000:04d}"
+    return nic + str(luhn.calc_check_digit(nic))
 
 
 def _ascii(text: str) -> str:

@@ -11,6 +11,8 @@ import re
 from datetime import date
 from functools import lru_cache
 
+from stdnum.fr import siren, siret
+
 from sdet_check.aaf.families import Family
 from sdet_check.sdet_model import (
     FUNCTION_PROFILES,
@@ -30,8 +32,12 @@ __all__ = [
     "TITLES",
     "UAI_LETTERS",
     "date_problem",
+    "email_problem",
     "ine_problem",
     "national_profile",
+    "phone_problem",
+    "postal_code_problem",
+    "siren_problem",
     "uai_letter",
     "uai_problem",
     "version_problem",
@@ -88,4 +94,50 @@ def version_problem(value: str) -> str | None:
     """Why a ``versionAF`` header value is not a recognised AAF version, or None."""
     if _VERSION_AF.fullmatch(value) is None:
         return "forme attendue AAF-VEaamm (par exemple AAF-VE2407)"
+    return None
+
+
+_POSTAL_CODE = re.compile(r"(?!00)[0-9]{5}")
+
+
+def postal_code_problem(value: str) -> str | None:
+    """Why ``value`` is not a French postal code (five digits, not 00…), or None."""
+    if _POSTAL_CODE.fullmatch(value) is None:
+        return "code postal français attendu : cinq chiffres (de 01000 à 98999)"
+    return None
+
+
+_PHONE_SEPARATORS = re.compile(r"[ .\-()]")
+_PHONE_FR = re.compile(r"(?:\+33|0033|0)[1-9][0-9]{8}")
+_PHONE_E164 = re.compile(r"\+[1-9][0-9]{6,14}")
+
+
+def phone_problem(value: str) -> str | None:
+    """Why ``value`` is not a telephone number (French 0X XX XX XX XX or +<E.164>), or None."""
+    bare = _PHONE_SEPARATORS.sub("", value)
+    if _PHONE_FR.fullmatch(bare) or _PHONE_E164.fullmatch(bare):
+        return None
+    return "numéro attendu : dix chiffres commençant par 0, ou + et l'indicatif du pays"
+
+
+_EMAIL = re.compile(r"[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+")
+
+
+def email_problem(value: str) -> str | None:
+    """Why ``value`` is not shaped like an e-mail address (ASCII, RFC 5321 forms), or None."""
+    if len(value) > 254 or _EMAIL.fullmatch(value) is None or ".." in value:
+        return "adresse attendue de la forme nom@domaine.tld (caractères ASCII)"
+    return None
+
+
+def siren_problem(value: str) -> str | None:
+    """Why ``value`` is neither a valid SIREN (9 digits) nor SIRET (14 digits), or None.
+
+    Both end with a Luhn check digit (python-stdnum checks it, La Poste's SIRET included).
+    """
+    if not value.isascii() or not value.isdigit() or len(value) not in (9, 14):
+        return "SIREN (9 chiffres) ou SIRET (14 chiffres) attendu"
+    number = siren if len(value) == 9 else siret
+    if not number.is_valid(value):
+        return f"chiffre de contrôle du {'SIREN' if len(value) == 9 else 'SIRET'} invalide"
     return None

@@ -1,4 +1,4 @@
-"""``sdet-check aaf validate|generate|rules``: AAF feed files."""
+"""``sdet-check aaf validate|generate|scenario|rules``: AAF feed files."""
 
 from __future__ import annotations
 
@@ -194,10 +194,23 @@ def generate_command(
         bool,
         typer.Option("--force", help="Écrire dans un dossier non vide (remplace un jeu généré)."),
     ] = False,
+    format_version: Annotated[
+        str | None,
+        typer.Option(
+            "--format-version",
+            help="Version du format AAF écrite (défaut : la plus récente que sdet-check connaît).",
+        ),
+    ] = None,
 ) -> None:
     """Générer un jeu AAF réaliste et déterministe, avec des défauts injectés si demandé."""
-    from sdet_check.aaf.generate import GenerationOptions, generate, parse_defects
+    from sdet_check.aaf.generate import FORMAT_VERSIONS, GenerationOptions, generate, parse_defects
 
+    format_version = format_version or FORMAT_VERSIONS[0]
+    if format_version not in FORMAT_VERSIONS:
+        raise typer.BadParameter(
+            f"version inconnue (connues : {', '.join(FORMAT_VERSIONS)})",
+            param_hint="--format-version",
+        )
     try:
         wanted = parse_defects(defects)
     except ValueError as exc:
@@ -209,6 +222,7 @@ def generate_command(
         size_mb=size_mb,
         chunk_records=chunk_records,
         delta=delta,
+        format_version=format_version,
     )
     manifest = generate(out, options, overwrite=force)
     counts = manifest["counts"]
@@ -218,6 +232,31 @@ def generate_command(
         f"{counts['PersRelEleve']} responsables, {counts['PersEducNat']} personnels, "
         f"{counts['EtabEducNat']} structures ; {len(manifest['defects'])} défaut(s) injecté(s) "
         "(manifest.json)"
+    )
+
+
+@aaf_app.command("scenario")
+def scenario_command(
+    out: Annotated[
+        Path, typer.Argument(metavar="DOSSIER", help="Dossier où écrire les étapes du scénario.")
+    ],
+    force: Annotated[
+        bool, typer.Option("--force", help="Écrire dans un dossier non vide.")
+    ] = False,
+) -> None:
+    """Écrire le scénario d'import AAF : jeux Complet et Delta datés et l'annuaire attendu."""
+    from sdet_check.aaf.scenario import build_scenario, requirements_shown, write_scenario
+    from sdet_check.errors import InputError
+
+    if out.exists() and any(out.iterdir()) and not force:
+        raise InputError(out, "dossier non vide", "choisir un dossier vide ou ajouter --force")
+    steps = build_scenario()
+    manifest = write_scenario(out, steps)
+    expectations = sum(len(step.expectations) for step in steps)
+    err_console.print(
+        f"Scénario écrit dans {out} : {len(steps)} étapes à importer dans l'ordre des dossiers, "
+        f"{expectations} constats attendus couvrant {len(requirements_shown(steps))} exigences "
+        f"({manifest.name})"
     )
 
 

@@ -31,6 +31,7 @@ from sdet_check.demo.cas import INSTALL_HINT, CasConfig, CasServer, add_cas_to_t
 from sdet_check.demo.connected import directory_link, login_passwords
 from sdet_check.demo.export_server import ExportServer, link_live_exports
 from sdet_check.demo.exports import write_exports
+from sdet_check.demo.importer import import_section
 from sdet_check.demo.ldap import SlapdConfig, SlapdServer, slapd_available
 from sdet_check.demo.mama_cas import (
     MamaCasConfig,
@@ -67,6 +68,12 @@ CAS_MISSING_NOTICE = (
 
 LDAP_PASSWORD_ENV = "SDET_DEMO_LDAP_PASSWORD"
 """Variable the demo target names for the annuaire's service account (set by the demo only)."""
+
+IMPORT_ADMIN_ENV = "SDET_DEMO_IMPORT_PASSWORD"
+"""Variable giving the demo importer the test instance's manager password (demo only)."""
+
+IMPORT_AUDIT_ENV = "SDET_DEMO_IMPORT_AUDIT_PASSWORD"
+"""Variable naming the test instance's audit account password in the demo target."""
 
 SLAPD_MISSING = (
     "slapd absent : l'annuaire LDAP de démonstration n'est pas évalué "
@@ -127,6 +134,17 @@ def run_demo(
                 records, out_dir / "aaf", prefix=f"ENT_Complet_{utc_now():%Y%m%d}"
             )
             data["aaf"] = {"path": "aaf"}
+            # The import scenario writes: it feeds a test instance of its own, never the
+            # annuaire the other probes read concurrently.
+            instance = stack.enter_context(SlapdServer(SlapdConfig(data="empty"), pki.folder))
+            data["aaf"]["import"] = import_section(
+                instance,
+                out_dir / "import-aaf",
+                admin_password_env=IMPORT_ADMIN_ENV,
+                audit_password_env=IMPORT_AUDIT_ENV,
+            )
+            environ[IMPORT_ADMIN_ENV] = instance.admin_password
+            environ[IMPORT_AUDIT_ENV] = instance.audit_password
         else:
             notices(SLAPD_MISSING)
         data["export"] = write_exports(out_dir / "exports", records)  # per account, and GAR
@@ -151,7 +169,10 @@ def run_demo(
 
         target.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), "utf-8")
         record = evaluate(
-            RunRequest(target=target, grid=current_grid_ref()), observer=observer, environ=environ
+            # The demo owns the annuaire the import scenario writes to.
+            RunRequest(target=target, grid=current_grid_ref(), allow_writes=True),
+            observer=observer,
+            environ=environ,
         )
     return record, out_dir
 

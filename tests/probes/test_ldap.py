@@ -82,8 +82,11 @@ pytestmark = pytest.mark.skipif(
 PASSWORD_ENV = "SDET_TEST_LDAP_PASSWORD"
 ALL_RULES = {"rules": sorted(RULES)}
 DIRECTORY_REQUIREMENTS = [f"DIR-LDAP-{n:03d}" for n in range(1, 11)]
-DIRECTORY_PROBES = [probe for probe in PROBES if probe is not LdapReconcile]
-"""Probes that need only the ldap section (ldap.reconcile also needs an AAF feed)."""
+DIRECTORY_PROBES = [
+    probe for probe in PROBES if probe.kind not in ("ldap.reconcile", "ldap.import_scenario")
+]
+"""Probes that need only the ldap section (ldap.reconcile also needs an AAF feed; the import
+scenario an importer, tests/probes/test_ldap_import.py)."""
 
 
 # --- fixtures and helpers ---------------------------------------------------------------
