@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
 
-from sdet_check.grid import Grid, Requirement
+from sdet_check.grid import Grid, Requirement, Text
 
 
 class ChangeKind(StrEnum):
@@ -71,19 +72,14 @@ def _compare(before: Requirement, after: Requirement) -> list[Change]:
     if before.level is not after.level:
         changes.append(Change(ChangeKind.RELEVELLED, rid, before.level.value, after.level.value))
     if (before.title, before.statement) != (after.title, after.statement):
-        changes.append(Change(ChangeKind.REWORDED, rid, before.statement.fr, after.statement.fr))
+        changes.append(Change(ChangeKind.REWORDED, rid, *_shown(_wording_views(before, after))))
     if before.axis != after.axis:
         changes.append(Change(ChangeKind.MOVED, rid, before.axis, after.axis))
     if before.source != after.source:
-        changes.append(Change(ChangeKind.SOURCE, rid, before.source.label(), after.source.label()))
-    if before.verification != after.verification:
+        changes.append(Change(ChangeKind.SOURCE, rid, *_shown(_source_views(before, after))))
+    if _verification_key(before) != _verification_key(after):
         changes.append(
-            Change(
-                ChangeKind.VERIFICATION,
-                rid,
-                _verification_label(before),
-                _verification_label(after),
-            )
+            Change(ChangeKind.VERIFICATION, rid, *_shown(_verification_views(before, after)))
         )
     if (before.degrees, before.scopes) != (after.degrees, after.scopes):
         changes.append(
@@ -95,6 +91,82 @@ def _compare(before: Requirement, after: Requirement) -> list[Change]:
             )
         )
     return changes
+
+
+def _shown(views: list[tuple[str, str]]) -> tuple[str, str]:
+    """The first (old, new) view that tells the two apart, from the headline to the details.
+
+    A change is listed because some field differs; showing a field that did not change would
+    read ``declaration → declaration``.
+    """
+    return next(((old, new) for old, new in views if old != new), views[0])
+
+
+def _texts(name: str, before: Text | None, after: Text | None) -> list[tuple[str, str]]:
+    old = before or Text("", "")
+    new = after or Text("", "")
+    return [
+        (f"{name}{old.fr}", f"{name}{new.fr}"),
+        (f"{name}(en) {old.en}", f"{name}(en) {new.en}"),
+    ]
+
+
+def _wording_views(before: Requirement, after: Requirement) -> list[tuple[str, str]]:
+    statement = _texts("", before.statement, after.statement)
+    return [statement[0], *_texts("titre : ", before.title, after.title), statement[1]]
+
+
+def _source_views(before: Requirement, after: Requirement) -> list[tuple[str, str]]:
+    old, new = before.source, after.source
+    fields = (
+        ("document", old.document, new.document),
+        ("version", old.version, new.version),
+        ("section", old.section, new.section),
+        ("texte", old.wording or "—", new.wording or "—"),
+        ("lien", old.url or "—", new.url or "—"),
+        ("voir aussi", _also(old.also), _also(new.also)),
+    )
+    views = [(old.label(), new.label())]
+    views.extend((f"{old.label()} — {n} : {o}", f"{new.label()} — {n} : {v}") for n, o, v in fields)
+    return views
+
+
+def _also(documents: tuple[Mapping[str, str], ...]) -> str:
+    return (
+        " ; ".join(
+            ", ".join(
+                str(document.get(key, "")) for key in ("document", "version", "section", "url")
+            )
+            for document in documents
+        )
+        or "—"
+    )
+
+
+def _verification_key(requirement: Requirement) -> tuple[object, ...]:
+    """What a verification says, with absent params and empty params alike."""
+    verification = requirement.verification
+    params = sorted((verification.params or {}).items(), key=lambda item: str(item[0]))
+    return (
+        verification.method,
+        verification.probe,
+        repr(params),
+        verification.proofs,
+        verification.guidance,
+    )
+
+
+def _verification_views(before: Requirement, after: Requirement) -> list[tuple[str, str]]:
+    old, new = _verification_label(before), _verification_label(after)
+    views = [(old, new)]
+    for name, attribute in (("pièces attendues", "proofs"), ("conduite", "guidance")):
+        details = _texts(
+            f" — {name} : ",
+            getattr(before.verification, attribute),
+            getattr(after.verification, attribute),
+        )
+        views.extend((old + o, new + n) for o, n in details)
+    return views
 
 
 def _verification_label(requirement: Requirement) -> str:

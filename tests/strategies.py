@@ -217,7 +217,9 @@ def evidence(text: st.SearchStrategy[str]) -> st.SearchStrategy[dict[str, Any]]:
         text.filter(bool),
     )
     return st.one_of(
-        st.fixed_dictionaries({"kind": st.just("http_exchange"), "summary": text, "data": exchange}),
+        st.fixed_dictionaries(
+            {"kind": st.just("http_exchange"), "summary": text, "data": exchange}
+        ),
         st.fixed_dictionaries(
             {
                 "kind": other_kind,

@@ -113,7 +113,9 @@ def _encode_entry(message_id: int, entry: Entry) -> bytes:
 
 
 def _encode_done(message_id: int, code: int) -> bytes:
-    return _message(message_id, _tlv(_SEARCH_DONE, _integer(code, 0x0A) + _octets("") + _octets("")))
+    return _message(
+        message_id, _tlv(_SEARCH_DONE, _integer(code, 0x0A) + _octets("") + _octets(""))
+    )
 
 
 def _replaced(text: str) -> str:

@@ -21,7 +21,11 @@ def score_items() -> st.SearchStrategy[ScoreItem]:
     """One requirement's scoring facts; only a failure can be waived."""
     return st.builds(
         lambda axis, level, status, waived, declared: ScoreItem(
-            f"{axis[:3].upper()}-{level}", axis, level, status, waived and status is Status.FAIL,
+            f"{axis[:3].upper()}-{level}",
+            axis,
+            level,
+            status,
+            waived and status is Status.FAIL,
             declared,
         ),
         st.sampled_from(AXES),

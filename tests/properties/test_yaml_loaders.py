@@ -175,7 +175,9 @@ def test_the_example_files_load(folder: Path, name: str) -> None:
 @pytest.mark.parametrize("name", sorted(LOADERS))
 @budget(ci=1500)
 @given(data=st.data())
-def test_edited_files_load_or_give_input_error(folder: Path, name: str, data: st.DataObject) -> None:
+def test_edited_files_load_or_give_input_error(
+    folder: Path, name: str, data: st.DataObject
+) -> None:
     text = data.draw(edited(name, SCALARS), label="text")
     path = _write(folder, f"edited-{name}", text)
     _loads_or_input_error(lambda: LOADERS[name](path))
