@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import json
 import uuid
+from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -214,16 +215,52 @@ def load_run(file: Path) -> dict[str, Any]:
         raise InputError(
             file, f"JSON illisible ({exc})", "donner le run.json écrit par sdet-check"
         ) from None
-    validate_run(record, file)
-    known = {requirement["id"] for requirement in record["grid"]["requirements"]}
+    except RecursionError:
+        raise _too_deep(file) from None
+    try:
+        validate_run(record, file)
+    except RecursionError:
+        raise _too_deep(file) from None
+    _check_consistent(record, file)
+    return dict(record)
+
+
+def _too_deep(file: Path) -> InputError:
+    return InputError(
+        file,
+        "JSON imbriqué trop profondément pour un enregistrement de run",
+        "donner le run.json écrit par sdet-check",
+    )
+
+
+def _check_consistent(record: Mapping[str, Any], file: Path) -> None:
+    """What the schema cannot say: results, requirements and axes refer to each other."""
+    fix = "donner le run.json tel que sdet-check l'a écrit (il a été modifié)"
+    requirements = record["grid"]["requirements"]
+    known = {requirement["id"] for requirement in requirements}
     strangers = sorted({e["requirement"] for e in record["results"]} - known)
     if strangers:
         raise InputError(
             file,
             f"résultats pour des exigences absentes de la grille du run : {', '.join(strangers)}",
-            "donner le run.json tel que sdet-check l'a écrit (il a été modifié)",
+            fix,
         )
-    return dict(record)
+    axes = {axis["id"] for axis in record["grid"]["axes"]}
+    homeless = sorted({r["id"] for r in requirements if r["axis"] not in axes})
+    if homeless:
+        raise InputError(
+            file,
+            f"exigences rattachées à un axe absent de la grille du run : {', '.join(homeless)}",
+            fix,
+        )
+    for what, ids in (
+        ("exigences", [r["id"] for r in requirements]),
+        ("résultats", [e["requirement"] for e in record["results"]]),
+        ("axes", [a["id"] for a in record["grid"]["axes"]]),
+    ):
+        repeated = sorted(i for i, n in Counter(ids).items() if n > 1)
+        if repeated:
+            raise InputError(file, f"{what} en double dans le run : {', '.join(repeated)}", fix)
 
 
 def _input_file(path: Path) -> dict[str, str]:
