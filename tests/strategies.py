@@ -376,3 +376,22 @@ def strings_of(record: Mapping[str, Any]) -> list[str]:
         elif isinstance(value, list | tuple):
             stack.extend(value)
     return found
+
+
+def with_text(record: Mapping[str, Any], field: str, text: str) -> dict[str, Any]:
+    """A copy of ``record`` where ``field`` holds ``text``, for explicit ``@example`` runs.
+
+    ``field`` is ``message`` (every result's message) or ``name`` (the target's name).
+    """
+    edited = copy.deepcopy(dict(record))
+    if field == "message":
+        for entry in edited["results"]:
+            entry["message"] = text
+    elif field == "name":
+        edited["target"]["name"] = text
+    else:
+        raise ValueError(field)
+    edited["evidence_manifest"] = evidence_manifest(edited["results"])
+    edited["score"] = rescore(edited).to_json()
+    validate_run(edited)
+    return edited
