@@ -244,12 +244,15 @@ def runs(
     *,
     max_extra: int = 4,
     max_evidence: int = 2,
+    complete: bool = False,
 ) -> dict[str, Any]:
     """A valid run record of the demo grid, grown by up to ``max_extra`` requirements.
 
     Every string a target or a bidder controls is drawn from ``text`` (default
     :func:`clean_text`); statuses, waivers, declarations and evidence are drawn freely, and
     the score and the evidence manifest are recomputed, as ``sdet-check run`` would write them.
+    ``complete`` gives every requirement a result, as the runner does; otherwise a few are
+    missing, as in a run file edited by hand.
     """
     # A handful of strings per run, each field picking one: few draws per run, and a
     # failure shrinks to the one string that matters.
@@ -295,8 +298,8 @@ def runs(
     waivers = []
     declarations = []
     for requirement in grid["requirements"]:
-        if not draw(st.integers(0, 9)):
-            continue  # not in the selection: no result
+        if not complete and not draw(st.integers(0, 9)):
+            continue  # a run file edited by hand may lack results
         status = draw(st.sampled_from(STATUSES))
         entry: dict[str, Any] = {
             "requirement": requirement["id"],

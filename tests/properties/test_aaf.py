@@ -60,7 +60,9 @@ def edited_sets(draw: st.DrawFn) -> dict[Family, list[Record]]:
         elif action == "op":
             record.op = draw(st.sampled_from(list(Op)))
         elif action == "extra":
-            record.set(draw(st.sampled_from(["ENTInconnu", "sn", "ENTPersonJointure"])), [draw(values)])
+            record.set(
+                draw(st.sampled_from(["ENTInconnu", "sn", "ENTPersonJointure"])), [draw(values)]
+            )
     return records
 
 
@@ -105,7 +107,10 @@ def records(draw: st.DrawFn) -> Record:
     family = draw(st.sampled_from(people))
     base = base_records()[family][0]
     attributes = [
-        (name, draw(st.lists(values.filter(lambda v: v.strip() == v and v), min_size=1, max_size=3)))
+        (
+            name,
+            draw(st.lists(values.filter(lambda v: v.strip() == v and v), min_size=1, max_size=3)),
+        )
         for name, _ in base.attributes
     ]
     return Record(Op.ADD, family, draw(values.filter(str.strip)), attributes)
@@ -116,7 +121,9 @@ def records(draw: st.DrawFn) -> Record:
 def test_a_generated_request_reads_back_to_its_attributes(workdir: Path, record: Record) -> None:
     folder = workdir / "round"
     folder.mkdir(exist_ok=True)
-    path = write_file(folder / file_name(record.family), [record], encoding=ENCODINGS[record.family])
+    path = write_file(
+        folder / file_name(record.family), [record], encoding=ENCODINGS[record.family]
+    )
     source = sniff(path, path.name)
     problems: list[object] = []
     stream = RequestStream(source, choose_dtd(folder, None), lambda *a, **k: problems.append(a))

@@ -69,7 +69,9 @@ def _check_junit(data: bytes, record: dict[str, Any]) -> None:
     assert int(root.get("failures", "-1")) == sum(
         1 for _, r in rows(record) if r["status"] == "fail" and not r.get("waived")
     )
-    assert int(root.get("errors", "-1")) == sum(1 for _, r in rows(record) if r["status"] == "error")
+    assert int(root.get("errors", "-1")) == sum(
+        1 for _, r in rows(record) if r["status"] == "error"
+    )
 
 
 @budget(ci=1000)
