@@ -75,7 +75,7 @@ def _compare(before: Requirement, after: Requirement) -> list[Change]:
         changes.append(Change(ChangeKind.REWORDED, rid, *_shown(_wording_views(before, after))))
     if before.axis != after.axis:
         changes.append(Change(ChangeKind.MOVED, rid, before.axis, after.axis))
-    if before.source != after.source:
+    if _source_key(before) != _source_key(after):
         changes.append(Change(ChangeKind.SOURCE, rid, *_shown(_source_views(before, after))))
     if _verification_key(before) != _verification_key(after):
         changes.append(
@@ -114,6 +114,20 @@ def _texts(name: str, before: Text | None, after: Text | None) -> list[tuple[str
 def _wording_views(before: Requirement, after: Requirement) -> list[tuple[str, str]]:
     statement = _texts("", before.statement, after.statement)
     return [statement[0], *_texts("titre : ", before.title, after.title), statement[1]]
+
+
+def _source_key(requirement: Requirement) -> tuple[object, ...]:
+    """What a source says, with an absent and an empty wording or link alike."""
+    source = requirement.source
+    also = tuple(sorted(str(sorted(document.items())) for document in source.also))
+    return (
+        source.document,
+        source.version,
+        source.section,
+        source.wording or None,
+        source.url or None,
+        also,
+    )
 
 
 def _source_views(before: Requirement, after: Requirement) -> list[tuple[str, str]]:

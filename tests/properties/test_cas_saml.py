@@ -54,7 +54,7 @@ CAS_FRAGMENTS = [
 ]  # fmt: skip
 
 
-@budget(ci=3000)
+@budget(ci=6000)
 @given(
     st.one_of(
         st.binary(max_size=100),
@@ -106,15 +106,17 @@ def test_cas_success_reads_back_user_and_attributes(
 # --- login forms -------------------------------------------------------------------------------
 
 HTML_FRAGMENTS = [
-    "<form method='post' action='/cas/login'>", "<form>", "</form>", "<input type='password' name='password'>",
-    "<input name='username'>", "<input type='hidden' name='lt' value='LT-1'>", "<select name='s'>",
+    "<form method='post' action='/cas/login'>", "<form>", "</form>",
+    "<input type='password' name='password'>", "<input name='username'>",
+    "<input type='hidden' name='lt' value='LT-1'>", "<select name='s'>",
     "<option value='1' selected>", "</select>", "<textarea name='t'>x</textarea>",
-    "<input type='checkbox' name='c' checked>", "<input type='submit' name='go'>", "<input name=''>",
+    "<input type='checkbox' name='c' checked>", "<input type='submit' name='go'>",
+    "<input name=''>",
     "<base href='https://evil.invalid/'>", "<form action='javascript:x'>", "<", "&", "<!--", "\x00",
 ]  # fmt: skip
 
 
-@budget(ci=3000)
+@budget(ci=5000)
 @given(
     st.one_of(
         st.binary(max_size=120),
@@ -133,7 +135,8 @@ def _form_page(hidden: dict[str, str], method: str, head: str) -> bytes:
         f"<input type='hidden' name={quoteattr(n)} value={quoteattr(v)}>" for n, v in hidden.items()
     )
     return (
-        f"<html><head>{head}</head><body><form method='{method}' action='/cas/login?service=x'>{inputs}"
+        f"<html><head>{head}</head><body>"
+        f"<form method='{method}' action='/cas/login?service=x'>{inputs}"
         "<input type='password' name='password'><input type='submit' name='go'></form>"
         "</body></html>"
     ).encode()
@@ -142,7 +145,7 @@ def _form_page(hidden: dict[str, str], method: str, head: str) -> bytes:
 hidden_fields = st.dictionaries(names.filter(lambda n: n != "password"), xml_text, max_size=5)
 
 
-@budget(ci=2000)
+@budget(ci=600)
 @given(hidden_fields, st.sampled_from(["post", "POST", "get"]))
 def test_login_form_fields_read_back(hidden: dict[str, str], method: str) -> None:
     body = _form_page(hidden, method, "<meta charset='utf-8'>")
@@ -231,7 +234,7 @@ instants = st.one_of(
 )
 
 
-@budget(ci=3000)
+@budget(ci=6000)
 @given(instants)
 def test_saml_instants_parse_or_are_none(value: str) -> None:
     moment = _parse_instant(value)

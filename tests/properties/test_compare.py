@@ -10,14 +10,16 @@ from __future__ import annotations
 
 import csv
 import io
+import itertools
 from typing import Any
 
-from hypothesis import given
+import pytest
+from hypothesis import example, given
 from hypothesis import strategies as st
 
 from sdet_check.compare import Standing, Weights, compare_runs
 from sdet_check.reporters.comparison import render_comparison_csv
-from tests.strategies import budget, clean_text, runs
+from tests.strategies import _base_record, budget, clean_text, runs, strings_of, with_text
 
 solutions = st.lists(
     runs(clean_text(), max_extra=2, max_evidence=0, complete=True), min_size=1, max_size=4
@@ -52,7 +54,7 @@ def test_gates_ranks_and_scores(records: list[dict[str, Any]], weighting: Weight
         assert 0.0 <= solution.should_points <= solution.should_max
     ranked = [s for s in comparison.ranking() if s.rank is not None]
     assert [s.rank for s in ranked] == sorted(s.rank for s in ranked)
-    for better, worse in zip(ranked, ranked[1:], strict=False):
+    for better, worse in itertools.pairwise(ranked):
         same = (better.standing, better.should_score or 0.0) == (
             worse.standing,
             worse.should_score or 0.0,
@@ -75,12 +77,32 @@ def test_comparison_does_not_depend_on_the_order_of_the_runs(records: list[dict[
     assert key(forward) == key(backward)
 
 
+def _csv_rows(records: list[dict[str, Any]]) -> list[list[str]]:
+    text = render_comparison_csv(compare_runs(records)).decode("utf-8")
+    assert text.startswith("\ufeff")
+    return list(csv.reader(io.StringIO(text[1:], newline="")))
+
+
 @budget(ci=300)
 @given(solutions)
-def test_comparison_csv_renders_every_solution(records: list[dict[str, Any]]) -> None:
-    comparison = compare_runs(records)
-    text = render_comparison_csv(comparison).decode("utf-8")
-    assert text.startswith("\ufeff")
-    rows = list(csv.reader(io.StringIO(text[1:], newline="")))
-    assert len({len(row) for row in rows}) == 1  # a rectangle, whatever the texts held
-    assert len(rows[0]) >= len(records)
+def test_comparison_csv_is_a_rectangle(records: list[dict[str, Any]]) -> None:
+    if any("\r" in text for record in records for text in strings_of(record["grid"])) or any(
+        "\r" in record["target"]["name"] for record in records
+    ):
+        return  # a lone carriage return splits the row: the strict xfail below
+    rows = _csv_rows(records)
+    assert len({len(row) for row in rows}) == 1
+    assert len(rows) == 1 + len({r["id"] for rec in records for r in rec["grid"]["requirements"]})
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="issue 10: comparaison.csv leaves a label or title holding a carriage return "
+    "unquoted (line terminator \\n): the row is split when read back",
+)
+@budget(ci=100)
+@given(solutions)
+@example([with_text(_base_record(), "name", "ENT\rB")])
+def test_comparison_csv_rows_survive_carriage_returns(records: list[dict[str, Any]]) -> None:
+    rows = _csv_rows(records)
+    assert len({len(row) for row in rows}) == 1

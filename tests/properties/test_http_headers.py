@@ -32,7 +32,7 @@ SECONDS = "9" * 4301
 """max-age with more digits than int() converts by default (issue 10)."""
 
 
-@budget(ci=6000)
+@budget(ci=10000)
 @given(header_text)
 def test_hsts_parser_raises_only_value_error(value: str) -> None:
     try:
@@ -91,7 +91,7 @@ def hsts_headers(draw: st.DrawFn) -> tuple[str, dict[str, str | None]]:
     return ";".join(order) + draw(st.sampled_from(["", ";", "; "])), directives
 
 
-@budget(ci=4000)
+@budget(ci=2500)
 @given(hsts_headers())
 def test_hsts_valid_headers_parse_to_their_directives(
     case: tuple[str, dict[str, str | None]],
@@ -123,7 +123,7 @@ cookie_text = st.one_of(
 )  # fmt: skip
 
 
-@budget(ci=6000)
+@budget(ci=10000)
 @given(cookie_text)
 def test_set_cookie_parser_never_raises_and_keeps_no_value(header: str) -> None:
     cookie = _parse_set_cookie(header, "https://ent.invalid/")

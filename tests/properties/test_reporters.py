@@ -52,7 +52,7 @@ def _render(name: str, record: dict[str, Any], lang: str = "fr") -> bytes:
 # --- JSON ------------------------------------------------------------------------------------
 
 
-@budget(ci=800)
+@budget(ci=200)
 @given(hostile_runs)
 def test_json_report_round_trips(record: dict[str, Any]) -> None:
     assert json.loads(_render("json", record)) == record
@@ -74,7 +74,7 @@ def _check_junit(data: bytes, record: dict[str, Any]) -> None:
     )
 
 
-@budget(ci=1000)
+@budget(ci=250)
 @given(clean_runs, st.sampled_from(["fr", "en"]))
 def test_junit_parses_and_counts_every_result(record: dict[str, Any], lang: str) -> None:
     _check_junit(_render("junit", record, lang), record)
@@ -121,17 +121,32 @@ def _read_csv(data: bytes) -> list[list[str]]:
     return list(csv.reader(io.StringIO(text[1:], newline="")))
 
 
-@budget(ci=1000)
+@budget(ci=200)
 @given(clean_runs, st.sampled_from(["fr", "en"]))
 def test_csv_reads_back_to_the_cells_written(record: dict[str, Any], lang: str) -> None:
+    expected = _expected_cells(record, lang)
+    if any("\r" in cell for row in expected for cell in row):
+        return  # a lone carriage return splits the row: the strict xfail below
     header, *body = _read_csv(_render("csv", record, lang))
     assert len(header) == 12
-    expected = _expected_cells(record, lang)
     assert len(body) == len(expected)
     for got_row, want_row in zip(body, expected, strict=True):
         for got, want in zip(got_row, want_row, strict=True):
             # A cell a spreadsheet would evaluate may be neutralised (issue 10), not altered.
             assert got == want or (want.startswith(FORMULA_STARTS) and got.endswith(want))
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="issue 10: results.csv leaves a cell holding a carriage return unquoted (the writer's "
+    "line terminator is \\n): a spreadsheet or csv reader splits the row there",
+)
+@budget(ci=200)
+@given(clean_runs)
+@example(with_text(_base_record(), "message", "avant\rapres"))
+def test_csv_rows_survive_carriage_returns(record: dict[str, Any]) -> None:
+    _header, *body = _read_csv(_render("csv", record))
+    assert len(body) == len(_expected_cells(record, "fr"))
 
 
 @pytest.mark.xfail(
@@ -152,7 +167,7 @@ def test_csv_cells_never_start_like_a_formula(record: dict[str, Any]) -> None:
 # --- terminal --------------------------------------------------------------------------------
 
 
-@budget(ci=600)
+@budget(ci=150)
 @given(clean_runs, st.sampled_from(["fr", "en"]), st.booleans())
 def test_terminal_summary_renders_any_clean_run(
     record: dict[str, Any], lang: str, verbose: bool

@@ -32,7 +32,7 @@ xml_bytes = st.one_of(
 )
 
 
-@budget(ci=6000)
+@budget(ci=10000)
 @given(xml_bytes)
 def test_any_bytes_give_an_element_or_hostile_response(data: bytes) -> None:
     try:
