@@ -51,14 +51,22 @@ def _counting(inner: Any) -> Any:
     return counted
 
 
+PROPERTY_TIMEOUT_S = {"dev": 120, "ci": 600, "long": 3600}
+"""pytest-timeout bound of one property: its examples scale with the profile."""
+
+
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Wrap the body of every hypothesis test so that each example it runs is counted."""
+    """Count each example of every hypothesis test; give properties the profile's timeout."""
+    timeout = pytest.mark.timeout(PROPERTY_TIMEOUT_S.get(active_profile(), 120))
     for item in items:
         handle = getattr(getattr(item, "obj", None), "hypothesis", None)
         inner = getattr(handle, "inner_test", None)
-        if inner is None or getattr(inner, "sdet_counted", False):
+        if inner is None:
             continue
-        handle.inner_test = _counting(inner)  # type: ignore[union-attr]
+        if item.get_closest_marker("timeout") is None:
+            item.add_marker(timeout)
+        if not getattr(inner, "sdet_counted", False):
+            handle.inner_test = _counting(inner)  # type: ignore[union-attr]
 
 
 def pytest_runtest_call(item: pytest.Item) -> None:

@@ -66,7 +66,7 @@ def edited_sets(draw: st.DrawFn) -> dict[Family, list[Record]]:
     return records
 
 
-@budget(ci=300)
+@budget(ci=200)
 @given(edited_sets(), st.sampled_from(["", "<stray/>", "texte libre", "<addRequest/>"]))
 def test_any_edited_set_gives_findings_never_a_crash(
     workdir: Path, records: dict[Family, list[Record]], tail: str
@@ -81,7 +81,7 @@ def test_any_edited_set_gives_findings_never_a_crash(
         assert finding.rule in RULES and finding.message
 
 
-@budget(ci=300)
+@budget(ci=200)
 @given(st.binary(max_size=300), st.sampled_from(list(Family)))
 def test_any_bytes_in_an_aaf_file_are_findings_or_input_error(
     workdir: Path, data: bytes, family: Family
@@ -116,7 +116,7 @@ def records(draw: st.DrawFn) -> Record:
     return Record(Op.ADD, family, draw(values.filter(str.strip)), attributes)
 
 
-@budget(ci=400)
+@budget(ci=250)
 @given(records())
 def test_a_generated_request_reads_back_to_its_attributes(workdir: Path, record: Record) -> None:
     folder = workdir / "round"

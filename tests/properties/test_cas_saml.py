@@ -54,7 +54,7 @@ CAS_FRAGMENTS = [
 ]  # fmt: skip
 
 
-@budget(ci=6000)
+@budget(ci=12000)
 @given(
     st.one_of(
         st.binary(max_size=100),
@@ -70,7 +70,7 @@ def test_cas_response_parses_or_is_hostile(body: bytes) -> None:
     assert isinstance(answer.evidence("résumé"), Evidence)
 
 
-@budget(ci=2000)
+@budget(ci=500)
 @given(
     xml_text.filter(lambda u: u.strip() == u and u),
     # An empty value is not a released value, a repeated one is released once.
@@ -116,7 +116,7 @@ HTML_FRAGMENTS = [
 ]  # fmt: skip
 
 
-@budget(ci=5000)
+@budget(ci=6000)
 @given(
     st.one_of(
         st.binary(max_size=120),
@@ -145,7 +145,7 @@ def _form_page(hidden: dict[str, str], method: str, head: str) -> bytes:
 hidden_fields = st.dictionaries(names.filter(lambda n: n != "password"), xml_text, max_size=5)
 
 
-@budget(ci=600)
+@budget(ci=400)
 @given(hidden_fields, st.sampled_from(["post", "POST", "get"]))
 def test_login_form_fields_read_back(hidden: dict[str, str], method: str) -> None:
     body = _form_page(hidden, method, "<meta charset='utf-8'>")
@@ -164,7 +164,7 @@ def test_login_form_fields_read_back(hidden: dict[str, str], method: str) -> Non
     reason="issue 10: a login page whose charset is given only by the Content-Type header is "
     "parsed as Latin-1: a hidden field « \\xa0 » is read and sent back as « Â\\xa0 »",
 )
-@budget(ci=300)
+@budget(ci=100)
 @given(hidden_fields)
 @example({"execution": "é\xa0"})
 def test_login_form_fields_read_back_with_the_header_charset(hidden: dict[str, str]) -> None:
@@ -178,7 +178,7 @@ def test_login_form_fields_read_back_with_the_header_charset(hidden: dict[str, s
 # --- SAML metadata and assertions ----------------------------------------------------------------
 
 
-@budget(ci=1500)
+@budget(ci=800)
 @given(
     st.lists(st.tuples(xml_text, xml_text), max_size=4),
     st.lists(xml_text.filter(lambda f: f.strip() == f and f), max_size=3),
@@ -208,7 +208,7 @@ def test_metadata_services_and_formats_read_back(
     assert metadata.nameid_formats() == formats
 
 
-@budget(ci=1500)
+@budget(ci=800)
 @given(st.dictionaries(xml_text, st.lists(xml_text, max_size=3), max_size=4))
 def test_assertion_attributes_read_back(attributes: dict[str, list[str]]) -> None:
     statement = "".join(
@@ -247,7 +247,7 @@ def test_saml_instants_parse_or_are_none(value: str) -> None:
     "9999-12-31) makes the conditions check raise OverflowError (a probe bug) instead of "
     "judging the assertion",
 )
-@budget(ci=1000)
+@budget(ci=300)
 @given(instants, instants, st.integers(0, 600))
 @example("0001-01-01T00:00:00Z", None, 180)
 @example(None, "9999-12-31T23:59:59+00:00", 180)

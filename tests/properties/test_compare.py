@@ -36,7 +36,7 @@ weights = st.builds(
 )
 
 
-@budget(ci=500)
+@budget(ci=100)
 @given(solutions, weights)
 def test_gates_ranks_and_scores(records: list[dict[str, Any]], weighting: Weights) -> None:
     comparison = compare_runs(records, weighting)
@@ -68,7 +68,7 @@ def test_gates_ranks_and_scores(records: list[dict[str, Any]], weighting: Weight
         assert all(n < len(records) for n in row.gate_failures)
 
 
-@budget(ci=300)
+@budget(ci=40)
 @given(solutions)
 def test_comparison_does_not_depend_on_the_order_of_the_runs(records: list[dict[str, Any]]) -> None:
     forward = compare_runs(records)
@@ -83,7 +83,7 @@ def _csv_rows(records: list[dict[str, Any]]) -> list[list[str]]:
     return list(csv.reader(io.StringIO(text[1:], newline="")))
 
 
-@budget(ci=300)
+@budget(ci=100)
 @given(solutions)
 def test_comparison_csv_is_a_rectangle(records: list[dict[str, Any]]) -> None:
     if any("\r" in text for record in records for text in strings_of(record["grid"])) or any(
@@ -100,7 +100,7 @@ def test_comparison_csv_is_a_rectangle(records: list[dict[str, Any]]) -> None:
     reason="issue 10: comparaison.csv leaves a label or title holding a carriage return "
     "unquoted (line terminator \\n): the row is split when read back",
 )
-@budget(ci=100)
+@budget(ci=30)
 @given(solutions)
 @example([with_text(_base_record(), "name", "ENT\rB")])
 def test_comparison_csv_rows_survive_carriage_returns(records: list[dict[str, Any]]) -> None:

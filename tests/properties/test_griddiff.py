@@ -78,7 +78,7 @@ def _with(requirement: Requirement) -> object:
     return dataclasses.replace(BASE, requirements=(*kept, requirement))
 
 
-@budget(ci=1000)
+@budget(ci=600)
 @given(st.sampled_from(BASE.requirements).flatmap(lambda r: st.tuples(st.just(r), edits(r))))
 @example(
     (

@@ -61,7 +61,7 @@ def _connection(answer: bytes, max_message_bytes: int = 1 << 20) -> Iterator[Wir
         server.close()
 
 
-@budget(ci=7000)
+@budget(ci=6000)
 @given(server_bytes)
 def test_bind_on_any_answer_gives_a_result_or_a_wire_error(answer: bytes) -> None:
     for connection in _connection(answer):
@@ -73,7 +73,7 @@ def test_bind_on_any_answer_gives_a_result_or_a_wire_error(answer: bytes) -> Non
             assert isinstance(result, LdapResult) and isinstance(result.describe(), str)
 
 
-@budget(ci=7000)
+@budget(ci=3000)
 @given(server_bytes, st.integers(1, 5))
 def test_paged_search_on_any_answer_gives_entries_or_a_wire_error(
     answer: bytes, page_size: int
@@ -123,7 +123,7 @@ def _replaced(text: str) -> str:
     return text.encode("utf-8", "surrogatepass").decode("utf-8", "replace")
 
 
-@budget(ci=300)
+@budget(ci=150)
 @given(st.lists(entries, max_size=6), st.integers(1, 8), st.sampled_from([0, 0, 4, 32, 50]))
 def test_search_results_read_back_to_the_entries_sent(
     sent: list[Entry], page_size: int, code: int
@@ -148,7 +148,7 @@ def test_search_results_read_back_to_the_entries_sent(
         assert stats.entries == len(sent) and not stats.server_paged
 
 
-@budget(ci=300)
+@budget(ci=100)
 @given(st.lists(entries, min_size=1, max_size=3), st.integers(0, 40))
 def test_a_message_above_the_limit_is_refused(sent: list[Entry], margin: int) -> None:
     answer = b"".join(_encode_entry(_FIRST_MESSAGE_ID, e) for e in sent)

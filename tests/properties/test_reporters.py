@@ -52,7 +52,7 @@ def _render(name: str, record: dict[str, Any], lang: str = "fr") -> bytes:
 # --- JSON ------------------------------------------------------------------------------------
 
 
-@budget(ci=200)
+@budget(ci=100)
 @given(hostile_runs)
 def test_json_report_round_trips(record: dict[str, Any]) -> None:
     assert json.loads(_render("json", record)) == record
@@ -74,7 +74,7 @@ def _check_junit(data: bytes, record: dict[str, Any]) -> None:
     )
 
 
-@budget(ci=250)
+@budget(ci=120)
 @given(clean_runs, st.sampled_from(["fr", "en"]))
 def test_junit_parses_and_counts_every_result(record: dict[str, Any], lang: str) -> None:
     _check_junit(_render("junit", record, lang), record)
@@ -85,7 +85,7 @@ def test_junit_parses_and_counts_every_result(record: dict[str, Any], lang: str)
     reason="issue 10: a control character in a run's message (NUL, ESC, U+FFFE) makes the "
     "JUnit reporter raise ValueError (lxml refuses XML-incompatible strings)",
 )
-@budget(ci=300)
+@budget(ci=50)
 @given(hostile_runs)
 @example(with_text(_base_record(), "message", "\x00\x1b[2J"))
 def test_junit_renders_runs_with_control_characters(record: dict[str, Any]) -> None:
@@ -121,7 +121,7 @@ def _read_csv(data: bytes) -> list[list[str]]:
     return list(csv.reader(io.StringIO(text[1:], newline="")))
 
 
-@budget(ci=200)
+@budget(ci=100)
 @given(clean_runs, st.sampled_from(["fr", "en"]))
 def test_csv_reads_back_to_the_cells_written(record: dict[str, Any], lang: str) -> None:
     expected = _expected_cells(record, lang)
@@ -141,7 +141,7 @@ def test_csv_reads_back_to_the_cells_written(record: dict[str, Any], lang: str) 
     reason="issue 10: results.csv leaves a cell holding a carriage return unquoted (the writer's "
     "line terminator is \\n): a spreadsheet or csv reader splits the row there",
 )
-@budget(ci=200)
+@budget(ci=50)
 @given(clean_runs)
 @example(with_text(_base_record(), "message", "avant\rapres"))
 def test_csv_rows_survive_carriage_returns(record: dict[str, Any]) -> None:
@@ -154,7 +154,7 @@ def test_csv_rows_survive_carriage_returns(record: dict[str, Any]) -> None:
     reason="issue 10: results.csv writes cells starting with =, +, -, @ unchanged "
     "(formula injection from a bidder's run.json)",
 )
-@budget(ci=300)
+@budget(ci=50)
 @given(clean_runs)
 @example(with_text(_base_record(), "message", '=HYPERLINK("http://x.invalid","clic")'))
 def test_csv_cells_never_start_like_a_formula(record: dict[str, Any]) -> None:
@@ -167,7 +167,7 @@ def test_csv_cells_never_start_like_a_formula(record: dict[str, Any]) -> None:
 # --- terminal --------------------------------------------------------------------------------
 
 
-@budget(ci=150)
+@budget(ci=80)
 @given(clean_runs, st.sampled_from(["fr", "en"]), st.booleans())
 def test_terminal_summary_renders_any_clean_run(
     record: dict[str, Any], lang: str, verbose: bool
@@ -184,7 +184,7 @@ def test_terminal_summary_renders_any_clean_run(
     reason="issue 10: control characters of a run.json (ESC[2J, NUL, U+202E…) reach the "
     "terminal raw",
 )
-@budget(ci=300)
+@budget(ci=50)
 @given(hostile_runs)
 @example(with_text(_base_record(), "name", "ENT\x1b[2J"))
 def test_terminal_summary_neutralises_control_characters(record: dict[str, Any]) -> None:
@@ -212,7 +212,7 @@ def _check_html(data: bytes) -> None:
         assert MARKER not in (element.get("src") or "")
 
 
-@budget(ci=150)
+@budget(ci=60)
 @given(clean_runs, st.sampled_from(["fr", "en"]))
 def test_html_report_parses_and_nothing_sent_becomes_markup(
     record: dict[str, Any], lang: str
@@ -225,7 +225,7 @@ def test_html_report_parses_and_nothing_sent_becomes_markup(
     reason="issue 10: control characters of a run.json (NUL, ESC, U+FFFE) reach the HTML "
     "report raw",
 )
-@budget(ci=60)
+@budget(ci=20)
 @given(hostile_runs)
 @example(with_text(_base_record(), "message", "avant\x00\x1b[2J\ufffeaprès"))
 def test_html_report_neutralises_control_characters(record: dict[str, Any]) -> None:

@@ -27,7 +27,7 @@ def folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return tmp_path_factory.mktemp("runs")
 
 
-@budget(ci=200)
+@budget(ci=100)
 @given(runs(hostile_text()))
 def test_dump_then_load_gives_the_same_run(folder: Path, record: dict[str, Any]) -> None:
     path = folder / "run.json"
@@ -55,7 +55,7 @@ json_text = st.one_of(
 )
 
 
-@budget(ci=5000)
+@budget(ci=4000)
 @given(json_text)
 @example("[" * 100_000 + "]" * 100_000)
 @example('{"a": ' * 50_000 + "1" + "}" * 50_000)
@@ -63,7 +63,7 @@ def test_any_text_is_a_run_or_input_error(folder: Path, text: str) -> None:
     _load(folder, text.encode("utf-8", "surrogatepass"))
 
 
-@budget(ci=3000)
+@budget(ci=2000)
 @given(st.binary(max_size=60))
 def test_any_bytes_are_a_run_or_input_error(folder: Path, data: bytes) -> None:
     _load(folder, data)
@@ -112,7 +112,7 @@ def tampered(draw: st.DrawFn) -> dict[str, Any]:
 TEXT_REPORTERS = ("json", "csv", "junit", "terminal")
 
 
-@budget(ci=600)
+@budget(ci=300)
 @given(tampered())
 @example(
     {

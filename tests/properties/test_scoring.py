@@ -62,7 +62,7 @@ def _check_level(level: LevelScore, items: list[ScoreItem]) -> None:
         assert value is None or 0.0 <= value <= 100.0
 
 
-@budget(ci=4000)
+@budget(ci=1500)
 @given(items_lists)
 def test_counts_rates_and_notes_are_consistent_percentages(items: list[ScoreItem]) -> None:
     card = score(items, AXES)
@@ -81,7 +81,7 @@ def test_counts_rates_and_notes_are_consistent_percentages(items: list[ScoreItem
     )
 
 
-@budget(ci=4000)
+@budget(ci=1500)
 @given(items_lists)
 def test_verdicts_follow_the_readme_rules(items: list[ScoreItem]) -> None:
     card = score(items, AXES)
@@ -96,7 +96,7 @@ def test_verdicts_follow_the_readme_rules(items: list[ScoreItem]) -> None:
         assert card.overall.verdict is Verdict.CONFORME
 
 
-@budget(ci=3000)
+@budget(ci=800)
 @given(items_lists, st.lists(score_items(), max_size=10))
 def test_should_items_never_change_a_verdict(
     items: list[ScoreItem], shoulds: list[ScoreItem]
@@ -105,7 +105,7 @@ def test_should_items_never_change_a_verdict(
     assert verdict_of(items + extra) is verdict_of(items)
 
 
-@budget(ci=3000)
+@budget(ci=800)
 @given(items_lists, st.sampled_from(list(Status)))
 def test_an_unwaived_must_failure_is_enough_for_non_conforme(
     items: list[ScoreItem], status: Status
@@ -115,7 +115,7 @@ def test_an_unwaived_must_failure_is_enough_for_non_conforme(
     assert ExitCode.for_verdict(verdict_of([*items, failing])) == ExitCode.NON_CONFORME
 
 
-@budget(ci=3000)
+@budget(ci=800)
 @given(items_lists)
 def test_errors_lower_the_coverage_never_the_rate(items: list[ScoreItem]) -> None:
     before = score(items, AXES).overall.must
@@ -129,7 +129,7 @@ def test_errors_lower_the_coverage_never_the_rate(items: list[ScoreItem]) -> Non
     )
 
 
-@budget(ci=2000)
+@budget(ci=600)
 @given(items_lists, st.randoms(use_true_random=False))
 def test_scores_do_not_depend_on_result_order(items: list[ScoreItem], rng: object) -> None:
     shuffled = list(items)

@@ -31,7 +31,7 @@ selections = st.builds(
 )
 
 
-@budget(ci=3000)
+@budget(ci=600)
 @given(selections)
 def test_a_requirement_is_selected_exactly_when_every_filter_lets_it_through(
     selection: Selection,
@@ -49,7 +49,7 @@ def test_a_requirement_is_selected_exactly_when_every_filter_lets_it_through(
         assert reason is None or reason.strip()
 
 
-@budget(ci=3000)
+@budget(ci=600)
 @given(selections)
 def test_unknown_names_are_exactly_those_matching_nothing(selection: Selection) -> None:
     unknown = selection.unknown_names(SDET)
@@ -61,7 +61,7 @@ def test_unknown_names_are_exactly_those_matching_nothing(selection: Selection) 
         assert (f"exigence {pattern}" in unknown) == (not matches)
 
 
-@budget(ci=2000)
+@budget(ci=600)
 @given(selections)
 def test_selection_serialises_what_it_holds(selection: Selection) -> None:
     data = selection.to_json()

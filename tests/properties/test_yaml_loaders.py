@@ -97,7 +97,7 @@ def _loads_or_input_error(load: Callable[[], Any]) -> Any:
         return None
 
 
-@budget(ci=5000)
+@budget(ci=1500)
 @given(yaml_texts(SCALARS))
 def test_read_yaml_gives_data_or_input_error(folder: Path, text: str) -> None:
     path = _write(folder, "any.yaml", text)
@@ -113,7 +113,7 @@ def test_read_yaml_gives_data_or_input_error(folder: Path, text: str) -> None:
     "key (TypeError) or 5,000-level nesting "
     "(RecursionError) ends in « Erreur interne », exit 4, instead of InputError",
 )
-@budget(ci=500)
+@budget(ci=300)
 @given(yaml_texts(SCALARS + CRASHING, LINE_STARTS + UNHASHABLE_KEYS))
 @example("expires: 2027-02-31")
 @example("a: " + "9" * 4301)
@@ -174,7 +174,7 @@ def test_the_example_files_load(folder: Path, name: str) -> None:
 
 
 @pytest.mark.parametrize("name", sorted(LOADERS))
-@budget(ci=600)
+@budget(ci=150)
 @given(data=st.data())
 def test_edited_files_load_or_give_input_error(
     folder: Path, name: str, data: st.DataObject
