@@ -116,7 +116,7 @@ HTML_FRAGMENTS = [
 ]  # fmt: skip
 
 
-@budget(ci=6000)
+@budget(ci=7000)
 @given(
     st.one_of(
         st.binary(max_size=120),

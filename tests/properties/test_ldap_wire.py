@@ -73,7 +73,7 @@ def test_bind_on_any_answer_gives_a_result_or_a_wire_error(answer: bytes) -> Non
             assert isinstance(result, LdapResult) and isinstance(result.describe(), str)
 
 
-@budget(ci=3000)
+@budget(ci=4000)
 @given(server_bytes, st.integers(1, 5))
 def test_paged_search_on_any_answer_gives_entries_or_a_wire_error(
     answer: bytes, page_size: int

@@ -63,7 +63,7 @@ def test_any_text_is_a_run_or_input_error(folder: Path, text: str) -> None:
     _load(folder, text.encode("utf-8", "surrogatepass"))
 
 
-@budget(ci=2000)
+@budget(ci=3000)
 @given(st.binary(max_size=60))
 def test_any_bytes_are_a_run_or_input_error(folder: Path, data: bytes) -> None:
     _load(folder, data)
