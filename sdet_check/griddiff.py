@@ -146,15 +146,8 @@ def _source_views(before: Requirement, after: Requirement) -> list[tuple[str, st
 
 
 def _also(documents: tuple[Mapping[str, str], ...]) -> str:
-    return (
-        " ; ".join(
-            ", ".join(
-                str(document.get(key, "")) for key in ("document", "version", "section", "url")
-            )
-            for document in documents
-        )
-        or "—"
-    )
+    shown = sorted(", ".join(str(v) for _, v in sorted(d.items())) for d in documents)
+    return " ; ".join(shown) or "—"
 
 
 def _verification_key(requirement: Requirement) -> tuple[object, ...]:
@@ -165,9 +158,14 @@ def _verification_key(requirement: Requirement) -> tuple[object, ...]:
         verification.method,
         verification.probe,
         repr(params),
-        verification.proofs,
-        verification.guidance,
+        _text_key(verification.proofs),
+        _text_key(verification.guidance),
     )
+
+
+def _text_key(text: Text | None) -> Text | None:
+    """An absent text and an empty one alike."""
+    return text if text is not None and (text.fr or text.en) else None
 
 
 def _verification_views(before: Requirement, after: Requirement) -> list[tuple[str, str]]:

@@ -73,6 +73,19 @@ def edits(draw: st.DrawFn, requirement: Requirement) -> Requirement:
     return dataclasses.replace(requirement, **changes)
 
 
+def _said(verification: Verification) -> tuple[object, ...]:
+    def text(value: Text | None) -> Text | None:
+        return value if value is not None and (value.fr or value.en) else None
+
+    return (
+        verification.method,
+        verification.probe,
+        dict(verification.params or {}),
+        text(verification.proofs),
+        text(verification.guidance),
+    )
+
+
 def _with(requirement: Requirement) -> object:
     kept = tuple(r for r in BASE.requirements if r.id != requirement.id)
     return dataclasses.replace(BASE, requirements=(*kept, requirement))
@@ -114,10 +127,8 @@ def test_every_difference_is_listed_once_and_shown(pair: tuple[Requirement, Requ
         != dataclasses.replace(
             after.source, wording=after.source.wording or None, url=after.source.url or None
         ),
-        # Absent params and empty params say the same.
-        ChangeKind.VERIFICATION: dataclasses.replace(before.verification, params=None)
-        != dataclasses.replace(after.verification, params=None)
-        or dict(before.verification.params or {}) != dict(after.verification.params or {}),
+        # Absent and empty params, proofs or guidance say the same.
+        ChangeKind.VERIFICATION: _said(before.verification) != _said(after.verification),
         ChangeKind.APPLICABILITY: (before.degrees, before.scopes) != (after.degrees, after.scopes),
     }
     assert sorted(kinds) == sorted(kind for kind, changed in expected.items() if changed)
