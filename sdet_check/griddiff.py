@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
-from sdet_check.grid import Grid, Requirement
+from sdet_check.grid import Grid, Requirement, Text
 
 
 class ChangeKind(StrEnum):
@@ -72,16 +73,15 @@ def _compare(before: Requirement, after: Requirement) -> list[Change]:
     if before.level is not after.level:
         changes.append(Change(ChangeKind.RELEVELLED, rid, before.level.value, after.level.value))
     if (before.title, before.statement) != (after.title, after.statement):
-        changes.append(Change(ChangeKind.REWORDED, rid, before.statement.fr, after.statement.fr))
+        changes.append(Change(ChangeKind.REWORDED, rid, *_shown(_wording_views(before, after))))
     if before.axis != after.axis:
         changes.append(Change(ChangeKind.MOVED, rid, before.axis, after.axis))
-    if before.source != after.source:
-        changes.append(Change(ChangeKind.SOURCE, rid, before.source.label(), after.source.label()))
-    if before.verification != after.verification:
-        old_label, new_label = _verification_label(before), _verification_label(after)
-        if old_label == new_label:  # same method: say which of its texts changed
-            old_label, new_label = _verification_texts(before, after)
-        changes.append(Change(ChangeKind.VERIFICATION, rid, old_label, new_label))
+    if _source_key(before) != _source_key(after):
+        changes.append(Change(ChangeKind.SOURCE, rid, *_shown(_source_views(before, after))))
+    if _verification_key(before) != _verification_key(after):
+        changes.append(
+            Change(ChangeKind.VERIFICATION, rid, *_shown(_verification_views(before, after)))
+        )
     if (before.degrees, before.scopes) != (after.degrees, after.scopes):
         changes.append(
             Change(
@@ -94,6 +94,94 @@ def _compare(before: Requirement, after: Requirement) -> list[Change]:
     return changes
 
 
+def _shown(views: list[tuple[str, str]]) -> tuple[str, str]:
+    """The first (old, new) view that tells the two apart, from the headline to the details.
+
+    A change is listed because some field differs; showing a field that did not change would
+    read ``declaration → declaration``.
+    """
+    return next(((old, new) for old, new in views if old != new), views[0])
+
+
+def _texts(name: str, before: Text | None, after: Text | None) -> list[tuple[str, str]]:
+    old = before or Text("", "")
+    new = after or Text("", "")
+    return [
+        (f"{name}{old.fr}", f"{name}{new.fr}"),
+        (f"{name}(en) {old.en}", f"{name}(en) {new.en}"),
+    ]
+
+
+def _wording_views(before: Requirement, after: Requirement) -> list[tuple[str, str]]:
+    statement = _texts("", before.statement, after.statement)
+    return [statement[0], *_texts("titre : ", before.title, after.title), statement[1]]
+
+
+def _source_key(requirement: Requirement) -> tuple[object, ...]:
+    """What a source says, with an absent and an empty wording or link alike."""
+    source = requirement.source
+    also = tuple(sorted(str(sorted(document.items())) for document in source.also))
+    return (
+        source.document,
+        source.version,
+        source.section,
+        source.wording or None,
+        source.url or None,
+        also,
+    )
+
+
+def _source_views(before: Requirement, after: Requirement) -> list[tuple[str, str]]:
+    old, new = before.source, after.source
+    fields = (
+        ("document", old.document, new.document),
+        ("version", old.version, new.version),
+        ("section", old.section, new.section),
+        ("texte", old.wording or "—", new.wording or "—"),
+        ("lien", old.url or "—", new.url or "—"),
+        ("voir aussi", _also(old.also), _also(new.also)),
+    )
+    views = [(old.label(), new.label())]
+    views.extend((f"{old.label()} — {n} : {o}", f"{new.label()} — {n} : {v}") for n, o, v in fields)
+    return views
+
+
+def _also(documents: tuple[Mapping[str, str], ...]) -> str:
+    shown = sorted(", ".join(str(v) for _, v in sorted(d.items())) for d in documents)
+    return " ; ".join(shown) or "—"
+
+
+def _verification_key(requirement: Requirement) -> tuple[object, ...]:
+    """What a verification says, with absent params and empty params alike."""
+    verification = requirement.verification
+    params = sorted((verification.params or {}).items(), key=lambda item: str(item[0]))
+    return (
+        verification.method,
+        verification.probe,
+        repr(params),
+        _text_key(verification.proofs),
+        _text_key(verification.guidance),
+    )
+
+
+def _text_key(text: Text | None) -> Text | None:
+    """An absent text and an empty one alike."""
+    return text if text is not None and (text.fr or text.en) else None
+
+
+def _verification_views(before: Requirement, after: Requirement) -> list[tuple[str, str]]:
+    old, new = _verification_label(before), _verification_label(after)
+    views = [(old, new)]
+    for name, attribute in (("pièces attendues", "proofs"), ("conduite", "guidance")):
+        details = _texts(
+            f" — {name} : ",
+            getattr(before.verification, attribute),
+            getattr(after.verification, attribute),
+        )
+        views.extend((old + o, new + n) for o, n in details)
+    return views
+
+
 def _verification_label(requirement: Requirement) -> str:
     verification = requirement.verification
     if verification.probe:
@@ -104,18 +192,6 @@ def _verification_label(requirement: Requirement) -> str:
 
 
 _VERIFICATION_TEXTS = (("proofs", "preuves attendues"), ("guidance", "conseils"))
-
-
-def _verification_texts(before: Requirement, after: Requirement) -> tuple[str, str]:
-    """``declaration · conseils : …`` on both sides, for the texts that differ."""
-    method = _verification_label(before)
-    sides: tuple[list[str], list[str]] = ([method], [method])
-    for name, label in _VERIFICATION_TEXTS:
-        old, new = getattr(before.verification, name), getattr(after.verification, name)
-        if old != new:
-            sides[0].append(f"{label} : {_gist(old)}")
-            sides[1].append(f"{label} : {_gist(new)}")
-    return " · ".join(sides[0]), " · ".join(sides[1])
 
 
 def _gist(text: Any) -> str:

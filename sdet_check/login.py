@@ -21,6 +21,7 @@ multi-step login. Target files may name the fields (``login_form.user_field``,
 
 from __future__ import annotations
 
+import codecs
 import re
 import threading
 from collections.abc import Callable, Iterable, Mapping
@@ -327,10 +328,27 @@ def parse_html(response: requests.Response) -> lxml.html.HtmlElement | None:
     body = response.content
     if not body.strip() or b"<" not in body[:4096]:
         return None
-    parser = lxml.html.HTMLParser(no_network=True, huge_tree=False, remove_pis=True)
+    parser = lxml.html.HTMLParser(
+        no_network=True, huge_tree=False, remove_pis=True, encoding=_declared_charset(response)
+    )
     try:
         return lxml.html.document_fromstring(body, parser=parser)
-    except (lxml.etree.ParserError, ValueError):
+    except (lxml.etree.ParserError, ValueError, LookupError):
+        return None
+
+
+def _declared_charset(response: requests.Response) -> str | None:
+    """The charset the ``Content-Type`` header declares, if Python knows it; else ``None``.
+
+    A page's bytes are read in the charset the server declares, as a browser does; without
+    one, lxml reads the page's own ``<meta charset>``.
+    """
+    match = re.search(r"charset=[\"']?([\w.:-]+)", response.headers.get("Content-Type", ""))
+    if match is None:
+        return None
+    try:
+        return codecs.lookup(match[1]).name
+    except LookupError:
         return None
 
 

@@ -12,6 +12,7 @@ import hashlib
 import json
 import os
 import uuid
+from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -270,15 +271,38 @@ def load_run(file: Path) -> dict[str, Any]:
             "donner le run.json écrit par `sdet-check run` ou `sdet-check demo`",
         )
     validate_run(record, file)
-    known = {requirement["id"] for requirement in record["grid"]["requirements"]}
+    _check_consistent(record, file)
+    return dict(record)
+
+
+def _check_consistent(record: Mapping[str, Any], file: Path) -> None:
+    """What the schema cannot say: results, requirements and axes refer to each other."""
+    fix = "donner le run.json tel que sdet-check l'a écrit (il a été modifié)"
+    requirements = record["grid"]["requirements"]
+    known = {requirement["id"] for requirement in requirements}
     strangers = sorted({e["requirement"] for e in record["results"]} - known)
     if strangers:
         raise InputError(
             file,
             f"résultats pour des exigences absentes de la grille du run : {', '.join(strangers)}",
-            "donner le run.json tel que sdet-check l'a écrit (il a été modifié)",
+            fix,
         )
-    return dict(record)
+    axes = {axis["id"] for axis in record["grid"]["axes"]}
+    homeless = sorted({r["id"] for r in requirements if r["axis"] not in axes})
+    if homeless:
+        raise InputError(
+            file,
+            f"exigences rattachées à un axe absent de la grille du run : {', '.join(homeless)}",
+            fix,
+        )
+    for what, ids in (
+        ("exigences", [r["id"] for r in requirements]),
+        ("résultats", [e["requirement"] for e in record["results"]]),
+        ("axes", [a["id"] for a in record["grid"]["axes"]]),
+    ):
+        repeated = sorted(i for i, n in Counter(ids).items() if n > 1)
+        if repeated:
+            raise InputError(file, f"{what} en double dans le run : {', '.join(repeated)}", fix)
 
 
 def _max_run_bytes() -> int:

@@ -354,13 +354,13 @@ def window(
         moment = parse_instant(start)
         if moment is None:
             problems.append(f"{where} NotBefore illisible ({start!r})")
-        elif moment - skew > now:
+        elif moment > now + skew:  # not moment - skew: year 1 would overflow
             problems.append(f"{where} NotBefore {start} dans le futur")
     if end is not None:
         moment = parse_instant(end)
         if moment is None:
             problems.append(f"{where} NotOnOrAfter illisible ({end!r})")
-        elif moment + skew <= now:
+        elif moment <= now - skew:
             problems.append(f"{where} NotOnOrAfter {end} échu (maintenant {iso(now)})")
     return problems
 
