@@ -194,7 +194,15 @@ def read_yaml(file: Path) -> LoadedYaml:
     (:data:`MAX_YAML_DEPTH`) and impossible dates are refused with their line.
     """
     text = _read_text(file)
-    loader = _StrictLoader(text)
+    try:
+        # The reader refuses control characters as soon as the loader is made.
+        loader = _StrictLoader(text)
+    except yaml.YAMLError as exc:
+        raise InputError(
+            file,
+            f"YAML illisible : {exc}",
+            "retirer les caractères de contrôle du fichier (un éditeur de texte les montre)",
+        ) from None
     try:
         node = loader.get_single_node()
         data = loader.construct_document(node) if node is not None else None
@@ -213,6 +221,15 @@ def read_yaml(file: Path) -> LoadedYaml:
         ) from None
     except yaml.YAMLError as exc:
         raise InputError(file, f"YAML illisible : {exc}", "corriger la syntaxe YAML") from None
+    except (ValueError, KeyError, AttributeError, TypeError) as exc:
+        # PyYAML's constructors raise these on explicit tags they cannot honour
+        # (``!!int x``, ``!!map x``, ``!!timestamp x``) and on unhashable keys (``? a:``).
+        raise InputError(
+            file,
+            f"valeur YAML impossible à construire ({type(exc).__name__} : {exc})",
+            "retirer les étiquettes explicites (!!int, !!map…) et les clés composées, ou "
+            "corriger la valeur",
+        ) from None
     except RecursionError:
         raise InputError(
             file,

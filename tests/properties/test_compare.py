@@ -13,13 +13,12 @@ import io
 import itertools
 from typing import Any
 
-import pytest
 from hypothesis import example, given
 from hypothesis import strategies as st
 
 from sdet_check.compare import Standing, Weights, compare_runs
 from sdet_check.reporters.comparison import render_comparison_csv
-from tests.strategies import _base_record, budget, clean_text, runs, strings_of, with_text
+from tests.strategies import _base_record, budget, clean_text, runs, with_text
 
 solutions = st.lists(
     runs(clean_text(), max_extra=2, max_evidence=0, complete=True), min_size=1, max_size=4
@@ -86,20 +85,11 @@ def _csv_rows(records: list[dict[str, Any]]) -> list[list[str]]:
 @budget(ci=100)
 @given(solutions)
 def test_comparison_csv_is_a_rectangle(records: list[dict[str, Any]]) -> None:
-    if any("\r" in text for record in records for text in strings_of(record["grid"])) or any(
-        "\r" in record["target"]["name"] for record in records
-    ):
-        return  # a lone carriage return splits the row: the strict xfail below
     rows = _csv_rows(records)
     assert len({len(row) for row in rows}) == 1
     assert len(rows) == 1 + len({r["id"] for rec in records for r in rec["grid"]["requirements"]})
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="issue 10: comparaison.csv leaves a label or title holding a carriage return "
-    "unquoted (line terminator \\n): the row is split when read back",
-)
 @budget(ci=30)
 @given(solutions)
 @example([with_text(_base_record(), "name", "ENT\rB")])

@@ -44,11 +44,6 @@ def test_hsts_parser_raises_only_value_error(value: str) -> None:
     assert all(name == name.lower() for name in directives)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="issue 10: parse_hsts accepts a max-age that int() refuses (4,301+ digits, "
-    "non-ASCII digits such as '²'): the probe then fails with ValueError, a probe bug",
-)
 @budget(ci=500)
 @given(header_text)
 @example(f"max-age={SECONDS}")
@@ -138,11 +133,6 @@ def test_set_cookie_parser_never_raises_and_keeps_no_value(header: str) -> None:
         assert all(value not in text for text in shown)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="issue 10: a Set-Cookie Max-Age of 4,301+ digits makes is_deletion() raise "
-    "ValueError (int() digit limit) instead of being judged",
-)
 @budget(ci=500)
 @given(cookie_text)
 @example(f"SID=x; Max-Age={SECONDS}")

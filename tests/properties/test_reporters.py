@@ -4,7 +4,7 @@ Every reporter renders any valid run without an exception, and its output is wel
 JSON round-trips, JUnit parses as XML with one testcase per result, CSV reads back to the
 cells written, HTML parses and nothing a target sent becomes markup, the terminal summary
 decodes. Control characters, formula-looking CSV cells and report time bounds are the
-defects of issue 10 (reporters owned by another helper): those properties are strict xfails.
+defects of issue 10, now fixed; their first failing examples are kept as @example.
 """
 
 from __future__ import annotations
@@ -24,11 +24,11 @@ from lxml import etree
 from lxml import html as lxml_html
 
 from sdet_check.labels import status_code, status_label
+from sdet_check.redaction import spreadsheet_cell
 from sdet_check.reporters import reporter_for
 from sdet_check.reporters.base import rows
 from tests.strategies import (
     CONTROLS,
-    FORMULA_STARTS,
     MARKER,
     _base_record,
     budget,
@@ -80,11 +80,6 @@ def test_junit_parses_and_counts_every_result(record: dict[str, Any], lang: str)
     _check_junit(_render("junit", record, lang), record)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="issue 10: a control character in a run's message (NUL, ESC, U+FFFE) makes the "
-    "JUnit reporter raise ValueError (lxml refuses XML-incompatible strings)",
-)
 @budget(ci=50)
 @given(hostile_runs)
 @example(with_text(_base_record(), "message", "\x00\x1b[2J"))
@@ -125,22 +120,16 @@ def _read_csv(data: bytes) -> list[list[str]]:
 @given(clean_runs, st.sampled_from(["fr", "en"]))
 def test_csv_reads_back_to_the_cells_written(record: dict[str, Any], lang: str) -> None:
     expected = _expected_cells(record, lang)
-    if any("\r" in cell for row in expected for cell in row):
-        return  # a lone carriage return splits the row: the strict xfail below
     header, *body = _read_csv(_render("csv", record, lang))
     assert len(header) == 12
     assert len(body) == len(expected)
     for got_row, want_row in zip(body, expected, strict=True):
         for got, want in zip(got_row, want_row, strict=True):
-            # A cell a spreadsheet would evaluate may be neutralised (issue 10), not altered.
-            assert got == want or (want.startswith(FORMULA_STARTS) and got.endswith(want))
+            # Control characters are shown, and a cell a spreadsheet would evaluate is
+            # neutralised (issue 10): the cell reads back as exactly that.
+            assert got == spreadsheet_cell(want)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="issue 10: results.csv leaves a cell holding a carriage return unquoted (the writer's "
-    "line terminator is \\n): a spreadsheet or csv reader splits the row there",
-)
 @budget(ci=50)
 @given(clean_runs)
 @example(with_text(_base_record(), "message", "avant\rapres"))
@@ -149,11 +138,6 @@ def test_csv_rows_survive_carriage_returns(record: dict[str, Any]) -> None:
     assert len(body) == len(_expected_cells(record, "fr"))
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="issue 10: results.csv writes cells starting with =, +, -, @ unchanged "
-    "(formula injection from a bidder's run.json)",
-)
 @budget(ci=50)
 @given(clean_runs)
 @example(with_text(_base_record(), "message", '=HYPERLINK("http://x.invalid","clic")'))
@@ -179,11 +163,6 @@ def test_terminal_summary_renders_any_clean_run(
     assert not _CONTROL_OUT.search(text)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="issue 10: control characters of a run.json (ESC[2J, NUL, U+202E…) reach the "
-    "terminal raw",
-)
 @budget(ci=50)
 @given(hostile_runs)
 @example(with_text(_base_record(), "name", "ENT\x1b[2J"))
@@ -220,11 +199,6 @@ def test_html_report_parses_and_nothing_sent_becomes_markup(
     _check_html(_render("html", record, lang))
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="issue 10: control characters of a run.json (NUL, ESC, U+FFFE) reach the HTML "
-    "report raw",
-)
 @budget(ci=20)
 @given(hostile_runs)
 @example(with_text(_base_record(), "message", "avant\x00\x1b[2J\ufffeaprès"))
@@ -253,11 +227,6 @@ sys.stdout.buffer.write(reporter_for("pdf").render(record, "fr")[:5])
 
 
 @pytest.mark.slow
-@pytest.mark.xfail(
-    strict=True,
-    reason="issue 10: one long unbroken token in a message makes the PDF slow without bound "
-    "(16 KB: 42 s), nothing bounds report time",
-)
 def test_pdf_report_with_a_long_token_finishes_in_bounded_time() -> None:
     record = with_text(_base_record(), "message", "A" * 16_384)
     try:
