@@ -24,7 +24,13 @@ import yaml
 from sdet_check.demo.peer import Peer
 from sdet_check.demo.pki import PkiFiles, ensure_pki
 from sdet_check.demo.portal_site import (
+    COLLECTOR,
+    LOOPING_PATH,
+    PRIVATE_PAGES,
     SECURITY_HEADERS,
+    SERVICES,
+    SITE_ID,
+    STALLED_PATH,
     Reply,
     Site,
     SiteAccount,
@@ -199,6 +205,59 @@ def write_target(path: Path, portal: PortalServer, name: str = "ENT de démonstr
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
     return path
+
+
+def add_portal_browsing(
+    data: dict[str, Any], portal: PortalServer, environ: dict[str, str], uai: str
+) -> None:
+    """Describe the signed-in portal in target ``data`` and let its accounts sign in.
+
+    The accounts are the target's (``data["accounts"]``, passwords from ``environ``); a
+    target without accounts gets the demo's three (pupil, guardian, teacher) with fresh
+    passwords added to ``environ``. Adds ``portal.login_url``, ``profiles`` (pages, service
+    catalogue, third-party connectors), ``private_pages`` and ``audience``.
+    """
+    if not data.get("accounts"):
+        data["accounts"] = []
+        for profile, login in (
+            ("eleve", "lea.martin"),
+            ("parent", "paul.martin"),
+            ("enseignant", "claire.dubois"),
+        ):
+            env = f"SDET_DEMO_PORTAL_{profile.upper()}_PASSWORD"
+            environ[env] = secrets.token_urlsafe(12)
+            entry = {"profile": profile, "login": login, "password_env": env}
+            data["accounts"].append({**entry, "expect": {"ENTPersonStructRattachRNE": uai}})
+    profiles: dict[str, Any] = {}
+    private = []
+    for entry in data["accounts"]:
+        profile, login = entry["profile"], entry["login"]
+        if profile not in SERVICES:
+            continue
+        expect = entry.get("expect") or {}
+        school = expect.get("ENTPersonStructRattachRNE") or uai
+        name = " ".join(part.capitalize() for part in login.replace("_", ".").split("."))
+        portal.add_account(
+            SiteAccount(profile, login, environ[entry["password_env"]], str(school), name)
+        )
+        services = SERVICES[profile]
+        pages = ["/espace"] + [f"/services/{s.slug}" for s in services if s.outil is None]
+        if profile == "eleve" and portal.config.site.stalled_page:
+            pages.append(STALLED_PATH)
+        if profile == "eleve" and portal.config.site.looping_script:
+            pages.append(LOOPING_PATH)
+        profiles[profile] = {
+            "pages": pages,
+            "services": [s.label for s in services],
+            "tiers": [s.label for s in services if s.outil is not None],
+        }
+        if profile in PRIVATE_PAGES:
+            private.append({"login": login, "urls": [PRIVATE_PAGES[profile].format(login=login)]})
+    section = data.setdefault("portal", {})
+    section["login_url"] = portal.session_url
+    section["profiles"] = profiles
+    section["private_pages"] = private
+    section["audience"] = {"collector": COLLECTOR, "site": SITE_ID, "uai": uai}
 
 
 def _server_tls(config: PortalConfig, pki: PkiFiles) -> ssl.SSLContext:
