@@ -182,7 +182,9 @@ class AudienceProbe(Probe):
                 "(portal.audience.collector)"
             )
         section.require_accounts(context.target)
-        return section, shared_visit(context)
+        visit = shared_visit(context)
+        visit.require_accounts()
+        return section, visit
 
     @staticmethod
     def page_hits(visit: Visit) -> Iterator[tuple[AccountRecord, str, dict[str, Any]]]:

@@ -57,6 +57,8 @@ class PortalSection:
     """The CAS login page, when the target has one (to check that logout ends SSO)."""
     hosts: frozenset[str]
     """Every host the browser may reach: the portal's, the CAS server's, the IdP's."""
+    logins: tuple[str, ...] | None = None
+    """The accounts that sign in on the portal (``portal.accounts``); all when ``None``."""
 
     @classmethod
     def of(cls, target: Target) -> PortalSection:
@@ -111,6 +113,7 @@ class PortalSection:
             login_form=overrides,
             sso_login_url=sso,
             hosts=frozenset(h.lower() for h in hosts if h) | {h.lower() for h in overrides.hosts},
+            logins=tuple(raw["accounts"]) if isinstance(raw.get("accounts"), list) else None,
         )
 
     def credentials_rule(self, context: ProbeContext) -> CredentialsRule:
@@ -125,8 +128,12 @@ class PortalSection:
         )
 
     def accounts(self, target: Target) -> tuple[Account, ...]:
-        """The test accounts whose profile the section plans a visit for."""
-        return tuple(a for a in target.accounts if a.profile in self.profiles)
+        """The test accounts that sign in: planned profile, listed in ``portal.accounts``."""
+        return tuple(
+            a
+            for a in target.accounts
+            if a.profile in self.profiles and (self.logins is None or a.login in self.logins)
+        )
 
     def require_accounts(self, target: Target) -> tuple[Account, ...]:
         """:meth:`accounts`, or :class:`NotTestable` naming what the target lacks."""

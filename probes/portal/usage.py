@@ -36,7 +36,9 @@ class UsageProbe(Probe):
         validated_params(self, params)
         section = PortalSection.of(context.target)
         section.require_accounts(context.target)
-        return section, shared_visit(context)
+        visit = shared_visit(context)
+        visit.require_accounts()
+        return section, visit
 
 
 class EntryPoint(UsageProbe):

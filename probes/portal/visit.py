@@ -24,7 +24,7 @@ from probes.portal.browser import Guard, chromium, remaining_ms
 from probes.portal.common import PortalSection, personal_strings, same_path
 from probes.portal.signin import as_response, sign_in
 from sdet_check.login import find_login_form
-from sdet_check.probe import Evidence, ProbeContext, ProbeError, ProbeTimeout
+from sdet_check.probe import Evidence, NotTestable, ProbeContext, ProbeError, ProbeTimeout
 from sdet_check.target import Account
 
 HIT_WAIT_S = 1.0
@@ -132,6 +132,13 @@ class Visit:
     outside: list[str]
     blocked: list[str]
     seconds: float
+    skipped: str | None = None
+    """Why no account signed in (a plain-HTTP portal without the opt-in), if so."""
+
+    def require_accounts(self) -> None:
+        """Raise :class:`NotTestable` when the accounts were not visited."""
+        if self.skipped is not None:
+            raise NotTestable(self.skipped)
 
 
 _CACHE: dict[int, tuple[Any, threading.Event, list[Any]]] = {}
@@ -180,7 +187,11 @@ def visit_portal(context: ProbeContext) -> Visit:
     deadline = context.deadline
     started = time.monotonic()
     accounts = section.accounts(context.target)
-    rule = section.credentials_rule(context)
+    skipped = None
+    try:
+        rule = section.credentials_rule(context) if accounts else None
+    except NotTestable as refused:
+        accounts, rule, skipped = (), None, str(refused)
     axe = axe_script()
     guard = Guard(allowed_hosts=section.hosts, collector=section.collector)
     public: list[PageRecord] = []
@@ -192,14 +203,15 @@ def visit_portal(context: ProbeContext) -> Visit:
         browser_context.close()
         for account in accounts:
             guard.password = account.password.reveal()
-            guard.refusal = rule.refusal
+            guard.refusal = rule.refusal if rule is not None else None
             browser_context = _new_context(browser, guard)
             try:
                 records.append(_visit_account(browser_context, account, section, context, guard))
             finally:
                 guard.password = None
                 browser_context.close()
-    return Visit(public, records, guard.outside, guard.blocked, time.monotonic() - started)
+    seconds = time.monotonic() - started
+    return Visit(public, records, guard.outside, guard.blocked, seconds, skipped)
 
 
 def _new_context(browser: Any, guard: Guard) -> Any:

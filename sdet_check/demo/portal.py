@@ -232,10 +232,11 @@ def add_portal_browsing(
     private = []
     for entry in data["accounts"]:
         profile, login = entry["profile"], entry["login"]
-        if profile not in SERVICES:
-            continue
+        if profile not in SERVICES or profile in profiles:
+            continue  # one account per profile: the first (the CAS server's)
         expect = entry.get("expect") or {}
         school = expect.get("ENTPersonStructRattachRNE") or uai
+        school = school[0] if isinstance(school, list) and school else school
         name = " ".join(part.capitalize() for part in login.replace("_", ".").split("."))
         portal.add_account(
             SiteAccount(profile, login, environ[entry["password_env"]], str(school), name)
@@ -255,6 +256,7 @@ def add_portal_browsing(
             private.append({"login": login, "urls": [PRIVATE_PAGES[profile].format(login=login)]})
     section = data.setdefault("portal", {})
     section["login_url"] = portal.session_url
+    section["accounts"] = [a.login for a in portal.site.accounts.values()]
     section["profiles"] = profiles
     section["private_pages"] = private
     section["audience"] = {"collector": COLLECTOR, "site": SITE_ID, "uai": uai}
