@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 from lxml import etree
 
+from probes.portal import browser_missing
 from sdet_check.api import RunRequest, evaluate, open_grid
 from sdet_check.demo import PortalConfig, PortalServer, create_pki, stack, write_target
 from sdet_check.demo.ldap import slapd_available
@@ -128,6 +129,19 @@ def test_demo_command_end_to_end(tmp_path: Path) -> None:
     if slapd_available():
         assert all(e["status"] == "pass" for e in directory), directory
         assert "slapd absent" not in done.stderr
+    # The portal family in Chromium: the reference portal is conformant on every point.
+    portal = {
+        e["requirement"]: e["status"]
+        for e in record["results"]
+        if e.get("probe", "").startswith("portal.")
+    }
+    assert len(portal) == 18
+    if browser_missing() is None:
+        assert set(portal.values()) == {"pass"}, portal
+    else:
+        assert "Navigateur non piloté" in done.stderr
+        assert portal.pop("SEC-TLS-004") == "pass"
+        assert set(portal.values()) == {"not_tested"}
 
 
 def test_demo_without_slapd_says_so_and_runs_the_rest(
