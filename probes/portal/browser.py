@@ -191,9 +191,14 @@ def chromium(deadline: float) -> Iterator[Any]:
         )
 
 
+MARGIN_S = 1.0
+"""Playwright's own timeouts end this much before the deadline, so that a page that never
+finishes is named in the error; the watchdog kill at the deadline is the last resort."""
+
+
 def remaining_ms(deadline: float) -> float:
-    """Milliseconds left before ``deadline`` (at least 100), for Playwright timeouts."""
-    return _ms(deadline)
+    """Milliseconds left before ``deadline`` less :data:`MARGIN_S` (at least 100)."""
+    return _ms(deadline - MARGIN_S)
 
 
 def _ms(deadline: float) -> float:
