@@ -51,7 +51,7 @@ _PAGE_FACTS = """([logoutPattern, menuSelector]) => {
   };
 }"""
 
-_MASK_PAGE = """([secrets, mask]) => {
+MASK_PAGE = """([secrets, mask]) => {
   const walker = document.createTreeWalker(document.body || document, NodeFilter.SHOW_TEXT);
   const personal = /user|utilisateur|nom|name|profil|account|compte|identite|identité/i;
   let node;
@@ -67,6 +67,8 @@ _MASK_PAGE = """([secrets, mask]) => {
     if (input.type !== "hidden" && input.value) { input.value = mask; }
   }
 }"""
+"""Script that replaces personal strings, text of elements marked as the user's and typed
+values with the mask, before a screenshot."""
 
 
 @dataclass
@@ -318,7 +320,7 @@ def _open(
 
 def _screenshot(page: Any, account: Account) -> str | None:
     try:
-        page.evaluate(_MASK_PAGE, [list(personal_strings(account)), "███"])
+        page.evaluate(MASK_PAGE, [list(personal_strings(account)), "███"])
         shot = page.screenshot(type="jpeg", quality=40, timeout=5000)
     except Exception:
         return None  # evidence only: a screenshot that fails does not decide anything

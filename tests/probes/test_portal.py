@@ -17,9 +17,11 @@ import yaml
 
 from probes.portal import PROBES, browser_missing
 from probes.portal.audience import hit_parameters, properties, reversibility
-from probes.portal.browser import CHROMIUM_ENV
+from probes.portal.browser import CHROMIUM_ENV, chromium
+from probes.portal.common import PortalSection, personal_strings
 from probes.portal.headers import csp_problem, framing_problem, referrer_problem
-from probes.portal.visit import forget_visits, shared_visit
+from probes.portal.signin import sign_in
+from probes.portal.visit import MASK_PAGE, forget_visits, shared_visit
 from sdet_check.demo.pki import ensure_pki
 from sdet_check.demo.portal import PortalConfig, PortalServer, add_portal_browsing, write_target
 from sdet_check.demo.portal_site import SiteFlaws
@@ -358,3 +360,21 @@ def test_header_criteria() -> None:
     assert referrer_problem({}, "strict-origin") is None
     assert referrer_problem({"referrer-policy": "unsafe-url"}, "") == "Referrer-Policy unsafe-url"
     assert referrer_problem({}, "") is not None
+
+
+def test_screenshots_are_taken_with_personal_data_masked(pki_dir: Path, tmp_path: Path) -> None:
+    need_browser()
+    with PortalServer(PortalConfig.conformant(), pki_dir) as portal:
+        context = portal_context(portal, tmp_path, deadline_s=40.0)
+        section = PortalSection.of(context.target)
+        account = section.accounts(context.target)[0]
+        with chromium(context.deadline) as browser:
+            page = browser.new_context(ignore_https_errors=True).new_page()
+            sign_in(page, section, account, context, context.deadline, lambda _e: None)
+            page.goto(section.profiles[account.profile].pages[0])
+            before = page.inner_text("body")
+            assert "Lea Martin" in before  # the page does show the person's name
+            page.evaluate(MASK_PAGE, [list(personal_strings(account)), "███"])
+            after = page.inner_text("body")
+    assert "Lea Martin" not in after and account.login not in after
+    assert "███" in after and "Cahier de textes" in after  # the rest stays readable
