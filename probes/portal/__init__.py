@@ -19,7 +19,13 @@ taken after the page's personal strings are replaced, visitor identifiers are cu
 
 from __future__ import annotations
 
-from probes.portal.accessibility import FormLabels, Images, Language, PageTitle
+from probes.portal.accessibility import (
+    AccessibilitySchema,
+    FormLabels,
+    Images,
+    Language,
+    PageTitle,
+)
 from probes.portal.audience import (
     ProfileValues,
     Pseudonymity,
@@ -45,6 +51,7 @@ PROBES: tuple[type[Probe], ...] = (
     PageTitle,
     Images,
     FormLabels,
+    AccessibilitySchema,
     ContentSecurityPolicy,
     Framing,
     ReferrerPolicy,
@@ -58,6 +65,7 @@ PROBES: tuple[type[Probe], ...] = (
 
 __all__ = [
     "PROBES",
+    "AccessibilitySchema",
     "Certificate",
     "ContentSecurityPolicy",
     "EntryPoint",

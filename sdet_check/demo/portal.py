@@ -27,10 +27,13 @@ from sdet_check.demo.portal_site import (
     COLLECTOR,
     LOOPING_PATH,
     PRIVATE_PAGES,
+    SCHEMA_LINKS,
+    SCHEMA_PATHS,
     SECURITY_HEADERS,
     SERVICES,
     SITE_ID,
     STALLED_PATH,
+    YEAR,
     Reply,
     Site,
     SiteAccount,
@@ -420,6 +423,8 @@ def _with_flaws(config: PortalConfig, page: str) -> str:
         page = page.replace('<html lang="fr">', "<html>")
     if config.site.no_labels:
         page = re.sub(r"<label [^>]*>[^<]*</label>", "", page)
+    if config.site.no_accessibility_schema:
+        page = page.replace(SCHEMA_LINKS, "")
     if config.site.image_without_alt:
         page = page.replace(' alt="ENT des collèges"', "")
     return page
@@ -441,6 +446,8 @@ def _public_page(config: PortalConfig, path: str) -> str | None:
         LEGAL_PATHS["accessibilite"]: _ACCESSIBILITE,
         LEGAL_PATHS["arrete_2006"]: _ARRETE,
     }
+    legal[SCHEMA_PATHS[0]] = _SCHEMA
+    legal[SCHEMA_PATHS[1]] = _PLAN
     if config.legal_links and path in legal:
         return legal[path]
     return None
@@ -551,7 +558,23 @@ l'accessibilité (RGAA), version 4.1.</p>
 <h2>Voies de recours</h2>
 <p>Si vous constatez un défaut d'accessibilité, vous pouvez écrire à
 <a href="mailto:accessibilite@ent.example">accessibilite@ent.example</a> ou saisir le
-Défenseur des droits.</p>""",
+Défenseur des droits.</p>
+<!-- schema -->"""
+    + SCHEMA_LINKS,
+)
+
+_SCHEMA = _layout(
+    "Schéma pluriannuel de mise en accessibilité",
+    f"""<h1>Schéma pluriannuel de mise en accessibilité {YEAR - 1}-{YEAR + 1}</h1>
+<p>Le Département de démonstration met son ENT en accessibilité sur trois ans, de
+{YEAR - 1} à {YEAR + 1} : audits, formation des équipes, corrections par ordre de priorité.</p>""",
+)
+
+_PLAN = _layout(
+    "Plan d'action",
+    f"""<h1>Plan d'action {YEAR}</h1>
+<p>Actions de l'année {YEAR} : corriger les formulaires de la messagerie, sous-titrer les
+vidéos du portail, former les rédacteurs.</p>""",
 )
 
 _ARRETE = _layout(

@@ -24,6 +24,7 @@ import threading
 import time
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from html import escape
 from urllib.parse import parse_qs
 
@@ -95,6 +96,21 @@ LOOPING_PATH = "/services/boucle"
 
 VISITOR_IDS = ("salted", "clear", "charcodes", "md5")
 
+YEAR = datetime.now(UTC).year
+"""The current year: the accessibility plan covers it."""
+
+SCHEMA_PATHS = ("/accessibilite/schema-pluriannuel", "/accessibilite/plan-action")
+"""The multi-year accessibility plan and this year's action plan (A11Y-SCHEMA-001)."""
+
+SCHEMA_LINKS = f"""
+<h2>Schéma pluriannuel et plan d'action</h2>
+<ul class="schema">
+<li><a href="{SCHEMA_PATHS[0]}">Schéma pluriannuel de mise en accessibilité
+{YEAR - 1}-{YEAR + 1}</a></li>
+<li><a href="{SCHEMA_PATHS[1]}">Plan d'action {YEAR}</a></li>
+</ul>"""
+"""The accessibility page's links to them (left out by the flaw ``no_accessibility_schema``)."""
+
 
 @dataclass(frozen=True)
 class SiteFlaws:
@@ -119,6 +135,8 @@ class SiteFlaws:
     """The messagerie page has no logout control."""
     stalled_page: bool = False
     looping_script: bool = False
+    no_accessibility_schema: bool = False
+    """The accessibility page links neither the multi-year plan nor the action plan."""
 
     def __post_init__(self) -> None:
         """Refuse an unknown visitor identifier scheme."""

@@ -97,6 +97,7 @@ BROKEN = SiteFlaws(
     no_csp=True,
     open_private_pages=True,
     page_without_logout=True,
+    no_accessibility_schema=True,
 )
 
 
@@ -136,6 +137,7 @@ BROKEN_EXPECTED = {
     "portal.referrer_policy": "référent",
     "portal.logout": "/services/messagerie",
     "portal.private_pages": "/eleve/",
+    "portal.a11y_schema": "aucun lien vers le schéma pluriannuel",
 }
 
 
