@@ -16,6 +16,7 @@ import requests
 import yaml
 
 from probes.portal import PROBES, browser_missing
+from probes.portal.accessibility import _period_problem, _plan_problem
 from probes.portal.audience import hit_parameters, properties, reversibility
 from probes.portal.browser import CHROMIUM_ENV, chromium
 from probes.portal.common import PortalSection, personal_strings
@@ -380,3 +381,13 @@ def test_screenshots_are_taken_with_personal_data_masked(pki_dir: Path, tmp_path
             after = page.inner_text("body")
     assert "Lea Martin" not in after and account.login not in after
     assert "███" in after and "Cahier de textes" in after  # the rest stays readable
+
+
+def test_accessibility_plan_periods() -> None:
+    assert _period_problem("Schéma pluriannuel 2025-2027", 2026) is None
+    assert _period_problem("Schéma pluriannuel 2026 à 2028", 2026) is None
+    assert "plus de trois ans" in (_period_problem("Schéma 2024-2027", 2026) or "")
+    assert "ne couvre pas 2026" in (_period_problem("Schéma 2021-2023", 2026) or "")
+    assert "non indiquée" in (_period_problem("Schéma pluriannuel", 2026) or "")
+    assert _plan_problem("Plan d'action 2026", 2026) is None
+    assert "2025" in (_plan_problem("Plan d'action 2025", 2026) or "")
