@@ -23,6 +23,7 @@ from probes.portal.common import PortalSection, personal_strings
 from probes.portal.headers import csp_problem, framing_problem, referrer_problem
 from probes.portal.signin import sign_in
 from probes.portal.visit import MASK_PAGE, forget_visits, shared_visit
+from sdet_check.api import RunRequest, evaluate
 from sdet_check.demo.pki import ensure_pki
 from sdet_check.demo.portal import PortalConfig, PortalServer, add_portal_browsing, write_target
 from sdet_check.demo.portal_site import SiteFlaws
@@ -391,3 +392,25 @@ def test_accessibility_plan_periods() -> None:
     assert "non indiquée" in (_period_problem("Schéma pluriannuel", 2026) or "")
     assert _plan_problem("Plan d'action 2026", 2026) is None
     assert "2025" in (_plan_problem("Plan d'action 2025", 2026) or "")
+
+
+def test_without_chromium_the_portal_requirements_stay_not_tested(
+    pki_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv(CHROMIUM_ENV, str(tmp_path / "pas-de-chromium"))
+    with PortalServer(PortalConfig.conformant(), pki_dir) as portal:
+        context = portal_context(portal, tmp_path)
+        forget_visits()
+        record = evaluate(
+            RunRequest(target=context.target.file, grid="sdet/6.4"),
+            environ={a.password.env: a.password.reveal() for a in context.target.accounts},
+        )
+    portal_results = {
+        e["requirement"]: e for e in record["results"] if e.get("probe", "").startswith("portal.")
+    }
+    assert len(portal_results) == len(PROBES)
+    # Certificates and the accessibility plan need no browser.
+    assert portal_results.pop("SEC-TLS-004")["status"] == "pass"
+    assert portal_results.pop("A11Y-SCHEMA-001")["status"] == "pass"
+    assert {e["status"] for e in portal_results.values()} == {"not_tested"}
+    assert {e["message"].rstrip(".") for e in portal_results.values()} == {browser_missing()}
