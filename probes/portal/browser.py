@@ -26,7 +26,7 @@ from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import quote, quote_plus, urlsplit
 
 from sdet_check.probe import NotTestable, ProbeError, ProbeTimeout
 
@@ -89,7 +89,7 @@ class Guard:
         """The route handler: answer, abort or let the request go on."""
         url: str = request.url
         body = request.post_data_buffer or b""
-        if self.password and self.password.encode() in body and self.refusal is not None:
+        if self.password and self.refusal is not None and _carries(url, body, self.password):
             reason = self.refusal(url)
             if reason is not None:
                 self.blocked.append(reason)
@@ -111,6 +111,12 @@ class Guard:
             content_type="text/html; charset=utf-8",
             body="<!DOCTYPE html><html lang=fr><title>Hors périmètre</title><p>hors périmètre</p>",
         )
+
+
+def _carries(url: str, body: bytes, password: str) -> bool:
+    """Whether a request carries ``password``, as typed or form/URL-encoded."""
+    forms = {password, quote_plus(password), quote(password, safe="")}
+    return any(f.encode() in body or f in url for f in forms)
 
 
 @contextmanager

@@ -1,9 +1,12 @@
 """The local reference portal: a small French ENT home page served over HTTPS on loopback.
 
-It plays the target of the ``http`` probe family in tests and in ``sdet-check demo``. A
-:class:`PortalConfig` chooses each observable behaviour (HTTP redirect, HSTS, TLS floor,
-cookie flags, legal links, accessibility mention), so that one portal can be made conformant
-and another non-conformant on exactly the points the probes check.
+It plays the target of the ``http`` and ``portal`` probe families in tests and in
+``sdet-check demo``. A :class:`PortalConfig` chooses each observable behaviour (HTTP
+redirect, HSTS, TLS floor, cookie flags, legal links, accessibility mention; and, through
+:class:`~sdet_check.demo.portal_site.SiteFlaws`, the signed-in pages, the audience tag and
+the browser-side headers), so that one portal can be made conformant and another
+non-conformant on exactly the points the probes check. :func:`add_portal_browsing` lets the
+target's accounts sign in and describes the pages per profile in the target.
 """
 
 from __future__ import annotations
