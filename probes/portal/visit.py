@@ -16,6 +16,7 @@ import base64
 import re
 import threading
 import time
+import weakref
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -143,8 +144,13 @@ class Visit:
             raise NotTestable(self.skipped)
 
 
-_CACHE: dict[int, tuple[Any, threading.Event, list[Any]]] = {}
+_CACHE: dict[int, tuple[threading.Event, list[Any]]] = {}
 _CACHE_LOCK = threading.Lock()
+
+
+def _drop(key: int) -> None:
+    with _CACHE_LOCK:
+        _CACHE.pop(key, None)
 
 
 def shared_visit(context: ProbeContext) -> Visit:
@@ -158,9 +164,11 @@ def shared_visit(context: ProbeContext) -> Visit:
         entry = _CACHE.get(key)
         owner = entry is None
         if entry is None:
-            entry = (context.target, threading.Event(), [])
+            entry = (threading.Event(), [])
             _CACHE[key] = entry
-    _target, done, result = entry
+            # The visit lives as long as its target (a run): no id reuse, no leak.
+            weakref.finalize(context.target, _drop, key)
+    done, result = entry
     if owner:
         try:
             result.append(visit_portal(context))

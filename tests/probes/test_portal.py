@@ -18,7 +18,7 @@ import yaml
 from probes.portal import PROBES, browser_missing
 from probes.portal.accessibility import _period_problem, _plan_problem
 from probes.portal.audience import hit_parameters, properties, reversibility
-from probes.portal.browser import CHROMIUM_ENV, chromium
+from probes.portal.browser import CHROMIUM_ENV, _carries, chromium
 from probes.portal.common import PortalSection, personal_strings
 from probes.portal.headers import csp_problem, framing_problem, referrer_problem
 from probes.portal.signin import sign_in
@@ -414,3 +414,10 @@ def test_without_chromium_the_portal_requirements_stay_not_tested(
     assert portal_results.pop("A11Y-SCHEMA-001")["status"] == "pass"
     assert {e["status"] for e in portal_results.values()} == {"not_tested"}
     assert {e["message"].rstrip(".") for e in portal_results.values()} == {browser_missing()}
+
+
+def test_the_route_recognises_a_password_in_a_body_or_an_address() -> None:
+    assert _carries("https://x.example/?p=a%2Bb%26c", b"", "a+b&c")
+    assert _carries("https://x.example/", b"login=lea&password=a+b%26c", "a b&c")
+    assert _carries("https://x.example/", b'{"p": "a+b&c"}', "a+b&c")
+    assert not _carries("https://x.example/?p=abc", b"abd", "a+b&c")
