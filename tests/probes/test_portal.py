@@ -59,13 +59,19 @@ def pki_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def portal_context(
-    portal: PortalServer, folder: Path, deadline_s: float = 90.0, **portal_keys: Any
+    portal: PortalServer,
+    folder: Path,
+    deadline_s: float = 90.0,
+    extra_service: str | None = None,
+    **portal_keys: Any,
 ) -> ProbeContext:
     file = write_target(folder / "target.yaml", portal)
     data = yaml.safe_load(file.read_text(encoding="utf-8"))
     environ: dict[str, str] = {}
     add_portal_browsing(data, portal, environ, UAI)
     data["portal"].update(portal_keys)
+    if extra_service is not None:  # the target declares a service the pupil's menu lacks
+        data["portal"]["profiles"]["eleve"]["services"].append(extra_service)
     file.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
     forget_visits()
     return ProbeContext(load_target(file, environ), 10.0, time.monotonic() + deadline_s)
@@ -109,7 +115,8 @@ def broken_outcomes(
 ) -> Iterator[dict[str, Outcome]]:
     need_browser()
     with PortalServer(PortalConfig(site=BROKEN), pki_dir) as portal:
-        yield all_outcomes(portal_context(portal, tmp_path_factory.mktemp("ko")))
+        context = portal_context(portal, tmp_path_factory.mktemp("ko"), extra_service="Absences")
+        yield all_outcomes(context)
 
 
 # --- the reference portal, conformant and broken ------------------------------------------
@@ -140,6 +147,7 @@ BROKEN_EXPECTED = {
     "portal.logout": "/services/messagerie",
     "portal.private_pages": "/eleve/",
     "portal.a11y_schema": "aucun lien vers le schéma pluriannuel",
+    "portal.services_by_profile": "eleve : manquent Absences",
 }
 
 
