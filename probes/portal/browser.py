@@ -84,11 +84,17 @@ class Guard:
     outside: list[str] = field(default_factory=list)
     blocked: list[str] = field(default_factory=list)
     """Requests aborted because they carried the password to a refused place (reasons)."""
+    log: list[str] = field(default_factory=list)
+    """Every request the pages made: ``METHOD address`` (query strings cut: tickets...)."""
 
     def handle(self, route: Any, request: Any) -> None:
         """The route handler: answer, abort or let the request go on."""
         url: str = request.url
         body = request.post_data_buffer or b""
+        parts = urlsplit(url)
+        self.log.append(
+            f"{request.method} {parts._replace(query='…' if parts.query else '').geturl()}"
+        )
         if self.password and self.refusal is not None and _carries(url, body, self.password):
             reason = self.refusal(url)
             if reason is not None:

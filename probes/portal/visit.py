@@ -92,6 +92,8 @@ class PageRecord:
     """axe-core violations of the mapped rules: rule, impact, help, nodes (target, html)."""
     axe_passes: list[str] = field(default_factory=list)
     console: list[str] = field(default_factory=list)
+    requests: list[str] = field(default_factory=list)
+    """The requests the page made while it loaded (query strings cut)."""
     error: str | None = None
 
     def summary(self) -> dict[str, Any]:
@@ -104,6 +106,8 @@ class PageRecord:
             "lang": self.lang,
             "logout": self.logout_label or None,
             "console": self.console[:5],
+            "requests": len(self.requests),
+            "first_requests": self.requests[:8],
             "error": self.error,
         }
 
@@ -276,6 +280,7 @@ def _open(
 ) -> PageRecord:
     record = PageRecord(url)
     before = len(guard.hits)
+    logged = len(guard.log)
     console: list[str] = []
 
     def listen(message: Any) -> None:
@@ -301,6 +306,7 @@ def _open(
     while section.collector and len(guard.hits) == before and time.monotonic() < until:
         page.wait_for_timeout(50)
     record.hits = guard.hits[before:]
+    record.requests = guard.log[logged:]
     facts = page.evaluate(_PAGE_FACTS, [section.logout_text, section.services_menu])
     record.title = str(facts["title"])
     record.lang = str(facts["lang"])
