@@ -95,6 +95,8 @@ class AxeCriteria(Probe):
 
         validated_params(self, params)
         visit = shared_visit(context)
+        if visit.axe_missing is not None:
+            raise NotTestable(visit.axe_missing)
         criteria = sorted({c for rule in self.rules for c in RGAA_CRITERIA[rule]})
         scope = (
             f"critères automatisables RGAA {', '.join(criteria)} (axe-core, règles "

@@ -141,6 +141,8 @@ class Visit:
     seconds: float
     skipped: str | None = None
     """Why no account signed in (a plain-HTTP portal without the opt-in), if so."""
+    axe_missing: str | None = None
+    """Why axe-core did not run (not installed), if so."""
 
     def require_accounts(self) -> None:
         """Raise :class:`NotTestable` when the accounts were not visited."""
@@ -206,7 +208,12 @@ def visit_portal(context: ProbeContext) -> Visit:
         rule = section.credentials_rule(context) if accounts else None
     except NotTestable as refused:
         accounts, rule, skipped = (), None, str(refused)
-    axe = axe_script()
+    axe: str | None = None
+    axe_missing: str | None = None
+    try:
+        axe = axe_script()
+    except NotTestable as missing:  # the other probes still decide without axe-core
+        axe_missing = str(missing)
     guard = Guard(allowed_hosts=section.hosts, collector=section.collector)
     public: list[PageRecord] = []
     records: list[AccountRecord] = []
@@ -225,7 +232,7 @@ def visit_portal(context: ProbeContext) -> Visit:
                 guard.password = None
                 browser_context.close()
     seconds = time.monotonic() - started
-    return Visit(public, records, guard.outside, guard.blocked, seconds, skipped)
+    return Visit(public, records, guard.outside, guard.blocked, seconds, skipped, axe_missing)
 
 
 def _new_context(browser: Any, guard: Guard) -> Any:

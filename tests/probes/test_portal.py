@@ -16,7 +16,7 @@ import requests
 import yaml
 
 from probes.portal import PROBES, browser_missing
-from probes.portal.accessibility import _period_problem, _plan_problem
+from probes.portal.accessibility import _period_problem, _plan_problem, axe_path
 from probes.portal.audience import hit_parameters, properties, reversibility
 from probes.portal.browser import CHROMIUM_ENV, _carries, chromium
 from probes.portal.common import PortalSection, personal_strings
@@ -46,6 +46,8 @@ BY_KIND = {probe.kind: probe for probe in PROBES}
 def need_browser() -> None:
     """Skip without Chromium or Playwright, except in CI where it must fail."""
     missing = browser_missing()
+    if missing is None and not axe_path().is_file():
+        missing = f"axe-core absent ({axe_path()}) : npm ci --prefix vendor/axe"
     if missing is None:
         return
     if os.environ.get("CI") or os.environ.get("SDET_CHECK_REQUIRE_BROWSER"):
@@ -429,3 +431,17 @@ def test_the_route_recognises_a_password_in_a_body_or_an_address() -> None:
     assert _carries("https://x.example/", b"login=lea&password=a+b%26c", "a b&c")
     assert _carries("https://x.example/", b'{"p": "a+b&c"}', "a+b&c")
     assert not _carries("https://x.example/?p=abc", b"abd", "a+b&c")
+
+
+def test_without_axe_core_only_the_accessibility_criteria_stay_not_tested(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    need_browser()
+    monkeypatch.setenv("SDET_CHECK_AXE", str(tmp_path / "pas-d-axe.js"))
+    pki = ensure_pki(tmp_path / "pki-hostile")
+    with CaptureServer(pki.cert_file, pki.key_file, login_page=hostile_page("/login")) as portal:
+        context = hostile_context(portal, tmp_path, "x")
+        with pytest.raises(NotTestable, match="axe-core absent"):
+            decide(BY_KIND["portal.a11y_lang"], context)
+        # The same visit still judges the headers (the capture server sends none).
+        assert decide(BY_KIND["portal.csp"], context).status == Status.FAIL
