@@ -140,7 +140,7 @@ def chromium(deadline: float) -> Iterator[Any]:
 
     binary = chromium_path()
     assert binary is not None
-    profile = Path(tempfile.mkdtemp(prefix="sdet-portal-"))
+    profile = Path(tempfile.mkdtemp(prefix="sdet-chromium-portal-"))
     arguments = [
         binary,
         "--headless=new",
