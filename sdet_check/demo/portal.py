@@ -1,19 +1,23 @@
 """The local reference portal: a small French ENT home page served over HTTPS on loopback.
 
-It plays the target of the ``http`` probe family in tests and in ``sdet-check demo``. A
-:class:`PortalConfig` chooses each observable behaviour (HTTP redirect, HSTS, TLS floor,
-cookie flags, legal links, accessibility mention), so that one portal can be made conformant
-and another non-conformant on exactly the points the probes check.
+It plays the target of the ``http`` and ``portal`` probe families in tests and in
+``sdet-check demo``. A :class:`PortalConfig` chooses each observable behaviour (HTTP
+redirect, HSTS, TLS floor, cookie flags, legal links, accessibility mention; and, through
+:class:`~sdet_check.demo.portal_site.SiteFlaws`, the signed-in pages, the audience tag and
+the browser-side headers), so that one portal can be made conformant and another
+non-conformant on exactly the points the probes check. :func:`add_portal_browsing` lets the
+target's accounts sign in and describes the pages per profile in the target.
 """
 
 from __future__ import annotations
 
+import re
 import secrets
 import socket
 import ssl
 import threading
 import warnings
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
@@ -22,6 +26,23 @@ import yaml
 
 from sdet_check.demo.peer import Peer
 from sdet_check.demo.pki import PkiFiles, ensure_pki
+from sdet_check.demo.portal_site import (
+    COLLECTOR,
+    LOOPING_PATH,
+    PRIVATE_PAGES,
+    SCHEMA_LINKS,
+    SCHEMA_PATHS,
+    SECURITY_HEADERS,
+    SERVICES,
+    SITE_ID,
+    STALLED_PATH,
+    YEAR,
+    Reply,
+    Site,
+    SiteAccount,
+    SiteFlaws,
+    stall_forever,
+)
 
 SESSION_COOKIE = "ENTSESSION"
 """Name of the session cookie the portal sets on ``/login``."""
@@ -63,6 +84,8 @@ class PortalConfig:
     """The footer links the legal pages, and the portal serves them."""
     accessibility_mention: bool = True
     """The home page states « Accessibilité : partiellement conforme »."""
+    site: SiteFlaws = field(default_factory=SiteFlaws)
+    """The broken variants of the signed-in pages, the tag and the browser-side headers."""
 
     def __post_init__(self) -> None:
         """Refuse a TLS version the portal cannot set."""
@@ -102,6 +125,8 @@ class PortalServer(Peer):
         self.config = config
         self.pki_dir = pki_dir
         self._pki: PkiFiles | None = None
+        self.site = Site(config.site)
+        """Accounts, sessions and tag of the signed-in pages (:meth:`add_account`)."""
         self._servers: list[_PortalHTTPServer] = []
         self._threads: list[threading.Thread] = []
 
@@ -110,8 +135,9 @@ class PortalServer(Peer):
         if self._servers:
             raise RuntimeError("portal already started")
         self._pki = ensure_pki(self.pki_dir)
-        https = _PortalHTTPServer(self.config, _server_tls(self.config, self._pki))
-        plain = _PortalHTTPServer(self.config, None)
+        self.site.stop.clear()
+        https = _PortalHTTPServer(self.config, _server_tls(self.config, self._pki), self.site)
+        plain = _PortalHTTPServer(self.config, None, self.site)
         plain.https_base = https.base_url
         https.https_base = https.base_url
         self._servers = [https, plain]
@@ -127,6 +153,7 @@ class PortalServer(Peer):
 
     def stop(self) -> None:
         """Stop serving and close both listeners."""
+        self.site.stop.set()
         for server in self._servers:
             server.shutdown()
             server.server_close()
@@ -134,6 +161,10 @@ class PortalServer(Peer):
             thread.join(_JOIN_TIMEOUT_S)
         self._servers = []
         self._threads = []
+
+    def add_account(self, account: SiteAccount) -> None:
+        """Let ``account`` sign in on the portal's login form."""
+        self.site.add(account)
 
     @property
     def https_url(self) -> str:
@@ -182,6 +213,61 @@ def write_target(path: Path, portal: PortalServer, name: str = "ENT de démonstr
     return path
 
 
+def add_portal_browsing(
+    data: dict[str, Any], portal: PortalServer, environ: dict[str, str], uai: str
+) -> None:
+    """Describe the signed-in portal in target ``data`` and let its accounts sign in.
+
+    The accounts are the target's (``data["accounts"]``, passwords from ``environ``); a
+    target without accounts gets the demo's three (pupil, guardian, teacher) with fresh
+    passwords added to ``environ``. Adds ``portal.login_url``, ``profiles`` (pages, service
+    catalogue, third-party connectors), ``private_pages`` and ``audience``.
+    """
+    if not data.get("accounts"):
+        data["accounts"] = []
+        for profile, login in (
+            ("eleve", "lea.martin"),
+            ("parent", "paul.martin"),
+            ("enseignant", "claire.dubois"),
+        ):
+            env = f"SDET_DEMO_PORTAL_{profile.upper()}_PASSWORD"
+            environ[env] = secrets.token_urlsafe(12)
+            entry = {"profile": profile, "login": login, "password_env": env}
+            data["accounts"].append({**entry, "expect": {"ENTPersonStructRattachRNE": uai}})
+    profiles: dict[str, Any] = {}
+    private = []
+    for entry in data["accounts"]:
+        profile, login = entry["profile"], entry["login"]
+        if profile not in SERVICES or profile in profiles:
+            continue  # one account per profile: the first (the CAS server's)
+        expect = entry.get("expect") or {}
+        school = expect.get("ENTPersonStructRattachRNE") or uai
+        school = school[0] if isinstance(school, list) and school else school
+        name = " ".join(part.capitalize() for part in login.replace("_", ".").split("."))
+        portal.add_account(
+            SiteAccount(profile, login, environ[entry["password_env"]], str(school), name)
+        )
+        services = SERVICES[profile]
+        pages = ["/espace"] + [f"/services/{s.slug}" for s in services if s.outil is None]
+        if profile == "eleve" and portal.config.site.stalled_page:
+            pages.append(STALLED_PATH)
+        if profile == "eleve" and portal.config.site.looping_script:
+            pages.append(LOOPING_PATH)
+        profiles[profile] = {
+            "pages": pages,
+            "services": [s.label for s in services],
+            "tiers": [s.label for s in services if s.outil is not None],
+        }
+        if profile in PRIVATE_PAGES:
+            private.append({"login": login, "urls": [PRIVATE_PAGES[profile].format(login=login)]})
+    section = data.setdefault("portal", {})
+    section["login_url"] = portal.session_url
+    section["accounts"] = [a.login for a in portal.site.accounts.values()]
+    section["profiles"] = profiles
+    section["private_pages"] = private
+    section["audience"] = {"collector": COLLECTOR, "site": SITE_ID, "uai": uai}
+
+
 def _server_tls(config: PortalConfig, pki: PkiFiles) -> ssl.SSLContext:
     context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
     context.load_cert_chain(pki.cert_file, pki.key_file)
@@ -203,9 +289,10 @@ class _PortalHTTPServer(ThreadingHTTPServer):
 
     daemon_threads = True
 
-    def __init__(self, config: PortalConfig, tls: ssl.SSLContext | None) -> None:
+    def __init__(self, config: PortalConfig, tls: ssl.SSLContext | None, site: Site) -> None:
         self.config = config
         self.tls = tls
+        self.site = site
         self.https_base = ""
         super().__init__(("127.0.0.1", 0), _PortalHandler)
         scheme = "https" if tls is not None else "http"
@@ -243,6 +330,23 @@ class _PortalHandler(BaseHTTPRequestHandler):
     def do_HEAD(self) -> None:
         self._answer(send_body=False)
 
+    def do_POST(self) -> None:
+        length = min(int(self.headers.get("Content-Length") or 0), 65536)
+        body = self.rfile.read(length)
+        if self.path.split("?", 1)[0] != LOGIN_PATH or self.server.tls is None:
+            self._reply(Reply(405, body=b""), send_body=True)
+            return
+        signed = self.server.site.sign_in(body)
+        if signed is None:
+            page = _with_flaws(self.server.config, _LOGIN_REFUSED).encode("utf-8")
+            self._reply(Reply(200, (("Content-Type", _HTML),), page), send_body=True)
+            return
+        token, _account = signed
+        cookie = "; ".join(
+            [f"{SESSION_COOKIE}={token}", "Path=/", *self.server.config.cookie_flags]
+        )
+        self._reply(Reply(303, (("Location", "/espace"), ("Set-Cookie", cookie))), True)
+
     def log_message(self, format: str, *args: Any) -> None:
         """Keep test and demo output clean."""
 
@@ -256,14 +360,23 @@ class _PortalHandler(BaseHTTPRequestHandler):
             self.end_headers()
             return
         path = self.path.split("?", 1)[0]
+        site = self.server.site
+        cookies = self.headers.get("Cookie", "")
+        if path == "/logout":
+            site.sign_out(cookies, SESSION_COOKIE)
+            self._reply(Reply(303, (("Location", "/"),)), send_body)
+            return
+        signed_in = site.page(path, site.session_account(cookies, SESSION_COOKIE))
+        if signed_in is not None:
+            self._reply(signed_in, send_body)
+            return
         page = _page(config, path)
         status = 200 if page is not None else 404
         body = (page if page is not None else _NOT_FOUND).encode("utf-8")
         self.send_response(status)
         self.send_header("Content-Type", "text/html; charset=utf-8")
         self.send_header("Content-Length", str(len(body)))
-        if secure and config.hsts is not None:
-            self.send_header("Strict-Transport-Security", config.hsts)
+        self._security_headers()
         if path == LOGIN_PATH:
             cookie = "; ".join(
                 [f"{SESSION_COOKIE}={secrets.token_hex(16)}", "Path=/", *config.cookie_flags]
@@ -273,8 +386,59 @@ class _PortalHandler(BaseHTTPRequestHandler):
         if send_body:
             self.wfile.write(body)
 
+    def _security_headers(self) -> None:
+        config = self.server.config
+        if self.server.tls is None:
+            return
+        if config.hsts is not None:
+            self.send_header("Strict-Transport-Security", config.hsts)
+        if not config.site.no_csp:
+            for name, value in SECURITY_HEADERS:
+                self.send_header(name, value)
+
+    def _reply(self, reply: Reply, send_body: bool) -> None:
+        """Send a signed-in page (or a redirect) with the portal's headers."""
+        self.send_response(reply.status)
+        for name, value in reply.headers:
+            self.send_header(name, value)
+        if not reply.stall:
+            self.send_header("Content-Length", str(len(reply.body)))
+        self._security_headers()
+        self.end_headers()
+        if not send_body:
+            return
+        self.wfile.write(reply.body)
+        if reply.stall:
+            self.wfile.flush()
+            stall_forever(self._write_flush, self.server.site)
+
+    def _write_flush(self, data: bytes) -> None:
+        self.wfile.write(data)
+        self.wfile.flush()
+
+
+_HTML = "text/html; charset=utf-8"
+
+
+def _with_flaws(config: PortalConfig, page: str) -> str:
+    """Apply the public pages' accessibility flaws (no ``lang``, no labels, no ``alt``)."""
+    if config.site.no_lang:
+        page = page.replace('<html lang="fr">', "<html>")
+    if config.site.no_labels:
+        page = re.sub(r"<label [^>]*>[^<]*</label>", "", page)
+    if config.site.no_accessibility_schema:
+        page = page.replace(SCHEMA_LINKS, "")
+    if config.site.image_without_alt:
+        page = page.replace(' alt="ENT des collèges"', "")
+    return page
+
 
 def _page(config: PortalConfig, path: str) -> str | None:
+    page = _public_page(config, path)
+    return None if page is None else _with_flaws(config, page)
+
+
+def _public_page(config: PortalConfig, path: str) -> str | None:
     if path in ("/", "/index.html"):
         return _home(config)
     if path == LOGIN_PATH:
@@ -285,6 +449,8 @@ def _page(config: PortalConfig, path: str) -> str | None:
         LEGAL_PATHS["accessibilite"]: _ACCESSIBILITE,
         LEGAL_PATHS["arrete_2006"]: _ARRETE,
     }
+    legal[SCHEMA_PATHS[0]] = _SCHEMA
+    legal[SCHEMA_PATHS[1]] = _PLAN
     if config.legal_links and path in legal:
         return legal[path]
     return None
@@ -300,7 +466,8 @@ def _layout(title: str, main: str, footer: str = "") -> str:
 </head>
 <body>
 <header>
-<p><a href="/">ENT des collèges de démonstration</a></p>
+<p><a href="/"><img src="/static/logo.svg" width="32" height="32" alt="ENT des collèges">
+ENT des collèges de démonstration</a></p>
 <nav aria-label="Menu principal"><a href="{LOGIN_PATH}">Se connecter</a></nav>
 </header>
 <main>
@@ -351,6 +518,11 @@ _LOGIN = _layout(
 </form>""",
 )
 
+_LOGIN_REFUSED = _LOGIN.replace(
+    "<h1>Connexion</h1>",
+    '<h1>Connexion</h1>\n<p class="erreur" role="alert">Identifiant ou mot de passe incorrect.</p>',
+)
+
 _MENTIONS = _layout(
     "Mentions légales",
     """<h1>Mentions légales</h1>
@@ -389,7 +561,23 @@ l'accessibilité (RGAA), version 4.1.</p>
 <h2>Voies de recours</h2>
 <p>Si vous constatez un défaut d'accessibilité, vous pouvez écrire à
 <a href="mailto:accessibilite@ent.example">accessibilite@ent.example</a> ou saisir le
-Défenseur des droits.</p>""",
+Défenseur des droits.</p>
+<!-- schema -->"""
+    + SCHEMA_LINKS,
+)
+
+_SCHEMA = _layout(
+    "Schéma pluriannuel de mise en accessibilité",
+    f"""<h1>Schéma pluriannuel de mise en accessibilité {YEAR - 1}-{YEAR + 1}</h1>
+<p>Le Département de démonstration met son ENT en accessibilité sur trois ans, de
+{YEAR - 1} à {YEAR + 1} : audits, formation des équipes, corrections par ordre de priorité.</p>""",
+)
+
+_PLAN = _layout(
+    "Plan d'action",
+    f"""<h1>Plan d'action {YEAR}</h1>
+<p>Actions de l'année {YEAR} : corriger les formulaires de la messagerie, sous-titrer les
+vidéos du portail, former les rédacteurs.</p>""",
 )
 
 _ARRETE = _layout(

@@ -25,9 +25,17 @@ from typing import Any
 
 import yaml
 
+from probes.portal import browser_missing
 from sdet_check.api import RunRequest, evaluate
 from sdet_check.demo.annuaire import write_aaf_files
-from sdet_check.demo.cas import INSTALL_HINT, CasConfig, CasServer, add_cas_to_target, cas_available
+from sdet_check.demo.cas import (
+    DEMO_UAI,
+    INSTALL_HINT,
+    CasConfig,
+    CasServer,
+    add_cas_to_target,
+    cas_available,
+)
 from sdet_check.demo.connected import directory_link, login_passwords
 from sdet_check.demo.export_server import ExportServer, link_live_exports
 from sdet_check.demo.exports import write_exports
@@ -40,7 +48,12 @@ from sdet_check.demo.mama_cas import (
     mama_cas_available,
 )
 from sdet_check.demo.pki import create_pki
-from sdet_check.demo.portal import PortalConfig, PortalServer, write_target
+from sdet_check.demo.portal import (
+    PortalConfig,
+    PortalServer,
+    add_portal_browsing,
+    write_target,
+)
 from sdet_check.demo.pysaml2_idp import (
     Pysaml2Config,
     Pysaml2Idp,
@@ -166,6 +179,9 @@ def run_demo(
         environ.update(_start_idp(stack, saml_peer, data, out_dir, pki.folder, notices))
         exports = stack.enter_context(ExportServer(out_dir / "exports", pki.folder, {}))
         link_live_exports(data, exports, environ)  # the test accounts download theirs
+        add_portal_browsing(data, portal, environ, DEMO_UAI)
+        if (missing := browser_missing()) is not None:
+            notices(missing[:1].upper() + missing[1:] + ".")
 
         target.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), "utf-8")
         record = evaluate(

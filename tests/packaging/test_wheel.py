@@ -61,6 +61,7 @@ def test_wheel_carries_grids_schemas_and_probes(wheel: Path) -> None:
     assert "[sdet_check.probes]" in text and "probes.http:PROBES" in text
     assert "probes.cas:PROBES" in text and "probes/cas/__init__.py" in names
     assert "probes.export:PROBES" in text and "probes/export/schemas/gar-ent.xsd" in names
+    assert "probes.portal:PROBES" in text and "probes/portal/visit.py" in names
     assert "sdet_check/demo/cas_wsgi.py" in names
     # The mama-cas peer's Django project and its login page templates travel with the package.
     site = "sdet_check/demo/mama_cas_site"

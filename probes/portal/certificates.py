@@ -1,0 +1,129 @@
+"""The server certificates of the portal and its SSO server (SEC-TLS-004).
+
+Checked with Python's TLS stack against the target's trust anchor (``tls.ca_file``, else the
+system store, the one browsers share): chain, validity dates and host name. The browser of
+the family is told to accept the target's test CA, so this check is also what the sign-in
+runs before a password leaves.
+"""
+
+from __future__ import annotations
+
+import socket
+import ssl
+from collections.abc import Mapping
+from typing import Any, ClassVar
+from urllib.parse import urlsplit
+
+from probes.portal.common import PortalSection
+from sdet_check.probe import (
+    Evidence,
+    Outcome,
+    Probe,
+    ProbeContext,
+    TargetUnreachable,
+    validated_params,
+)
+
+
+def certificate_problem(url: str, context: ProbeContext) -> str | None:
+    """Why the certificate of ``url``'s server is not valid, in French; ``None`` when it is."""
+    _details, problem = _inspect(url, context)
+    return problem
+
+
+def _trust(context: ProbeContext) -> ssl.SSLContext:
+    verify = context.target.tls_verify
+    tls = ssl.create_default_context(cafile=verify if isinstance(verify, str) else None)
+    tls.check_hostname = True
+    tls.verify_mode = ssl.CERT_REQUIRED
+    return tls
+
+
+def _inspect(url: str, context: ProbeContext) -> tuple[dict[str, Any], str | None]:
+    parts = urlsplit(url)
+    host = parts.hostname or ""
+    port = parts.port or 443
+    details: dict[str, Any] = {"host": host, "port": port}
+    try:
+        with (
+            socket.create_connection((host, port), timeout=context.call_timeout()) as raw,
+            _trust(context).wrap_socket(raw, server_hostname=host) as tls,
+        ):
+            cert = tls.getpeercert() or {}
+            details.update(
+                {
+                    "subject": _name(cert.get("subject", ())),
+                    "issuer": _name(cert.get("issuer", ())),
+                    "not_before": cert.get("notBefore"),
+                    "not_after": cert.get("notAfter"),
+                    "subject_alt_names": [pair[1] for pair in cert.get("subjectAltName", ())],
+                    "protocol": tls.version(),
+                }
+            )
+            return details, None
+    except ssl.SSLCertVerificationError as refused:
+        details["verify_message"] = refused.verify_message
+        return details, refused.verify_message or str(refused)
+    except (OSError, ssl.SSLError) as failed:
+        raise TargetUnreachable(f"connexion TLS impossible à {host}:{port} : {failed}") from failed
+
+
+def _name(fields: Any) -> str:
+    return ", ".join(f"{k}={v}" for rdn in fields for k, v in rdn)
+
+
+class Certificate(Probe):
+    """SEC-TLS-004: valid certificates (chain, dates, host name) on the portal and SSO."""
+
+    kind: ClassVar[str] = "portal.certificate"
+    title: ClassVar[str] = (
+        "Certificats du portail et du serveur d'authentification : chaîne, validité, nom d'hôte"
+    )
+    needs: ClassVar[tuple[str, ...]] = ("portal",)
+
+    def check(self, params: Mapping[str, Any], context: ProbeContext) -> Outcome:
+        """Check each HTTPS server the portal and its SSO use."""
+        validated_params(self, params)
+        section = PortalSection.of(context.target)
+        urls = [section.url, section.login_url]
+        if section.sso_login_url:
+            urls.append(section.sso_login_url)
+        servers: dict[tuple[str, int], str] = {}
+        for url in urls:
+            parts = urlsplit(url)
+            if parts.scheme == "https" and parts.hostname:
+                servers.setdefault((parts.hostname, parts.port or 443), url)
+        if not servers:
+            return Outcome.failed(
+                "aucun serveur en HTTPS : pas de certificat présenté",
+                Evidence("note", "adresses du portail en http://", {"urls": urls}),
+            )
+        trust = context.target.tls_verify
+        anchor = (
+            f"autorité déclarée par la cible ({trust})"
+            if isinstance(trust, str)
+            else "magasin de certificats du système"
+        )
+        evidence = []
+        problems = []
+        for (host, port), url in servers.items():
+            details, problem = _inspect(url, context)
+            details["trust_anchor"] = anchor
+            if problem is None:
+                evidence.append(
+                    Evidence(
+                        "tls",
+                        f"{host}:{port} : certificat valable jusqu'au {details['not_after']}, "
+                        f"nom conforme ({anchor})",
+                        details,
+                    )
+                )
+            else:
+                problems.append(f"{host}:{port} ({problem})")
+                evidence.append(Evidence("tls", f"{host}:{port} : {problem}", details))
+        if problems:
+            return Outcome.failed("certificat non valable : " + " ; ".join(problems), *evidence)
+        return Outcome.passed(
+            f"{len(servers)} serveur(s) : chaîne, dates et nom d'hôte valables ({anchor})",
+            *evidence,
+        )
