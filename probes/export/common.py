@@ -94,6 +94,17 @@ def export_section(context: ProbeContext) -> ExportSection:
     """Read the target's ``export`` section; :class:`NotTestable` when it names no export."""
     raw = context.target.section("export")
     folder = context.target.path(str(raw.get("path", ".")))
+    local = [
+        value
+        for entry in raw.get("accounts", ())
+        for kind, value in entry.items()
+        if kind in (*KINDS, "table_schema") and not str(value).startswith(("http://", "https://"))
+    ]
+    if local and not folder.is_dir():
+        raise NotTestable(
+            f"le dossier des exports {folder} n'existe pas : y déposer les exports remis par "
+            "l'éditeur, ou corriger export.path dans la cible"
+        )
     accounts = []
     for entry in raw.get("accounts", ()):
         files = {kind: folder / str(entry[kind]) for kind in KINDS if entry.get(kind)}

@@ -15,6 +15,7 @@ a request carrying the test password to a place the credentials rule refuses is 
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import signal
 import subprocess
@@ -28,7 +29,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote, quote_plus, urlsplit
 
-from sdet_check.probe import NotTestable, ProbeError, ProbeTimeout
+from sdet_check.probe import NotTestable, ProbeError, ProbeTimeout, TargetUnreachable
 
 CHROMIUM_CANDIDATES = ("/usr/bin/chromium", "/usr/bin/chromium-browser", "/usr/bin/google-chrome")
 """Where the system Chromium is looked for (then ``$PATH``)."""
@@ -37,6 +38,12 @@ CHROMIUM_ENV = "SDET_CHECK_CHROMIUM"
 """Environment variable naming another Chromium binary."""
 
 _STARTUP_S = 20.0
+
+_UNREACHABLE = re.compile(
+    r"net::ERR_(?:NAME_NOT_RESOLVED|CONNECTION_REFUSED|CONNECTION_RESET|ADDRESS_UNREACHABLE|"
+    r"INTERNET_DISCONNECTED|CONNECTION_TIMED_OUT|SSL_PROTOCOL_ERROR|CERT_[A-Z_]+)"
+)
+"""Chromium's network errors that say the portal cannot be reached (not a probe failure)."""
 
 
 def chromium_path() -> str | None:
@@ -190,6 +197,10 @@ def chromium(deadline: float) -> Iterator[Any]:
                     raise ProbeTimeout(
                         "délai de la sonde dépassé : une page ne finit pas de se charger ou un "
                         "script ne rend pas la main (navigateur arrêté)"
+                    ) from failed
+                if _UNREACHABLE.search(str(failed)):
+                    raise TargetUnreachable(
+                        f"portail injoignable : {_first_line(failed)}"
                     ) from failed
                 raise ProbeError(f"le navigateur a échoué : {_first_line(failed)}") from failed
     finally:

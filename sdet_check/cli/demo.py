@@ -9,7 +9,7 @@ import typer
 
 from sdet_check.cli.app import app, state
 from sdet_check.cli.console import err_console
-from sdet_check.cli.run import DEFAULT_FORMATS, ProgressObserver, write_reports
+from sdet_check.cli.run import DEFAULT_FORMATS, ProgressObserver, prepare_out_dir, write_reports
 
 if TYPE_CHECKING:
     pass
@@ -45,6 +45,8 @@ def demo_command(
             markup=False,
         )
         raise typer.Exit(ExitCode.BAD_INPUT)
+    if out is not None:
+        prepare_out_dir(out, fresh=True)  # a demo never replaces a run either
     notices: list[str] = []
     with ProgressObserver() as observer:
         record, out_dir = run_demo(

@@ -140,7 +140,7 @@ def _structure(identifier: str) -> AafRecord:
             "ENTStructureClasses": tuple(f"{code}${code} (classe)" for code in classes),
             "ENTStructureGroupes": (),
             "street": ("1 place de l'Ecole",),
-            "postalCode": (f"{number // 1000:02d}000",),
+            "postalCode": (f"{number // 10000:02d}000",),  # 0751234 → 75000
             "l": (name.split("$")[-1],),
         },
     )

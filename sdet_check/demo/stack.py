@@ -40,7 +40,7 @@ from sdet_check.demo.connected import directory_link, login_passwords
 from sdet_check.demo.export_server import ExportServer, link_live_exports
 from sdet_check.demo.exports import write_exports
 from sdet_check.demo.importer import import_section
-from sdet_check.demo.ldap import SlapdConfig, SlapdServer, slapd_available
+from sdet_check.demo.ldap import SlapdConfig, SlapdError, SlapdServer, slapd_available
 from sdet_check.demo.mama_cas import (
     MamaCasConfig,
     MamaCasServer,
@@ -138,9 +138,14 @@ def run_demo(
         passwords = login_passwords()
         records = SlapdConfig().records()
         if slapd_available():
-            annuaire = stack.enter_context(
-                SlapdServer(SlapdConfig(), pki.folder, records=records, logins=passwords)
+            annuaire = _start_slapd(
+                stack,
+                SlapdServer(SlapdConfig(), pki.folder, records=records, logins=passwords),
+                notices,
             )
+        else:
+            notices(SLAPD_MISSING)
+        if annuaire is not None:
             data["ldap"] = annuaire.target_section(LDAP_PASSWORD_ENV)
             environ[LDAP_PASSWORD_ENV] = annuaire.audit_password
             write_aaf_files(  # the feed the annuaire was loaded from: a full export of today
@@ -149,17 +154,18 @@ def run_demo(
             data["aaf"] = {"path": "aaf"}
             # The import scenario writes: it feeds a test instance of its own, never the
             # annuaire the other probes read concurrently.
-            instance = stack.enter_context(SlapdServer(SlapdConfig(data="empty"), pki.folder))
-            data["aaf"]["import"] = import_section(
-                instance,
-                out_dir / "import-aaf",
-                admin_password_env=IMPORT_ADMIN_ENV,
-                audit_password_env=IMPORT_AUDIT_ENV,
+            instance = _start_slapd(
+                stack, SlapdServer(SlapdConfig(data="empty"), pki.folder), notices
             )
-            environ[IMPORT_ADMIN_ENV] = instance.admin_password
-            environ[IMPORT_AUDIT_ENV] = instance.audit_password
-        else:
-            notices(SLAPD_MISSING)
+            if instance is not None:
+                data["aaf"]["import"] = import_section(
+                    instance,
+                    out_dir / "import-aaf",
+                    admin_password_env=IMPORT_ADMIN_ENV,
+                    audit_password_env=IMPORT_AUDIT_ENV,
+                )
+                environ[IMPORT_ADMIN_ENV] = instance.admin_password
+                environ[IMPORT_AUDIT_ENV] = instance.audit_password
         data["export"] = write_exports(out_dir / "exports", records)  # per account, and GAR
 
         if cas_peer == "mama-cas" and mama_cas_available():
@@ -218,3 +224,17 @@ def _start_idp(
             problem = str(failed)
     notices(f"SAML non évalué : {problem}.")
     return {}
+
+
+def _start_slapd(
+    stack: ExitStack, server: SlapdServer, notices: Callable[[str], None]
+) -> SlapdServer | None:
+    """Start a slapd of the demo; one line and ``None`` when it will not start here."""
+    try:
+        return stack.enter_context(server)
+    except SlapdError as failed:
+        notices(
+            f"Annuaire LDAP de démonstration non démarré ({failed}) : ses exigences resteront "
+            "non testées."
+        )
+        return None
