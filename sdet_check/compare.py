@@ -326,7 +326,9 @@ def compare_runs(
             )
         )
     labels = _labels(runs)
-    solutions = [_solution(n, labels[n], names[n], record, rows) for n, record in enumerate(runs)]
+    solutions = [
+        _solution(n, labels[n], names[n], record, rows, weights) for n, record in enumerate(runs)
+    ]
     ranked = _ranks(solutions)
     return Comparison(
         grid_refs=tuple(_ref(_grid_identity(r)) for r in runs),
@@ -343,10 +345,27 @@ def compare_runs(
 
 
 def _solution(
-    index: int, label: str, source: str, record: Mapping[str, Any], rows: Sequence[Row]
+    index: int,
+    label: str,
+    source: str,
+    record: Mapping[str, Any],
+    rows: Sequence[Row],
+    weights: Weights,
 ) -> Solution:
-    must = [(row, row.cells[index]) for row in rows if row.level == "MUST"]
-    should = [(row, row.cells[index]) for row in rows if row.level == "SHOULD"]
+    # Each solution is judged by its own grid's levels and weights, whatever the order of the
+    # runs (with mixed versions, a requirement may be MUST in one grid and SHOULD in another).
+    own = {r["id"]: r for r in record["grid"]["requirements"]}
+
+    def level(row: Row) -> str:
+        mine = own.get(row.requirement_id)
+        return str(mine["level"]) if mine is not None else row.level
+
+    def weight(row: Row) -> float:
+        mine = own.get(row.requirement_id)
+        return (weights.weight(mine)[0] or 0.0) if mine is not None else (row.weight or 0.0)
+
+    must = [(row, row.cells[index]) for row in rows if level(row) == "MUST"]
+    should = [(row, row.cells[index]) for row in rows if level(row) == "SHOULD"]
     applicable = [
         (row, cell) for row, cell in should if cell.status not in (None, "not_applicable")
     ]
@@ -371,8 +390,8 @@ def _solution(
         ),
         gates_open=tuple(r.requirement_id for r, c in must if c.status in _UNDECIDED),
         waived_musts=tuple(r.requirement_id for r, c in must if c.status == "fail" and c.waived),
-        should_points=sum(r.weight or 0.0 for r, c in applicable if c.status == "pass"),
-        should_max=sum(r.weight or 0.0 for r, _ in applicable),
+        should_points=sum(weight(r) for r, c in applicable if c.status == "pass"),
+        should_max=sum(weight(r) for r, _ in applicable),
         should_decided=sum(c.status in ("pass", "fail") for _, c in applicable),
         should_applicable=len(applicable),
     )

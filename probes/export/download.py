@@ -14,7 +14,7 @@ post's values.
 from __future__ import annotations
 
 import tempfile
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import replace
 from pathlib import Path
@@ -50,12 +50,8 @@ def is_url(value: str) -> bool:
     return urlsplit(value).scheme in ("http", "https")
 
 
-def credentials_rule(context: ProbeContext, downloads: Sequence[str] = ()) -> CredentialsRule:
-    """The rule for logging in to download exports.
-
-    The password may go to the portal, its CAS server and the download addresses the target
-    itself gives (``downloads``): all are the ENT as its owner describes it.
-    """
+def credentials_rule(context: ProbeContext) -> CredentialsRule:
+    """The rule for logging in to download exports: the portal's and CAS server's hosts."""
     portal = context.target.section("portal")
     cas = context.target.section("cas")
     server = str(portal.get("url") or cas.get("url") or "")
@@ -65,7 +61,7 @@ def credentials_rule(context: ProbeContext, downloads: Sequence[str] = ()) -> Cr
             "aucun hôte ne peut recevoir le mot de passe de test"
         )
     overrides = LoginFormOverrides.from_section(portal)
-    also = [*([str(cas["url"])] if cas.get("url") else []), *downloads]
+    also = [str(cas["url"])] if cas.get("url") else []
     return CredentialsRule.for_server(
         server, context, what="le portail de l'ENT", also=also, hosts=overrides.hosts
     )
@@ -92,7 +88,7 @@ def fetched(
             also = ("table_schema",) if "table" in kinds else ()
             wanted = [k for k in (*kinds, *also) if is_url(str(entry.get(k, "")))]
             if wanted:
-                session = _Session(context, account.login, log, [str(entry[k]) for k in wanted])
+                session = _Session(context, account.login, log)
                 for kind in wanted:
                     target = Path(folder) / account.login / kind
                     target.parent.mkdir(exist_ok=True)
@@ -108,9 +104,7 @@ def fetched(
 class _Session:
     """One account's browser session on the ENT: logs in once, then downloads."""
 
-    def __init__(
-        self, context: ProbeContext, login: str, log: list[Evidence], downloads: Sequence[str]
-    ) -> None:
+    def __init__(self, context: ProbeContext, login: str, log: list[Evidence]) -> None:
         self.context = context
         self.log = log
         self.browser = context.http_session()
@@ -122,7 +116,7 @@ class _Session:
             )
         self.login = login
         self.password = account.password.reveal()
-        self.rule = credentials_rule(context, downloads)
+        self.rule = credentials_rule(context)
         self.logged_in = False
 
     def _fetch(self, method: str, url: str, data: Mapping[str, str] | None) -> requests.Response:

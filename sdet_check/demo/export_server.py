@@ -253,4 +253,11 @@ def link_live_exports(
             if kind in entry:
                 entry[kind] = server.url(login, name)
         linked.append(login)
+    if linked:
+        # The export server is part of the ENT under test, on a port of its own: the target
+        # declares it, as an owner would, so the credentials rule lets the login reach it.
+        portal = target.setdefault("portal", {})
+        form = portal.setdefault("login_form", {})
+        origin = urlsplit(server.url(linked[0], "x"))
+        form.setdefault("hosts", []).append(f"{origin.hostname}:{origin.port}")
     return linked

@@ -207,9 +207,9 @@ class TerminalReporter(Reporter):
         lines = [
             f"  {declaration['requirement']} · {document.get('title', '')} : "
             f"{words[document['check']]}"
-            for declaration in record.get("declarations", [])
-            for document in declaration.get("documents", [])
-            if document.get("check") in ("mismatch", "missing")
+            for declaration in record.get("declarations") or []
+            for document in declaration.get("documents") or []
+            if isinstance(document, Mapping) and document.get("check") in ("mismatch", "missing")
         ]
         if not lines:
             return None

@@ -105,7 +105,7 @@ def test_no_password_for_a_host_other_than_the_portal(live: Live) -> None:
 
 def test_wrong_password_is_an_error_naming_the_account(live: Live) -> None:
     folder, server, section = live
-    environ = {f"MDP_{login}": "faux" for login in PASSWORDS}
+    environ = {f"MDP_{login}": "mauvais-mot-de-passe" for login in PASSWORDS}
     good = context_for(folder, server, section, server.https_url)
     context = ProbeContext(
         target=load_target(good.target.file, environ),

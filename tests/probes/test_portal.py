@@ -292,7 +292,9 @@ def test_a_plain_http_portal_signs_in_no_one_without_the_opt_in(tmp_path: Path) 
         file = tmp_path / "plain.yaml"
         file.write_text(yaml.safe_dump(data), encoding="utf-8")
         forget_visits()
-        context = ProbeContext(load_target(file, {"SDET_PWD": "x"}), 5, time.monotonic() + 30)
+        context = ProbeContext(
+            load_target(file, {"SDET_PWD": "mot-de-passe-x"}), 5, time.monotonic() + 30
+        )
         need_browser()
         with pytest.raises(NotTestable, match="allow-cleartext-credentials"):
             decide(BY_KIND["portal.logout"], context)
@@ -440,7 +442,7 @@ def test_without_axe_core_only_the_accessibility_criteria_stay_not_tested(
     monkeypatch.setenv("SDET_CHECK_AXE", str(tmp_path / "pas-d-axe.js"))
     pki = ensure_pki(tmp_path / "pki-hostile")
     with CaptureServer(pki.cert_file, pki.key_file, login_page=hostile_page("/login")) as portal:
-        context = hostile_context(portal, tmp_path, "x")
+        context = hostile_context(portal, tmp_path, "mot-de-passe-x")
         with pytest.raises(NotTestable, match="axe-core absent"):
             decide(BY_KIND["portal.a11y_lang"], context)
         # The same visit still judges the headers (the capture server sends none).

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import socket
 import subprocess
 import sys
 from pathlib import Path
@@ -123,16 +124,20 @@ def test_version(tmp_path: Path) -> None:
 def test_refused_connections_still_give_a_complete_run_without_secrets(tmp_path: Path) -> None:
     canary = "canari-cli-5b1e-jamais-affiche"
     target = tmp_path / "cible.yaml"
-    target.write_text(
-        "format: 1\nname: ENT éteint\ntimeouts: {network_s: 2, probe_s: 10}\n"
-        "portal: {url: 'https://127.0.0.1:9/', http_url: 'http://127.0.0.1:9/'}\n"
-        "accounts: [{profile: eleve, login: e1, password_env: CANARY_PW}]\n"
-    )
-    out = tmp_path / "out"
-    done = sdet_check(
-        "run", "--target", str(target), "--out", str(out), "--format", "terminal",
-        "--format", "junit", "--format", "csv", cwd=tmp_path, env={"CANARY_PW": canary},
-    )  # fmt: skip
+    # A port bound but not listening refuses connections (Chromium refuses port 9 itself).
+    with socket.socket() as closed:
+        closed.bind(("127.0.0.1", 0))
+        port = closed.getsockname()[1]
+        target.write_text(
+            "format: 1\nname: ENT éteint\ntimeouts: {network_s: 2, probe_s: 10}\n"
+            f"portal: {{url: 'https://127.0.0.1:{port}/', http_url: 'http://127.0.0.1:{port}/'}}\n"
+            "accounts: [{profile: eleve, login: e1, password_env: CANARY_PW}]\n"
+        )
+        out = tmp_path / "out"
+        done = sdet_check(
+            "run", "--target", str(target), "--out", str(out), "--format", "terminal",
+            "--format", "junit", "--format", "csv", cwd=tmp_path, env={"CANARY_PW": canary},
+        )  # fmt: skip
     assert done.returncode == 2, done.stderr  # errors on MUST items: incomplete
     record = json.loads((out / "run.json").read_text())
     errors = [r for r in record["results"] if r["status"] == "error"]

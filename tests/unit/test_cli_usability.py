@@ -111,7 +111,7 @@ def test_grid_diff_lists_no_unchanged_verification(tmp_path: Path) -> None:
     text = " ".join(done.stdout.split())
     assert "declaration → declaration" not in text
     assert not re.search(r"~ [A-Z0-9-]+ (\w+) → \1 ", text)
-    assert "A11Y-RGAA-001 declaration · conseils" in text
+    assert "A11Y-RGAA-001 declaration — conduite" in text
 
 
 def test_aaf_rules_help_does_not_offer_csv(tmp_path: Path) -> None:
