@@ -205,11 +205,11 @@ class TerminalReporter(Reporter):
     def _proofs(self, record: Mapping[str, Any], lang: str) -> Text | None:
         words = _WORDS[lang]
         lines = [
-            f"  {declaration['requirement']} · {document.get('title', '')} : "
+            f"  {declaration.get('requirement', '?')} · {document.get('title', '')} : "
             f"{words[document['check']]}"
-            for declaration in record.get("declarations") or []
-            for document in declaration.get("documents") or []
-            if isinstance(document, Mapping) and document.get("check") in ("mismatch", "missing")
+            for declaration in _mappings(record.get("declarations"))
+            for document in _mappings(declaration.get("documents"))
+            if document.get("check") in ("mismatch", "missing")
         ]
         if not lines:
             return None
@@ -292,3 +292,10 @@ class TerminalReporter(Reporter):
                 message,
             )
         return table if shown else Text(words["none"], style="green")
+
+
+def _mappings(value: Any) -> list[Mapping[str, Any]]:
+    """The mappings of a list read from a run (anything else, from an edited run, ignored)."""
+    if not isinstance(value, list):
+        return []
+    return [item for item in value if isinstance(item, Mapping)]

@@ -111,6 +111,11 @@ def test_every_sso_requirement_gets_its_expected_status(
     name, _, opt_in = variant.partition("+")
     with LlngServer(VARIANTS[name], pki_dir) as server:
         results = evaluate(grid, server, cleartext=bool(opt_in))
+        if _peer_broke_an_exchange(results):
+            # Starman's workers behind the test TLS front sometimes drop a connection on a
+            # loaded machine ("ligne de statut invalide"): that is the peer, not the probe.
+            # One more evaluation, judged as strictly.
+            results = evaluate(grid, server, cleartext=bool(opt_in))
         passwords = server.environ().values()
     found = {rid: entry["status"] for rid, entry in results.items() if entry["status"] != "pass"}
     assert found == EXPECTED[variant], {rid: results[rid]["message"] for rid in found}
@@ -140,3 +145,12 @@ def test_without_the_opt_in_a_plain_http_platform_gets_no_password(
     assert len({results[rid]["message"] for rid in withheld if rid.startswith("SSO-CAS")}) == 1
     assert results["SSO-CAS-010"]["status"] == "fail"
     assert results["SSO-SAML-013"]["status"] == "fail"
+
+
+def _peer_broke_an_exchange(results: dict[str, Any]) -> bool:
+    """Whether the local peer dropped a connection (an infrastructure hiccup, not a verdict)."""
+    return any(
+        entry["status"] == "error"
+        and any(sign in (entry["message"] or "") for sign in ("ligne de statut", "interrompue"))
+        for entry in results.values()
+    )
