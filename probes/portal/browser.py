@@ -29,13 +29,8 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote, quote_plus, urlsplit
 
+from sdet_check.browser_env import browser_missing, chromium_path
 from sdet_check.probe import NotTestable, ProbeError, ProbeTimeout, TargetUnreachable
-
-CHROMIUM_CANDIDATES = ("/usr/bin/chromium", "/usr/bin/chromium-browser", "/usr/bin/google-chrome")
-"""Where the system Chromium is looked for (then ``$PATH``)."""
-
-CHROMIUM_ENV = "SDET_CHECK_CHROMIUM"
-"""Environment variable naming another Chromium binary."""
 
 _STARTUP_S = 20.0
 
@@ -44,34 +39,6 @@ _UNREACHABLE = re.compile(
     r"INTERNET_DISCONNECTED|CONNECTION_TIMED_OUT|SSL_PROTOCOL_ERROR|CERT_[A-Z_]+)"
 )
 """Chromium's network errors that say the portal cannot be reached (not a probe failure)."""
-
-
-def chromium_path() -> str | None:
-    """The Chromium binary to drive, or ``None`` when none is installed."""
-    given = os.environ.get(CHROMIUM_ENV)
-    if given:
-        return given if os.access(given, os.X_OK) else None
-    for candidate in CHROMIUM_CANDIDATES:
-        if os.access(candidate, os.X_OK):
-            return candidate
-    return shutil.which("chromium")
-
-
-def browser_missing() -> str | None:
-    """Why the family cannot run here, in one French line; ``None`` when it can."""
-    try:
-        import playwright.sync_api  # noqa: F401
-    except ImportError:
-        return (
-            "navigateur non piloté : le paquet Python playwright n'est pas installé "
-            "(pip install 'sdet-check[browser]') ; les exigences du portail restent non testées"
-        )
-    if chromium_path() is None:
-        return (
-            "navigateur non piloté : Chromium est absent (apt-get install chromium) ; "
-            "les exigences du portail restent non testées"
-        )
-    return None
 
 
 @dataclass

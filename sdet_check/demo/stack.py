@@ -25,8 +25,8 @@ from typing import Any
 
 import yaml
 
-from probes.portal import browser_missing
 from sdet_check.api import RunRequest, evaluate
+from sdet_check.browser_env import browser_missing
 from sdet_check.demo.annuaire import write_aaf_files
 from sdet_check.demo.cas import (
     DEMO_UAI,

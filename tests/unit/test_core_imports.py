@@ -35,3 +35,14 @@ def test_core_modules_import_no_presentation_library() -> None:
 def test_the_check_sees_imports() -> None:
     cli = imported_roots(PACKAGE / "cli" / "compare.py")
     assert "typer" in cli and "rich" in cli
+
+
+def test_the_core_never_imports_a_probe_family() -> None:
+    """Probes plug into the core through the registry; the core (demo stack included) must not
+    depend on one family's module, or removing a family would break the tool."""
+    offenders = sorted(
+        str(path.relative_to(PACKAGE))
+        for path in PACKAGE.rglob("*.py")
+        if "probes" in imported_roots(path)
+    )
+    assert offenders == []
