@@ -34,10 +34,10 @@ from probes.portal.audience import (
     TagProperties,
     ThirdPartyClicks,
 )
-from probes.portal.browser import browser_missing
 from probes.portal.certificates import Certificate
 from probes.portal.headers import ContentSecurityPolicy, Framing, ReferrerPolicy
 from probes.portal.usage import EntryPoint, Logout, OwnDataOnly, ServicesByProfile
+from sdet_check.browser_env import browser_missing
 from sdet_check.probe import Probe
 
 PROBES: tuple[type[Probe], ...] = (

@@ -18,12 +18,13 @@ import yaml
 from probes.portal import PROBES, browser_missing
 from probes.portal.accessibility import _period_problem, _plan_problem, axe_path
 from probes.portal.audience import hit_parameters, properties, reversibility
-from probes.portal.browser import CHROMIUM_ENV, _carries, chromium
+from probes.portal.browser import _carries, chromium
 from probes.portal.common import PortalSection, personal_strings
 from probes.portal.headers import csp_problem, framing_problem, referrer_problem
 from probes.portal.signin import sign_in
 from probes.portal.visit import MASK_PAGE, forget_visits, shared_visit
 from sdet_check.api import RunRequest, evaluate
+from sdet_check.browser_env import CHROMIUM_ENV
 from sdet_check.demo.pki import ensure_pki
 from sdet_check.demo.portal import PortalConfig, PortalServer, add_portal_browsing, write_target
 from sdet_check.demo.portal_site import SiteFlaws
