@@ -4,9 +4,8 @@
 spec names, applies the migrations, registers the service patterns, then serves the WSGI
 application on ``127.0.0.1`` with an ephemeral port and prints ``READY <port>``. It stops
 when its standard input closes (the parent stopped it, or died) and on SIGTERM.
-Django's ``runserver`` speaks plain HTTP only, hence this small threaded server:
-TLS handshakes run in the request threads, never in the accept loop, and every socket has a
-timeout, so a client that stalls cannot block the others.
+Django's ``runserver`` speaks plain HTTP only, hence the threaded TLS server of
+:mod:`sdet_check.demo.wsgi_serve`.
 """
 
 from __future__ import annotations
@@ -14,18 +13,11 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import signal
-import socket
-import ssl
 import sys
-import threading
 from pathlib import Path
-from socketserver import ThreadingMixIn
-from types import FrameType
 from typing import Any
-from wsgiref.simple_server import WSGIRequestHandler, WSGIServer
 
-_SOCKET_TIMEOUT_S = 15.0
+from sdet_check.demo.wsgi_serve import make_server, serve_until_orphaned, tls_context
 
 
 def main(argv: list[str]) -> int:
@@ -44,31 +36,10 @@ def main(argv: list[str]) -> int:
 
     from django.core.wsgi import get_wsgi_application
 
-    tls = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-    tls.minimum_version = ssl.TLSVersion.TLSv1_2
-    tls.load_cert_chain(spec["cert_file"], spec["key_file"])
-    server = _TlsWsgiServer(("127.0.0.1", 0), _QuietHandler, tls)
+    server = make_server(tls_context(spec["cert_file"], spec["key_file"]))
     server.set_app(get_wsgi_application())
-
-    def stop(signum: int, frame: FrameType | None) -> None:
-        raise SystemExit(0)
-
-    signal.signal(signal.SIGTERM, stop)
-    threading.Thread(target=_exit_when_orphaned, args=(server,), daemon=True).start()
-    print(f"READY {server.server_address[1]}", flush=True)
-    try:
-        server.serve_forever(poll_interval=0.1)
-    finally:
-        server.server_close()
-        # The folder holds the demo passwords: gone with the server, even when orphaned.
-        shutil.rmtree(project, ignore_errors=True)
-    return 0
-
-
-def _exit_when_orphaned(server: WSGIServer) -> None:
-    """Stop serving once standard input reaches its end: nobody owns this server any more."""
-    sys.stdin.read()
-    server.shutdown()
+    # The folder holds the demo passwords: gone with the server, even when orphaned.
+    return serve_until_orphaned(server, lambda: shutil.rmtree(project, ignore_errors=True))
 
 
 def _register_services(patterns: list[dict[str, Any]]) -> None:
@@ -87,47 +58,6 @@ def _register_services(patterns: list[dict[str, Any]]) -> None:
         ReplaceAttributName.objects.bulk_create(
             ReplaceAttributName(name=name, service_pattern=pattern) for name in entry["attributes"]
         )
-
-
-class _TlsWsgiServer(ThreadingMixIn, WSGIServer):
-    """A threaded WSGI server whose connections are TLS, handshaken in the request thread."""
-
-    daemon_threads = True
-
-    def __init__(self, address: tuple[str, int], handler: Any, tls: ssl.SSLContext) -> None:
-        self.tls = tls
-        super().__init__(address, handler)
-
-    def get_request(self) -> tuple[socket.socket, Any]:
-        sock, address = super().get_request()
-        wrapped = self.tls.wrap_socket(sock, server_side=True, do_handshake_on_connect=False)
-        return wrapped, address
-
-    def finish_request(self, request: Any, client_address: Any) -> None:
-        request.settimeout(_SOCKET_TIMEOUT_S)
-        try:
-            request.do_handshake()
-        except (ssl.SSLError, OSError):
-            return
-        super().finish_request(request, client_address)
-
-    def handle_error(self, request: Any, client_address: Any) -> None:
-        """Stay silent: clients that hang up are part of the tests."""
-
-
-class _QuietHandler(WSGIRequestHandler):
-    """Marks requests as HTTPS for Django and keeps the output clean."""
-
-    timeout = _SOCKET_TIMEOUT_S
-
-    def get_environ(self) -> dict[str, Any]:
-        environ = super().get_environ()
-        environ["HTTPS"] = "on"
-        environ["wsgi.url_scheme"] = "https"
-        return environ
-
-    def log_message(self, format: str, *args: Any) -> None:
-        """No access log."""
 
 
 if __name__ == "__main__":

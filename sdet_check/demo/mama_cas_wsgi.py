@@ -14,19 +14,10 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import signal
-import ssl
 import sys
-import threading
 from pathlib import Path
-from socketserver import ThreadingMixIn
-from types import FrameType
-from typing import Any
-from wsgiref.simple_server import WSGIRequestHandler, WSGIServer
 
-from sdet_check.demo.cas_wsgi import _exit_when_orphaned, _QuietHandler, _TlsWsgiServer
-
-_SOCKET_TIMEOUT_S = 15.0
+from sdet_check.demo.wsgi_serve import make_server, serve_until_orphaned, tls_context
 
 
 def main(argv: list[str]) -> int:
@@ -42,29 +33,11 @@ def main(argv: list[str]) -> int:
     django.setup()
     _prepare_database(Path(spec["database"]), spec.get("template_database"))
     application = get_wsgi_application()
-    server: WSGIServer
-    if spec["tls"]:
-        tls = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-        tls.minimum_version = ssl.TLSVersion.TLSv1_2
-        tls.load_cert_chain(spec["cert_file"], spec["key_file"])
-        server = _TlsWsgiServer(("127.0.0.1", 0), _QuietHandler, tls)
-    else:
-        server = _PlainWsgiServer(("127.0.0.1", 0), _PlainHandler)
+    tls = tls_context(spec["cert_file"], spec["key_file"]) if spec["tls"] else None
+    server = make_server(tls)
     server.set_app(application)
-
-    def stop(signum: int, frame: FrameType | None) -> None:
-        raise SystemExit(0)
-
-    signal.signal(signal.SIGTERM, stop)
-    threading.Thread(target=_exit_when_orphaned, args=(server,), daemon=True).start()
-    print(f"READY {server.server_address[1]}", flush=True)
-    try:
-        server.serve_forever(poll_interval=0.1)
-    finally:
-        server.server_close()
-        # The folder holds the demo passwords: gone with the server, even when orphaned.
-        shutil.rmtree(spec["project"], ignore_errors=True)
-    return 0
+    # The folder holds the demo passwords: gone with the server, even when orphaned.
+    return serve_until_orphaned(server, lambda: shutil.rmtree(spec["project"], ignore_errors=True))
 
 
 def _prepare_database(database: Path, template: str | None) -> None:
@@ -79,24 +52,6 @@ def _prepare_database(database: Path, template: str | None) -> None:
         partial = Path(f"{template}.{os.getpid()}.tmp")
         shutil.copyfile(database, partial)
         os.replace(partial, template)  # atomic: a concurrent start sees all or nothing
-
-
-class _PlainWsgiServer(ThreadingMixIn, WSGIServer):
-    """A threaded plain-HTTP WSGI server (the ``http_en_clair`` test platform)."""
-
-    daemon_threads = True
-
-    def handle_error(self, request: Any, client_address: Any) -> None:
-        """Stay silent: clients that hang up are part of the tests."""
-
-
-class _PlainHandler(WSGIRequestHandler):
-    """Keeps the output clean; requests stay plain HTTP for Django."""
-
-    timeout = _SOCKET_TIMEOUT_S
-
-    def log_message(self, format: str, *args: Any) -> None:
-        """No access log."""
 
 
 if __name__ == "__main__":

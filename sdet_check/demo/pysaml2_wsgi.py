@@ -20,8 +20,6 @@ import html
 import json
 import os
 import secrets
-import signal
-import ssl
 import sys
 import threading
 import time
@@ -29,13 +27,11 @@ import warnings
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from socketserver import ThreadingMixIn
-from types import FrameType
 from typing import Any
 from urllib.parse import parse_qs
-from wsgiref.simple_server import WSGIRequestHandler, WSGIServer
+from wsgiref.simple_server import WSGIServer
 
-from sdet_check.demo.cas_wsgi import _TlsWsgiServer
+from sdet_check.demo.wsgi_serve import make_server, serve_until_orphaned, tls_context
 
 PASSWORD_VARIABLE = "SDET_PYSAML2_IDP_PASSWORD"
 """Environment variable through which the parent hands the demo users' password."""
@@ -63,7 +59,6 @@ SSO_POST_PATH = "sso/post"
 LOGIN_PATH = "connexion"
 LOGIN_STEP_ONE_PATH = "connexion/identifiant"
 
-_SOCKET_TIMEOUT_S = 15.0
 _PENDING_LIFETIME_S = 600.0
 _HTML = "text/html; charset=utf-8"
 
@@ -85,51 +80,12 @@ def main(argv: list[str]) -> int:
     base_url = f"{scheme}://127.0.0.1:{port}/"
     server.set_app(IdpApplication(spec, base_url, password))
 
-    def stop(signum: int, frame: FrameType | None) -> None:
-        raise SystemExit(0)
-
-    signal.signal(signal.SIGTERM, stop)
-    threading.Thread(target=_exit_when_orphaned, args=(server,), daemon=True).start()
-    print(f"READY {port}", flush=True)
-    try:
-        server.serve_forever(poll_interval=0.1)
-    finally:
-        server.server_close()
-    return 0
-
-
-def _exit_when_orphaned(server: WSGIServer) -> None:
-    """Stop serving once standard input reaches its end: nobody owns this server any more."""
-    sys.stdin.read()
-    server.shutdown()
+    return serve_until_orphaned(server)
 
 
 def _make_server(spec: Mapping[str, Any]) -> WSGIServer:
     tls = spec["tls"]
-    if tls:
-        context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-        context.minimum_version = ssl.TLSVersion.TLSv1_2
-        context.load_cert_chain(tls["cert_file"], tls["key_file"])
-        return _TlsWsgiServer(("127.0.0.1", 0), _QuietHandler, context)
-    return _PlainWsgiServer(("127.0.0.1", 0), _QuietHandler)
-
-
-class _PlainWsgiServer(ThreadingMixIn, WSGIServer):
-    """The threaded server of the plain-HTTP variant."""
-
-    daemon_threads = True
-
-    def handle_error(self, request: Any, client_address: Any) -> None:
-        """Stay silent: clients that hang up are part of the tests."""
-
-
-class _QuietHandler(WSGIRequestHandler):
-    """No access log; a timeout on every socket so a stalled client blocks nobody."""
-
-    timeout = _SOCKET_TIMEOUT_S
-
-    def log_message(self, format: str, *args: Any) -> None:
-        """No access log."""
+    return make_server(tls_context(tls["cert_file"], tls["key_file"]) if tls else None)
 
 
 # --- the identity provider --------------------------------------------------------------
