@@ -15,20 +15,15 @@ from __future__ import annotations
 
 import importlib.util
 import json
-import os
 import secrets
 import shutil
-import subprocess
-import sys
 import tempfile
-import threading
-import time
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
-from sdet_check.demo.peer import Peer
+from sdet_check.demo.peer import ChildServer, Peer, child_environment, write_private
 from sdet_check.demo.pki import PkiFiles, ensure_pki
 
 CAS_PREFIX = "/cas"
@@ -71,7 +66,6 @@ INSTALL_HINT = 'pip install "sdet-check[demo]"'
 """How to install the demo peer."""
 
 _READY_TIMEOUT_S = 60.0
-_STOP_TIMEOUT_S = 5.0
 
 
 class CasUnavailableError(RuntimeError):
@@ -270,18 +264,19 @@ class CasServer(Peer):
         self.directory = directory
         self._pki: PkiFiles | None = None
         self._folder: Path | None = None
-        self._process: subprocess.Popen[str] | None = None
+        self._child = ChildServer(
+            "le serveur CAS de démonstration", ready_timeout_s=_READY_TIMEOUT_S
+        )
         self._port: int | None = None
         self._passwords = (
             dict(directory.passwords)
             if directory is not None
             else {account.password_env: secrets.token_urlsafe(12) for account in ACCOUNTS}
         )
-        self._reader: threading.Thread | None = None
 
     def start(self) -> None:
         """Write the project, run migrations and serve; return once the server answers."""
-        if self._process is not None:
+        if self._child.running:
             raise RuntimeError("CAS server already started")
         if not cas_available():
             raise CasUnavailableError(
@@ -291,44 +286,20 @@ class CasServer(Peer):
         self._pki = ensure_pki(self.pki_dir.resolve())
         self._folder = Path(tempfile.mkdtemp(prefix="sdet-cas-"))
         spec = self._write_project(self._folder, self._pki)
-        environment = {
-            key: value for key, value in os.environ.items() if not key.startswith("DJANGO_")
-        }
-        self._process = subprocess.Popen(
-            [sys.executable, "-m", "sdet_check.demo.cas_wsgi", str(spec)],
-            stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT,
-            stdin=subprocess.PIPE,  # closed by stop(), or by the OS if this process dies
-            text=True,
-            cwd=self._folder,
-            env=environment,
-        )
         try:
-            self._port = self._wait_ready(self._process)
+            self._port = self._child.start(
+                "sdet_check.demo.cas_wsgi",
+                spec,
+                cwd=self._folder,
+                env=child_environment(drop_prefix="DJANGO_"),
+            )
         except BaseException:
             self.stop()
             raise
 
     def stop(self) -> None:
         """Stop the subprocess and remove the project folder."""
-        process, self._process = self._process, None
-        if process is not None:
-            if process.stdin is not None:
-                process.stdin.close()  # the server exits when its stdin closes
-            try:
-                process.wait(_STOP_TIMEOUT_S)
-            except subprocess.TimeoutExpired:
-                process.terminate()
-                try:
-                    process.wait(_STOP_TIMEOUT_S)
-                except subprocess.TimeoutExpired:
-                    process.kill()
-                    process.wait(_STOP_TIMEOUT_S)
-        if self._reader is not None:
-            self._reader.join(_STOP_TIMEOUT_S)  # it ends at the end of the output
-            self._reader = None
-        if process is not None and process.stdout is not None:
-            process.stdout.close()
+        self._child.stop()
         if self._folder is not None:
             shutil.rmtree(self._folder, ignore_errors=True)
             self._folder = None
@@ -373,11 +344,11 @@ class CasServer(Peer):
                 "password": self._passwords[account.password_env],
                 "attributes": attributes,
             }
-        _write_private(folder / "users.json", json.dumps(users, ensure_ascii=False))
+        write_private(folder / "users.json", json.dumps(users, ensure_ascii=False))
         backend = _USERS_BACKEND
         if self.directory is not None:
             link = self.directory
-            _write_private(folder / "annuaire.secret", link.bind_password)
+            write_private(folder / "annuaire.secret", link.bind_password)
             backend = _LDAP_BACKEND.format(
                 url=link.url,
                 ca_file=str(link.ca_file),
@@ -428,35 +399,6 @@ class CasServer(Peer):
         )
         return spec
 
-    def _wait_ready(self, process: subprocess.Popen[str]) -> int:
-        """Read the subprocess output until it prints ``READY <port>``."""
-        assert process.stdout is not None
-        stream = process.stdout
-        lines: list[str] = []
-        ready: list[int] = []
-
-        def reader() -> None:
-            for line in stream:
-                lines.append(line.rstrip("\n"))
-                if line.startswith("READY ") and not ready:
-                    ready.append(int(line.split()[1]))
-
-        thread = threading.Thread(target=reader, name="cas-server-output", daemon=True)
-        thread.start()
-        self._reader = thread
-        deadline = time.monotonic() + _READY_TIMEOUT_S
-        while not ready:
-            if process.poll() is not None:
-                thread.join(1.0)
-                output = "\n".join(lines[-20:])
-                raise RuntimeError(f"le serveur CAS de démonstration s'est arrêté :\n{output}")
-            if time.monotonic() > deadline:
-                raise RuntimeError(
-                    f"le serveur CAS de démonstration n'a pas démarré en {_READY_TIMEOUT_S:g} s"
-                )
-            time.sleep(0.02)
-        return ready[0]
-
 
 class CasPeer(Protocol):
     """What a target needs of a running CAS peer: :class:`CasServer` or ``MamaCasServer``."""
@@ -481,15 +423,14 @@ class CasPeer(Protocol):
         """The environment variables holding the accounts' passwords."""
 
 
-def add_cas_to_target(target: dict[str, Any], server: CasPeer) -> dict[str, Any]:
-    """Add the ``cas`` section and the demo ``accounts`` to a target dict; return it.
+def cas_section(server: CasPeer) -> dict[str, Any]:
+    """The target's ``cas`` section for a running peer.
 
-    Passwords stay out of the dict: each account names an environment variable, whose
-    value :meth:`CasServer.environ` (or :func:`demo_environ`) gives. ``server`` may be any
-    :class:`CasPeer`, e.g. a django-mama-cas ``MamaCasServer``.
+    Its URL, the demo services, the accounts to log in with and the test PKI serving the
+    probes' proxy callbacks.
     """
     pki = server.pki
-    target["cas"] = {
+    return {
         "url": server.url,
         "service": SERVICE,
         "other_service": OTHER_SERVICE,
@@ -501,7 +442,11 @@ def add_cas_to_target(target: dict[str, Any], server: CasPeer) -> dict[str, Any]
             "key_file": str(pki.key_file.resolve()),
         },
     }
-    target["accounts"] = [
+
+
+def account_entries(accounts: Sequence[DemoAccount]) -> list[dict[str, Any]]:
+    """The target's ``accounts``: profile, login, password variable and expected attributes."""
+    return [
         {
             "profile": account.profile,
             "login": account.login,
@@ -511,8 +456,19 @@ def add_cas_to_target(target: dict[str, Any], server: CasPeer) -> dict[str, Any]
                 for name, value in account.expect.items()
             },
         }
-        for account in server.accounts
+        for account in accounts
     ]
+
+
+def add_cas_to_target(target: dict[str, Any], server: CasPeer) -> dict[str, Any]:
+    """Add the ``cas`` section and the demo ``accounts`` to a target dict; return it.
+
+    Passwords stay out of the dict: each account names an environment variable, whose
+    value :meth:`CasServer.environ` (or :func:`demo_environ`) gives. ``server`` may be any
+    :class:`CasPeer`, e.g. a django-mama-cas ``MamaCasServer``.
+    """
+    target["cas"] = cas_section(server)
+    target["accounts"] = account_entries(server.accounts)
     tls = target.setdefault("tls", {})
     tls.setdefault("ca_file", str(server.ca_file.resolve()))
     return target
@@ -521,13 +477,6 @@ def add_cas_to_target(target: dict[str, Any], server: CasPeer) -> dict[str, Any]
 def demo_environ(server: CasPeer) -> dict[str, str]:
     """The environment a run needs to log in with the demo accounts of ``server``."""
     return server.environ()
-
-
-def _write_private(path: Path, text: str) -> None:
-    """Write a file only its owner can read (it holds the demo passwords)."""
-    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(descriptor, "w", encoding="utf-8") as out:
-        out.write(text)
 
 
 _SETTINGS = """

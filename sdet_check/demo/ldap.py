@@ -39,7 +39,7 @@ import yaml
 from ldap3.utils.dn import escape_rdn
 
 from sdet_check.demo.annuaire import AafRecord, defective_population, reference_population
-from sdet_check.demo.peer import Peer
+from sdet_check.demo.peer import Peer, free_port
 from sdet_check.demo.pki import ensure_pki
 from sdet_check.sdet_model import FUNCTION_PROFILES
 
@@ -217,10 +217,10 @@ class SlapdServer(Peer):
             self._slapadd(conf, bulk)
             bulk.unlink()
 
-        self.port = _free_port()
+        self.port = free_port()
         urls = [self.ldap_url + "/"]
         if self.config.tls:
-            self.tls_port = _free_port()
+            self.tls_port = free_port()
             urls.append(f"ldaps://127.0.0.1:{self.tls_port}/")
         log = (self.folder / "slapd.log").open("wb")
         # In the foreground (-d 0) so that startup errors reach the log and the process is ours.
@@ -618,13 +618,6 @@ def _ldif_line(name: str, value: str) -> str:
     if value == "" or (_SAFE_LDIF.fullmatch(value) and not value.endswith(" ")):
         return f"{name}: {value}\n"
     return f"{name}:: {base64.b64encode(value.encode('utf-8')).decode('ascii')}\n"
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
 
 
 def iter_entries(records: Iterable[AafRecord]) -> Iterator[tuple[str, dict[str, list[str]]]]:

@@ -161,14 +161,10 @@ services, unregistered services refused.
 
 from __future__ import annotations
 
-import contextlib
-import datetime as dt
 import json
 import os
 import secrets
 import shutil
-import signal
-import socket
 import subprocess
 import tempfile
 import threading
@@ -178,28 +174,30 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import requests
-from cryptography import x509
-from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import rsa
-from cryptography.x509.oid import NameOID
-
 from sdet_check.demo import llng_perl
 from sdet_check.demo.cas import (
     ACCOUNTS,
     OTHER_SERVICE,
     SERVICE,
-    UNREGISTERED_SERVICE,
     DemoAccount,
+    account_entries,
+    cas_section,
 )
-from sdet_check.demo.peer import Peer
+from sdet_check.demo.peer import (
+    Peer,
+    TlsFront,
+    end_process,
+    free_port,
+    wait_for_metadata,
+    write_private,
+    write_self_signed,
+)
 from sdet_check.demo.pki import PkiFiles, ensure_pki
 from sdet_check.demo.saml import (
     BINDING_POST,
     NAMEID_TRANSIENT,
     SP_ACS_URL,
     SP_ENTITY_ID,
-    _TlsFront,  # the same small TLS terminator as SimpleSAMLphp's
 )
 
 APT_PACKAGES = (
@@ -352,7 +350,7 @@ class LlngServer(Peer):
         self._reader: threading.Thread | None = None
         self._output: list[str] = []
         self._base_url = ""
-        self._front: _TlsFront | None = None
+        self._front: TlsFront | None = None
 
     # --- life cycle -------------------------------------------------------------------------
 
@@ -366,12 +364,12 @@ class LlngServer(Peer):
         self._pki = ensure_pki(self.pki_dir.resolve())
         folder = Path(tempfile.mkdtemp(prefix="sdet-llng-"))
         self._folder = folder
-        backend_port = _free_port()
+        backend_port = free_port()
         if self.config.https:
             # TLS ends in front of Starman, as nginx or Apache does before a real portal:
             # Starman's own (experimental) TLS writes Perl's internal form of character
             # strings, which LemonLDAP::NG then sends double-encoded and cut short.
-            self._front = _TlsFront(self._pki, backend_port)
+            self._front = TlsFront(self._pki, backend_port)
             self._base_url = f"https://127.0.0.1:{self._front.port}/"
         else:
             self._base_url = f"http://127.0.0.1:{backend_port}/"
@@ -419,18 +417,7 @@ class LlngServer(Peer):
         """Stop the portal (stdin closed, then its process group), remove the folder; idempotent."""
         process, self._process = self._process, None
         if process is not None:
-            if process.stdin is not None:
-                process.stdin.close()  # the guard then stops Starman and exits
-            try:
-                process.wait(_STOP_TIMEOUT_S)
-            except subprocess.TimeoutExpired:
-                _signal_group(process, signal.SIGTERM)
-                try:
-                    process.wait(_STOP_TIMEOUT_S)
-                except subprocess.TimeoutExpired:
-                    _signal_group(process, signal.SIGKILL)
-                    process.wait(_STOP_TIMEOUT_S)
-            _signal_group(process, signal.SIGKILL)
+            end_process(process, group=True)  # closing stdin makes the guard stop Starman
         if self._reader is not None:
             self._reader.join(_STOP_TIMEOUT_S)
             self._reader = None
@@ -529,13 +516,13 @@ class LlngServer(Peer):
             }
             for account in ACCOUNTS
         }
-        _write_private(folder / "users.json", json.dumps(users, ensure_ascii=False))
+        write_private(folder / "users.json", json.dumps(users, ensure_ascii=False))
         keys = folder / "keys"
-        _self_signed(keys / "idp.key", keys / "idp.crt", "IdP LemonLDAP::NG (démonstration)")
-        _self_signed(keys / "sp.key", keys / "sp.crt", "SP de test sdet-check")
+        write_self_signed(keys / "idp.key", keys / "idp.crt", "IdP LemonLDAP::NG (démonstration)")
+        write_self_signed(keys / "sp.key", keys / "sp.crt", "SP de test sdet-check")
         (folder / "lemonldap-ng.ini").write_text(_ini(folder), encoding="utf-8")
         conf = self._configuration(folder)
-        _write_private(folder / "conf" / "lmConf-1.json", json.dumps(conf, indent=1))
+        write_private(folder / "conf" / "lmConf-1.json", json.dumps(conf, indent=1))
 
     def _configuration(self, folder: Path) -> dict[str, Any]:
         """The portal configuration (``lmConf-1.json``)."""
@@ -650,26 +637,21 @@ class LlngServer(Peer):
             del self._output[:-500]
 
     def _wait_ready(self) -> None:
-        deadline = time.monotonic() + _READY_TIMEOUT_S
-        verify: bool | str = str(self.pki.ca_file) if self.config.https else False
-        last = "aucune réponse"
-        while time.monotonic() < deadline:
-            if self._process is not None and self._process.poll() is not None:
-                raise LlngUnavailable(
-                    f"le portail LemonLDAP::NG s'est arrêté (code {self._process.returncode}) :\n"
-                    + "\n".join(self._output[-20:])
-                )
-            try:
-                answer = requests.get(self.metadata_url, timeout=5, verify=verify)
-                if answer.status_code == 200 and b"EntityDescriptor" in answer.content:
-                    return
-                last = f"statut {answer.status_code}"
-            except requests.RequestException as exc:
-                last = str(exc)
-            time.sleep(0.2)
-        raise LlngUnavailable(
-            f"le portail LemonLDAP::NG ne répond pas sur {self.metadata_url} après "
-            f"{_READY_TIMEOUT_S:.0f} s ({last}) :\n" + "\n".join(self._output[-20:])
+        def stopped() -> str | None:
+            if self._process is None or self._process.poll() is None:
+                return None
+            return (
+                f"le portail LemonLDAP::NG s'est arrêté (code {self._process.returncode}) :\n"
+                + "\n".join(self._output[-20:])
+            )
+
+        wait_for_metadata(
+            self.metadata_url,
+            str(self.pki.ca_file) if self.config.https else False,
+            _READY_TIMEOUT_S,
+            stopped,
+            LlngUnavailable,
+            "le portail LemonLDAP::NG",
         )
 
 
@@ -679,31 +661,8 @@ def add_llng_to_target(target: dict[str, Any], server: LlngServer) -> dict[str, 
     Passwords stay out of the dict: each account names an environment variable whose value
     :meth:`LlngServer.environ` gives. Returns ``target``.
     """
-    pki = server.pki
-    target["cas"] = {
-        "url": server.url,
-        "service": SERVICE,
-        "other_service": OTHER_SERVICE,
-        "unregistered_service": UNREGISTERED_SERVICE,
-        "accounts": [account.login for account in server.accounts],
-        "callback": {
-            "host": "127.0.0.1",
-            "cert_file": str(pki.cert_file.resolve()),
-            "key_file": str(pki.key_file.resolve()),
-        },
-    }
-    target["accounts"] = [
-        {
-            "profile": account.profile,
-            "login": account.login,
-            "password_env": account.password_env,
-            "expect": {
-                name: list(value) if isinstance(value, list) else value
-                for name, value in account.expect.items()
-            },
-        }
-        for account in server.accounts
-    ]
+    target["cas"] = cas_section(server)
+    target["accounts"] = account_entries(server.accounts)
     target["saml"] = {
         "metadata_url": server.metadata_url,
         "sp_entity_id": SP_ENTITY_ID,
@@ -763,54 +722,6 @@ def _sp_metadata(cert_file: Path) -> str:
         'index="0" isDefault="true"/>'
         "</md:SPSSODescriptor></md:EntityDescriptor>"
     )
-
-
-def _self_signed(key_file: Path, cert_file: Path, common_name: str) -> None:
-    """A 2048-bit RSA key and a self-signed certificate valid a year (SAML signing)."""
-    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-    pem = key.private_bytes(
-        serialization.Encoding.PEM,
-        serialization.PrivateFormat.TraditionalOpenSSL,
-        serialization.NoEncryption(),
-    )
-    _write_private(key_file, pem.decode("ascii"))
-    now = dt.datetime.now(dt.UTC)
-    name = x509.Name(
-        [
-            x509.NameAttribute(NameOID.ORGANIZATION_NAME, "sdet-check (démonstration)"),
-            x509.NameAttribute(NameOID.COMMON_NAME, common_name),
-        ]
-    )
-    certificate = (
-        x509.CertificateBuilder()
-        .subject_name(name)
-        .issuer_name(name)
-        .public_key(key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(now - dt.timedelta(minutes=5))
-        .not_valid_after(now + dt.timedelta(days=365))
-        .sign(key, hashes.SHA256())
-    )
-    cert_file.write_bytes(certificate.public_bytes(serialization.Encoding.PEM))
-
-
-def _write_private(path: Path, text: str) -> None:
-    """Write a file only its owner can read (passwords, private keys)."""
-    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(descriptor, "w", encoding="utf-8") as out:
-        out.write(text)
-
-
-def _signal_group(process: subprocess.Popen[str], signum: int) -> None:
-    with contextlib.suppress(ProcessLookupError, PermissionError):
-        os.killpg(process.pid, signum)
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
 
 
 __all__ = [

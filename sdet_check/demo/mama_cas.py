@@ -142,20 +142,14 @@ from __future__ import annotations
 import atexit
 import importlib.util
 import json
-import os
 import secrets
 import shutil
-import subprocess
-import sys
 import tempfile
-import threading
-import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 from urllib.parse import urlsplit
 
-import sdet_check
 from sdet_check.demo.cas import (
     ACCOUNTS,
     ANY_URL_PATTERN,
@@ -170,7 +164,7 @@ from sdet_check.demo.cas import (
     DemoAccount,
     add_cas_to_target,
 )
-from sdet_check.demo.peer import Peer
+from sdet_check.demo.peer import ChildServer, Peer, child_environment, write_private
 from sdet_check.demo.pki import PkiFiles, ensure_pki
 
 __all__ = [
@@ -200,7 +194,6 @@ ATTRIBUTE_CALLBACK = "sdet_check.demo.mama_cas_site.site.release_attributes"
 """mama-cas attribute callback releasing the accounts' SDET attributes."""
 
 _READY_TIMEOUT_S = 60.0
-_STOP_TIMEOUT_S = 5.0
 
 
 class MamaCasUnavailableError(RuntimeError):
@@ -331,14 +324,13 @@ class MamaCasServer(Peer):
         self.pki_dir = pki_dir
         self._pki: PkiFiles | None = None
         self._folder: Path | None = None
-        self._process: subprocess.Popen[str] | None = None
+        self._child = ChildServer("le serveur mama-cas de test", ready_timeout_s=_READY_TIMEOUT_S)
         self._port: int | None = None
-        self._reader: threading.Thread | None = None
         self._passwords = {account.password_env: secrets.token_urlsafe(12) for account in ACCOUNTS}
 
     def start(self) -> None:
         """Write the spec, copy (or make) the database and serve; return once it answers."""
-        if self._process is not None:
+        if self._child.running:
             raise RuntimeError("mama-cas server already started")
         if not mama_cas_available():
             raise MamaCasUnavailableError(
@@ -348,51 +340,22 @@ class MamaCasServer(Peer):
         self._pki = ensure_pki(self.pki_dir.resolve())
         self._folder = Path(tempfile.mkdtemp(prefix="sdet-mama-cas-"))
         spec = self._write_spec(self._folder, self._pki)
-        environment = {
-            key: value for key, value in os.environ.items() if not key.startswith("DJANGO_")
-        }
-        # The child imports the very sdet_check this process runs (a worktree, not the
-        # editable install), and mama-cas' proxy callbacks trust the test CA (requests reads
-        # REQUESTS_CA_BUNDLE, the only way mama-cas offers).
-        source_root = str(Path(sdet_check.__file__).resolve().parents[1])
-        python_path = [source_root, *filter(None, [environment.get("PYTHONPATH")])]
-        environment["PYTHONPATH"] = os.pathsep.join(python_path)
-        environment["REQUESTS_CA_BUNDLE"] = str(self._pki.ca_file)
-        self._process = subprocess.Popen(
-            [sys.executable, "-m", "sdet_check.demo.mama_cas_wsgi", str(spec)],
-            stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT,
-            stdin=subprocess.PIPE,  # closed by stop(), or by the OS if this process dies
-            text=True,
-            cwd=self._folder,
-            env=environment,
+        # mama-cas' proxy callbacks trust the test CA through REQUESTS_CA_BUNDLE, the only
+        # way mama-cas offers.
+        environment = child_environment(
+            drop_prefix="DJANGO_", REQUESTS_CA_BUNDLE=str(self._pki.ca_file)
         )
         try:
-            self._port = self._wait_ready(self._process)
+            self._port = self._child.start(
+                "sdet_check.demo.mama_cas_wsgi", spec, cwd=self._folder, env=environment
+            )
         except BaseException:
             self.stop()
             raise
 
     def stop(self) -> None:
         """Stop the subprocess and remove the project folder; safe to call twice."""
-        process, self._process = self._process, None
-        if process is not None:
-            if process.stdin is not None:
-                process.stdin.close()  # the server exits when its stdin closes
-            try:
-                process.wait(_STOP_TIMEOUT_S)
-            except subprocess.TimeoutExpired:
-                process.terminate()
-                try:
-                    process.wait(_STOP_TIMEOUT_S)
-                except subprocess.TimeoutExpired:
-                    process.kill()
-                    process.wait(_STOP_TIMEOUT_S)
-        if self._reader is not None:
-            self._reader.join(_STOP_TIMEOUT_S)
-            self._reader = None
-        if process is not None and process.stdout is not None:
-            process.stdout.close()
+        self._child.stop()
         if self._folder is not None:
             shutil.rmtree(self._folder, ignore_errors=True)
             self._folder = None
@@ -440,7 +403,7 @@ class MamaCasServer(Peer):
                 "attributes": {k: v for k, v in attributes.items() if k in released},
             }
         users_file = folder / "users.json"
-        _write_private(users_file, json.dumps(users, ensure_ascii=False))
+        write_private(users_file, json.dumps(users, ensure_ascii=False))
         service: dict[str, Any] = {
             "SERVICE": config.service_pattern,
             "PROXY_ALLOW": config.proxy,
@@ -472,37 +435,8 @@ class MamaCasServer(Peer):
             "saml_csrf_exempt": config.saml_csrf_exempt,
         }
         spec_file = folder / "serve.json"
-        _write_private(spec_file, json.dumps(spec))  # it holds the Django secret key
+        write_private(spec_file, json.dumps(spec))  # it holds the Django secret key
         return spec_file
-
-    def _wait_ready(self, process: subprocess.Popen[str]) -> int:
-        """Read the subprocess output until it prints ``READY <port>``."""
-        assert process.stdout is not None
-        stream = process.stdout
-        lines: list[str] = []
-        ready: list[int] = []
-
-        def reader() -> None:
-            for line in stream:
-                lines.append(line.rstrip("\n"))
-                if line.startswith("READY ") and not ready:
-                    ready.append(int(line.split()[1]))
-
-        thread = threading.Thread(target=reader, name="mama-cas-output", daemon=True)
-        thread.start()
-        self._reader = thread
-        deadline = time.monotonic() + _READY_TIMEOUT_S
-        while not ready:
-            if process.poll() is not None:
-                thread.join(1.0)
-                output = "\n".join(lines[-20:])
-                raise RuntimeError(f"le serveur mama-cas de test s'est arrêté :\n{output}")
-            if time.monotonic() > deadline:
-                raise RuntimeError(
-                    f"le serveur mama-cas de test n'a pas démarré en {_READY_TIMEOUT_S:g} s"
-                )
-            time.sleep(0.02)
-        return ready[0]
 
 
 def add_mama_cas_to_target(target: dict[str, Any], server: MamaCasServer) -> dict[str, Any]:
@@ -525,10 +459,3 @@ def _template_database() -> Path:
         atexit.register(shutil.rmtree, folder, True)
         _template_folder.append(folder)
     return _template_folder[0] / "migrated.sqlite3"
-
-
-def _write_private(path: Path, text: str) -> None:
-    """Write a file only its owner can read (it holds passwords or the secret key)."""
-    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(descriptor, "w", encoding="utf-8") as out:
-        out.write(text)

@@ -11,6 +11,8 @@ import contextlib
 import datetime as dt
 import os
 import select
+import shutil
+import signal
 import socket
 import ssl
 import subprocess
@@ -25,7 +27,7 @@ from typing import Any, Self
 
 import requests
 from cryptography import x509
-from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from cryptography.x509.oid import NameOID
 
@@ -125,17 +127,7 @@ class ChildServer:
         """Close the child's standard input, then terminate or kill it; safe to call twice."""
         process, self._process = self._process, None
         if process is not None:
-            if process.stdin is not None:
-                process.stdin.close()  # the server exits when its stdin closes
-            try:
-                process.wait(STOP_TIMEOUT_S)
-            except subprocess.TimeoutExpired:
-                process.terminate()
-                try:
-                    process.wait(STOP_TIMEOUT_S)
-                except subprocess.TimeoutExpired:
-                    process.kill()
-                    process.wait(STOP_TIMEOUT_S)
+            end_process(process)
         if self._reader is not None:
             self._reader.join(STOP_TIMEOUT_S)  # it ends at the end of the output
             self._reader = None
@@ -170,6 +162,36 @@ class ChildServer:
                 )
             time.sleep(0.02)
         return ready[0]
+
+
+def end_process(process: subprocess.Popen[Any], *, group: bool = False) -> None:
+    """Stop a server process: close its standard input, then SIGTERM, then SIGKILL.
+
+    The servers here exit when their standard input closes (when it is a pipe); each step
+    waits :data:`STOP_TIMEOUT_S`. With ``group`` the signals go to the process group the
+    server leads (``start_new_session=True``), and what is left of it is killed at the end:
+    php -S and Starman fork workers that would otherwise notice their parent's end late.
+    """
+
+    def send(signum: int) -> None:
+        if group:
+            signal_group(process, signum)
+        else:
+            with contextlib.suppress(ProcessLookupError):
+                process.send_signal(signum)
+
+    if process.stdin is not None:
+        process.stdin.close()
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            process.wait(STOP_TIMEOUT_S)
+    for signum in (signal.SIGTERM, signal.SIGKILL):
+        if process.poll() is not None:
+            break
+        send(signum)
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            process.wait(STOP_TIMEOUT_S)
+    if group:
+        signal_group(process, signal.SIGKILL)
 
 
 def child_environment(*, drop_prefix: str | None = None, **extra: str) -> dict[str, str]:
@@ -214,20 +236,43 @@ def signal_group(process: subprocess.Popen[Any], signum: int) -> None:
         os.killpg(process.pid, signum)
 
 
-def self_signed_certificate(
-    key: rsa.RSAPrivateKey,
+def write_self_signed(
+    key_file: Path,
+    cert_file: Path,
     common_name: str,
-    not_before: dt.datetime,
-    not_after: dt.datetime,
-) -> x509.Certificate:
-    """A self-signed SHA-256 certificate for a demo signing key (SAML metadata keys)."""
+    bits: int = 2048,
+    sha1: bool = False,
+    not_before: dt.datetime | None = None,
+    not_after: dt.datetime | None = None,
+) -> None:
+    """Write an RSA key (owner-only) and a self-signed certificate (SAML signing keys).
+
+    Valid from five minutes ago for a year unless told; ``sha1`` signs the certificate with
+    SHA-1 through the ``openssl`` command (the weak test variants need one, and
+    ``cryptography`` refuses to make it).
+    """
+    now = dt.datetime.now(dt.UTC)
+    not_before = not_before or now - dt.timedelta(minutes=5)
+    not_after = not_after or now + dt.timedelta(days=365)
+    key = rsa.generate_private_key(public_exponent=65537, key_size=bits)
+    write_private(
+        key_file,
+        key.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.TraditionalOpenSSL,
+            serialization.NoEncryption(),
+        ),
+    )
+    if sha1:
+        _openssl_sha1_certificate(key_file, cert_file, common_name, not_after - not_before)
+        return
     name = x509.Name(
         [
             x509.NameAttribute(NameOID.ORGANIZATION_NAME, "sdet-check (démonstration)"),
             x509.NameAttribute(NameOID.COMMON_NAME, common_name),
         ]
     )
-    return (
+    certificate = (
         x509.CertificateBuilder()
         .subject_name(name)
         .issuer_name(name)
@@ -237,6 +282,22 @@ def self_signed_certificate(
         .not_valid_after(not_after)
         .sign(key, hashes.SHA256())
     )
+    cert_file.write_bytes(certificate.public_bytes(serialization.Encoding.PEM))
+
+
+def _openssl_sha1_certificate(
+    key_file: Path, cert_file: Path, common_name: str, lifetime: dt.timedelta
+) -> None:
+    if shutil.which("openssl") is None:
+        raise RuntimeError("la variante SHA-1 a besoin de la commande openssl (paquet openssl)")
+    subprocess.run(
+        [
+            "openssl", "req", "-x509", "-new", "-sha1", "-key", str(key_file),
+            "-out", str(cert_file), "-days", str(max(1, lifetime.days)),
+            "-subj", f"/O=sdet-check (demonstration)/CN={common_name}",
+        ],
+        check=True, capture_output=True, timeout=30,
+    )  # fmt: skip
 
 
 def wait_for_metadata(

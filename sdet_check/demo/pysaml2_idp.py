@@ -99,23 +99,18 @@ Nothing here is fit for production: keys are unencrypted, users and passwords ar
 from __future__ import annotations
 
 import dataclasses
-import datetime as dt
 import importlib.util
 import json
-import os
 import secrets
 import shutil
-import subprocess
-import sys
 import tempfile
-import threading
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from sdet_check.demo.peer import Peer
+from sdet_check.demo.peer import ChildServer, Peer, child_environment
 from sdet_check.demo.pki import PkiFiles, ensure_pki
 from sdet_check.demo.pysaml2_wsgi import (
     LOGIN_PATH,
@@ -135,7 +130,8 @@ from sdet_check.demo.saml import (
     SP_ENTITY_ID,
     UNDECLARED_ACS_URL,
     SamlIdpUnavailable,
-    _write_self_signed,
+    SamlKeys,
+    write_saml_keys,
 )
 
 __all__ = [
@@ -177,7 +173,6 @@ WRONG_RECIPIENT = "https://autre-sp.sdet-check.example/acs"
 LOGIN_FORMS = ("simple", "renamed", "two_steps")
 
 _READY_TIMEOUT_S = 30.0
-_STOP_TIMEOUT_S = 5.0
 
 
 class Pysaml2IdpUnavailable(SamlIdpUnavailable):
@@ -306,17 +301,6 @@ VARIANTS: Mapping[str, Pysaml2Config] = {
 """Named configurations: the conformant IdP, login-form variations and broken ones."""
 
 
-@dataclass
-class _Keys:
-    idp_key: Path
-    idp_cert: Path
-    metadata_key: Path
-    metadata_cert: Path
-    metadata_anchor: Path
-    sp_key: Path
-    sp_cert: Path
-
-
 class Pysaml2Idp(Peer):
     """pysaml2 on ``127.0.0.1``, files in ``folder``; same interface as ``SamlIdp``.
 
@@ -339,11 +323,13 @@ class Pysaml2Idp(Peer):
         self.pki_dir = (pki_dir or self.folder / "pki").resolve()
         self.password = secrets.token_urlsafe(12)
         """The demo users' password (fresh for each IdP)."""
-        self._process: subprocess.Popen[str] | None = None
-        self._reader: threading.Thread | None = None
-        self._output: list[str] = []
+        self._child = ChildServer(
+            "le fournisseur d'identité pysaml2",
+            unavailable=Pysaml2IdpUnavailable,
+            ready_timeout_s=_READY_TIMEOUT_S,
+        )
         self._pki: PkiFiles | None = None
-        self._keys: _Keys | None = None
+        self._keys: SamlKeys | None = None
         self._base_url = ""
         self.start_seconds: float | None = None
         """How long the last start took (subprocess up and metadata signed)."""
@@ -352,7 +338,7 @@ class Pysaml2Idp(Peer):
 
     def start(self) -> None:
         """Write keys and spec, start the subprocess, return once it serves."""
-        if self._process is not None:
+        if self._child.running:
             raise RuntimeError("IdP already started")
         problem = missing_requirements()
         if problem:
@@ -363,24 +349,11 @@ class Pysaml2Idp(Peer):
             self._pki = ensure_pki(self.pki_dir)
         self._keys = self._write_keys()
         spec = self._write_spec(self._keys)
-        environment = dict(os.environ)
-        environment[PASSWORD_VARIABLE] = self.password
-        # The subprocess imports the same sdet_check as this process, wherever it comes from.
-        package_root = str(Path(__file__).resolve().parents[2])
-        environment["PYTHONPATH"] = os.pathsep.join(
-            [package_root, *filter(None, [environment.get("PYTHONPATH")])]
-        )
-        self._process = subprocess.Popen(
-            [sys.executable, "-m", "sdet_check.demo.pysaml2_wsgi", str(spec)],
-            stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT,
-            stdin=subprocess.PIPE,  # closed by stop(), or by the OS if this process dies
-            text=True,
-            cwd=self.folder,
-            env=environment,
-        )
+        environment = child_environment(**{PASSWORD_VARIABLE: self.password})
         try:
-            port = self._wait_ready(self._process)
+            port = self._child.start(
+                "sdet_check.demo.pysaml2_wsgi", spec, cwd=self.folder, env=environment
+            )
         except BaseException:
             self.stop()
             raise
@@ -390,24 +363,7 @@ class Pysaml2Idp(Peer):
 
     def stop(self) -> None:
         """Stop the subprocess by closing its standard input (then by signal if need be)."""
-        process, self._process = self._process, None
-        if process is not None:
-            if process.stdin is not None:
-                process.stdin.close()
-            try:
-                process.wait(_STOP_TIMEOUT_S)
-            except subprocess.TimeoutExpired:
-                process.terminate()
-                try:
-                    process.wait(_STOP_TIMEOUT_S)
-                except subprocess.TimeoutExpired:
-                    process.kill()
-                    process.wait(_STOP_TIMEOUT_S)
-        if self._reader is not None:
-            self._reader.join(_STOP_TIMEOUT_S)
-            self._reader = None
-        if process is not None and process.stdout is not None:
-            process.stdout.close()
+        self._child.stop()
         if self._own_folder and self._keys is not None:
             shutil.rmtree(self.folder, ignore_errors=True)
             self._keys = None
@@ -461,56 +417,27 @@ class Pysaml2Idp(Peer):
 
     def output(self) -> str:
         """What the subprocess printed so far (for a test's failure message)."""
-        return "\n".join(self._output)
+        return "\n".join(self._child.output)
 
-    def _key_files(self) -> _Keys:
+    def _key_files(self) -> SamlKeys:
         if self._keys is None:
             raise RuntimeError("IdP not started")
         return self._keys
 
     # --- files ------------------------------------------------------------------------------
 
-    def _write_keys(self) -> _Keys:
-        certs = self.folder / "cert"
-        certs.mkdir(parents=True, exist_ok=True)
+    def _write_keys(self) -> SamlKeys:
         config = self.config
-        now = dt.datetime.now(dt.UTC)
-        if config.certificate_expired:
-            not_before, not_after = now - dt.timedelta(days=30), now - dt.timedelta(days=1)
-        else:
-            not_before, not_after = now - dt.timedelta(minutes=5), now + dt.timedelta(days=365)
-        keys = _Keys(
-            idp_key=certs / "idp.key",
-            idp_cert=certs / "idp.crt",
-            metadata_key=certs / "metadata.key",
-            metadata_cert=certs / "metadata.crt",
-            metadata_anchor=certs / "metadata-anchor.crt",
-            sp_key=certs / "sp.key",
-            sp_cert=certs / "sp.crt",
+        return write_saml_keys(
+            self.folder / "cert",
+            "idp-pysaml2.sdet-check.example",
+            key_bits=config.key_bits,
+            sha1=config.sha1,
+            certificate_expired=config.certificate_expired,
+            foreign_metadata_signer=config.metadata_signature == "foreign",
         )
-        _write_self_signed(
-            keys.idp_key, keys.idp_cert, "idp-pysaml2.sdet-check.example", config.key_bits,
-            config.sha1, not_before, not_after,
-        )  # fmt: skip
-        start = now - dt.timedelta(minutes=5)
-        year = now + dt.timedelta(days=365)
-        _write_self_signed(
-            keys.metadata_key, keys.metadata_cert, "metadonnees.sdet-check.example", 2048, False,
-            start, year,
-        )  # fmt: skip
-        if config.metadata_signature == "foreign":
-            _write_self_signed(
-                certs / "foreign.key", keys.metadata_anchor, "metadonnees.sdet-check.example",
-                2048, False, start, year,
-            )  # fmt: skip
-        else:
-            shutil.copyfile(keys.metadata_cert, keys.metadata_anchor)
-        _write_self_signed(
-            keys.sp_key, keys.sp_cert, "sp-test.sdet-check.example", 2048, False, start, year
-        )
-        return keys
 
-    def _write_spec(self, keys: _Keys) -> Path:
+    def _write_spec(self, keys: SamlKeys) -> Path:
         config = self.config
         maps = self.folder / "attributemaps"
         maps.mkdir(exist_ok=True)
@@ -576,37 +503,6 @@ class Pysaml2Idp(Peer):
         path = self.folder / "idp.json"
         path.write_text(json.dumps(spec, ensure_ascii=False, indent=1), encoding="utf-8")
         return path
-
-    def _wait_ready(self, process: subprocess.Popen[str]) -> int:
-        """Read the subprocess output until it prints ``READY <port>``."""
-        assert process.stdout is not None
-        stream = process.stdout
-        lines = self._output
-        lines.clear()
-        ready: list[int] = []
-
-        def reader() -> None:
-            for line in stream:
-                lines.append(line.rstrip("\n"))
-                if line.startswith("READY ") and not ready:
-                    ready.append(int(line.split()[1]))
-
-        thread = threading.Thread(target=reader, name="pysaml2-idp-output", daemon=True)
-        thread.start()
-        self._reader = thread
-        deadline = time.monotonic() + _READY_TIMEOUT_S
-        while not ready:
-            if process.poll() is not None:
-                thread.join(1.0)
-                raise Pysaml2IdpUnavailable(
-                    "le fournisseur d'identité pysaml2 s'est arrêté :\n" + "\n".join(lines[-30:])
-                )
-            if time.monotonic() > deadline:
-                raise Pysaml2IdpUnavailable(
-                    f"le fournisseur d'identité pysaml2 n'a pas démarré en {_READY_TIMEOUT_S:g} s"
-                )
-            time.sleep(0.02)
-        return ready[0]
 
 
 def add_pysaml2_idp_to_target(data: dict[str, Any], idp: Pysaml2Idp) -> dict[str, str]:

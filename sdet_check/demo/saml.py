@@ -14,30 +14,24 @@ Nothing here is fit for production: keys are unencrypted, users and passwords ar
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
 import os
 import secrets
-import select
 import shutil
-import signal
-import socket
-import ssl
 import subprocess
-import threading
-import time
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
 
-import requests
-from cryptography import x509
-from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import rsa
-from cryptography.x509.oid import NameOID
-
-from sdet_check.demo.peer import Peer
+from sdet_check.demo.peer import (
+    Peer,
+    TlsFront,
+    end_process,
+    free_port,
+    wait_for_metadata,
+    write_self_signed,
+)
 from sdet_check.demo.pki import PkiFiles, ensure_pki
 
 APT_PACKAGES = ("simplesamlphp", "php-cli", "php-xml", "php-mbstring")
@@ -72,7 +66,6 @@ RSA_SHA256 = "http://www.w3.org/2001/04/xmldsig-more#rsa-sha256"
 
 _START_TIMEOUT_S = 20.0
 _STOP_TIMEOUT_S = 5.0
-_SOCKET_TIMEOUT_S = 30.0
 _GAR_ATTRIBUTES = ("idEnt", "GARPersonIdentifiant")
 
 
@@ -235,14 +228,57 @@ VARIANTS: Mapping[str, SamlConfig] = {
 
 
 @dataclass
-class _Keys:
+class SamlKeys:
+    """The key pairs of a demo IdP: its signing key, the metadata signer and the test SP's."""
+
     idp_key: Path
     idp_cert: Path
     metadata_key: Path
     metadata_cert: Path
     metadata_anchor: Path
+    """The certificate the probes are told to trust for metadata (a foreign one on purpose
+    in the ``foreign`` variants)."""
     sp_key: Path
     sp_cert: Path
+
+
+def write_saml_keys(
+    certs: Path,
+    idp_common_name: str,
+    *,
+    key_bits: int,
+    sha1: bool,
+    certificate_expired: bool,
+    foreign_metadata_signer: bool,
+) -> SamlKeys:
+    """Write the key pairs of a demo IdP in ``certs`` (the IdP's own as its variant says)."""
+    certs.mkdir(parents=True, exist_ok=True)
+    now = dt.datetime.now(dt.UTC)
+    if certificate_expired:
+        not_before, not_after = now - dt.timedelta(days=30), now - dt.timedelta(days=1)
+    else:
+        not_before, not_after = now - dt.timedelta(minutes=5), now + dt.timedelta(days=365)
+    keys = SamlKeys(
+        idp_key=certs / "idp.key",
+        idp_cert=certs / "idp.crt",
+        metadata_key=certs / "metadata.key",
+        metadata_cert=certs / "metadata.crt",
+        metadata_anchor=certs / "metadata-anchor.crt",
+        sp_key=certs / "sp.key",
+        sp_cert=certs / "sp.crt",
+    )
+    write_self_signed(
+        keys.idp_key, keys.idp_cert, idp_common_name, key_bits, sha1, not_before, not_after
+    )
+    write_self_signed(keys.metadata_key, keys.metadata_cert, "metadonnees.sdet-check.example")
+    if foreign_metadata_signer:
+        write_self_signed(
+            certs / "foreign.key", keys.metadata_anchor, "metadonnees.sdet-check.example"
+        )
+    else:
+        shutil.copyfile(keys.metadata_cert, keys.metadata_anchor)
+    write_self_signed(keys.sp_key, keys.sp_cert, "sp-test.sdet-check.example")
+    return keys
 
 
 class SamlIdp(Peer):
@@ -263,9 +299,9 @@ class SamlIdp(Peer):
         self.password = secrets.token_urlsafe(12)
         """The demo users' password (fresh for each IdP)."""
         self._process: subprocess.Popen[bytes] | None = None
-        self._front: _TlsFront | None = None
+        self._front: TlsFront | None = None
         self._pki: PkiFiles | None = None
-        self._keys: _Keys | None = None
+        self._keys: SamlKeys | None = None
         self._base_url = ""
 
     # --- lifecycle ----------------------------------------------------------------------
@@ -278,10 +314,10 @@ class SamlIdp(Peer):
         if problem:
             raise SamlIdpUnavailable(problem)
         self.folder.mkdir(parents=True, exist_ok=True)
-        backend_port = _free_port()
+        backend_port = free_port()
         if self.config.https:
             self._pki = ensure_pki(self.pki_dir)
-            self._front = _TlsFront(self._pki, backend_port)
+            self._front = TlsFront(self._pki, backend_port)
             self._base_url = f"https://127.0.0.1:{self._front.port}/"
         else:
             self._base_url = f"http://127.0.0.1:{backend_port}/"
@@ -315,15 +351,9 @@ class SamlIdp(Peer):
     def stop(self) -> None:
         """Stop PHP by its PID, then the TLS front."""
         process, self._process = self._process, None
-        if process is not None and process.poll() is None:
-            # php -S forks its workers into the session it leads: signal that group only.
-            _signal_group(process, signal.SIGTERM)
-            try:
-                process.wait(_STOP_TIMEOUT_S)
-            except subprocess.TimeoutExpired:
-                _signal_group(process, signal.SIGKILL)
-                process.wait(_STOP_TIMEOUT_S)
-            _reap_group(process)
+        if process is not None:
+            # php -S forks its workers into the session it leads: the group is signalled.
+            end_process(process, group=True)
         front, self._front = self._front, None
         if front is not None:
             front.stop()
@@ -369,55 +399,25 @@ class SamlIdp(Peer):
         """The IdP's signing certificate (PEM)."""
         return self._key_files().idp_cert
 
-    def _key_files(self) -> _Keys:
+    def _key_files(self) -> SamlKeys:
         if self._keys is None:
             raise RuntimeError("IdP not started")
         return self._keys
 
     # --- configuration files --------------------------------------------------------------
 
-    def _write_keys(self) -> _Keys:
-        certs = self.folder / "cert"
-        certs.mkdir(parents=True, exist_ok=True)
+    def _write_keys(self) -> SamlKeys:
         config = self.config
-        now = dt.datetime.now(dt.UTC)
-        if config.certificate_expired:
-            not_before, not_after = now - dt.timedelta(days=30), now - dt.timedelta(days=1)
-        else:
-            not_before, not_after = now - dt.timedelta(minutes=5), now + dt.timedelta(days=365)
-        keys = _Keys(
-            idp_key=certs / "idp.key",
-            idp_cert=certs / "idp.crt",
-            metadata_key=certs / "metadata.key",
-            metadata_cert=certs / "metadata.crt",
-            metadata_anchor=certs / "metadata-anchor.crt",
-            sp_key=certs / "sp.key",
-            sp_cert=certs / "sp.crt",
+        return write_saml_keys(
+            self.folder / "cert",
+            "idp.sdet-check.example",
+            key_bits=config.key_bits,
+            sha1=config.sha1,
+            certificate_expired=config.certificate_expired,
+            foreign_metadata_signer=config.metadata_signature == "foreign",
         )
-        _write_self_signed(
-            keys.idp_key, keys.idp_cert, "idp.sdet-check.example", config.key_bits, config.sha1,
-            not_before, not_after,
-        )  # fmt: skip
-        year = now + dt.timedelta(days=365)
-        start = now - dt.timedelta(minutes=5)
-        _write_self_signed(
-            keys.metadata_key, keys.metadata_cert, "metadonnees.sdet-check.example", 2048, False,
-            start, year,
-        )  # fmt: skip
-        if config.metadata_signature == "foreign":
-            foreign_key = certs / "foreign.key"
-            _write_self_signed(
-                foreign_key, keys.metadata_anchor, "metadonnees.sdet-check.example", 2048, False,
-                start, year,
-            )  # fmt: skip
-        else:
-            shutil.copyfile(keys.metadata_cert, keys.metadata_anchor)
-        _write_self_signed(
-            keys.sp_key, keys.sp_cert, "sp-test.sdet-check.example", 2048, False, start, year
-        )
-        return keys
 
-    def _write_config(self, keys: _Keys) -> None:
+    def _write_config(self, keys: SamlKeys) -> None:
         config = self.config
         root = self.folder
         conf = root / "config"
@@ -514,26 +514,19 @@ class SamlIdp(Peer):
         _write_php(metadata / "saml20-sp-remote.php", "metadata", sp_remote)
 
     def _wait_ready(self) -> None:
-        deadline = time.monotonic() + _START_TIMEOUT_S
-        verify: bool | str = str(self.ca_file) if self.ca_file else False
-        last = "aucune réponse"
-        while time.monotonic() < deadline:
-            if self._process is not None and self._process.poll() is not None:
-                raise SamlIdpUnavailable(
-                    f"php -S s'est arrêté (code {self._process.returncode}) ; journal : "
-                    f"{self.folder / 'php-server.log'}"
-                )
-            try:
-                answer = requests.get(self.metadata_url, timeout=2, verify=verify)
-                if answer.status_code == 200 and b"EntityDescriptor" in answer.content:
-                    return
-                last = f"statut {answer.status_code}"
-            except requests.RequestException as exc:
-                last = str(exc)
-            time.sleep(0.1)
-        raise SamlIdpUnavailable(
-            f"SimpleSAMLphp ne répond pas sur {self.metadata_url} après {_START_TIMEOUT_S:.0f} s "
-            f"({last}) ; journaux dans {self.folder}"
+        def stopped() -> str | None:
+            if self._process is None or self._process.poll() is None:
+                return None
+            log = self.folder / "php-server.log"
+            return f"php -S s'est arrêté (code {self._process.returncode}) ; journal : {log}"
+
+        wait_for_metadata(
+            self.metadata_url,
+            str(self.ca_file) if self.ca_file else False,
+            _START_TIMEOUT_S,
+            stopped,
+            SamlIdpUnavailable,
+            "SimpleSAMLphp",
         )
 
 
@@ -611,64 +604,6 @@ def add_to_target(data: dict[str, Any], idp: TargetIdp) -> dict[str, str]:
 # --- keys and PHP files -----------------------------------------------------------------
 
 
-def _write_self_signed(
-    key_file: Path,
-    cert_file: Path,
-    common_name: str,
-    bits: int,
-    sha1: bool,
-    not_before: dt.datetime,
-    not_after: dt.datetime,
-) -> None:
-    key = rsa.generate_private_key(public_exponent=65537, key_size=bits)
-    pem = key.private_bytes(
-        serialization.Encoding.PEM,
-        serialization.PrivateFormat.TraditionalOpenSSL,
-        serialization.NoEncryption(),
-    )
-    descriptor = os.open(key_file, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(descriptor, "wb") as out:
-        out.write(pem)
-    if sha1:
-        # cryptography refuses to sign with SHA-1; the weak variant needs such a certificate.
-        _openssl_sha1_certificate(key_file, cert_file, common_name, not_after - not_before)
-        return
-    name = x509.Name(
-        [
-            x509.NameAttribute(NameOID.ORGANIZATION_NAME, "sdet-check (démonstration)"),
-            x509.NameAttribute(NameOID.COMMON_NAME, common_name),
-        ]
-    )
-    certificate = (
-        x509.CertificateBuilder()
-        .subject_name(name)
-        .issuer_name(name)
-        .public_key(key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(not_before)
-        .not_valid_after(not_after)
-        .sign(key, hashes.SHA256())
-    )
-    cert_file.write_bytes(certificate.public_bytes(serialization.Encoding.PEM))
-
-
-def _openssl_sha1_certificate(
-    key_file: Path, cert_file: Path, common_name: str, lifetime: dt.timedelta
-) -> None:
-    if shutil.which("openssl") is None:
-        raise SamlIdpUnavailable(
-            "la variante SHA-1 a besoin de la commande openssl (paquet openssl)"
-        )
-    subprocess.run(
-        [
-            "openssl", "req", "-x509", "-new", "-sha1", "-key", str(key_file),
-            "-out", str(cert_file), "-days", str(max(1, lifetime.days)),
-            "-subj", f"/O=sdet-check (demonstration)/CN={common_name}",
-        ],
-        check=True, capture_output=True, timeout=30,
-    )  # fmt: skip
-
-
 def _pem_body(cert_file: Path) -> str:
     lines = cert_file.read_text(encoding="ascii").strip().splitlines()
     return "".join(line for line in lines if not line.startswith("-----"))
@@ -699,102 +634,3 @@ def _php(value: Any) -> str:
     if isinstance(value, list | tuple):
         return "[" + ", ".join(_php(v) for v in value) + "]"
     raise TypeError(f"cannot render {type(value).__name__} in PHP")
-
-
-def _signal_group(process: subprocess.Popen[bytes], signum: int) -> None:
-    with contextlib.suppress(ProcessLookupError):
-        os.killpg(process.pid, signum)
-
-
-def _reap_group(process: subprocess.Popen[bytes]) -> None:
-    """Kill the workers left in the group once their parent is gone.
-
-    Orphaned php -S workers only notice about a second later; they serve nothing by then.
-    """
-    _signal_group(process, signal.SIGKILL)
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
-
-
-# --- the TLS front ----------------------------------------------------------------------
-
-
-class _TlsFront:
-    """Terminates TLS on an ephemeral port and relays bytes to ``php -S`` on loopback."""
-
-    def __init__(self, pki: PkiFiles, backend_port: int) -> None:
-        self.backend_port = backend_port
-        self.context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-        self.context.load_cert_chain(pki.cert_file, pki.key_file)
-        self.context.minimum_version = ssl.TLSVersion.TLSv1_2
-        self.listener = socket.socket()
-        self.listener.bind(("127.0.0.1", 0))
-        self.listener.listen(32)
-        self.port: int = self.listener.getsockname()[1]
-        self._stopping = threading.Event()
-        self._thread = threading.Thread(target=self._serve, name="saml-tls-front", daemon=True)
-
-    def start(self) -> None:
-        self._thread.start()
-
-    def stop(self) -> None:
-        self._stopping.set()
-        # close() alone does not wake a thread blocked in accept(); shutdown() does.
-        with contextlib.suppress(OSError):
-            self.listener.shutdown(socket.SHUT_RDWR)
-        self.listener.close()
-        self._thread.join(_STOP_TIMEOUT_S)
-
-    def _serve(self) -> None:
-        while not self._stopping.is_set():
-            try:
-                client, _ = self.listener.accept()
-            except OSError:
-                return
-            threading.Thread(target=self._relay, args=(client,), daemon=True).start()
-
-    def _relay(self, client: socket.socket) -> None:
-        client.settimeout(_SOCKET_TIMEOUT_S)
-        try:
-            secure = self.context.wrap_socket(client, server_side=True)
-        except (ssl.SSLError, OSError):
-            client.close()
-            return
-        try:
-            backend = socket.create_connection(("127.0.0.1", self.backend_port), timeout=5)
-        except OSError:
-            secure.close()
-            return
-        with secure, backend:
-            _pump(secure, backend, self._stopping)
-
-
-def _pump(secure: ssl.SSLSocket, backend: socket.socket, stopping: threading.Event) -> None:
-    """Copy bytes both ways until one side closes."""
-    secure.setblocking(False)
-    backend.setblocking(False)
-    sockets: list[socket.socket] = [secure, backend]
-    while not stopping.is_set():
-        # Bytes already decrypted inside the SSL object are invisible to select().
-        ready = [secure] if secure.pending() else select.select(sockets, [], [], 1.0)[0]
-        for source in ready:
-            sink = backend if source is secure else secure
-            try:
-                data = source.recv(65536)
-            except (ssl.SSLWantReadError, BlockingIOError):
-                continue
-            except OSError:
-                return
-            if not data:
-                return
-            try:
-                sink.setblocking(True)
-                sink.sendall(data)
-                sink.setblocking(False)
-            except OSError:
-                return

@@ -44,6 +44,7 @@ from probes.saml.metadata import IdpMetadata, fetch_metadata
 from probes.saml.signatures import judge_signatures, verify_response
 from sdet_check.api import open_grid
 from sdet_check.demo import saml as demo
+from sdet_check.demo.peer import write_self_signed
 from sdet_check.demo.saml import VARIANTS, SamlIdp, add_to_target
 from sdet_check.grid import Method
 from sdet_check.probe import (
@@ -444,7 +445,7 @@ def test_the_certificate_inside_the_message_is_never_trusted(
     response, _ = real_response
     other = tmp_path / "cert"
     other.mkdir()
-    demo._write_self_signed(
+    write_self_signed(
         other / "k.pem", other / "c.pem", "autre", 2048, False,
         *_validity(),
     )  # fmt: skip
