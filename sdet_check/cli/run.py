@@ -142,9 +142,13 @@ def prepare_out_dir(out: Path, *, fresh: bool = False) -> Path:
 
 def default_out_dir(name: str) -> Path:
     """A fresh folder ``sdet-check-runs/<date>-<target>/`` in the current directory."""
+    import unicodedata
+
     from sdet_check.run import utc_now
 
-    slug = re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")[:40] or "cible"
+    # "Lycée Émile-Zola" gives "lycee-emile-zola": accents folded, not dropped with the letter.
+    ascii_name = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode("ascii")
+    slug = re.sub(r"[^a-z0-9]+", "-", ascii_name.lower()).strip("-")[:40] or "cible"
     stamp = utc_now().strftime("%Y%m%d-%H%M%S")
     base = Path("sdet-check-runs") / f"{stamp}-{slug}"
     candidate, number = base, 1

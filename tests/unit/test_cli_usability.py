@@ -120,3 +120,11 @@ def test_aaf_rules_help_does_not_offer_csv(tmp_path: Path) -> None:
     assert "csv" not in done.stdout.lower()
     refused = sdet_check("aaf", "rules", "--format", "csv", cwd=tmp_path)
     assert refused.returncode == 3 and "terminal" in refused.stderr
+
+
+def test_default_run_folder_folds_accents_instead_of_dropping_letters() -> None:
+    from sdet_check.cli.run import default_out_dir
+
+    folder = default_out_dir("ENT de démonstration — Lycée Émile-Zola")
+    assert folder.name.endswith("-ent-de-demonstration-lycee-emile-zola")
+    assert default_out_dir("日本語").name.endswith("-cible")  # nothing to fold: the fallback
