@@ -60,6 +60,7 @@ _WORDS = {
         "proofs": "Preuves non conformes (déclarations exclues de la note théorique)",
         "mismatch": "empreinte sha256 différente : le document a changé",
         "missing": "document introuvable",
+        "untested": "MUST non testées", "colon": " : ",
     },
     "en": {
         "target": "Target", "grid": "Grid", "verdict": "Verdict", "axis": "Axis",
@@ -75,6 +76,7 @@ _WORDS = {
         "proofs": "Proof documents failing their check (declarations left out of Declared)",
         "mismatch": "sha256 differs: the document changed",
         "missing": "document not found",
+        "untested": "MUST not tested", "colon": ": ",
     },
 }  # fmt: skip
 
@@ -130,6 +132,19 @@ def error_cause(result: Mapping[str, Any]) -> str:
     return reason if reason in _CAUSES["fr"] else "error"
 
 
+def untested_must_summary(record: Mapping[str, Any]) -> list[tuple[str, list[str]]]:
+    """The MUST a run did not test, grouped by the reason it gives, largest group first.
+
+    For example ``[("option --allow-cleartext-credentials absente …", ["SSO-CAS-001", …])]``:
+    what an editor must change (a target section, an option) to have them decided.
+    """
+    groups: dict[str, list[str]] = {}
+    for requirement, result in rows(record):
+        if result["status"] == "not_tested" and requirement.get("level") == "MUST":
+            groups.setdefault(str(result.get("message", "")), []).append(requirement["id"])
+    return sorted(groups.items(), key=lambda item: (-len(item[1]), item[0]))
+
+
 def error_summary(record: Mapping[str, Any], lang: str = "fr") -> list[tuple[str, int]]:
     """Error results counted by cause, most frequent first.
 
@@ -171,11 +186,12 @@ class TerminalReporter(Reporter):
         grid = record["grid"]
         overall = record["score"]["overall"]
         verdict = Verdict(overall["verdict"])
+        colon = words["colon"]
         head = Text.assemble(
-            (f"{words['target']} : ", "bold"), record["target"]["name"], "\n",
-            (f"{words['grid']} : ", "bold"),
+            (f"{words['target']}{colon}", "bold"), record["target"]["name"], "\n",
+            (f"{words['grid']}{colon}", "bold"),
             f"{grid['id']}/{grid['version']} (sha256 {grid['content_hash'][:12]}…)", "\n",
-            (f"{words['verdict']} : ", "bold"), (verdict.label(lang), _VERDICT_STYLE[verdict]),
+            (f"{words['verdict']}{colon}", "bold"), (verdict.label(lang), _VERDICT_STYLE[verdict]),
         )  # fmt: skip
         parts: list[RenderableType] = [
             Panel(head, expand=False),
@@ -190,12 +206,20 @@ class TerminalReporter(Reporter):
         if summary:
             parts.append(
                 Text.assemble(
-                    (f"{words['errors']} : ", "bold magenta"),
+                    (f"{words['errors']}{colon}", "bold magenta"),
                     " · ".join(
-                        f"{words['requirements'].format(n=n)} : {cause}" for cause, n in summary
+                        f"{words['requirements'].format(n=n)}{colon}{cause}" for cause, n in summary
                     ),
                 )
             )
+        untested = untested_must_summary(record)
+        if untested:
+            lines = [
+                f"  {words['requirements'].format(n=len(ids))}{colon}{reason}\n"
+                f"    {', '.join(ids[:8])}{', …' if len(ids) > 8 else ''}"
+                for reason, ids in untested[:6]
+            ]
+            parts.append(Text.assemble((words["untested"], "bold yellow"), "\n", "\n".join(lines)))
         proofs = self._proofs(record, lang)
         if proofs is not None:
             parts.append(proofs)
@@ -205,7 +229,8 @@ class TerminalReporter(Reporter):
     def _proofs(self, record: Mapping[str, Any], lang: str) -> Text | None:
         words = _WORDS[lang]
         lines = [
-            f"  {declaration.get('requirement', '?')} · {document.get('title', '')} : "
+            f"  {declaration.get('requirement', '?')} · {document.get('title', '')}"
+            f"{words['colon']}"
             f"{words[document['check']]}"
             for declaration in _mappings(record.get("declarations"))
             for document in _mappings(declaration.get("documents"))
@@ -266,7 +291,7 @@ class TerminalReporter(Reporter):
                 message = Text(result["message"])
                 message.append(
                     f"\n  · {words['same_error']} ({words['requirements'].format(n=len(ids))})"
-                    f" : {others}",
+                    f"{words['colon']}{others}",
                     style="dim",
                 )
                 table.add_row(
