@@ -81,6 +81,8 @@ SOURCE_FAMILIES: Mapping[str, Text] = {
 # Ordered: the first pattern found in a document title names its family. Used only for
 # sources that do not state their family (runs and third-party grids written before it).
 _FAMILY_PATTERNS: tuple[tuple[str, str], ...] = (
+    ("implémentation", r"^ENT Core\b|^OPEN-ENT-NG\b|preuve d'implémentation"),
+    ("académie", r"^ENT académie\b"),
     ("SDET", r"^SDET\b"),
     ("arrêté", r"^arrêté\b"),
     ("CNIL", r"^CNIL\b"),
