@@ -69,6 +69,9 @@ def export_markdown(grid: Grid, requirements: Sequence[Requirement], lang: str =
         f"sha256 `{grid.content_hash[:16]}`",
         "",
     ]
+    note = grid.manifest.get("published_note")
+    if note:
+        lines += [" ".join(str(note[lang]).split()), ""]
     header = ["identifiant", "niveau", "titre", "source", "vérification"]
     if lang == "en":
         header = ["id", "level", "title", "source", "verification"]
