@@ -21,6 +21,7 @@ from sdet_check.grid import (
 from sdet_check.griddiff import ChangeKind, diff_grids
 from sdet_check.registry import ProbeRegistry
 from sdet_check.resources import grids_dir
+from sdet_check.yamlfile import schema
 
 
 @pytest.fixture(scope="module")
@@ -173,3 +174,10 @@ def test_publication_dates_are_the_sdet_versions_dates_recorded_in_one_place() -
     # only seen in AAF exports dated 16/09/2024, hence "September 2024 at the latest".
     assert versions["6.2"]["date"] == "2019-02" and versions["6.4"]["date"] == "2024-09"
     assert versions["6.4"]["bound"] == "not_after"
+
+
+def test_the_schema_and_the_labels_know_the_same_source_families() -> None:
+    source = schema("grid-axis")["$defs"]["source"]["properties"]
+    assert source["family"]["enum"] == list(SOURCE_FAMILIES)
+    for family, name in SOURCE_FAMILIES.items():
+        assert name.fr and name.en, family
