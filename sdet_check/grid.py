@@ -134,7 +134,7 @@ def source_label(source: Mapping[str, Any], grid_version: str | None, lang: str)
     ``source`` is the run record's form of a requirement's source. The family is the one
     the grid states, else the one its document title names (:func:`derive_family`); a
     source of an unknown family is a plain « Source ». An SDET passage taken from another
-    SDET version than the grid's says so.
+    SDET version than the grid's says so, and one whose version is not known says that.
     """
     family = str(source.get("family") or derive_family(str(source.get("document", ""))))
     if family not in SOURCE_FAMILIES:
@@ -142,6 +142,9 @@ def source_label(source: Mapping[str, Any], grid_version: str | None, lang: str)
     name = SOURCE_FAMILIES[family].get(lang)
     label = f"Source {name}" if lang == "fr" else f"{name} source"
     version = source.get("sdet_version")
+    if family == "SDET" and not version:
+        # Never let an undated SDET passage pass for the grid's own version.
+        label += " (version du SDET non précisée)" if lang == "fr" else " (SDET version not stated)"
     if family == "SDET" and version:
         label = f"Source SDET {version}" if lang == "fr" else f"SDET {version} source"
         if grid_version and version != grid_version:

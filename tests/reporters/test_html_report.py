@@ -312,3 +312,4 @@ def test_source_labels_name_the_family_and_the_sdet_date_is_the_versions(
     english = render(full_record, "en")
     assert "OASIS source" in english and "September 2024" in english
     assert "SDET 6.3 source (another SDET version than the grid&#39;s, 6.4)" in english
+    assert "OASIS source:" in english and "OASIS source :" not in english

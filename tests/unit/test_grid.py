@@ -230,6 +230,9 @@ def test_source_label_names_the_family_stated_or_derived_from_the_title() -> Non
     assert source_label(sdet, "6.4", "en") == (
         "SDET 6.3 source (another SDET version than the grid's, 6.4)"
     )
+    web = {"document": "SDET — édition web (ère v7)", "version": "version non visible"}
+    assert source_label(web, "6.4", "fr") == "Source SDET (version du SDET non précisée)"
+    assert source_label(web, "6.4", "en") == "SDET source (SDET version not stated)"
     # A run written before families: the title names it; an unknown title stays generic.
     assert source_label({"document": "RFC 6797 — HSTS"}, "6.4", "fr") == "Source RFC"
     assert source_label({"document": "OASIS — SAML core"}, None, "en") == "OASIS source"
