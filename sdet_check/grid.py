@@ -7,6 +7,7 @@ file per axis. Grids are data: nobody edits a released version, a change is a ne
 from __future__ import annotations
 
 import hashlib
+import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from enum import StrEnum
@@ -55,6 +56,60 @@ class Text:
         return cls(fr=data["fr"], en=data["en"])
 
 
+SOURCE_FAMILIES: Mapping[str, Text] = {
+    "SDET": Text("SDET", "SDET"),
+    "arrêté": Text("arrêté", "ministerial order"),
+    "CNIL": Text("CNIL", "CNIL"),
+    "RGPD": Text("RGPD", "GDPR"),
+    "loi": Text("loi", "Act"),
+    "décret": Text("décret", "decree"),
+    "RGS": Text("RGS", "RGS"),
+    "ANSSI": Text("ANSSI", "ANSSI"),
+    "RGAA": Text("RGAA", "RGAA"),
+    "OASIS": Text("OASIS", "OASIS"),
+    "RFC": Text("RFC", "RFC"),
+    "Apereo CAS": Text("Apereo CAS", "Apereo CAS"),
+    "GAR": Text("GAR", "GAR"),
+    "DNMA": Text("DNMA", "DNMA"),
+    "eduscol": Text("eduscol", "eduscol"),
+    "académie": Text("académie", "académie"),
+    "implémentation": Text("implémentation", "implementation"),
+    "doctrine": Text("doctrine technique", "technical doctrine"),
+}
+"""Document families a source may name (the grid-axis schema's ``source.family``)."""
+
+# Ordered: the first pattern found in a document title names its family. Used only for
+# sources that do not state their family (runs and third-party grids written before it).
+_FAMILY_PATTERNS: tuple[tuple[str, str], ...] = (
+    ("implémentation", r"^ENT Core\b|^OPEN-ENT-NG\b|preuve d'implémentation"),
+    ("académie", r"^ENT académie\b"),
+    ("SDET", r"^SDET\b"),
+    ("arrêté", r"^arrêté\b"),
+    ("CNIL", r"^CNIL\b"),
+    ("RGPD", r"\bRGPD\b|2016/679"),
+    ("décret", r"^décret\b"),
+    ("loi", r"^loi\b"),
+    ("RGS", r"référentiel général de sécurité|\bRGS\b"),
+    ("ANSSI", r"^ANSSI\b"),
+    ("RGAA", r"^RGAA\b"),
+    ("OASIS", r"^OASIS\b"),
+    ("RFC", r"^RFC\s*[0-9]"),
+    ("Apereo CAS", r"^Apereo\b"),
+    ("GAR", r"^GAR\b"),
+    ("DNMA", r"\bDNMA\b|mesure d'audience"),
+    ("eduscol", r"^eduscol\b"),
+    ("doctrine", r"^doctrine technique"),
+)
+
+
+def derive_family(document: str) -> str | None:
+    """The family of a source from its document title, or ``None`` when no rule names it."""
+    for family, pattern in _FAMILY_PATTERNS:
+        if re.search(pattern, document.strip(), re.IGNORECASE):
+            return family
+    return None
+
+
 @dataclass(frozen=True)
 class Source:
     """Where a requirement comes from: document, version, section, original wording."""
@@ -65,10 +120,40 @@ class Source:
     wording: str | None = None
     url: str | None = None
     also: tuple[Mapping[str, str], ...] = ()
+    family: str | None = None
+    sdet_version: str | None = None
 
     def label(self) -> str:
         """One line: ``document version, section``."""
         return f"{self.document} {self.version}, {self.section}"
+
+
+def source_label(source: Mapping[str, Any], grid_version: str | None, lang: str) -> str:
+    """The heading of a source as reports print it (``Source SDET``, ``Source RFC``).
+
+    ``source`` is the run record's form of a requirement's source. The family is the one
+    the grid states, else the one its document title names (:func:`derive_family`); a
+    source of an unknown family is a plain « Source ». An SDET passage taken from another
+    SDET version than the grid's says so, and one whose version is not known says that.
+    """
+    family = str(source.get("family") or derive_family(str(source.get("document", ""))))
+    if family not in SOURCE_FAMILIES:
+        return "Source"
+    name = SOURCE_FAMILIES[family].get(lang)
+    label = f"Source {name}" if lang == "fr" else f"{name} source"
+    version = source.get("sdet_version")
+    if family == "SDET" and not version:
+        # Never let an undated SDET passage pass for the grid's own version.
+        label += " (version du SDET non précisée)" if lang == "fr" else " (SDET version not stated)"
+    if family == "SDET" and version:
+        label = f"Source SDET {version}" if lang == "fr" else f"SDET {version} source"
+        if grid_version and version != grid_version:
+            label += (
+                f" (version du SDET autre que celle de la grille, {grid_version})"
+                if lang == "fr"
+                else f" (another SDET version than the grid's, {grid_version})"
+            )
+    return label
 
 
 @dataclass(frozen=True)
@@ -99,6 +184,8 @@ class Requirement:
     verification: Verification
     condition: Text | None = None
     notes: str | None = None
+    remediation: Text | None = None
+    """How to fix a failure, for the editor (1 to 3 sentences)."""
 
     def to_json(self) -> dict[str, Any]:
         """A JSON-ready description, as the run record and exports carry it."""
@@ -121,6 +208,8 @@ class Requirement:
                     "section": self.source.section,
                     "wording": self.source.wording,
                     "url": self.source.url,
+                    "family": self.source.family,
+                    "sdet_version": self.source.sdet_version,
                 }.items()
                 if v is not None
             },
@@ -128,7 +217,11 @@ class Requirement:
             "scopes": sorted(self.scopes),
             "tags": list(self.tags),
             "verification": verification,
-        }
+        } | (
+            {"remediation": {"fr": self.remediation.fr, "en": self.remediation.en}}
+            if self.remediation
+            else {}
+        )
 
 
 @dataclass(frozen=True)
@@ -242,6 +335,18 @@ def load_grid(folder: Path, registry: ProbeRegistry | None = None) -> Grid:
                     "donner un identifiant nouveau : un identifiant n'est jamais réutilisé",
                 )
             seen[requirement.id] = (axis_file, loaded.line_of([*path, "id"]))
+            if (
+                data.get("requires_remediation")
+                and requirement.verification.method is Method.PROBE
+                and requirement.remediation is None
+            ):
+                raise loaded.error(
+                    path,
+                    f"l'exigence {requirement.id} est décidée par une sonde mais n'a pas de "
+                    "texte « remediation », que le manifeste exige (requires_remediation)",
+                    "ajouter remediation: {fr: …, en: …} : comment corriger un échec, "
+                    "en une à trois phrases concrètes",
+                )
             if registry is not None:
                 _check_probe(requirement, registry, loaded, path)
             requirements.append(requirement)
@@ -297,6 +402,8 @@ def _requirement(entry: Mapping[str, Any], axis: str) -> Requirement:
             wording=source.get("wording"),
             url=source.get("url"),
             also=tuple(source.get("also", ())),
+            family=source.get("family"),
+            sdet_version=source.get("sdet_version"),
         ),
         degrees=frozenset(applicability["degrees"]),
         scopes=frozenset(applicability["scopes"]),
@@ -314,6 +421,7 @@ def _requirement(entry: Mapping[str, Any], axis: str) -> Requirement:
             ),
         ),
         notes=entry.get("notes"),
+        remediation=Text.from_data(entry["remediation"]) if "remediation" in entry else None,
     )
 
 

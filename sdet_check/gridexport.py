@@ -6,22 +6,28 @@ import csv
 import io
 from collections.abc import Sequence
 
-from sdet_check.grid import Grid, Requirement
+from sdet_check.grid import Grid, Requirement, source_label
 from sdet_check.redaction import spreadsheet_cell
 
 _COLUMNS = {
     "fr": [
         "identifiant", "axe", "niveau", "base du niveau", "titre", "énoncé", "source",
         "formulation d'origine", "degrés", "périmètre", "étiquettes", "vérification", "sonde",
+        "famille de la source", "comment corriger",
     ],
     "en": [
         "id", "axis", "level", "level basis", "title", "statement", "source",
         "original wording", "degrees", "scope", "tags", "verification", "probe",
+        "source family", "how to fix",
     ],
 }  # fmt: skip
 
 
-def _row(requirement: Requirement, lang: str) -> list[str]:
+def _source_heading(requirement: Requirement, grid: Grid, lang: str) -> str:
+    return source_label(requirement.to_json()["source"], grid.version, lang)
+
+
+def _row(requirement: Requirement, grid: Grid, lang: str) -> list[str]:
     return [
         requirement.id,
         requirement.axis,
@@ -36,6 +42,8 @@ def _row(requirement: Requirement, lang: str) -> list[str]:
         ", ".join(requirement.tags),
         requirement.verification.method.value,
         requirement.verification.probe or "",
+        _source_heading(requirement, grid, lang),
+        requirement.remediation.get(lang) if requirement.remediation else "",
     ]
 
 
@@ -45,7 +53,7 @@ def export_csv(grid: Grid, requirements: Sequence[Requirement], lang: str = "fr"
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow(_COLUMNS[lang])
     for requirement in requirements:
-        writer.writerow(spreadsheet_cell(cell) for cell in _row(requirement, lang))
+        writer.writerow(spreadsheet_cell(cell) for cell in _row(requirement, grid, lang))
     return buffer.getvalue()
 
 
@@ -56,10 +64,14 @@ def export_markdown(grid: Grid, requirements: Sequence[Requirement], lang: str =
         f"# {title}",
         "",
         f"{'Grille' if lang == 'fr' else 'Grid'} `{grid.ref}` · "
-        f"{'publiée le' if lang == 'fr' else 'published'} {grid.published} · "
+        f"{'date du référentiel suivi :' if lang == 'fr' else 'date of the framework followed:'} "
+        f"{grid.published} · "
         f"sha256 `{grid.content_hash[:16]}`",
         "",
     ]
+    note = grid.manifest.get("published_note")
+    if note:
+        lines += [" ".join(str(note[lang]).split()), ""]
     header = ["identifiant", "niveau", "titre", "source", "vérification"]
     if lang == "en":
         header = ["id", "level", "title", "source", "verification"]
@@ -72,9 +84,9 @@ def export_markdown(grid: Grid, requirements: Sequence[Requirement], lang: str =
             method = r.verification.method.value
             if r.verification.probe:
                 method += f" (`{r.verification.probe}`)"
-            lines.append(
-                _md_row([r.id, r.level.value, r.title.get(lang), r.source.label(), method])
-            )
+            colon = " :" if lang == "fr" else ":"
+            source = f"{_source_heading(r, grid, lang)}{colon} {r.source.label()}"
+            lines.append(_md_row([r.id, r.level.value, r.title.get(lang), source, method]))
         lines.append("")
     return "\n".join(lines)
 

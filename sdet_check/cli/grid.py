@@ -82,6 +82,7 @@ def grid_show(
 ) -> None:
     """Afficher les exigences d'une grille, filtrées par axe, niveau ou étiquette."""
     from sdet_check.api import open_grid
+    from sdet_check.grid import source_label
 
     grid = open_grid(grid_ref)
     _refuse_unknown_filters(grid, axis, level, tag)
@@ -97,9 +98,13 @@ def grid_show(
         title = Text(r.title.get(lang), style="bold" if details else "")
         if details:
             title.append(f"\n{r.statement.get(lang)}", style="")
-            title.append(f"\nSource : {r.source.label()}", style="dim")
+            heading = source_label(r.to_json()["source"], grid.version, lang)
+            title.append(f"\n{heading} : {r.source.label()}", style="dim")
             if r.source.wording:
                 title.append(f"\n« {r.source.wording} »", style="dim italic")
+            if r.remediation:
+                fix = "Comment corriger" if lang == "fr" else "How to fix"
+                title.append(f"\n{fix} : {r.remediation.get(lang)}", style="")
         method = r.verification.method.value
         if r.verification.probe:
             method = f"sonde {r.verification.probe}"

@@ -39,6 +39,11 @@ _MONTHS_FR = (
     "janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août", "septembre",
     "octobre", "novembre", "décembre",
 )  # fmt: skip
+_MONTHS_EN = (
+    "January", "February", "March", "April", "May", "June", "July", "August", "September",
+    "October", "November", "December",
+)  # fmt: skip
+_YEAR_MONTH = re.compile(r"[0-9]{4}-[0-9]{2}")
 _SAFE_LINK = re.compile(r"^https?://[^\s\"'<>]+$", re.IGNORECASE)
 
 
@@ -102,9 +107,18 @@ def french_number(value: float | None, digits: int = 1) -> str:
 
 
 def long_date(value: str | date | None, lang: str = "fr") -> str:
-    """``1er octobre 2026`` (French) or ``2026-10-01`` (English) from an ISO date."""
+    """``1er octobre 2026`` (French) or ``2026-10-01`` (English) from an ISO date.
+
+    A month alone (``2019-02``, a date the sources give only to the month) reads
+    ``février 2019`` or ``February 2019``.
+    """
     if value is None or value == "":
         return "—"
+    if isinstance(value, str) and _YEAR_MONTH.fullmatch(value):
+        year, month = int(value[:4]), int(value[5:])
+        if 1 <= month <= 12:
+            names = _MONTHS_FR if lang == "fr" else _MONTHS_EN
+            return f"{names[month - 1]} {year}"
     day = value if isinstance(value, date) else _parse_day(value)
     if day is None:
         return str(value)

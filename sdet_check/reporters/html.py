@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
+from sdet_check.grid import source_label
 from sdet_check.labels import CLEARTEXT_OPTION, STATUS_LABELS, status_short
 from sdet_check.reporters.base import Reporter, percent
 from sdet_check.reporters.charts import grouped_chart, status_chart
@@ -86,6 +87,7 @@ def report_view(
                 declarations.get(requirement["id"]),
                 reviews.get(requirement["id"]),
                 waivers.get(requirement["id"]),
+                grid_version=grid.get("version"),
             )
         )
     order = {r["id"]: n for n, r in enumerate(grid["requirements"])}
@@ -241,6 +243,7 @@ def _item(
     declaration: Mapping[str, Any] | None,
     review: Mapping[str, Any] | None,
     waiver: Mapping[str, Any] | None,
+    grid_version: str | None = None,
 ) -> dict[str, Any]:
     status = result["status"]
     waived = bool(result.get("waived"))
@@ -260,6 +263,7 @@ def _item(
             "wording": source.get("wording"),
             "url": source.get("url"),
             "link": safe_link(source.get("url")),
+            "label": source_label(source, grid_version, lang),
         },
         "method": verification.get("method", ""),
         "probe": verification.get("probe"),

@@ -5,6 +5,7 @@ from __future__ import annotations
 import itertools
 import os
 import re
+from collections import Counter
 from datetime import date
 from typing import Any
 
@@ -293,3 +294,22 @@ def test_reporter_registry_knows_html_and_pdf() -> None:
     assert reporter_for("pdf").filename == "rapport.pdf"
     signed = reporter_for("html", Signature(auditor="A"))
     assert isinstance(signed, HtmlReporter) and signed.signature.auditor == "A"
+
+
+def test_source_labels_name_the_family_and_the_sdet_date_is_the_versions(
+    full_record: dict[str, Any],
+) -> None:
+    page = render(full_record)
+    labels = Counter(
+        span.text_content()
+        for span in tree(page).xpath("//p[@class='fact']/span[@class='fact-label']")
+        if span.text_content().startswith("Source")
+    )
+    assert labels["Source OASIS :"] and labels["Source Apereo CAS :"] and labels["Source RFC :"]
+    assert labels["Source arrêté :"] and labels["Source SDET 6.4 :"]
+    assert labels["Source SDET 6.3 (version du SDET autre que celle de la grille, 6.4) :"]
+    assert "septembre 2024" in page and "22 novembre 2026" not in page
+    english = render(full_record, "en")
+    assert "OASIS source" in english and "September 2024" in english
+    assert "SDET 6.3 source (another SDET version than the grid&#39;s, 6.4)" in english
+    assert "OASIS source:" in english and "OASIS source :" not in english

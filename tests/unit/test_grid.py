@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from sdet_check.errors import InputError
-from sdet_check.grid import Level, Method, load_grid, resolve_grid
+from sdet_check.grid import Level, Method, derive_family, load_grid, resolve_grid, source_label
 from sdet_check.griddiff import ChangeKind, diff_grids
 from sdet_check.gridexport import export_csv, export_markdown
 from sdet_check.registry import ProbeRegistry
@@ -188,3 +188,59 @@ def test_exports_hold_every_selected_requirement() -> None:
     assert len(csv_text.strip().splitlines()) == 1 + len(grid.requirements)
     markdown = export_markdown(grid, grid.requirements, lang="en")
     assert "## Technical" in markdown and "| T-FAIL-001 | SHOULD |" in markdown
+
+
+def test_a_grid_that_requires_remediation_refuses_a_probe_requirement_without_one(
+    tmp_path: Path,
+) -> None:
+    folder = copy_grid(tmp_path)
+    manifest = folder / "grid.yaml"
+    manifest.write_text(manifest.read_text() + "requires_remediation: true\n")
+    with pytest.raises(InputError) as caught:
+        load_grid(folder)
+    message = str(caught.value)
+    assert "technique.yaml" in message and "T-PASS-001" in message
+    assert "remediation" in message and caught.value.place.line == 3
+    # Given a remediation text, the requirement loads and carries it into the run record.
+    axis = folder / "technique.yaml"
+    text = axis.read_text().replace(
+        "verification: {method: probe, probe: fake.pass}",
+        "verification: {method: probe, probe: fake.pass}\n"
+        '    remediation: {fr: "Corriger la sonde.", en: "Fix the probe."}',
+    )
+    axis.write_text(text)
+    with pytest.raises(InputError) as caught:
+        load_grid(folder)
+    assert "T-FAIL-001" in str(caught.value)  # the next probe requirement still lacks one
+    manifest.write_text(manifest.read_text().replace("requires_remediation: true", ""))
+    grid = load_grid(folder)
+    assert grid.requirement("T-PASS-001").to_json()["remediation"] == {
+        "fr": "Corriger la sonde.",
+        "en": "Fix the probe.",
+    }
+    assert "remediation" not in grid.requirement("T-FAIL-001").to_json()
+
+
+def test_source_label_names_the_family_stated_or_derived_from_the_title() -> None:
+    sdet = {"document": "SDET — Annexe opérationnelle", "family": "SDET", "sdet_version": "6.3"}
+    assert source_label(sdet, "6.3", "fr") == "Source SDET 6.3"
+    assert source_label(sdet, "6.4", "fr") == (
+        "Source SDET 6.3 (version du SDET autre que celle de la grille, 6.4)"
+    )
+    assert source_label(sdet, "6.4", "en") == (
+        "SDET 6.3 source (another SDET version than the grid's, 6.4)"
+    )
+    web = {"document": "SDET — édition web (ère v7)", "version": "version non visible"}
+    assert source_label(web, "6.4", "fr") == "Source SDET (version du SDET non précisée)"
+    assert source_label(web, "6.4", "en") == "SDET source (SDET version not stated)"
+    # A run written before families: the title names it; an unknown title stays generic.
+    assert source_label({"document": "RFC 6797 — HSTS"}, "6.4", "fr") == "Source RFC"
+    assert source_label({"document": "OASIS — SAML core"}, None, "en") == "OASIS source"
+    assert source_label({"document": "Arrêté du 30 novembre 2006"}, None, "en") == (
+        "ministerial order source"
+    )
+    assert source_label({"document": "Doc"}, "1.0", "fr") == "Source"
+    assert derive_family("Règlement (UE) 2016/679 (RGPD)") == "RGPD"
+    assert derive_family("ENT Core (Edifice) — SSOAgents.java (preuve d'implémentation)") == (
+        "implémentation"
+    )

@@ -47,12 +47,15 @@ REQUIREMENT: dict[str, Any] = {
         "section": "§7",
         "wording": "DOIT",
         "url": "https://example.invalid/doc",
+        "family": "SDET",
+        "sdet_version": "9",
         "also": [{"document": "Autre", "version": "1", "section": "§1", "url": "u"}],
     },
     "applicability": {"degrees": ["1d"], "scopes": ["exploitation"], "condition": TEXT},
     "tags": ["agr"],
     "verification": {"method": "declaration", "proofs": TEXT, "guidance": TEXT},
     "notes": "note",
+    "remediation": {"fr": "Corriger", "en": "Fix it"},
 }
 
 # schema path -> how to read it back from the loaded grid's requirement
@@ -97,6 +100,11 @@ READERS: dict[str, Callable[[Grid], object]] = {
     "requirements[].verification.guidance.fr": lambda g: g.requirements[0].verification.guidance.fr,  # type: ignore[union-attr]
     "requirements[].verification.guidance.en": lambda g: g.requirements[0].verification.guidance.en,  # type: ignore[union-attr]
     "requirements[].notes": lambda g: g.requirements[0].notes,
+    "requirements[].remediation": lambda g: g.requirements[0].remediation,
+    "requirements[].remediation.fr": lambda g: g.requirements[0].remediation.fr,  # type: ignore[union-attr]
+    "requirements[].remediation.en": lambda g: g.requirements[0].remediation.en,  # type: ignore[union-attr]
+    "requirements[].source.family": lambda g: g.requirements[0].source.family,
+    "requirements[].source.sdet_version": lambda g: g.requirements[0].source.sdet_version,
 }
 
 MANIFEST: dict[str, Any] = {
@@ -106,6 +114,8 @@ MANIFEST: dict[str, Any] = {
     "title": TEXT,
     "description": TEXT,
     "published": "2026-01-01",
+    "published_note": TEXT,
+    "requires_remediation": True,
     "status": "draft",
     "previous": "0.9",
     "follows": [{"document": "D", "version": "1", "date": "2016", "url": "u", "note": "n"}],
@@ -125,6 +135,10 @@ MANIFEST_READERS: dict[str, Callable[[Grid], object]] = {
     "description.fr": lambda g: g.manifest["description"]["fr"],
     "description.en": lambda g: g.manifest["description"]["en"],
     "published": lambda g: g.published,
+    "published_note": lambda g: g.manifest["published_note"],
+    "published_note.fr": lambda g: g.manifest["published_note"]["fr"],
+    "published_note.en": lambda g: g.manifest["published_note"]["en"],
+    "requires_remediation": lambda g: g.manifest["requires_remediation"],
     "status": lambda g: g.status,
     "previous": lambda g: g.previous,
     "follows": lambda g: g.manifest["follows"],
