@@ -262,8 +262,21 @@ def report_command(
             help="Fin de la période de validité du rapport HTML/PDF.",
         ),
     ] = None,
+    reviews: Annotated[
+        Path | None,
+        typer.Option(
+            "--reviews",
+            help="Revues de l'auditeur (YAML, par ex. écrit par `sdet-check review`) : "
+            "décident les exigences à examiner, puis le run est recalculé.",
+        ),
+    ] = None,
 ) -> None:
-    """Rendre à nouveau un run enregistré, sans toucher au réseau."""
+    """Rendre à nouveau un run enregistré, sans toucher au réseau.
+
+    Avec --reviews, les exigences « à examiner » reçoivent le verdict de l'auditeur et le
+    score est recalculé ; le run.json d'origine n'est jamais remplacé (écrire le run
+    recalculé ailleurs avec --format json --out DOSSIER).
+    """
     from sdet_check.reporters import Signature, reporter_for
     from sdet_check.reporters.document import ReportTimeout
     from sdet_check.reporters.terminal import TerminalReporter
@@ -272,6 +285,8 @@ def report_command(
 
     formats = check_formats(fmt or ["terminal"])
     record = load_run(run_file)
+    if reviews is not None:
+        record = _with_reviews(record, reviews)
     rescored = rescore(record).to_json()
     if rescored != record["score"]:
         err_console.print(
@@ -300,6 +315,21 @@ def report_command(
     if late is not None:
         raise late
     raise typer.Exit(ExitCode.for_verdict(overall_verdict(record)))
+
+
+def _with_reviews(record: dict[str, Any], reviews: Path) -> dict[str, Any]:
+    """The run decided again with the auditor's reviews (``report --reviews``)."""
+    from sdet_check.review import apply_reviews_file, say
+
+    rescored = apply_reviews_file(record, reviews, state.lang)
+    err_console.print(say(state.lang, "report_applied", count=len(rescored.applied)), markup=False)
+    if rescored.ignored:
+        err_console.print(
+            say(state.lang, "report_ignored", ids=", ".join(rescored.ignored)),
+            style="yellow",
+            markup=False,
+        )
+    return rescored.record
 
 
 def _valid_until(text: str | None, record: Mapping[str, Any]) -> date | None:
