@@ -274,7 +274,7 @@ MESSAGES: dict[str, dict[str, str]] = {
 }
 
 
-def say(lang: str, key: str, **values: object) -> str:
+def say(lang: str, key: str, /, **values: object) -> str:
     """The message ``key`` in ``lang`` (French unless ``en``), filled with ``values``."""
     words = MESSAGES["en" if lang == "en" else "fr"]
     return words[key].format(**values)
@@ -694,13 +694,13 @@ def read_answers(
     data = loaded.data
 
     def fail(
-        path: list[str | int], problem_key: str, fix_key: str, **values: object
+        where: list[str | int], problem_key: str, fix_key: str, /, **values: object
     ) -> ReviewInputError:
         return ReviewInputError(
             file,
             say(lang, problem_key, **values),
             say(lang, fix_key, **values),
-            loaded.place(path),
+            loaded.place(where),
             lang=lang,
         )
 

@@ -110,7 +110,7 @@ def review_command(
     )
     skipped = 0
     try:
-        author = auditor or _ask_author(book, lang)
+        author = auditor or (_ask_author(book, lang) if pending else "")
         for item in pending:
             answer = _ask(item, items, book, author, today.isoformat(), lang)
             if answer is None:
@@ -217,7 +217,7 @@ def _ask_proofs(lang: str) -> tuple[ProofFile, ...]:
         )
 
 
-def say_(lang: str, key: str, **values: object) -> str:
+def say_(lang: str, key: str, /, **values: object) -> str:
     """:func:`sdet_check.review.say`, imported when first needed (keeps ``--help`` quick)."""
     from sdet_check.review import say
 
