@@ -12,7 +12,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-import pexpect
+import pexpect  # type: ignore[import-untyped]
 import pytest
 import yaml
 
@@ -83,7 +83,7 @@ def _answers(tmp_path: Path, answers: list[dict[str, Any]], **top: Any) -> Path:
     return path
 
 
-ALL_ANSWERS = [
+ALL_ANSWERS: list[dict[str, Any]] = [
     {"requirement": "LEG-DEL-002", "verdict": "NC", "justification": "Durées absentes."},
     {"requirement": "LEG-INFO-002", "verdict": "pass", "justification": "Notice lue."},
     {"requirement": "LEG-DATA-001", "verdict": "na", "justification": "Sans objet ici."},
