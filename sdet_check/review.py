@@ -28,6 +28,7 @@ import yaml
 from sdet_check.declarations import Review, load_reviews
 from sdet_check.errors import InputError, Place, SdetCheckError
 from sdet_check.grid import Grid, load_grid, resolve_grid
+from sdet_check.labels import status_code
 from sdet_check.run import evidence_manifest, rescore, validate_run
 from sdet_check.yamlfile import LoadedYaml, read_yaml
 
@@ -63,12 +64,6 @@ MESSAGES: dict[str, dict[str, str]] = {
         "verdict_pass": "conforme",
         "verdict_fail": "non conforme",
         "verdict_not_applicable": "non applicable",
-        "status_pass": "C",
-        "status_fail": "NC",
-        "status_not_applicable": "NA",
-        "status_not_tested": "NT",
-        "status_error": "ERR",
-        "status_manual": "À examiner",
         "method_declaration": "déclaration de l'éditeur",
         "method_review": "revue de l'auditeur",
         "header": "Revue guidée du run {run} ({target}) : {pending} exigence(s) à examiner "
@@ -76,7 +71,9 @@ MESSAGES: dict[str, dict[str, str]] = {
         "nothing_left": "Aucune exigence en attente de revue dans ce run : il n'y a rien à "
         "examiner.",
         "all_done": "Revue terminée : {count} revue(s) dans {file}.",
-        "item_title": "[{index}/{total}] {id} · {level} · {axis}",
+        "item_title": "[{index}/{total}] {id} · {level}",
+        "title": "Intitulé",
+        "axis": "Axe",
         "statement": "Énoncé",
         "wording": "Texte du SDET",
         "source": "Source",
@@ -92,7 +89,7 @@ MESSAGES: dict[str, dict[str, str]] = {
         "check_mismatch": "MODIFIÉE depuis la déclaration",
         "check_missing": "document INTROUVABLE",
         "check_not_checked": "non vérifiée (adresse)",
-        "related": "Résultats liés (même axe ou étiquettes)",
+        "related": "Résultats liés",
         "none": "aucun",
         "ask_author": "Nom de l'auditeur (inscrit sur chaque revue)",
         "ask_verdict": "Verdict : C (conforme), NC (non conforme), NA (non applicable), "
@@ -172,12 +169,6 @@ MESSAGES: dict[str, dict[str, str]] = {
         "verdict_pass": "compliant",
         "verdict_fail": "not compliant",
         "verdict_not_applicable": "not applicable",
-        "status_pass": "C",
-        "status_fail": "NC",
-        "status_not_applicable": "NA",
-        "status_not_tested": "NT",
-        "status_error": "ERR",
-        "status_manual": "To review",
         "method_declaration": "editor's declaration",
         "method_review": "auditor's review",
         "header": "Guided review of run {run} ({target}): {pending} requirement(s) to review "
@@ -185,7 +176,9 @@ MESSAGES: dict[str, dict[str, str]] = {
         "nothing_left": "No requirement waits for a review in this run: there is nothing to "
         "review.",
         "all_done": "Review finished: {count} review(s) in {file}.",
-        "item_title": "[{index}/{total}] {id} · {level} · {axis}",
+        "item_title": "[{index}/{total}] {id} · {level}",
+        "title": "Title",
+        "axis": "Axis",
         "statement": "Statement",
         "wording": "SDET wording",
         "source": "Source",
@@ -201,7 +194,7 @@ MESSAGES: dict[str, dict[str, str]] = {
         "check_mismatch": "CHANGED since the declaration",
         "check_missing": "document NOT FOUND",
         "check_not_checked": "not checked (URL)",
-        "related": "Related results (same axis or tags)",
+        "related": "Related results",
         "none": "none",
         "ask_author": "Auditor's name (written on every review)",
         "ask_verdict": "Verdict: C (compliant), NC (not compliant), NA (not applicable), "
@@ -309,7 +302,7 @@ class ReviewInputError(InputError):
 
 @dataclass(frozen=True)
 class RelatedResult:
-    """A result of the same run that shares the item's axis or one of its tags."""
+    """A result of the same run that shares one of the item's tags, or its axis."""
 
     requirement: str
     status: str
@@ -466,7 +459,7 @@ def _related(
     return [
         RelatedResult(
             requirement=entry["requirement"],
-            status=say(lang, f"status_{entry['status']}"),
+            status=status_code(entry["status"], bool(entry.get("waived"))),
             title=_text(other.get("title"), lang) or entry["requirement"],
             message=str(entry.get("message", "")),
         )
@@ -627,11 +620,19 @@ def _review_entry(review: Review) -> dict[str, Any]:
 
 
 def _relative_to(path: Path, base: Path) -> str:
-    """``path`` relative to ``base`` when both are on one tree, else absolute."""
+    """``path`` relative to ``base`` when they share a folder below the root, else absolute.
+
+    An audit folder (run, reviews, proofs) then moves as a whole; a proof elsewhere on the
+    machine keeps a path that still reads after the reviews file moved.
+    """
+    target, folder = path.resolve(), base.resolve()
     try:
-        return os.path.relpath(path.resolve(), base.resolve())
+        common = Path(os.path.commonpath([target, folder]))
     except ValueError:  # another drive
-        return str(path.resolve())
+        return str(target)
+    if common == Path(common.anchor):
+        return str(target)
+    return os.path.relpath(target, folder)
 
 
 def check_target_file(run_file: Path, reviews_file: Path, lang: str = "fr") -> None:

@@ -141,17 +141,20 @@ def review_command(
     raise typer.Exit(0)
 
 
-def _ask_author(book: ReviewBook, lang: str) -> str:
+def _prompt(lang: str, key: str, default: str | None = None, *, show_default: bool = True) -> str:
+    """Ask one line; French puts its space before the colon."""
     from rich.prompt import Prompt
 
+    prompt = Prompt(say_(lang, key), console=console, show_default=show_default)
+    prompt.prompt_suffix = ": " if lang == "en" else " : "
+    return prompt() if default is None else prompt(default=default)
+
+
+def _ask_author(book: ReviewBook, lang: str) -> str:
     previous = [entry["author"] for entry in book.entries.values()]
     default = previous[-1] if previous else None
     while True:
-        name = (
-            Prompt.ask(say_(lang, "ask_author"), console=console, default=default)
-            if default
-            else Prompt.ask(say_(lang, "ask_author"), console=console)
-        )
+        name = _prompt(lang, "ask_author", default)
         if name.strip():
             return name.strip()
 
@@ -165,13 +168,11 @@ def _ask(
     lang: str,
 ) -> Answer | None:
     """Show one item and ask verdict, justification and proofs; ``None`` when skipped."""
-    from rich.prompt import Prompt
-
     from sdet_check.review import Answer, parse_verdict
 
     console.print(_panel(item, items.index(item) + 1, len(items), lang))
     while True:
-        typed = Prompt.ask(say_(lang, "ask_verdict"), console=console).strip().lower()
+        typed = _prompt(lang, "ask_verdict").strip().lower()
         if typed in ("s", "skip", "sauter"):
             return None
         if typed in ("q", "quit", "quitter"):
@@ -181,7 +182,7 @@ def _ask(
             break
         console.print(say_(lang, "bad_verdict", answer=typed), style="yellow", markup=False)
     while True:
-        justification = Prompt.ask(say_(lang, "ask_justification"), console=console).strip()
+        justification = _prompt(lang, "ask_justification").strip()
         if justification:
             break
         console.print(say_(lang, "empty_justification"), style="yellow", markup=False)
@@ -196,20 +197,18 @@ def _ask(
 
 
 def _ask_proofs(lang: str) -> tuple[ProofFile, ...]:
-    from rich.prompt import Prompt
-
     from sdet_check.review import ProofFile, sha256_file
 
     proofs: list[ProofFile] = []
     while True:
-        typed = Prompt.ask(say_(lang, "ask_proof"), console=console, default="", show_default=False)
+        typed = _prompt(lang, "ask_proof", "", show_default=False)
         if not typed.strip():
             return tuple(proofs)
         path = Path(typed.strip()).expanduser()
         if not path.is_file():
             console.print(say_(lang, "proof_missing", path=path), style="yellow", markup=False)
             continue
-        title = Prompt.ask(say_(lang, "ask_proof_title"), console=console, default=path.name)
+        title = _prompt(lang, "ask_proof_title", path.name)
         proofs.append(ProofFile(path=path, title=title.strip() or path.name))
         console.print(
             say_(lang, "proof_added", path=path, sha256=sha256_file(path)[:16] + "…"),
@@ -238,6 +237,8 @@ def _panel(item: ReviewItem, index: int, total: int, lang: str) -> RenderableTyp
         if value:
             grid.add_row(say_(lang, key), value if isinstance(value, Text) else Text(value))
 
+    row("title", Text(item.title, style="bold"))
+    row("axis", item.axis)
     row("statement", item.statement)
     row("wording", item.wording)
     row("source", item.source)
@@ -270,10 +271,8 @@ def _panel(item: ReviewItem, index: int, total: int, lang: str) -> RenderableTyp
             related.append(f" : {other.message}" if lang != "en" else f": {other.message}")
     row("related", related if item.related else say_(lang, "none"))
     title = Text(
-        say_(lang, "item_title", index=index, total=total, id=item.requirement,
-             level=item.level, axis=item.axis)
-    )  # fmt: skip
-    title.append(f" — {item.title}", style="bold")
+        say_(lang, "item_title", index=index, total=total, id=item.requirement, level=item.level)
+    )
     return Panel(grid, title=title, title_align="left")
 
 
