@@ -16,6 +16,7 @@ import copy
 import hashlib
 import os
 import re
+import shlex
 import tempfile
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -111,6 +112,8 @@ MESSAGES: dict[str, dict[str, str]] = {
         "next": "Ensuite, pour rendre le rapport recalculé : {command}",
         "answers_done": "{count} réponse(s) enregistrée(s) dans {file} ; {left} exigence(s) "
         "restent à examiner.",
+        "demo_next": "{count} exigence(s) attendent une déclaration ou une revue : pour les "
+        "examiner, {command}",
         "report_applied": "Revues appliquées au run : {count} exigence(s) décidée(s) par "
         "l'auditeur.",
         "report_ignored": "Revues sans effet (l'exigence n'est pas en attente de revue dans ce "
@@ -215,6 +218,8 @@ MESSAGES: dict[str, dict[str, str]] = {
         "resume": "To resume: {command}",
         "next": "Then, to render the re-scored report: {command}",
         "answers_done": "{count} answer(s) saved to {file}; {left} requirement(s) left to review.",
+        "demo_next": "{count} requirement(s) wait for a declaration or a review: to review "
+        "them, {command}",
         "report_applied": "Reviews applied to the run: {count} requirement(s) decided by the "
         "auditor.",
         "report_ignored": "Reviews without effect (the requirement does not wait for a review "
@@ -465,6 +470,15 @@ def _related(
         )
         for _, entry, other in ranked[:RELATED_LIMIT]
     ]
+
+
+def next_review_hint(record: Mapping[str, Any], run_file: Path, lang: str = "fr") -> str | None:
+    """The line that tells what to run next when ``record`` holds ``manual`` results."""
+    count = sum(1 for entry in record["results"] if entry["status"] == "manual")
+    if not count:
+        return None
+    words = ["sdet-check", *(["--lang", "en"] if lang == "en" else []), "review", str(run_file)]
+    return say(lang, "demo_next", count=count, command=shlex.join(words))
 
 
 def parse_verdict(text: str) -> str | None:

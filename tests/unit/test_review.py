@@ -436,3 +436,56 @@ def test_terminal_review_with_nothing_left(tmp_path: Path, run_file: Path, proof
     child.expect("0 exigence\\(s\\) à examiner sur 5")
     child.expect("Revue terminée : 5 revue\\(s\\)")
     assert _finish(child) == 0
+
+
+# --- the shipped example and the demo's hint ------------------------------------------------------
+
+
+def test_example_answers_review_the_example_run(tmp_path: Path, run_file: Path) -> None:
+    from sdet_check.api import open_grid
+    from sdet_check.grid import Method
+
+    grid = open_grid("sdet/6.4")
+    read = read_answers(EXAMPLES / "reponses-revue.yaml")
+    assert all(
+        grid.requirement(a.requirement).verification.method is not Method.PROBE
+        for a in read.answers
+    )
+    done = sdet_check(
+        "review", str(run_file), "--answers", str(EXAMPLES / "reponses-revue.yaml"), cwd=tmp_path
+    )
+    assert done.returncode == 2, done.stderr  # LEG-DATA-001 is left
+    reviews, _ = load_reviews(run_file.parent / "revues.yaml", MANUAL)
+    assert [r.requirement for r in reviews] == [a.requirement for a in read.answers]
+    assert [d.check for r in reviews for d in r.documents] == ["ok", "ok"]
+
+
+def test_demo_hint_names_the_review_command(run_file: Path) -> None:
+    from sdet_check.review import next_review_hint
+
+    record = load_run(run_file)
+    hint = next_review_hint(record, run_file, "en")
+    assert hint == (
+        "5 requirement(s) wait for a declaration or a review: to review them, "
+        f"sdet-check --lang en review {run_file}"
+    )
+    decided = apply_reviews_file(record, _reviews_for_all(run_file)).record
+    assert next_review_hint(decided, run_file) is None
+
+
+def _reviews_for_all(run_file: Path) -> Path:
+    path = run_file.parent / "toutes.yaml"
+    path.write_text(
+        yaml.safe_dump(
+            {
+                "format": 1,
+                "reviews": [
+                    {"requirement": r, "status": "pass", "comment": "vu", "author": "A",
+                     "date": "2026-10-02"}
+                    for r in MANUAL
+                ],
+            }
+        ),
+        encoding="utf-8",
+    )  # fmt: skip
+    return path
