@@ -114,6 +114,8 @@ MESSAGES: dict[str, dict[str, str]] = {
         "restent à examiner.",
         "demo_next": "{count} exigence(s) attendent une déclaration ou une revue : pour les "
         "examiner, {command}",
+        "report_kept": "Le run recalculé n'est pas écrit par-dessus {file} : donner --out "
+        "DOSSIER pour l'enregistrer.",
         "report_applied": "Revues appliquées au run : {count} exigence(s) décidée(s) par "
         "l'auditeur.",
         "report_ignored": "Revues sans effet (l'exigence n'est pas en attente de revue dans ce "
@@ -220,6 +222,8 @@ MESSAGES: dict[str, dict[str, str]] = {
         "answers_done": "{count} answer(s) saved to {file}; {left} requirement(s) left to review.",
         "demo_next": "{count} requirement(s) wait for a declaration or a review: to review "
         "them, {command}",
+        "report_kept": "The re-scored run is not written over {file}: give --out FOLDER to "
+        "save it.",
         "report_applied": "Reviews applied to the run: {count} requirement(s) decided by the "
         "auditor.",
         "report_ignored": "Reviews without effect (the requirement does not wait for a review "

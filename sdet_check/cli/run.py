@@ -303,6 +303,10 @@ def report_command(
         reporter = reporter_for(name, signature)
         path = out_dir / reporter.filename
         if path.resolve() == run_file.resolve():
+            if reviews is not None:  # re-scored: never written over the original record
+                from sdet_check.review import say
+
+                err_console.print(say(state.lang, "report_kept", file=run_file), markup=False)
             continue  # the canonical record is already there
         try:
             path.write_bytes(reporter.render(record, state.lang))

@@ -489,3 +489,14 @@ def _reviews_for_all(run_file: Path) -> Path:
         encoding="utf-8",
     )  # fmt: skip
     return path
+
+
+def test_report_with_reviews_never_overwrites_the_run(tmp_path: Path, run_file: Path) -> None:
+    before = run_file.read_bytes()
+    done = sdet_check(
+        "report", str(run_file), "--reviews", str(_reviews_for_all(run_file)), "-f", "json",
+        cwd=tmp_path,
+    )  # fmt: skip
+    assert done.returncode == 2, done.stderr  # the requirements left out stay not tested
+    assert "n'est pas écrit par-dessus" in done.stderr and "--out" in done.stderr
+    assert run_file.read_bytes() == before
