@@ -315,7 +315,7 @@ def _spawn(run_file: Path, *args: str) -> pexpect.spawn:
         cwd=str(run_file.parent),
         env=env,
         encoding="utf-8",
-        timeout=30,
+        timeout=90,  # the machine is shared: starting Python may take a while
         dimensions=(50, 160),
     )
 
