@@ -108,13 +108,11 @@ def review_command(
         ),
         markup=False,
     )
-    skipped = 0
     try:
         author = auditor or (_ask_author(book, lang) if pending else "")
         for item in pending:
-            answer = _ask(item, items, book, author, today.isoformat(), lang)
+            answer = _ask(item, items, author, today.isoformat(), lang)
             if answer is None:
-                skipped += 1
                 console.print(say(lang, "skipped", id=item.requirement), markup=False)
                 continue
             book.add(answer)
@@ -162,7 +160,6 @@ def _ask_author(book: ReviewBook, lang: str) -> str:
 def _ask(
     item: ReviewItem,
     items: list[ReviewItem],
-    book: ReviewBook,
     author: str,
     today: str,
     lang: str,
