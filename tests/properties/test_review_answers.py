@@ -16,8 +16,15 @@ import yaml
 from hypothesis import given
 from hypothesis import strategies as st
 
+from sdet_check.declarations import load_reviews
 from sdet_check.errors import InputError
-from sdet_check.review import VERDICTS, ReviewInputError, parse_verdict, read_answers
+from sdet_check.review import (
+    VERDICTS,
+    ReviewBook,
+    ReviewInputError,
+    parse_verdict,
+    read_answers,
+)
 from tests.strategies import budget
 
 TODAY = date(2026, 10, 2)
@@ -164,3 +171,34 @@ def test_any_document_reads_or_gives_the_documented_error(document: Any, lang: s
 def test_every_spelling_of_a_verdict_is_understood(verdict: str, data: st.DataObject) -> None:
     spelling = data.draw(st.sampled_from(SPELLINGS[verdict]))
     assert parse_verdict(spelling) == verdict
+
+
+@budget(200)
+@given(answer_sets(), st.none() | texts)
+def test_answers_written_as_reviews_load_as_reviews(
+    case: tuple[dict[str, Any], list[dict[str, Any]]], organisation: str | None
+) -> None:
+    """What the review writes is a reviews file `run --reviews` reads, text for text."""
+    document, expected = case
+    read = _read(document)
+    with tempfile.TemporaryDirectory(prefix="sdet-revues-") as folder:
+        file = Path(folder) / "revues.yaml"
+        book = ReviewBook(file=file, auditor=organisation)
+        for answer in read.answers:
+            book.add(answer)
+        if not read.answers:
+            book.save()
+        reviews, _ = load_reviews(file, [e["requirement"] for e in expected])
+        reopened = ReviewBook.open(file, [e["requirement"] for e in expected])
+    assert [
+        {
+            "requirement": r.requirement,
+            "verdict": r.status,
+            "justification": r.text,
+            "author": r.author,
+            "date": r.date,
+        }
+        for r in reviews
+    ] == expected
+    assert reopened.answered() == {e["requirement"] for e in expected}
+    assert reopened.auditor == organisation
