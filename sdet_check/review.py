@@ -433,16 +433,26 @@ def _declared(data: Mapping[str, Any] | None, lang: str) -> DeclaredFact | None:
     if data is None:
         return None
     return DeclaredFact(
-        status=str(data.get("status", "")).replace("_", " "),
+        status=_declared_status(str(data.get("status", "")), lang),
         statement=str(data.get("statement", "")),
         author=str(data.get("author", "")),
         date=str(data.get("date", "")),
         documents=tuple(
-            (str(d.get("title", "")), say(lang, f"check_{d.get('check', 'not_checked')}"))
+            (str(d.get("title", "")), say(lang, f"check_{_check(d.get('check'))}"))
             for d in data.get("documents", [])
-            if f"check_{d.get('check', 'not_checked')}" in MESSAGES["fr"]
         ),
     )
+
+
+def _declared_status(status: str, lang: str) -> str:
+    """``conforme``, ``non_conforme``, ``non_applicable`` in the review's language."""
+    verdict = parse_verdict(status)
+    return say(lang, f"verdict_{verdict}") if verdict else status.replace("_", " ")
+
+
+def _check(value: Any) -> str:
+    """A proof document's check as the run recorded it (an unknown value reads not checked)."""
+    return value if value in ("ok", "mismatch", "missing") else "not_checked"
 
 
 def _related(

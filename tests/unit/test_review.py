@@ -194,6 +194,7 @@ def test_items_carry_guidance_declaration_and_related_results(run_file: Path) ->
     assert items["LEG-REG-001"].proofs_expected
     declared = items["LEG-REG-001"].declaration
     assert declared is not None and declared.author == "Jeanne Martin, DPO"
+    assert declared.status == "compliant"  # declared « conforme », shown in English
     assert declared.documents == (("Registre des traitements", "verified"),)
     assert items["LEG-REG-001"].related  # the other rgpd / juridique results
     assert all(r.requirement != "LEG-REG-001" for r in items["LEG-REG-001"].related)
