@@ -104,6 +104,7 @@ def test_demo_command_end_to_end(tmp_path: Path) -> None:
     assert int(junit.get("tests")) == len(record["results"])
     assert (tmp_path / "demo" / "results.csv").is_file()
     assert "Démo terminée" in done.stderr
+    assert f"sdet-check review {tmp_path / 'demo' / 'run.json'}" in done.stderr  # next step
     assert all(e["status"] == "pass" for e in http_results(record))
     # The conformant django-cas-server: every CAS requirement passes but the documented
     # deviation of its /proxy errors (cas:authenticationFailure instead of cas:proxyFailure).

@@ -59,4 +59,9 @@ def demo_command(
         f"Démo terminée. Fichiers dans {out_dir}/ : {', '.join(p.name for p in written)}",
         markup=False,
     )
+    from sdet_check.review import next_review_hint
+
+    hint = next_review_hint(record, out_dir / "run.json", state.lang)
+    if hint:
+        err_console.print(hint, markup=False)
     raise typer.Exit(ExitCode.for_verdict(overall_verdict(record)))

@@ -266,8 +266,21 @@ def report_command(
             help="Fin de la période de validité du rapport HTML/PDF.",
         ),
     ] = None,
+    reviews: Annotated[
+        Path | None,
+        typer.Option(
+            "--reviews",
+            help="Revues de l'auditeur (YAML, par ex. écrit par `sdet-check review`) : "
+            "décident les exigences à examiner, puis le run est recalculé.",
+        ),
+    ] = None,
 ) -> None:
-    """Rendre à nouveau un run enregistré, sans toucher au réseau."""
+    """Rendre à nouveau un run enregistré, sans toucher au réseau.
+
+    Avec --reviews, les exigences « à examiner » reçoivent le verdict de l'auditeur et le
+    score est recalculé ; le run.json d'origine n'est jamais remplacé (écrire le run
+    recalculé ailleurs avec --format json --out DOSSIER).
+    """
     from sdet_check.reporters import Signature, reporter_for
     from sdet_check.reporters.document import ReportTimeout
     from sdet_check.reporters.terminal import TerminalReporter
@@ -276,6 +289,8 @@ def report_command(
 
     formats = check_formats(fmt or ["terminal"])
     record = load_run(run_file)
+    if reviews is not None:
+        record = _with_reviews(record, reviews)
     rescored = rescore(record).to_json()
     if rescored != record["score"]:
         err_console.print(
@@ -292,6 +307,10 @@ def report_command(
         reporter = reporter_for(name, signature)
         path = out_dir / reporter.filename
         if path.resolve() == run_file.resolve():
+            if reviews is not None:  # re-scored: never written over the original record
+                from sdet_check.review import say
+
+                err_console.print(say(state.lang, "report_kept", file=run_file), markup=False)
             continue  # the canonical record is already there
         try:
             path.write_bytes(reporter.render(record, state.lang))
@@ -304,6 +323,21 @@ def report_command(
     if late is not None:
         raise late
     raise typer.Exit(ExitCode.for_verdict(overall_verdict(record)))
+
+
+def _with_reviews(record: dict[str, Any], reviews: Path) -> dict[str, Any]:
+    """The run decided again with the auditor's reviews (``report --reviews``)."""
+    from sdet_check.review import apply_reviews_file, say
+
+    rescored = apply_reviews_file(record, reviews, state.lang)
+    err_console.print(say(state.lang, "report_applied", count=len(rescored.applied)), markup=False)
+    if rescored.ignored:
+        err_console.print(
+            say(state.lang, "report_ignored", ids=", ".join(rescored.ignored)),
+            style="yellow",
+            markup=False,
+        )
+    return rescored.record
 
 
 def _valid_until(text: str | None, record: Mapping[str, Any]) -> date | None:
