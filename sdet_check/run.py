@@ -36,7 +36,7 @@ import jsonschema
 
 from sdet_check import __version__
 from sdet_check.declarations import Declaration, InputFile, Review, Waiver
-from sdet_check.errors import InputError
+from sdet_check.errors import AlteredInputError, InputError
 from sdet_check.grid import Grid
 from sdet_check.probe import Status
 from sdet_check.redaction import Redactor
@@ -253,7 +253,7 @@ def evidence_problems(record: Mapping[str, Any]) -> list[EvidenceProblem]:
     return problems
 
 
-class UnverifiedRunError(InputError):
+class UnverifiedRunError(AlteredInputError):
     """A run whose evidence does not match its manifest: refused unless explicitly allowed.
 
     The command line exits with 1 (altered), not 3: the file is a run, but not the one
