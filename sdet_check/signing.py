@@ -17,8 +17,8 @@ SHA-256, with the signer's certificate (and any chain given in the certificate f
 the signing time as a signed attribute. It was chosen over a JSON signature format so that
 an auditor checks it with a common tool and no sdet-check::
 
-    openssl cms -verify -binary -inform DER -in run.json.sig -content run.json \\
-        -CAfile AC-de-confiance.pem -out /dev/null
+    openssl cms -verify -binary -inform DER -in run.json.sig -content run.json
+        -CAfile AC-de-confiance.pem -out /dev/null  (one line)
 
 Certificates
 ------------
@@ -150,8 +150,9 @@ def load_identity(key_file: Path, cert_file: Path | None) -> SigningIdentity:
     if not certificate.not_valid_before_utc <= now <= certificate.not_valid_after_utc:
         raise InputError(
             cert_file,
-            f"certificat hors de sa période de validité ({certificate.not_valid_before_utc:%Y-%m-%d}"
-            f" au {certificate.not_valid_after_utc:%Y-%m-%d})",
+            "certificat hors de sa période de validité "
+            f"({certificate.not_valid_before_utc:%Y-%m-%d} au "
+            f"{certificate.not_valid_after_utc:%Y-%m-%d})",
             "donner un certificat en cours de validité",
         )
     chain = tuple(c for c in certificates if c is not certificate)
@@ -196,7 +197,7 @@ def sign_pdf(pdf: bytes, identity: SigningIdentity, *, reason: str, location: st
     signer = signers.SimpleSigner(
         signing_cert=certificate,
         signing_key=key,
-        cert_registry=SimpleCertificateStore.from_certs([certificate, *chain]),
+        cert_registry=SimpleCertificateStore.from_certs([certificate, *chain]),  # type: ignore[no-untyped-call]
     )
     metadata = signers.PdfSignatureMetadata(
         field_name=PDF_FIELD,
@@ -256,7 +257,7 @@ def check_detached(data: bytes, signature: bytes, trust: Sequence[Any] = ()) -> 
         context = ValidationContext(trust_roots=list(trust)) if trust else None
         with _quiet_pyhanko():
             status = asyncio.run(async_validate_detached_cms(data, signed_data, context))
-    except Exception as exc:  # a malformed signature is a finding, never a crash
+    except Exception:  # a malformed signature is a finding, never a crash
         return SignatureCheck(False, problems=["unreadable"])
     signer = _subject(status.signing_cert)
     signed_at = status.signer_reported_dt
@@ -310,7 +311,7 @@ def _check_embedded(embedded: Any, trust: Sequence[Any]) -> SignatureCheck:
     try:
         with _quiet_pyhanko():
             status = validate_pdf_signature(embedded, context)
-    except Exception as exc:  # a malformed signature is a finding, never a crash
+    except Exception:  # a malformed signature is a finding, never a crash
         return SignatureCheck(False, problems=["unreadable"])
     problems = []
     if not status.intact:
@@ -377,7 +378,7 @@ def _subject(certificate: Any) -> str:
         return str(certificate.subject.human_friendly)
 
 
-class _quiet_pyhanko:  # noqa: N801 - used as a context manager, like contextlib's
+class _quiet_pyhanko:
     """pyHanko logs a full trace for an untrusted certificate; the check reports it instead."""
 
     def __enter__(self) -> None:
@@ -397,7 +398,9 @@ def _read(file: Path, what: str) -> bytes:
     except FileNotFoundError:
         raise InputError(file, f"{what} introuvable", "vérifier le chemin") from None
     except OSError as exc:
-        raise InputError(file, f"{what} illisible ({exc.strerror})", "vérifier le fichier") from None
+        raise InputError(
+            file, f"{what} illisible ({exc.strerror})", "vérifier le fichier"
+        ) from None
     if len(data) > MAX_SIGNATURE_BYTES:
         raise InputError(file, f"{what} de plus de 1 Mo", "donner un fichier PEM")
     return data

@@ -1,4 +1,4 @@
-"""``sdet-check verify``: is a run.json, a PDF or an HTML report the one that was signed?
+"""``sdet-check verify``: whether a run.json, a PDF or an HTML report is the one signed.
 
 Each path is checked on its own and gets one state:
 
@@ -247,11 +247,10 @@ class Verifier:
                 verdict.findings.clear()
                 verdict.notes.append(exc.problem)
             else:
-                verdict.differs("record", self.words["record_unreadable"].format(detail=exc.problem))
+                text = self.words["record_unreadable"].format(detail=exc.problem)
+                verdict.differs("record", text)
             return verdict
-        verdict.notes.append(
-            self.words["run_hash"].format(digest=hashlib.sha256(raw).hexdigest())
-        )
+        verdict.notes.append(self.words["run_hash"].format(digest=hashlib.sha256(raw).hexdigest()))
         self._check_record(record, verdict, attached=None)
         return verdict
 
@@ -324,7 +323,8 @@ class Verifier:
         if _HEX64.match(printed):
             attached = runs.get("run.json")
             if attached is None:
-                verdict.differs("attached_run", self.words["attached_missing"].format(printed=printed))
+                text = self.words["attached_missing"].format(printed=printed)
+                verdict.differs("attached_run", text)
             else:
                 actual = hashlib.sha256(attached).hexdigest()
                 verdict.notes.append(self.words["run_hash"].format(digest=printed))

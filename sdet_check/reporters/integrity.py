@@ -16,6 +16,7 @@ from sdet_check.reporters.wording import WORDS
 
 _PROBLEMS: ContextVar[tuple[str, ...] | None] = ContextVar("sdet_check_unverified", default=None)
 
+
 @contextmanager
 def unverified(problems: Sequence[str]) -> Iterator[None]:
     """Render every document inside this block with the unverified mark and ``problems``."""
