@@ -42,5 +42,5 @@ def verify_command(
     verdicts = verifier.verify_paths(paths)
     for verdict in verdicts:
         for line in verifier.describe(verdict):
-            console.print(line, markup=False, highlight=False)
+            console.print(line, markup=False, highlight=False, soft_wrap=True)
     raise typer.Exit(exit_code(verdicts))
