@@ -254,7 +254,7 @@ def check_detached(data: bytes, signature: bytes, trust: Sequence[Any] = ()) -> 
         if content["content_type"].native != "signed_data":
             return SignatureCheck(False, problems=["not_cms"])
         signed_data = content["content"]
-        context = ValidationContext(trust_roots=list(trust)) if trust else None
+        context = ValidationContext(trust_roots=list(trust))  # never the system store
         with _quiet_pyhanko():
             status = asyncio.run(async_validate_detached_cms(data, signed_data, context))
     except Exception:  # a malformed signature is a finding, never a crash
@@ -307,7 +307,7 @@ def _check_embedded(embedded: Any, trust: Sequence[Any]) -> SignatureCheck:
     from pyhanko.sign.validation.status import SignatureCoverageLevel
     from pyhanko_certvalidator import ValidationContext
 
-    context = ValidationContext(trust_roots=list(trust)) if trust else None
+    context = ValidationContext(trust_roots=list(trust))  # never the system store
     try:
         with _quiet_pyhanko():
             status = validate_pdf_signature(embedded, context)
