@@ -73,7 +73,7 @@ def compare_command(
     from sdet_check.reporters.integrity import unverified
 
     signer = signing_identity(sign_key, sign_cert)
-    read, problems = read_runs(runs, allow_unverified=allow_unverified)
+    read, problems = read_runs(runs, allow_unverified=allow_unverified, lang=state.lang)
     records = [run.record for run in read]
     names = [str(path) for path in runs]
     check_comparable(records, names, allow_mixed=allow_mixed_versions)

@@ -87,19 +87,22 @@ def write_output(
     return [path]
 
 
-def read_runs(paths: Sequence[Path], *, allow_unverified: bool) -> tuple[list[RunFile], list[str]]:
+def read_runs(
+    paths: Sequence[Path], *, allow_unverified: bool, lang: str = "fr"
+) -> tuple[list[RunFile], list[str]]:
     """Read runs, check their evidence and any signature beside them.
 
     A run that fails is refused (:class:`~sdet_check.run.UnverifiedRunError`, exit 1)
-    unless ``allow_unverified``; then the problems are returned, to mark every page.
+    unless ``allow_unverified``; then the problems are returned (in ``lang``), to mark
+    every page.
     """
     from sdet_check.run import UnverifiedRunError, read_run
 
     runs = [read_run(path) for path in paths]
     problems: list[str] = []
     for run in runs:
-        found = [p.describe() for p in run.problems]
-        found.extend(_signature_problems(run))
+        found = [p.describe(lang) for p in run.problems]
+        found.extend(_signature_problems(run, lang))
         if not found:
             continue
         if not allow_unverified:
@@ -118,7 +121,7 @@ def read_runs(paths: Sequence[Path], *, allow_unverified: bool) -> tuple[list[Ru
     return runs, problems
 
 
-def _signature_problems(run: RunFile) -> list[str]:
+def _signature_problems(run: RunFile, lang: str = "fr") -> list[str]:
     """A ``run.json.sig`` beside the run that no longer matches it (absent: nothing said)."""
     from sdet_check.signing import MAX_SIGNATURE_BYTES, check_detached, signature_path
     from sdet_check.verify import MESSAGES
@@ -129,7 +132,8 @@ def _signature_problems(run: RunFile) -> list[str]:
     check = check_detached(run.raw, sig.read_bytes()[:MAX_SIGNATURE_BYTES])
     if check.intact:
         return []
-    return [MESSAGES["fr"][f"sig_{code}"].format(where=sig.name) for code in check.problems]
+    words = MESSAGES.get(lang, MESSAGES["fr"])
+    return [words[f"sig_{code}"].format(where=sig.name) for code in check.problems]
 
 
 def _refuse_signature(path: Path, problems: Sequence[str]) -> int:

@@ -295,7 +295,7 @@ def report_command(
 
     formats = check_formats(fmt or ["terminal"])
     signer = signing_identity(sign_key, sign_cert)
-    (run,), problems = read_runs([run_file], allow_unverified=allow_unverified)
+    (run,), problems = read_runs([run_file], allow_unverified=allow_unverified, lang=state.lang)
     if signer is not None and problems:
         raise typer.BadParameter(
             "un run non vérifié ne se signe pas : signer le run.json d'origine",
