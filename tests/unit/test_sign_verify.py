@@ -384,3 +384,39 @@ def test_a_certificate_of_another_key_is_refused(pki: dict[str, Path], tmp_path:
     )  # fmt: skip
     assert done.returncode == 3, done.stderr
     assert "ne correspond à la clé privée" in done.stderr
+
+
+# --- run and compare sign too ----------------------------------------------------------------
+
+
+def test_run_writes_signed_run_and_html(pki: dict[str, Path], tmp_path: Path) -> None:
+    """What ``run --sign-key`` does once the probes are done (``write_reports``)."""
+    from sdet_check.cli.run import write_reports
+    from sdet_check.signing import load_identity
+
+    signer = load_identity(pki["key"], pki["cert"])
+    written = write_reports(demo_record(), ["json", "html"], tmp_path, "fr", signer)
+    assert sorted(p.name for p in written) == [
+        "rapport.html", "rapport.html.sig", "run.json", "run.json.sig",
+    ]  # fmt: skip
+    code, out = verify(tmp_path / "rapport.html", trust=pki["ca"])
+    assert code == 0, out
+    assert "rapport.html : intact" in out and "run.json : intact" in out
+
+
+def test_compare_signs_its_pdf_and_html(
+    signed: Path, pki: dict[str, Path], tmp_path: Path
+) -> None:
+    other = tmp_path / "autre" / "run.json"
+    other.parent.mkdir()
+    other.write_text(dump_run(demo_record()), encoding="utf-8")
+    done = sdet_check(
+        "compare", str(signed / "run.json"), str(other), "--format", "html", "--format", "pdf",
+        "--out", str(tmp_path / "comparaison"), "--sign-key", str(pki["key"]),
+        "--sign-cert", str(pki["cert"]), cwd=tmp_path,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    folder = tmp_path / "comparaison"
+    code, out = verify(folder / "comparaison.pdf", folder / "comparaison.html", trust=pki["ca"])
+    assert code == 0, out
+    assert out.count(f"CN={AUDITOR}") == 2, out
