@@ -269,7 +269,7 @@ class UnverifiedRunError(AlteredInputError):
             shown += f" ; et {more} autre(s)"
         super().__init__(
             file,
-            f"run modifié après son écriture, refusé : {shown}",
+            f"ses preuves ont changé depuis son écriture, run refusé : {shown}",
             "demander le run.json d'origine (et sa signature run.json.sig), ou, pour le lire "
             "quand même, relancer `report` ou `compare` avec --allow-unverified : chaque page "
             "du rapport portera alors « NON VÉRIFIÉ »",

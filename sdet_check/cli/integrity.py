@@ -48,6 +48,21 @@ AllowUnverifiedOption = Annotated[
     ),
 ]
 
+_TEXTS = {
+    "fr": {
+        "warning": "Attention : run non vérifié, lu avec --allow-unverified ; chaque page "
+        "portera « NON VÉRIFIÉ » :",
+        "refused": "Run modifié : {path} : {problems}. À faire : demander le run.json "
+        "d'origine, ou relancer avec --allow-unverified (chaque page portera « NON VÉRIFIÉ »).",
+    },
+    "en": {
+        "warning": "Warning: unverified run, read with --allow-unverified; every page will "
+        "say “NOT VERIFIED”:",
+        "refused": "Altered run: {path}: {problems}. To do: ask for the original run.json, or "
+        "run again with --allow-unverified (every page will say “NOT VERIFIED”).",
+    },
+}
+
 SIGNED_BESIDE = frozenset({".json", ".html"})
 """Files that get a detached signature beside them (the PDF carries its own)."""
 
@@ -108,13 +123,12 @@ def read_runs(
         if not allow_unverified:
             if run.problems:
                 raise UnverifiedRunError(run.path, run.problems)
-            raise typer.Exit(_refuse_signature(run.path, found))
-        prefix = f"{run.path} : " if len(runs) > 1 else ""
+            raise typer.Exit(_refuse_signature(run.path, found, lang))
+        prefix = (f"{run.path} : " if lang == "fr" else f"{run.path}: ") if len(runs) > 1 else ""
         problems.extend(prefix + text for text in found)
     if problems:
         err_console.print(
-            "Attention : run non vérifié, lu avec --allow-unverified ; chaque page portera "
-            "« NON VÉRIFIÉ » :\n  " + "\n  ".join(problems),
+            _TEXTS.get(lang, _TEXTS["fr"])["warning"] + "\n  " + "\n  ".join(problems),
             style="yellow",
             markup=False,
         )
@@ -136,10 +150,9 @@ def _signature_problems(run: RunFile, lang: str = "fr") -> list[str]:
     return [words[f"sig_{code}"].format(where=sig.name) for code in check.problems]
 
 
-def _refuse_signature(path: Path, problems: Sequence[str]) -> int:
+def _refuse_signature(path: Path, problems: Sequence[str], lang: str) -> int:
     err_console.print(
-        f"Run modifié : {path} : {'; '.join(problems)}. À faire : demander le run.json "
-        "d'origine, ou relancer avec --allow-unverified (chaque page portera « NON VÉRIFIÉ »).",
+        _TEXTS.get(lang, _TEXTS["fr"])["refused"].format(path=path, problems="; ".join(problems)),
         style="bold red",
         markup=False,
     )
