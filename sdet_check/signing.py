@@ -38,6 +38,7 @@ import asyncio
 import io
 import logging
 import os
+import zlib
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -59,6 +60,9 @@ SIGNATURE_SUFFIX = ".sig"
 
 PDF_FIELD = "Signature-sdet-check"
 """Name of the PDF signature field sdet-check adds."""
+
+MAX_ATTACHMENT_BYTES = 128 * 1024 * 1024
+"""Largest attachment read from a PDF (the size of the largest run.json read)."""
 
 MAX_SIGNATURE_BYTES = 1024 * 1024
 """Largest ``.sig`` file read (a CMS signature with a long chain is a few kilobytes)."""
@@ -359,9 +363,20 @@ def _attachments(reader: Any) -> dict[str, bytes]:
             name, spec = pairs[position], pairs[position + 1]
             files = _deref(_deref(spec)["/EF"])
             stream = _deref(files.get("/UF") or files["/F"])
-            found[str(name)] = bytes(stream.data)
+            found[str(name)] = _stream_bytes(stream, MAX_ATTACHMENT_BYTES)
         nodes.extend(_deref(kid) for kid in _deref(node.get("/Kids")) or [])
     return found
+
+
+def _stream_bytes(stream: Any, limit: int) -> bytes:
+    """A stream's decoded bytes, inflated at most to ``limit`` + 1 bytes (no zip bomb)."""
+    filters = _deref(stream.get("/Filter"))
+    if filters is None:
+        return bytes(stream.encoded_data[: limit + 1])
+    if str(filters) == "/FlateDecode" and stream.get("/DecodeParms") is None:
+        inflater = zlib.decompressobj()
+        return inflater.decompress(bytes(stream.encoded_data), limit + 1)
+    return bytes(stream.data[: limit + 1])
 
 
 def _deref(value: Any) -> Any:
