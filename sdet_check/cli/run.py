@@ -301,6 +301,12 @@ def report_command(
             "un run non vérifié ne se signe pas : signer le run.json d'origine",
             param_hint="--sign-key",
         )
+    if signer is not None and not run.canonical:
+        raise typer.BadParameter(
+            f"{run_file} n'est pas octet pour octet le run.json écrit par sdet-check (remis en "
+            "forme ?) : signer le fichier d'origine",
+            param_hint="--sign-key",
+        )
     record = run.record
     rescored = rescore(record).to_json()
     if rescored != record["score"]:
@@ -356,12 +362,6 @@ def _sign_run_file(run: RunFile, out_dir: Path, signer: SigningIdentity) -> None
     """
     from sdet_check.signing import signature_path, write_signature
 
-    if not run.canonical:
-        raise typer.BadParameter(
-            f"{run.path} n'est pas octet pour octet le run.json écrit par sdet-check (remis en "
-            "forme ?) : signer le fichier d'origine",
-            param_hint="--sign-key",
-        )
     target = out_dir / "run.json"
     if target.resolve() != run.path.resolve():
         if target.exists() and target.read_bytes() != run.raw:
@@ -370,6 +370,7 @@ def _sign_run_file(run: RunFile, out_dir: Path, signer: SigningIdentity) -> None
                 param_hint="--out",
             )
         target.write_bytes(run.raw)
+        err_console.print(f"Écrit : {target}", markup=False)
     if signature_path(target).exists():
         err_console.print(
             f"{signature_path(target)} existe déjà : conservé (la signature du rapport PDF "

@@ -420,3 +420,15 @@ def test_compare_signs_its_pdf_and_html(
     code, out = verify(folder / "comparaison.pdf", folder / "comparaison.html", trust=pki["ca"])
     assert code == 0, out
     assert out.count(f"CN={AUDITOR}") == 2, out
+
+
+def test_report_signs_only_the_run_as_written(pki: dict[str, Path], tmp_path: Path) -> None:
+    run = tmp_path / "run.json"
+    run.write_text(json.dumps(demo_record(), indent=4, ensure_ascii=False), encoding="utf-8")
+    done = sdet_check(
+        "report", str(run), "--format", "html", "--out", str(tmp_path / "out"),
+        "--sign-key", str(pki["key"]), "--sign-cert", str(pki["cert"]), cwd=tmp_path,
+    )  # fmt: skip
+    assert done.returncode == 3, done.stderr
+    assert "n'est pas octet pour octet le run.json écrit par sdet-check" in done.stderr
+    assert not (tmp_path / "out").exists()
