@@ -404,9 +404,7 @@ def test_run_writes_signed_run_and_html(pki: dict[str, Path], tmp_path: Path) ->
     assert "rapport.html : intact" in out and "run.json : intact" in out
 
 
-def test_compare_signs_its_pdf_and_html(
-    signed: Path, pki: dict[str, Path], tmp_path: Path
-) -> None:
+def test_compare_signs_its_pdf_and_html(signed: Path, pki: dict[str, Path], tmp_path: Path) -> None:
     other = tmp_path / "autre" / "run.json"
     other.parent.mkdir()
     other.write_text(dump_run(demo_record()), encoding="utf-8")
