@@ -200,7 +200,7 @@ class Verifier:
             if key in done:
                 continue
             done.add(key)
-            verdict = self.verify_file(path)
+            verdict = self.verify_file(path, given=paths)
             verdicts.append(verdict)
             if verdict.kind == "html":
                 beside = path.with_name("run.json")
@@ -208,8 +208,8 @@ class Verifier:
                     queue.append(beside)
         return verdicts
 
-    def verify_file(self, path: Path) -> FileVerdict:
-        """Check one file of any kind verify knows."""
+    def verify_file(self, path: Path, given: Sequence[Path] = ()) -> FileVerdict:
+        """Check one file of any kind verify knows (``given``: the other paths, for HTML)."""
         head = _head(path)
         if head is None:
             verdict = FileVerdict(path, "unknown", "bad_input")
@@ -219,7 +219,7 @@ class Verifier:
         if kind == "pdf":
             return self.verify_pdf(path)
         if kind == "html":
-            return self.verify_html(path)
+            return self.verify_html(path, given)
         if kind == "run":
             return self.verify_run(path)
         verdict = FileVerdict(path, "unknown", "bad_input")
@@ -347,8 +347,12 @@ class Verifier:
 
     # --- HTML -------------------------------------------------------------------------------
 
-    def verify_html(self, path: Path) -> FileVerdict:
-        """An HTML report: its detached signature and the run whose hash it cites."""
+    def verify_html(self, path: Path, given: Sequence[Path] = ()) -> FileVerdict:
+        """An HTML report: its detached signature and the run whose hash it cites.
+
+        The run is the ``run.json`` among ``given`` whose hash the report cites, else the
+        ``run.json`` beside the report.
+        """
         verdict = FileVerdict(path, "html")
         data = _read_document(path, verdict, self.words)
         if data is None:
@@ -358,6 +362,15 @@ class Verifier:
         if printed is None:
             verdict.notes.append(self.words["html_no_hash"])
             return verdict
+        candidates = [p for p in given if p.suffix.lower() == ".json" and p.is_file()]
+        for candidate in candidates:
+            try:
+                digest = hashlib.sha256(read_run_bytes(candidate)).hexdigest()
+            except InputError:
+                continue
+            if digest == printed:
+                verdict.notes.append(self.words["run_hash"].format(digest=printed))
+                return verdict
         run_file = path.with_name("run.json")
         try:
             actual = hashlib.sha256(read_run_bytes(run_file)).hexdigest()
