@@ -52,3 +52,10 @@ class InputError(SdetCheckError):
 
 class ProbeRegistryError(SdetCheckError):
     """A probe plugin is broken or two plugins claim the same probe kind."""
+
+
+class AlteredInputError(InputError):
+    """An input that was changed after sdet-check wrote it (a run whose evidence fails).
+
+    The command line exits with 1 (altered) instead of 3 (bad input).
+    """

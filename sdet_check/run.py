@@ -4,6 +4,19 @@ A run holds the tool version, the grid (id, version, content hash and its requir
 the run can be re-scored and re-rendered offline), the target summary without secrets,
 every requirement's result with evidence, the declarations and waivers used, timings and a
 manifest of evidence hashes.
+
+Canonical form and hash (what a signature covers, what a report cites as "Empreinte du run")
+---------------------------------------------------------------------------------------------
+The canonical form of a run is the exact bytes of ``run.json`` as sdet-check writes it
+(:func:`dump_run`): JSON indented by two spaces, keys in the order written, non-ASCII
+characters as UTF-8 (not escaped), one final newline. The run hash is the SHA-256 of those
+bytes, so anyone recomputes it with ``sha256sum run.json`` (or, from a PDF report, after
+``pdfdetach -savefile run.json rapport.pdf``). Nothing is re-serialised or sorted first.
+
+Each piece of evidence is pinned in ``evidence_manifest`` by the SHA-256 of
+``json.dumps(piece, sort_keys=True, ensure_ascii=False)`` encoded in UTF-8 (keys sorted,
+separators ``", "`` and ``": "``). :func:`load_run` checks every piece against the manifest
+whenever a run is read and refuses a run that fails with :class:`UnverifiedRunError`.
 """
 
 from __future__ import annotations
@@ -23,7 +36,7 @@ import jsonschema
 
 from sdet_check import __version__
 from sdet_check.declarations import Declaration, InputFile, Review, Waiver
-from sdet_check.errors import InputError
+from sdet_check.errors import AlteredInputError, InputError
 from sdet_check.grid import Grid
 from sdet_check.probe import Status
 from sdet_check.redaction import Redactor
@@ -152,16 +165,115 @@ def evidence_manifest(results: Sequence[Mapping[str, Any]]) -> list[dict[str, An
     manifest = []
     for entry in results:
         for index, piece in enumerate(entry.get("evidence", [])):
-            canonical = json.dumps(piece, sort_keys=True, ensure_ascii=False)
             manifest.append(
                 {
                     "requirement": entry["requirement"],
                     "index": index,
                     "kind": piece.get("kind"),
-                    "sha256": hashlib.sha256(canonical.encode("utf-8")).hexdigest(),
+                    "sha256": evidence_hash(piece),
                 }
             )
     return manifest
+
+
+def evidence_hash(piece: Any) -> str:
+    """SHA-256 of one piece of evidence in its manifest form (sorted keys, UTF-8)."""
+    canonical = json.dumps(piece, sort_keys=True, ensure_ascii=False)
+    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+
+
+@dataclass(frozen=True)
+class EvidenceProblem:
+    """One piece of evidence that does not match the run's evidence manifest."""
+
+    requirement: str
+    index: int
+    kind: str
+    problem: str
+    """``altered`` (hash differs), ``unlisted`` (not in the manifest) or ``missing``
+    (listed in the manifest, absent from the results)."""
+
+    @property
+    def piece(self) -> str:
+        """``SSO-CAS-001[0]``: how reports and messages name the piece."""
+        return f"{self.requirement}[{self.index}]"
+
+    def describe(self, lang: str = "fr") -> str:
+        """One line naming the piece and what is wrong with it."""
+        texts = _EVIDENCE_PROBLEMS[lang]
+        return texts[self.problem].format(piece=self.piece, kind=self.kind or "?")
+
+
+_EVIDENCE_PROBLEMS = {
+    "fr": {
+        "altered": "preuve {piece} ({kind}) : son empreinte ne correspond plus au manifeste "
+        "des preuves (preuve modifiée)",
+        "unlisted": "preuve {piece} ({kind}) : absente du manifeste des preuves (preuve ajoutée)",
+        "missing": "preuve {piece} ({kind}) : listée au manifeste des preuves mais absente du "
+        "run (preuve retirée)",
+    },
+    "en": {
+        "altered": "evidence {piece} ({kind}): its hash no longer matches the evidence "
+        "manifest (evidence altered)",
+        "unlisted": "evidence {piece} ({kind}): not in the evidence manifest (evidence added)",
+        "missing": "evidence {piece} ({kind}): listed in the evidence manifest but absent "
+        "from the run (evidence removed)",
+    },
+}
+
+
+def evidence_problems(record: Mapping[str, Any]) -> list[EvidenceProblem]:
+    """Every piece of evidence of ``record`` that its ``evidence_manifest`` does not vouch for.
+
+    Empty for an intact run. Pieces are recomputed with :func:`evidence_hash` and compared
+    by (requirement, position) with the manifest written when the run was made.
+    """
+    listed: dict[tuple[str, int], Mapping[str, Any]] = {}
+    for entry in record.get("evidence_manifest", []):
+        listed.setdefault((str(entry["requirement"]), int(entry["index"])), entry)
+    problems = []
+    seen = set()
+    for result in record.get("results", []):
+        for index, piece in enumerate(result.get("evidence", [])):
+            key = (str(result["requirement"]), index)
+            if key in seen:
+                continue  # a repeated result is refused elsewhere
+            seen.add(key)
+            kind = str(piece.get("kind", "")) if isinstance(piece, Mapping) else ""
+            entry = listed.get(key)
+            if entry is None:
+                problems.append(EvidenceProblem(key[0], index, kind, "unlisted"))
+            elif entry["sha256"] != evidence_hash(piece):
+                problems.append(EvidenceProblem(key[0], index, kind, "altered"))
+    problems.extend(
+        EvidenceProblem(key[0], key[1], str(entry.get("kind") or ""), "missing")
+        for key, entry in listed.items()
+        if key not in seen
+    )
+    return problems
+
+
+class UnverifiedRunError(AlteredInputError):
+    """A run whose evidence does not match its manifest: refused unless explicitly allowed.
+
+    The command line exits with 1 (altered), not 3: the file is a run, but not the one
+    that was written.
+    """
+
+    def __init__(self, file: Path | str, problems: Sequence[EvidenceProblem]):
+        """Name every piece that fails (the first ten in the message)."""
+        self.problems = list(problems)
+        shown = "; ".join(p.describe() for p in self.problems[:10])
+        more = len(self.problems) - 10
+        if more > 0:
+            shown += f" ; et {more} autre(s)"
+        super().__init__(
+            file,
+            f"ses preuves ont changé depuis son écriture, run refusé : {shown}",
+            "demander le run.json d'origine (et sa signature run.json.sig), ou, pour le lire "
+            "quand même, relancer `report` ou `compare` avec --allow-unverified : chaque page "
+            "du rapport portera alors « NON VÉRIFIÉ »",
+        )
 
 
 def proof_problem(declaration: Declaration) -> str | None:
@@ -201,14 +313,22 @@ def overall_verdict(record: Mapping[str, Any]) -> Verdict:
 
 
 def run_hash(record: Mapping[str, Any]) -> str:
-    """sha256 of the canonical JSON of a run: what a report cites to pin its run."""
-    canonical = json.dumps(record, sort_keys=True, ensure_ascii=False)
-    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+    """SHA-256 of the canonical form of a run: what a report cites and a signature covers.
+
+    The canonical form is the bytes of run.json as written (:func:`run_bytes`), so for a
+    run.json written by sdet-check this is what ``sha256sum run.json`` prints.
+    """
+    return hashlib.sha256(run_bytes(record)).hexdigest()
 
 
 def dump_run(record: Mapping[str, Any]) -> str:
     """The run record as indented JSON text (UTF-8, French characters kept)."""
     return json.dumps(record, indent=2, ensure_ascii=False) + "\n"
+
+
+def run_bytes(record: Mapping[str, Any]) -> bytes:
+    """The canonical form of a run: the exact bytes of the run.json sdet-check writes."""
+    return dump_run(record).encode("utf-8")
 
 
 def validate_run(record: Any, file: Path | str = "<run>") -> None:
@@ -232,12 +352,44 @@ MAX_RUN_DEPTH = 100
 """Deepest nesting of objects and lists accepted in a run.json (sdet-check writes < 20)."""
 
 
-def load_run(file: Path) -> dict[str, Any]:
+@dataclass(frozen=True)
+class RunFile:
+    """A run file as read: its bytes, its validated record and its evidence problems."""
+
+    path: Path
+    raw: bytes
+    record: dict[str, Any]
+    problems: list[EvidenceProblem]
+
+    @property
+    def canonical(self) -> bool:
+        """Whether the file is byte for byte the run.json sdet-check writes for its record."""
+        return self.raw == run_bytes(self.record)
+
+
+def load_run(file: Path, *, allow_unverified: bool = False) -> dict[str, Any]:
     """Read and validate a run JSON file written by ``sdet-check run``.
 
     Size (:data:`MAX_RUN_BYTES`) is checked before parsing and nesting
     (:data:`MAX_RUN_DEPTH`) after it; both give an :class:`InputError`, never a crash.
+    Evidence is checked against the manifest: :class:`UnverifiedRunError` names every piece
+    that fails, unless ``allow_unverified``.
     """
+    run = read_run(file)
+    if run.problems and not allow_unverified:
+        raise UnverifiedRunError(file, run.problems)
+    return run.record
+
+
+def read_run(file: Path) -> RunFile:
+    """Read, validate and check a run file; evidence problems are returned, not raised."""
+    raw = read_run_bytes(file)
+    record = parse_run(raw, file)
+    return RunFile(file, raw, record, evidence_problems(record))
+
+
+def read_run_bytes(file: Path) -> bytes:
+    """The bytes of a run file, refused past :data:`MAX_RUN_BYTES` before being read."""
     limit = _max_run_bytes()
     try:
         with file.open("rb") as stream:
@@ -255,6 +407,11 @@ def load_run(file: Path) -> dict[str, Any]:
             "vérifier qu'il s'agit du run.json écrit par sdet-check, ou relever la limite "
             "avec la variable d'environnement SDET_CHECK_MAX_RUN_MB",
         )
+    return raw
+
+
+def parse_run(raw: bytes, file: Path | str = "<run>") -> dict[str, Any]:
+    """Parse and validate the bytes of a run.json; :class:`InputError` when they are not one."""
     try:
         record = json.loads(raw.decode("utf-8"))
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
@@ -275,7 +432,7 @@ def load_run(file: Path) -> dict[str, Any]:
     return dict(record)
 
 
-def _check_consistent(record: Mapping[str, Any], file: Path) -> None:
+def _check_consistent(record: Mapping[str, Any], file: Path | str) -> None:
     """What the schema cannot say: results, requirements and axes refer to each other."""
     fix = "donner le run.json tel que sdet-check l'a écrit (il a été modifié)"
     requirements = record["grid"]["requirements"]

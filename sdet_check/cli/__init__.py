@@ -23,12 +23,14 @@ from sdet_check.cli import followup as _followup  # noqa: F401
 from sdet_check.cli import grid as _grid  # noqa: F401
 from sdet_check.cli import review as _review  # noqa: F401
 from sdet_check.cli import run as _run  # noqa: F401
+from sdet_check.cli import verify as _verify  # noqa: F401
 from sdet_check.cli.app import app, state
 from sdet_check.cli.console import err_console
-from sdet_check.errors import SdetCheckError
+from sdet_check.errors import AlteredInputError, SdetCheckError
 
 # The documented exit codes, kept here as plain numbers so that starting the command line
 # does not import the scoring (and with it the probe machinery); ExitCode says the same.
+_ALTERED = 1
 _BAD_INPUT = 3
 _INTERNAL = 4
 
@@ -41,6 +43,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = list(sys.argv[1:] if argv is None else argv)
     try:
         code = app(args=args, prog_name="sdet-check", standalone_mode=False)
+    except AlteredInputError as exc:  # a run altered since it was written: 1, not 3
+        _trace_if_debug()
+        err_console.print(f"[bold red]Run modifié :[/] {escape(str(exc))}", highlight=False)
+        return _ALTERED
     except SdetCheckError as exc:
         _trace_if_debug()
         err_console.print(f"[bold red]Erreur :[/] {escape(str(exc))}", highlight=False)
@@ -104,6 +110,7 @@ _COMMAND_WORDS = frozenset(
         "generate",
         "rules",
         "review",
+        "verify",
     }
 )
 

@@ -12,6 +12,7 @@ from rich.text import Text
 
 from sdet_check.cli.app import app, state
 from sdet_check.cli.console import console, err_console
+from sdet_check.cli.integrity import AllowUnverifiedOption, SignCertOption, SignKeyOption
 from sdet_check.redaction import visible_controls
 
 if TYPE_CHECKING:
@@ -58,14 +59,22 @@ def compare_command(
             help="Comparer malgré des grilles différentes (les écarts sont signalés).",
         ),
     ] = False,
+    sign_key: SignKeyOption = None,
+    sign_cert: SignCertOption = None,
+    allow_unverified: AllowUnverifiedOption = False,
 ) -> None:
     """Comparer des solutions : MUST éliminatoires, SHOULD pondérées, classement, écarts."""
+    from contextlib import nullcontext
+
+    from sdet_check.cli.integrity import read_runs, signing_identity, write_output
     from sdet_check.compare import Weights, check_comparable, compare_runs
     from sdet_check.compare import load_weights as read_weights
     from sdet_check.reporters.comparison import COMPARISON_FORMATS
-    from sdet_check.run import load_run
+    from sdet_check.reporters.integrity import unverified
 
-    records = [load_run(path) for path in runs]
+    signer = signing_identity(sign_key, sign_cert)
+    read, problems = read_runs(runs, allow_unverified=allow_unverified, lang=state.lang)
+    records = [run.record for run in read]
     names = [str(path) for path in runs]
     check_comparable(records, names, allow_mixed=allow_mixed_versions)
     requirements = [r for record in records for r in record["grid"]["requirements"]]
@@ -75,8 +84,10 @@ def compare_command(
     for name in dict.fromkeys(fmt or [CompareFormat.HTML]):
         filename, render = COMPARISON_FORMATS[name.value]
         path = out / filename
-        path.write_bytes(render(comparison, state.lang))
-        err_console.print(f"Écrit : {path}")
+        with unverified(problems) if problems else nullcontext():
+            data = render(comparison, state.lang)
+        for written in write_output(path, data, signer, "Comparaison sdet-check des solutions"):
+            err_console.print(f"Écrit : {written}")
     console.print(_ranking_table(comparison, state.lang))
 
 

@@ -12,10 +12,13 @@ import typer
 
 from sdet_check.cli.app import app, state
 from sdet_check.cli.console import console, err_console
+from sdet_check.cli.integrity import AllowUnverifiedOption, SignCertOption, SignKeyOption
 
 if TYPE_CHECKING:
     from sdet_check.reporters.document import ReportTimeout
     from sdet_check.results import RequirementResult
+    from sdet_check.run import RunFile
+    from sdet_check.signing import SigningIdentity
 
 DEFAULT_FORMATS = ("terminal", "json", "junit")
 
@@ -86,9 +89,18 @@ def check_formats(formats: Sequence[str]) -> list[str]:
 
 
 def write_reports(
-    record: Mapping[str, Any], formats: Sequence[str], out: Path, lang: str
+    record: Mapping[str, Any],
+    formats: Sequence[str],
+    out: Path,
+    lang: str,
+    signer: SigningIdentity | None = None,
 ) -> list[Path]:
-    """Write the run JSON and each file format into ``out``; print the terminal summary."""
+    """Write the run JSON and each file format into ``out``; print the terminal summary.
+
+    With ``signer``, run.json and the HTML report get a ``.sig`` beside them and the PDF a
+    PAdES signature.
+    """
+    from sdet_check.cli.integrity import write_output
     from sdet_check.reporters import reporter_for
     from sdet_check.reporters.document import ReportTimeout
     from sdet_check.reporters.terminal import TerminalReporter
@@ -102,11 +114,11 @@ def write_reports(
         reporter = reporter_for(name)
         path = out / reporter.filename
         try:
-            path.write_bytes(reporter.render(record, lang))
+            data = reporter.render(record, lang)
         except ReportTimeout as exc:  # the other reports are still written
             late = exc
             continue
-        written.append(path)
+        written.extend(write_output(path, data, signer, _reason(record)))
     if "terminal" in formats:
         console.print(TerminalReporter().renderable(record, lang))
     if late is not None:
@@ -206,15 +218,19 @@ def run_command(
             ),
         ),
     ] = False,
+    sign_key: SignKeyOption = None,
+    sign_cert: SignCertOption = None,
 ) -> None:
     """Évaluer un ENT : lancer les sondes de la grille et écrire le run et ses rapports."""
     from sdet_check.api import RunRequest, prepare
+    from sdet_check.cli.integrity import signing_identity
     from sdet_check.run import overall_verdict
     from sdet_check.runner import DEFAULT_MAX_WORKERS, RunLimits
     from sdet_check.scoring import ExitCode
     from sdet_check.selection import Selection
 
     formats = check_formats(fmt or list(DEFAULT_FORMATS))
+    signer = signing_identity(sign_key, sign_cert)  # checked before the run, not after
     request = RunRequest(
         target=target,
         grid=grid,
@@ -240,7 +256,7 @@ def run_command(
     out_dir = prepare_out_dir(out or default_out_dir(prepared.target.name), fresh=True)
     with ProgressObserver() as observer:
         record = prepared.execute(observer)
-    written = write_reports(record, formats, out_dir, state.lang)
+    written = write_reports(record, formats, out_dir, state.lang, signer)
     err_console.print(
         f"Run écrit dans {out_dir}/ : {', '.join(p.name for p in written)}", markup=False
     )
@@ -274,6 +290,9 @@ def report_command(
             "décident les exigences à examiner, puis le run est recalculé.",
         ),
     ] = None,
+    sign_key: SignKeyOption = None,
+    sign_cert: SignCertOption = None,
+    allow_unverified: AllowUnverifiedOption = False,
 ) -> None:
     """Rendre à nouveau un run enregistré, sans toucher au réseau.
 
@@ -281,14 +300,37 @@ def report_command(
     score est recalculé ; le run.json d'origine n'est jamais remplacé (écrire le run
     recalculé ailleurs avec --format json --out DOSSIER).
     """
+    from contextlib import nullcontext
+
+    from sdet_check.cli.integrity import read_runs, signing_identity, write_output
     from sdet_check.reporters import Signature, reporter_for
     from sdet_check.reporters.document import ReportTimeout
+    from sdet_check.reporters.integrity import unverified
     from sdet_check.reporters.terminal import TerminalReporter
-    from sdet_check.run import load_run, overall_verdict, rescore
+    from sdet_check.run import overall_verdict, rescore
     from sdet_check.scoring import ExitCode
 
     formats = check_formats(fmt or ["terminal"])
-    record = load_run(run_file)
+    signer = signing_identity(sign_key, sign_cert)
+    if signer is not None and reviews is not None:
+        raise typer.BadParameter(
+            "un run recalculé avec des revues ne se signe pas tel quel : écrire le run recalculé "
+            "(--reviews … --format json --out DOSSIER), puis signer DOSSIER/run.json avec report",
+            param_hint="--sign-key",
+        )
+    (run,), problems = read_runs([run_file], allow_unverified=allow_unverified, lang=state.lang)
+    if signer is not None and problems:
+        raise typer.BadParameter(
+            "un run non vérifié ne se signe pas : signer le run.json d'origine",
+            param_hint="--sign-key",
+        )
+    if signer is not None and not run.canonical:
+        raise typer.BadParameter(
+            f"{run_file} n'est pas octet pour octet le run.json écrit par sdet-check (remis en "
+            "forme ?) : signer le fichier d'origine",
+            param_hint="--sign-key",
+        )
+    record = run.record
     if reviews is not None:
         record = _with_reviews(record, reviews)
     rescored = rescore(record).to_json()
@@ -299,9 +341,17 @@ def report_command(
             style="yellow",
         )
         record["score"] = rescored
+        if signer is not None:
+            raise typer.BadParameter(
+                "le score enregistré de ce run ne correspond pas à ses résultats : un run "
+                "modifié ne se signe pas",
+                param_hint="--sign-key",
+            )
     signature = Signature(auditor=auditor, valid_until=_valid_until(valid_until, record))
     files = [f for f in formats if f != "terminal"]
-    out_dir = prepare_out_dir(out or run_file.parent) if files else run_file.parent
+    out_dir = prepare_out_dir(out or run_file.parent) if files or signer else run_file.parent
+    if signer is not None:
+        _sign_run_file(run, out_dir, signer)
     late: ReportTimeout | None = None
     for name in files:
         reporter = reporter_for(name, signature)
@@ -313,11 +363,13 @@ def report_command(
                 err_console.print(say(state.lang, "report_kept", file=run_file), markup=False)
             continue  # the canonical record is already there
         try:
-            path.write_bytes(reporter.render(record, state.lang))
+            with unverified(problems) if problems else nullcontext():
+                data = reporter.render(record, state.lang)
         except ReportTimeout as exc:  # the other formats are still written
             late = exc
             continue
-        err_console.print(f"Écrit : {path}", markup=False)
+        for written in write_output(path, data, signer, _reason(record)):
+            err_console.print(f"Écrit : {written}", markup=False)
     if "terminal" in formats:
         console.print(TerminalReporter().renderable(record, state.lang))
     if late is not None:
@@ -338,6 +390,39 @@ def _with_reviews(record: dict[str, Any], reviews: Path) -> dict[str, Any]:
             markup=False,
         )
     return rescored.record
+
+
+def _reason(record: Mapping[str, Any]) -> str:
+    """The reason a PDF signature gives: which run the signed report reports."""
+    from sdet_check.run import run_hash
+
+    return f"Rapport sdet-check du run {record['run_id']} (sha256 {run_hash(record)})"
+
+
+def _sign_run_file(run: RunFile, out_dir: Path, signer: SigningIdentity) -> None:
+    """Sign the run as it is on disk: ``run.json.sig`` beside it, or beside its copy in ``out``.
+
+    A signature already beside the run (the editor's, say) is kept, not replaced.
+    """
+    from sdet_check.signing import signature_path, write_signature
+
+    target = out_dir / "run.json"
+    if target.resolve() != run.path.resolve():
+        if target.exists() and target.read_bytes() != run.raw:
+            raise typer.BadParameter(
+                f"{target} existe et contient un autre run : choisir un autre dossier",
+                param_hint="--out",
+            )
+        target.write_bytes(run.raw)
+        err_console.print(f"Écrit : {target}", markup=False)
+    if signature_path(target).exists():
+        err_console.print(
+            f"{signature_path(target)} existe déjà : conservé (la signature du rapport PDF "
+            "couvre aussi le run joint).",
+            markup=False,
+        )
+        return
+    err_console.print(f"Écrit : {write_signature(target, signer)}", markup=False)
 
 
 def _valid_until(text: str | None, record: Mapping[str, Any]) -> date | None:

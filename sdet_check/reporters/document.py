@@ -29,6 +29,7 @@ from sdet_check.errors import SdetCheckError
 from sdet_check.labels import LEVEL_LABELS, STATUS_LABELS, status_short
 from sdet_check.redaction import MAX_DISPLAY_CHARS, displayable, visible_controls
 from sdet_check.reporters.base import percent
+from sdet_check.reporters.integrity import unverified_notice
 from sdet_check.resources import templates_dir
 from sdet_check.scoring import Verdict
 
@@ -74,6 +75,7 @@ def environment() -> jinja2.Environment:
         verdict_label=lambda verdict, lang: Verdict(verdict).label(lang),
         statuses=STATUSES,
         tool_version=__version__,
+        unverified_notice=unverified_notice,
     )
     return env
 

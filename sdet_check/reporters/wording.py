@@ -164,12 +164,20 @@ WORDS: dict[str, dict[str, str]] = {
         "requirements_count": "Exigences",
         "evidence_manifest": "Manifeste des preuves",
         "evidence_manifest_text": "Empreinte sha256 du JSON canonique (clés triées) de chaque "
-        "pièce de preuve, pour vérifier qu'une preuve n'a pas été modifiée.",
+        "pièce de preuve, pour vérifier qu'une preuve n'a pas été modifiée ; sdet-check la "
+        "contrôle à chaque lecture du run.",
         "requirement": "Exigence",
         "index": "Rang",
         "kind": "Nature",
         "hash": "sha256",
         "generated_by": "Produit par sdet-check {version}",
+        "run_hash_howto": "Empreinte SHA-256 des octets du run.json tel que sdet-check "
+        "l'écrit, à recalculer avec « sha256sum run.json » (le run.json joint à ce PDF s'extrait "
+        "par « pdfdetach -savefile run.json rapport.pdf ») ; « sdet-check verify » contrôle "
+        "aussi les signatures et les preuves.",
+        "unverified_mark": "NON VÉRIFIÉ",
+        "unverified_text": "Document rendu à partir d'un run dont les preuves ne correspondent "
+        "pas à leur manifeste (option --allow-unverified) : il n'est pas opposable.",
         "page": "Page",
         "of": "sur",
         "yes": "oui",
@@ -330,12 +338,20 @@ WORDS: dict[str, dict[str, str]] = {
         "requirements_count": "Requirements",
         "evidence_manifest": "Evidence manifest",
         "evidence_manifest_text": "sha256 of the canonical JSON (sorted keys) of every piece "
-        "of evidence, to check that no evidence was altered.",
+        "of evidence, to check that no evidence was altered; sdet-check checks it whenever "
+        "the run is read.",
         "requirement": "Requirement",
         "index": "Index",
         "kind": "Kind",
         "hash": "sha256",
         "generated_by": "Produced by sdet-check {version}",
+        "run_hash_howto": "SHA-256 of the bytes of run.json as sdet-check writes it, to be "
+        "recomputed with “sha256sum run.json” (the run.json attached to this PDF is extracted "
+        "with “pdfdetach -savefile run.json rapport.pdf”); “sdet-check verify” also checks the "
+        "signatures and the evidence.",
+        "unverified_mark": "NOT VERIFIED",
+        "unverified_text": "Document rendered from a run whose evidence does not match its "
+        "manifest (option --allow-unverified): it cannot be relied upon.",
         "page": "Page",
         "of": "of",
         "yes": "yes",

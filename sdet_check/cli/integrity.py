@@ -1,0 +1,159 @@
+"""Options and steps shared by ``run``, ``report`` and ``compare`` to sign and check runs.
+
+``--sign-key KEY.pem --sign-cert CERT.pem`` signs what a command writes: ``run.json`` and
+the HTML report get a detached ``.sig`` beside them, the PDF a PAdES signature (see
+:mod:`sdet_check.signing`). ``--allow-unverified`` lets ``report`` and ``compare`` read a
+run whose evidence fails its manifest (or whose signature fails); every page then says
+"NON VÉRIFIÉ".
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+
+from sdet_check.cli.console import err_console
+
+if TYPE_CHECKING:
+    from sdet_check.run import RunFile
+    from sdet_check.signing import SigningIdentity
+
+SignKeyOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--sign-key",
+        metavar="KEY.pem",
+        help="Clé privée PEM du signataire (auditeur ou tiers de confiance) : signe le run.json "
+        "(run.json.sig), le rapport HTML (.sig) et le PDF (signature PAdES). Mot de passe "
+        "éventuel dans SDET_CHECK_SIGN_KEY_PASSWORD.",
+    ),
+]
+SignCertOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--sign-cert",
+        metavar="CERT.pem",
+        help="Certificat PEM de la clé (obligatoire avec --sign-key), chaîne comprise.",
+    ),
+]
+AllowUnverifiedOption = Annotated[
+    bool,
+    typer.Option(
+        "--allow-unverified",
+        help="Lire quand même un run dont les preuves ne correspondent pas au manifeste (ou "
+        "dont la signature échoue) ; chaque page du rapport porte alors « NON VÉRIFIÉ ».",
+    ),
+]
+
+_TEXTS = {
+    "fr": {
+        "warning": "Attention : run non vérifié, lu avec --allow-unverified ; chaque page "
+        "portera « NON VÉRIFIÉ » :",
+        "refused": "Run modifié : {path} : {problems}. À faire : demander le run.json "
+        "d'origine, ou relancer avec --allow-unverified (chaque page portera « NON VÉRIFIÉ »).",
+    },
+    "en": {
+        "warning": "Warning: unverified run, read with --allow-unverified; every page will "
+        "say “NOT VERIFIED”:",
+        "refused": "Altered run: {path}: {problems}. To do: ask for the original run.json, or "
+        "run again with --allow-unverified (every page will say “NOT VERIFIED”).",
+    },
+}
+
+SIGNED_BESIDE = frozenset({".json", ".html"})
+"""Files that get a detached signature beside them (the PDF carries its own)."""
+
+
+def signing_identity(key: Path | None, cert: Path | None) -> SigningIdentity | None:
+    """The signer of ``--sign-key``/``--sign-cert``, loaded before any work starts."""
+    if key is None:
+        if cert is not None:
+            raise typer.BadParameter(
+                "--sign-cert sans --sign-key : donner aussi la clé privée du certificat",
+                param_hint="--sign-key",
+            )
+        return None
+    from sdet_check.signing import load_identity
+
+    return load_identity(key, cert)
+
+
+def write_output(
+    path: Path, data: bytes, signer: SigningIdentity | None, reason: str = ""
+) -> list[Path]:
+    """Write ``data`` to ``path``, signed when a signer is given; return the files written.
+
+    A PDF is signed inside (PAdES, after rendering); run.json and HTML get ``.sig`` beside.
+    """
+    if signer is None:
+        path.write_bytes(data)
+        return [path]
+    from sdet_check.signing import sign_pdf, write_signature
+
+    if path.suffix.lower() == ".pdf":
+        path.write_bytes(sign_pdf(data, signer, reason=reason))
+        return [path]
+    path.write_bytes(data)
+    if path.suffix.lower() in SIGNED_BESIDE:
+        return [path, write_signature(path, signer)]
+    return [path]
+
+
+def read_runs(
+    paths: Sequence[Path], *, allow_unverified: bool, lang: str = "fr"
+) -> tuple[list[RunFile], list[str]]:
+    """Read runs, check their evidence and any signature beside them.
+
+    A run that fails is refused (:class:`~sdet_check.run.UnverifiedRunError`, exit 1)
+    unless ``allow_unverified``; then the problems are returned (in ``lang``), to mark
+    every page.
+    """
+    from sdet_check.run import UnverifiedRunError, read_run
+
+    runs = [read_run(path) for path in paths]
+    problems: list[str] = []
+    for run in runs:
+        found = [p.describe(lang) for p in run.problems]
+        found.extend(_signature_problems(run, lang))
+        if not found:
+            continue
+        if not allow_unverified:
+            if run.problems:
+                raise UnverifiedRunError(run.path, run.problems)
+            raise typer.Exit(_refuse_signature(run.path, found, lang))
+        prefix = (f"{run.path} : " if lang == "fr" else f"{run.path}: ") if len(runs) > 1 else ""
+        problems.extend(prefix + text for text in found)
+    if problems:
+        err_console.print(
+            _TEXTS.get(lang, _TEXTS["fr"])["warning"] + "\n  " + "\n  ".join(problems),
+            style="yellow",
+            markup=False,
+        )
+    return runs, problems
+
+
+def _signature_problems(run: RunFile, lang: str = "fr") -> list[str]:
+    """A ``run.json.sig`` beside the run that no longer matches it (absent: nothing said)."""
+    from sdet_check.signing import MAX_SIGNATURE_BYTES, check_detached, signature_path
+    from sdet_check.verify import MESSAGES
+
+    sig = signature_path(run.path)
+    if not sig.is_file():
+        return []
+    check = check_detached(run.raw, sig.read_bytes()[:MAX_SIGNATURE_BYTES])
+    if check.intact:
+        return []
+    words = MESSAGES.get(lang, MESSAGES["fr"])
+    return [words[f"sig_{code}"].format(where=sig.name) for code in check.problems]
+
+
+def _refuse_signature(path: Path, problems: Sequence[str], lang: str) -> int:
+    err_console.print(
+        _TEXTS.get(lang, _TEXTS["fr"])["refused"].format(path=path, problems="; ".join(problems)),
+        style="bold red",
+        markup=False,
+    )
+    return 1

@@ -1,0 +1,46 @@
+"""``sdet-check verify``: check that runs and reports are the ones that were signed."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from sdet_check.cli.app import app, state
+from sdet_check.cli.console import console
+
+
+@app.command("verify")
+def verify_command(
+    paths: Annotated[
+        list[Path],
+        typer.Argument(
+            metavar="PATH...",
+            help="run.json, sa signature run.json.sig, rapport PDF ou HTML (plusieurs possibles).",
+        ),
+    ],
+    trust: Annotated[
+        list[Path] | None,
+        typer.Option(
+            "--trust",
+            metavar="AC.pem",
+            help="Certificat(s) d'autorité de confiance : la signature doit s'y rattacher "
+            "(répétable). Sans lui, l'intégrité est vérifiée mais pas l'identité du signataire.",
+        ),
+    ] = None,
+) -> None:
+    """Vérifier l'intégrité d'un run ou d'un rapport signé.
+
+    Code de sortie : 0 intact (signataire et date affichés), 1 modifié (ce qui diffère est
+    nommé : enregistrement, preuve, run joint, signature), 3 entrée invalide.
+    """
+    from sdet_check.signing import load_trust
+    from sdet_check.verify import Verifier, exit_code
+
+    verifier = Verifier(load_trust(trust or []), state.lang)
+    verdicts = verifier.verify_paths(paths)
+    for verdict in verdicts:
+        for line in verifier.describe(verdict):
+            console.print(line, markup=False, highlight=False, soft_wrap=True)
+    raise typer.Exit(exit_code(verdicts))

@@ -1,0 +1,437 @@
+"""Signatures of runs and reports: who vouches for a run.json or a PDF, and checking them.
+
+What is signed
+--------------
+- ``run.json``: its exact bytes (the canonical form of the run, see :mod:`sdet_check.run`),
+  by a detached signature written beside it as ``run.json.sig``. The same kind of file
+  signs an HTML report (``rapport.html.sig``) or a comparison.
+- The PDF report: a PAdES signature (ETSI.CAdES.detached, the profile ordinary PDF readers
+  show in their signature panel) added by pyHanko as an incremental update once the PDF is
+  rendered (:func:`sign_pdf` takes PDF bytes and returns signed bytes).
+
+Format of a ``.sig`` file
+-------------------------
+A CMS ``SignedData`` (RFC 5652, the format of S/MIME and of PAdES' inner signature), DER
+encoded, detached (the signed file is not inside), over the file's bytes taken as binary,
+SHA-256, with the signer's certificate (and any chain given in the certificate file) and
+the signing time as a signed attribute. It was chosen over a JSON signature format so that
+an auditor checks it with a common tool and no sdet-check::
+
+    openssl cms -verify -binary -inform DER -in run.json.sig -content run.json
+        -CAfile AC-de-confiance.pem -out /dev/null  (one line)
+
+Certificates
+------------
+The signer's certificate is the auditor's, or the trusted third party's that signs on the
+tool's behalf. A key given without a certificate is refused (for every file, not only the
+PDF): a self-signed certificate made up on the spot would show a name nobody vouches for,
+and a reader of the report could take it for an attested identity. For a test, make a
+certificate with ``openssl req -x509``.
+
+The private key file may be encrypted; its password is then read from the environment
+variable :data:`KEY_PASSWORD_ENV`, never from the command line.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import io
+import logging
+import os
+import zlib
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec, rsa
+from cryptography.hazmat.primitives.serialization import pkcs7
+
+from sdet_check.errors import InputError
+
+KEY_PASSWORD_ENV = "SDET_CHECK_SIGN_KEY_PASSWORD"
+"""Environment variable holding the password of an encrypted signing key."""
+
+SIGNATURE_SUFFIX = ".sig"
+"""A detached signature sits beside its file: ``run.json`` → ``run.json.sig``."""
+
+PDF_FIELD = "Signature-sdet-check"
+"""Name of the PDF signature field sdet-check adds."""
+
+MAX_ATTACHMENT_BYTES = 128 * 1024 * 1024
+"""Largest attachment read from a PDF (the size of the largest run.json read)."""
+
+MAX_SIGNATURE_BYTES = 1024 * 1024
+"""Largest ``.sig`` file read (a CMS signature with a long chain is a few kilobytes)."""
+
+
+@dataclass(frozen=True)
+class SigningIdentity:
+    """A private key with its certificate (and the rest of its chain, if given)."""
+
+    key: rsa.RSAPrivateKey | ec.EllipticCurvePrivateKey
+    certificate: x509.Certificate
+    chain: tuple[x509.Certificate, ...] = ()
+
+    @property
+    def subject(self) -> str:
+        """The certificate's subject, as RFC 4514 text (``CN=Alice Auditrice,O=Cabinet``)."""
+        return self.certificate.subject.rfc4514_string()
+
+
+def signature_path(path: Path) -> Path:
+    """Where the detached signature of ``path`` is written (``run.json.sig``)."""
+    return path.with_name(path.name + SIGNATURE_SUFFIX)
+
+
+def load_identity(key_file: Path, cert_file: Path | None) -> SigningIdentity:
+    """Read a PEM private key and its PEM certificate; :class:`InputError` on any problem.
+
+    Checked before any work starts: the certificate is present, matches the key, is
+    currently valid, and the key is RSA or ECDSA (what both CMS and PAdES signers accept).
+    """
+    if cert_file is None:
+        raise InputError(
+            key_file,
+            "une clé sans certificat ne signe pas : le certificat dit qui signe (l'auditeur ou "
+            "le tiers de confiance), sans lui la signature n'atteste personne",
+            "donner aussi --sign-cert CERT.pem (le certificat de cette clé délivré à "
+            "l'auditeur ou au tiers de confiance ; pour un essai : openssl req -x509)",
+        )
+    key_bytes = _read(key_file, "clé privée")
+    password = os.environ.get(KEY_PASSWORD_ENV)
+    try:
+        key = serialization.load_pem_private_key(
+            key_bytes, password.encode("utf-8") if password else None
+        )
+    except TypeError:
+        raise InputError(
+            key_file,
+            "clé privée chiffrée sans mot de passe fourni"
+            if not password
+            else "mot de passe fourni pour une clé non chiffrée",
+            f"mettre le mot de passe de la clé dans la variable d'environnement {KEY_PASSWORD_ENV}"
+            if not password
+            else f"retirer la variable d'environnement {KEY_PASSWORD_ENV}",
+        ) from None
+    except ValueError as exc:
+        raise InputError(
+            key_file,
+            f"clé privée illisible ({exc})",
+            f"donner une clé privée PEM (RSA ou ECDSA), et son mot de passe dans {KEY_PASSWORD_ENV}"
+            " si elle est chiffrée",
+        ) from None
+    if not isinstance(key, rsa.RSAPrivateKey | ec.EllipticCurvePrivateKey):
+        raise InputError(
+            key_file,
+            f"type de clé non pris en charge ({type(key).__name__})",
+            "donner une clé RSA (2048 bits ou plus) ou ECDSA (P-256, P-384)",
+        )
+    certificates = _load_certificates(cert_file)
+    public = key.public_key().public_bytes(
+        serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo
+    )
+    matching = [
+        c
+        for c in certificates
+        if c.public_key().public_bytes(
+            serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo
+        )
+        == public
+    ]
+    if not matching:
+        raise InputError(
+            cert_file,
+            "aucun certificat de ce fichier ne correspond à la clé privée donnée",
+            "donner le certificat délivré pour cette clé (--sign-cert) ou la clé de ce "
+            "certificat (--sign-key)",
+        )
+    certificate = matching[0]
+    now = datetime.now(UTC)
+    if not certificate.not_valid_before_utc <= now <= certificate.not_valid_after_utc:
+        raise InputError(
+            cert_file,
+            "certificat hors de sa période de validité "
+            f"({certificate.not_valid_before_utc:%Y-%m-%d} au "
+            f"{certificate.not_valid_after_utc:%Y-%m-%d})",
+            "donner un certificat en cours de validité",
+        )
+    chain = tuple(c for c in certificates if c is not certificate)
+    return SigningIdentity(key, certificate, chain)
+
+
+def sign_detached(data: bytes, identity: SigningIdentity) -> bytes:
+    """A detached CMS signature (DER) of ``data`` taken as binary, SHA-256, signing time."""
+    builder = pkcs7.PKCS7SignatureBuilder().set_data(data)
+    builder = builder.add_signer(identity.certificate, identity.key, hashes.SHA256())
+    for extra in identity.chain:
+        builder = builder.add_certificate(extra)
+    return builder.sign(
+        serialization.Encoding.DER,
+        [pkcs7.PKCS7Options.DetachedSignature, pkcs7.PKCS7Options.Binary],
+    )
+
+
+def write_signature(path: Path, identity: SigningIdentity) -> Path:
+    """Sign the file at ``path`` as it is on disk; return the ``.sig`` written beside it."""
+    target = signature_path(path)
+    target.write_bytes(sign_detached(path.read_bytes(), identity))
+    return target
+
+
+def sign_pdf(pdf: bytes, identity: SigningIdentity, *, reason: str, location: str = "") -> bytes:
+    """Add a PAdES signature to ``pdf`` (an incremental update: the rendered bytes stay)."""
+    from asn1crypto import keys as asn1_keys
+    from asn1crypto import x509 as asn1_x509
+    from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
+    from pyhanko.sign import fields, signers
+    from pyhanko_certvalidator.registry import SimpleCertificateStore
+
+    der = serialization.Encoding.DER
+    certificate = asn1_x509.Certificate.load(identity.certificate.public_bytes(der))
+    key = asn1_keys.PrivateKeyInfo.load(
+        identity.key.private_bytes(
+            der, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+        )
+    )
+    chain = [asn1_x509.Certificate.load(c.public_bytes(der)) for c in identity.chain]
+    signer = signers.SimpleSigner(
+        signing_cert=certificate,
+        signing_key=key,
+        cert_registry=SimpleCertificateStore.from_certs([certificate, *chain]),  # type: ignore[no-untyped-call]
+    )
+    metadata = signers.PdfSignatureMetadata(
+        field_name=PDF_FIELD,
+        subfilter=fields.SigSeedSubFilter.PADES,
+        md_algorithm="sha256",
+        reason=reason,
+        location=location or None,
+        name=identity.certificate.subject.rfc4514_string(),
+    )
+    writer = IncrementalPdfFileWriter(io.BytesIO(pdf))
+    output = signers.sign_pdf(writer, metadata, signer=signer)
+    return bytes(output.getvalue())
+
+
+# --- checking ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SignatureCheck:
+    """The outcome of checking one signature."""
+
+    intact: bool
+    """The signed bytes are unchanged and the signature is cryptographically sound."""
+    signer: str = ""
+    signed_at: datetime | None = None
+    trusted: bool | None = None
+    """Chains to a given trust anchor (``None``: no anchor was given, trust not checked)."""
+    problems: list[str] = field(default_factory=list)
+    """What is wrong: ``changed`` (signed bytes differ), ``mismatch`` (signature does not
+    match the certificate), ``appended`` (PDF updated after signing), ``untrusted`` (no
+    chain to a given anchor), ``unreadable`` or ``not_cms``."""
+
+
+def load_trust(files: Sequence[Path]) -> list[Any]:
+    """Trust anchors (asn1crypto certificates) from PEM files; :class:`InputError` on error."""
+    from asn1crypto import x509 as asn1_x509
+
+    anchors = []
+    for file in files:
+        for certificate in _load_certificates(file):
+            der = certificate.public_bytes(serialization.Encoding.DER)
+            anchors.append(asn1_x509.Certificate.load(der))
+    return anchors
+
+
+def check_detached(data: bytes, signature: bytes, trust: Sequence[Any] = ()) -> SignatureCheck:
+    """Check a detached CMS signature of ``data``; never raises on malformed input."""
+    from asn1crypto import cms
+    from pyhanko.sign.validation.generic_cms import async_validate_detached_cms
+    from pyhanko_certvalidator import ValidationContext
+
+    try:
+        content = cms.ContentInfo.load(signature, strict=True)
+        if content["content_type"].native != "signed_data":
+            return SignatureCheck(False, problems=["not_cms"])
+        signed_data = content["content"]
+        context = ValidationContext(trust_roots=list(trust))  # never the system store
+        with _quiet_pyhanko():
+            status = asyncio.run(async_validate_detached_cms(data, signed_data, context))
+    except Exception:  # a malformed signature is a finding, never a crash
+        return SignatureCheck(False, problems=["unreadable"])
+    signer = _subject(status.signing_cert)
+    signed_at = status.signer_reported_dt
+    problems = []
+    if not status.intact:
+        problems.append("changed")
+    elif not status.valid:
+        problems.append("mismatch")
+    trusted = bool(status.trusted) if trust else None
+    if trusted is False:
+        problems.append("untrusted")
+    intact = bool(status.intact and status.valid)
+    return SignatureCheck(intact, signer, signed_at, trusted, problems)
+
+
+@dataclass(frozen=True)
+class PdfContent:
+    """What a PDF carries that :func:`check_pdf` reads: signatures, attachments, identifier."""
+
+    signatures: list[SignatureCheck]
+    attachments: dict[str, bytes]
+    identifier: str
+    """The first element of the trailer's ``/ID`` (sdet-check writes the run hash there)."""
+
+
+class UnreadablePdf(Exception):
+    """A file that pyHanko cannot read as a PDF."""
+
+
+def check_pdf(pdf: bytes, trust: Sequence[Any] = ()) -> PdfContent:
+    """Check every signature of ``pdf`` and read its attachments; :class:`UnreadablePdf`."""
+    from pyhanko.pdf_utils.reader import PdfFileReader
+
+    try:
+        with _quiet_pyhanko():
+            reader = PdfFileReader(io.BytesIO(pdf), strict=False)
+            identifier = _identifier(reader)
+            attachments = _attachments(reader)
+            embedded = list(reader.embedded_signatures)
+    except Exception as exc:
+        raise UnreadablePdf(f"{type(exc).__name__}: {exc}") from None
+    return PdfContent([_check_embedded(s, trust) for s in embedded], attachments, identifier)
+
+
+def _check_embedded(embedded: Any, trust: Sequence[Any]) -> SignatureCheck:
+    from pyhanko.sign.validation import validate_pdf_signature
+    from pyhanko.sign.validation.status import SignatureCoverageLevel
+    from pyhanko_certvalidator import ValidationContext
+
+    context = ValidationContext(trust_roots=list(trust))  # never the system store
+    try:
+        with _quiet_pyhanko():
+            status = validate_pdf_signature(embedded, context)
+    except Exception:  # a malformed signature is a finding, never a crash
+        return SignatureCheck(False, problems=["unreadable"])
+    problems = []
+    if not status.intact:
+        problems.append("changed")
+    elif not status.valid:
+        problems.append("mismatch")
+    if status.coverage != SignatureCoverageLevel.ENTIRE_FILE:
+        problems.append("appended")
+    intact = not problems
+    trusted = bool(status.trusted) if trust else None
+    if trusted is False:
+        problems.append("untrusted")
+    return SignatureCheck(
+        intact,
+        _subject(status.signing_cert),
+        status.signer_reported_dt,
+        trusted,
+        problems,
+    )
+
+
+def _identifier(reader: Any) -> str:
+    try:
+        ids = reader.trailer["/ID"]
+    except KeyError:
+        return ""
+    if not ids:
+        return ""
+    first = ids[0]
+    if isinstance(first, bytes):
+        return first.decode("ascii", "replace")
+    return str(first)
+
+
+def _attachments(reader: Any) -> dict[str, bytes]:
+    """Embedded files by name (``/Names /EmbeddedFiles``, one level of name tree kids)."""
+    found: dict[str, bytes] = {}
+    names = _deref(reader.root.get("/Names"))
+    tree = _deref(names.get("/EmbeddedFiles")) if names is not None else None
+    nodes = [tree] if tree is not None else []
+    while nodes and len(found) < 100:
+        node = nodes.pop()
+        pairs = _deref(node.get("/Names")) or []
+        for position in range(0, len(pairs) - 1, 2):
+            name, spec = pairs[position], pairs[position + 1]
+            files = _deref(_deref(spec)["/EF"])
+            stream = _deref(files.get("/UF") or files["/F"])
+            found[str(name)] = _stream_bytes(stream, MAX_ATTACHMENT_BYTES)
+        nodes.extend(_deref(kid) for kid in _deref(node.get("/Kids")) or [])
+    return found
+
+
+def _stream_bytes(stream: Any, limit: int) -> bytes:
+    """A stream's decoded bytes, inflated at most to ``limit`` + 1 bytes (no zip bomb)."""
+    filters = _deref(stream.get("/Filter"))
+    if filters is None:
+        return bytes(stream.encoded_data[: limit + 1])
+    if str(filters) == "/FlateDecode" and stream.get("/DecodeParms") is None:
+        inflater = zlib.decompressobj()
+        return inflater.decompress(bytes(stream.encoded_data), limit + 1)
+    return bytes(stream.data[: limit + 1])
+
+
+def _deref(value: Any) -> Any:
+    """The object behind a PDF indirect reference (the value itself otherwise)."""
+    return value.get_object() if hasattr(value, "get_object") else value
+
+
+def _subject(certificate: Any) -> str:
+    if certificate is None:
+        return ""
+    try:
+        return x509.load_der_x509_certificate(certificate.dump()).subject.rfc4514_string()
+    except ValueError:
+        return str(certificate.subject.human_friendly)
+
+
+class _quiet_pyhanko:
+    """pyHanko logs a full trace for an untrusted certificate; the check reports it instead."""
+
+    def __enter__(self) -> None:
+        self._loggers = [logging.getLogger(n) for n in ("pyhanko", "pyhanko_certvalidator")]
+        self._levels = [logger.level for logger in self._loggers]
+        for logger in self._loggers:
+            logger.setLevel(logging.CRITICAL + 1)
+
+    def __exit__(self, *exc: object) -> None:
+        for logger, level in zip(self._loggers, self._levels, strict=True):
+            logger.setLevel(level)
+
+
+def _read(file: Path, what: str) -> bytes:
+    try:
+        data = file.read_bytes()
+    except FileNotFoundError:
+        raise InputError(file, f"{what} introuvable", "vérifier le chemin") from None
+    except OSError as exc:
+        raise InputError(
+            file, f"{what} illisible ({exc.strerror})", "vérifier le fichier"
+        ) from None
+    if len(data) > MAX_SIGNATURE_BYTES:
+        raise InputError(file, f"{what} de plus de 1 Mo", "donner un fichier PEM")
+    return data
+
+
+def _load_certificates(file: Path) -> list[x509.Certificate]:
+    data = _read(file, "certificat")
+    try:
+        certificates = x509.load_pem_x509_certificates(data)
+    except ValueError:
+        try:
+            certificates = [x509.load_der_x509_certificate(data)]
+        except ValueError:
+            raise InputError(
+                file,
+                "aucun certificat X.509 lisible (PEM ou DER)",
+                "donner le certificat PEM (-----BEGIN CERTIFICATE-----)",
+            ) from None
+    return certificates

@@ -1,0 +1,476 @@
+"""``sdet-check verify``: whether a run.json, a PDF or an HTML report is the one signed.
+
+Each path is checked on its own and gets one state:
+
+- ``intact``: every signature holds, the evidence matches its manifest, the attached or
+  cited run is the one whose hash the report prints;
+- ``altered``: something differs, and each finding names what (the record, an evidence
+  piece, the attached run, the signature, the document); a document without any signature
+  is reported as altered too ("signature: none"), since nothing vouches for it;
+- ``bad_input``: not a file verify knows (missing, not a run, a PDF or an HTML report).
+
+What is checked, by kind of file:
+
+- ``run.json``: its detached signature ``run.json.sig`` over its exact bytes; every piece
+  of evidence against ``evidence_manifest``; the recorded score against its results.
+- ``run.json.sig``: the same, for the file it signs.
+- a PDF: every PAdES signature (pyHanko), that it covers the whole file (no update added
+  after signing); the attached ``run.json`` against the run hash the report prints (also
+  written as the PDF's file identifier, ``/ID``), then checked as a run.
+- an HTML report: ``rapport.html.sig``, then the run hash it prints (``#run-hash``) against
+  the ``run.json`` beside it, itself checked as a run.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+from sdet_check.errors import InputError
+from sdet_check.run import (
+    evidence_problems,
+    parse_run,
+    read_run_bytes,
+    rescore,
+)
+from sdet_check.signing import (
+    MAX_SIGNATURE_BYTES,
+    SIGNATURE_SUFFIX,
+    SignatureCheck,
+    UnreadablePdf,
+    check_detached,
+    check_pdf,
+    signature_path,
+)
+
+State = Literal["intact", "altered", "bad_input"]
+Kind = Literal["run", "pdf", "html", "unknown"]
+
+MAX_DOCUMENT_BYTES = 512 * 1024 * 1024
+"""Largest PDF or HTML report read."""
+
+_HEX64 = re.compile(r"^[0-9a-f]{64}$")
+
+MESSAGES: dict[str, dict[str, str]] = {
+    "fr": {
+        "intact": "intact",
+        "altered": "MODIFIÉ",
+        "then": " ; ",
+        "pdf_signature": "PDF n° {number}",
+        "bad_input": "entrée invalide",
+        "signed_by": "signé par {signer} le {when}",
+        "signed_by_undated": "signé par {signer} (date de signature absente)",
+        "trusted": "certificat reconnu par les autorités données",
+        "trust_unchecked": "certificat non vérifié auprès d'une autorité de confiance "
+        "(donner --trust AC.pem)",
+        "sig_changed": "signature ({where}) : le contenu a changé depuis la signature",
+        "sig_mismatch": "signature ({where}) : elle ne correspond pas au certificat du signataire",
+        "sig_appended": "signature ({where}) : des modifications ont été ajoutées au PDF après "
+        "la signature",
+        "sig_untrusted": "signature ({where}) : certificat du signataire non reconnu par les "
+        "autorités données (--trust)",
+        "sig_unreadable": "signature ({where}) : illisible",
+        "sig_not_cms": "signature ({where}) : ce n'est pas une signature CMS",
+        "sig_none": "signature : aucune ({where}) ; rien n'atteste ce document",
+        "record_unreadable": "enregistrement : ce n'est plus un run lisible ({detail})",
+        "record_score": "enregistrement : le score enregistré ne correspond pas aux résultats "
+        "(statuts modifiés sans recalcul)",
+        "attached_missing": "run joint : absent du PDF (le rapport cite le run {printed})",
+        "attached_hash": "run joint : son empreinte ({actual}) n'est pas celle imprimée dans le "
+        "rapport ({printed})",
+        "attached_unreadable": "run joint ({name}) : ce n'est pas un run lisible ({detail})",
+        "attached_evidence": "run joint ({name}) : {problem}",
+        "attached_score": "run joint ({name}) : le score enregistré ne correspond pas aux "
+        "résultats",
+        "pdf_unreadable": "document : le PDF ne se lit plus, modifié ou tronqué ({detail})",
+        "html_run_hash": "run : l'empreinte de {run} ({actual}) n'est pas celle citée par le "
+        "rapport ({printed})",
+        "html_no_run": "run.json introuvable à côté du rapport : l'empreinte citée "
+        "({printed}) n'a pas été comparée (donner aussi le run.json)",
+        "html_no_hash": "aucune empreinte de run dans ce document (comparaison ou autre "
+        "document) : seule la signature est contrôlée",
+        "run_hash": "empreinte du run : {digest}",
+        "missing": "fichier introuvable",
+        "unknown": "type de fichier non reconnu : donner un run.json, sa signature .sig, un "
+        "rapport PDF ou HTML",
+        "sig_without_file": "signature sans le fichier qu'elle signe ({file} introuvable)",
+        "too_large": "fichier trop volumineux pour un rapport sdet-check",
+    },
+    "en": {
+        "intact": "intact",
+        "altered": "ALTERED",
+        "then": "; ",
+        "pdf_signature": "PDF #{number}",
+        "bad_input": "bad input",
+        "signed_by": "signed by {signer} on {when}",
+        "signed_by_undated": "signed by {signer} (no signing time)",
+        "trusted": "certificate trusted by the given authorities",
+        "trust_unchecked": "certificate not checked against a trusted authority "
+        "(give --trust CA.pem)",
+        "sig_changed": "signature ({where}): the content changed since it was signed",
+        "sig_mismatch": "signature ({where}): it does not match the signer's certificate",
+        "sig_appended": "signature ({where}): changes were appended to the PDF after signing",
+        "sig_untrusted": "signature ({where}): signer's certificate not trusted by the given "
+        "authorities (--trust)",
+        "sig_unreadable": "signature ({where}): unreadable",
+        "sig_not_cms": "signature ({where}): not a CMS signature",
+        "sig_none": "signature: none ({where}); nothing vouches for this document",
+        "record_unreadable": "record: no longer a readable run ({detail})",
+        "record_score": "record: the recorded score does not match the results (statuses "
+        "edited without rescoring)",
+        "attached_missing": "attached run: absent from the PDF (the report cites run {printed})",
+        "attached_hash": "attached run: its hash ({actual}) is not the one printed in the "
+        "report ({printed})",
+        "attached_unreadable": "attached run ({name}): not a readable run ({detail})",
+        "attached_evidence": "attached run ({name}): {problem}",
+        "attached_score": "attached run ({name}): the recorded score does not match the results",
+        "pdf_unreadable": "document: the PDF no longer reads, altered or truncated ({detail})",
+        "html_run_hash": "run: the hash of {run} ({actual}) is not the one the report cites "
+        "({printed})",
+        "html_no_run": "no run.json beside the report: the cited hash ({printed}) was not "
+        "compared (give the run.json too)",
+        "html_no_hash": "no run hash in this document (a comparison or another document): only "
+        "its signature is checked",
+        "run_hash": "run hash: {digest}",
+        "missing": "file not found",
+        "unknown": "unknown kind of file: give a run.json, its .sig signature, a PDF or HTML "
+        "report",
+        "sig_without_file": "signature without the file it signs ({file} not found)",
+        "too_large": "file too large for an sdet-check report",
+    },
+}
+"""Every text ``verify`` prints, per language."""
+
+
+@dataclass
+class Finding:
+    """One thing that differs: ``what`` is record, evidence, attached_run, signature, document."""
+
+    what: str
+    text: str
+
+
+@dataclass
+class FileVerdict:
+    """What ``verify`` concluded about one file."""
+
+    path: Path
+    kind: Kind
+    state: State = "intact"
+    signatures: list[SignatureCheck] = field(default_factory=list)
+    findings: list[Finding] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+    def differs(self, what: str, text: str) -> None:
+        """Record a finding: the file is altered."""
+        self.findings.append(Finding(what, text))
+        if self.state != "bad_input":
+            self.state = "altered"
+
+
+class Verifier:
+    """Checks files in one language against optional trust anchors."""
+
+    def __init__(self, trust: Sequence[Any] = (), lang: str = "fr") -> None:
+        """``trust``: asn1crypto certificates (:func:`sdet_check.signing.load_trust`)."""
+        self.trust = list(trust)
+        self.lang = lang if lang in MESSAGES else "fr"
+        self.words = MESSAGES[self.lang]
+
+    def verify_paths(self, paths: Sequence[Path]) -> list[FileVerdict]:
+        """One verdict per distinct file (a ``.sig`` stands for the file it signs)."""
+        verdicts: list[FileVerdict] = []
+        done: set[Path] = set()
+        queue = list(paths)
+        while queue:
+            path = queue.pop(0)
+            if path.suffix == SIGNATURE_SUFFIX:
+                signed = path.with_name(path.name[: -len(SIGNATURE_SUFFIX)])
+                if not signed.exists():
+                    verdict = FileVerdict(path, "unknown", "bad_input")
+                    verdict.notes.append(self.words["sig_without_file"].format(file=signed))
+                    verdicts.append(verdict)
+                    continue
+                path = signed
+            key = path.resolve() if path.exists() else path
+            if key in done:
+                continue
+            done.add(key)
+            verdict = self.verify_file(path, given=paths)
+            verdicts.append(verdict)
+            if verdict.kind == "html":
+                beside = path.with_name("run.json")
+                if beside.exists() and beside.resolve() not in done:
+                    queue.append(beside)
+        return verdicts
+
+    def verify_file(self, path: Path, given: Sequence[Path] = ()) -> FileVerdict:
+        """Check one file of any kind verify knows (``given``: the other paths, for HTML)."""
+        head = _head(path)
+        if head is None:
+            verdict = FileVerdict(path, "unknown", "bad_input")
+            verdict.notes.append(self.words["missing"])
+            return verdict
+        kind = _kind(path, head)
+        if kind == "pdf":
+            return self.verify_pdf(path)
+        if kind == "html":
+            return self.verify_html(path, given)
+        if kind == "run":
+            return self.verify_run(path)
+        verdict = FileVerdict(path, "unknown", "bad_input")
+        verdict.notes.append(self.words["unknown"])
+        return verdict
+
+    # --- run.json ---------------------------------------------------------------------------
+
+    def verify_run(self, path: Path) -> FileVerdict:
+        """A run.json: its signature, its evidence, its score."""
+        verdict = FileVerdict(path, "run")
+        try:
+            raw = read_run_bytes(path)
+        except InputError as exc:
+            verdict.state = "bad_input"
+            verdict.notes.append(exc.problem)
+            return verdict
+        signed = self._detached(path, raw, verdict)
+        try:
+            record = parse_run(raw, path)
+        except InputError as exc:
+            if signed is None or signed.intact:
+                # Not a run, and no signature says it ever was one.
+                verdict.state = "bad_input"
+                verdict.findings.clear()
+                verdict.notes.append(exc.problem)
+            else:
+                text = self.words["record_unreadable"].format(detail=exc.problem)
+                verdict.differs("record", text)
+            return verdict
+        verdict.notes.append(self.words["run_hash"].format(digest=hashlib.sha256(raw).hexdigest()))
+        self._check_record(record, verdict, attached=None)
+        return verdict
+
+    def _check_record(
+        self, record: dict[str, Any], verdict: FileVerdict, attached: str | None
+    ) -> None:
+        """Evidence against the manifest, and the score against the results."""
+        for problem in evidence_problems(record):
+            text = problem.describe(self.lang)
+            if attached is None:
+                verdict.differs("evidence", text)
+            else:
+                verdict.differs(
+                    "attached_run",
+                    self.words["attached_evidence"].format(name=attached, problem=text),
+                )
+        try:
+            consistent = rescore(record).to_json() == record["score"]
+        except (KeyError, ValueError, TypeError):
+            consistent = False
+        if not consistent:
+            if attached is None:
+                verdict.differs("record", self.words["record_score"])
+            else:
+                verdict.differs("attached_run", self.words["attached_score"].format(name=attached))
+
+    # --- signatures -------------------------------------------------------------------------
+
+    def _detached(self, path: Path, data: bytes, verdict: FileVerdict) -> SignatureCheck | None:
+        """Check ``path.sig`` over ``data``; a missing signature is a finding."""
+        sig_path = signature_path(path)
+        try:
+            with sig_path.open("rb") as stream:
+                signature = stream.read(MAX_SIGNATURE_BYTES + 1)
+        except FileNotFoundError:
+            verdict.differs("signature", self.words["sig_none"].format(where=sig_path.name))
+            return None
+        except OSError as exc:
+            verdict.differs("signature", f"{sig_path.name} : {exc.strerror}")
+            return None
+        check = check_detached(data, signature[:MAX_SIGNATURE_BYTES], self.trust)
+        self._signature(check, sig_path.name, verdict)
+        return check
+
+    def _signature(self, check: SignatureCheck, where: str, verdict: FileVerdict) -> None:
+        verdict.signatures.append(check)
+        for problem in check.problems:
+            verdict.differs("signature", self.words[f"sig_{problem}"].format(where=where))
+
+    # --- PDF --------------------------------------------------------------------------------
+
+    def verify_pdf(self, path: Path) -> FileVerdict:
+        """A PDF report: its PAdES signatures and the run it carries."""
+        verdict = FileVerdict(path, "pdf")
+        data = _read_document(path, verdict, self.words)
+        if data is None:
+            return verdict
+        try:
+            content = check_pdf(data, self.trust)
+        except UnreadablePdf as exc:
+            verdict.differs("document", self.words["pdf_unreadable"].format(detail=exc))
+            return verdict
+        if not content.signatures:
+            verdict.differs("signature", self.words["sig_none"].format(where="PDF"))
+        for number, check in enumerate(content.signatures, start=1):
+            where = self.words["pdf_signature"].format(number=number)
+            self._signature(check, where, verdict)
+        printed = content.identifier.strip().lower()
+        runs = {n: b for n, b in content.attachments.items() if n.lower().endswith(".json")}
+        if _HEX64.match(printed):
+            attached = runs.get("run.json")
+            if attached is None:
+                text = self.words["attached_missing"].format(printed=printed)
+                verdict.differs("attached_run", text)
+            else:
+                actual = hashlib.sha256(attached).hexdigest()
+                verdict.notes.append(self.words["run_hash"].format(digest=printed))
+                if actual != printed:
+                    verdict.differs(
+                        "attached_run",
+                        self.words["attached_hash"].format(actual=actual, printed=printed),
+                    )
+        for name, attached in runs.items():
+            try:
+                record = parse_run(attached, f"{path.name}:{name}")
+            except InputError as exc:
+                verdict.differs(
+                    "attached_run",
+                    self.words["attached_unreadable"].format(name=name, detail=exc.problem),
+                )
+                continue
+            self._check_record(record, verdict, attached=name)
+        return verdict
+
+    # --- HTML -------------------------------------------------------------------------------
+
+    def verify_html(self, path: Path, given: Sequence[Path] = ()) -> FileVerdict:
+        """An HTML report: its detached signature and the run whose hash it cites.
+
+        The run is the ``run.json`` among ``given`` whose hash the report cites, else the
+        ``run.json`` beside the report.
+        """
+        verdict = FileVerdict(path, "html")
+        data = _read_document(path, verdict, self.words)
+        if data is None:
+            return verdict
+        self._detached(path, data, verdict)
+        printed = _cited_run_hash(data)
+        if printed is None:
+            verdict.notes.append(self.words["html_no_hash"])
+            return verdict
+        candidates = [p for p in given if p.suffix.lower() == ".json" and p.is_file()]
+        for candidate in candidates:
+            try:
+                digest = hashlib.sha256(read_run_bytes(candidate)).hexdigest()
+            except InputError:
+                continue
+            if digest == printed:
+                verdict.notes.append(self.words["run_hash"].format(digest=printed))
+                return verdict
+        run_file = path.with_name("run.json")
+        try:
+            actual = hashlib.sha256(read_run_bytes(run_file)).hexdigest()
+        except InputError:
+            verdict.notes.append(self.words["html_no_run"].format(printed=printed))
+            return verdict
+        verdict.notes.append(self.words["run_hash"].format(digest=printed))
+        if actual != printed:
+            verdict.differs(
+                "record",
+                self.words["html_run_hash"].format(run=run_file, actual=actual, printed=printed),
+            )
+        return verdict
+
+    # --- text -------------------------------------------------------------------------------
+
+    def describe(self, verdict: FileVerdict) -> list[str]:
+        """The lines ``verify`` prints for one file: state, signers, findings, notes."""
+        colon = " : " if self.lang == "fr" else ": "
+        lines = [f"{verdict.path}{colon}{self.words[verdict.state]}"]
+        for check in verdict.signatures:
+            if not check.signer:
+                continue
+            when = (
+                check.signed_at.strftime("%Y-%m-%d %H:%M:%S %Z").strip()
+                if check.signed_at
+                else None
+            )
+            signed = (
+                self.words["signed_by"].format(signer=check.signer, when=when)
+                if when
+                else self.words["signed_by_undated"].format(signer=check.signer)
+            )
+            trust = (
+                self.words["trust_unchecked"]
+                if check.trusted is None
+                else (self.words["trusted"] if check.trusted else "")
+            )
+            lines.append(f"  {signed}" + (f"{self.words['then']}{trust}" if trust else ""))
+        lines.extend(f"  ✗ {finding.text}" for finding in verdict.findings)
+        lines.extend(f"  · {note}" for note in verdict.notes)
+        return lines
+
+
+def exit_code(verdicts: Sequence[FileVerdict]) -> int:
+    """1 when any file is altered, else 3 when any is bad input, else 0."""
+    states = {verdict.state for verdict in verdicts}
+    if "altered" in states:
+        return 1
+    if "bad_input" in states or not verdicts:
+        return 3
+    return 0
+
+
+def _head(path: Path) -> bytes | None:
+    try:
+        with path.open("rb") as stream:
+            return stream.read(4096)
+    except OSError:
+        return None
+
+
+def _kind(path: Path, head: bytes) -> Kind:
+    """What a file is, from its first bytes first and its name second."""
+    if head.startswith(b"%PDF"):
+        return "pdf"
+    text = head.lstrip(b"\xef\xbb\xbf \t\r\n").lower()
+    if text.startswith(b"{"):
+        return "run"
+    if text.startswith((b"<!doctype html", b"<html")) or b"<html" in text:
+        return "html"
+    suffix = path.suffix.lower()
+    if suffix == ".pdf":
+        return "pdf"
+    if suffix in (".html", ".htm"):
+        return "html"
+    if suffix == ".json":
+        return "run"
+    return "unknown"
+
+
+def _read_document(path: Path, verdict: FileVerdict, words: dict[str, str]) -> bytes | None:
+    try:
+        with path.open("rb") as stream:
+            data = stream.read(MAX_DOCUMENT_BYTES + 1)
+    except OSError:
+        verdict.state = "bad_input"
+        verdict.notes.append(words["missing"])
+        return None
+    if len(data) > MAX_DOCUMENT_BYTES:
+        verdict.state = "bad_input"
+        verdict.notes.append(words["too_large"])
+        return None
+    return data
+
+
+_RUN_HASH_CELL = re.compile(rb'id="run-hash"[^>]*>\s*([0-9a-f]{64})\s*<')
+
+
+def _cited_run_hash(html: bytes) -> str | None:
+    """The run hash an HTML report prints in its ``#run-hash`` cell, if any."""
+    found = _RUN_HASH_CELL.search(html)
+    return found.group(1).decode("ascii") if found else None
