@@ -110,6 +110,10 @@ COMPARE_WORDS = {
         "reviews_pending_must": "dont MUST :",
         "partial": "partiel",
         "eliminated_short": "éliminée",
+        "colon": "\u00a0:",
+        "semicolon": "\u00a0;",
+        "quote_open": "«\u00a0",
+        "quote_close": "\u00a0»",
         "partial_long": "run partiel : classé après les runs complets",
         "selection": "Sélection",
         "selection_all": "grille entière",
@@ -221,6 +225,10 @@ COMPARE_WORDS = {
         "reviews_pending_must": "of which MUST:",
         "partial": "partial",
         "eliminated_short": "eliminated",
+        "colon": ":",
+        "semicolon": ";",
+        "quote_open": "“",
+        "quote_close": "”",
         "partial_long": "partial run: ranked after the complete runs",
         "selection": "Selection",
         "selection_all": "whole grid",
@@ -341,8 +349,13 @@ def attachment_name(solution: Solution) -> str:
     return f"run-{solution.index + 1}-{solution.run_hash[:12]}.json"
 
 
-def render_comparison_csv(comparison: Comparison, lang: str = "fr") -> bytes:
-    """The matrix as CSV: one row per requirement, one column per solution (UTF-8 with BOM)."""
+def render_comparison_csv(
+    comparison: Comparison, lang: str = "fr", visa: str | None = None
+) -> bytes:
+    """The matrix as CSV: one row per requirement, one column per solution (UTF-8 with BOM).
+
+    ``visa`` is accepted like the other formats' and unused: a CSV has no approval block.
+    """
     words = COMPARE_WORDS[lang]
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
@@ -364,7 +377,7 @@ def render_comparison_csv(comparison: Comparison, lang: str = "fr") -> bytes:
     return ("\ufeff" + buffer.getvalue()).encode("utf-8")
 
 
-COMPARISON_FORMATS: dict[str, tuple[str, Callable[[Comparison, str], bytes]]] = {
+COMPARISON_FORMATS: dict[str, tuple[str, Callable[[Comparison, str, str | None], bytes]]] = {
     "html": ("comparaison.html", render_comparison_html),
     "pdf": ("comparaison.pdf", render_comparison_pdf),
     "csv": ("comparaison.csv", render_comparison_csv),

@@ -16,9 +16,10 @@ from datetime import date, datetime
 from typing import Any
 
 from sdet_check.labels import CLEARTEXT_OPTION, STATUS_LABELS, status_short
+from sdet_check.remarks import run_remarks, solution_identity
 from sdet_check.reporters.base import Reporter, percent
 from sdet_check.reporters.charts import grouped_chart, status_chart
-from sdet_check.reporters.document import STATUSES, render_template, safe_link
+from sdet_check.reporters.document import STATUSES, long_date, render_template, safe_link
 from sdet_check.reporters.wording import WORDS
 from sdet_check.run import run_hash
 
@@ -113,6 +114,7 @@ def report_view(
         "run_hash": run_hash(record),
         "run_id": record["run_id"],
         "cover": _cover(record, signature, started),
+        "remarks": remark_texts(record, lang),
         "verdict": overall["verdict"],
         "axes": axes,
         "overall": overall,
@@ -132,6 +134,31 @@ def report_view(
         ],
         "appendix": _appendix(record, lang),
     }
+
+
+def remark_texts(record: Mapping[str, Any], lang: str) -> list[str]:
+    """The run's remarks (stale declarations and reviews, solution mismatches) as sentences.
+
+    Computed from the record's current content (:func:`sdet_check.remarks.run_remarks`),
+    the same way ``sdet-check run`` stores them in run.json.
+    """
+    words = WORDS[lang]
+    texts = []
+    for remark in run_remarks(record):
+        if remark["kind"] == "solution_mismatch":
+            key = f"remark_solution_mismatch_{remark['field']}"
+            texts.append(words[key].format(declared=remark["declared"], target=remark["target"]))
+        else:
+            texts.append(
+                words[f"remark_{remark['kind']}"].format(
+                    requirement=remark["requirement"],
+                    date=long_date(remark["date"], lang),
+                    author=remark["author"],
+                    age=remark["age_days"],
+                    limit=remark["limit_days"],
+                )
+            )
+    return texts
 
 
 def _urgency(item: Mapping[str, Any]) -> tuple[int, int]:
@@ -158,8 +185,8 @@ def _cover(record: Mapping[str, Any], signature: Signature, started: date | None
         "target": target["name"],
         "description": _text(target.get("description")),
         "url": _text(portal.get("url") if portal else None),
-        "editor": _text(target.get("editor")),
-        "solution_version": _text(target.get("solution_version")),
+        "editor": _text(solution_identity(record, "editor")),
+        "solution_version": _text(solution_identity(record, "solution_version")),
         "grid_ref": f"{grid['id']}/{grid['version']}",
         "grid_title": grid["title"],
         "grid_published": grid["published"],
