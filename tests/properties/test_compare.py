@@ -195,8 +195,7 @@ def test_the_order_of_the_bidders_does_not_change_the_ranking(
     shuffled = list(records)
     rng.shuffle(shuffled)
     key = lambda c: sorted(  # noqa: E731
-        (s.run_hash, s.rank, s.partial, s.standing, s.should_range, s.waivers)
-        for s in c.solutions
+        (s.run_hash, s.rank, s.partial, s.standing, s.should_range, s.waivers) for s in c.solutions
     )
     forward, other = compare_runs(records), compare_runs(shuffled)
     assert key(forward) == key(other)

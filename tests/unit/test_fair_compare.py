@@ -118,7 +118,7 @@ def test_what_the_ranking_shows_for_each_run_in_french() -> None:
     full, skip, waived = tender()
     comparison = compare_runs([full, skip, waived], produced=PRODUCED)
     rows = ranking_rows(render_comparison_html(comparison, "fr"))
-    labels = [label for label in rows]
+    labels = list(rows)
     assert [label.split("Éditeur")[0] for label in labels] == [
         "ENT Réserve",
         "ENT Sélectif",
