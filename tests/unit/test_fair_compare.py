@@ -10,17 +10,24 @@ approver and expiry, and the SHOULD score with its range.
 from __future__ import annotations
 
 import copy
-from datetime import UTC, datetime
+import json
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 from lxml import html as lxml_html
 
+from sdet_check.api import RunRequest, evaluate
 from sdet_check.compare import Standing, Weights, compare_runs
+from sdet_check.registry import ProbeRegistry
 from sdet_check.remarks import DEFAULT_MAX_EVIDENCE_AGE_DAYS, run_remarks, stale_evidence
 from sdet_check.reporters.comparison import render_comparison_html
-from sdet_check.run import evidence_manifest, rescore, validate_run
+from sdet_check.reporters.html import HtmlReporter
+from sdet_check.run import dump_run, evidence_manifest, load_run, rescore, validate_run
+from sdet_check.selection import Selection
 
 from ..records import all_pass, synthetic, with_results
+from .conftest import DEMO_GRID
 
 # The demo grid: T-PASS-001 MUST, T-FAIL-001 SHOULD (tag beta), T-SECRET-001 MUST (tag
 # alpha), J-DECL-001 MUST, J-1D-001 SHOULD; axes technique and juridique.
@@ -295,3 +302,110 @@ def test_fingerprint_ignores_order_and_follows_weights() -> None:
     assert forward.fingerprint == backward.fingerprint
     weighted = compare_runs([full, skip, waived], Weights(default=2.0), produced=PRODUCED)
     assert weighted.fingerprint != forward.fingerprint
+
+
+# --- the same tender through the real run path (fake probes, no network) ---------------------
+
+
+def real_tender(
+    tmp_path: Path, registry: ProbeRegistry, target_file: Path, environ: dict[str, str]
+) -> tuple[dict[str, Any], dict[str, Any], dict[str, Any]]:
+    """``sdet-check run`` three times: in full, with ``--skip T-SECRET-001``, with a waiver.
+
+    On the demo grid with the unit tests' fake probes, T-SECRET-001 (MUST) fails, T-FAIL-001
+    (SHOULD) fails, J-DECL-001 (MUST) waits for its declaration to be examined and J-1D-001
+    (SHOULD, 1er degré) is not applicable to the 2nd-degree target.
+    """
+    today = date.today()
+    declarations = tmp_path / "declarations.yaml"
+    declarations.write_text(
+        "format: 1\neditor: Éditeur Déclaré\nsolution: ENT Déclaré\nsolution_version: '5.2.0'\n"
+        "declarations:\n"
+        "  - {requirement: J-DECL-001, status: conforme, statement: Registre tenu.,"
+        f" author: Jeanne Martin, date: {(today - timedelta(days=200)).isoformat()}}}\n",
+        encoding="utf-8",
+    )
+    waivers = tmp_path / "reserves.yaml"
+    waivers.write_text(
+        "format: 1\nwaivers:\n"
+        f"  - {{requirement: T-SECRET-001, justification: {json.dumps(WAIVER['justification'])},"
+        f" author: {json.dumps(WAIVER['author'])},"
+        f" approved_by: {json.dumps(WAIVER['approved_by'])},"
+        f" granted: {(today - timedelta(days=3)).isoformat()}, expires: 2999-12-31}}\n",
+        encoding="utf-8",
+    )
+
+    def run(**options: Any) -> dict[str, Any]:
+        request = RunRequest(
+            target=target_file, grid=str(DEMO_GRID), declarations=declarations, **options
+        )
+        record = evaluate(request, registry=registry, environ=environ)
+        saved = tmp_path / f"{record['run_id']}.json"
+        saved.write_text(dump_run(record), encoding="utf-8")
+        return load_run(saved)  # what `compare` reads
+
+    full = run()
+    skip = run(selection=Selection(skip=("T-SECRET-001",)))
+    waived = run(waivers=waivers)
+    return full, skip, waived
+
+
+def test_real_runs_full_skip_and_waived_are_ranked_fairly(
+    tmp_path: Path, registry: ProbeRegistry, target_file: Path, environ: dict[str, str]
+) -> None:
+    full, skip, waived = real_tender(tmp_path, registry, target_file, environ)
+    # The declarations' editor and version reach run.json; the old declaration is remarked.
+    assert full["declared_solution"] == {
+        "editor": "Éditeur Déclaré",
+        "solution": "ENT Déclaré",
+        "solution_version": "5.2.0",
+    }
+    assert [(r["kind"], r["requirement"], r["age_days"]) for r in full["remarks"]] == [
+        ("stale_declaration", "J-DECL-001", 200)
+    ]
+    assert full["grid"]["max_evidence_age_days"] == DEFAULT_MAX_EVIDENCE_AGE_DAYS
+    comparison = compare_runs([full, skip, waived], names=["complet", "skip", "reserve"])
+    f, s, w = comparison.solutions
+    assert f.standing is Standing.ELIMINEE and f.rank is None and not f.partial
+    assert s.partial and s.selection == {"skip": ("T-SECRET-001",)} and s.rank == 2
+    assert s.standing is Standing.A_COMPLETER and s.gates_open == ("T-SECRET-001", "J-DECL-001")
+    assert w.rank == 1 and not w.partial and w.gate_failures == ()
+    assert [(g.requirement_id, g.state, g.approved_by, g.expires) for g in w.waivers] == [
+        ("T-SECRET-001", "valid", WAIVER["approved_by"], "2999-12-31")
+    ]
+    assert w.should_range == (0.0, 0.0) and w.reviews_pending == 1  # J-DECL-001
+    assert f.editor == "Éditeur Déclaré" and f.solution_version == "5.2.0"
+    assert [x.kind for x in f.stale] == ["declaration"]
+
+    page = lxml_html.fromstring(render_comparison_html(comparison).decode("utf-8"))
+    rows = {b.get("id"): b for b in page.get_element_by_id("table-ranking").xpath("tbody")}
+    assert text(rows["rank-2"].xpath("tr[1]/td[1]")[0]) == "1"
+    assert text(rows["rank-1"].xpath("tr[1]/td[1]")[0]) == "2 partiel"
+    assert text(rows["rank-0"].xpath("tr[1]/td[1]")[0]) == "—"
+    waived_text = text(rows["rank-2"])
+    assert "aucune" not in waived_text and "levée(s) par réserve : T-SECRET-001" in waived_text
+    assert WAIVER["justification"] in waived_text and "expire le 31 décembre 2999" in waived_text
+    assert "fourchette : 0 % – 0 %" in waived_text
+    assert "--skip T-SECRET-001" in text(rows["rank-1"])
+    assert "déclaration J-DECL-001" in text(rows["rank-0"])
+
+
+def test_report_cover_shows_declared_editor_and_remarks(
+    tmp_path: Path, registry: ProbeRegistry, target_file: Path, environ: dict[str, str]
+) -> None:
+    full, _, _ = real_tender(tmp_path, registry, target_file, environ)
+    for lang, words in (
+        ("fr", ["Éditeur Déclaré", "5.2.0", "Remarques", "Déclaration de J-DECL-001", "200 jours"]),
+        ("en", ["Éditeur Déclaré", "5.2.0", "Remarks", "Declaration of J-DECL-001", "200 days"]),
+    ):
+        page = lxml_html.fromstring(HtmlReporter().render(full, lang).decode("utf-8"))
+        cover = text(page.get_element_by_id("cover-facts")) + text(
+            page.get_element_by_id("cover-remarks")
+        )
+        for word in words:
+            assert word in cover, (lang, word)
+    record = copy.deepcopy(full)
+    record["target"]["solution_version"] = "5.3.0"
+    page = lxml_html.fromstring(HtmlReporter().render(record, "fr").decode("utf-8"))
+    remarks = text(page.get_element_by_id("cover-remarks"))
+    assert "désigne la version « 5.2.0 », le fichier cible « 5.3.0 »" in remarks
