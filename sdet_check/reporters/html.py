@@ -28,6 +28,8 @@ PRINT_BODY_CHARS = 400
 PRINT_BODY_LINES = 6
 PRINT_DATA_CHARS = 400
 PRINT_HEADERS = 8
+COVER_REMARKS = 6
+"""Remarks listed on the cover; the others are counted (all are in run.json)."""
 
 
 @dataclass(frozen=True)
@@ -114,7 +116,8 @@ def report_view(
         "run_hash": run_hash(record),
         "run_id": record["run_id"],
         "cover": _cover(record, signature, started),
-        "remarks": remark_texts(record, lang),
+        "remarks": remark_texts(record, lang)[:COVER_REMARKS],
+        "remarks_more": max(0, len(remark_texts(record, lang)) - COVER_REMARKS),
         "verdict": overall["verdict"],
         "axes": axes,
         "overall": overall,

@@ -175,6 +175,7 @@ WORDS: dict[str, dict[str, str]] = {
         "yes": "oui",
         "no": "non",
         "remarks": "Remarques",
+        "remarks_more": "… et {count} autre(s) remarque(s) : voir « remarks » dans le run.json.",
         "remark_stale_declaration": "Déclaration de {requirement} datée du {date} ({author}) : "
         "{age} jours avant le run, au-delà des {limit} jours admis par la grille.",
         "remark_stale_review": "Revue de {requirement} datée du {date} ({author}) : {age} jours "
@@ -350,6 +351,7 @@ WORDS: dict[str, dict[str, str]] = {
         "yes": "yes",
         "no": "no",
         "remarks": "Remarks",
+        "remarks_more": "… and {count} more remark(s): see “remarks” in run.json.",
         "remark_stale_declaration": "Declaration of {requirement} dated {date} ({author}): "
         "{age} days before the run, beyond the {limit} days the grid allows.",
         "remark_stale_review": "Review of {requirement} dated {date} ({author}): {age} days "

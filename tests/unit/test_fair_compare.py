@@ -409,3 +409,24 @@ def test_report_cover_shows_declared_editor_and_remarks(
     page = lxml_html.fromstring(HtmlReporter().render(record, "fr").decode("utf-8"))
     remarks = text(page.get_element_by_id("cover-remarks"))
     assert "désigne la version « 5.2.0 », le fichier cible « 5.3.0 »" in remarks
+
+
+def test_the_cover_lists_a_few_remarks_and_counts_the_others() -> None:
+    record = run_of("Vieux dossier", {})
+    record["grid"]["max_evidence_age_days"] = 0
+    record["reviews"] = [
+        {
+            "requirement": requirement,
+            "status": "pass",
+            "comment": "Vu.",
+            "author": "Alice",
+            "date": "2026-01-01",
+            "documents": [],
+        }
+        for requirement in ("T-PASS-001", "T-FAIL-001", "T-SECRET-001", "J-DECL-001", "J-1D-001")
+    ] * 2
+    record["declarations"] = []
+    assert len(run_remarks(record)) == 10
+    page = lxml_html.fromstring(HtmlReporter().render(record, "fr").decode("utf-8"))
+    items = page.get_element_by_id("cover-remarks").xpath(".//li")
+    assert len(items) == 7 and "et 4 autre(s) remarque(s)" in text(items[-1])
