@@ -108,6 +108,7 @@ def report_view(
     ]
     overall = _score_row(record["score"]["overall"], words["overall"])
     started = _day(record["started_at"])
+    remarks = remark_texts(record, lang)
     return {
         "lang": lang,
         "w": words,
@@ -116,8 +117,8 @@ def report_view(
         "run_hash": run_hash(record),
         "run_id": record["run_id"],
         "cover": _cover(record, signature, started),
-        "remarks": remark_texts(record, lang)[:COVER_REMARKS],
-        "remarks_more": max(0, len(remark_texts(record, lang)) - COVER_REMARKS),
+        "remarks": remarks[:COVER_REMARKS],
+        "remarks_more": max(0, len(remarks) - COVER_REMARKS),
         "verdict": overall["verdict"],
         "axes": axes,
         "overall": overall,
