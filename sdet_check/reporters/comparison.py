@@ -115,6 +115,9 @@ COMPARE_WORDS = {
         "quote_open": "«\u00a0",
         "quote_close": "\u00a0»",
         "partial_long": "run partiel : classé après les runs complets",
+        "partial_warning": "Runs partiels ({count}) : {labels}. Leur sélection a écarté des "
+        "exigences de la grille ou des résultats leur manquent ; ils sont classés après les runs "
+        "complets, avec la mention « partiel ».",
         "selection": "Sélection",
         "selection_all": "grille entière",
         "unselected": "{count} exigence(s) hors sélection, non évaluée(s) :",
@@ -230,6 +233,9 @@ COMPARE_WORDS = {
         "quote_open": "“",
         "quote_close": "”",
         "partial_long": "partial run: ranked after the complete runs",
+        "partial_warning": "Partial runs ({count}): {labels}. Their selection left out "
+        "requirements of the grid or results are missing from them; they are ranked after the "
+        "complete runs, marked “partial”.",
         "selection": "Selection",
         "selection_all": "whole grid",
         "unselected": "{count} requirement(s) outside the selection, not assessed:",

@@ -229,6 +229,7 @@ def test_a_waiver_without_approver_says_so() -> None:
     )
     page = render_comparison_html(compare_runs([record], produced=PRODUCED)).decode("utf-8")
     assert "approuvée par : non renseigné" in text(lxml_html.fromstring(page))
+    assert 'id="partial-warning"' not in page  # a complete run raises no partial warning
 
 
 def test_stale_declarations_and_reviews_are_flagged_in_compare_and_remarks() -> None:
@@ -290,6 +291,8 @@ def test_cover_shows_production_date_full_hashes_fingerprint_and_visa() -> None:
         assert solution.run_hash in facts  # whole, not cut
     assert text(doc.get_element_by_id("compare-produced")) == "15 octobre 2026 à 09:00:00 UTC"
     assert text(doc.get_element_by_id("compare-fingerprint")) == comparison.fingerprint
+    warning = text(doc.get_element_by_id("partial-warning"))
+    assert warning.startswith("Runs partiels (1) : ENT Sélectif.")
     visa = text(doc.get_element_by_id("compare-visa"))
     assert "Marie Acheteuse, DSI" in visa and "Date" in visa and "Signature" in visa
     assert '<meta name="author" content="Marie Acheteuse, DSI">' in page
