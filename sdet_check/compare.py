@@ -7,8 +7,20 @@
   its weight, a failure (waived or not) earns nothing, an undecided item (error, not
   tested, manual) earns nothing either (what is not shown is not scored) and a not
   applicable one leaves the maximum. The SHOULD score is points over maximum, in percent.
-- **Ranking**: recevables first, then à compléter, each by SHOULD score; éliminées are not
-  ranked. Equal scores share a rank.
+  The score comes with its **range**: the same points with every undecided applicable
+  SHOULD counted as passed give the high end, so a score that mostly measures how much
+  was decided shows it.
+- **Complete and partial runs**: a run is *partial* when its selection (``--only``,
+  ``--skip``, ``--axis``, ``--level``, ``--tag``) left out requirements of its grid, or
+  when results are missing from it. A partial run is judged on less than its rivals, so
+  it is flagged on the ranking and never ranked before a complete one.
+- **Ranking**: complete runs first, then partial ones (their rank says « partiel »);
+  within each, recevables first, then à compléter, each by SHOULD score; éliminées are
+  not ranked. Equal keys share a rank.
+- **Waivers and stale evidence**: every MUST failure a waiver covers is listed with its
+  justification, author, approver and expiry (flagged when it has lapsed by the date of
+  the comparison); declarations and reviews older than the grid allows are flagged
+  (:mod:`sdet_check.remarks`).
 - **Differences**: a row differs when the solutions do not all have the same status.
 
 Everything here is a pure function of run records (and a weights file for
@@ -19,15 +31,19 @@ from __future__ import annotations
 
 import difflib
 import hashlib
+import json
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
+from datetime import UTC, date, datetime
 from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
 from sdet_check.errors import InputError
+from sdet_check.remarks import solution_identity, solution_mismatches, stale_evidence
 from sdet_check.run import rescore, run_hash
 from sdet_check.scoring import Verdict
+from sdet_check.selection import Selection
 from sdet_check.yamlfile import LoadedYaml, read_yaml, validate
 
 DEFAULT_WEIGHT = 1.0
@@ -189,6 +205,35 @@ class Row:
 
 
 @dataclass(frozen=True)
+class WaivedGate:
+    """A MUST failure covered by a waiver (réserve), with who answers for it."""
+
+    requirement_id: str
+    state: str
+    """``valid`` on the run date (the failure does not eliminate) or ``expired``."""
+    justification: str | None
+    author: str | None
+    approved_by: str | None
+    granted: str | None
+    expires: str | None
+    lapsed: bool = False
+    """Valid on the run date, expired on the date of the comparison."""
+
+
+@dataclass(frozen=True)
+class StaleEvidence:
+    """A declaration or review dated before the run by more than the grid allows."""
+
+    kind: str
+    """``declaration`` or ``review``."""
+    requirement_id: str
+    date: str
+    author: str
+    age_days: int
+    limit_days: int
+
+
+@dataclass(frozen=True)
 class Solution:
     """One compared run: who it is, how it stands after the gates, its SHOULD score."""
 
@@ -214,13 +259,55 @@ class Solution:
     should_decided: int
     should_applicable: int
     rank: int | None = None
+    selection: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    """The run's non-empty filters (``axes``, ``levels``, ``tags``, ``only``, ``skip``)."""
+    unselected: tuple[str, ...] = ()
+    """Requirements of the run's grid its selection left out."""
+    missing: tuple[str, ...] = ()
+    """Requirements of the run's grid with no result in the run (a run edited by hand)."""
+    must_decided: int = 0
+    must_applicable: int = 0
+    should_undecided_points: float = 0.0
+    """Weight of the applicable SHOULD items still undecided (error, not tested, manual)."""
+    reviews_pending: int = 0
+    """Applicable items waiting for a declaration or a review (``manual``), MUST and SHOULD."""
+    must_reviews_pending: int = 0
+    waivers: tuple[WaivedGate, ...] = ()
+    """MUST failures under a waiver, valid or expired, in grid order."""
+    stale: tuple[StaleEvidence, ...] = ()
+    mismatches: tuple[tuple[str, str, str], ...] = ()
+    """``(field, declared, target)`` where the declarations name another editor or version."""
 
     @property
     def should_score(self) -> float | None:
-        """SHOULD points over the maximum, in percent (None when nothing is applicable)."""
+        """SHOULD points over the maximum, in percent (None when nothing is applicable).
+
+        Undecided items earn nothing: this is the low end of :attr:`should_range`.
+        """
         if not self.should_max:
             return None
         return round(100.0 * self.should_points / self.should_max, 1)
+
+    @property
+    def should_range(self) -> tuple[float, float] | None:
+        """The SHOULD score with undecided items counted as failed, and as passed."""
+        if not self.should_max:
+            return None
+        high = min(self.should_points + self.should_undecided_points, self.should_max)
+        return (
+            round(100.0 * self.should_points / self.should_max, 1),
+            round(100.0 * high / self.should_max, 1),
+        )
+
+    @property
+    def partial(self) -> bool:
+        """True when the run evaluated less than its grid (selection or missing results)."""
+        return bool(self.unselected or self.missing)
+
+    @property
+    def rank_key(self) -> tuple[bool, int, float]:
+        """What ranks a solution: complete before partial, then standing, then SHOULD score."""
+        return (self.partial, _STANDING_ORDER[self.standing], -(self.should_score or 0.0))
 
 
 @dataclass(frozen=True)
@@ -235,6 +322,34 @@ class Comparison:
     rows: tuple[Row, ...]
     axis_labels: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
     """Label of each axis id, in French and English."""
+    produced_at: str = ""
+    """When the comparison was made (ISO 8601, UTC): waivers are judged again on that date."""
+    records: tuple[Mapping[str, Any], ...] = ()
+    """The compared run records, in the order given (the PDF attaches them)."""
+
+    @property
+    def fingerprint(self) -> str:
+        """sha256 of what the comparison depends on: the runs' hashes and the weights.
+
+        The canonical form is the JSON ``{"runs": [sorted run hashes], "weights": {...}}``
+        with sorted keys, no spaces, UTF-8; the order of the runs does not change it.
+        """
+        weights = self.weights
+        canonical = json.dumps(
+            {
+                "runs": sorted(s.run_hash for s in self.solutions),
+                "weights": {
+                    "default": weights.default,
+                    "requirements": dict(weights.requirements),
+                    "tags": dict(weights.tags),
+                    "axes": dict(weights.axes),
+                },
+            },
+            sort_keys=True,
+            separators=(",", ":"),
+            ensure_ascii=False,
+        )
+        return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
 
     @property
     def mixed(self) -> bool:
@@ -242,10 +357,10 @@ class Comparison:
         return len(set(zip(self.grid_refs, self.grid_hashes, strict=True))) > 1
 
     def ranking(self) -> list[Solution]:
-        """Solutions in ranking order: recevables, à compléter, then éliminées."""
+        """Solutions in ranking order: ranked ones (complete, then partial), then éliminées."""
         return sorted(
             self.solutions,
-            key=lambda s: (_STANDING_ORDER[s.standing], -(s.should_score or 0.0), s.index),
+            key=lambda s: (s.standing is Standing.ELIMINEE, *s.rank_key, s.index),
         )
 
     def differing(self) -> list[Row]:
@@ -297,9 +412,15 @@ def compare_runs(
     runs: Sequence[Mapping[str, Any]],
     weights: Weights | None = None,
     names: Sequence[str] | None = None,
+    produced: datetime | None = None,
 ) -> Comparison:
-    """Build the comparison matrix of ``runs`` (check them with :func:`check_comparable`)."""
+    """Build the comparison matrix of ``runs`` (check them with :func:`check_comparable`).
+
+    ``produced`` is the moment of the comparison (now by default): a waiver valid on its
+    run's date but expired by then is flagged as lapsed.
+    """
     weights = weights or Weights()
+    produced = produced or datetime.now(UTC).replace(microsecond=0)
     names = list(names) if names is not None else [r["target"]["name"] for r in runs]
     requirements = _union_requirements(runs)
     results = [{e["requirement"]: e for e in record["results"]} for record in runs]
@@ -327,7 +448,8 @@ def compare_runs(
         )
     labels = _labels(runs)
     solutions = [
-        _solution(n, labels[n], names[n], record, rows, weights) for n, record in enumerate(runs)
+        _solution(n, labels[n], names[n], record, rows, weights, produced.date())
+        for n, record in enumerate(runs)
     ]
     ranked = _ranks(solutions)
     return Comparison(
@@ -341,6 +463,8 @@ def compare_runs(
             for record in reversed(runs)
             for axis in record["grid"]["axes"]
         },
+        produced_at=produced.isoformat(timespec="seconds"),
+        records=tuple(runs),
     )
 
 
@@ -351,6 +475,7 @@ def _solution(
     record: Mapping[str, Any],
     rows: Sequence[Row],
     weights: Weights,
+    produced: date,
 ) -> Solution:
     # Each solution is judged by its own grid's levels and weights, whatever the order of the
     # runs (with mixed versions, a requirement may be MUST in one grid and SHOULD in another).
@@ -369,6 +494,12 @@ def _solution(
     applicable = [
         (row, cell) for row, cell in should if cell.status not in (None, "not_applicable")
     ]
+    must_applicable = [
+        (row, cell) for row, cell in must if cell.status not in (None, "not_applicable")
+    ]
+    selection = Selection.from_json(record.get("selection"))
+    answered = {entry["requirement"] for entry in record["results"]}
+    manual = [c for _, c in (*must_applicable, *applicable) if c.status == "manual"]
     target = record["target"]
     verdict = rescore(record).overall.verdict
     return Solution(
@@ -376,8 +507,8 @@ def _solution(
         label=label,
         source=source,
         target_name=target["name"],
-        editor=_text(target.get("editor")),
-        solution_version=_text(target.get("solution_version")),
+        editor=_text(solution_identity(record, "editor")),
+        solution_version=_text(solution_identity(record, "solution_version")),
         run_id=record["run_id"],
         run_hash=run_hash(record),
         started_at=record["started_at"],
@@ -394,7 +525,69 @@ def _solution(
         should_max=sum(weight(r) for r, _ in applicable),
         should_decided=sum(c.status in ("pass", "fail") for _, c in applicable),
         should_applicable=len(applicable),
+        selection={
+            key: tuple(str(v) for v in values)
+            for key, values in (record.get("selection") or {}).items()
+            if values
+        },
+        unselected=tuple(r["id"] for r in own.values() if not selection.selects(r)),
+        missing=tuple(r["id"] for r in own.values() if r["id"] not in answered),
+        must_decided=sum(c.status in ("pass", "fail") for _, c in must_applicable),
+        must_applicable=len(must_applicable),
+        should_undecided_points=sum(weight(r) for r, c in applicable if c.status in _UNDECIDED),
+        reviews_pending=len(manual),
+        must_reviews_pending=sum(c.status == "manual" for _, c in must_applicable),
+        waivers=_waived_gates(record, must, produced),
+        stale=tuple(
+            StaleEvidence(
+                kind=remark["kind"].removeprefix("stale_"),
+                requirement_id=remark["requirement"],
+                date=remark["date"],
+                author=remark["author"],
+                age_days=remark["age_days"],
+                limit_days=remark["limit_days"],
+            )
+            for remark in stale_evidence(record)
+        ),
+        mismatches=tuple(
+            (m["field"], m["declared"], m["target"]) for m in solution_mismatches(record)
+        ),
     )
+
+
+def _waived_gates(
+    record: Mapping[str, Any], must: Sequence[tuple[Row, Cell]], produced: date
+) -> tuple[WaivedGate, ...]:
+    """MUST failures under a waiver (valid or expired), with the waiver's details."""
+    waivers = {
+        w.get("requirement"): w for w in record.get("waivers") or [] if isinstance(w, Mapping)
+    }
+    gates = []
+    for row, cell in must:
+        if cell.status != "fail" or not (cell.waived or cell.waiver_state == "expired"):
+            continue
+        waiver = waivers.get(row.requirement_id, {})
+        expires = _text(waiver.get("expires"))
+        gates.append(
+            WaivedGate(
+                requirement_id=row.requirement_id,
+                state="valid" if cell.waived else "expired",
+                justification=_text(waiver.get("justification")),
+                author=_text(waiver.get("author")),
+                approved_by=_text(waiver.get("approved_by")),
+                granted=_text(waiver.get("granted")),
+                expires=expires,
+                lapsed=cell.waived and _before(expires, produced),
+            )
+        )
+    return tuple(gates)
+
+
+def _before(day: str | None, limit: date) -> bool:
+    try:
+        return day is not None and date.fromisoformat(day[:10]) < limit
+    except ValueError:
+        return False
 
 
 def _standing(verdict: Verdict) -> Standing:
@@ -406,15 +599,14 @@ def _standing(verdict: Verdict) -> Standing:
 
 
 def _ranks(solutions: list[Solution]) -> list[Solution]:
-    """Give ranks (ties share one; éliminées get none), keeping the given order."""
+    """Give ranks (equal keys share one; éliminées get none), keeping the given order."""
     order = sorted(
-        (s for s in solutions if s.standing is not Standing.ELIMINEE),
-        key=lambda s: (_STANDING_ORDER[s.standing], -(s.should_score or 0.0)),
+        (s for s in solutions if s.standing is not Standing.ELIMINEE), key=lambda s: s.rank_key
     )
     ranks: dict[int, int] = {}
-    previous: tuple[Standing, float] | None = None
+    previous: tuple[bool, int, float] | None = None
     for position, solution in enumerate(order, start=1):
-        key = (solution.standing, solution.should_score or 0.0)
+        key = solution.rank_key
         ranks[solution.index] = ranks[order[position - 2].index] if key == previous else position
         previous = key
     return [replace(s, rank=ranks.get(s.index)) for s in solutions]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import date
 from pathlib import Path
 from typing import Any, ClassVar, TypeVar
@@ -111,6 +111,13 @@ class InputFile:
 
     path: str
     sha256: str
+    header: Mapping[str, str] = field(default_factory=dict)
+    """Who the file speaks for (a declarations file's ``editor``, ``solution``,
+    ``solution_version``), carried into the run record."""
+
+
+HEADER_KEYS = ("editor", "solution", "solution_version")
+"""Fields of a declarations file naming the solution it speaks for."""
 
 
 def _hash_file(path: Path) -> str:
@@ -160,7 +167,8 @@ def _load_attestations(
             )
         )
     _refuse_duplicates(loaded, key, [e.requirement for e in entries])
-    return entries, InputFile(str(file), _hash_file(file))
+    header = {k: str(loaded.data[k]) for k in HEADER_KEYS if loaded.data.get(k) is not None}
+    return entries, InputFile(str(file), _hash_file(file), header)
 
 
 def _document(base: Path, data: Mapping[str, str]) -> ProofDocument:

@@ -40,6 +40,7 @@ from sdet_check.errors import AlteredInputError, InputError
 from sdet_check.grid import Grid
 from sdet_check.probe import Status
 from sdet_check.redaction import Redactor
+from sdet_check.remarks import DEFAULT_MAX_EVIDENCE_AGE_DAYS, run_remarks
 from sdet_check.results import RequirementResult
 from sdet_check.runner import RunLimits
 from sdet_check.scoring import Scorecard, ScoreItem, Verdict, score
@@ -135,6 +136,10 @@ def build_run(
         "reviews": [redactor.fields(r.to_json(), ("comment",)) for r in inputs.reviews],
         "results": result_entries,
     }
+    header = inputs.declarations_file.header if inputs.declarations_file else {}
+    if header:
+        record["declared_solution"] = redactor.values(dict(header))
+    record["remarks"] = run_remarks(record)
     record["evidence_manifest"] = evidence_manifest(result_entries)
     record["privacy"] = {
         "secrets_masked": redactor.masked,
@@ -152,6 +157,9 @@ def grid_summary(grid: Grid) -> dict[str, Any]:
         "title": {"fr": grid.title.fr, "en": grid.title.en},
         "published": grid.published,
         "content_hash": grid.content_hash,
+        "max_evidence_age_days": grid.manifest.get(
+            "max_evidence_age_days", DEFAULT_MAX_EVIDENCE_AGE_DAYS
+        ),
         "axes": [
             {"id": axis.id, "label": {"fr": axis.label.fr, "en": axis.label.en}}
             for axis in grid.axes

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from fnmatch import fnmatchcase
 from typing import Any
@@ -35,6 +36,30 @@ class Selection:
         if self.skip and _matches(requirement.id, self.skip):
             return "écartée par --skip"
         return None
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any] | None) -> Selection:
+        """The selection a run record holds (``selection`` of run.json)."""
+        data = data or {}
+        return cls(
+            axes=frozenset(data.get("axes", ())),
+            levels=frozenset(data.get("levels", ())),
+            tags=frozenset(data.get("tags", ())),
+            only=tuple(data.get("only", ())),
+            skip=tuple(data.get("skip", ())),
+        )
+
+    def selects(self, requirement: Mapping[str, Any]) -> bool:
+        """True when a requirement of a run record (``grid.requirements[]``) is selected."""
+        if self.axes and requirement["axis"] not in self.axes:
+            return False
+        if self.levels and requirement["level"] not in self.levels:
+            return False
+        if self.tags and not self.tags.intersection(requirement.get("tags", ())):
+            return False
+        if self.only and not _matches(requirement["id"], self.only):
+            return False
+        return not (self.skip and _matches(requirement["id"], self.skip))
 
     def unknown_names(self, grid: Grid) -> list[str]:
         """Axes, tags and id patterns that match nothing in ``grid`` (likely typos)."""

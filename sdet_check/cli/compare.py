@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from enum import StrEnum
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.table import Table
@@ -62,8 +62,17 @@ def compare_command(
     sign_key: SignKeyOption = None,
     sign_cert: SignCertOption = None,
     allow_unverified: AllowUnverifiedOption = False,
+    visa: Annotated[
+        str | None,
+        typer.Option("--visa", help="Nom et qualité du signataire, dans le bloc de visa."),
+    ] = None,
 ) -> None:
-    """Comparer des solutions : MUST éliminatoires, SHOULD pondérées, classement, écarts."""
+    """Comparer des solutions : MUST éliminatoires, SHOULD pondérées, classement, écarts.
+
+    Les runs complets sont classés avant les runs partiels (sélection ou résultats
+    manquants), marqués « partiel » ; les réserves sur des MUST, la fourchette du score
+    SHOULD et les pièces anciennes sont montrées pour chaque solution.
+    """
     from contextlib import nullcontext
 
     from sdet_check.cli.integrity import read_runs, signing_identity, write_output
@@ -85,7 +94,7 @@ def compare_command(
         filename, render = COMPARISON_FORMATS[name.value]
         path = out / filename
         with unverified(problems) if problems else nullcontext():
-            data = render(comparison, state.lang)
+            data = render(comparison, state.lang, visa)
         for written in write_output(path, data, signer, "Comparaison sdet-check des solutions"):
             err_console.print(f"Écrit : {written}")
     console.print(_ranking_table(comparison, state.lang))
@@ -94,19 +103,62 @@ def compare_command(
 def _ranking_table(comparison: Comparison, lang: str) -> Table:
     from sdet_check.reporters.base import percent
 
-    table = Table(title="Classement" if lang == "fr" else "Ranking", show_edge=False)
-    for column in ("rang", "solution", "recevabilité", "MUST éliminatoires", "score SHOULD"):
+    words = _TABLE_WORDS[lang]
+    table = Table(title=words["title"], show_edge=False)
+    for column in words["columns"]:
         table.add_column(column)
     for solution in comparison.ranking():
+        rank = str(solution.rank) if solution.rank else "—"
+        waived = [g.requirement_id for g in solution.waivers if g.state == "valid"]
+        gates = ", ".join(solution.gate_failures) or (
+            f"{words['waived']} {', '.join(waived)}" if waived else "—"
+        )
+        low_high = solution.should_range
+        score = percent(solution.should_score)
+        if low_high and low_high[1] > low_high[0]:
+            score += f" ({percent(low_high[0]).removesuffix(' %')}–{percent(low_high[1])})"
         table.add_row(
-            str(solution.rank) if solution.rank else "—",
+            Text(f"{rank} {words['partial']}" if solution.partial else rank, style="bold"),
             visible_controls(solution.label),
             Text(solution.standing.label(lang), style=_STANDING_STYLE[solution.standing.value]),
-            visible_controls(", ".join(solution.gate_failures)) or "—",
-            percent(solution.should_score),
+            visible_controls(gates),
+            f"{solution.must_decided}/{solution.must_applicable}",
+            score,
         )
     differing = len(comparison.differing())
-    table.caption = (
-        f"{differing} exigence(s) sur {len(comparison.rows)} diffèrent entre les solutions."
-    )
+    table.caption = words["caption"].format(count=differing, total=len(comparison.rows))
     return table
+
+
+_TABLE_WORDS: dict[str, dict[str, Any]] = {
+    "fr": {
+        "title": "Classement",
+        "columns": (
+            "rang",
+            "solution",
+            "recevabilité",
+            "MUST éliminatoires",
+            "MUST décidées",
+            "score SHOULD (fourchette)",
+        ),
+        "partial": "partiel",
+        "waived": "aucune ; sous réserve :",
+        "caption": "{count} exigence(s) sur {total} diffèrent entre les solutions ; "
+        "les runs partiels sont classés après les runs complets.",
+    },
+    "en": {
+        "title": "Ranking",
+        "columns": (
+            "rank",
+            "solution",
+            "admissibility",
+            "eliminating MUST",
+            "MUST decided",
+            "SHOULD score (range)",
+        ),
+        "partial": "partial",
+        "waived": "none; under a waiver:",
+        "caption": "{count} requirement(s) out of {total} differ between the solutions; "
+        "partial runs are ranked after complete ones.",
+    },
+}

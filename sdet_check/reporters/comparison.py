@@ -12,8 +12,15 @@ from sdet_check.labels import STATUS_LABELS, status_short
 from sdet_check.redaction import spreadsheet_cell
 from sdet_check.reporters.base import percent
 from sdet_check.reporters.charts import BAR_WIDTH, LABEL_WIDTH, ROW_HEIGHT
-from sdet_check.reporters.document import STATUSES, html_to_pdf, render_template
+from sdet_check.reporters.document import (
+    STATUSES,
+    PdfAttachment,
+    html_to_pdf,
+    long_date,
+    render_template,
+)
 from sdet_check.reporters.wording import WORDS
+from sdet_check.run import dump_run
 
 COMPARE_WORDS = {
     "fr": {
@@ -28,6 +35,7 @@ COMPARE_WORDS = {
         "ranking": "Classement",
         "rank": "Rang",
         "solution": "Solution",
+        "solutions": "Solutions comparées",
         "standing": "Recevabilité",
         "verdict": "Verdict",
         "gates": "MUST éliminatoires",
@@ -45,8 +53,15 @@ COMPARE_WORDS = {
         "recommandations (SHOULD) sont notées avec les poids de l'acheteur : une "
         "recommandation conforme rapporte son poids, une non-conformité (même couverte par "
         "une réserve) ou une recommandation non décidée ne rapporte rien, une recommandation "
-        "non applicable sort du total. Classement : solutions recevables, puis à compléter, "
-        "chacune par score SHOULD ; à score égal, même rang.",
+        "non applicable sort du total ; la fourchette donne le score avec les recommandations "
+        "non décidées comptées en échec, puis en succès. Un run est partiel quand sa sélection "
+        "(--only, --skip, --axis, --level, --tag) a écarté des exigences de sa grille ou qu'il "
+        "lui manque des résultats : il est jugé sur moins que les autres. Classement : runs "
+        "complets d'abord, puis runs partiels (rang marqué « partiel ») ; dans chaque groupe, "
+        "solutions recevables, puis à compléter, chacune par score SHOULD ; à clé égale, même "
+        "rang. Les réserves sur des exigences sont listées avec leur justification, leur "
+        "approbateur et leur échéance ; les déclarations et revues plus anciennes que la grille "
+        "ne le permet sont signalées.",
         "differences": "Différences entre les solutions",
         "differences_text": "{count} exigences sur {total} n'ont pas le même résultat pour "
         "toutes les solutions ; elles sont marquées ≠ dans les matrices.",
@@ -75,6 +90,59 @@ COMPARE_WORDS = {
         "basis_axis": "axe",
         "yes": "oui",
         "no": "non",
+        "produced": "Produite le",
+        "fingerprint": "Empreinte de la comparaison (sha256)",
+        "fingerprint_note": 'sha256 du JSON {"runs": [empreintes des runs, triées], '
+        '"weights": {default, requirements, tags, axes}} (clés triées, sans espace, UTF-8).',
+        "footer_hash": "comparaison sha256",
+        "visa": "Visa",
+        "visa_name": "Nom et qualité",
+        "visa_date": "Date",
+        "visa_sign": "Signature",
+        "must_col": "Exigences (MUST)",
+        "should_col": "Recommandations (SHOULD)",
+        "gates_none": "aucune",
+        "gates_waived": "levée(s) par réserve :",
+        "gates_undecided": "non décidées :",
+        "coverage": "décidées :",
+        "score_range": "fourchette :",
+        "score_range_note": "non décidées comptées en échec, puis en succès",
+        "reviews_pending": "revues ou déclarations à examiner :",
+        "reviews_pending_must": "dont MUST :",
+        "partial": "partiel",
+        "eliminated_short": "éliminée",
+        "colon": "\u00a0:",
+        "semicolon": "\u00a0;",
+        "quote_open": "«\u00a0",
+        "quote_close": "\u00a0»",
+        "partial_long": "run partiel : classé après les runs complets",
+        "partial_warning": "Runs partiels ({count}) : {labels}. Leur sélection a écarté des "
+        "exigences de la grille ou des résultats leur manquent ; ils sont classés après les runs "
+        "complets, avec la mention « partiel ».",
+        "selection": "Sélection",
+        "selection_all": "grille entière",
+        "unselected": "{count} exigence(s) hors sélection, non évaluée(s) :",
+        "missing": "{count} exigence(s) de la grille sans résultat dans le run :",
+        "waivers": "Réserves sur des exigences (MUST)",
+        "waiver_justification": "justification",
+        "waiver_author": "auteur",
+        "waiver_approved": "approuvée par",
+        "waiver_granted": "accordée le",
+        "waiver_expires": "expire le",
+        "waiver_not_given": "non renseigné",
+        "waiver_expired": "réserve expirée à la date du run : l'échec reste éliminatoire",
+        "waiver_lapsed": "réserve expirée à la date de la comparaison",
+        "stale": "Pièces anciennes (datées de plus de {limit} jours avant le run)",
+        "stale_declaration": "déclaration",
+        "stale_review": "revue",
+        "stale_item": "{kind} {id} du {date} ({age} jours, {author})",
+        "stale_more": "et {count} autre(s), voir le run",
+        "mismatch": "Les déclarations désignent {field} « {declared} », la cible « {target} »",
+        "field_editor": "l'éditeur",
+        "field_solution_version": "la version",
+        "attachment": "Run joint au PDF",
+        "flags": "Points d'attention",
+        "none_flag": "aucun",
     },
     "en": {
         "kind": "Solution comparison",
@@ -88,6 +156,7 @@ COMPARE_WORDS = {
         "ranking": "Ranking",
         "rank": "Rank",
         "solution": "Solution",
+        "solutions": "Compared solutions",
         "standing": "Admissibility",
         "verdict": "Verdict",
         "gates": "Eliminating MUST",
@@ -104,8 +173,14 @@ COMPARE_WORDS = {
         "error, not tested or waiting for review leaves it “to be completed”. Recommendations "
         "(SHOULD) are scored with the buyer's weights: a pass earns its weight, a failure "
         "(even waived) or an undecided item earns nothing, a not applicable item leaves the "
-        "total. Ranking: admissible solutions, then those to be completed, each by SHOULD "
-        "score; equal scores share a rank.",
+        "total; the range gives the score with undecided recommendations counted as failed, "
+        "then as passed. A run is partial when its selection (--only, --skip, --axis, --level, "
+        "--tag) left out requirements of its grid or results are missing from it: it is judged "
+        "on less than the others. Ranking: complete runs first, then partial runs (rank marked "
+        "“partial”); within each group, admissible solutions, then those to be completed, each "
+        "by SHOULD score; equal keys share a rank. Waivers on requirements are listed with "
+        "their justification, approver and expiry; declarations and reviews older than the "
+        "grid allows are flagged.",
         "differences": "Differences between solutions",
         "differences_text": "{count} requirements out of {total} do not have the same result "
         "for every solution; they are marked ≠ in the matrices.",
@@ -134,6 +209,59 @@ COMPARE_WORDS = {
         "basis_axis": "axis",
         "yes": "yes",
         "no": "no",
+        "produced": "Produced on",
+        "fingerprint": "Comparison fingerprint (sha256)",
+        "fingerprint_note": 'sha256 of the JSON {"runs": [run fingerprints, sorted], '
+        '"weights": {default, requirements, tags, axes}} (sorted keys, no spaces, UTF-8).',
+        "footer_hash": "comparison sha256",
+        "visa": "Approval",
+        "visa_name": "Name and position",
+        "visa_date": "Date",
+        "visa_sign": "Signature",
+        "must_col": "Requirements (MUST)",
+        "should_col": "Recommendations (SHOULD)",
+        "gates_none": "none",
+        "gates_waived": "lifted by a waiver:",
+        "gates_undecided": "undecided:",
+        "coverage": "decided:",
+        "score_range": "range:",
+        "score_range_note": "undecided counted as failed, then as passed",
+        "reviews_pending": "reviews or declarations to examine:",
+        "reviews_pending_must": "of which MUST:",
+        "partial": "partial",
+        "eliminated_short": "eliminated",
+        "colon": ":",
+        "semicolon": ";",
+        "quote_open": "“",
+        "quote_close": "”",
+        "partial_long": "partial run: ranked after the complete runs",
+        "partial_warning": "Partial runs ({count}): {labels}. Their selection left out "
+        "requirements of the grid or results are missing from them; they are ranked after the "
+        "complete runs, marked “partial”.",
+        "selection": "Selection",
+        "selection_all": "whole grid",
+        "unselected": "{count} requirement(s) outside the selection, not assessed:",
+        "missing": "{count} requirement(s) of the grid without a result in the run:",
+        "waivers": "Waivers on requirements (MUST)",
+        "waiver_justification": "justification",
+        "waiver_author": "author",
+        "waiver_approved": "approved by",
+        "waiver_granted": "granted",
+        "waiver_expires": "expires",
+        "waiver_not_given": "not given",
+        "waiver_expired": "waiver expired on the run date: the failure still eliminates",
+        "waiver_lapsed": "waiver expired by the date of the comparison",
+        "stale": "Old evidence (dated more than {limit} days before the run)",
+        "stale_declaration": "declaration",
+        "stale_review": "review",
+        "stale_item": "{kind} {id} of {date} ({age} days, {author})",
+        "stale_more": "and {count} more, see the run",
+        "mismatch": "The declarations name {field} “{declared}”, the target “{target}”",
+        "field_editor": "the editor",
+        "field_solution_version": "the version",
+        "attachment": "Run attached to the PDF",
+        "flags": "Points of attention",
+        "none_flag": "none",
     },
 }
 """Words of the comparison report, per language."""
@@ -144,8 +272,22 @@ _CSV_HEAD = {
 }
 
 
-def comparison_view(comparison: Comparison, lang: str, medium: str) -> dict[str, Any]:
-    """Everything the comparison template shows."""
+MAX_LISTED_IDS = 12
+"""Requirement ids listed in a ranking note before « et N autres »."""
+
+_SELECTION_OPTIONS = {
+    "axes": "--axis",
+    "levels": "--level",
+    "tags": "--tag",
+    "only": "--only",
+    "skip": "--skip",
+}
+
+
+def comparison_view(
+    comparison: Comparison, lang: str, medium: str, visa: str | None = None
+) -> dict[str, Any]:
+    """Everything the comparison template shows (``visa``: the name in the approval block)."""
     words = COMPARE_WORDS[lang]
     ranking = comparison.ranking()
     axes_order: dict[str, int] = {}
@@ -163,6 +305,11 @@ def comparison_view(comparison: Comparison, lang: str, medium: str) -> dict[str,
         "weights": comparison.weights,
         "solutions": [_solution_view(s, lang) for s in comparison.solutions],
         "ranking": [_solution_view(s, lang) for s in ranking],
+        "produced_at": comparison.produced_at,
+        "fingerprint": comparison.fingerprint,
+        "visa": visa,
+        "author": visa or "",
+        "subject": words["sub"],
         "chart": _score_chart(ranking, lang),
         "must_groups": _groups(comparison, "MUST", lang, axes_order),
         "should_groups": _groups(comparison, "SHOULD", lang, axes_order),
@@ -175,22 +322,48 @@ def comparison_view(comparison: Comparison, lang: str, medium: str) -> dict[str,
     }
 
 
-def render_comparison_html(comparison: Comparison, lang: str = "fr") -> bytes:
+def render_comparison_html(
+    comparison: Comparison, lang: str = "fr", visa: str | None = None
+) -> bytes:
     """The comparison as one self-contained HTML file."""
-    return render_template("compare.html.j2", comparison_view(comparison, lang, "screen")).encode(
-        "utf-8"
-    )
+    view = comparison_view(comparison, lang, "screen", visa)
+    return render_template("compare.html.j2", view).encode("utf-8")
 
 
-def render_comparison_pdf(comparison: Comparison, lang: str = "fr") -> bytes:
-    """The comparison as an archival PDF (same template, print layout)."""
-    html = render_template("compare.html.j2", comparison_view(comparison, lang, "print"))
-    identifier = "-".join(s.run_hash[:8] for s in comparison.solutions)
-    return html_to_pdf(html, identifier=identifier)
+def render_comparison_pdf(
+    comparison: Comparison, lang: str = "fr", visa: str | None = None
+) -> bytes:
+    """The comparison as an archival PDF/A-3u: same template, print layout, runs attached.
+
+    Every compared run is embedded (``AFRelationship /Source``: the data the comparison
+    was made from) under the name given in its section, so the PDF alone lets a reader
+    re-score every bidder; the PDF identifier is the comparison's fingerprint.
+    """
+    html = render_template("compare.html.j2", comparison_view(comparison, lang, "print", visa))
+    attachments = [
+        PdfAttachment(
+            name=attachment_name(solution),
+            content=dump_run(record).encode("utf-8"),
+            description=f"Run {solution.index + 1} ({solution.run_id}) — sdet-check",
+            relationship="Source",
+        )
+        for solution, record in zip(comparison.solutions, comparison.records, strict=True)
+    ]
+    return html_to_pdf(html, identifier=comparison.fingerprint, attachments=attachments)
 
 
-def render_comparison_csv(comparison: Comparison, lang: str = "fr") -> bytes:
-    """The matrix as CSV: one row per requirement, one column per solution (UTF-8 with BOM)."""
+def attachment_name(solution: Solution) -> str:
+    """File name of a solution's run inside the comparison PDF (``run-1-<hash>.json``)."""
+    return f"run-{solution.index + 1}-{solution.run_hash[:12]}.json"
+
+
+def render_comparison_csv(
+    comparison: Comparison, lang: str = "fr", visa: str | None = None
+) -> bytes:
+    """The matrix as CSV: one row per requirement, one column per solution (UTF-8 with BOM).
+
+    ``visa`` is accepted like the other formats' and unused: a CSV has no approval block.
+    """
     words = COMPARE_WORDS[lang]
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
@@ -212,7 +385,7 @@ def render_comparison_csv(comparison: Comparison, lang: str = "fr") -> bytes:
     return ("\ufeff" + buffer.getvalue()).encode("utf-8")
 
 
-COMPARISON_FORMATS: dict[str, tuple[str, Callable[[Comparison, str], bytes]]] = {
+COMPARISON_FORMATS: dict[str, tuple[str, Callable[[Comparison, str, str | None], bytes]]] = {
     "html": ("comparaison.html", render_comparison_html),
     "pdf": ("comparaison.pdf", render_comparison_pdf),
     "csv": ("comparaison.csv", render_comparison_csv),
@@ -227,6 +400,8 @@ def _code(cell: Cell, lang: str) -> str:
 
 
 def _solution_view(solution: Solution, lang: str) -> dict[str, Any]:
+    words = COMPARE_WORDS[lang]
+    low_high = solution.should_range
     return {
         "index": solution.index,
         "label": solution.label,
@@ -252,7 +427,67 @@ def _solution_view(solution: Solution, lang: str) -> dict[str, Any]:
         "decided": solution.should_decided,
         "applicable": solution.should_applicable,
         "rank": solution.rank,
+        "partial": solution.partial,
+        "range": low_high,
+        "must_decided": solution.must_decided,
+        "must_applicable": solution.must_applicable,
+        "reviews_pending": solution.reviews_pending,
+        "must_reviews_pending": solution.must_reviews_pending,
+        "selection": _selection_text(solution, lang),
+        "selection_options": bool(solution.selection),
+        "unselected": _id_list(solution.unselected, lang),
+        "missing": _id_list(solution.missing, lang),
+        "unselected_count": len(solution.unselected),
+        "missing_count": len(solution.missing),
+        "waived_valid": [g.requirement_id for g in solution.waivers if g.state == "valid"],
+        "waivers": [
+            {
+                "id": gate.requirement_id,
+                "valid": gate.state == "valid",
+                "lapsed": gate.lapsed,
+                "justification": gate.justification or words["waiver_not_given"],
+                "author": gate.author or words["waiver_not_given"],
+                "approved_by": gate.approved_by or words["waiver_not_given"],
+                "granted": long_date(gate.granted, lang) if gate.granted else None,
+                "expires": long_date(gate.expires, lang)
+                if gate.expires
+                else words["waiver_not_given"],
+            }
+            for gate in solution.waivers
+        ],
+        "stale_limit": solution.stale[0].limit_days if solution.stale else None,
+        "stale": [
+            words["stale_item"].format(
+                kind=words[f"stale_{item.kind}"],
+                id=item.requirement_id,
+                date=long_date(item.date, lang),
+                age=item.age_days,
+                author=item.author,
+            )
+            for item in solution.stale[:MAX_LISTED_IDS]
+        ],
+        "stale_more": max(0, len(solution.stale) - MAX_LISTED_IDS),
+        "mismatches": [
+            words["mismatch"].format(field=words[f"field_{f}"], declared=d, target=t)
+            for f, d, t in solution.mismatches
+        ],
+        "attachment": attachment_name(solution),
     }
+
+
+def _selection_text(solution: Solution, lang: str) -> str:
+    """The run's selection as the options that made it, or « grille entière »."""
+    parts = [
+        f"{_SELECTION_OPTIONS.get(key, key)} {value}"
+        for key, values in solution.selection.items()
+        for value in values
+    ]
+    return " ".join(parts) if parts else COMPARE_WORDS[lang]["selection_all"]
+
+
+def _id_list(ids: tuple[str, ...], lang: str) -> dict[str, Any]:
+    """At most :data:`MAX_LISTED_IDS` ids and how many more there are."""
+    return {"ids": list(ids[:MAX_LISTED_IDS]), "more": max(0, len(ids) - MAX_LISTED_IDS)}
 
 
 def _groups(
@@ -303,14 +538,20 @@ def _score_chart(ranking: list[Solution], lang: str) -> dict[str, Any]:
     y = 4.0
     for solution in ranking:
         score = solution.should_score
+        low_high = solution.should_range
         text = percent(score)
+        if low_high and low_high[1] > low_high[0]:
+            text += f" ({percent(low_high[0]).removesuffix(' %')}–{percent(low_high[1])})"
         if solution.standing is Standing.ELIMINEE:
-            text += f" — {solution.standing.label(lang)}"
+            text += f" ✗ {COMPARE_WORDS[lang]['eliminated_short']}"
+        elif solution.partial:
+            text += f" · {COMPARE_WORDS[lang]['partial']}"
         bars.append(
             {
                 "label": solution.label,
                 "y": y,
                 "width": round(BAR_WIDTH * (score or 0.0) / 100.0, 2),
+                "high": round(BAR_WIDTH * (low_high[1] if low_high else 0.0) / 100.0, 2),
                 "text": text,
                 "eliminated": solution.standing is Standing.ELIMINEE,
             }

@@ -190,6 +190,8 @@ class PdfAttachment:
     name: str
     content: bytes
     description: str
+    relationship: str = "Unspecified"
+    """PDF/A-3 ``AFRelationship`` of the file (``Source``: the data the document comes from)."""
 
 
 PDF_TIMEOUT_S = 300.0
@@ -280,6 +282,7 @@ def layout_pdf(
             name=a.name,
             description=a.description,
             url_fetcher=fetcher,
+            relationship=a.relationship,
         )
         for a in attachments
     ]

@@ -17,9 +17,10 @@ from typing import Any
 
 from sdet_check.grid import source_label
 from sdet_check.labels import CLEARTEXT_OPTION, STATUS_LABELS, status_short
+from sdet_check.remarks import run_remarks, solution_identity
 from sdet_check.reporters.base import Reporter, percent
 from sdet_check.reporters.charts import grouped_chart, status_chart
-from sdet_check.reporters.document import STATUSES, render_template, safe_link
+from sdet_check.reporters.document import STATUSES, long_date, render_template, safe_link
 from sdet_check.reporters.wording import WORDS
 from sdet_check.run import run_hash
 
@@ -28,6 +29,8 @@ PRINT_BODY_CHARS = 400
 PRINT_BODY_LINES = 6
 PRINT_DATA_CHARS = 400
 PRINT_HEADERS = 8
+COVER_REMARKS = 6
+"""Remarks listed on the cover; the others are counted (all are in run.json)."""
 
 
 @dataclass(frozen=True)
@@ -107,6 +110,7 @@ def report_view(
     ]
     overall = _score_row(record["score"]["overall"], words["overall"])
     started = _day(record["started_at"])
+    remarks = remark_texts(record, lang)
     return {
         "lang": lang,
         "w": words,
@@ -115,6 +119,8 @@ def report_view(
         "run_hash": run_hash(record),
         "run_id": record["run_id"],
         "cover": _cover(record, signature, started),
+        "remarks": remarks[:COVER_REMARKS],
+        "remarks_more": max(0, len(remarks) - COVER_REMARKS),
         "verdict": overall["verdict"],
         "axes": axes,
         "overall": overall,
@@ -134,6 +140,31 @@ def report_view(
         ],
         "appendix": _appendix(record, lang),
     }
+
+
+def remark_texts(record: Mapping[str, Any], lang: str) -> list[str]:
+    """The run's remarks (stale declarations and reviews, solution mismatches) as sentences.
+
+    Computed from the record's current content (:func:`sdet_check.remarks.run_remarks`),
+    the same way ``sdet-check run`` stores them in run.json.
+    """
+    words = WORDS[lang]
+    texts = []
+    for remark in run_remarks(record):
+        if remark["kind"] == "solution_mismatch":
+            key = f"remark_solution_mismatch_{remark['field']}"
+            texts.append(words[key].format(declared=remark["declared"], target=remark["target"]))
+        else:
+            texts.append(
+                words[f"remark_{remark['kind']}"].format(
+                    requirement=remark["requirement"],
+                    date=long_date(remark["date"], lang),
+                    author=remark["author"],
+                    age=remark["age_days"],
+                    limit=remark["limit_days"],
+                )
+            )
+    return texts
 
 
 def _urgency(item: Mapping[str, Any]) -> tuple[int, int]:
@@ -160,8 +191,8 @@ def _cover(record: Mapping[str, Any], signature: Signature, started: date | None
         "target": target["name"],
         "description": _text(target.get("description")),
         "url": _text(portal.get("url") if portal else None),
-        "editor": _text(target.get("editor")),
-        "solution_version": _text(target.get("solution_version")),
+        "editor": _text(solution_identity(record, "editor")),
+        "solution_version": _text(solution_identity(record, "solution_version")),
         "grid_ref": f"{grid['id']}/{grid['version']}",
         "grid_title": grid["title"],
         "grid_published": grid["published"],

@@ -182,6 +182,16 @@ WORDS: dict[str, dict[str, str]] = {
         "of": "sur",
         "yes": "oui",
         "no": "non",
+        "remarks": "Remarques",
+        "remarks_more": "… et {count} autre(s) remarque(s) : voir « remarks » dans le run.json.",
+        "remark_stale_declaration": "Déclaration de {requirement} datée du {date} ({author}) : "
+        "{age} jours avant le run, au-delà des {limit} jours admis par la grille.",
+        "remark_stale_review": "Revue de {requirement} datée du {date} ({author}) : {age} jours "
+        "avant le run, au-delà des {limit} jours admis par la grille.",
+        "remark_solution_mismatch_editor": "Le fichier de déclarations désigne l'éditeur "
+        "« {declared} », le fichier cible « {target} ».",
+        "remark_solution_mismatch_solution_version": "Le fichier de déclarations désigne la "
+        "version « {declared} », le fichier cible « {target} ».",
     },
     "en": {
         "report_kind": "Conformity assessment report",
@@ -356,6 +366,16 @@ WORDS: dict[str, dict[str, str]] = {
         "of": "of",
         "yes": "yes",
         "no": "no",
+        "remarks": "Remarks",
+        "remarks_more": "… and {count} more remark(s): see “remarks” in run.json.",
+        "remark_stale_declaration": "Declaration of {requirement} dated {date} ({author}): "
+        "{age} days before the run, beyond the {limit} days the grid allows.",
+        "remark_stale_review": "Review of {requirement} dated {date} ({author}): {age} days "
+        "before the run, beyond the {limit} days the grid allows.",
+        "remark_solution_mismatch_editor": "The declarations file names the editor "
+        "“{declared}”, the target file “{target}”.",
+        "remark_solution_mismatch_solution_version": "The declarations file names version "
+        "“{declared}”, the target file “{target}”.",
     },
 }
 """Every word of the run report, per language."""

@@ -67,3 +67,19 @@ def test_selection_serialises_what_it_holds(selection: Selection) -> None:
     data = selection.to_json()
     assert set(data["axes"]) == selection.axes and data["only"] == list(selection.only)
     assert data["levels"] == sorted(data["levels"]) and data["tags"] == sorted(selection.tags)
+
+
+RECORDED = [r.to_json() for r in SDET.requirements]
+
+
+@budget(ci=300)
+@given(selections)
+def test_the_selection_read_back_from_a_run_record_selects_the_same_requirements(
+    selection: Selection,
+) -> None:
+    # `compare` re-applies run.json's selection to the run's own requirements to tell a
+    # partial run: it must agree with what the runner selected.
+    read_back = Selection.from_json(selection.to_json())
+    assert read_back == selection
+    for requirement, recorded in zip(SDET.requirements, RECORDED, strict=True):
+        assert read_back.selects(recorded) == (selection.reason_to_skip(requirement) is None)

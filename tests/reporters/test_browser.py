@@ -142,12 +142,12 @@ def test_comparison_renders_ranking_gates_and_differences(browser: Browser, tmp_
     page = show(browser, render_comparison_html(comparison), tmp_path, "comparaison")
     assert_clean(browser, page)
     ranking = browser.evaluate(
-        "[...document.querySelectorAll('#table-ranking tbody tr')]"
+        "[...document.querySelectorAll('#table-ranking tbody > tr:first-child')]"
         ".map(r => r.querySelector('th').innerText.split('\\n')[0])"
     )
     assert ranking == ["ENT Alpha", "ENT Gamma", "ENT Bêta"]
     eliminated = browser.evaluate(
-        "document.querySelector('#table-ranking tbody tr:last-child').innerText"
+        "document.querySelector('#table-ranking tbody:last-of-type').innerText"
     )
     assert "éliminée" in eliminated and "SEC-TLS-001" in eliminated
     differing = browser.evaluate("document.querySelectorAll('tr.differs').length")

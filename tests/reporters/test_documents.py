@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import itertools
+import json
 import os
+import subprocess
 from pathlib import Path
 from typing import Any
 
@@ -11,11 +13,16 @@ import pytest
 
 from sdet_check.compare import Weights, compare_runs
 from sdet_check.griddiff import diff_grids
-from sdet_check.reporters.comparison import render_comparison_html, render_comparison_pdf
+from sdet_check.reporters.comparison import (
+    attachment_name,
+    render_comparison_html,
+    render_comparison_pdf,
+)
 from sdet_check.reporters.followup import render_griddiff_html, render_rundiff_html
+from sdet_check.run import run_hash
 from sdet_check.rundiff import diff_runs
 
-from ..documents import pdf_pages, pdf_text
+from ..documents import need, pdf_pages, pdf_streams, pdf_text
 from ..records import PAYLOADS, all_pass, grid, hostile_run, synthetic, with_results
 from .conftest import Beacon, check_golden, structure
 from .test_html_report import assert_accessible, tree
@@ -97,12 +104,47 @@ def test_hostile_target_names_are_escaped_in_comparison_and_followup(beacon: Bea
 @pytest.mark.slow
 def test_comparison_pdf_reads_ranking_and_matrices(tmp_path: Path) -> None:
     path = tmp_path / "comparaison.pdf"
-    path.write_bytes(render_comparison_pdf(compare_runs(tender())))
+    comparison = compare_runs(tender())
+    path.write_bytes(render_comparison_pdf(comparison, "fr", "Marie Acheteuse"))
     pages = pdf_pages(path)
     assert pages >= 3
     first = pdf_text(path, 1, 1)
-    assert "Comparaison de solutions" in first and "Classement" in first
-    assert "éliminée" in first and "ENT Alpha" in first
+    assert "Comparaison de solutions" in first and "Produite le" in first
+    assert "Visa" in first and "Marie Acheteuse" in first and "Signature" in first
+    flat = "".join(first.split())
+    for solution in comparison.solutions:
+        assert solution.run_hash in flat  # whole hashes, not cut to 16 characters
+    assert comparison.fingerprint in flat
+    second = pdf_text(path, 2, 2)
+    assert "Classement" in second and "éliminée" in second and "ENT Alpha" in second
     text = pdf_text(path)
     assert "Exigences (MUST) : barrières éliminatoires" in text
     assert f"{pages}/{pages}" in pdf_text(path, pages, pages).replace(" ", "")
+    assert f"comparaison sha256 {comparison.fingerprint}" in text  # running footer
+
+
+@pytest.mark.slow
+def test_comparison_pdf_attaches_every_run_as_its_source(tmp_path: Path) -> None:
+    path = tmp_path / "comparaison.pdf"
+    comparison = compare_runs(tender())
+    data = render_comparison_pdf(comparison)
+    path.write_bytes(data)
+    listing = subprocess.run(
+        [need("pdfdetach"), "-list", str(path)], capture_output=True, text=True, check=True
+    ).stdout
+    assert f"{len(comparison.solutions)} embedded files" in listing
+    for number, solution in enumerate(comparison.solutions, start=1):
+        name = attachment_name(solution)
+        assert name in listing and name in pdf_text(path)  # cited in the runs section
+        out = tmp_path / name
+        subprocess.run(
+            [need("pdfdetach"), "-save", str(number), "-o", str(out), str(path)], check=True
+        )
+        attached = json.loads(out.read_text(encoding="utf-8"))
+        assert run_hash(attached) == solution.run_hash
+    streams = pdf_streams(data)
+    assert streams.count(b"/AFRelationship /Source") == len(comparison.solutions)
+    info = subprocess.run(
+        [need("pdfinfo"), str(path)], capture_output=True, text=True, check=True
+    ).stdout
+    assert "CreationDate:" in info and "Subject:" in info

@@ -107,6 +107,28 @@ def test_compare_ranks_writes_files_and_exits_0(tmp_path: Path) -> None:
     assert first.startswith("ENT Alpha")
 
 
+def test_compare_flags_a_partial_run_and_signs_the_visa(tmp_path: Path) -> None:
+    full = all_pass(synthetic("demo", name="ENT Complet"))
+    partial = with_results(
+        all_pass(synthetic("demo", name="ENT Partiel")),
+        {"T-FAIL-001": {"status": "not_tested", "message": "Non sélectionnée."}},
+    )
+    partial["selection"]["skip"] = ["T-FAIL-001"]
+    a, b = save(full, tmp_path / "a.json"), save(partial, tmp_path / "b.json")
+    out = tmp_path / "comparaison"
+    done = sdet_check(
+        "compare", str(b), str(a), "--out", str(out), "--visa", "Marie Acheteuse",
+        cwd=tmp_path, env={"COLUMNS": "200"},
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    lines = [line for line in done.stdout.splitlines() if "ENT " in line]
+    assert "ENT Complet" in lines[0] and "ENT Partiel" in lines[1]
+    assert "2 partiel" in lines[1] and "partiel" not in lines[0]
+    assert "partiels sont classés après" in done.stdout
+    page = lxml_html.fromstring((out / "comparaison.html").read_text(encoding="utf-8"))
+    assert "Marie Acheteuse" in page.get_element_by_id("compare-visa").text_content()
+
+
 def test_compare_refuses_mixed_grid_versions_with_exit_3(tmp_path: Path) -> None:
     current = save(synthetic("sdet/6.4", seed=1), tmp_path / "a.json")
     older = save(synthetic("sdet/6.2", seed=2), tmp_path / "b.json")

@@ -20,8 +20,10 @@ def test_example_target_loads_with_its_secrets_set() -> None:
 
 def test_example_declarations_waivers_reviews_match_the_grid() -> None:
     ids = [r.id for r in open_grid("sdet/6.4").requirements]
-    declarations, _ = load_declarations(EXAMPLES / "declarations.yaml", ids)
+    declarations, pinned = load_declarations(EXAMPLES / "declarations.yaml", ids)
     assert declarations and all(d.documents[0].check == "ok" for d in declarations)
+    assert pinned.header["editor"] == "Éditeur Exemple"  # carried into run.json
+    assert pinned.header["solution_version"] == "5.2.0"
     waivers, _ = load_waivers(EXAMPLES / "reserves.yaml", ids)
     assert waivers[0].requirement == "SEC-TLS-002"
     reviews, _ = load_reviews(EXAMPLES / "revues.yaml", ids)

@@ -14,6 +14,7 @@ from typing import Any
 import yaml
 
 from sdet_check.grid import Grid, load_grid
+from sdet_check.run import grid_summary
 from sdet_check.yamlfile import schema
 
 
@@ -118,6 +119,7 @@ MANIFEST: dict[str, Any] = {
     "requires_remediation": True,
     "status": "draft",
     "previous": "0.9",
+    "max_evidence_age_days": 30,
     "follows": [{"document": "D", "version": "1", "date": "2016", "url": "u", "note": "n"}],
     "licence": {"source": "s", "grid": "g"},
     "changes": [TEXT],
@@ -141,6 +143,7 @@ MANIFEST_READERS: dict[str, Callable[[Grid], object]] = {
     "requires_remediation": lambda g: g.manifest["requires_remediation"],
     "status": lambda g: g.status,
     "previous": lambda g: g.previous,
+    "max_evidence_age_days": lambda g: grid_summary(g)["max_evidence_age_days"],
     "follows": lambda g: g.manifest["follows"],
     **{
         f"follows[].{k}": (lambda key: lambda g: g.manifest["follows"][0][key])(k)
