@@ -53,6 +53,8 @@ Kind = Literal["run", "pdf", "html", "unknown"]
 MAX_DOCUMENT_BYTES = 512 * 1024 * 1024
 """Largest PDF or HTML report read."""
 
+_BIDDER_RUN = re.compile(r"run-\d+-([0-9a-fA-F]{12,64})\.json")
+"""How a comparison names the run of each bidder it attaches."""
 _HEX64 = re.compile(r"^[0-9a-f]{64}$")
 
 MESSAGES: dict[str, dict[str, str]] = {
@@ -320,7 +322,19 @@ class Verifier:
             self._signature(check, where, verdict)
         printed = content.identifier.strip().lower()
         runs = {n: b for n, b in content.attachments.items() if n.lower().endswith(".json")}
-        if _HEX64.match(printed):
+        bidders = {n: b for n, b in runs.items() if _BIDDER_RUN.match(n)}
+        if bidders and "run.json" not in runs:
+            # A comparison: /ID is its fingerprint (the PAdES signature covers it); each
+            # bidder's run is named after the start of its own hash.
+            for name, content_bytes in sorted(bidders.items()):
+                named = _BIDDER_RUN.match(name).group(1)  # type: ignore[union-attr]
+                actual = hashlib.sha256(content_bytes).hexdigest()
+                if not actual.startswith(named.lower()):
+                    verdict.differs(
+                        "attached_run",
+                        self.words["attached_hash"].format(actual=actual, printed=named),
+                    )
+        elif _HEX64.match(printed):
             attached = runs.get("run.json")
             if attached is None:
                 text = self.words["attached_missing"].format(printed=printed)
