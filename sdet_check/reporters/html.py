@@ -35,6 +35,9 @@ PRINT_BODY_LINES = 6
 PRINT_DATA_CHARS = 400
 PRINT_HEADERS = 8
 
+PRINT_ROW_CHARS = 140
+"""How much of a finding a compact row keeps in the PDF."""
+
 VALIDITY_VERDICTS = frozenset({"conforme", "conforme_avec_reserves"})
 """Verdicts that attest conformity, the only ones a report may give a validity period."""
 DETAILED_STATUSES = frozenset({"fail", "error"})
@@ -395,12 +398,15 @@ def _item(
 def _short(text: str, medium: str) -> str:
     """A finding for a compact table row: whole on screen, shortened in print.
 
-    The PDF keeps its first line, at most 180 characters; the attached run has it whole.
+    The PDF keeps its first line, at most :data:`PRINT_ROW_CHARS` characters; the attached
+    run has it whole.
     """
     if medium != "print":
         return text
     first = text.strip().splitlines()[0] if text.strip() else ""
-    return first if len(first) <= 180 and first == text.strip() else first[:180].rstrip() + " […]"
+    if len(first) <= PRINT_ROW_CHARS and first == text.strip():
+        return first
+    return first[:PRINT_ROW_CHARS].rstrip() + " […]"
 
 
 def _decided_by(
@@ -422,7 +428,7 @@ def _decided_by(
             author=_text(declaration.get("author")) or "—",
             date=long_date(declaration.get("date") or None, lang),
         )
-    text = words.get(f"method_{method}", method)
+    text = words.get(f"method_{method}_short", words.get(f"method_{method}", method))
     probe = _text(verification.get("probe"))
     return f"{text} {probe}" if probe else text
 
