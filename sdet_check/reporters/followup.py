@@ -97,7 +97,7 @@ FOLLOWUP_WORDS = {
         "others": "Other status changes",
         "scores": "Verdicts and scores, before and after",
         "nothing": "No change.",
-        "none": "None.",
+        "none": "Nothing.",
         "id": "Id",
         "title": "Title",
         "level": "Level",

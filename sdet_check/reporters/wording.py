@@ -389,7 +389,7 @@ WORDS: dict[str, dict[str, str]] = {
         "detailed_of": "Failures and errors",
         "undecided_of": "Requirements not decided or not applicable",
         "passed_of": "Requirements that pass",
-        "none_of_kind": "None.",
+        "none_of_kind": "No requirement.",
         "how_decided": "Decided by",
         "evidence_kinds": "Evidence",
         "by_review": "review by {author}, {date}",
