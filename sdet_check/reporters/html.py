@@ -122,7 +122,9 @@ def report_view(
             "label": axis["label"][lang],
             "score": _score_row(scores[axis["id"]], axis["label"][lang]),
             "items": items.get(axis["id"], []),
-            "detailed": [i for i in items.get(axis["id"], []) if i["detailed"]],
+            "detailed": sorted(
+                (i for i in items.get(axis["id"], []) if i["detailed"]), key=_urgency
+            ),
             "undecided": sorted(
                 (
                     i
