@@ -393,6 +393,7 @@ def _item(
         ],
         "declaration": _attestation(declaration, lang),
         "review": _attestation(review, lang),
+        "proof_problem": _proof_problem(declaration, review, lang=lang),
         "waiver": _waiver(waiver),
     }
 
@@ -433,6 +434,19 @@ def _decided_by(
     text = words.get(f"method_{method}_short", words.get(f"method_{method}", method))
     probe = _text(verification.get("probe"))
     return f"{text} {probe}" if probe else text
+
+
+def _proof_problem(*entries: Mapping[str, Any] | None, lang: str) -> str | None:
+    """What is wrong with a proof document of a declaration or review, for a compact row.
+
+    The row is short, but a document that changed or vanished must still show there.
+    """
+    for entry in entries:
+        for document in (entry or {}).get("documents") or []:
+            check = document.get("check") if isinstance(document, Mapping) else None
+            if check in ("mismatch", "missing"):
+                return WORDS[lang][f"check_{check}"]
+    return None
 
 
 def _remediation(requirement: Mapping[str, Any], lang: str) -> str | None:

@@ -277,3 +277,25 @@ def test_demo_sized_pdf_is_short_tagged_and_carries_its_metadata(tmp_path: Path)
     manifest = record["evidence_manifest"]
     assert not any(entry["sha256"] in text for entry in manifest[:20])
     assert PYTHON_VALUE.search(text) is None
+
+
+def test_a_changed_proof_document_shows_on_its_compact_row(full_record: dict[str, Any]) -> None:
+    results = {e["requirement"]: e for e in full_record["results"]}
+    declaration = next(
+        d
+        for d in full_record["declarations"]
+        if d["documents"] and results[d["requirement"]]["status"] not in ("fail", "error")
+    )
+    record = copy.deepcopy(full_record)
+    edited = next(
+        d for d in record["declarations"] if d["requirement"] == declaration["requirement"]
+    )
+    edited["documents"][0]["check"] = "mismatch"
+    reporter = HtmlReporter()
+    reporter.medium = "print"  # the PDF's layout: rows without their details
+    doc = lxml_html.fromstring(reporter.html(record))
+    row = doc.get_element_by_id(f"exigence-{declaration['requirement']}")
+    assert row.tag == "tr" and not row.xpath(".//details")
+    assert (
+        "empreinte différente" in row.xpath(".//span[contains(@class, 'flag')]")[0].text_content()
+    )
