@@ -321,8 +321,21 @@ def _charts(axes: list[dict[str, Any]], overall: dict[str, Any], lang: str) -> d
 
     def note_bars(row: dict[str, Any]) -> list[tuple[str, str, float | None, str]]:
         return [
-            ("pratique", words["pratique"], row["note_pratique"], ""),
-            ("theorique", words["theorique"], row["note_theorique"], ""),
+            (
+                "pratique",
+                words["pratique"],
+                row["note_pratique"],
+                words["chart_note_decided"].format(
+                    decided=row["must_decided"] + row["should_decided"],
+                    applicable=row["must_applicable"] + row["should_applicable"],
+                ),
+            ),
+            (
+                "theorique",
+                words["theorique"],
+                row["note_theorique"],
+                words["chart_note_declared"].format(declared=row["declared"]),
+            ),
         ]
 
     every = [*axes, overall]
