@@ -67,7 +67,9 @@ WORDS: dict[str, dict[str, str]] = {
         "manquant baisse la couverture, jamais le taux. Note pratique : part des exigences "
         "décidées qui sont conformes (sondes et revues). Note théorique : part des exigences "
         "déclarées que l'éditeur déclare conformes. Les recommandations (SHOULD) ne changent "
-        "jamais le verdict.",
+        "jamais le verdict. Dans les graphiques, la barre entière représente les exigences "
+        "applicables, le cadre la part décidée et, dedans, les conformes puis les non "
+        "conformes : un taux de 100 % sur un tiers décidé remplit un tiers de la barre.",
         "findings": "Points à traiter",
         "findings_none": "Aucune non-conformité ni erreur.",
         "requirements_of": "Exigences de l'axe",
@@ -264,7 +266,10 @@ WORDS: dict[str, dict[str, str]] = {
         "decided over applicable items. An error or a missing test lowers the coverage, never "
         "the rate. Practical score: share of decided requirements that pass (probes and "
         "reviews). Declared score: share of declared requirements the editor declares "
-        "compliant. Recommendations (SHOULD) never change the verdict.",
+        "compliant. Recommendations (SHOULD) never change the verdict. In the charts, the whole "
+        "bar stands for the applicable requirements, the outline for the decided share and, "
+        "within it, passes then failures: a 100% rate on a third decided fills a third of the "
+        "bar.",
         "findings": "To address",
         "findings_none": "No failure and no error.",
         "requirements_of": "Requirements of the axis",
