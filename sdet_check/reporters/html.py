@@ -38,6 +38,13 @@ PRINT_HEADERS = 8
 PRINT_ROW_CHARS = 140
 """How much of a finding a compact row keeps in the PDF."""
 
+RUNNER_MESSAGES = {
+    "En attente de la revue de l'auditeur.": "pending_review",
+    "En attente de la déclaration de l'éditeur et de son examen.": "pending_declaration",
+}
+"""Fixed messages the runner writes for requirements waiting for a person, by wording key:
+the report shows them in its own language whatever language the run was recorded in."""
+
 VALIDITY_VERDICTS = frozenset({"conforme", "conforme_avec_reserves"})
 """Verdicts that attest conformity, the only ones a report may give a validity period."""
 DETAILED_STATUSES = frozenset({"fail", "error"})
@@ -389,8 +396,8 @@ def _item(
         "code": status_short(status, waived, lang),
         "badge": "waived" if waived else status,
         "status_label": STATUS_LABELS[lang][status],
-        "message": _text(result.get("message")) or "",
-        "short_message": _short(_text(result.get("message")) or "", medium),
+        "message": _message(result, lang),
+        "short_message": _short(_message(result, lang), medium),
         "decided_by": _decided_by(verification, review, declaration, lang),
         "error_reason": result.get("error_reason"),
         "duration_ms": result.get("duration_ms"),
@@ -409,6 +416,13 @@ def _item(
         "proof_problem": _proof_problem(declaration, review, lang=lang),
         "waiver": _waiver(waiver),
     }
+
+
+def _message(result: Mapping[str, Any], lang: str) -> str:
+    """The finding of a result; the runner's fixed waiting messages in the report's language."""
+    text = _text(result.get("message")) or ""
+    key = RUNNER_MESSAGES.get(text)
+    return WORDS[lang][key] if key else text
 
 
 def _short(text: str, medium: str) -> str:

@@ -299,3 +299,16 @@ def test_a_changed_proof_document_shows_on_its_compact_row(full_record: dict[str
     assert (
         "empreinte différente" in row.xpath(".//span[contains(@class, 'flag')]")[0].text_content()
     )
+
+
+def test_runner_waiting_messages_read_in_the_report_language() -> None:
+    base = synthetic("demo")
+    waiting = base["results"][0]["requirement"]
+    record = with_results(
+        base,
+        {waiting: {"status": "manual", "message": "En attente de la revue de l'auditeur."}},
+    )
+    english = visible_text(render(record, "en"))
+    assert "Waiting for the auditor's review." in english
+    assert "En attente" not in english
+    assert "En attente de la revue de l'auditeur." in visible_text(render(record, "fr"))
