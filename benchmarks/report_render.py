@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import re
 import shutil
 import statistics
@@ -38,13 +39,23 @@ from sdet_check.reporters.pdf import PdfReporter
 from sdet_check.run import dump_run
 
 
+def cpu_time() -> float:
+    """CPU seconds of this process and of its finished children (the PDF layout child)."""
+    times = os.times()
+    return times.user + times.system + times.children_user + times.children_system
+
+
 def measure(action: Callable[[], Any], repeat: int) -> tuple[float, float, Any]:
-    """Best wall time and its CPU time over ``repeat`` calls, and the last result."""
+    """Best wall time and its CPU time over ``repeat`` calls, and the last result.
+
+    The CPU time includes the child process that lays the PDF out: on a shared machine it
+    is the steadier figure, the wall time also counts the waits for a free core.
+    """
     best_wall, best_cpu, result = float("inf"), float("inf"), None
     for _ in range(repeat):
-        wall, cpu = time.perf_counter(), time.process_time()
+        wall, cpu = time.perf_counter(), cpu_time()
         result = action()
-        wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
+        wall, cpu = time.perf_counter() - wall, cpu_time() - cpu
         if wall < best_wall:
             best_wall, best_cpu = wall, cpu
     return best_wall, best_cpu, result
@@ -103,6 +114,7 @@ def main() -> None:
     print(
         f"{'pdf':<10} {pdf_wall:>9.3f} {pdf_cpu:>8.3f} {len(pdf):>10,} "
         f"{pdf_wall / json_wall:>8.1f}  < 10 s {'ok' if pdf_wall < 10 else 'MISSED'}"
+        f" (cpu {'ok' if pdf_cpu < 10 else 'MISSED'})"
         f"  ({pages} pages, {pdf_wall / max(pages, 1) * 1000:.0f} ms/page, tagged: {tagged})"
     )
 
