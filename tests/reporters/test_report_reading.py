@@ -19,9 +19,13 @@ from typing import Any
 import pytest
 from lxml import html as lxml_html
 
+from sdet_check.api import open_grid
+from sdet_check.griddiff import diff_grids
 from sdet_check.reporters.document import localized_percent
+from sdet_check.reporters.followup import render_griddiff_html, render_rundiff_html
 from sdet_check.reporters.html import HtmlReporter, Signature
 from sdet_check.reporters.pdf import PdfReporter
+from sdet_check.rundiff import diff_runs
 
 from ..documents import need, pdf_pages, pdf_streams, pdf_text
 from ..records import all_pass, hostile_run, synthetic, with_results
@@ -312,3 +316,20 @@ def test_runner_waiting_messages_read_in_the_report_language() -> None:
     assert "Waiting for the auditor's review." in english
     assert "En attente" not in english
     assert "En attente de la revue de l'auditeur." in visible_text(render(record, "fr"))
+
+
+def test_no_python_value_leaks_into_the_followup_and_grid_change_reports(
+    full_record: dict[str, Any],
+) -> None:
+    records = _varied_records(full_record)
+    old, new = open_grid("sdet/6.2"), open_grid("sdet/6.4")
+    for lang in ("fr", "en"):
+        pages = [
+            render_rundiff_html(diff_runs(records[0], records[2]), lang),
+            render_rundiff_html(diff_runs(records[3], records[3]), lang),
+            render_griddiff_html(diff_grids(old, new), old, new, lang),
+        ]
+        for page in pages:
+            text = visible_text(lxml_html.fromstring(page.decode("utf-8")))
+            leak = PYTHON_VALUE.search(text)
+            assert leak is None, (lang, text[max(leak.start() - 80, 0) : leak.end() + 40])
