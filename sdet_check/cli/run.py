@@ -266,6 +266,7 @@ def report_command(
     """Rendre à nouveau un run enregistré, sans toucher au réseau."""
     from sdet_check.reporters import Signature, reporter_for
     from sdet_check.reporters.document import ReportTimeout
+    from sdet_check.reporters.html import VALIDITY_VERDICTS
     from sdet_check.reporters.terminal import TerminalReporter
     from sdet_check.run import load_run, overall_verdict, rescore
     from sdet_check.scoring import ExitCode
@@ -281,6 +282,13 @@ def report_command(
         )
         record["score"] = rescored
     signature = Signature(auditor=auditor, valid_until=_valid_until(valid_until, record))
+    if valid_until is not None and overall_verdict(record) not in VALIDITY_VERDICTS:
+        err_console.print(
+            "Attention : --valid-until n'est pas repris, un rapport "
+            f"« {overall_verdict(record).label(state.lang)} » n'atteste pas la conformité.",
+            style="yellow",
+            markup=False,
+        )
     files = [f for f in formats if f != "terminal"]
     out_dir = prepare_out_dir(out or run_file.parent) if files else run_file.parent
     late: ReportTimeout | None = None

@@ -41,6 +41,7 @@ def test_report_writes_signed_html_and_pdf(tmp_path: Path, demo_run: Path) -> No
     page = lxml_html.fromstring((out / "rapport.html").read_text(encoding="utf-8"))
     assert page.get_element_by_id("cover-auditor").text_content() == "Cabinet Exemple"
     # A non-conforming report gets no validity period, even when one is asked for.
+    assert "--valid-until n'est pas repris" in " ".join(done.stderr.split())
     validity = page.get_element_by_id("cover-validity").text_content()
     assert "aucune" in validity and "30 juin 2027" not in validity
     first = pdf_text(out / "rapport.pdf", 1, 1)
