@@ -266,7 +266,6 @@ def report_command(
     """Rendre à nouveau un run enregistré, sans toucher au réseau."""
     from sdet_check.reporters import Signature, reporter_for
     from sdet_check.reporters.document import ReportTimeout
-    from sdet_check.reporters.html import VALIDITY_VERDICTS
     from sdet_check.reporters.terminal import TerminalReporter
     from sdet_check.run import load_run, overall_verdict, rescore
     from sdet_check.scoring import ExitCode
@@ -282,7 +281,7 @@ def report_command(
         )
         record["score"] = rescored
     signature = Signature(auditor=auditor, valid_until=_valid_until(valid_until, record))
-    if valid_until is not None and overall_verdict(record) not in VALIDITY_VERDICTS:
+    if valid_until is not None and not _attests(record):
         err_console.print(
             "Attention : --valid-until n'est pas repris, un rapport "
             f"« {overall_verdict(record).label(state.lang)} » n'atteste pas la conformité.",
@@ -308,6 +307,14 @@ def report_command(
     if late is not None:
         raise late
     raise typer.Exit(ExitCode.for_verdict(overall_verdict(record)))
+
+
+def _attests(record: Mapping[str, Any]) -> bool:
+    """Whether the run's verdict attests conformity, the only case with a validity period."""
+    from sdet_check.reporters.html import VALIDITY_VERDICTS
+    from sdet_check.run import overall_verdict
+
+    return overall_verdict(record) in VALIDITY_VERDICTS
 
 
 def _valid_until(text: str | None, record: Mapping[str, Any]) -> date | None:

@@ -191,8 +191,8 @@ class PdfAttachment:
     name: str
     content: bytes
     description: str
-    relationship: str = "Source"
-    """The PDF/A-3 ``AFRelationship``: the run is the source the report is rendered from."""
+    relationship: str = "Unspecified"
+    """PDF/A-3 ``AFRelationship`` of the file (``Source``: the data the document comes from)."""
 
 
 PDF_TIMEOUT_S = 300.0

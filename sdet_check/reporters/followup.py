@@ -270,7 +270,12 @@ def render_rundiff_pdf(
         ("run-nouveau.json", words["attached_new"]),
     )
     attachments = [
-        PdfAttachment(name=name, content=dump_run(record).encode("utf-8"), description=text)
+        PdfAttachment(
+            name=name,
+            content=dump_run(record).encode("utf-8"),
+            description=text,
+            relationship="Source",
+        )
         for (name, text), record in zip(names, records, strict=False)
     ]
     identifier = hashlib.sha256(f"{diff.old.run_hash}:{diff.new.run_hash}".encode()).hexdigest()
