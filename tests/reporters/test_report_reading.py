@@ -50,9 +50,14 @@ def visible_text(doc: Any) -> str:
 
 
 def with_remediation(record: dict[str, Any], *ids: str, en: bool = True) -> dict[str, Any]:
-    """``record`` whose grid gives a remediation text to the requirements ``ids``."""
+    """``record`` whose grid gives a remediation text to the requirements ``ids`` only.
+
+    Texts the bundled grid may already carry are removed first, so the test decides which
+    requirement has one.
+    """
     edited = copy.deepcopy(record)
     for requirement in edited["grid"]["requirements"]:
+        requirement.pop("remediation", None)
         if requirement["id"] in ids:
             requirement["remediation"] = dict(FIX) if en else {"fr": FIX["fr"]}
     return edited
