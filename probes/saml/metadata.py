@@ -268,14 +268,19 @@ def check_wellformed(
     )
 
 
+def _shown(value: str | None) -> str:
+    """An attribute value for a message: quoted, or « absent » (never Python's ``None``)."""
+    return "absent" if value is None else repr(value)
+
+
 def check_validity(metadata: IdpMetadata) -> Outcome:
     """Judge ``validUntil`` and ``cacheDuration`` on the metadata root."""
     root = metadata.document
     valid_until = root.get("validUntil")
     cache_duration = root.get("cacheDuration")
     facts = note(
-        f"attributs de la racine {etree.QName(root).localname} : validUntil={valid_until!r}, "
-        f"cacheDuration={cache_duration!r}",
+        f"attributs de la racine {etree.QName(root).localname} : "
+        f"validUntil={_shown(valid_until)}, cacheDuration={_shown(cache_duration)}",
         root=root.tag,
         validUntil=valid_until,
         cacheDuration=cache_duration,
@@ -304,7 +309,8 @@ def check_validity(metadata: IdpMetadata) -> Outcome:
             metadata.exchange,
         )
     return Outcome.passed(
-        f"métadonnées bornées : validUntil={valid_until}, cacheDuration={cache_duration}",
+        f"métadonnées bornées : validUntil={_shown(valid_until)}, "
+        f"cacheDuration={_shown(cache_duration)}",
         facts,
         metadata.exchange,
     )

@@ -15,6 +15,7 @@ if TYPE_CHECKING:
     pass
 
 FOLLOWUP_FILE = "suivi.html"
+FOLLOWUP_PDF = "suivi.pdf"
 
 
 @app.command("diff")
@@ -22,11 +23,13 @@ def diff_command(
     old: Annotated[Path, typer.Argument(metavar="ANCIEN_RUN.json", help="Run précédent.")],
     new: Annotated[Path, typer.Argument(metavar="NOUVEAU_RUN.json", help="Nouveau run.")],
     fmt: Annotated[
-        DiffFormat, typer.Option("--format", "-f", help="terminal ou html.")
+        DiffFormat, typer.Option("--format", "-f", help="terminal, html ou pdf.")
     ] = DiffFormat.TERMINAL,
     out: Annotated[
         Path | None,
-        typer.Option("--out", "-o", help="Dossier du fichier HTML (celui du nouveau run sinon)."),
+        typer.Option(
+            "--out", "-o", help="Dossier du fichier HTML ou PDF (celui du nouveau run sinon)."
+        ),
     ] = None,
 ) -> None:
     """Audit de suivi : régressions, corrections, exigences nouvelles, réserves expirées.
@@ -46,6 +49,14 @@ def diff_command(
         path = out_dir / FOLLOWUP_FILE
         path.write_bytes(render_rundiff_html(diff, state.lang))
         err_console.print(f"Écrit : {path}")
+    if fmt is DiffFormat.PDF:
+        from sdet_check.reporters.followup import render_rundiff_pdf
+
+        pdf_dir = out or new.parent
+        pdf_dir.mkdir(parents=True, exist_ok=True)
+        pdf_path = pdf_dir / FOLLOWUP_PDF
+        pdf_path.write_bytes(render_rundiff_pdf(diff, state.lang, (old_record, new_record)))
+        err_console.print(f"Écrit : {pdf_path}", markup=False)
     # The terminal gets the texts of the runs with their control characters made visible.
     shown = diff_runs(terminal_safe(old_record), terminal_safe(new_record))
     console.print(rundiff_renderable(shown, state.lang))

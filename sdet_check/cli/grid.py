@@ -19,6 +19,7 @@ if TYPE_CHECKING:
     from sdet_check.grid import Grid, Requirement
 
 GRID_DIFF_FILE = "evolution-grille.html"
+GRID_DIFF_PDF = "evolution-grille.pdf"
 
 AxisOption = Annotated[list[str] | None, typer.Option("--axis", help="Garder cet axe (répétable).")]
 LevelOption = Annotated[
@@ -165,6 +166,7 @@ class DiffFormat(StrEnum):
 
     TERMINAL = "terminal"
     HTML = "html"
+    PDF = "pdf"
 
 
 @grid_app.command("diff")
@@ -172,11 +174,16 @@ def grid_diff(
     old: Annotated[str, typer.Argument(metavar="ANCIENNE", help="par ex. sdet/6.2")],
     new: Annotated[str, typer.Argument(metavar="NOUVELLE", help="par ex. sdet/6.4")],
     fmt: Annotated[
-        DiffFormat, typer.Option("--format", "-f", help="terminal ou html.")
+        DiffFormat, typer.Option("--format", "-f", help="terminal, html ou pdf.")
     ] = DiffFormat.TERMINAL,
     out: Annotated[
         Path | None,
-        typer.Option("--out", "-o", help="Dossier du fichier HTML (sortie standard sinon)."),
+        typer.Option(
+            "--out",
+            "-o",
+            help="Dossier du fichier HTML ou PDF (HTML : sortie standard sinon ; "
+            "PDF : dossier courant sinon).",
+        ),
     ] = None,
 ) -> None:
     """Comparer deux versions de grille : ajouts, retraits, niveaux modifiés, reformulations."""
@@ -186,6 +193,15 @@ def grid_diff(
 
     old_grid, new_grid = open_grid(old), open_grid(new)
     diff = diff_grids(old_grid, new_grid)
+    if fmt is DiffFormat.PDF:
+        from sdet_check.reporters.followup import render_griddiff_pdf
+
+        pdf_dir = out or Path.cwd()
+        pdf_dir.mkdir(parents=True, exist_ok=True)
+        pdf_path = pdf_dir / GRID_DIFF_PDF
+        pdf_path.write_bytes(render_griddiff_pdf(diff, old_grid, new_grid, state.lang))
+        console.print(f"Écrit : {pdf_path}", markup=False)
+        return
     if fmt is DiffFormat.HTML:
         html = render_griddiff_html(diff, old_grid, new_grid, state.lang)
         if out is None:

@@ -348,6 +348,13 @@ def report_command(
                 param_hint="--sign-key",
             )
     signature = Signature(auditor=auditor, valid_until=_valid_until(valid_until, record))
+    if valid_until is not None and not _attests(record):
+        err_console.print(
+            "Attention : --valid-until n'est pas repris, un rapport "
+            f"« {overall_verdict(record).label(state.lang)} » n'atteste pas la conformité.",
+            style="yellow",
+            markup=False,
+        )
     files = [f for f in formats if f != "terminal"]
     out_dir = prepare_out_dir(out or run_file.parent) if files or signer else run_file.parent
     if signer is not None:
@@ -423,6 +430,14 @@ def _sign_run_file(run: RunFile, out_dir: Path, signer: SigningIdentity) -> None
         )
         return
     err_console.print(f"Écrit : {write_signature(target, signer)}", markup=False)
+
+
+def _attests(record: Mapping[str, Any]) -> bool:
+    """Whether the run's verdict attests conformity, the only case with a validity period."""
+    from sdet_check.reporters.html import VALIDITY_VERDICTS
+    from sdet_check.run import overall_verdict
+
+    return overall_verdict(record) in VALIDITY_VERDICTS
 
 
 def _valid_until(text: str | None, record: Mapping[str, Any]) -> date | None:

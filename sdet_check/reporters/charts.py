@@ -11,7 +11,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from sdet_check.labels import status_short
-from sdet_check.reporters.base import percent
+from sdet_check.reporters.document import localized_percent
 
 WIDTH = 640.0
 """Width of a chart's viewBox; charts scale to the page width."""
@@ -36,6 +36,8 @@ SERIES_FILL = {
     "pratique": "#1d3557",
     "theorique": "#c9a227",
 }
+COVERAGE_FILL = {"passed": "#2e7d4f", "failed": "#b42318", "undecided": "#eef1f5"}
+"""Fills of a coverage bar: passes, failures, and the track of what is not decided."""
 
 
 @dataclass(frozen=True)
@@ -83,6 +85,46 @@ class Bar:
     fill: str
     text: str
     hatched: bool = False
+
+
+@dataclass(frozen=True)
+class CoverageBar:
+    """One level of one axis: what is applicable, what is decided, what passes.
+
+    The full track stands for the applicable requirements; the decided share is drawn from
+    its left end (outlined), and inside it the passes (solid) then the failures, so the pass
+    rate is read as a part of what was decided, never as a part of the whole.
+    """
+
+    series: str
+    label: str
+    y: float
+    decided_width: float
+    passed_width: float
+    failed_width: float
+    text: str
+    applicable: int
+    decided: int
+    passed: int
+
+
+@dataclass(frozen=True)
+class CoverageGroup:
+    """The coverage bars of one axis (or of the whole run)."""
+
+    label: str
+    y: float
+    bars: tuple[CoverageBar, ...]
+
+
+@dataclass(frozen=True)
+class CoverageChart:
+    """Decided share and pass rate per axis and level, in one bar each."""
+
+    height: float
+    groups: tuple[CoverageGroup, ...]
+    legend: tuple[tuple[str, str], ...]
+    """(text, fill) of the three parts of a bar."""
 
 
 @dataclass(frozen=True)
@@ -146,6 +188,7 @@ def _legend_text(code: str, label: str) -> str:
 
 def grouped_chart(
     groups: Sequence[tuple[str, Sequence[tuple[str, str, float | None, str]]]],
+    lang: str = "fr",
 ) -> GroupedChart:
     """Bars of percentages: ``(group label, [(series, series label, value, extra text)])``.
 
@@ -159,7 +202,7 @@ def grouped_chart(
         y += 18
         shapes = []
         for series, series_label, value, extra in bars:
-            text = percent(value) + (f" {extra}" if extra else "")
+            text = localized_percent(value, lang) + (f" {extra}" if extra else "")
             shapes.append(
                 Bar(
                     series=series,
@@ -175,3 +218,47 @@ def grouped_chart(
         drawn.append(BarGroup(label, group_y, tuple(shapes)))
         y += 8
     return GroupedChart(height=y + 4, groups=tuple(drawn))
+
+
+def coverage_chart(
+    groups: Sequence[tuple[str, Sequence[tuple[str, str, int, int, int, str]]]],
+    legend: Sequence[tuple[str, str]] = (),
+) -> CoverageChart:
+    """Bars of ``(group label, [(series, label, passed, decided, applicable, text)])``.
+
+    Counts out of range are clamped (passed ≤ decided ≤ applicable), so an edited record
+    can never draw a bar longer than its track. A level with nothing applicable draws an
+    empty track.
+    """
+    drawn = []
+    y = 2.0
+    for label, bars in groups:
+        group_y = y
+        y += 18
+        shapes = []
+        for series, series_label, passed, decided, applicable, text in bars:
+            applicable = max(applicable, 0)
+            decided = min(max(decided, 0), applicable)
+            passed = min(max(passed, 0), decided)
+            unit = BAR_WIDTH / applicable if applicable else 0.0
+            decided_width = round(unit * decided, 2)
+            passed_width = round(unit * passed, 2)
+            shapes.append(
+                CoverageBar(
+                    series=series,
+                    label=series_label,
+                    y=y,
+                    decided_width=decided_width,
+                    passed_width=passed_width,
+                    failed_width=round(max(decided_width - passed_width, 0.0), 2),
+                    text=text,
+                    applicable=applicable,
+                    decided=decided,
+                    passed=passed,
+                )
+            )
+            y += ROW_HEIGHT - 4
+        drawn.append(CoverageGroup(label, group_y, tuple(shapes)))
+        y += 8
+    height = y + (24 if legend else 4)
+    return CoverageChart(height=height, groups=tuple(drawn), legend=tuple(legend))

@@ -61,8 +61,8 @@ def environment() -> jinja2.Environment:
         finalize=_displayed,
     )
     env.filters.update(
-        percent=percent,
-        number=french_number,
+        percent=localized_percent,
+        number=localized_number,
         day=long_date,
         when=long_datetime,
         short_hash=short_hash,
@@ -88,6 +88,9 @@ def _displayed(value: Any) -> Any:
     can neither hide text nor hold the layout hostage. Markup built by sdet-check itself
     (charts, links) only gets its control characters made visible.
     """
+    if value is None:
+        # A missing value reads as nothing rather than as Python's ``None``.
+        return ""
     if isinstance(value, Markup):
         return Markup(visible_controls(str(value)))
     if isinstance(value, str):
@@ -98,6 +101,20 @@ def _displayed(value: Any) -> Any:
 def render_template(name: str, context: Mapping[str, Any]) -> str:
     """Render the template ``name`` of ``reports/templates/`` with ``context``."""
     return environment().get_template(name).render(**context)
+
+
+def localized_percent(value: float | None, lang: str = "fr") -> str:
+    """``43,8 %`` in French, ``43.8%`` in English, an em dash when there is nothing to rate."""
+    text = percent(value)
+    if lang == "fr" or value is None:
+        return text
+    return text.replace(",", ".").replace(" %", "%")
+
+
+def localized_number(value: float | None, digits: int = 1, lang: str = "fr") -> str:
+    """:func:`french_number` in French; a decimal point in English."""
+    text = french_number(value, digits)
+    return text if lang == "fr" else text.replace(",", ".")
 
 
 def french_number(value: float | None, digits: int = 1) -> str:
@@ -219,7 +236,7 @@ def html_to_pdf(
     guard: FetchGuard | None = None,
     timeout_s: float | None = None,
 ) -> bytes:
-    """Lay out ``html`` with its print CSS and return an archival PDF (PDF/A-3u).
+    """Lay out ``html`` with its print CSS and return a tagged archival PDF (PDF/A-3a).
 
     PDF/A-3 is the archival profile that allows attachments, so the run JSON can travel
     inside the report that cites its hash. ``identifier`` (the run hash) becomes the PDF's
@@ -271,7 +288,13 @@ def html_to_pdf(
 def layout_pdf(
     html: str, identifier: str, attachments: Sequence[PdfAttachment], fetcher: FetchGuard
 ) -> bytes:
-    """Lay ``html`` out as a PDF/A-3u in this process (:func:`html_to_pdf` bounds it)."""
+    """Lay ``html`` out as a tagged PDF/A-3a in this process (:func:`html_to_pdf` bounds it).
+
+    PDF/A-3a is the accessible level of PDF/A-3: the PDF is tagged (headings, tables,
+    lists and the reading order reach a screen reader, as RGAA asks of public documents)
+    and still carries attachments. Title, Author, Subject, Keywords and the language come
+    from the HTML head (``<title>``, ``<meta name=…>``, ``<html lang>``).
+    """
     # Imported here: WeasyPrint takes most of a second to import and only PDFs need it.
     import weasyprint
 
@@ -288,7 +311,8 @@ def layout_pdf(
     ]
     pdf = document.write_pdf(
         attachments=files,
-        pdf_variant="pdf/a-3u",
+        pdf_variant="pdf/a-3a",
+        pdf_tags=True,
         pdf_identifier=identifier.encode("ascii", "replace")[:64],
     )
     assert pdf is not None  # write_pdf returns the bytes when given no target

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import hashlib
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from rich import box
@@ -10,13 +11,15 @@ from rich.console import Group, RenderableType
 from rich.table import Table
 from rich.text import Text
 
+from sdet_check import __version__
 from sdet_check.grid import Grid
 from sdet_check.griddiff import Change, ChangeKind, GridDiff
 from sdet_check.labels import STATUS_LABELS, status_short
 from sdet_check.redaction import visible_controls
 from sdet_check.reporters.base import percent
-from sdet_check.reporters.document import render_template
+from sdet_check.reporters.document import PdfAttachment, html_to_pdf, render_template
 from sdet_check.reporters.wording import WORDS
+from sdet_check.run import dump_run
 from sdet_check.rundiff import GridChange, RunDiff, ScoreDelta, StatusChange
 from sdet_check.scoring import Verdict
 
@@ -67,6 +70,10 @@ FOLLOWUP_WORDS = {
         "target": "Cible",
         "count": "Nombre",
         "absent": "—",
+        "meta_subject": "Audit de suivi de la conformité au SDET de {target}",
+        "meta_keywords": "SDET, ENT, audit de suivi, {old}, {new}",
+        "attached_old": "Run précédent (sdet-check), source de cet audit de suivi",
+        "attached_new": "Nouveau run (sdet-check), source de cet audit de suivi",
     },
     "en": {
         "kind": "Follow-up audit",
@@ -90,7 +97,7 @@ FOLLOWUP_WORDS = {
         "others": "Other status changes",
         "scores": "Verdicts and scores, before and after",
         "nothing": "No change.",
-        "none": "None.",
+        "none": "Nothing.",
         "id": "Id",
         "title": "Title",
         "level": "Level",
@@ -113,6 +120,10 @@ FOLLOWUP_WORDS = {
         "target": "Target",
         "count": "Count",
         "absent": "—",
+        "meta_subject": "Follow-up audit of the SDET conformity of {target}",
+        "meta_keywords": "SDET, ENT, follow-up audit, {old}, {new}",
+        "attached_old": "Previous run (sdet-check), source of this follow-up audit",
+        "attached_new": "New run (sdet-check), source of this follow-up audit",
     },
 }
 """Words of the follow-up and grid change reports, per language."""
@@ -135,6 +146,8 @@ GRID_WORDS = {
         "published": "date du référentiel suivi :",
         "hash": "sha256",
         "requirements": "exigences",
+        "meta_subject": "Évolution de la grille SDET de {old} à {new}",
+        "meta_keywords": "SDET, ENT, grille, {old}, {new}",
         ChangeKind.ADDED: "Exigences ajoutées",
         ChangeKind.REMOVED: "Exigences retirées",
         ChangeKind.RELEVELLED: "Niveau modifié",
@@ -160,6 +173,8 @@ GRID_WORDS = {
         "published": "date of the framework followed:",
         "hash": "sha256",
         "requirements": "requirements",
+        "meta_subject": "SDET grid changes from {old} to {new}",
+        "meta_keywords": "SDET, ENT, grid, {old}, {new}",
         ChangeKind.ADDED: "Added requirements",
         ChangeKind.REMOVED: "Removed requirements",
         ChangeKind.RELEVELLED: "Level changed",
@@ -186,6 +201,11 @@ def rundiff_view(diff: RunDiff, lang: str) -> dict[str, Any]:
         "w": words,
         "rw": WORDS[lang],
         "title": f"{words['kind']} — {diff.new.target_name}",
+        "meta": {
+            "author": f"sdet-check {__version__}",
+            "subject": words["meta_subject"].format(target=diff.new.target_name),
+            "keywords": words["meta_keywords"].format(old=diff.old.grid_ref, new=diff.new.grid_ref),
+        },
         "old": diff.old,
         "new": diff.new,
         "same_target": diff.same_target,
@@ -232,6 +252,35 @@ def rundiff_view(diff: RunDiff, lang: str) -> dict[str, Any]:
 def render_rundiff_html(diff: RunDiff, lang: str = "fr") -> bytes:
     """The follow-up audit as one self-contained HTML file."""
     return render_template("rundiff.html.j2", rundiff_view(diff, lang)).encode("utf-8")
+
+
+def render_rundiff_pdf(
+    diff: RunDiff,
+    lang: str = "fr",
+    records: Sequence[Mapping[str, Any]] = (),
+) -> bytes:
+    """The follow-up audit as a tagged archival PDF, laid out like the run report.
+
+    ``records`` are the previous and the new run (in that order); they are attached to the
+    PDF as its sources, so the audit carries what it compares.
+    """
+    words = FOLLOWUP_WORDS[lang]
+    names = (
+        ("run-precedent.json", words["attached_old"]),
+        ("run-nouveau.json", words["attached_new"]),
+    )
+    attachments = [
+        PdfAttachment(
+            name=name,
+            content=dump_run(record).encode("utf-8"),
+            description=text,
+            relationship="Source",
+        )
+        for (name, text), record in zip(names, records, strict=False)
+    ]
+    identifier = hashlib.sha256(f"{diff.old.run_hash}:{diff.new.run_hash}".encode()).hexdigest()
+    html = render_template("rundiff.html.j2", rundiff_view(diff, lang))
+    return html_to_pdf(html, identifier=identifier, attachments=attachments)
 
 
 def rundiff_renderable(diff: RunDiff, lang: str = "fr") -> RenderableType:
@@ -313,6 +362,11 @@ def griddiff_view(diff: GridDiff, old: Grid, new: Grid, lang: str) -> dict[str, 
         "w": words,
         "rw": WORDS[lang],
         "title": f"{words['kind']} {diff.old_ref} → {diff.new_ref}",
+        "meta": {
+            "author": f"sdet-check {__version__}",
+            "subject": words["meta_subject"].format(old=diff.old_ref, new=diff.new_ref),
+            "keywords": words["meta_keywords"].format(old=diff.old_ref, new=diff.new_ref),
+        },
         "old": _grid_side(old, lang),
         "new": _grid_side(new, lang),
         "unchanged": not diff.changes,
@@ -333,6 +387,13 @@ def griddiff_view(diff: GridDiff, old: Grid, new: Grid, lang: str) -> dict[str, 
 def render_griddiff_html(diff: GridDiff, old: Grid, new: Grid, lang: str = "fr") -> bytes:
     """The grid change report as one self-contained HTML file."""
     return render_template("griddiff.html.j2", griddiff_view(diff, old, new, lang)).encode("utf-8")
+
+
+def render_griddiff_pdf(diff: GridDiff, old: Grid, new: Grid, lang: str = "fr") -> bytes:
+    """The grid change report as a tagged archival PDF."""
+    identifier = hashlib.sha256(f"{old.content_hash}:{new.content_hash}".encode()).hexdigest()
+    html = render_template("griddiff.html.j2", griddiff_view(diff, old, new, lang))
+    return html_to_pdf(html, identifier=identifier)
 
 
 def _grid_side(grid: Grid, lang: str) -> dict[str, Any]:

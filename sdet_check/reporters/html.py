@@ -18,11 +18,18 @@ from typing import Any
 from sdet_check.grid import source_label
 from sdet_check.labels import CLEARTEXT_OPTION, STATUS_LABELS, status_short
 from sdet_check.remarks import run_remarks, solution_identity
-from sdet_check.reporters.base import Reporter, percent
-from sdet_check.reporters.charts import grouped_chart, status_chart
-from sdet_check.reporters.document import STATUSES, long_date, render_template, safe_link
+from sdet_check.reporters.base import Reporter
+from sdet_check.reporters.charts import COVERAGE_FILL, coverage_chart, grouped_chart, status_chart
+from sdet_check.reporters.document import (
+    STATUSES,
+    localized_percent,
+    long_date,
+    render_template,
+    safe_link,
+)
 from sdet_check.reporters.wording import WORDS
 from sdet_check.run import run_hash
+from sdet_check.scoring import Verdict
 
 PRINT_BODY_CHARS = 400
 """How much of an HTTP body the PDF keeps; the JSON has the recorded excerpt."""
@@ -31,6 +38,23 @@ PRINT_DATA_CHARS = 400
 PRINT_HEADERS = 8
 COVER_REMARKS = 6
 """Remarks listed on the cover; the others are counted (all are in run.json)."""
+
+PRINT_ROW_CHARS = 140
+"""How much of a finding a compact row keeps in the PDF."""
+
+RUNNER_MESSAGES = {
+    "En attente de la revue de l'auditeur.": "pending_review",
+    "En attente de la déclaration de l'éditeur et de son examen.": "pending_declaration",
+}
+"""Fixed messages the runner writes for requirements waiting for a person, by wording key:
+the report shows them in its own language whatever language the run was recorded in."""
+
+VALIDITY_VERDICTS = frozenset({"conforme", "conforme_avec_reserves"})
+"""Verdicts that attest conformity, the only ones a report may give a validity period."""
+DETAILED_STATUSES = frozenset({"fail", "error"})
+"""Statuses whose requirements get a full section with their evidence; the others sit in
+compact tables (passes, and what is not decided)."""
+UNDECIDED_STATUSES = ("not_tested", "manual", "not_applicable")
 
 
 @dataclass(frozen=True)
@@ -100,25 +124,65 @@ def report_view(
     axes = [
         {
             "id": axis["id"],
+            "coverage_must": _coverage_text(
+                _score_row(scores[axis["id"]], axis["label"][lang]), "must", lang
+            ),
+            "coverage_should": _coverage_text(
+                _score_row(scores[axis["id"]], axis["label"][lang]), "should", lang
+            ),
             "anchor": f"axe-{anchor(axis['id'])}",
             "label": axis["label"][lang],
             "score": _score_row(scores[axis["id"]], axis["label"][lang]),
             "items": items.get(axis["id"], []),
+            "detailed": sorted(
+                (i for i in items.get(axis["id"], []) if i["detailed"]), key=_urgency
+            ),
+            "undecided": sorted(
+                (
+                    i
+                    for i in items.get(axis["id"], [])
+                    if not i["detailed"] and i["status"] in UNDECIDED_STATUSES
+                ),
+                key=lambda i: (UNDECIDED_STATUSES.index(i["status"]), i["level"] != "MUST"),
+            ),
+            "passed": [
+                i for i in items.get(axis["id"], []) if not i["detailed"] and i["status"] == "pass"
+            ],
         }
         for axis in grid["axes"]
         if axis["id"] in scores
     ]
+    for axis_view in axes:
+        axis_view["chart"] = rates_chart([axis_view["score"]], lang)
     overall = _score_row(record["score"]["overall"], words["overall"])
     started = _day(record["started_at"])
     remarks = remark_texts(record, lang)
+    title = f"{words['report_kind']} — {record['target']['name']}"
+    verdict_text = Verdict(overall["verdict"]).label(lang)
+    tool = f"{record['tool']['name']} {record['tool']['version']}"
     return {
         "lang": lang,
         "w": words,
         "medium": medium,
-        "title": f"{words['report_kind']} — {record['target']['name']}",
+        "title": title,
+        "meta": {
+            "author": f"{tool} — {signature.auditor}" if signature.auditor else tool,
+            "subject": words["meta_subject"].format(
+                target=record["target"]["name"], verdict=verdict_text
+            ),
+            "keywords": ", ".join(
+                [
+                    "SDET",
+                    "ENT",
+                    words["meta_keyword"],
+                    f"{record['grid']['id']}/{record['grid']['version']}",
+                    verdict_text,
+                ]
+            ),
+        },
         "run_hash": run_hash(record),
         "run_id": record["run_id"],
-        "cover": _cover(record, signature, started),
+        "cover": _cover(record, signature, started, overall, lang),
         "remarks": remarks[:COVER_REMARKS],
         "remarks_more": max(0, len(remarks) - COVER_REMARKS),
         "verdict": overall["verdict"],
@@ -126,12 +190,7 @@ def report_view(
         "overall": overall,
         "charts": _charts([a["score"] for a in axes], overall, lang),
         "findings": sorted(
-            (
-                item
-                for axis in axes
-                for item in axis["items"]
-                if item["status"] in ("fail", "error") or item["waiver_expired"]
-            ),
+            (item for axis in axes for item in axis["items"] if item["detailed"]),
             key=_urgency,
         ),
         "status_legend": [
@@ -183,7 +242,14 @@ def anchor(text: str) -> str:
     return re.sub(r"[^A-Za-z0-9_-]", "-", text)
 
 
-def _cover(record: Mapping[str, Any], signature: Signature, started: date | None) -> dict[str, Any]:
+def _cover(
+    record: Mapping[str, Any],
+    signature: Signature,
+    started: date | None,
+    overall: Mapping[str, Any],
+    lang: str,
+) -> dict[str, Any]:
+    words = WORDS[lang]
     target = record["target"]
     portal = target.get("portal") if isinstance(target.get("portal"), Mapping) else {}
     grid = record["grid"]
@@ -202,8 +268,16 @@ def _cover(record: Mapping[str, Any], signature: Signature, started: date | None
         "duration": record["duration_s"],
         "tool": f"{record['tool']['name']} {record['tool']['version']}",
         "auditor": signature.auditor,
+        "coverage": _coverage_text(overall, "must", lang),
+        "should_coverage": _coverage_text(overall, "should", lang),
+        "validity_allowed": overall["verdict"] in VALIDITY_VERDICTS,
+        "validity_refused": words["validity_refused"].format(
+            verdict=Verdict(overall["verdict"]).label(lang)
+        ),
         "valid_from": started.isoformat() if started else None,
-        "valid_until": signature.valid_until.isoformat() if signature.valid_until else None,
+        "valid_until": signature.valid_until.isoformat()
+        if signature.valid_until and overall["verdict"] in VALIDITY_VERDICTS
+        else None,
         "cleartext": bool(record.get("allow_cleartext_credentials", False)),
         "cleartext_withheld": sum(
             1
@@ -211,6 +285,15 @@ def _cover(record: Mapping[str, Any], signature: Signature, started: date | None
             if result["status"] == "not_tested" and CLEARTEXT_OPTION in (result["message"] or "")
         ),
     }
+
+
+def _coverage_text(row: Mapping[str, Any], level: str, lang: str) -> str:
+    """« 46 MUST décidées sur 105 (43,8 %) »: the decided share of one level."""
+    return WORDS[lang][f"coverage_{level}"].format(
+        decided=row[f"{level}_decided"],
+        applicable=row[f"{level}_applicable"],
+        share=localized_percent(row[f"{level}_coverage"], lang),
+    )
 
 
 def _score_row(entry: Mapping[str, Any], label: str) -> dict[str, Any]:
@@ -225,6 +308,12 @@ def _score_row(entry: Mapping[str, Any], label: str) -> dict[str, Any]:
         "must_coverage": entry["must"]["coverage"],
         "should_rate": entry["should"]["rate"],
         "should_coverage": entry["should"]["coverage"],
+        "must_applicable": int(entry["must"].get("applicable", 0)),
+        "must_decided": int(entry["must"].get("decided", 0)),
+        "must_passed": int(entry["must"]["counts"].get("pass", 0)),
+        "should_applicable": int(entry["should"].get("applicable", 0)),
+        "should_decided": int(entry["should"].get("decided", 0)),
+        "should_passed": int(entry["should"]["counts"].get("pass", 0)),
         "note_pratique": entry["note_pratique"],
         "note_theorique": entry["note_theorique"],
         "declared": entry["declared"],
@@ -233,34 +322,67 @@ def _score_row(entry: Mapping[str, Any], label: str) -> dict[str, Any]:
     }
 
 
+def rates_chart(rows: list[dict[str, Any]], lang: str) -> Any:
+    """The coverage chart of score rows: per level, the decided share and the passes in it."""
+    words = WORDS[lang]
+
+    def bars(row: dict[str, Any]) -> list[tuple[str, str, int, int, int, str]]:
+        return [
+            (
+                level,
+                level.upper(),
+                row[f"{level}_passed"],
+                row[f"{level}_decided"],
+                row[f"{level}_applicable"],
+                words["chart_coverage_bar"].format(
+                    rate=localized_percent(row[f"{level}_rate"], lang),
+                    decided=row[f"{level}_decided"],
+                    applicable=row[f"{level}_applicable"],
+                    share=localized_percent(row[f"{level}_coverage"], lang),
+                ),
+            )
+            for level in ("must", "should")
+        ]
+
+    return coverage_chart(
+        [(row["short"], bars(row)) for row in rows],
+        [
+            (words["chart_passed"], COVERAGE_FILL["passed"]),
+            (words["chart_failed"], COVERAGE_FILL["failed"]),
+            (words["chart_undecided"], COVERAGE_FILL["undecided"]),
+        ],
+    )
+
+
 def _charts(axes: list[dict[str, Any]], overall: dict[str, Any], lang: str) -> dict[str, Any]:
     words = WORDS[lang]
     rows = [(a["short"], a["counts"], False) for a in axes]
     rows.append((overall["label"], overall["counts"], True))
-    coverage = words["coverage"]
-
-    def rate_bars(row: dict[str, Any]) -> list[tuple[str, str, float | None, str]]:
-        return [
-            ("must", "MUST", row["must_rate"], f"({coverage} {percent(row['must_coverage'])})"),
-            (
-                "should",
-                "SHOULD",
-                row["should_rate"],
-                f"({coverage} {percent(row['should_coverage'])})",
-            ),
-        ]
 
     def note_bars(row: dict[str, Any]) -> list[tuple[str, str, float | None, str]]:
         return [
-            ("pratique", words["pratique"], row["note_pratique"], ""),
-            ("theorique", words["theorique"], row["note_theorique"], ""),
+            (
+                "pratique",
+                words["pratique"],
+                row["note_pratique"],
+                words["chart_note_decided"].format(
+                    decided=row["must_decided"] + row["should_decided"],
+                    applicable=row["must_applicable"] + row["should_applicable"],
+                ),
+            ),
+            (
+                "theorique",
+                words["theorique"],
+                row["note_theorique"],
+                words["chart_note_declared"].format(declared=row["declared"]),
+            ),
         ]
 
     every = [*axes, overall]
     return {
         "status": status_chart(rows, STATUS_LABELS[lang], lang),
-        "rates": grouped_chart([(r["short"], rate_bars(r)) for r in every]),
-        "notes": grouped_chart([(r["short"], note_bars(r)) for r in every]),
+        "rates": rates_chart(every, lang),
+        "notes": grouped_chart([(r["short"], note_bars(r)) for r in every], lang),
     }
 
 
@@ -278,6 +400,7 @@ def _item(
 ) -> dict[str, Any]:
     status = result["status"]
     waived = bool(result.get("waived"))
+    expired = result.get("waiver_state") == "expired"
     source = requirement["source"]
     verification = requirement["verification"]
     return {
@@ -308,21 +431,92 @@ def _item(
         "code": status_short(status, waived, lang),
         "badge": "waived" if waived else status,
         "status_label": STATUS_LABELS[lang][status],
-        "message": result["message"],
+        "message": _message(result, lang),
+        "short_message": _short(_message(result, lang), medium),
+        "decided_by": _decided_by(verification, review, declaration, lang),
         "error_reason": result.get("error_reason"),
         "duration_ms": result.get("duration_ms"),
         "declared": result.get("declared"),
         "waiver_state": result.get("waiver_state"),
-        "waiver_expired": result.get("waiver_state") == "expired",
+        "waiver_expired": expired,
+        "detailed": status in DETAILED_STATUSES or expired,
+        "remediation": _remediation(requirement, lang) if status in DETAILED_STATUSES else None,
         "evidence_path": f"results[{position}].evidence",
         "evidence": [
             _evidence(piece, position, index, medium, hashes.get((requirement["id"], index), ""))
             for index, piece in enumerate(result["evidence"])
         ],
-        "declaration": _attestation(declaration),
-        "review": _attestation(review),
+        "declaration": _attestation(declaration, lang),
+        "review": _attestation(review, lang),
+        "proof_problem": _proof_problem(declaration, review, lang=lang),
         "waiver": _waiver(waiver),
     }
+
+
+def _message(result: Mapping[str, Any], lang: str) -> str:
+    """The finding of a result; the runner's fixed waiting messages in the report's language."""
+    text = _text(result.get("message")) or ""
+    key = RUNNER_MESSAGES.get(text)
+    return WORDS[lang][key] if key else text
+
+
+def _short(text: str, medium: str) -> str:
+    """A finding for a compact table row: whole on screen, shortened in print.
+
+    The PDF keeps its first line, at most :data:`PRINT_ROW_CHARS` characters; the attached
+    run has it whole.
+    """
+    if medium != "print":
+        return text
+    first = text.strip().splitlines()[0] if text.strip() else ""
+    if len(first) <= PRINT_ROW_CHARS and first == text.strip():
+        return first
+    return first[:PRINT_ROW_CHARS].rstrip() + " […]"
+
+
+def _decided_by(
+    verification: Mapping[str, Any],
+    review: Mapping[str, Any] | None,
+    declaration: Mapping[str, Any] | None,
+    lang: str,
+) -> str:
+    """Who or what decided a requirement, in a few words for a compact table."""
+    words = WORDS[lang]
+    if review is not None:
+        return words["by_review"].format(
+            author=_text(review.get("author")) or "—",
+            date=long_date(review.get("date") or None, lang),
+        )
+    method = str(verification.get("method", ""))
+    if method == "declaration" and declaration is not None:
+        return words["by_declaration"].format(
+            author=_text(declaration.get("author")) or "—",
+            date=long_date(declaration.get("date") or None, lang),
+        )
+    text = words.get(f"method_{method}_short", words.get(f"method_{method}", method))
+    probe = _text(verification.get("probe"))
+    return f"{text} {probe}" if probe else text
+
+
+def _proof_problem(*entries: Mapping[str, Any] | None, lang: str) -> str | None:
+    """What is wrong with a proof document of a declaration or review, for a compact row.
+
+    The row is short, but a document that changed or vanished must still show there.
+    """
+    for entry in entries:
+        for document in (entry or {}).get("documents") or []:
+            check = document.get("check") if isinstance(document, Mapping) else None
+            if check in ("mismatch", "missing"):
+                return WORDS[lang][f"check_{check}"]
+    return None
+
+
+def _remediation(requirement: Mapping[str, Any], lang: str) -> str | None:
+    """The grid's « how to fix » text in ``lang`` (``requirements[].remediation``), if any."""
+    remediation = requirement.get("remediation")
+    if isinstance(remediation, Mapping):
+        return _text(remediation.get(lang))
+    return None
 
 
 def _waiver(entry: Mapping[str, Any] | None) -> dict[str, Any] | None:
@@ -341,9 +535,10 @@ def _waiver(entry: Mapping[str, Any] | None) -> dict[str, Any] | None:
 _CHECKS = frozenset({"ok", "mismatch", "missing", "not_checked"})
 
 
-def _attestation(entry: Mapping[str, Any] | None) -> dict[str, Any] | None:
+def _attestation(entry: Mapping[str, Any] | None, lang: str) -> dict[str, Any] | None:
     if entry is None:
         return None
+    status = str(entry.get("status") or "")
     documents = [
         {
             "title": d.get("title", ""),
@@ -354,10 +549,11 @@ def _attestation(entry: Mapping[str, Any] | None) -> dict[str, Any] | None:
         for d in entry.get("documents", [])
     ]
     return {
-        "status": entry.get("status", ""),
-        "text": entry.get("statement") or entry.get("comment") or "",
-        "author": entry.get("author", ""),
-        "date": entry.get("date", ""),
+        "status": status,
+        "status_text": WORDS[lang].get(f"declared_{status}", status),
+        "text": _text(entry.get("statement")) or _text(entry.get("comment")) or "",
+        "author": _text(entry.get("author")) or "",
+        "date": entry.get("date") or "",
         "documents": documents,
     }
 

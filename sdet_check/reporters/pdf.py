@@ -17,7 +17,7 @@ from sdet_check.run import dump_run, run_hash
 
 
 class PdfReporter(HtmlReporter):
-    """An archival PDF (PDF/A-3u) of the certification report, run JSON attached."""
+    """A tagged archival PDF (PDF/A-3a) of the certification report, run JSON attached."""
 
     format = "pdf"
     filename = "rapport.pdf"
@@ -38,6 +38,7 @@ class PdfReporter(HtmlReporter):
                     name="run.json",
                     content=dump_run(record).encode("utf-8"),
                     description="Enregistrement canonique du run (sdet-check)",
+                    relationship="Source",  # the report is rendered from this record
                 )
             ],
             guard=self.guard,

@@ -46,7 +46,8 @@ WORDS: dict[str, dict[str, str]] = {
         "note_theorique": "Note théorique",
         "counts": "Résultats par statut",
         "chart_status": "Répartition des résultats par statut et par axe",
-        "chart_rates": "Taux de conformité MUST et SHOULD, avec leur couverture",
+        "chart_rates": "Part décidée des exigences MUST et SHOULD (cadre) et, dedans, conformes "
+        "et non conformes",
         "chart_notes": "Note pratique (sondes et revues) et note théorique (déclarations)",
         "pratique": "pratique",
         "theorique": "théorique",
@@ -66,7 +67,9 @@ WORDS: dict[str, dict[str, str]] = {
         "manquant baisse la couverture, jamais le taux. Note pratique : part des exigences "
         "décidées qui sont conformes (sondes et revues). Note théorique : part des exigences "
         "déclarées que l'éditeur déclare conformes. Les recommandations (SHOULD) ne changent "
-        "jamais le verdict.",
+        "jamais le verdict. Dans les graphiques, la barre entière représente les exigences "
+        "applicables, le cadre la part décidée et, dedans, les conformes puis les non "
+        "conformes : un taux de 100 % sur un tiers décidé remplit un tiers de la barre.",
         "findings": "Points à traiter",
         "findings_none": "Aucune non-conformité ni erreur.",
         "requirements_of": "Exigences de l'axe",
@@ -192,6 +195,38 @@ WORDS: dict[str, dict[str, str]] = {
         "« {declared} », le fichier cible « {target} ».",
         "remark_solution_mismatch_solution_version": "Le fichier de déclarations désigne la "
         "version « {declared} », le fichier cible « {target} ».",
+        "colon": " :",
+        "pending_review": "En attente de la revue de l'auditeur.",
+        "pending_declaration": "En attente de la déclaration de l'éditeur et de son examen.",
+        "chart_note_decided": "sur {decided}/{applicable} décidées",
+        "chart_note_declared": "sur {declared} déclarées",
+        "row_more": "Preuves et pièces",
+        "method_probe_short": "sonde",
+        "semicolon": " ;",
+        "coverage_must": "{decided} MUST décidées sur {applicable} ({share})",
+        "coverage_should": "{decided} SHOULD décidées sur {applicable} ({share})",
+        "coverage_caption": "Couverture",
+        "validity_refused": "aucune : un rapport « {verdict} » n'atteste pas la conformité",
+        "meta_subject": "Évaluation de conformité au SDET de {target} : {verdict}",
+        "meta_keyword": "conformité",
+        "chart_coverage_bar": "{rate} · {decided}/{applicable} décidées ({share})",
+        "chart_passed": "conformes",
+        "chart_failed": "non conformes",
+        "chart_undecided": "non décidées",
+        "remediation": "Comment corriger",
+        "declared_conforme": "conforme",
+        "declared_non_conforme": "non conforme",
+        "declared_non_applicable": "non applicable",
+        "detailed_of": "Non-conformités et erreurs",
+        "undecided_of": "Exigences non décidées ou non applicables",
+        "passed_of": "Exigences conformes",
+        "none_of_kind": "Aucune.",
+        "how_decided": "Décidée par",
+        "evidence_kinds": "Preuves",
+        "by_review": "revue de {author}, {date}",
+        "by_declaration": "déclaration de {author}, {date}",
+        "manifest_attached": "Les empreintes sha256 de chaque pièce de preuve sont dans "
+        "run.json, joint à ce PDF (champ evidence_manifest).",
     },
     "en": {
         "report_kind": "Conformity assessment report",
@@ -232,7 +267,8 @@ WORDS: dict[str, dict[str, str]] = {
         "note_theorique": "Declared score",
         "counts": "Results per status",
         "chart_status": "Results per status and per axis",
-        "chart_rates": "MUST and SHOULD pass rates, with their coverage",
+        "chart_rates": "Decided share of MUST and SHOULD requirements (outlined) and, within "
+        "it, passes and failures",
         "chart_notes": "Practical score (probes and reviews) and declared score (declarations)",
         "pratique": "practical",
         "theorique": "declared",
@@ -250,7 +286,10 @@ WORDS: dict[str, dict[str, str]] = {
         "decided over applicable items. An error or a missing test lowers the coverage, never "
         "the rate. Practical score: share of decided requirements that pass (probes and "
         "reviews). Declared score: share of declared requirements the editor declares "
-        "compliant. Recommendations (SHOULD) never change the verdict.",
+        "compliant. Recommendations (SHOULD) never change the verdict. In the charts, the whole "
+        "bar stands for the applicable requirements, the outline for the decided share and, "
+        "within it, passes then failures: a 100% rate on a third decided fills a third of the "
+        "bar.",
         "findings": "To address",
         "findings_none": "No failure and no error.",
         "requirements_of": "Requirements of the axis",
@@ -376,6 +415,38 @@ WORDS: dict[str, dict[str, str]] = {
         "“{declared}”, the target file “{target}”.",
         "remark_solution_mismatch_solution_version": "The declarations file names version "
         "“{declared}”, the target file “{target}”.",
+        "colon": ":",
+        "pending_review": "Waiting for the auditor's review.",
+        "pending_declaration": "Waiting for the editor's declaration and its review.",
+        "chart_note_decided": "of {decided}/{applicable} decided",
+        "chart_note_declared": "of {declared} declared",
+        "row_more": "Evidence and documents",
+        "method_probe_short": "probe",
+        "semicolon": ";",
+        "coverage_must": "{decided} MUST decided out of {applicable} ({share})",
+        "coverage_should": "{decided} SHOULD decided out of {applicable} ({share})",
+        "coverage_caption": "Coverage",
+        "validity_refused": "none: a “{verdict}” report does not attest conformity",
+        "meta_subject": "SDET conformity assessment of {target}: {verdict}",
+        "meta_keyword": "conformity",
+        "chart_coverage_bar": "{rate} · {decided}/{applicable} decided ({share})",
+        "chart_passed": "pass",
+        "chart_failed": "fail",
+        "chart_undecided": "not decided",
+        "remediation": "How to fix",
+        "declared_conforme": "compliant",
+        "declared_non_conforme": "not compliant",
+        "declared_non_applicable": "not applicable",
+        "detailed_of": "Failures and errors",
+        "undecided_of": "Requirements not decided or not applicable",
+        "passed_of": "Requirements that pass",
+        "none_of_kind": "No requirement.",
+        "how_decided": "Decided by",
+        "evidence_kinds": "Evidence",
+        "by_review": "review by {author}, {date}",
+        "by_declaration": "declaration by {author}, {date}",
+        "manifest_attached": "The sha256 of every piece of evidence is in run.json, "
+        "attached to this PDF (evidence_manifest field).",
     },
 }
 """Every word of the run report, per language."""

@@ -104,7 +104,7 @@ EXPECTED: dict[str, dict[str, str]] = {
 """Status of each SAML requirement per IdP configuration (differences from conformant)."""
 
 EVIDENCE_NAMES: dict[tuple[str, str], tuple[str, ...]] = {
-    ("conforme", "SSO-SAML-002"): ("validUntil=None", "cacheDuration=None"),
+    ("conforme", "SSO-SAML-002"): ("validUntil=absent", "cacheDuration=absent"),
     ("certificat_expire", "SSO-SAML-004"): ("expiré", "notAfter", "idp.sdet-check.example"),
     ("assertion_non_signee", "SSO-SAML-009"): ("aucune signature", "sans signature vérifiée"),
     ("attribut_non_publie", "SSO-SAML-011"): ("ENTPersonProfils absent", '"missing"'),

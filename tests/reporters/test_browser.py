@@ -76,9 +76,18 @@ def test_report_renders_cover_summary_axes_and_evidence(
         "[...document.querySelectorAll('figure.chart svg')]"
         ".map(s => s.getBoundingClientRect().height)"
     )
-    assert len(charts) == 3 and all(h > 60 for h in charts)
+    # Three in the summary, one per axis; the per-axis ones have two bars and a legend.
+    axes = len(full_record["grid"]["axes"])
+    assert len(charts) == 3 + axes and all(h > 60 for h in charts)
     articles = browser.evaluate("document.querySelectorAll('article.requirement').length")
-    assert articles == len(full_record["results"])
+    detailed = [
+        e
+        for e in full_record["results"]
+        if e["status"] in ("fail", "error") or e.get("waiver_state") == "expired"
+    ]
+    assert articles == len(detailed)
+    rows = browser.evaluate("document.querySelectorAll('table.compact > tbody > tr').length")
+    assert articles + rows == len(full_record["results"])
     browser.evaluate("document.getElementById('synthese').scrollIntoView()")
     shot(browser, tmp_path, "2-synthese")
     browser.evaluate("document.getElementById('axe-securite').scrollIntoView()")

@@ -18,7 +18,7 @@ from sdet_check.reporters.html import HtmlReporter, Signature
 from sdet_check.resources import templates_dir
 from sdet_check.run import run_hash
 
-from ..records import PAYLOADS, hostile_run, synthetic, with_results
+from ..records import PAYLOADS, all_pass, hostile_run, synthetic, with_results
 from .conftest import Beacon, check_golden, structure
 
 UPDATE = bool(os.environ.get("SDET_CHECK_UPDATE_GOLDEN"))
@@ -44,9 +44,11 @@ def test_cover_names_target_grid_hash_dates_tool_auditor_and_verdict(
     assert "1er octobre 2026" in cover  # started_at, written as a reader does
     assert f"sdet-check {full_record['tool']['version']}" in cover
     assert doc.get_element_by_id("cover-auditor").text_content() == "Alice Auditrice"
+    # A non-conforming report attests nothing: no validity period, whatever was asked.
     assert doc.get_element_by_id("cover-validity").text_content() == (
-        "du 1er octobre 2026 au 30 septembre 2027"
+        "aucune : un rapport « non conforme » n'atteste pas la conformité"
     )
+    assert "30 septembre 2027" not in cover
     assert doc.get_element_by_id("run-hash").text_content() == run_hash(full_record)
     verdict = full_record["score"]["overall"]["verdict"]
     assert verdict == "non_conforme"
@@ -54,25 +56,47 @@ def test_cover_names_target_grid_hash_dates_tool_auditor_and_verdict(
 
 
 def test_without_signature_the_cover_says_not_given(full_record: dict[str, Any]) -> None:
-    doc = tree(render(full_record))
+    doc = tree(render(all_pass(full_record)))
     assert doc.get_element_by_id("cover-auditor").text_content() == "non précisé"
     assert doc.get_element_by_id("cover-validity").text_content() == "non précisé"
 
 
-def test_every_requirement_has_its_row_and_its_detail(full_record: dict[str, Any]) -> None:
+def test_validity_period_only_on_an_attesting_verdict(full_record: dict[str, Any]) -> None:
+    conforming = all_pass(full_record)
+    assert conforming["score"]["overall"]["verdict"] == "conforme"
+    doc = tree(render(conforming, auditor="Alice Auditrice", valid_until=date(2027, 9, 30)))
+    assert doc.get_element_by_id("cover-validity").text_content() == (
+        "du 1er octobre 2026 au 30 septembre 2027"
+    )
+    english = tree(render(full_record, "en", valid_until=date(2027, 9, 30)))
+    assert english.get_element_by_id("cover-validity").text_content() == (
+        "none: a “not compliant” report does not attest conformity"
+    )
+
+
+def test_every_requirement_has_its_row_or_its_detail(full_record: dict[str, Any]) -> None:
     doc = tree(render(full_record))
+    results = {e["requirement"]: e for e in full_record["results"]}
     articles = doc.xpath("//article[contains(@class, 'requirement')]")
-    assert len(articles) == len(full_record["results"])
-    rows = doc.xpath("//table[contains(@class, 'requirements')]/tbody/tr")
-    assert len(rows) == len(full_record["results"])
-    # Each row links to its detail and shows the status as text (C, NC, NC*, NA...).
+    rows = doc.xpath("//table[contains(@class, 'compact')]/tbody/tr")
+    # Failures and errors (and expired waivers) in full; everything else in one row.
+    detailed = {
+        r
+        for r, e in results.items()
+        if e["status"] in ("fail", "error") or e.get("waiver_state") == "expired"
+    }
+    assert {a.get("id") for a in articles} == {f"exigence-{r}" for r in detailed}
+    assert {row.get("id") for row in rows} == {f"exigence-{r}" for r in set(results) - detailed}
     for row in rows:
-        target = row.xpath(".//a/@href")[0].lstrip("#")
-        assert doc.get_element_by_id(target) is not None
-        badge = row.xpath(".//span[contains(@class, 'badge')]")[0]
-        assert badge.text_content().strip() in {
-            "C", "NC", "NC*", "NA", "NT", "erreur", "manuel"
-        }  # fmt: skip
+        badge = row.xpath("./td[contains(@class, 'status')]/span[contains(@class, 'badge')]")
+        requirement = row.get("id").removeprefix("exigence-")
+        if results[requirement]["status"] == "pass":
+            assert not badge  # the passes table says who decided instead
+        else:
+            assert badge[0].text_content().strip() in {"NA", "NT", "manuel"}
+    # The findings table links to the full sections.
+    for target in doc.xpath("//table[@id='table-findings']//a/@href"):
+        assert doc.get_element_by_id(target.lstrip("#")).tag == "article"
 
 
 def test_statuses_waivers_declarations_and_reviews_are_shown(full_record: dict[str, Any]) -> None:
@@ -145,7 +169,7 @@ def test_summary_has_axis_verdicts_rates_notes_counts_and_charts(
     total = {s: sum(1 for e in full_record["results"] if e["status"] == s) for s in STATUS_FILL}
     assert cells[:6] == [str(total[s]) for s in STATUS_FILL]
     svgs = doc.xpath("//figure[contains(@class, 'chart')]/*[local-name()='svg']")
-    assert len(svgs) == 3
+    assert len(svgs) == 3 + len(full_record["grid"]["axes"])  # and one per axis page
     assert all(svg.get("role") == "img" and svg.get("aria-labelledby") for svg in svgs)
     note_theorique = doc.xpath("//th[contains(., 'Note théorique')]")
     note_pratique = doc.xpath("//th[contains(., 'Note pratique')]")

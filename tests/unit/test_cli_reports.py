@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import subprocess
 from pathlib import Path
 from typing import Any
 
@@ -12,7 +13,7 @@ from lxml import html as lxml_html
 
 from sdet_check.run import dump_run
 
-from ..documents import pdf_text
+from ..documents import need, pdf_streams, pdf_text
 from ..records import all_pass, synthetic, with_results
 from .test_cli import sdet_check
 
@@ -39,9 +40,13 @@ def test_report_writes_signed_html_and_pdf(tmp_path: Path, demo_run: Path) -> No
     assert done.returncode == 1, done.stderr  # non conforme
     page = lxml_html.fromstring((out / "rapport.html").read_text(encoding="utf-8"))
     assert page.get_element_by_id("cover-auditor").text_content() == "Cabinet Exemple"
-    assert "30 juin 2027" in page.get_element_by_id("cover-validity").text_content()
+    # A non-conforming report gets no validity period, even when one is asked for.
+    assert "--valid-until n'est pas repris" in " ".join(done.stderr.split())
+    validity = page.get_element_by_id("cover-validity").text_content()
+    assert "aucune" in validity and "30 juin 2027" not in validity
     first = pdf_text(out / "rapport.pdf", 1, 1)
     assert "NON CONFORME" in first and "Cabinet Exemple" in first
+    assert "MUST décidées sur" in first
 
 
 def test_report_in_english_html(tmp_path: Path, demo_run: Path) -> None:
@@ -181,3 +186,44 @@ def test_grid_diff_html_to_stdout_and_to_a_folder(tmp_path: Path) -> None:
     )
     assert written.returncode == 0
     assert (tmp_path / "out" / "evolution-grille.html").is_file()
+
+
+def _pdf_fields(path: Path) -> dict[str, str]:
+    info = subprocess.run(
+        [need("pdfinfo"), str(path)], capture_output=True, text=True, check=True
+    ).stdout
+    pairs = (line.split(":", 1) for line in info.splitlines() if ":" in line)
+    return {key.strip(): value.strip() for key, value in pairs}
+
+
+@pytest.mark.slow
+def test_diff_and_grid_diff_write_tagged_pdfs(tmp_path: Path) -> None:
+    base = all_pass(synthetic("demo"))
+    old = save(base, tmp_path / "2025" / "run.json")
+    new = save(
+        with_results(base, {"T-PASS-001": {"status": "fail"}}), tmp_path / "2026" / "run.json"
+    )
+    done = sdet_check("diff", str(old), str(new), "--format", "pdf", cwd=tmp_path)
+    assert done.returncode == 1, done.stderr
+    followup = tmp_path / "2026" / "suivi.pdf"
+    text = pdf_text(followup)
+    assert "Audit de suivi" in text and "T-PASS-001" in text and "Régressions (1)" in text
+    fields = _pdf_fields(followup)
+    assert fields["Tagged"] == "yes" and fields["Author"].startswith("sdet-check")
+    listing = subprocess.run(
+        [need("pdfdetach"), "-list", str(followup)], capture_output=True, text=True, check=True
+    ).stdout
+    assert "run-precedent.json" in listing and "run-nouveau.json" in listing
+    assert b"/AFRelationship /Source" in pdf_streams(followup.read_bytes())
+
+    grid = sdet_check(
+        "--lang", "en", "grid", "diff", "sdet/6.2", "sdet/6.4", "--format", "pdf",
+        "--out", "out", cwd=tmp_path,
+    )  # fmt: skip
+    assert grid.returncode == 0, grid.stderr
+    changes = tmp_path / "out" / "evolution-grille.pdf"
+    text = pdf_text(changes)
+    assert "Grid changes sdet/6.2 → sdet/6.4" in text and "INT-IMPEX-001" in text
+    assert "run sha256" not in text  # no run, so no run hash in the running footer
+    fields = _pdf_fields(changes)
+    assert fields["Tagged"] == "yes" and fields["Subject"].startswith("SDET grid changes")
