@@ -33,7 +33,7 @@ from sdet_check.aaf.scan import Event, FileScan
 BATCH = 1024
 """Events per pickled batch in a spool file."""
 
-MIN_PARALLEL_BYTES = 8 * 1024 * 1024
+MIN_PARALLEL_BYTES = 16 * 1024 * 1024
 """Below this many bytes in the set, workers are not started: starting them (a fresh
 interpreter each, importing lxml and the checks) costs more than they would save."""
 

@@ -212,13 +212,18 @@ def test_a_drop_folder_the_ent_watches(instance: SlapdServer, tmp_path: Path) ->
     watcher = threading.Thread(target=watch, daemon=True)
     watcher.start()
     section = {"drop_folder": str(drop), "wait_s": 30, "ldap": instance.target_section(AUDIT_ENV)}
+    context = context_for(instance, tmp_path, section=section)
+    # The ENT's import report is not readable from a drop folder: DIR-AAF-010 stays undecided.
+    readable = [requirement for requirement in COVERED if requirement != "DIR-AAF-010"]
     try:
-        outcomes = decide_all(context_for(instance, tmp_path, section=section))
+        outcomes = {r: LdapImportScenario().check({"requirement": r}, context) for r in readable}
+        with pytest.raises(NotTestable, match="compte rendu de l'import n'est pas lisible"):
+            LdapImportScenario().check({"requirement": "DIR-AAF-010"}, context)
     finally:
         stop.set()
         watcher.join(10)
     assert problems == []
-    assert {r: o.status for r, o in outcomes.items()} == dict.fromkeys(COVERED, Status.PASS)
+    assert {r: o.status for r, o in outcomes.items()} == dict.fromkeys(readable, Status.PASS)
     handoff = next(e for e in outcomes["DIR-AAF-001"].evidence if e.kind == "aaf_import_step")
     assert handoff.data["mode"] == "drop_folder" and "pris par l'ENT" in handoff.summary
 
