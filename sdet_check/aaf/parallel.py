@@ -9,7 +9,8 @@ once read: events arrive in exactly the order a single process would produce the
 Workers never wait for the caller (a bounded queue between them made a worker stop one
 file ahead, and two workers were then slower than one process); memory stays bounded in
 every process whatever the size of the set, and the disk holds at most the events of the
-files read ahead (a few percent of their size: the facts of each request, not its text).
+files read ahead (about an eighth of their size: the facts of each request, not its text;
+measured 7.6 MB for a generated 60 MB set).
 """
 
 from __future__ import annotations
