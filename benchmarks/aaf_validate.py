@@ -49,6 +49,7 @@ def _child(mode: str, path: str, jobs: int) -> None:
     started = time.perf_counter()
     cpu_started = _cpu()
     records = findings = 0
+    used = 1
     if mode == "raw":
         for file in sorted(Path(path).glob("*.xml")):
             context = etree.iterparse(
@@ -68,7 +69,7 @@ def _child(mode: str, path: str, jobs: int) -> None:
             counter[0] += 1
 
         result = validate(Path(path), jobs=jobs, on_finding=count)
-        records, findings = result.records, counter[0]
+        records, findings, used = result.records, counter[0], result.jobs
     wall = time.perf_counter() - started
     cpu = _cpu() - cpu_started
     me = resource.getrusage(resource.RUSAGE_SELF)
@@ -82,6 +83,7 @@ def _child(mode: str, path: str, jobs: int) -> None:
                 "rss_workers": kids.ru_maxrss * 1024,
                 "records": records,
                 "findings": findings,
+                "workers": used,
             }
         )
     )
@@ -166,6 +168,12 @@ def throughput(work: Path, size_mb: float, jobs: int, repeat: int) -> None:
         print(f"  {label:<20} wall {_spread(walls)}  {_rate(size, statistics.median(walls))}")
         print(f"  {'':<20} cpu  {_spread(cpus)}  {_rate(size, statistics.median(cpus))}")
     print(f"  {raw[0]['records']:,} requests, {single[0]['findings']} findings")
+    if parallel:
+        used = sorted({r["workers"] for r in parallel})
+        print(
+            f"  --jobs {jobs}: workers started {used} (1: one process, the load leaving no idle "
+            "processor)"
+        )
 
     def ratio(key: str, base: list[dict[str, Any]], other: list[dict[str, Any]]) -> str:
         mid = statistics.median(r[key] for r in base) / statistics.median(r[key] for r in other)

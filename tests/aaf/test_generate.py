@@ -95,6 +95,15 @@ def test_parallel_scan_gives_the_same_report(
     assert single_processor.jobs == 1
 
 
+@pytest.mark.parametrize(("load", "workers"), [(0.2, 2), (0.9, 1), (1.4, 1), (6.0, 1)])
+def test_workers_only_on_processors_the_load_leaves_idle(
+    monkeypatch: pytest.MonkeyPatch, load: float, workers: int
+) -> None:
+    monkeypatch.setattr(parallel_module.os, "sched_getaffinity", lambda _pid: {0, 1})
+    monkeypatch.setattr(parallel_module.os, "getloadavg", lambda: (load, load, load))
+    assert parallel_module._processors() == workers
+
+
 def test_same_seed_same_bytes_other_seed_other_set(tmp_path: Path) -> None:
     def digest(folder: Path) -> str:
         h = hashlib.sha256()
