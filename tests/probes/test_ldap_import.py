@@ -203,9 +203,14 @@ def test_a_drop_folder_the_ent_watches(instance: SlapdServer, tmp_path: Path) ->
                             return
                     batch = tmp_path / f"lot-{count}-{time.monotonic_ns()}"
                     batch.mkdir()
-                    for file in drop.glob("*.xml"):
-                        shutil.move(str(file), batch / file.name)
+                    taken = list(drop.glob("*.xml"))
+                    for file in taken:
+                        shutil.copy2(file, batch / file.name)
                     importer.import_folder(batch)
+                    # Files leave the folder once imported: the probe reads the annuaire
+                    # then, not while the import still runs (a race on a loaded machine).
+                    for file in taken:
+                        file.unlink()
         except BaseException as exc:  # reported by the test below
             problems.append(exc)
 
