@@ -4,7 +4,9 @@
     python benchmarks/aaf_validate.py --throughput-mb 50 --memory-mb 20 100     # quicker
 
 Every measurement runs in a fresh subprocess, which reports its own wall time, CPU time
-(user + system, worker processes included) and peak resident memory (``ru_maxrss``).
+(user + system, worker processes included, imports excluded) and peak resident memory
+(``ru_maxrss``). Throughput measurements alternate ``--repeat`` times; medians are printed
+with their spread, and each ratio with its range over the rounds.
 
 * throughput: the same generated set read by raw ``lxml.etree.iterparse`` (same parser
   options as the validator: request end events, elements and their preceding siblings
@@ -25,6 +27,7 @@ import json
 import os
 import resource
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -44,7 +47,9 @@ def _child(mode: str, path: str, jobs: int) -> None:
     from sdet_check.aaf.dtd import REQUEST_TAGS
 
     started = time.perf_counter()
+    cpu_started = _cpu()
     records = findings = 0
+    used = 1
     if mode == "raw":
         for file in sorted(Path(path).glob("*.xml")):
             context = etree.iterparse(
@@ -64,22 +69,31 @@ def _child(mode: str, path: str, jobs: int) -> None:
             counter[0] += 1
 
         result = validate(Path(path), jobs=jobs, on_finding=count)
-        records, findings = result.records, counter[0]
+        records, findings, used = result.records, counter[0], result.jobs
     wall = time.perf_counter() - started
+    cpu = _cpu() - cpu_started
     me = resource.getrusage(resource.RUSAGE_SELF)
     kids = resource.getrusage(resource.RUSAGE_CHILDREN)
     print(
         json.dumps(
             {
                 "wall": wall,
-                "cpu": me.ru_utime + me.ru_stime + kids.ru_utime + kids.ru_stime,
+                "cpu": cpu,
                 "rss": me.ru_maxrss * 1024,
                 "rss_workers": kids.ru_maxrss * 1024,
                 "records": records,
                 "findings": findings,
+                "workers": used,
             }
         )
     )
+
+
+def _cpu() -> float:
+    """CPU seconds of this process and of its waited-for children (the workers)."""
+    me = resource.getrusage(resource.RUSAGE_SELF)
+    kids = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return me.ru_utime + me.ru_stime + kids.ru_utime + kids.ru_stime
 
 
 def measure(mode: str, path: Path | str, jobs: int = 1) -> dict[str, Any]:
@@ -118,35 +132,60 @@ def _rate(size: int, seconds: float) -> str:
     return f"{size / 1e6 / seconds:6.1f} MB/s"
 
 
-def throughput(work: Path, size_mb: float, jobs: int) -> None:
-    """Raw parse against validation of the same set, in the same run."""
+def _rounds(folder: Path, jobs: int, repeat: int) -> dict[str, list[dict[str, Any]]]:
+    """Alternate the raw parse and the validations ``repeat`` times on the same set."""
+    rounds: dict[str, list[dict[str, Any]]] = {"raw": [], "single": [], "parallel": []}
+    for _ in range(repeat):
+        rounds["raw"].append(measure("raw", folder))
+        rounds["single"].append(measure("validate", folder))
+        if jobs > 1:
+            rounds["parallel"].append(measure("validate", folder, jobs))
+    return rounds
+
+
+def _spread(values: list[float]) -> str:
+    return (
+        f"median {statistics.median(values):6.2f} s (min {min(values):.2f}, max {max(values):.2f})"
+    )
+
+
+def throughput(work: Path, size_mb: float, jobs: int, repeat: int) -> None:
+    """Raw parse against validation of the same set, in the same run, ``repeat`` times."""
     folder = work / f"throughput-{size_mb:g}mb"
-    print(f"\n== throughput ({size_mb:g} MB set)", flush=True)
+    print(f"\n== throughput ({size_mb:g} MB set, {repeat} rounds)", flush=True)
     size = generate_set(folder, size_mb)
-    raw = measure("raw", folder)
-    single = measure("validate", folder)
-    parallel = measure("validate", folder, jobs) if jobs > 1 else None
-    print(
-        f"  raw iterparse          wall {raw['wall']:7.1f} s  {_rate(size, raw['wall'])}"
-        f"   cpu {raw['cpu']:7.1f} s  {_rate(size, raw['cpu'])}  ({raw['records']:,} requests)"
+    rounds = _rounds(folder, jobs, repeat)
+    raw, single, parallel = rounds["raw"], rounds["single"], rounds["parallel"]
+    assert all(r["records"] == raw[0]["records"] for r in raw + single + parallel), (
+        "validation and raw parse disagree on requests"
     )
-    print(
-        f"  validate --jobs 1      wall {single['wall']:7.1f} s  {_rate(size, single['wall'])}"
-        f"   cpu {single['cpu']:7.1f} s  {_rate(size, single['cpu'])}"
-        f"  ({single['findings']} findings)"
-    )
+    for label, runs in (("raw iterparse", raw), ("validate --jobs 1", single),
+                        (f"validate --jobs {jobs}", parallel)):  # fmt: skip
+        if not runs:
+            continue
+        walls = [r["wall"] for r in runs]
+        cpus = [r["cpu"] for r in runs]
+        print(f"  {label:<20} wall {_spread(walls)}  {_rate(size, statistics.median(walls))}")
+        print(f"  {'':<20} cpu  {_spread(cpus)}  {_rate(size, statistics.median(cpus))}")
+    print(f"  {raw[0]['records']:,} requests, {single[0]['findings']} findings")
     if parallel:
+        used = sorted({r["workers"] for r in parallel})
         print(
-            f"  validate --jobs {jobs:<7d}wall {parallel['wall']:7.1f} s  "
-            f"{_rate(size, parallel['wall'])}   cpu {parallel['cpu']:7.1f} s (all processes)"
+            f"  --jobs {jobs}: workers started {used} (1: one process, the load leaving no idle "
+            "processor)"
         )
-    print(
-        f"  ratio (validation / raw throughput), single process: wall "
-        f"{raw['wall'] / single['wall']:.2f}, cpu {raw['cpu'] / single['cpu']:.2f}"
-    )
+
+    def ratio(key: str, base: list[dict[str, Any]], other: list[dict[str, Any]]) -> str:
+        mid = statistics.median(r[key] for r in base) / statistics.median(r[key] for r in other)
+        per_round = [b[key] / o[key] for b, o in zip(base, other, strict=True)]
+        return f"{mid:.2f} (per round {min(per_round):.2f} to {max(per_round):.2f})"
+
+    print(f"  ratio validation / raw throughput, single process: wall {ratio('wall', raw, single)}"
+          f", cpu {ratio('cpu', raw, single)}  (goal: at least 0.6)")  # fmt: skip
     if parallel:
-        print(f"  ratio with --jobs {jobs}: wall {raw['wall'] / parallel['wall']:.2f}")
-    assert single["records"] == raw["records"], "validation and raw parse disagree on requests"
+        print(f"  ratio with --jobs {jobs}: wall {ratio('wall', raw, parallel)}")
+        speedup = ratio("wall", single, parallel)
+        print(f"  --jobs {jobs} against --jobs 1, wall: speed-up {speedup}  (goal: never below 1)")
     shutil.rmtree(folder)
 
 
@@ -175,6 +214,7 @@ def main() -> None:
     parser.add_argument("--throughput-mb", type=float, default=500)
     parser.add_argument("--memory-mb", type=float, nargs="*", default=[100, 1000])
     parser.add_argument("--jobs", type=int, default=max(2, min(4, os.cpu_count() or 2)))
+    parser.add_argument("--repeat", type=int, default=3, help="rounds of each measurement")
     parser.add_argument("--workdir", type=Path)
     parser.add_argument("--keep", action="store_true", help="keep the generated sets")
     parser.add_argument("--child", nargs=3, metavar=("MODE", "PATH", "JOBS"),
@@ -190,7 +230,7 @@ def main() -> None:
           f"{os.getloadavg()[0]:.1f}, data in {work}")  # fmt: skip
     try:
         if args.throughput_mb:
-            throughput(work, args.throughput_mb, args.jobs)
+            throughput(work, args.throughput_mb, args.jobs, args.repeat)
         if args.memory_mb:
             memory(work, args.memory_mb, args.jobs)
     finally:

@@ -71,6 +71,9 @@ class Handoff:
     how: str
     detail: Mapping[str, Any]
     seconds: float
+    report: str | None = field(default=None, repr=False)
+    """What the import command printed (secrets masked); ``None`` for a drop folder, where
+    the ENT's report is not readable by the probe."""
 
     def evidence(self) -> Evidence:
         """The hand-off as evidence."""
@@ -89,6 +92,8 @@ class Observation:
     expectation: Expectation
     problem: str | None
     observed: Mapping[str, list[str]] | None
+    undecided: str | None = None
+    """Why the observation could not be made (the import's report not readable)."""
 
     def to_json(self, pseudo: Pseudonymiser) -> dict[str, Any]:
         """Step, record, expected and observed values, personal values pseudonymised."""
@@ -119,6 +124,8 @@ class Observation:
             "observed": observed,
             "conforms": self.problem is None,
             "problem": self.problem,
+            **({"reported": e.reported} if e.reported else {}),
+            **({"undecided": self.undecided} if self.undecided else {}),
         }
 
 
@@ -142,6 +149,9 @@ class ScenarioRun:
         if not mine:
             raise BadParams(f"le scénario d'import ne couvre pas {requirement}")
         failed = [o for o in mine if o.problem is not None]
+        undecided = [o for o in mine if o.undecided is not None]
+        if undecided and not failed:
+            raise NotTestable(f"{requirement} : {undecided[0].undecided}")
         shown = failed[:kept] + [o for o in mine if o.problem is None][: max(0, kept - len(failed))]
         evidence = [handoff.evidence() for handoff in self.handoffs]
         evidence.append(
@@ -221,7 +231,7 @@ def _section(target: Target) -> Mapping[str, Any]:
 
 
 def _run(context: ProbeContext) -> ScenarioRun:
-    from probes import ldap as ldap_probes  # the ldap family imports this module
+    from probes.ldap import connection as ldap_probes  # the ldap family imports this module
 
     section = _section(context.target)
     if not context.allow_writes:
@@ -240,8 +250,10 @@ def _run(context: ProbeContext) -> ScenarioRun:
             folder = Path(temporary) / step.folder_name(index)
             write_step(step, folder)
             run.handoffs.append(_hand_over(section, step, folder, context))
-            if step.expectations:
-                found = _observe(ldap_probes, access, reading, step.expectations)
+            handoff = run.handoffs[-1]
+            read_back = [e for e in step.expectations if e.reported is None]
+            if read_back:
+                found = _observe(ldap_probes, access, reading, read_back)
                 run.observations.extend(
                     Observation(
                         folder.name,
@@ -249,9 +261,34 @@ def _run(context: ProbeContext) -> ScenarioRun:
                         judge(e, found.get(e.record)),
                         found.get(e.record),
                     )
-                    for e in step.expectations
+                    for e in read_back
                 )
+            run.observations.extend(
+                _report_observation(folder.name, e, handoff.report)
+                for e in step.expectations
+                if e.reported is not None
+            )
     return run
+
+
+def _report_observation(step: str, expectation: Expectation, report: str | None) -> Observation:
+    """Whether the import's report names the file ``expectation.reported``."""
+    name = expectation.reported
+    if report is None:
+        return Observation(
+            step,
+            expectation,
+            None,
+            None,
+            undecided="fichiers remis par dépôt : le compte rendu de l'import n'est pas lisible "
+            f"par la sonde, vérifier à la main que « {name} » y est signalé",
+        )
+    named = name is not None and name in report
+    problem = None if named else (
+        f"le compte rendu de l'import ({report.count(chr(10))} ligne(s)) ne nomme pas « {name} » "
+        ": fichier ignoré en silence"
+    )  # fmt: skip
+    return Observation(step, expectation, problem, {"compte_rendu_nomme_le_fichier": [str(named)]})
 
 
 # --- hand-over -----------------------------------------------------------------------------
@@ -321,6 +358,7 @@ def _run_command(
             "files": sorted(path.name for path in folder.iterdir()),
         },
         time.monotonic() - started,
+        report=output,
     )
     if done.returncode != 0:
         raise ProbeError(
@@ -341,11 +379,14 @@ def _drop(
     for name in names:
         shutil.copy2(folder / name, drop / f".{name}.part")
         os.replace(drop / f".{name}.part", drop / name)  # the ENT never sees half a file
+    # A badly named file may rightly be left where it is: it is not waited for.
+    misnamed = {file.name for file in step.files if file.misnamed}
+    awaited = [name for name in names if name not in misnamed]
     wait = min(float(section.get("wait_s", DEFAULT_WAIT_S)), context.remaining())
     deadline = time.monotonic() + wait
-    while any((drop / name).exists() for name in names):
+    while any((drop / name).exists() for name in awaited):
         if time.monotonic() >= deadline:
-            left = [name for name in names if (drop / name).exists()]
+            left = [name for name in awaited if (drop / name).exists()]
             raise ProbeTimeout(
                 f"étape {folder.name} : l'ENT n'a pas pris {len(left)} fichier(s) déposé(s) "
                 f"dans {drop} en {wait:.0f} s ({', '.join(left[:3])})"
@@ -353,6 +394,8 @@ def _drop(
         time.sleep(0.2)
     settle = float(section.get("settle_s", 0))
     time.sleep(max(0.0, min(settle, context.remaining())))
+    for name in misnamed:
+        (drop / name).unlink(missing_ok=True)
     return Handoff(
         folder.name,
         f"{len(names)} fichier(s) déposé(s) dans {drop} et pris par l'ENT",
@@ -449,7 +492,7 @@ class LdapImportScenario(Probe):
         """Run (or reuse) the scenario, then decide the requirement."""
         params = validated_params(self, params)
         run = scenario_run(context)
-        from probes import ldap as ldap_probes
+        from probes.ldap import connection as ldap_probes
 
         section = _section(context.target)
         reading = context

@@ -26,6 +26,8 @@ from sdet_check.aaf.nomenclature import (
     CATEGORY_PROFILES,
     FUNCTION_PROFILES,
     TITLES,
+    code_problem,
+    contract_problem,
     date_problem,
     email_problem,
     ine_problem,
@@ -75,6 +77,9 @@ _DOMAINS: dict[int, tuple[str, Callable[[str], str | None]]] = {
     Part.POSTAL: ("AAF-DOM-002", postal_code_problem),
     Part.PHONE: ("AAF-DOM-002", phone_problem),
     Part.EMAIL: ("AAF-DOM-002", email_problem),
+    Part.CONTRACT: ("AAF-DOM-002", contract_problem),
+    Part.TYPE_CODE: ("AAF-DOM-002", lambda value: code_problem(value, 3)),
+    Part.MINISTRY_CODE: ("AAF-DOM-002", lambda value: code_problem(value, 2)),
 }
 """Value domains: the rule a value outside them breaks, and the reason it is outside."""
 

@@ -110,6 +110,9 @@ class Part:
     PHONE = 19  # telephone number: French national or international (E.164) form
     EMAIL = 20  # e-mail address
     SIREN = 21  # SIREN (9 digits) or SIRET (14 digits), with their Luhn check digit
+    CONTRACT = 22  # sector of a school: PU (public) or PR (private)
+    TYPE_CODE = 23  # national code of a structure type: three digits (340: collège)
+    MINISTRY_CODE = 24  # national code of the supervising ministry: two digits (06)
 
 
 REFERENCE_PARTS = frozenset(
@@ -197,10 +200,10 @@ _INVENTORY: dict[Family, tuple[AttrSpec, ...]] = {
         _one("ENTStructureSIREN", Part.SIREN),
         _one("ENTStructureNomCourant", mandatory=True),
         _one("ENTStructureTypeStruct"),
-        _one("ENTStructureCodeTypeStruct"),
+        _one("ENTStructureCodeTypeStruct", Part.TYPE_CODE),
         _one("ENTEtablissementMinistereTutelle"),
-        _one("ENTEtablissementCodeMinistereTutelle"),
-        _one("ENTEtablissementContrat"),
+        _one("ENTEtablissementCodeMinistereTutelle", Part.MINISTRY_CODE),
+        _one("ENTEtablissementContrat", Part.CONTRACT),
         _one("postOfficeBox"),
         _one("street"),
         _one("postalCode", Part.POSTAL),

@@ -27,10 +27,13 @@ from sdet_check.sdet_model import uai_check_letter as uai_letter
 
 __all__ = [
     "CATEGORY_PROFILES",
+    "CONTRACTS",
     "FUNCTION_PROFILES",
     "NATIONAL_PROFILES",
     "TITLES",
     "UAI_LETTERS",
+    "code_problem",
+    "contract_problem",
     "date_problem",
     "email_problem",
     "ine_problem",
@@ -140,4 +143,27 @@ def siren_problem(value: str) -> str | None:
     number = siren if len(value) == 9 else siret
     if not number.is_valid(value):
         return f"chiffre de contrôle du {'SIREN' if len(value) == 9 else 'SIRET'} invalide"
+    return None
+
+
+CONTRACTS = frozenset({"PU", "PR"})
+"""Values of ``ENTEtablissementContrat``: the sector, public (PU) or private (PR)."""
+
+
+def contract_problem(value: str) -> str | None:
+    """Why ``value`` is not a sector of ``ENTEtablissementContrat`` (PU or PR), or None."""
+    if value not in CONTRACTS:
+        return "secteur attendu : PU (public) ou PR (privé)"
+    return None
+
+
+def code_problem(value: str, digits: int) -> str | None:
+    """Why ``value`` is not a national nomenclature code of ``digits`` digits, or None.
+
+    The structure-type and ministry codes the AAF carries beside their labels are codes of
+    the national nomenclatures (340 for a collège, 06 for the education ministry): a label
+    given in their place is the usual mistake.
+    """
+    if len(value) != digits or not value.isascii() or not value.isdigit():
+        return f"code de nomenclature attendu : {digits} chiffres"
     return None

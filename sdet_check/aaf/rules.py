@@ -155,7 +155,8 @@ _CATALOGUE = (
          ("DIR-AAF-005",)),
     Rule("AAF-DOM-002", W, R, "Valeur hors du domaine de l'attribut",
          "{attribute} « {value} » : {detail}",
-         "corriger la valeur dans la base de gestion (code postal, téléphone, courriel)",
+         "corriger la valeur dans la base de gestion (code postal, téléphone, courriel, "
+         "secteur, codes de nomenclature)",
          ("DIR-AAF-007",)),
     Rule("AAF-INE-001", W, R, "INE mal formé",
          "INE « {value} » : {detail}",

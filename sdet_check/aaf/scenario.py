@@ -12,8 +12,9 @@ the generator's request writer (:class:`sdet_check.aaf.generate.Record`):
    contact, functions); a pupil born on a date that does not exist; a first-degree file.
 2. ``delta`` — a ``Delta``: a pupil changes class (``modifyRequest``), another changes name
    (the join key must stay), a third moves school, a pupil is added, a staff member deleted
-   (``deleteRequest``); a file that breaks the DTD (none of its requests may be applied) and a
-   file declaring an unknown format version.
+   (``deleteRequest``); a file that breaks the DTD (none of its requests may be applied), a
+   file declaring an unknown format version, and a file whose name is not an AAF file name
+   (not applied, and named in the import's report: the output of the import command).
 3. ``complet-suivant`` — a second ``Complet`` where one staff member no longer appears: the
    ENT must take it as the reference state and remove that person.
 4. ``nettoyage`` — a ``Delta`` deleting every record of the scenario, so that the annuaire is
@@ -66,6 +67,8 @@ COVERED: dict[str, str] = {
     "DIR-AAF-007": "les coordonnées des responsables et le contact prioritaire sont conservés",
     "DIR-AAF-008": "l'INE de l'élève est conservé",
     "DIR-AAF-009": "un fichier du premier degré (ENTPersonNom, ENTPersonPrenom…) est importé",
+    "DIR-AAF-010": "un fichier mal nommé n'est pas appliqué et le compte rendu de l'import "
+    "(sortie de la commande d'import) le nomme",
     "DIR-FMT-001": "les valeurs composées « $ » sont décomposées (lien inverse responsable → "
     "élèves construit depuis ENTElevePersRelEleve)",
     "DIR-AAF-011": "les accents d'un fichier ISO-8859-15 (dont « Œ ») et UTF-8 sont intacts",
@@ -90,7 +93,8 @@ class Expectation:
     ``present``: ``True`` (an entry with this join key exists), ``False`` (none does) or
     ``None`` (either, the values decide). Every value of ``values`` must be among the
     entry's values of that attribute; no value of ``forbidden`` may be; every attribute of
-    ``required`` must carry a value.
+    ``required`` must carry a value. An expectation with ``reported`` (a file name) is judged
+    on the import's report instead of the annuaire: the report must name that file.
     """
 
     requirement: str
@@ -101,6 +105,7 @@ class Expectation:
     values: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     forbidden: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     required: tuple[str, ...] = ()
+    reported: str | None = None
 
     @property
     def join_attribute(self) -> str:
@@ -122,6 +127,7 @@ class Expectation:
             "values": {name: list(values) for name, values in self.values.items()},
             "forbidden": {name: list(values) for name, values in self.forbidden.items()},
             "required": list(self.required),
+            "reported": self.reported,
         }
 
 
@@ -135,6 +141,8 @@ class ScenarioFile:
     version_sdet: str = SUPPORTED_VERSION
     version_af: str = "AAF-VE2407"
     degree: str = "2D"
+    misnamed: bool = False
+    """A name that is not an AAF file name: the ENT must leave the file and report it."""
 
     def content(self, day: date) -> bytes:
         """The file's bytes: declaration, DOCTYPE, header comments, requests."""
@@ -329,10 +337,13 @@ def _file(
     chunk: int,
     *records: Record,
     prefix: str = PREFIX,
-    **header: str,
+    encoding: str = "UTF-8",
+    version_sdet: str = SUPPORTED_VERSION,
+    version_af: str = "AAF-VE2407",
+    degree: str = "2D",
 ) -> ScenarioFile:
     name = f"{prefix}_{kind.value}_{day:%Y%m%d}_{family.value}_{chunk:04d}.xml"
-    return ScenarioFile(name, tuple(records), **header)
+    return ScenarioFile(name, tuple(records), encoding, version_sdet, version_af, degree)
 
 
 def _modify(family: Family, key: str, **values: list[str]) -> Record:
@@ -495,6 +506,9 @@ _RENAMED = ("MARCHAND-ROYER", "Théodore")
 _P4 = _pupil("9204", "NICOLAS", "Jade", "08/08/2013", _S1, "5A", ("9302$20$0$1$0$0",))
 _P9 = _pupil("9209", "MASSON", "Éva", "01/01/2014", _S1, "6B", ())
 _T5 = _staff("9405", "BLANC", "Yves", "ENS$ENSEIGNEMENT", True)
+_P11 = _pupil("9211", "GIRARD", "Léna", "02/02/2014", _S1, "6A", ())
+MISNAMED = f"{PREFIX}_Delta_2025-09-15_Eleve.xml"
+"""The file of the second step whose name is not an AAF file name (dashed date, no number)."""
 
 
 def _second_step() -> Step:
@@ -535,6 +549,7 @@ def _second_step() -> Step:
             version_sdet=UNKNOWN_VERSION,
             version_af="AAF-VE9999",
         ),
+        ScenarioFile(MISNAMED, (_P11,), misnamed=True),
     )
     E, P, T = Expectation, Family.ELEVE, Family.PERS_EDUC
     expectations = (
@@ -580,6 +595,15 @@ def _second_step() -> Step:
         E("DIR-AAF-015", "9401", T, "personnel absent du Delta conservé"),
         E("DIR-AAF-015", "9206", P, "élève absent du Delta conservé"),
         E("DIR-AAF-015", "9301", Family.PERS_REL, "responsable absent du Delta conservé"),
+        E("DIR-AAF-010", "9211", P, "requête d'un fichier mal nommé non appliquée", present=False),
+        E(
+            "DIR-AAF-010",
+            "9211",
+            P,
+            f"fichier mal nommé « {MISNAMED} » signalé dans le compte rendu de l'import",
+            present=None,
+            reported=MISNAMED,
+        ),
     )
     return Step("delta", day, d, files, expectations)
 
@@ -637,7 +661,7 @@ def _cleanup_step() -> Step:
     day = date(2025, 10, 2)
     d = Kind.DELTA
     state = _third_state()
-    state[Family.ELEVE] += [_PUPIL_1D, _P9]
+    state[Family.ELEVE] += [_PUPIL_1D, _P9, _P11]
     state[Family.PERS_EDUC] += [_T5, _STAFF["9402"], _STAFF["9403"]]
     files = tuple(
         _file(d, day, family, 0, *(Record(Op.DELETE, family, r.key, []) for r in records))

@@ -20,7 +20,7 @@ from sdet_check.aaf.crossref import CrossIndex, Place, Skipped
 from sdet_check.aaf.dtd import RequestValidator, choose_dtd
 from sdet_check.aaf.families import PROCESSING_ORDER, Family
 from sdet_check.aaf.model import FileSummary, Finding, Kind, SourceFile
-from sdet_check.aaf.parallel import FileDone, ParallelScan
+from sdet_check.aaf.parallel import FileDone, ParallelScan, usable_jobs
 from sdet_check.aaf.reader import discover
 from sdet_check.aaf.rules import RULES, Severity
 from sdet_check.aaf.scan import Event, FileScan
@@ -108,7 +108,8 @@ def validate(
     Raises :class:`~sdet_check.errors.InputError` before reading any request when the path,
     a file or the DTD is not usable (missing, not AAF at all, unsafe DTD). Otherwise every
     problem becomes a :class:`Finding` passed to ``on_finding``. ``jobs`` > 1 reads files in
-    that many worker processes.
+    up to that many worker processes (fewer when there are fewer processors or files, none
+    for a small set: see :func:`~sdet_check.aaf.parallel.usable_jobs`).
     """
     started = time.perf_counter()
     sources = discover(path)
@@ -120,9 +121,12 @@ def validate(
     run = _Run(ValidationResult(path, validator, show_values), index, on_finding)
     run.result.skipped = index.skipped(s.family for s in sources if s.family)
     done = 0
-    parallel = ParallelScan(ordered, jobs, validator.path, validator.origin, show_values) if (
-        jobs > 1 and len(ordered) > 1
-    ) else None  # fmt: skip
+    workers = usable_jobs(jobs, ordered)
+    parallel = (
+        ParallelScan(ordered, workers, validator.path, validator.origin, show_values)
+        if workers > 1
+        else None
+    )
     run.result.jobs = parallel.jobs if parallel else 1
     try:
         for position, source in enumerate(ordered):

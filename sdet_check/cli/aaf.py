@@ -117,6 +117,11 @@ def validate_command(
             f"{result.errors} erreur(s), {result.warnings} avertissement(s) dans "
             f"{len(result.files)} fichier(s)" + (f" ; rapport : {out}" if out else "")
         )
+    if result.jobs < jobs:
+        err_console.print(
+            f"Lecture en {result.jobs} processus (--jobs {jobs} demandé) : jeu de moins de "
+            "16 Mo, moins de fichiers, ou processeurs déjà occupés (charge de la dernière minute)"
+        )
     raise typer.Exit(ExitCode.NON_CONFORME if result.errors else ExitCode.CONFORME)
 
 

@@ -66,6 +66,10 @@ FLAWS: dict[str, tuple[str, frozenset[str]]] = {
         "ne déduit pas le profil du code de fonction (enseignant ou non, rien d'autre)",
         frozenset({"DIR-PROF-002"}),
     ),
+    "fichier_mal_nomme_ignore": (
+        "ignore en silence un fichier dont le nom n'est pas celui d'un fichier AAF",
+        frozenset({"DIR-AAF-010"}),
+    ),
     "delta_comme_complet": (
         "traite un Delta comme un Complet (retire ce que le Delta ne cite pas)",
         frozenset({"DIR-AAF-015"}),
@@ -209,7 +213,8 @@ class AafImporter:
                 (family for family in Family if family.value == found["family"]), None
             )
             if not found or family is None:
-                report.say(f"{path.name} : nom de fichier AAF non reconnu, fichier non traité")
+                if self.flaw != "fichier_mal_nomme_ignore":
+                    report.say(f"{path.name} : nom de fichier AAF non reconnu, fichier non traité")
                 continue
             kind = "Complet" if self.flaw == "delta_comme_complet" else found["kind"]
             files.append(_File(path, kind, family))

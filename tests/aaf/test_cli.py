@@ -48,6 +48,14 @@ def test_clean_set_exits_0(aaf_set: AafSet, tmp_path: Path) -> None:
     assert "Eleve" in done.stdout and "PersEducNat" in done.stdout
 
 
+def test_a_small_set_asked_in_processes_is_read_in_one_and_says_so(
+    aaf_set: AafSet, tmp_path: Path
+) -> None:
+    done = sdet_check("aaf", "validate", str(aaf_set.write()), "--jobs", "2", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert "Lecture en 1 processus (--jobs 2 demandé)" in done.stderr
+
+
 def test_errors_exit_1_grouped_by_rule_with_requirements(broken: Path, tmp_path: Path) -> None:
     done = sdet_check("aaf", "validate", str(broken), cwd=tmp_path)
     assert done.returncode == 1, done.stderr

@@ -12,6 +12,8 @@ from hypothesis import strategies as st
 from stdnum import luhn
 
 from sdet_check.aaf.nomenclature import (
+    code_problem,
+    contract_problem,
     email_problem,
     phone_problem,
     postal_code_problem,
@@ -31,6 +33,10 @@ DOMAINS = [
     ("mobile", "PersRelEleve", "+33 6 12 34 56 78", "06 12", "AAF-DOM-002"),
     ("mail", "PersRelEleve", "parent@courriel.fr", "parent@@courriel", "AAF-DOM-002"),
     ("ENTPersonCodePostal", "PersRelEleve", "75011", "ABCDE", "AAF-DOM-002"),
+    # nomenclature values the annex fixes: sector, structure-type and ministry codes
+    ("ENTEtablissementContrat", "EtabEducNat", "PR", "OO", "AAF-DOM-002"),
+    ("ENTStructureCodeTypeStruct", "EtabEducNat", "340", "COLLEGE", "AAF-DOM-002"),
+    ("ENTEtablissementCodeMinistereTutelle", "EtabEducNat", "06", "6", "AAF-DOM-002"),
 ]
 
 
@@ -95,6 +101,14 @@ def test_domain_checks_never_crash_and_answer_in_french(text: str) -> None:
     for check in (siren_problem, phone_problem, email_problem, postal_code_problem):
         problem = check(text)
         assert problem is None or isinstance(problem, str)
+
+
+@given(st.text(max_size=5))
+def test_nomenclature_codes_are_digits_of_their_length(text: str) -> None:
+    for digits in (2, 3):
+        expected_fine = len(text) == digits and all(c in string.digits for c in text)
+        assert (code_problem(text, digits) is None) == expected_fine
+    assert (contract_problem(text) is None) == (text in ("PU", "PR"))
 
 
 @given(st.integers(min_value=1000, max_value=98999))

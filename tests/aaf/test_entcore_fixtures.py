@@ -34,6 +34,7 @@ def test_2020_set_structure_uai_and_dangling_structures() -> None:
             ("AAF-UAI-001", "1", "ENTStructureUAI"): 1,
             ("AAF-UAI-001", "1", "ENTEtablissementUAI"): 1,
             ("AAF-DOM-001", "1", "ENTStructureSIREN"): 1,  # placeholder SIRET 10000000000000
+            ("AAF-DOM-002", "1", "ENTEtablissementContrat"): 1,  # sector « OO »: PU or PR
             ("AAF-XREF-001", "2000000", "ENTPersonStructRattach"): 1,  # structure 1000
             ("AAF-XREF-001", "2000000", "ENTEleveClasses"): 1,  # structure 3000
         }
@@ -79,7 +80,12 @@ def test_2024_after_set_without_its_structures() -> None:
 def test_one_file_can_be_validated_alone() -> None:
     file = ENTCORE / "2020" / "ENT_Complet_20200101_EtabEducNat_0000.xml"
     result, findings = run(file)
-    assert [f.rule for f in findings] == ["AAF-UAI-001", "AAF-UAI-001", "AAF-DOM-001"]
+    assert [f.rule for f in findings] == [
+        "AAF-UAI-001",
+        "AAF-UAI-001",
+        "AAF-DOM-001",
+        "AAF-DOM-002",
+    ]
     assert result.files[0].encoding == "ISO-8859-15"
 
 

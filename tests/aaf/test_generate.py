@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 
+from sdet_check.aaf import parallel as parallel_module
 from sdet_check.aaf.families import Family
 from sdet_check.aaf.generate import GenerationOptions, generate, parse_defects
 from sdet_check.aaf.reader import discover
@@ -78,11 +79,29 @@ def test_all_injected_defects_are_found_and_nothing_else(defect_set: Path) -> No
     assert found - injected == set(), "findings that no defect explains"
 
 
-def test_parallel_scan_gives_the_same_report(defect_set: Path) -> None:
+def test_parallel_scan_gives_the_same_report(
+    defect_set: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     _, sequential = run(defect_set)
+    small, _ = run(defect_set, jobs=2)
+    assert small.jobs == 1  # a small set is read in this process: workers would cost more
+    monkeypatch.setattr(parallel_module, "MIN_PARALLEL_BYTES", 0)
+    monkeypatch.setattr(parallel_module, "_processors", lambda: 2)
     result, parallel = run(defect_set, jobs=2)
     assert result.jobs == 2
     assert parallel == sequential
+    monkeypatch.setattr(parallel_module, "_processors", lambda: 1)
+    single_processor, _ = run(defect_set, jobs=4)
+    assert single_processor.jobs == 1
+
+
+@pytest.mark.parametrize(("load", "workers"), [(0.2, 2), (0.9, 1), (1.4, 1), (6.0, 1)])
+def test_workers_only_on_processors_the_load_leaves_idle(
+    monkeypatch: pytest.MonkeyPatch, load: float, workers: int
+) -> None:
+    monkeypatch.setattr(parallel_module.os, "sched_getaffinity", lambda _pid: {0, 1})
+    monkeypatch.setattr(parallel_module.os, "getloadavg", lambda: (load, load, load))
+    assert parallel_module._processors() == workers
 
 
 def test_same_seed_same_bytes_other_seed_other_set(tmp_path: Path) -> None:

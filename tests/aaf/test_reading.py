@@ -303,17 +303,17 @@ def test_line_numbers_beyond_65535(big_file_set: Path, tmp_path: Path) -> None:
     assert target + 1 > 65_536
 
 
-def test_a_failing_worker_reports_its_error(aaf_set: AafSet) -> None:
+def test_a_failing_worker_reports_its_error(aaf_set: AafSet, tmp_path: Path) -> None:
     """A file that vanishes between discovery and reading: the worker says so, nothing hangs."""
     source = discover(aaf_set.write())[0]
     source.path.unlink()
     tasks: queue.Queue[object] = queue.Queue()
-    results: queue.Queue[tuple[str, object]] = queue.Queue()
-    tasks.put(source)
+    results: queue.Queue[tuple[str, object, object]] = queue.Queue()
+    tasks.put((0, source))
     tasks.put(None)
-    _worker(tasks, results, BUILTIN_DTD, DtdOrigin.BUILTIN, False)
+    _worker(tasks, results, tmp_path, BUILTIN_DTD, DtdOrigin.BUILTIN, False)
     events = []
     while not results.empty():
         events.append(results.get())
-    kind, payload = events[-1]
+    kind, _, payload = events[-1]
     assert kind == "error" and source.path.name in str(payload)

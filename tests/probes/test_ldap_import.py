@@ -203,22 +203,32 @@ def test_a_drop_folder_the_ent_watches(instance: SlapdServer, tmp_path: Path) ->
                             return
                     batch = tmp_path / f"lot-{count}-{time.monotonic_ns()}"
                     batch.mkdir()
-                    for file in drop.glob("*.xml"):
-                        shutil.move(str(file), batch / file.name)
+                    taken = list(drop.glob("*.xml"))
+                    for file in taken:
+                        shutil.copy2(file, batch / file.name)
                     importer.import_folder(batch)
+                    # Files leave the folder once imported: the probe reads the annuaire
+                    # then, not while the import still runs (a race on a loaded machine).
+                    for file in taken:
+                        file.unlink()
         except BaseException as exc:  # reported by the test below
             problems.append(exc)
 
     watcher = threading.Thread(target=watch, daemon=True)
     watcher.start()
     section = {"drop_folder": str(drop), "wait_s": 30, "ldap": instance.target_section(AUDIT_ENV)}
+    context = context_for(instance, tmp_path, section=section)
+    # The ENT's import report is not readable from a drop folder: DIR-AAF-010 stays undecided.
+    readable = [requirement for requirement in COVERED if requirement != "DIR-AAF-010"]
     try:
-        outcomes = decide_all(context_for(instance, tmp_path, section=section))
+        outcomes = {r: LdapImportScenario().check({"requirement": r}, context) for r in readable}
+        with pytest.raises(NotTestable, match="compte rendu de l'import n'est pas lisible"):
+            LdapImportScenario().check({"requirement": "DIR-AAF-010"}, context)
     finally:
         stop.set()
         watcher.join(10)
     assert problems == []
-    assert {r: o.status for r, o in outcomes.items()} == dict.fromkeys(COVERED, Status.PASS)
+    assert {r: o.status for r, o in outcomes.items()} == dict.fromkeys(readable, Status.PASS)
     handoff = next(e for e in outcomes["DIR-AAF-001"].evidence if e.kind == "aaf_import_step")
     assert handoff.data["mode"] == "drop_folder" and "pris par l'ENT" in handoff.summary
 
