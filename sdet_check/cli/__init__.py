@@ -21,6 +21,7 @@ from sdet_check.cli import compare as _compare  # noqa: F401
 from sdet_check.cli import demo as _demo  # noqa: F401
 from sdet_check.cli import followup as _followup  # noqa: F401
 from sdet_check.cli import grid as _grid  # noqa: F401
+from sdet_check.cli import questionnaire as _questionnaire  # noqa: F401
 from sdet_check.cli import run as _run  # noqa: F401
 from sdet_check.cli.app import app, state
 from sdet_check.cli.console import err_console
@@ -102,6 +103,8 @@ _COMMAND_WORDS = frozenset(
         "aaf",
         "generate",
         "rules",
+        "questionnaire",
+        "import",
     }
 )
 
