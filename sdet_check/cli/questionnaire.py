@@ -3,20 +3,23 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
-import click
 import typer
 from typer.core import TyperGroup
 
 from sdet_check.cli.app import app, state
 from sdet_check.cli.console import console
 
+if TYPE_CHECKING:
+    # typer bundles its own click; its Context is the type TyperGroup's methods take.
+    from typer._click.core import Context
+
 
 class _ExportByDefault(TyperGroup):
     """``questionnaire sdet/6.4`` means ``questionnaire export sdet/6.4``."""
 
-    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+    def parse_args(self, ctx: Context, args: list[str]) -> list[str]:
         """Insert ``export`` when the first word is not a subcommand (nor an option)."""
         if args and args[0] not in self.commands and not args[0].startswith("-"):
             args = ["export", *args]
