@@ -34,7 +34,10 @@ def fill_cells(ods: bytes, sheet: str, cells: Mapping[tuple[int, int], str]) -> 
     assert table is not None, sheet
     rows = table.findall(f".//{{{TABLE}}}table-row")
     for (row, column), value in cells.items():
-        cell = rows[row].findall(f"{{{TABLE}}}table-cell")[column]
+        existing = rows[row].findall(f"{{{TABLE}}}table-cell")
+        while len(existing) <= column:
+            existing.append(etree.SubElement(rows[row], f"{{{TABLE}}}table-cell"))
+        cell = existing[column]
         for child in list(cell):
             cell.remove(child)
         for attribute in list(cell.attrib):
