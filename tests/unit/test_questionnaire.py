@@ -369,3 +369,34 @@ def test_questionnaire_saved_again_by_libreoffice_still_imports(tmp_path: Path, 
     imported = import_questionnaire(resaved, EXAMPLES / "preuves", grid)
     expected, _ = load_declarations(EXAMPLES / "declarations.yaml")
     assert comparable(imported.declarations) == comparable(expected)
+
+
+# --- the note théorique of a run ------------------------------------------------------------------
+
+
+def test_terminal_shows_the_percentage_of_declared_conformity(
+    tmp_path: Path, registry: Any, target_file: Path, environ: dict[str, str]
+) -> None:
+    from sdet_check.api import RunRequest, evaluate
+    from sdet_check.reporters import reporter_for
+
+    from .conftest import DEMO_GRID
+
+    declarations = tmp_path / "declarations.yaml"
+    declarations.write_text(
+        "format: 1\ndeclarations:\n"
+        "  - {requirement: J-DECL-001, status: conforme, statement: Registre tenu.,"
+        " author: DPO, date: 2026-09-01}\n",
+        encoding="utf-8",
+    )
+    record = evaluate(
+        RunRequest(target=target_file, grid=str(DEMO_GRID), declarations=declarations),
+        registry=registry,
+        environ=environ,
+    )
+    french = reporter_for("terminal").render(record, "fr").decode()
+    assert "Note théorique : 100 % de conformité déclarée (1 déclarée(s) conforme(s) sur 1" in (
+        " ".join(french.split())
+    )
+    english = " ".join(reporter_for("terminal").render(record, "en").decode().split())
+    assert "Declared score: 100 % declared conformity (1 declared compliant out of 1" in english
