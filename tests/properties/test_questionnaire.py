@@ -8,6 +8,7 @@ documented InputError (sheet, row, fix), never another exception.
 from __future__ import annotations
 
 import io
+import tempfile
 import zipfile
 from functools import cache
 from pathlib import Path
@@ -17,10 +18,11 @@ from hypothesis import strategies as st
 from lxml import etree
 
 from sdet_check.api import open_grid
+from sdet_check.declarations import load_declarations
 from sdet_check.errors import InputError
 from sdet_check.grid import Grid
 from sdet_check.ods import read_ods_bytes
-from sdet_check.questionnaire import ImportedQuestionnaire, check_workbook
+from sdet_check.questionnaire import ImportedQuestionnaire, check_workbook, write_declarations
 from tests.office import OFFICE, TABLE, fill_cells, replace_member
 from tests.strategies import budget
 
@@ -34,7 +36,8 @@ cell_text = st.text(
 ) | st.sampled_from(
     ["", "conforme", "CONFORME", "non_conforme", "sans réponse", "no answer", "aipd.txt",
      "../x", "/etc/passwd", "a; b; c", "2026-02-30", "15/09/2026", "=HYPERLINK(\"x\")",
-     "0" * 64, "sdet/6.2", "1", "LEG-REG-001", "clé", " "]
+     "0" * 64, "sdet/6.2", "1", "LEG-REG-001", "clé", " ", "\u2028", "\x85", "\ufeff",
+     "a: b", "- x", "'", '"', "#", "\\", "&x", "*y", "!!python/object x"]
 )  # fmt: skip
 
 
@@ -70,8 +73,16 @@ def test_any_cell_text_gives_declarations_or_input_error(
         data = fill_cells(data, sheet, {(row % len(rows), column % width): text})
     result = imported(data)
     if result is not None:
-        # Every declaration a questionnaire gives is about a declaration item of the grid.
+        # Every declaration a questionnaire gives is about a declaration item of the grid,
+        # and the file written from it is one a run loads, whatever text the cells held.
         assert {d.requirement for d in result.declarations} <= {r.id for r in grid().requirements}
+        with tempfile.TemporaryDirectory() as folder:
+            out = Path(folder) / "declarations.yaml"
+            write_declarations(result, out)
+            loaded, _ = load_declarations(out, [r.id for r in grid().requirements])
+        assert [(d.requirement, d.text, d.author) for d in loaded] == [
+            (d.requirement, d.text, d.author) for d in result.declarations
+        ]
 
 
 @budget(ci=200)
@@ -108,3 +119,27 @@ def test_damaged_archive_gives_input_error(at: int, junk: bytes) -> None:
     result = imported(damaged)
     if result is not None:
         assert result.identity["editor"] == "Éditeur Exemple"
+
+
+@budget(ci=150)
+@given(cell_text, cell_text)
+def test_any_declaration_text_and_author_round_trip_through_the_declarations_file(
+    comment: str, author: str
+) -> None:
+    rows = read_ods_bytes(SHIPPED).sheets["Déclarations"]
+    at = next(i for i, row in enumerate(rows) if row and row[0] == "LEG-REG-001")
+    data = fill_cells(SHIPPED, "Déclarations", {(at, 12): comment})
+    data = fill_cells(data, "Identité", {(4, 2): author})
+    result = imported(data)
+    if not author.strip():
+        assert result is None  # the respondent is required
+        return
+    assert result is not None
+    with tempfile.TemporaryDirectory() as folder:
+        out = Path(folder) / "declarations.yaml"
+        write_declarations(result, out)
+        loaded, _ = load_declarations(out)
+    declared = {d.requirement: d for d in loaded}
+    assert declared["LEG-REG-001"].author == author.strip()
+    expected = comment.strip() or "Déclaré conforme dans le questionnaire."
+    assert declared["LEG-REG-001"].text == expected
