@@ -289,6 +289,267 @@ def answers_from(declarations: Sequence[Declaration]) -> dict[str, Answer]:
 
 # --- import ------------------------------------------------------------------------------------
 
+_FRESH = "`sdet-check questionnaire {ref} --out questionnaire.ods`"
+
+_MESSAGES: dict[str, dict[str, tuple[str, str]]] = {
+    "fr": {
+        "no_hidden": (
+            "feuille masquée absente : ce classeur n'est pas un questionnaire sdet-check, ou la "
+            "feuille a été supprimée",
+            "repartir d'un questionnaire produit par {fresh} et y recopier les réponses",
+        ),
+        "pin_missing": (
+            "la valeur « {key} » manque dans la feuille masquée",
+            "repartir d'un questionnaire produit par {fresh}",
+        ),
+        "pin_edited": (
+            "la feuille masquée a été modifiée : « {key} » vaut « {value} » alors que les "
+            "propriétés du document indiquent « {meta} »",
+            "repartir d'un questionnaire produit par {fresh} et y recopier les réponses",
+        ),
+        "format": (
+            "questionnaire de format {found}, cette version de sdet-check lit le format {expected}",
+            "repartir d'un questionnaire produit par {fresh}",
+        ),
+        "other_grid": (
+            "questionnaire établi pour la grille {found}, alors que l'import attend {ref} "
+            "(sha256 {hash}…)",
+            "faire remplir le questionnaire de {ref} ({fresh}), ou importer avec --grid {found} "
+            "si c'est bien la grille de l'appel d'offres",
+        ),
+        "other_content": (
+            "questionnaire établi pour une autre version du contenu de {ref} (sha256 {found}…), "
+            "alors que l'import attend sha256 {hash}…",
+            "faire remplir le questionnaire produit par {fresh} avec la grille installée",
+        ),
+        "sheet_missing": (
+            "feuille absente",
+            "remettre la feuille du questionnaire d'origine",
+        ),
+        "field_gone": (
+            "la rubrique « {label} » a disparu (colonne masquée modifiée ?)",
+            "repartir de la feuille d'identité du questionnaire d'origine",
+        ),
+        "field_empty": (
+            "« {label} » n'est pas renseigné",
+            "écrire cette information dans la colonne « {column} »",
+        ),
+        "bad_date": (
+            "date « {value} » illisible",
+            "écrire la date au format AAAA-MM-JJ (par ex. 2026-09-15)",
+        ),
+        "header": (
+            "la ligne d'en-tête a changé (colonne ajoutée, supprimée ou renommée)",
+            "remettre les colonnes du questionnaire d'origine dans leur ordre",
+        ),
+        "added_row": (
+            "ligne ajoutée au questionnaire (colonnes masquées vides)",
+            "supprimer cette ligne : le questionnaire n'accepte que ses propres lignes",
+        ),
+        "hidden_edited": (
+            "une colonne masquée (« {key} » ou « {seal} ») a été modifiée",
+            "repartir du questionnaire d'origine et y recopier les réponses, sans modifier les "
+            "colonnes masquées",
+        ),
+        "duplicate": (
+            "deuxième ligne pour {rid} (ligne copiée)",
+            "supprimer la copie : une seule ligne par exigence",
+        ),
+        "id_edited": (
+            "l'identifiant affiché « {shown} » ne correspond pas à la ligne ({rid})",
+            "remettre {rid} dans la colonne « {column} »",
+        ),
+        "rows_gone": (
+            "{count} ligne(s) du questionnaire ont disparu : {ids}",
+            "remettre ces lignes (repartir du questionnaire d'origine)",
+        ),
+        "no_answer": (
+            "{rid} n'a pas de réponse",
+            "choisir une valeur parmi {values} (« {blank} » laisse la ligne explicitement sans "
+            "réponse)",
+        ),
+        "unknown_answer": (
+            "réponse « {value} » inconnue pour {rid}",
+            "choisir une valeur parmi {values}",
+        ),
+        "blank_with_proofs": (
+            "{rid} est « {blank} » mais nomme des preuves",
+            "choisir une réponse, ou vider la colonne des fichiers de preuve",
+        ),
+        "no_proof": (
+            "{rid} est déclaré conforme sans preuve",
+            "nommer le ou les fichiers de preuve remis (preuve attendue : {expected})",
+        ),
+        "no_justification": (
+            "{rid} est déclaré non applicable sans justification",
+            "expliquer pourquoi dans la colonne « {column} »",
+        ),
+        "titles_count": (
+            "{titles} titre(s) pour {files} fichier(s) de preuve",
+            "donner un titre par fichier, dans le même ordre, séparés par « ; » (ou aucun)",
+        ),
+        "hashes_count": (
+            "{hashes} empreinte(s) sha256 pour {files} fichier(s) de preuve",
+            "donner une empreinte par fichier, dans le même ordre (ou aucune)",
+        ),
+        "outside": (
+            "nom de preuve « {name} » hors du dossier des preuves",
+            "donner un nom de fichier relatif au dossier des preuves (sans « .. » ni chemin "
+            "absolu)",
+        ),
+        "missing_file": (
+            "preuve « {name} » introuvable dans {folder}",
+            "joindre ce fichier au dossier des preuves, ou corriger son nom",
+        ),
+        "bad_hash": (
+            "empreinte « {value} » illisible",
+            "écrire l'empreinte sha256 en 64 caractères hexadécimaux (sha256sum FICHIER), ou "
+            "vider la cellule",
+        ),
+        "changed": (
+            "la preuve « {name} » a changé : son sha256 est {found}…, le questionnaire annonce "
+            "{given}…",
+            "joindre la version du document sur laquelle porte la réponse, ou corriger "
+            "l'empreinte si le document a été remplacé à bon escient",
+        ),
+    },
+    "en": {
+        "no_hidden": (
+            "hidden sheet missing: this workbook is not an sdet-check questionnaire, or the "
+            "sheet was deleted",
+            "start again from a questionnaire made by {fresh} and copy the answers into it",
+        ),
+        "pin_missing": (
+            'the value "{key}" is missing from the hidden sheet',
+            "start again from a questionnaire made by {fresh}",
+        ),
+        "pin_edited": (
+            'the hidden sheet was edited: "{key}" reads "{value}" while the document '
+            'properties say "{meta}"',
+            "start again from a questionnaire made by {fresh} and copy the answers into it",
+        ),
+        "format": (
+            "questionnaire of format {found}; this version of sdet-check reads format {expected}",
+            "start again from a questionnaire made by {fresh}",
+        ),
+        "other_grid": (
+            "questionnaire made for grid {found}, while the import expects {ref} (sha256 {hash}…)",
+            "have the questionnaire of {ref} answered ({fresh}), or import with --grid {found} "
+            "if that is the tender's grid",
+        ),
+        "other_content": (
+            "questionnaire made for another content of {ref} (sha256 {found}…), while the "
+            "import expects sha256 {hash}…",
+            "have the questionnaire made by {fresh} with the installed grid answered",
+        ),
+        "sheet_missing": (
+            "sheet missing",
+            "put back the sheet of the original questionnaire",
+        ),
+        "field_gone": (
+            'the field "{label}" is gone (hidden column edited?)',
+            "start again from the identity sheet of the original questionnaire",
+        ),
+        "field_empty": (
+            '"{label}" is empty',
+            'write it in the column "{column}"',
+        ),
+        "bad_date": (
+            'unreadable date "{value}"',
+            "write the date as YYYY-MM-DD (e.g. 2026-09-15)",
+        ),
+        "header": (
+            "the header row changed (column added, removed or renamed)",
+            "put back the columns of the original questionnaire, in their order",
+        ),
+        "added_row": (
+            "row added to the questionnaire (hidden columns empty)",
+            "delete this row: the questionnaire only takes its own rows",
+        ),
+        "hidden_edited": (
+            'a hidden column ("{key}" or "{seal}") was edited',
+            "start again from the original questionnaire and copy the answers into it, "
+            "leaving the hidden columns alone",
+        ),
+        "duplicate": (
+            "second row for {rid} (copied row)",
+            "delete the copy: one row per requirement",
+        ),
+        "id_edited": (
+            'the displayed id "{shown}" does not match the row ({rid})',
+            'put {rid} back in the column "{column}"',
+        ),
+        "rows_gone": (
+            "{count} row(s) of the questionnaire are gone: {ids}",
+            "put these rows back (start again from the original questionnaire)",
+        ),
+        "no_answer": (
+            "{rid} has no answer",
+            'choose a value among {values} ("{blank}" leaves the row explicitly unanswered)',
+        ),
+        "unknown_answer": (
+            'unknown answer "{value}" for {rid}',
+            "choose a value among {values}",
+        ),
+        "blank_with_proofs": (
+            '{rid} reads "{blank}" but names proofs',
+            "choose an answer, or empty the proof files column",
+        ),
+        "no_proof": (
+            "{rid} is declared compliant without a proof",
+            "name the proof file(s) handed in (expected proof: {expected})",
+        ),
+        "no_justification": (
+            "{rid} is declared not applicable without a justification",
+            'explain why in the column "{column}"',
+        ),
+        "titles_count": (
+            "{titles} title(s) for {files} proof file(s)",
+            'give one title per file, in the same order, separated by ";" (or none)',
+        ),
+        "hashes_count": (
+            "{hashes} sha256 fingerprint(s) for {files} proof file(s)",
+            "give one fingerprint per file, in the same order (or none)",
+        ),
+        "outside": (
+            'proof name "{name}" outside the proof folder',
+            'give a file name relative to the proof folder (no "..", no absolute path)',
+        ),
+        "missing_file": (
+            'proof "{name}" not found in {folder}',
+            "add this file to the proof folder, or correct its name",
+        ),
+        "bad_hash": (
+            'unreadable fingerprint "{value}"',
+            "write the sha256 fingerprint as 64 hexadecimal characters (sha256sum FILE), or "
+            "empty the cell",
+        ),
+        "changed": (
+            'the proof "{name}" changed: its sha256 is {found}…, the questionnaire says {given}…',
+            "hand in the version of the document the answer is about, or correct the "
+            "fingerprint if the document was rightly replaced",
+        ),
+    },
+}
+"""Every problem an import can find, with its fix, in French and English."""
+
+_FRAME = {
+    "fr": {
+        "sheet": "feuille « {sheet} »", "row": ", ligne {row}", "column": ", colonne « {column} »",
+        "line": "{where} : {problem}. À faire : {fix}",
+        "summary": "questionnaire refusé, {n} problème(s) :\n{shown}\n",
+        "more": "\n  … et {n} autre(s)",
+        "fix": "corriger le questionnaire à ces endroits, puis relancer l'import",
+    },
+    "en": {
+        "sheet": "sheet \"{sheet}\"", "row": ", row {row}", "column": ", column \"{column}\"",
+        "line": "{where}: {problem}. To do: {fix}",
+        "summary": "questionnaire refused, {n} problem(s):\n{shown}\n",
+        "more": "\n  … and {n} more",
+        "fix": "correct the questionnaire at these places, then import it again",
+    },
+}  # fmt: skip
+
 
 @dataclass(frozen=True)
 class Problem:
@@ -300,32 +561,67 @@ class Problem:
     problem: str
     fix: str
     column: str | None = None
+    lang: str = "fr"
 
     def render(self) -> str:
         """``feuille « Déclarations », ligne 7, colonne « réponse » : … À faire : …``."""
-        where = f"feuille « {self.sheet} »"
+        frame = _FRAME[self.lang]
+        where = frame["sheet"].format(sheet=self.sheet)
         if self.row is not None:
-            where += f", ligne {self.row}"
+            where += frame["row"].format(row=self.row)
         if self.column:
-            where += f", colonne « {self.column} »"
-        return f"{where} : {self.problem}. À faire : {self.fix}"
+            where += frame["column"].format(column=self.column)
+        return frame["line"].format(where=where, problem=self.problem, fix=self.fix)
 
 
 class QuestionnaireError(InputError):
     """An answered questionnaire that cannot be imported, with every problem found."""
 
-    def __init__(self, file: Path | str, problems: Sequence[Problem]):
+    def __init__(self, file: Path | str, problems: Sequence[Problem], lang: str = "fr"):
         """Keep every problem; the message lists them, the first ones in full."""
         self.problems = list(problems)
+        self.lang = lang
+        frame = _FRAME[lang]
         shown = "\n".join(f"  - {p.render()}" for p in self.problems[:25])
-        more = len(self.problems) - 25
-        if more > 0:
-            shown += f"\n  … et {more} autre(s)"
+        if len(self.problems) > 25:
+            shown += frame["more"].format(n=len(self.problems) - 25)
         super().__init__(
-            file,
-            f"questionnaire refusé, {len(self.problems)} problème(s) :\n{shown}\n",
-            "corriger le questionnaire à ces endroits, puis relancer l'import",
+            file, frame["summary"].format(n=len(self.problems), shown=shown), frame["fix"]
         )
+
+    def render(self) -> str:
+        """The list of problems, in the language of the import."""
+        if self.lang == "fr":
+            return super().render()
+        return f"{self.file}: {self.problem}. To do: {self.fix}"
+
+
+class _Problems:
+    """Problems found so far, worded in the language of the import."""
+
+    def __init__(self, lang: str, fresh: str) -> None:
+        self.lang = lang if lang in _MESSAGES else "fr"
+        self.fresh = fresh
+        self.items: list[Problem] = []
+
+    def add(
+        self,
+        sheet: str,
+        row: int | None,
+        message: str,
+        column: str | None = None,
+        /,
+        **params: Any,
+    ) -> None:
+        """Record the problem ``message`` (a key of the message table) at this place."""
+        problem, fix = _MESSAGES[self.lang][message]
+        params = {"fresh": self.fresh, **params}
+        self.items.append(
+            Problem(sheet, row, problem.format(**params), fix.format(**params), column, self.lang)
+        )
+
+    def error(self, file: Path | str) -> QuestionnaireError:
+        return QuestionnaireError(file, self.items, self.lang)
 
 
 @dataclass
@@ -371,27 +667,31 @@ def _relative(path: Path, base: Path) -> str:
         return path.resolve().as_posix()
 
 
-def import_questionnaire(file: Path, proofs: Path, grid: Grid) -> ImportedQuestionnaire:
+def import_questionnaire(
+    file: Path, proofs: Path, grid: Grid, lang: str = "fr"
+) -> ImportedQuestionnaire:
     """Read an answered questionnaire of ``grid``; proof files are looked for under ``proofs``.
 
-    Raises :class:`QuestionnaireError` listing every problem (sheet, row, fix), or
-    :class:`InputError` when the file is not a readable questionnaire at all.
+    Raises :class:`QuestionnaireError` listing every problem (sheet, row, fix) in ``lang``,
+    or :class:`InputError` when the file is not a readable questionnaire at all.
     """
     workbook = read_ods(file)
-    return check_workbook(workbook, file, proofs, grid)
+    return check_workbook(workbook, file, proofs, grid, lang)
 
 
 def check_workbook(
-    workbook: Workbook, file: Path | str, proofs: Path, grid: Grid
+    workbook: Workbook, file: Path | str, proofs: Path, grid: Grid, lang: str = "fr"
 ) -> ImportedQuestionnaire:
     """Validate an already-read workbook (see :func:`import_questionnaire`)."""
-    pinned, lang = _check_pinning(workbook, file, grid)
-    words = _WORDS[lang]
-    problems: list[Problem] = []
+    problems = _Problems(lang, _FRESH.format(ref=grid.ref))
+    pinned = _check_pinning(workbook, grid, problems)
+    if problems.items:
+        raise problems.error(file)
+    words = _WORDS[pinned["lang"] if pinned["lang"] in _WORDS else "fr"]
     identity = _identity(workbook, words, problems)
-    declarations, unanswered = _answers(workbook, words, lang, grid, proofs, identity, problems)
-    if problems:
-        raise QuestionnaireError(file, problems)
+    declarations, unanswered = _answers(workbook, words, grid, proofs, identity, problems)
+    if problems.items:
+        raise problems.error(file)
     return ImportedQuestionnaire(
         grid_ref=pinned["grid"],
         grid_hash=pinned["grid_hash"],
@@ -401,92 +701,64 @@ def check_workbook(
     )
 
 
-def _check_pinning(workbook: Workbook, file: Path | str, grid: Grid) -> tuple[dict[str, str], str]:
-    fresh = f"`sdet-check questionnaire {grid.ref} --out questionnaire.ods`"
+def _check_pinning(workbook: Workbook, grid: Grid, problems: _Problems) -> dict[str, str]:
     sheet = workbook.sheets.get(HIDDEN_SHEET)
     if sheet is None:
-        raise QuestionnaireError(
-            file,
-            [
-                Problem(
-                    HIDDEN_SHEET,
-                    None,
-                    "feuille masquée absente : ce classeur n'est pas un questionnaire sdet-check, "
-                    "ou la feuille a été supprimée",
-                    f"repartir d'un questionnaire produit par {fresh} et y recopier les réponses",
-                )
-            ],
-        )
+        problems.add(HIDDEN_SHEET, None, "no_hidden")
+        return {}
     pinned = {row[0]: row[1] if len(row) > 1 else "" for row in sheet if row}
     from_meta = {
         key[len(META_PREFIX) :]: value
         for key, value in workbook.metadata.items()
         if key.startswith(META_PREFIX)
     }
-    problems = []
     for key in ("format", "grid", "grid_hash", "lang", "rows"):
         if key not in pinned:
-            problems.append(
-                Problem(
-                    HIDDEN_SHEET,
-                    None,
-                    f"la valeur « {key} » manque dans la feuille masquée",
-                    f"repartir d'un questionnaire produit par {fresh}",
-                )
-            )
+            problems.add(HIDDEN_SHEET, None, "pin_missing", key=key)
         elif from_meta and from_meta.get(key) != pinned[key]:
             row = next(i for i, r in enumerate(sheet, 1) if r and r[0] == key)
-            problems.append(
-                Problem(
-                    HIDDEN_SHEET,
-                    row,
-                    f"la feuille masquée a été modifiée : « {key} » vaut « {pinned[key][:80]} » "
-                    f"alors que les propriétés du document indiquent « {from_meta.get(key)} »",
-                    f"repartir d'un questionnaire produit par {fresh} et y recopier les réponses",
-                )
+            problems.add(
+                HIDDEN_SHEET,
+                row,
+                "pin_edited",
+                key=key,
+                value=pinned[key][:80],
+                meta=str(from_meta.get(key))[:80],
             )
-    if problems:
-        raise QuestionnaireError(file, problems)
+    if problems.items:
+        return pinned
     if pinned["format"] != QUESTIONNAIRE_FORMAT:
-        raise QuestionnaireError(
-            file,
-            [
-                Problem(
-                    HIDDEN_SHEET,
-                    None,
-                    f"questionnaire de format {pinned['format'][:20]}, cette version de "
-                    f"sdet-check lit le format {QUESTIONNAIRE_FORMAT}",
-                    f"repartir d'un questionnaire produit par {fresh}",
-                )
-            ],
+        problems.add(
+            HIDDEN_SHEET,
+            None,
+            "format",
+            found=pinned["format"][:20],
+            expected=QUESTIONNAIRE_FORMAT,
         )
-    if pinned["grid"] != grid.ref or pinned["grid_hash"] != grid.content_hash:
-        what = (
-            f"questionnaire établi pour la grille {pinned['grid'][:40]}"
-            if pinned["grid"] != grid.ref
-            else f"questionnaire établi pour une autre version du contenu de {grid.ref} "
-            f"(sha256 {pinned['grid_hash'][:16]}…)"
+    elif pinned["grid"] != grid.ref:
+        problems.add(
+            HIDDEN_SHEET,
+            None,
+            "other_grid",
+            found=pinned["grid"][:40],
+            ref=grid.ref,
+            hash=grid.content_hash[:16],
         )
-        raise QuestionnaireError(
-            file,
-            [
-                Problem(
-                    HIDDEN_SHEET,
-                    None,
-                    f"{what}, alors que l'import attend {grid.ref} "
-                    f"(sha256 {grid.content_hash[:16]}…)",
-                    f"faire remplir le questionnaire de {grid.ref} ({fresh}), ou importer avec "
-                    f"--grid {pinned['grid'][:40]} si c'est bien la grille de l'appel d'offres",
-                )
-            ],
+    elif pinned["grid_hash"] != grid.content_hash:
+        problems.add(
+            HIDDEN_SHEET,
+            None,
+            "other_content",
+            found=pinned["grid_hash"][:16],
+            ref=grid.ref,
+            hash=grid.content_hash[:16],
         )
-    lang = pinned["lang"] if pinned["lang"] in _WORDS else "fr"
-    return pinned, lang
+    return pinned
 
 
 def _sheet(workbook: Workbook, words: Mapping[str, Any], key: str) -> list[list[str]] | None:
     # A questionnaire keeps the sheet names of its language; the other language's are
-    # accepted too, for a buyer who renamed nothing but exported in English.
+    # accepted too.
     for candidate in (words[key], _WORDS["fr"][key], _WORDS["en"][key]):
         if candidate in workbook.sheets:
             return workbook.sheets[candidate]
@@ -497,20 +769,11 @@ def _cell(row: Sequence[str], index: int) -> str:
     return row[index].strip() if index < len(row) else ""
 
 
-def _identity(
-    workbook: Workbook, words: Mapping[str, Any], problems: list[Problem]
-) -> dict[str, str]:
+def _identity(workbook: Workbook, words: Mapping[str, Any], problems: _Problems) -> dict[str, str]:
     name = words["identity_sheet"]
     rows = _sheet(workbook, words, "identity_sheet")
     if rows is None:
-        problems.append(
-            Problem(
-                name,
-                None,
-                "feuille absente",
-                "remettre la feuille d'identité du questionnaire d'origine",
-            )
-        )
+        problems.add(name, None, "sheet_missing")
         return {}
     identity: dict[str, str] = {}
     found: dict[str, int] = {}
@@ -523,36 +786,13 @@ def _identity(
     for key in IDENTITY_FIELDS:
         label = words["identity"][key][0]
         if key not in found:
-            problems.append(
-                Problem(
-                    name,
-                    None,
-                    f"la rubrique « {label} » a disparu (colonne masquée modifiée ?)",
-                    "repartir de la feuille d'identité du questionnaire d'origine",
-                )
-            )
+            problems.add(name, None, "field_gone", label=label)
         elif not identity[key]:
-            problems.append(
-                Problem(
-                    name,
-                    found[key],
-                    f"« {label} » n'est pas renseigné",
-                    f"écrire {label.lower()} dans la colonne « {column} »",
-                    column,
-                )
-            )
+            problems.add(name, found[key], "field_empty", column, label=label, column=column)
     if identity.get("date"):
         parsed = _parse_date(identity["date"])
         if parsed is None:
-            problems.append(
-                Problem(
-                    name,
-                    found["date"],
-                    f"date « {identity['date'][:40]} » illisible",
-                    "écrire la date au format AAAA-MM-JJ (par ex. 2026-09-15)",
-                    column,
-                )
-            )
+            problems.add(name, found["date"], "bad_date", column, value=identity["date"][:40])
         else:
             identity["date"] = parsed
     return identity
@@ -577,114 +817,70 @@ def _split(value: str) -> list[str]:
     return [part.strip() for part in re.split(r"[;\n]", value) if part.strip()]
 
 
+_ALLOWED = {
+    _normalised(label): status for table in ANSWERS.values() for label, status in table.items()
+}
+"""Every accepted answer, in either language, normalised, with the status it gives."""
+
+
 def _answers(
     workbook: Workbook,
     words: Mapping[str, Any],
-    lang: str,
     grid: Grid,
     proofs: Path,
     identity: Mapping[str, str],
-    problems: list[Problem],
+    problems: _Problems,
 ) -> tuple[list[Declaration], list[str]]:
     name = words["answers_sheet"]
     rows = _sheet(workbook, words, "answers_sheet")
     if rows is None:
-        problems.append(
-            Problem(name, None, "feuille absente", "remettre la feuille du questionnaire d'origine")
-        )
+        problems.add(name, None, "sheet_missing")
         return [], []
     columns = words["columns"]
     header_at = next(
         (i for i, row in enumerate(rows) if row[:1] == [columns[0]] and len(row) > 1), None
     )
     if header_at is None or [_cell(rows[header_at], i) for i in range(13)] != list(columns):
-        problems.append(
-            Problem(
-                name,
-                None if header_at is None else header_at + 1,
-                "la ligne d'en-tête a changé (colonne ajoutée, supprimée ou renommée)",
-                "remettre les colonnes du questionnaire d'origine dans leur ordre",
-            )
-        )
+        problems.add(name, None if header_at is None else header_at + 1, "header")
         return [], []
     items = declaration_items(grid)
     by_id = {r.id: r for r in items}
-    allowed = {
-        _normalised(label): status for table in ANSWERS.values() for label, status in table.items()
-    }
-    values = ", ".join(f"« {v} »" for v in ANSWERS[lang])
     seen: set[str] = set()
     declarations: list[Declaration] = []
     unanswered: list[str] = []
-    body = [(number, row) for number, row in enumerate(rows, 1) if number > header_at + 1]
-    for number, row in body:
+    hidden_edits = False
+    for number, row in enumerate(rows[header_at + 1 :], header_at + 2):
         if not any(cell.strip() for cell in row):
             continue
         key, seal = _cell(row, _KEY), _cell(row, _SEAL)
-        expected = row_seal(grid.content_hash, key) if key in by_id else None
         if not key and not seal:
-            problems.append(
-                Problem(
-                    name,
-                    number,
-                    "ligne ajoutée au questionnaire (colonnes masquées vides)",
-                    "supprimer cette ligne : le questionnaire n'accepte que ses propres lignes",
-                )
-            )
+            problems.add(name, number, "added_row")
             continue
-        if expected is None or seal != expected:
-            problems.append(
-                Problem(
-                    name,
-                    number,
-                    "une colonne masquée (« clé » ou « sceau ») a été modifiée",
-                    "repartir du questionnaire d'origine et y recopier les réponses, sans "
-                    "modifier les colonnes masquées",
-                    columns[_KEY],
-                )
+        if key not in by_id or seal != row_seal(grid.content_hash, key):
+            hidden_edits = True
+            problems.add(
+                name, number, "hidden_edited", columns[_KEY], key=columns[_KEY], seal=columns[_SEAL]
             )
             continue
         if key in seen:
-            problems.append(
-                Problem(
-                    name,
-                    number,
-                    f"deuxième ligne pour {key} (ligne copiée)",
-                    "supprimer la copie : une seule ligne par exigence",
-                )
-            )
+            problems.add(name, number, "duplicate", rid=key)
             continue
         seen.add(key)
-        requirement = by_id[key]
         if _cell(row, _ID) != key:
-            problems.append(
-                Problem(
-                    name,
-                    number,
-                    f"l'identifiant affiché « {_cell(row, _ID)[:40]} » ne correspond pas à la "
-                    f"ligne ({key})",
-                    f"remettre {key} dans la colonne « {columns[_ID]} »",
-                    columns[_ID],
-                )
-            )
-        declaration = _row_declaration(
-            row, number, name, columns, requirement, allowed, values, proofs, identity, problems
+            problems.add(
+                name, number, "id_edited", columns[_ID], shown=_cell(row, _ID)[:40], rid=key,
+                column=columns[_ID],
+            )  # fmt: skip
+        answer = _row_declaration(
+            row, number, name, columns, by_id[key], proofs, identity, problems
         )
-        if declaration is None:
-            if _normalised(_cell(row, _ANSWER)) in allowed:
-                unanswered.append(key)
-            continue
-        declarations.append(declaration)
+        if isinstance(answer, Declaration):
+            declarations.append(answer)
+        elif answer == "unanswered":
+            unanswered.append(key)
     missing = [r.id for r in items if r.id not in seen]
-    if missing and not any(p.sheet == name and "masquée" in p.problem for p in problems):
-        problems.append(
-            Problem(
-                name,
-                None,
-                f"{len(missing)} ligne(s) du questionnaire ont disparu : {', '.join(missing[:10])}",
-                "remettre ces lignes (repartir du questionnaire d'origine)",
-            )
-        )
+    if missing and not hidden_edits:
+        problems.add(name, None, "rows_gone", count=len(missing), ids=", ".join(missing[:10]))
     return declarations, unanswered
 
 
@@ -694,156 +890,82 @@ def _row_declaration(
     sheet: str,
     columns: Sequence[str],
     requirement: Requirement,
-    allowed: Mapping[str, str | None],
-    values: str,
     proofs: Path,
     identity: Mapping[str, str],
-    problems: list[Problem],
-) -> Declaration | None:
+    problems: _Problems,
+) -> Declaration | str | None:
+    """The row's declaration, ``"unanswered"`` for "sans réponse", None when refused."""
+    lang = problems.lang
+    values = ", ".join(f"« {v} »" if lang == "fr" else f'"{v}"' for v in ANSWERS[lang])
+    blank = next(label for label, status in ANSWERS[lang].items() if status is None)
     raw = _cell(row, _ANSWER)
     rid = requirement.id
     if not raw:
-        problems.append(
-            Problem(
-                sheet,
-                number,
-                f"{rid} n'a pas de réponse",
-                f"choisir une valeur parmi {values} (« sans réponse » laisse la ligne "
-                "explicitement sans réponse)",
-                columns[_ANSWER],
-            )
+        problems.add(
+            sheet, number, "no_answer", columns[_ANSWER], rid=rid, values=values, blank=blank
         )
         return None
     normalised = _normalised(raw)
-    if normalised not in allowed:
-        problems.append(
-            Problem(
-                sheet,
-                number,
-                f"réponse « {raw[:60]} » inconnue pour {rid}",
-                f"choisir une valeur parmi {values}",
-                columns[_ANSWER],
-            )
-        )
+    if normalised not in _ALLOWED:
+        problems.add(
+            sheet, number, "unknown_answer", columns[_ANSWER], value=raw[:60], rid=rid,
+            values=values,
+        )  # fmt: skip
         return None
-    status = allowed[normalised]
-    files, titles, hashes = (
-        _split(_cell(row, _FILES)),
-        _split(_cell(row, _TITLES)),
-        _split(_cell(row, _HASHES).lower()),
-    )
+    status = _ALLOWED[normalised]
+    files = _split(_cell(row, _FILES))
+    titles = _split(_cell(row, _TITLES))
+    hashes = _split(_cell(row, _HASHES).lower())
     comment = _cell(row, _COMMENT)
-    before = len(problems)
+    before = len(problems.items)
     if status is None:
         if files:
-            problems.append(
-                Problem(
-                    sheet,
-                    number,
-                    f"{rid} est « sans réponse » mais nomme des preuves",
-                    "choisir une réponse, ou vider la colonne des fichiers de preuve",
-                    columns[_FILES],
-                )
-            )
-        return None
+            problems.add(sheet, number, "blank_with_proofs", columns[_FILES], rid=rid, blank=blank)
+            return None
+        return "unanswered"
     if status == "conforme" and not files:
         expected = requirement.verification.proofs
-        problems.append(
-            Problem(
-                sheet,
-                number,
-                f"{rid} est déclaré conforme sans preuve",
-                "nommer le ou les fichiers de preuve remis"
-                + (f" (preuve attendue : {expected.fr})" if expected else ""),
-                columns[_FILES],
-            )
-        )
+        problems.add(
+            sheet, number, "no_proof", columns[_FILES], rid=rid,
+            expected=expected.get(lang) if expected else "—",
+        )  # fmt: skip
     if status == "non_applicable" and not comment:
-        problems.append(
-            Problem(
-                sheet,
-                number,
-                f"{rid} est déclaré non applicable sans justification",
-                "expliquer pourquoi dans la colonne « " + columns[_COMMENT] + " »",
-                columns[_COMMENT],
-            )
+        problems.add(
+            sheet, number, "no_justification", columns[_COMMENT], rid=rid, column=columns[_COMMENT]
         )
     if titles and len(titles) != len(files):
-        problems.append(
-            Problem(
-                sheet,
-                number,
-                f"{len(titles)} titre(s) pour {len(files)} fichier(s) de preuve",
-                "donner un titre par fichier, dans le même ordre, séparés par « ; » (ou aucun)",
-                columns[_TITLES],
-            )
+        problems.add(
+            sheet, number, "titles_count", columns[_TITLES], titles=len(titles), files=len(files)
         )
     if hashes and len(hashes) != len(files):
-        problems.append(
-            Problem(
-                sheet,
-                number,
-                f"{len(hashes)} empreinte(s) sha256 pour {len(files)} fichier(s) de preuve",
-                "donner une empreinte par fichier, dans le même ordre (ou aucune)",
-                columns[_HASHES],
-            )
+        problems.add(
+            sheet, number, "hashes_count", columns[_HASHES], hashes=len(hashes), files=len(files)
         )
         hashes = []
     documents = []
     for index, name in enumerate(files):
         path = _proof_path(proofs, name)
         if path is None:
-            problems.append(
-                Problem(
-                    sheet,
-                    number,
-                    f"nom de preuve « {name[:80]} » hors du dossier des preuves",
-                    "donner un nom de fichier relatif au dossier des preuves (sans « .. » ni "
-                    "chemin absolu)",
-                    columns[_FILES],
-                )
-            )
+            problems.add(sheet, number, "outside", columns[_FILES], name=name[:80])
             continue
         if not path.is_file():
-            problems.append(
-                Problem(
-                    sheet,
-                    number,
-                    f"preuve « {name[:80]} » introuvable dans {proofs}",
-                    "joindre ce fichier au dossier des preuves, ou corriger son nom",
-                    columns[_FILES],
-                )
+            problems.add(
+                sheet, number, "missing_file", columns[_FILES], name=name[:80], folder=proofs
             )
             continue
         digest = _sha256(path)
         if hashes:
             given = hashes[index]
             if not _SHA256.match(given):
-                problems.append(
-                    Problem(
-                        sheet,
-                        number,
-                        f"empreinte « {given[:70]} » illisible",
-                        "écrire l'empreinte sha256 en 64 caractères hexadécimaux "
-                        "(sha256sum FICHIER), ou vider la cellule",
-                        columns[_HASHES],
-                    )
-                )
+                problems.add(sheet, number, "bad_hash", columns[_HASHES], value=given[:70])
             elif given != digest:
-                problems.append(
-                    Problem(
-                        sheet,
-                        number,
-                        f"la preuve « {name[:80]} » a changé : son sha256 est {digest[:16]}…, "
-                        f"le questionnaire annonce {given[:16]}…",
-                        "joindre la version du document sur laquelle porte la réponse, ou "
-                        "corriger l'empreinte si le document a été remplacé à bon escient",
-                        columns[_HASHES],
-                    )
-                )
+                problems.add(
+                    sheet, number, "changed", columns[_HASHES], name=name[:80],
+                    found=digest[:16], given=given[:16],
+                )  # fmt: skip
         title = titles[index] if titles else path.name
         documents.append(ProofDocument(title=title, sha256=digest, path=str(path), check="ok"))
-    if len(problems) > before:
+    if len(problems.items) > before:
         return None
     return Declaration(
         requirement=rid,

@@ -144,7 +144,7 @@ def questionnaire_import(
         raise InputError(
             folder, "dossier des preuves introuvable", "donner le dossier remis avec --proofs"
         )
-    imported = import_questionnaire(file, folder, grid)
+    imported = import_questionnaire(file, folder, grid, state.lang)
     partial = out.with_name(out.name + ".partiel")
     try:
         write_declarations(imported, partial)

@@ -400,3 +400,18 @@ def test_terminal_shows_the_percentage_of_declared_conformity(
     )
     english = " ".join(reporter_for("terminal").render(record, "en").decode().split())
     assert "Declared score: 100 % declared conformity (1 declared compliant out of 1" in english
+
+
+def test_refusals_are_worded_in_english_with_lang_en(
+    tmp_path: Path, grid: Grid, blank: bytes
+) -> None:
+    answers = example_answers()
+    answers["ARCH-SOC-001"] = ("yes", "", "", "", "")
+    filled = fill(blank, answers)
+    with pytest.raises(QuestionnaireError) as caught:
+        import_questionnaire(write(tmp_path, filled), EXAMPLES / "preuves", grid, "en")
+    message = " ".join(str(caught.value).split())
+    row = row_of(filled, "ARCH-SOC-001") + 1
+    assert f'sheet "Déclarations", row {row}, column "réponse": unknown answer "yes"' in message
+    assert 'To do: choose a value among "compliant", "not compliant"' in message
+    assert "À faire" not in message
