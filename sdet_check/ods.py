@@ -160,8 +160,13 @@ def write_ods(
                     visibility="collapse" if column.hidden else "visible",
                 )
             )
+        # Preamble lines start in the first visible column and overflow to the right (no
+        # wrapping): in a hidden or narrow column a wrapped text would be unreadable.
+        leading = next((i for i, c in enumerate(sheet.columns) if not c.hidden), 0)
         for line in sheet.preamble:
             row = table.TableRow()
+            for _ in range(leading):
+                row.addElement(_cell(table, text, "", styles.wrap))
             row.addElement(_cell(table, text, line, styles.title))
             element.addElement(row)
         header = table.TableRow()
@@ -204,9 +209,11 @@ def write_ods(
 
 
 def _make_styles(doc: Any, style: Any) -> _Styles:
-    def cell_style(name: str, bold: bool, editable: bool, colour: str | None) -> Any:
+    def cell_style(
+        name: str, bold: bool, editable: bool, colour: str | None, wrap: bool = True
+    ) -> Any:
         element = style.Style(name=name, family="table-cell")
-        properties: dict[str, str] = {"wrapoption": "wrap", "verticalalign": "top"}
+        properties = {"wrapoption": "wrap" if wrap else "no-wrap", "verticalalign": "top"}
         properties["cellprotect"] = "none" if editable else "protected"
         if colour:
             properties["backgroundcolor"] = colour
@@ -223,7 +230,7 @@ def _make_styles(doc: Any, style: Any) -> _Styles:
         header=cell_style("header", True, False, "#dde3ec"),
         wrap=cell_style("wrap", False, False, None),
         editable=cell_style("answer", False, True, "#fff8d6"),
-        title=cell_style("title", True, False, None),
+        title=cell_style("title", True, False, None, wrap=False),
         hidden_table=hidden,
     )
 

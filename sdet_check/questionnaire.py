@@ -84,11 +84,13 @@ _WORDS: dict[str, dict[str, Any]] = {
         ),
         "preamble": (
             "Questionnaire de déclarations — {title} ({ref})",
-            "Pour chaque ligne : choisir une réponse dans la liste (« sans réponse » pour "
-            "laisser la ligne explicitement sans réponse), nommer les fichiers de preuve "
-            "(séparés par « ; », relatifs au dossier des preuves remis avec le questionnaire), "
-            "et décrire ce qui est déclaré. Une réponse « conforme » demande une preuve ; "
-            "« non applicable » demande une justification. Ne pas modifier les autres colonnes.",
+            "1. Pour chaque ligne, choisir une réponse dans la liste ; « sans réponse » laisse "
+            "la ligne explicitement sans réponse.",
+            "2. Nommer les fichiers de preuve (séparés par « ; »), relatifs au dossier des "
+            "preuves remis avec le questionnaire ; titres et sha256 sont facultatifs.",
+            "3. Décrire ce qui est déclaré. Une réponse « conforme » demande une preuve, "
+            "« non applicable » une justification.",
+            "4. Remplir la feuille « Identité ». Ne pas modifier les autres colonnes.",
         ),
         "validation_title": "Réponse",
         "validation_message": "Choisir une valeur de la liste : {values}.",
@@ -118,11 +120,13 @@ _WORDS: dict[str, dict[str, Any]] = {
         ),
         "preamble": (
             "Declaration questionnaire — {title} ({ref})",
-            "For each row: choose an answer from the list (\"no answer\" leaves the row "
-            "explicitly unanswered), name the proof files (separated by \";\", relative to the "
-            "proof folder handed in with the questionnaire) and describe what is declared. A "
-            "\"compliant\" answer needs a proof; \"not applicable\" needs a justification. "
-            "Leave the other columns as they are.",
+            "1. For each row, choose an answer from the list; \"no answer\" leaves the row "
+            "explicitly unanswered.",
+            "2. Name the proof files (separated by \";\"), relative to the proof folder handed "
+            "in with the questionnaire; titles and sha256 are optional.",
+            "3. Describe what is declared. A \"compliant\" answer needs a proof, \"not "
+            "applicable\" a justification.",
+            "4. Fill in the \"Identity\" sheet. Leave the other columns as they are.",
         ),
         "validation_title": "Answer",
         "validation_message": "Choose a value from the list: {values}.",
@@ -133,7 +137,7 @@ _WORDS: dict[str, dict[str, Any]] = {
 
 _KEY, _SEAL, _ID, _AXIS, _LEVEL, _TITLE, _STATEMENT, _EXPECTED = range(8)
 _ANSWER, _FILES, _TITLES, _HASHES, _COMMENT = range(8, 13)
-_WIDTHS = (2.5, 3.0, 3.2, 2.6, 3.0, 5.0, 9.0, 8.0, 3.6, 5.5, 5.0, 5.0, 9.0)
+_WIDTHS = (2.5, 3.0, 3.2, 2.6, 4.0, 5.0, 9.0, 8.0, 3.6, 5.5, 5.0, 5.0, 9.0)
 _EDITABLE = frozenset({_ANSWER, _FILES, _TITLES, _HASHES, _COMMENT})
 _SHA256 = re.compile(r"^[0-9a-f]{64}$")
 
@@ -238,7 +242,7 @@ def write_questionnaire(
                 autofilter=True,
                 preamble=[
                     words["preamble"][0].format(title=grid.title.get(lang), ref=grid.ref),
-                    words["preamble"][1],
+                    *words["preamble"][1:],
                 ],
             ),
             Sheet(

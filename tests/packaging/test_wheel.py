@@ -102,7 +102,7 @@ def test_tender_kit_from_the_wheel(installed: Path, tmp_path: Path) -> None:
     unanswered = run(installed, "questionnaire", "import", "q.ods", "--out", "d.yaml",
                      cwd=tmp_path)  # fmt: skip
     assert unanswered.returncode == 3
-    assert "feuille « Déclarations », ligne 4" in " ".join(unanswered.stderr.split())
+    assert "feuille « Déclarations », ligne 7" in " ".join(unanswered.stderr.split())
 
 
 def test_aaf_commands_from_the_wheel(installed: Path, tmp_path: Path) -> None:

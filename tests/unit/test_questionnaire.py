@@ -29,7 +29,7 @@ from tests.office import fill_cells, replace_member, resave_as_ods, sheets_as_cs
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLES = ROOT / "examples"
 SHIPPED = EXAMPLES / "questionnaire-ent-exemple.ods"
-HEADER_ROW = 2  # two preamble lines, then the header (0-based rows of the file)
+HEADER_ROW = 5  # five preamble lines, then the header (0-based rows of the file)
 ANSWER, FILES, TITLES, HASHES, COMMENT = 8, 9, 10, 11, 12
 IDENTITY = {
     "editor": "Éditeur Exemple",
@@ -204,7 +204,7 @@ def test_command_line_imports_and_refuses_with_exit_code_3(
     code = main(["questionnaire", "import", str(bad), "--out", str(tmp_path / "x.yaml")])
     err = capsys.readouterr().err
     assert code == 3
-    assert "feuille « Déclarations », ligne 4, colonne « réponse »" in " ".join(err.split())
+    assert "feuille « Déclarations », ligne 7, colonne « réponse »" in " ".join(err.split())
     assert not (tmp_path / "x.yaml").exists()
 
 
