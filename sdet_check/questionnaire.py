@@ -541,14 +541,16 @@ _FRAME = {
     "fr": {
         "sheet": "feuille « {sheet} »", "row": ", ligne {row}", "column": ", colonne « {column} »",
         "line": "{where} : {problem}. À faire : {fix}",
-        "summary": "questionnaire refusé, {n} problème(s) :\n{shown}\n",
+        "summary": "questionnaire refusé, {n} problème(s)",
+        "head": "{file} : {problem} ; les corriger, puis relancer l'import :\n{shown}",
         "more": "\n  … et {n} autre(s)",
         "fix": "corriger le questionnaire à ces endroits, puis relancer l'import",
     },
     "en": {
         "sheet": "sheet \"{sheet}\"", "row": ", row {row}", "column": ", column \"{column}\"",
         "line": "{where}: {problem}. To do: {fix}",
-        "summary": "questionnaire refused, {n} problem(s):\n{shown}\n",
+        "summary": "questionnaire refused, {n} problem(s)",
+        "head": "{file}: {problem}; correct them, then import again:\n{shown}",
         "more": "\n  … and {n} more",
         "fix": "correct the questionnaire at these places, then import it again",
     },
@@ -586,18 +588,15 @@ class QuestionnaireError(InputError):
         self.problems = list(problems)
         self.lang = lang
         frame = _FRAME[lang]
-        shown = "\n".join(f"  - {p.render()}" for p in self.problems[:25])
+        self.shown = "\n".join(f"  - {p.render()}" for p in self.problems[:25])
         if len(self.problems) > 25:
-            shown += frame["more"].format(n=len(self.problems) - 25)
-        super().__init__(
-            file, frame["summary"].format(n=len(self.problems), shown=shown), frame["fix"]
-        )
+            self.shown += frame["more"].format(n=len(self.problems) - 25)
+        super().__init__(file, frame["summary"].format(n=len(self.problems)), frame["fix"])
 
     def render(self) -> str:
-        """The list of problems, in the language of the import."""
-        if self.lang == "fr":
-            return super().render()
-        return f"{self.file}: {self.problem}. To do: {self.fix}"
+        """The file, the count, then one line per problem (sheet, row, column, fix)."""
+        frame = _FRAME[self.lang]
+        return frame["head"].format(file=self.file, problem=self.problem, shown=self.shown)
 
 
 class _Problems:
