@@ -49,7 +49,7 @@ WORDS: dict[str, dict[str, str]] = {
         "how_probe": "Contrôle automatisé : sdet-check observe la plateforme (protocoles, "
                      "annuaire, pages) et conserve la preuve de ce qu'il a vu.",
         "how_declaration": "Déclaration du candidat : le candidat répond au questionnaire "
-                           "(`sdet-check questionnaire`) et joint la preuve attendue ; ses "
+                           "(commande sdet-check questionnaire) et joint la preuve attendue ; ses "
                            "réponses forment la note théorique.",
         "how_review": "Revue par l'auditeur : une personne juge sur pièces ou sur la plateforme.",
         "id": "Identifiant", "level": "Niveau", "requirement": "Exigence", "source": "Source",
@@ -85,8 +85,8 @@ WORDS: dict[str, dict[str, str]] = {
         "how_probe": "Automated check: sdet-check observes the platform (protocols, directory, "
                      "pages) and keeps the evidence of what it saw.",
         "how_declaration": "Bidder's declaration: the bidder answers the questionnaire "
-                           "(`sdet-check questionnaire`) and attaches the expected proof; the "
-                           "answers make the declared score.",
+                           "(command sdet-check questionnaire) and attaches the expected proof; "
+                           "the answers make the declared score.",
         "how_review": "Auditor's review: a person judges on documents or on the platform.",
         "id": "Id", "level": "Level", "requirement": "Requirement", "source": "Source",
         "applicability": "Applicability", "method": "Verification",
