@@ -1,10 +1,10 @@
-"""Export a grid as CSV (spreadsheets) or Markdown (tender annexes)."""
+"""Export a grid as CSV (spreadsheets), Markdown or ODS (tender annexes)."""
 
 from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 from sdet_check.grid import Grid, Requirement, source_label
 from sdet_check.redaction import spreadsheet_cell
@@ -94,3 +94,93 @@ def export_markdown(grid: Grid, requirements: Sequence[Requirement], lang: str =
 def _md_row(cells: Sequence[str]) -> str:
     escaped = [cell.replace("|", "\\|").replace("\n", " ") for cell in cells]
     return "| " + " | ".join(escaped) + " |"
+
+
+_ODS_COLUMNS = {
+    "fr": [
+        ("identifiant", 3.2), ("axe", 2.6), ("niveau", 3.6), ("base du niveau", 2.2),
+        ("titre", 5.5), ("énoncé", 10.0), ("source", 6.0), ("formulation d'origine", 8.0),
+        ("degrés", 3.0), ("périmètre", 3.0), ("condition", 5.0), ("étiquettes", 3.5),
+        ("vérification", 4.0), ("sonde", 3.5), ("preuve attendue ou conduite de la revue", 9.0),
+    ],
+    "en": [
+        ("id", 3.2), ("axis", 2.6), ("level", 3.6), ("level basis", 2.2), ("title", 5.5),
+        ("statement", 10.0), ("source", 6.0), ("original wording", 8.0), ("degrees", 3.0),
+        ("scope", 3.0), ("condition", 5.0), ("tags", 3.5), ("verification", 4.0),
+        ("probe", 3.5), ("expected proof or how to review", 9.0),
+    ],
+}  # fmt: skip
+
+
+def export_ods(
+    grid: Grid,
+    requirements: Sequence[Requirement],
+    lang: str = "fr",
+    filters: Mapping[str, Sequence[str]] | None = None,
+) -> bytes:
+    """The reading grid as an ODS workbook: one filterable row per requirement.
+
+    A second sheet says which grid (reference, sha256) and which selection it holds, and
+    how to read the levels and verification methods.
+    """
+    from sdet_check.labels import LEVEL_LABELS
+    from sdet_check.ods import Column, Sheet, write_ods
+    from sdet_check.reporters.readinggrid import (
+        DEGREES,
+        SCOPES,
+        WORDS,
+        guidance_text,
+        method_label,
+        selection_text,
+    )
+
+    words = WORDS[lang]
+    rows = [
+        [
+            r.id,
+            grid.axis(r.axis).label.get(lang).split(" (")[0],
+            f"{LEVEL_LABELS[lang][r.level.value]} ({r.level.value})",
+            r.level_basis,
+            r.title.get(lang),
+            r.statement.get(lang),
+            r.source.label(),
+            r.source.wording or "",
+            ", ".join(DEGREES[lang].get(d, d) for d in sorted(r.degrees)),
+            ", ".join(SCOPES[lang].get(s, s) for s in sorted(r.scopes)),
+            r.condition.get(lang) if r.condition else "",
+            ", ".join(r.tags),
+            method_label(r, lang),
+            r.verification.probe or "",
+            guidance_text(r, lang),
+        ]
+        for r in requirements
+    ]
+    about = [
+        [
+            words["grid"],
+            f"{grid.ref} — {grid.title.get(lang)} ({words['published']} {grid.published})",
+        ],
+        [words["hash"], grid.content_hash],
+        [words["selection"], selection_text(filters or {}, lang)],
+        [words["count"], str(len(requirements))],
+        [words["legend"], words["how_level"]],
+        ["", words["how_probe"]],
+        ["", words["how_declaration"]],
+        ["", words["how_review"]],
+    ]
+    title = f"{words['title']} — {grid.ref}"
+    return write_ods(
+        [
+            Sheet(
+                words["grid"],
+                [Column(header, width) for header, width in _ODS_COLUMNS[lang]],
+                rows,
+                autofilter=True,
+                preamble=[title],
+            ),
+            Sheet(words["about"], [Column("", 5.0), Column("", 20.0)], about),
+        ],
+        title=title,
+        language=lang,
+        metadata={"sdet-check-grid": grid.ref, "sdet-check-grid_hash": grid.content_hash},
+    )

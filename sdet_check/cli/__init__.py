@@ -21,6 +21,7 @@ from sdet_check.cli import compare as _compare  # noqa: F401
 from sdet_check.cli import demo as _demo  # noqa: F401
 from sdet_check.cli import followup as _followup  # noqa: F401
 from sdet_check.cli import grid as _grid  # noqa: F401
+from sdet_check.cli import questionnaire as _questionnaire  # noqa: F401
 from sdet_check.cli import review as _review  # noqa: F401
 from sdet_check.cli import run as _run  # noqa: F401
 from sdet_check.cli import verify as _verify  # noqa: F401
@@ -111,6 +112,8 @@ _COMMAND_WORDS = frozenset(
         "rules",
         "review",
         "verify",
+        "questionnaire",
+        "import",
     }
 )
 

@@ -26,6 +26,15 @@ LevelOption = Annotated[
     list[str] | None, typer.Option("--level", help="Garder ce niveau : MUST ou SHOULD.")
 ]
 TagOption = Annotated[list[str] | None, typer.Option("--tag", help="Garder cette étiquette.")]
+DegreeOption = Annotated[
+    list[str] | None, typer.Option("--degree", help="Garder ce degré : 1d ou 2d (répétable).")
+]
+ScopeOption = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--scope", help="Garder ce périmètre : solution, exploitation, service_tiers (répétable)."
+    ),
+]
 
 
 class ExportFormat(StrEnum):
@@ -33,10 +42,18 @@ class ExportFormat(StrEnum):
 
     CSV = "csv"
     MD = "md"
+    HTML = "html"
+    PDF = "pdf"
+    ODS = "ods"
 
 
 def _filtered(
-    grid: Grid, axes: list[str] | None, levels: list[str] | None, tags: list[str] | None
+    grid: Grid,
+    axes: list[str] | None,
+    levels: list[str] | None,
+    tags: list[str] | None,
+    degrees: list[str] | None = None,
+    scopes: list[str] | None = None,
 ) -> list[Requirement]:
     wanted_levels = {level.upper() for level in levels or []}
     return [
@@ -45,6 +62,8 @@ def _filtered(
         if (not axes or r.axis in axes)
         and (not wanted_levels or r.level.value in wanted_levels)
         and (not tags or set(tags) & set(r.tags))
+        and (not degrees or set(degrees) & r.degrees)
+        and (not scopes or set(scopes) & r.scopes)
     ]
 
 
@@ -121,18 +140,28 @@ def grid_show(
 
 
 def _refuse_unknown_filters(
-    grid: Grid, axes: list[str] | None, levels: list[str] | None, tags: list[str] | None
+    grid: Grid,
+    axes: list[str] | None,
+    levels: list[str] | None,
+    tags: list[str] | None,
+    degrees: list[str] | None = None,
+    scopes: list[str] | None = None,
 ) -> None:
     from sdet_check.labels import LEVEL_LABELS
 
+    known_degrees = sorted({d for r in grid.requirements for d in r.degrees})
+    known_scopes = sorted({s for r in grid.requirements for s in r.scopes})
     bad = [f"axe {a}" for a in axes or [] if a not in {x.id for x in grid.axes}]
     bad += [f"niveau {lv}" for lv in levels or [] if lv.upper() not in LEVEL_LABELS["fr"]]
     bad += [f"étiquette {t}" for t in tags or [] if t not in grid.tags()]
+    bad += [f"degré {d}" for d in degrees or [] if d not in known_degrees]
+    bad += [f"périmètre {s}" for s in scopes or [] if s not in known_scopes]
     if bad:
         axes_known = ", ".join(axis.id for axis in grid.axes)
         raise typer.BadParameter(
             f"{', '.join(bad)} inconnu(s) dans {grid.ref} (axes : {axes_known} ; niveaux : "
-            "MUST, SHOULD)"
+            f"MUST, SHOULD ; degrés : {', '.join(known_degrees)} ; périmètres : "
+            f"{', '.join(known_scopes)})"
         )
 
 
@@ -248,36 +277,74 @@ def grid_diff(
 @grid_app.command("export")
 def grid_export(
     grid_ref: Annotated[str, typer.Argument(metavar="GRILLE")],
-    fmt: Annotated[ExportFormat, typer.Option("--format", help="csv ou md")] = ExportFormat.CSV,
+    fmt: Annotated[
+        ExportFormat, typer.Option("--format", help="csv, md, html, pdf ou ods")
+    ] = ExportFormat.CSV,
     out: Annotated[
-        Path | None, typer.Option("--out", help="Fichier écrit (sortie standard sinon).")
+        Path | None,
+        typer.Option("--out", help="Fichier écrit (sortie standard sinon ; requis en pdf et ods)."),
     ] = None,
     axis: AxisOption = None,
     level: LevelOption = None,
     tag: TagOption = None,
+    degree: DegreeOption = None,
+    scope: ScopeOption = None,
 ) -> None:
-    """Exporter une grille en CSV (tableurs) ou Markdown (annexes d'appel d'offres)."""
+    """Exporter une grille : CSV (tableurs), Markdown, ou grille de lecture HTML, PDF, ODS.
+
+    La grille de lecture s'annexe à un appel d'offres (CCTP) : chaque exigence avec son
+    niveau, sa source et la manière dont elle sera vérifiée (sonde, déclaration du candidat
+    avec la preuve attendue, revue par l'auditeur).
+    """
     from sdet_check.api import open_grid
-    from sdet_check.gridexport import export_csv, export_markdown
 
     grid = open_grid(grid_ref)
-    _refuse_unknown_filters(grid, axis, level, tag)
-    requirements = _filtered(grid, axis, level, tag)
-    text = (
-        export_csv(grid, requirements, state.lang)
-        if fmt is ExportFormat.CSV
-        else export_markdown(grid, requirements, state.lang)
-    )
+    _refuse_unknown_filters(grid, axis, level, tag, degree, scope)
+    requirements = _filtered(grid, axis, level, tag, degree, scope)
+    filters = {
+        "axis": axis or [],
+        "level": [lv.upper() for lv in level or []],
+        "tag": tag or [],
+        "degree": degree or [],
+        "scope": scope or [],
+    }
+    content = _export_bytes(grid, requirements, fmt, filters)
     if out is None:
-        typer.echo(text, nl=False)
-    else:
-        try:
-            out.write_text(text, encoding="utf-8")
-        except OSError as exc:
+        if fmt in (ExportFormat.PDF, ExportFormat.ODS):
             raise typer.BadParameter(
-                f"impossible d'écrire {out} ({exc.strerror})", param_hint="--out"
-            ) from None
-        console.print(f"{len(requirements)} exigences écrites dans {out}", markup=False)
+                f"le format {fmt.value} est binaire : il s'écrit dans un fichier",
+                param_hint="--out",
+            )
+        typer.echo(content.decode("utf-8"), nl=False)
+        return
+    try:
+        out.write_bytes(content)
+    except OSError as exc:
+        raise typer.BadParameter(
+            f"impossible d'écrire {out} ({exc.strerror})", param_hint="--out"
+        ) from None
+    console.print(f"{len(requirements)} exigences écrites dans {out}", markup=False)
+
+
+def _export_bytes(
+    grid: Grid, requirements: list[Requirement], fmt: ExportFormat, filters: dict[str, list[str]]
+) -> bytes:
+    from sdet_check.gridexport import export_csv, export_markdown, export_ods
+    from sdet_check.reporters.readinggrid import (
+        render_reading_grid_html,
+        render_reading_grid_pdf,
+    )
+
+    lang = state.lang
+    if fmt is ExportFormat.CSV:
+        return export_csv(grid, requirements, lang).encode("utf-8")
+    if fmt is ExportFormat.MD:
+        return export_markdown(grid, requirements, lang).encode("utf-8")
+    if fmt is ExportFormat.HTML:
+        return render_reading_grid_html(grid, requirements, lang, filters)
+    if fmt is ExportFormat.PDF:
+        return render_reading_grid_pdf(grid, requirements, lang, filters)
+    return export_ods(grid, requirements, lang, filters)
 
 
 @probes_app.command("list")

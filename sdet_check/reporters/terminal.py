@@ -61,6 +61,9 @@ _WORDS = {
         "mismatch": "empreinte sha256 différente : le document a changé",
         "missing": "document introuvable",
         "untested": "MUST non testées", "colon": " : ",
+        "declared": "Note théorique : {note} de conformité déclarée ({conforme} déclarée(s) "
+                    "conforme(s) sur {declared} déclarée(s) ; {declared} réponse(s) sur {items} "
+                    "exigence(s) à déclarer).",
     },
     "en": {
         "target": "Target", "grid": "Grid", "verdict": "Verdict", "axis": "Axis",
@@ -77,6 +80,9 @@ _WORDS = {
         "mismatch": "sha256 differs: the document changed",
         "missing": "document not found",
         "untested": "MUST not tested", "colon": ": ",
+        "declared": "Declared score: {note} declared conformity ({conforme} declared compliant "
+                    "out of {declared} declared; {declared} answer(s) out of {items} "
+                    "requirement(s) to declare).",
     },
 }  # fmt: skip
 
@@ -202,6 +208,13 @@ class TerminalReporter(Reporter):
         for _, result in rows(record):
             counts[result["status"]] += 1
         parts.append(Text(words["counts"].format(**counts)))
+        conformity = declared_conformity(record)
+        if conformity["items"]:
+            parts.append(
+                Text(
+                    words["declared"].format(note=percent(overall["note_theorique"]), **conformity)
+                )
+            )
         summary = error_summary(record, lang)
         if summary:
             parts.append(
@@ -317,6 +330,27 @@ class TerminalReporter(Reporter):
                 message,
             )
         return table if shown else Text(words["none"], style="green")
+
+
+def declared_conformity(record: Mapping[str, Any]) -> dict[str, int]:
+    """What the note théorique is made of, from a run record.
+
+    ``items``: applicable requirements verified by declaration; ``declared``: applicable
+    requirements the editor declared conforme or non conforme with proofs that check out
+    (the note's denominator); ``conforme``: those declared conforme (its numerator).
+    """
+    items = declared = conforme = 0
+    for requirement, result in rows(record):
+        if result.get("status") == "not_applicable":
+            continue
+        verification = requirement.get("verification")
+        if isinstance(verification, Mapping) and verification.get("method") == "declaration":
+            items += 1
+        status = None if result.get("declaration_proof") else result.get("declared")
+        if status in ("conforme", "non_conforme"):
+            declared += 1
+            conforme += status == "conforme"
+    return {"items": items, "declared": declared, "conforme": conforme}
 
 
 def _mappings(value: Any) -> list[Mapping[str, Any]]:

@@ -92,6 +92,19 @@ def test_commands_work_from_another_directory(installed: Path, tmp_path: Path) -
     assert "http.hsts" in probes.stdout
 
 
+def test_tender_kit_from_the_wheel(installed: Path, tmp_path: Path) -> None:
+    grid = run(installed, "grid", "export", "sdet/6.4", "--format", "html", "--level", "MUST",
+               "--out", "grille.html", cwd=tmp_path)  # fmt: skip
+    assert grid.returncode == 0, grid.stderr
+    assert "Grille de lecture du SDET" in (tmp_path / "grille.html").read_text(encoding="utf-8")
+    written = run(installed, "questionnaire", "sdet/6.4", "--out", "q.ods", cwd=tmp_path)
+    assert written.returncode == 0, written.stderr
+    unanswered = run(installed, "questionnaire", "import", "q.ods", "--out", "d.yaml",
+                     cwd=tmp_path)  # fmt: skip
+    assert unanswered.returncode == 3
+    assert "feuille « Déclarations », ligne 7" in " ".join(unanswered.stderr.split())
+
+
 def test_aaf_commands_from_the_wheel(installed: Path, tmp_path: Path) -> None:
     generated = run(installed, "aaf", "generate", "jeu", "--structures", "1",
                     "--defects", "AAF-UAI-001", cwd=tmp_path)  # fmt: skip
