@@ -72,7 +72,7 @@ SOURCE_FAMILIES: Mapping[str, Text] = {
     "GAR": Text("GAR", "GAR"),
     "DNMA": Text("DNMA", "DNMA"),
     "eduscol": Text("eduscol", "eduscol"),
-    "académie": Text("académie", "académie"),
+    "académie": Text("académie", "regional education authority"),
     "implémentation": Text("implémentation", "implementation"),
     "doctrine": Text("doctrine technique", "technical doctrine"),
 }

@@ -323,6 +323,9 @@ def test_reporter_registry_knows_html_and_pdf() -> None:
 def test_source_labels_name_the_family_and_the_sdet_date_is_the_versions(
     full_record: dict[str, Any],
 ) -> None:
+    # Every requirement failing: the report gives each one in full, with its source line.
+    failing = {entry["requirement"]: {"status": "fail"} for entry in full_record["results"]}
+    full_record = with_results(full_record, failing)
     page = render(full_record)
     labels = Counter(
         span.text_content()
