@@ -10,12 +10,12 @@ from typing import Any
 from sdet_check.compare import Cell, Comparison, Row, Solution, Standing
 from sdet_check.labels import STATUS_LABELS, status_short
 from sdet_check.redaction import spreadsheet_cell
-from sdet_check.reporters.base import percent
 from sdet_check.reporters.charts import BAR_WIDTH, LABEL_WIDTH, ROW_HEIGHT
 from sdet_check.reporters.document import (
     STATUSES,
     PdfAttachment,
     html_to_pdf,
+    localized_percent,
     long_date,
     render_template,
 )
@@ -539,9 +539,10 @@ def _score_chart(ranking: list[Solution], lang: str) -> dict[str, Any]:
     for solution in ranking:
         score = solution.should_score
         low_high = solution.should_range
-        text = percent(score)
+        text = localized_percent(score, lang)
         if low_high and low_high[1] > low_high[0]:
-            text += f" ({percent(low_high[0]).removesuffix(' %')}–{percent(low_high[1])})"
+            low = localized_percent(low_high[0], lang).removesuffix("%").rstrip()
+            text += f" ({low}–{localized_percent(low_high[1], lang)})"
         if solution.standing is Standing.ELIMINEE:
             text += f" ✗ {COMPARE_WORDS[lang]['eliminated_short']}"
         elif solution.partial:
