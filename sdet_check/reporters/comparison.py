@@ -532,6 +532,18 @@ def _row_view(row: Row, lang: str) -> dict[str, Any]:
     }
 
 
+CHART_LABEL_CHARS = 26
+"""Characters of a solution's label that fit left of its bar."""
+
+
+def _chart_label(label: str) -> str:
+    """``label`` cut in the middle to fit: its end (``#2``, the version) tells runs apart."""
+    if len(label) <= CHART_LABEL_CHARS:
+        return label
+    tail = CHART_LABEL_CHARS // 2 - 1
+    return label[: CHART_LABEL_CHARS - tail - 1].rstrip() + "…" + label[-tail:].lstrip()
+
+
 def _score_chart(ranking: list[Solution], lang: str) -> dict[str, Any]:
     """Bars of the weighted SHOULD score; éliminées drawn hatched and labelled as such."""
     bars = []
@@ -550,6 +562,7 @@ def _score_chart(ranking: list[Solution], lang: str) -> dict[str, Any]:
         bars.append(
             {
                 "label": solution.label,
+                "short": _chart_label(solution.label),
                 "y": y,
                 "width": round(BAR_WIDTH * (score or 0.0) / 100.0, 2),
                 "high": round(BAR_WIDTH * (low_high[1] if low_high else 0.0) / 100.0, 2),

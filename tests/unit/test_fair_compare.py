@@ -186,6 +186,22 @@ def test_english_comparison_numbers_are_english() -> None:
     assert "33,3 % (1,5 / 4,5 points)" in text(french.get_element_by_id("table-ranking"))
 
 
+def test_score_chart_labels_of_runs_of_one_target_stay_distinct() -> None:
+    # Found by trial: three runs of "ENT de démonstration (pile de référence locale)" were
+    # all labelled "ENT de démonstration (pil…" beside their bars.
+    name = "ENT de démonstration (pile de référence locale)"
+    runs = [run_of(name, {}) for _ in range(3)]
+    for n, record in enumerate(runs):
+        record["run_id"] = f"00000000-0000-4000-8000-00000000000{n}"
+    page = lxml_html.fromstring(render_comparison_html(compare_runs(runs, produced=PRODUCED)))
+    chart = page.xpath("//svg[@aria-labelledby='chart-scores-caption']")[0]
+    shown = [label.text.strip() for label in chart.xpath(".//text[title]")]
+    assert len(shown) == 3 and len(set(shown)) == 3, shown
+    assert all(len(label) <= 26 and label.endswith(("#1", "#2", "#3")) for label in shown)
+    titles = {title.text for title in chart.xpath(".//text/title")}
+    assert all(title.startswith(name) for title in titles) and len(titles) == 3
+
+
 def test_a_partial_run_never_outranks_a_complete_one_even_when_better() -> None:
     # The complete run has a MUST in error (à compléter); the partial one evaluated the
     # MUST only (recevable): by standing it used to come first.
