@@ -67,7 +67,7 @@ def test_cover_says_when_writes_to_the_target_were_allowed(full_record: dict[str
     record = dict(full_record, allow_writes=True)
     cover = tree(render(record)).get_element_by_id("cover-writes")
     assert "AUTORISÉES (--allow-writes)" in cover.text_content()
-    english = tree(HtmlReporter().render(record, "en")).get_element_by_id("cover-writes")
+    english = tree(render(record, "en")).get_element_by_id("cover-writes")
     assert "ALLOWED (--allow-writes)" in english.text_content()
     quiet = tree(render(dict(full_record, allow_writes=False)))
     assert not quiet.xpath("//*[@id='cover-writes']")
