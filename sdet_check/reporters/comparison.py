@@ -532,8 +532,8 @@ def _row_view(row: Row, lang: str) -> dict[str, Any]:
     }
 
 
-CHART_LABEL_CHARS = 26
-"""Characters of a solution's label that fit left of its bar."""
+CHART_LABEL_CHARS = 22
+"""Characters of a solution's label that fit left of its bar (150 px at 11 px DejaVu Sans)."""
 
 
 def _chart_label(label: str) -> str:

@@ -197,7 +197,7 @@ def test_score_chart_labels_of_runs_of_one_target_stay_distinct() -> None:
     chart = page.xpath("//svg[@aria-labelledby='chart-scores-caption']")[0]
     shown = [label.text.strip() for label in chart.xpath(".//text[title]")]
     assert len(shown) == 3 and len(set(shown)) == 3, shown
-    assert all(len(label) <= 26 and label.endswith(("#1", "#2", "#3")) for label in shown)
+    assert all(len(label) <= 22 and label.endswith(("#1", "#2", "#3")) for label in shown)
     titles = {title.text for title in chart.xpath(".//text/title")}
     assert all(title.startswith(name) for title in titles) and len(titles) == 3
 
