@@ -641,10 +641,19 @@ def _labels(runs: Sequence[Mapping[str, Any]]) -> list[str]:
             version = record["target"].get("solution_version")
             label = f"{label} ({version})" if version else label
         labels.append(label)
-    for n, label in enumerate(labels):
-        if labels.count(label) > 1:
-            labels[n] = f"{label} #{n + 1}"
-    return labels
+    # Counted before renaming: renaming in place made the last of the duplicates look
+    # unique and left it without its number.
+    duplicated = {label for label in labels if labels.count(label) > 1}
+    numbered = [
+        f"{label} #{n + 1}" if label in duplicated else label for n, label in enumerate(labels)
+    ]
+    while len(set(numbered)) < len(numbered):
+        # A target may be named like a numbered label ("ENT #2"): number the clashes again.
+        clashes = {label for label in numbered if numbered.count(label) > 1}
+        numbered = [
+            f"{label} #{n + 1}" if label in clashes else label for n, label in enumerate(numbered)
+        ]
+    return numbered
 
 
 def _grid_identity(record: Mapping[str, Any]) -> tuple[str, str, str]:

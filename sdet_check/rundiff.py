@@ -21,6 +21,16 @@ from datetime import date, datetime
 from typing import Any
 
 from sdet_check.run import run_hash
+from sdet_check.selection import Selection
+
+SELECTION_OPTIONS = {
+    "axes": "--axis",
+    "levels": "--level",
+    "tags": "--tag",
+    "only": "--only",
+    "skip": "--skip",
+}
+"""The command-line option behind each key of a run's ``selection``."""
 
 
 @dataclass(frozen=True)
@@ -34,6 +44,10 @@ class RunSide:
     grid_ref: str
     grid_hash: str
     verdict: str
+    selection: str = ""
+    """The options that narrowed the run (``--axis juridique --skip X``), empty for all."""
+    unselected: int = 0
+    """Requirements of its grid the selection left out: a partial run when not zero."""
 
 
 @dataclass(frozen=True)
@@ -269,6 +283,15 @@ def _side(record: Mapping[str, Any]) -> RunSide:
         grid_ref=f"{grid['id']}/{grid['version']}",
         grid_hash=grid["content_hash"],
         verdict=record["score"]["overall"]["verdict"],
+        selection=" ".join(
+            f"{SELECTION_OPTIONS.get(key, key)} {value}"
+            for key, values in (record.get("selection") or {}).items()
+            for value in values or ()
+        ),
+        unselected=sum(
+            not Selection.from_json(record.get("selection")).selects(requirement)
+            for requirement in grid["requirements"]
+        ),
     )
 
 

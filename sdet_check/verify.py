@@ -5,8 +5,10 @@ Each path is checked on its own and gets one state:
 - ``intact``: every signature holds, the evidence matches its manifest, the attached or
   cited run is the one whose hash the report prints;
 - ``altered``: something differs, and each finding names what (the record, an evidence
-  piece, the attached run, the signature, the document); a document without any signature
-  is reported as altered too ("signature: none"), since nothing vouches for it;
+  piece, the attached run, the signature, the document);
+- ``unsigned``: nothing was shown to differ, but the document carries no signature
+  ("signature: none"), so nothing vouches for it: not intact either (exit code 1), yet not
+  called altered, which would accuse a file nobody touched;
 - ``bad_input``: not a file verify knows (missing, not a run, a PDF or an HTML report).
 
 What is checked, by kind of file:
@@ -47,7 +49,7 @@ from sdet_check.signing import (
     signature_path,
 )
 
-State = Literal["intact", "altered", "bad_input"]
+State = Literal["intact", "altered", "unsigned", "bad_input"]
 Kind = Literal["run", "pdf", "html", "unknown"]
 
 MAX_DOCUMENT_BYTES = 512 * 1024 * 1024
@@ -61,6 +63,7 @@ MESSAGES: dict[str, dict[str, str]] = {
     "fr": {
         "intact": "intact",
         "altered": "MODIFIÉ",
+        "unsigned": "NON SIGNÉ",
         "then": " ; ",
         "pdf_signature": "PDF n° {number}",
         "bad_input": "entrée invalide",
@@ -105,6 +108,7 @@ MESSAGES: dict[str, dict[str, str]] = {
     "en": {
         "intact": "intact",
         "altered": "ALTERED",
+        "unsigned": "UNSIGNED",
         "then": "; ",
         "pdf_signature": "PDF #{number}",
         "bad_input": "bad input",
@@ -172,6 +176,12 @@ class FileVerdict:
         self.findings.append(Finding(what, text))
         if self.state != "bad_input":
             self.state = "altered"
+
+    def lacks_signature(self, text: str) -> None:
+        """Record a missing signature: not intact, but altered only if something differs."""
+        self.findings.append(Finding("signature", text))
+        if self.state == "intact":
+            self.state = "unsigned"
 
 
 class Verifier:
@@ -288,7 +298,7 @@ class Verifier:
             with sig_path.open("rb") as stream:
                 signature = stream.read(MAX_SIGNATURE_BYTES + 1)
         except FileNotFoundError:
-            verdict.differs("signature", self.words["sig_none"].format(where=sig_path.name))
+            verdict.lacks_signature(self.words["sig_none"].format(where=sig_path.name))
             return None
         except OSError as exc:
             verdict.differs("signature", f"{sig_path.name} : {exc.strerror}")
@@ -316,7 +326,7 @@ class Verifier:
             verdict.differs("document", self.words["pdf_unreadable"].format(detail=exc))
             return verdict
         if not content.signatures:
-            verdict.differs("signature", self.words["sig_none"].format(where="PDF"))
+            verdict.lacks_signature(self.words["sig_none"].format(where="PDF"))
         for number, check in enumerate(content.signatures, start=1):
             where = self.words["pdf_signature"].format(number=number)
             self._signature(check, where, verdict)
@@ -430,9 +440,9 @@ class Verifier:
 
 
 def exit_code(verdicts: Sequence[FileVerdict]) -> int:
-    """1 when any file is altered, else 3 when any is bad input, else 0."""
+    """1 when any file is altered or unsigned, else 3 when any is bad input, else 0."""
     states = {verdict.state for verdict in verdicts}
-    if "altered" in states:
+    if "altered" in states or "unsigned" in states:
         return 1
     if "bad_input" in states or not verdicts:
         return 3

@@ -10,12 +10,12 @@ from typing import Any
 from sdet_check.compare import Cell, Comparison, Row, Solution, Standing
 from sdet_check.labels import STATUS_LABELS, status_short
 from sdet_check.redaction import spreadsheet_cell
-from sdet_check.reporters.base import percent
 from sdet_check.reporters.charts import BAR_WIDTH, LABEL_WIDTH, ROW_HEIGHT
 from sdet_check.reporters.document import (
     STATUSES,
     PdfAttachment,
     html_to_pdf,
+    localized_percent,
     long_date,
     render_template,
 )
@@ -532,6 +532,18 @@ def _row_view(row: Row, lang: str) -> dict[str, Any]:
     }
 
 
+CHART_LABEL_CHARS = 22
+"""Characters of a solution's label that fit left of its bar (150 px at 11 px DejaVu Sans)."""
+
+
+def _chart_label(label: str) -> str:
+    """``label`` cut in the middle to fit: its end (``#2``, the version) tells runs apart."""
+    if len(label) <= CHART_LABEL_CHARS:
+        return label
+    tail = CHART_LABEL_CHARS // 2 - 1
+    return label[: CHART_LABEL_CHARS - tail - 1].rstrip() + "…" + label[-tail:].lstrip()
+
+
 def _score_chart(ranking: list[Solution], lang: str) -> dict[str, Any]:
     """Bars of the weighted SHOULD score; éliminées drawn hatched and labelled as such."""
     bars = []
@@ -539,9 +551,10 @@ def _score_chart(ranking: list[Solution], lang: str) -> dict[str, Any]:
     for solution in ranking:
         score = solution.should_score
         low_high = solution.should_range
-        text = percent(score)
+        text = localized_percent(score, lang)
         if low_high and low_high[1] > low_high[0]:
-            text += f" ({percent(low_high[0]).removesuffix(' %')}–{percent(low_high[1])})"
+            low = localized_percent(low_high[0], lang).removesuffix("%").rstrip()
+            text += f" ({low}–{localized_percent(low_high[1], lang)})"
         if solution.standing is Standing.ELIMINEE:
             text += f" ✗ {COMPARE_WORDS[lang]['eliminated_short']}"
         elif solution.partial:
@@ -549,6 +562,7 @@ def _score_chart(ranking: list[Solution], lang: str) -> dict[str, Any]:
         bars.append(
             {
                 "label": solution.label,
+                "short": _chart_label(solution.label),
                 "y": y,
                 "width": round(BAR_WIDTH * (score or 0.0) / 100.0, 2),
                 "high": round(BAR_WIDTH * (low_high[1] if low_high else 0.0) / 100.0, 2),

@@ -32,6 +32,11 @@ FOLLOWUP_WORDS = {
         "not_same_target": "Attention : les deux runs ne portent pas sur la même cible "
         "({old} / {new}).",
         "not_chronological": "Attention : le run « précédent » est postérieur au « nouveau ».",
+        "partial_new": "Attention : le nouveau run est partiel ({options}) : {count} exigence(s) "
+        "de la grille n'y sont pas évaluées : leurs régressions éventuelles n'apparaissent "
+        "pas ici.",
+        "partial_old": "Attention : le run précédent est partiel ({options}) : {count} "
+        "exigence(s) de la grille n'y étaient pas évaluées.",
         "grid_changed": "La grille a changé : {old} → {new}.",
         "summary": "Synthèse des changements",
         "regressions": "Régressions",
@@ -82,6 +87,10 @@ FOLLOWUP_WORDS = {
         "new": "New assessment",
         "not_same_target": "Warning: the two runs are not about the same target ({old} / {new}).",
         "not_chronological": "Warning: the “previous” run is later than the “new” one.",
+        "partial_new": "Warning: the new run is partial ({options}): {count} requirement(s) of "
+        "the grid are not assessed in it: any regression of theirs does not show here.",
+        "partial_old": "Warning: the previous run is partial ({options}): {count} "
+        "requirement(s) of the grid were not assessed in it.",
         "grid_changed": "The grid changed: {old} → {new}.",
         "summary": "Summary of changes",
         "regressions": "Regressions",
@@ -188,6 +197,16 @@ GRID_WORDS = {
 """Words of the grid change report, per language."""
 
 
+def partial_warnings(diff: RunDiff, lang: str) -> list[str]:
+    """One warning per run whose selection left requirements out (a follow-up on less)."""
+    words = FOLLOWUP_WORDS[lang]
+    return [
+        words[key].format(options=side.selection, count=side.unselected)
+        for key, side in (("partial_old", diff.old), ("partial_new", diff.new))
+        if side.unselected
+    ]
+
+
 def rundiff_view(diff: RunDiff, lang: str) -> dict[str, Any]:
     """Everything the follow-up template shows."""
     words = FOLLOWUP_WORDS[lang]
@@ -211,6 +230,7 @@ def rundiff_view(diff: RunDiff, lang: str) -> dict[str, Any]:
         "same_target": diff.same_target,
         "same_grid": diff.same_grid,
         "chronological": diff.chronological,
+        "partial_warnings": partial_warnings(diff, lang),
         "unchanged": diff.unchanged,
         "counts": [
             ("regressions", words["regressions"], len(diff.regressions)),
@@ -310,6 +330,9 @@ def rundiff_renderable(diff: RunDiff, lang: str = "fr") -> RenderableType:
                 style="yellow",
             )
         )
+    parts.extend(
+        Text(visible_controls(warning), style="yellow") for warning in partial_warnings(diff, lang)
+    )
     for title, changes, style in (
         (words["regressions"], diff.regressions, "bold red"),
         (words["fixes"], diff.fixes, "green"),

@@ -284,6 +284,7 @@ def _cover(
             for result in record["results"]
             if result["status"] == "not_tested" and CLEARTEXT_OPTION in (result["message"] or "")
         ),
+        "writes": bool(record.get("allow_writes", False)),
     }
 
 

@@ -109,6 +109,29 @@ def test_report_renders_cover_summary_axes_and_evidence(
     shot(browser, tmp_path, "4-preuve-ouverte")
 
 
+def test_table_headers_are_not_cut_inside_a_word(
+    browser: Browser, full_record: dict[str, Any], tmp_path: Path
+) -> None:
+    # Found by trial: at 1280 px the score table cut its first column "Fonctionne|l".
+    show(browser, HtmlReporter().render(full_record), tmp_path, "entetes")
+    # The demo grid's axis names are short: a narrow page squeezes the table as the
+    # real grid's "Fonctionnel" was squeezed at full width.
+    browser.evaluate("document.querySelector('main').style.maxWidth = '32rem'")
+    # A word laid out on two lines has two client rectangles.
+    cut = browser.evaluate(
+        "(() => { const cut = []; const walker = document.createTreeWalker("
+        " document.body, NodeFilter.SHOW_TEXT); let node;"
+        " while ((node = walker.nextNode())) {"
+        "  if (!node.parentElement.closest('table.scores th')) continue;"
+        "  for (const m of node.textContent.matchAll(/\\S+/g)) {"
+        "   const range = document.createRange();"
+        "   range.setStart(node, m.index); range.setEnd(node, m.index + m[0].length);"
+        "   if (range.getClientRects().length > 1) cut.push(m[0]); } }"
+        " return cut; })()"
+    )
+    assert cut == []
+
+
 def test_english_report_in_the_browser(
     browser: Browser, full_record: dict[str, Any], tmp_path: Path
 ) -> None:

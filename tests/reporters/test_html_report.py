@@ -61,6 +61,18 @@ def test_without_signature_the_cover_says_not_given(full_record: dict[str, Any])
     assert doc.get_element_by_id("cover-validity").text_content() == "non précisé"
 
 
+def test_cover_says_when_writes_to_the_target_were_allowed(full_record: dict[str, Any]) -> None:
+    # Found by trial: the README promised « écritures autorisées » on the demo's cover, but
+    # only the appendix said so.
+    record = dict(full_record, allow_writes=True)
+    cover = tree(render(record)).get_element_by_id("cover-writes")
+    assert "AUTORISÉES (--allow-writes)" in cover.text_content()
+    english = tree(render(record, "en")).get_element_by_id("cover-writes")
+    assert "ALLOWED (--allow-writes)" in english.text_content()
+    quiet = tree(render(dict(full_record, allow_writes=False)))
+    assert not quiet.xpath("//*[@id='cover-writes']")
+
+
 def test_validity_period_only_on_an_attesting_verdict(full_record: dict[str, Any]) -> None:
     conforming = all_pass(full_record)
     assert conforming["score"]["overall"]["verdict"] == "conforme"

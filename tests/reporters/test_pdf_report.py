@@ -125,6 +125,14 @@ def test_pdf_is_archival_pdf_a_3(full_pdf: Path) -> None:
     assert re.search(r"pdfaid:conformance[^A-Z]{1,3}A", meta), meta[:500]
 
 
+def test_summary_headers_are_not_cut_inside_a_word(full_pdf: Path) -> None:
+    # Found by trial: the score table's last column printed "Note théoriqu" / "e".
+    text = pdf_text(full_pdf)
+    assert "théorique" in text
+    assert re.search(r"théoriqu(?!e)", text) is None
+    assert re.search(r"Fonctionne(?!l)", text) is None
+
+
 def test_english_pdf(tmp_path: Path) -> None:
     record = with_results(synthetic("demo"), {"T-PASS-001": {"status": "fail"}})
     path = tmp_path / "report.pdf"

@@ -136,6 +136,25 @@ def test_duplicate_target_names_get_distinct_labels() -> None:
     assert len(set(labels)) == 2
 
 
+def test_every_run_of_a_duplicated_name_gets_its_number() -> None:
+    # Found by trial: with three runs of the same target the last one had no number.
+    comparison = compare_runs([solution("ENT"), solution("ENT"), solution("ENT"), solution("B")])
+    assert [s.label for s in comparison.solutions] == [
+        "ENT (1.0) #1",
+        "ENT (1.0) #2",
+        "ENT (1.0) #3",
+        "B",
+    ]
+
+
+def test_a_name_that_looks_numbered_does_not_clash_with_a_numbered_label() -> None:
+    # The records carry solution_version 1.0, so the duplicates read "ENT (1.0) #n".
+    comparison = compare_runs([solution("ENT"), solution("ENT"), solution("ENT (1.0) #2")])
+    labels = [s.label for s in comparison.solutions]
+    assert len(set(labels)) == 3
+    assert labels[0] == "ENT (1.0) #1"
+
+
 def test_csv_matrix_has_one_column_per_solution() -> None:
     comparison = compare_runs(
         [solution("A"), solution("B", {"T-SECRET-001": {"status": "fail", "waived": True}})],

@@ -164,9 +164,42 @@ def test_the_ranking_in_english_has_no_french_spacing() -> None:
     assert "lifted by a waiver: T-SECRET-001" in text(waived_row)
     assert "approved by: Chef de projet" in text(waived_row)
     assert "none" not in text(waived_row.xpath(".//td[contains(@class, 'must-cell')]")[0])
-    assert "range: 50 % – 100 %" in text(waived_row)
+    assert "range: 50% – 100%" in text(waived_row)
     body = lxml_html.fromstring(page.decode("utf-8")).get_element_by_id("table-ranking")
     assert " :" not in text(body) and " ;" not in text(body) and "«" not in text(body)
+
+
+def test_english_comparison_numbers_are_english() -> None:
+    # Found by trial: the English comparison printed "33,3 %" and "1,5 / 4,5 points".
+    record = run_of("ENT", {"J-1D-001": {"status": "fail"}, "T-FAIL-001": {"status": "pass"}})
+    weights = Weights(requirements={"T-FAIL-001": 1.5, "J-1D-001": 3.0})
+    comparison = compare_runs([record], weights, produced=PRODUCED)
+    page = lxml_html.fromstring(render_comparison_html(comparison, "en").decode("utf-8"))
+    ranking = text(page.get_element_by_id("table-ranking"))
+    assert "33.3% (1.5 / 4.5 points)" in ranking
+    chart = text(page.xpath("//svg[@aria-labelledby='chart-scores-caption']")[0])
+    assert "33.3%" in chart
+    assert "1.5" in text(page.get_element_by_id("table-weights"))
+    everything = text(page)
+    assert "33,3" not in everything and "1,5" not in everything
+    french = lxml_html.fromstring(render_comparison_html(comparison, "fr").decode("utf-8"))
+    assert "33,3 % (1,5 / 4,5 points)" in text(french.get_element_by_id("table-ranking"))
+
+
+def test_score_chart_labels_of_runs_of_one_target_stay_distinct() -> None:
+    # Found by trial: three runs of "ENT de démonstration (pile de référence locale)" were
+    # all labelled "ENT de démonstration (pil…" beside their bars.
+    name = "ENT de démonstration (pile de référence locale)"
+    runs = [run_of(name, {}) for _ in range(3)]
+    for n, record in enumerate(runs):
+        record["run_id"] = f"00000000-0000-4000-8000-00000000000{n}"
+    page = lxml_html.fromstring(render_comparison_html(compare_runs(runs, produced=PRODUCED)))
+    chart = page.xpath("//svg[@aria-labelledby='chart-scores-caption']")[0]
+    shown = [label.text.strip() for label in chart.xpath(".//text[title]")]
+    assert len(shown) == 3 and len(set(shown)) == 3, shown
+    assert all(len(label) <= 22 and label.endswith(("#1", "#2", "#3")) for label in shown)
+    titles = {title.text for title in chart.xpath(".//text/title")}
+    assert all(title.startswith(name) for title in titles) and len(titles) == 3
 
 
 def test_a_partial_run_never_outranks_a_complete_one_even_when_better() -> None:

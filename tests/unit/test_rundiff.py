@@ -129,3 +129,33 @@ def test_followup_outputs_in_html_and_terminal() -> None:
     assert "Régressions (1)" in text and "T-PASS-001" in text
     # Swapped runs are flagged.
     assert not diff_runs(new, old).chronological
+
+
+def test_a_partial_run_is_flagged_in_the_followup() -> None:
+    # Found by trial: a follow-up against a run made with --axis/--skip listed 140 "other
+    # changes" and no regression, without saying the new run left most of the grid out.
+    base = all_pass(synthetic("demo"))
+    old = with_results(base, {}, started=LAST_YEAR)
+    new = with_results(
+        base,
+        {"T-PASS-001": {"status": "not_tested", "message": "Non sélectionnée : --skip."}},
+        started=THIS_YEAR,
+    )
+    new["selection"]["skip"] = ["T-PASS-001"]
+    diff = diff_runs(old, new)
+    assert not diff.regressions
+    assert (diff.new.selection, diff.new.unselected) == ("--skip T-PASS-001", 1)
+    assert (diff.old.selection, diff.old.unselected) == ("", 0)
+    html = render_rundiff_html(diff).decode("utf-8")
+    assert html.count('class="warning partial-run"') == 1
+    assert "le nouveau run est partiel (--skip T-PASS-001) : 1 exigence(s)" in html
+    from rich.console import Console
+
+    console = Console(width=200, record=True, color_system=None)
+    console.print(rundiff_renderable(diff, "en"))
+    text = console.export_text()
+    assert "Warning: the new run is partial (--skip T-PASS-001): 1 requirement(s)" in text
+    swapped = render_rundiff_html(diff_runs(new, old), "en").decode("utf-8")
+    assert "the previous run is partial (--skip T-PASS-001)" in swapped
+    whole = render_rundiff_html(diff_runs(old, old)).decode("utf-8")
+    assert "partial-run" not in whole

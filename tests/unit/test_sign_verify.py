@@ -348,6 +348,38 @@ def test_unsigned_run_is_not_intact(tmp_path: Path) -> None:
     code, out = verify(run)
     assert code == 1, out
     assert "signature : aucune (run.json.sig)" in out
+    # Found by trial: an untouched unsigned run was called MODIFIÉ, which accuses its author.
+    assert "run.json : NON SIGNÉ" in out
+    assert "MODIFIÉ" not in out
+    code, out = verify(run, lang="en")
+    assert code == 1, out
+    assert "run.json: UNSIGNED" in out
+
+
+def test_unsigned_pdf_report_is_unsigned_not_altered(tmp_path: Path) -> None:
+    run = tmp_path / "run.json"
+    run.write_text(dump_run(demo_record()), encoding="utf-8")
+    done = sdet_check("report", str(run), "--format", "pdf", "--out", "r", cwd=tmp_path)
+    assert (tmp_path / "r" / "rapport.pdf").is_file(), done.stderr
+    code, out = verify(tmp_path / "r" / "rapport.pdf")
+    assert code == 1, out
+    assert "rapport.pdf : NON SIGNÉ" in out
+    assert "signature : aucune (PDF)" in out
+    assert "MODIFIÉ" not in out
+
+
+def test_unsigned_run_with_a_changed_evidence_piece_is_altered(tmp_path: Path) -> None:
+    record = demo_record()
+    run = tmp_path / "run.json"
+    run.write_text(dump_run(record), encoding="utf-8")
+    piece = next(r["evidence"][0] for r in record["results"] if r.get("evidence"))
+    piece["summary"] += " (retouché)"
+    run.write_text(dump_run(record), encoding="utf-8")
+    code, out = verify(run)
+    assert code == 1, out
+    assert "run.json : MODIFIÉ" in out
+    assert "signature : aucune (run.json.sig)" in out
+    assert "son empreinte ne correspond plus" in out
 
 
 # --- bad input -------------------------------------------------------------------------------
