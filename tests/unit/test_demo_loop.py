@@ -85,3 +85,21 @@ def test_step_lines_in_both_languages() -> None:
     )
     assert loop.percent(30.769, "fr") == "30,8 %" and loop.percent(None) == "—"
     assert loop.percent(30.769, "en") == "30.8%"
+
+
+def test_the_kit_answers_the_grid_the_demo_runs() -> None:
+    """A new grid version makes the demo run it: the kit must then be answered again."""
+    from sdet_check.grid import current_grid_ref
+    from sdet_check.questionnaire import import_questionnaire
+    from sdet_check.review import read_answers
+
+    current = open_grid(current_grid_ref())
+    kit = reference_ent_dir()
+    imported = import_questionnaire(kit / loop.QUESTIONNAIRE, kit / loop.PROOFS, current)
+    assert not imported.unanswered
+    waiting = {r.id for r in current.requirements if r.verification.method is not Method.PROBE}
+    answers = read_answers(kit / loop.ANSWERS)
+    assert {a.requirement for a in answers.answers} == waiting, (
+        f"examples/ent-reference/ ne répond pas à la grille {current.ref} que joue la démo : "
+        "régénérer le questionnaire et compléter reponses-revue.yaml"
+    )
