@@ -1,4 +1,4 @@
-"""Find the data shipped with sdet-check: grids, JSON Schemas and report templates.
+"""Find the data shipped with sdet-check: grids, JSON Schemas, report templates, example kit.
 
 In a wheel they sit under ``sdet_check/_bundled/``; in a source checkout (or an editable
 install) they are the repository's top-level ``grids/`` and ``reports/templates/``.
@@ -27,6 +27,19 @@ def templates_dir() -> Path:
         "templates",
         _PACKAGE_DIR / "_bundled" / "templates",
         _PACKAGE_DIR.parent / "reports" / "templates",
+    )
+
+
+@cache
+def reference_ent_dir() -> Path:
+    """Return the reference ENT's answered kit (questionnaire, proofs, example audit answers).
+
+    ``examples/ent-reference/`` in a checkout; the demo walks the audit loop with it.
+    """
+    return _find(
+        "ent-reference",
+        _PACKAGE_DIR / "_bundled" / "ent-reference",
+        _PACKAGE_DIR.parent / "examples" / "ent-reference",
     )
 
 

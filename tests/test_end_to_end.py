@@ -87,24 +87,60 @@ def test_non_conformant_portal_fails_with_named_evidence(non_conformant: dict[st
     assert non_conformant["score"]["overall"]["verdict"] == "non_conforme"
 
 
+@pytest.mark.timeout(420)  # the stack, two PDFs and the reports: minutes on a loaded machine
 def test_demo_command_end_to_end(tmp_path: Path) -> None:
+    folder = tmp_path / "demo"
     done = subprocess.run(
-        [sys.executable, "-m", "sdet_check", "demo", "--out", str(tmp_path / "demo")],
-        capture_output=True, text=True, timeout=300, cwd=tmp_path,
+        [sys.executable, "-m", "sdet_check", "demo", "--out", str(folder)],
+        capture_output=True, text=True, timeout=400, cwd=tmp_path,
         env={"PATH": "/usr/bin:/bin", "NO_COLOR": "1",
              "PYTHONPATH": str(Path(__file__).resolve().parents[1])},
     )  # fmt: skip
-    record = json.loads((tmp_path / "demo" / "run.json").read_text())
+    # The audit loop, one line per step, in order.
+    steps = [line[:3] for line in done.stderr.splitlines() if line[:1].isdigit()]
+    assert steps == [f"{n}/6" for n in range(1, 7)], done.stderr
+    assert "Démo terminée" in done.stderr
+    for name in (
+        "grille-sdet-6.4.ods",
+        "grille-sdet-6.4.pdf",
+        "questionnaire-vierge.ods",
+        "questionnaire.ods",
+        "declarations.yaml",
+        "reponses-revue.yaml",
+        "revues.yaml",
+    ):
+        assert (folder / name).is_file(), name
+    assert (folder / "grille-sdet-6.4.pdf").read_bytes().startswith(b"%PDF")
+    # The run, with the reference ENT's declarations: what `sdet-check review` reads.
+    record = json.loads((folder / "run.json").read_text())
     validate_run(record)
-    verdict = record["score"]["overall"]["verdict"]
+    assert len(record["declarations"]) == 26
+    assert record["declared_solution"]["solution"] == (
+        "ENT de démonstration (pile de référence locale)"
+    )
+    waiting = {e["requirement"] for e in record["results"] if e["status"] == "manual"}
+    grid = open_grid("sdet/6.4")
+    assert waiting == {r.id for r in grid.requirements if r.verification.method is not Method.PROBE}
+    assert record["score"]["overall"]["note_theorique"] is not None
+    # The example audit decided every one of them; the reports are the reviewed run's.
+    reviewed = json.loads((folder / "rapport" / "run.json").read_text())
+    validate_run(reviewed)
+    assert not [e for e in reviewed["results"] if e["status"] == "manual"]
+    assert {r["requirement"] for r in reviewed["reviews"]} == waiting
+
+    def decided_by_probes(run: dict[str, Any]) -> dict[str, str]:
+        return {e["requirement"]: e["status"] for e in run["results"] if e.get("probe")}
+
+    # Reviews never touch what a probe decided.
+    assert decided_by_probes(reviewed) == decided_by_probes(record)
+    verdict = reviewed["score"]["overall"]["verdict"]
     expected = {"conforme": 0, "conforme_avec_reserves": 0, "non_conforme": 1,
                 "evaluation_incomplete": 2}[verdict]  # fmt: skip
     assert done.returncode == expected, done.stderr
-    junit = etree.parse(str(tmp_path / "demo" / "junit.xml")).getroot()
-    assert int(junit.get("tests")) == len(record["results"])
-    assert (tmp_path / "demo" / "results.csv").is_file()
-    assert "Démo terminée" in done.stderr
-    assert f"sdet-check review {tmp_path / 'demo' / 'run.json'}" in done.stderr  # next step
+    junit = etree.parse(str(folder / "rapport" / "junit.xml")).getroot()
+    assert int(junit.get("tests")) == len(reviewed["results"])
+    for name in ("results.csv", "rapport.html", "rapport.pdf"):
+        assert (folder / "rapport" / name).is_file(), name
     assert all(e["status"] == "pass" for e in http_results(record))
     # The conformant django-cas-server: every CAS requirement passes but the documented
     # deviation of its /proxy errors (cas:authenticationFailure instead of cas:proxyFailure).

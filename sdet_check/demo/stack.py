@@ -114,6 +114,7 @@ def run_demo(
     say: Callable[[str], None] | None = None,
     cas_peer: str = CAS_PEERS[0],
     saml_peer: str = SAML_PEERS[0],
+    declarations: Path | None = None,
 ) -> tuple[dict[str, Any], Path]:
     """Start the reference stack, evaluate the current SDET grid against it, stop the stack.
 
@@ -121,6 +122,8 @@ def run_demo(
     caller writes the reports there). ``say`` receives one French line for each peer that
     could not start. ``cas_peer`` and ``saml_peer`` choose the servers (:data:`CAS_PEERS`,
     :data:`SAML_PEERS`); only django-cas-server authenticates the annuaire's accounts.
+    ``declarations`` is the editor's declarations file the run records (``run
+    --declarations``), as the audit loop of :mod:`sdet_check.demo.loop` imports it.
     """
     if cas_peer not in CAS_PEERS or saml_peer not in SAML_PEERS:
         raise ValueError(f"unknown demo peer: {cas_peer}, {saml_peer}")
@@ -192,7 +195,12 @@ def run_demo(
         target.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), "utf-8")
         record = evaluate(
             # The demo owns the annuaire the import scenario writes to.
-            RunRequest(target=target, grid=current_grid_ref(), allow_writes=True),
+            RunRequest(
+                target=target,
+                grid=current_grid_ref(),
+                declarations=declarations,
+                allow_writes=True,
+            ),
             observer=observer,
             environ=environ,
         )

@@ -56,6 +56,9 @@ def test_wheel_carries_grids_schemas_and_probes(wheel: Path) -> None:
     for template in ("report.html.j2", "compare.html.j2", "rundiff.html.j2", "report.css"):
         assert f"sdet_check/_bundled/templates/{template}" in names
     assert "probes/http.py" in names
+    # The reference ENT's answered kit, which the demo's audit loop plays.
+    for kit in ("questionnaire.ods", "reponses-revue.yaml", "preuves/pile-locale.txt"):
+        assert f"sdet_check/_bundled/ent-reference/{kit}" in names
     entry_points = next(n for n in names if n.endswith("entry_points.txt"))
     text = zipfile.ZipFile(wheel).read(entry_points).decode()
     assert "[sdet_check.probes]" in text and "probes.http:PROBES" in text
@@ -120,11 +123,17 @@ def test_aaf_commands_from_the_wheel(installed: Path, tmp_path: Path) -> None:
 def test_demo_from_the_wheel(installed: Path, tmp_path: Path) -> None:
     done = run(installed, "demo", "--out", "demo", cwd=tmp_path)
     record = json.loads((tmp_path / "demo" / "run.json").read_text())
-    verdict = record["score"]["overall"]["verdict"]
-    expected = {"conforme": 0, "conforme_avec_reserves": 0, "non_conforme": 1,
-                "evaluation_incomplete": 2}[verdict]  # fmt: skip
-    assert done.returncode == expected, done.stderr
+    codes = {"conforme": 0, "conforme_avec_reserves": 0, "non_conforme": 1,
+             "evaluation_incomplete": 2}  # fmt: skip
+    expected = codes[record["score"]["overall"]["verdict"]]
     assert (tmp_path / "demo" / "junit.xml").is_file()
+    # The audit loop from the wheel alone: the bundled kit imported, reviewed, reported;
+    # the demo's exit code is the reviewed run's verdict.
+    assert len(record["declarations"]) == 26
+    assert (tmp_path / "demo" / "revues.yaml").is_file()
+    reviewed = json.loads((tmp_path / "demo" / "rapport" / "run.json").read_text())
+    assert not [e for e in reviewed["results"] if e["status"] == "manual"]
+    assert done.returncode == codes[reviewed["score"]["overall"]["verdict"]], done.stderr
     # The wheel alone does not pull the GPL test peer: the demo says so and goes on.
     assert "django-cas-server n'est pas installé" in " ".join(done.stderr.split())
     assert not any(e.get("probe", "").startswith("cas.") and e["status"] != "not_tested"
