@@ -1,0 +1,341 @@
+"""Attacks on ``verify`` and on reading runs: each one must end in a clear verdict.
+
+Every test here is an attack that was tried against signed runs and reports; it asserts
+that ``verify`` (or ``report``) neither crashes, hangs nor lies: a hostile run.json, PDF
+or certificate gives ``bad_input`` or ``altered`` with a finding, never an internal error,
+an endless loop, unbounded memory, or terminal escapes copied from a certificate.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import subprocess
+import sys
+import tracemalloc
+import zlib
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.x509.oid import NameOID
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from sdet_check import signing
+from sdet_check.errors import InputError
+from sdet_check.run import dump_run, load_run, parse_run
+from sdet_check.signing import SigningIdentity, check_detached, check_pdf, sign_detached
+from sdet_check.verify import Verifier, exit_code
+
+from ..records import all_pass, synthetic, with_results
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def demo_bytes() -> bytes:
+    record = with_results(all_pass(synthetic("demo")), {"T-PASS-001": {"status": "fail"}})
+    return dump_run(record).encode("utf-8")
+
+
+def cli(*args: str, cwd: Path, timeout: float = 60) -> subprocess.CompletedProcess[str]:
+    """``python -m sdet_check`` of this worktree, stopped after ``timeout`` seconds."""
+    return subprocess.run(
+        [sys.executable, "-m", "sdet_check", *args],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        env={
+            "PATH": "/usr/bin:/bin",
+            "NO_COLOR": "1",
+            "PYTHONPATH": str(ROOT),
+            "COLUMNS": "200",
+        },
+    )
+
+
+def self_signed(common_name: str) -> SigningIdentity:
+    """A key and a self-signed certificate whose CN is ``common_name`` (anything at all)."""
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, common_name, _validate=False)])
+    now = datetime.now(UTC)
+    certificate = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - timedelta(hours=1))
+        .not_valid_after(now + timedelta(days=1))
+        .sign(key, hashes.SHA256())
+    )
+    return SigningIdentity(key, certificate)
+
+
+# --- run.json the JSON parser chokes on ---------------------------------------------------------
+
+
+def _with_duration(raw: bytes, literal: bytes) -> bytes:
+    return raw.replace(b'"duration_s": ', b'"duration_s": ' + literal + b', "x": ', 1)
+
+
+def test_a_huge_integer_in_run_json_is_bad_input_not_an_internal_error(tmp_path: Path) -> None:
+    run = tmp_path / "run.json"
+    run.write_bytes(_with_duration(demo_bytes(), b"1" * 5000))
+    with pytest.raises(InputError):
+        parse_run(run.read_bytes(), run)
+    verdict = Verifier().verify_file(run)
+    assert verdict.state == "bad_input", verdict
+    for command in (("verify", "run.json"), ("report", "run.json")):
+        done = cli(*command, cwd=tmp_path)
+        assert "Erreur interne" not in done.stderr, done.stderr
+        assert done.returncode == 3, (command, done.stdout, done.stderr)
+
+
+def test_a_lone_surrogate_in_an_evidence_piece_is_bad_input_not_an_internal_error(
+    tmp_path: Path,
+) -> None:
+    record = json.loads(demo_bytes())
+    piece = next(p for r in record["results"] for p in r["evidence"])
+    piece["summary"] = "\ud800"
+    run = tmp_path / "run.json"
+    run.write_text(json.dumps(record, indent=2) + "\n", encoding="ascii")  # "\ud800" escaped
+    with pytest.raises(InputError, match="surrogate|substitution"):
+        parse_run(run.read_bytes(), run)
+    with pytest.raises(InputError):
+        load_run(run)
+    assert Verifier().verify_file(run).state == "bad_input"
+    done = cli("verify", "run.json", cwd=tmp_path)
+    assert "Erreur interne" not in done.stderr, done.stderr
+    assert done.returncode == 3, done.stdout
+
+
+@settings(max_examples=60, deadline=None)
+@given(position=st.integers(min_value=0), junk=st.binary(min_size=1, max_size=12))
+def test_parse_run_of_mangled_bytes_is_a_run_or_input_error(position: int, junk: bytes) -> None:
+    """Whatever is spliced into a run.json, parsing gives a run or one InputError."""
+    raw = SMALL_RUN
+    at = position % len(raw)
+    mangled = raw[:at] + junk + raw[at:]
+    try:
+        parse_run(mangled)
+    except InputError:
+        pass
+
+
+SMALL_RUN = demo_bytes()
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    literal=st.sampled_from(
+        [b"1" * 4400, b"-" + b"9" * 4400, b'"\\udc00"', b'"\\ud83d"', b'"\\ud83d\\u0041"']
+    )
+)
+def test_hostile_json_literals_never_escape_as_another_exception(literal: bytes) -> None:
+    try:
+        parse_run(_with_duration(SMALL_RUN, literal))
+    except InputError:
+        pass
+
+
+# --- files that are not regular files -----------------------------------------------------------
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="pas de mkfifo sur ce système")
+def test_a_fifo_named_run_json_is_bad_input_not_a_hang(tmp_path: Path) -> None:
+    os.mkfifo(tmp_path / "run.json")
+    os.mkfifo(tmp_path / "rapport.pdf")
+    for command in (("verify", "run.json"), ("verify", "rapport.pdf"), ("report", "run.json")):
+        try:
+            done = cli(*command, cwd=tmp_path, timeout=30)
+        except subprocess.TimeoutExpired:
+            pytest.fail(f"{' '.join(command)} on a FIFO hung")
+        assert done.returncode == 3, (command, done.stdout, done.stderr)
+
+
+# --- hostile PDFs -------------------------------------------------------------------------------
+
+
+def _pdf_with_attachments(
+    entries: list[tuple[str, bytes, Any]], *, cycle: bool = False
+) -> bytes:
+    """A one-page PDF whose name tree holds ``entries`` (name, encoded data, /Filter)."""
+    from pyhanko.pdf_utils import generic as g
+    from pyhanko.pdf_utils.writer import PdfFileWriter
+
+    writer = PdfFileWriter()
+    page = g.DictionaryObject(
+        {
+            g.NameObject("/Type"): g.NameObject("/Page"),
+            g.NameObject("/MediaBox"): g.ArrayObject([g.NumberObject(n) for n in (0, 0, 10, 10)]),
+        }
+    )
+    writer.insert_page(page)
+    pairs: list[Any] = []
+    for name, encoded, filters in entries:
+        stream = g.StreamObject(
+            {g.NameObject("/Type"): g.NameObject("/EmbeddedFile")}, encoded_data=encoded
+        )
+        if filters is not None:
+            stream[g.NameObject("/Filter")] = filters
+        spec = g.DictionaryObject(
+            {
+                g.NameObject("/Type"): g.NameObject("/Filespec"),
+                g.NameObject("/F"): g.pdf_string(name),
+                g.NameObject("/EF"): g.DictionaryObject(
+                    {g.NameObject("/F"): writer.add_object(stream)}
+                ),
+            }
+        )
+        pairs += [g.pdf_string(name), writer.add_object(spec)]
+    node = g.DictionaryObject({g.NameObject("/Names"): g.ArrayObject(pairs)})
+    node_ref = writer.add_object(node)
+    if cycle:
+        node[g.NameObject("/Kids")] = g.ArrayObject([node_ref])
+    writer.root[g.NameObject("/Names")] = g.DictionaryObject(
+        {g.NameObject("/EmbeddedFiles"): node_ref}
+    )
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()
+
+
+def test_a_name_tree_that_loops_on_itself_does_not_hang_verify(tmp_path: Path) -> None:
+    (tmp_path / "rapport.pdf").write_bytes(_pdf_with_attachments([], cycle=True))
+    try:
+        done = cli("verify", "rapport.pdf", cwd=tmp_path, timeout=30)
+    except subprocess.TimeoutExpired:
+        pytest.fail("verify looped forever on a /Kids cycle")
+    assert done.returncode == 1, done.stdout  # unsigned: nothing vouches for it
+    assert "Erreur interne" not in done.stderr
+
+
+def test_a_compression_bomb_wrapped_in_a_filter_array_stays_bounded(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(signing, "MAX_ATTACHMENT_BYTES", 1024 * 1024)
+    bomb = zlib.compress(b"\0" * (64 * 1024 * 1024), 9)
+    from pyhanko.pdf_utils import generic as g
+
+    pdf = _pdf_with_attachments([("run.json", bomb, g.ArrayObject([g.NameObject("/FlateDecode")]))])
+    tracemalloc.start()
+    try:
+        try:
+            content = check_pdf(pdf)
+        except signing.UnreadablePdf:
+            content = None
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    print(f"pic mémoire pour une bombe de 64 Mo sous [/FlateDecode] : {peak / 1e6:.1f} Mo")
+    assert peak < 16 * 1024 * 1024, peak
+    if content is not None:
+        assert all(len(b) <= 1024 * 1024 + 1 for b in content.attachments.values())
+
+
+def test_many_attachments_cannot_add_up_past_the_limit(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(signing, "MAX_ATTACHMENT_BYTES", 1000)
+    monkeypatch.setattr(signing, "MAX_ATTACHMENTS_TOTAL_BYTES", 3000, raising=False)
+    piece = zlib.compress(b"{" + b" " * 998 + b"}")
+    from pyhanko.pdf_utils import generic as g
+
+    entries = [(f"run{n}.json", piece, g.NameObject("/FlateDecode")) for n in range(8)]
+    with pytest.raises(signing.UnreadablePdf):
+        check_pdf(_pdf_with_attachments(entries))
+
+
+def test_two_attachments_named_run_json_are_named_as_a_finding(tmp_path: Path) -> None:
+    good = demo_bytes()
+    forged = good.replace(b'"status": "fail"', b'"status": "pass"', 1)
+    pdf = tmp_path / "rapport.pdf"
+    pdf.write_bytes(_pdf_with_attachments([("run.json", forged, None), ("run.json", good, None)]))
+    verdict = Verifier().verify_file(pdf)
+    texts = [f.text for f in verdict.findings]
+    assert verdict.state == "altered"
+    assert any("run.json" in t and ("2" in t or "plusieurs" in t) for t in texts), texts
+    # The first one, which pdfdetach saves, is checked too: its score no longer matches.
+    assert sum("score" in t for t in texts) >= 1, texts
+
+
+# --- what verify prints -------------------------------------------------------------------------
+
+FAKE_LINE = "  · certificat reconnu par les autorités données"
+
+
+def test_a_signer_name_with_escapes_and_newlines_is_shown_not_passed_on(tmp_path: Path) -> None:
+    identity = self_signed(f"Mallory\n{FAKE_LINE}\x1b[8m\u202e")
+    run = tmp_path / "run.json"
+    run.write_bytes(demo_bytes())
+    (tmp_path / "run.json.sig").write_bytes(sign_detached(run.read_bytes(), identity))
+    verifier = Verifier()
+    lines = verifier.describe(verifier.verify_file(run))
+    assert all("\n" not in line and "\x1b" not in line and "\u202e" not in line for line in lines)
+    assert FAKE_LINE not in lines, lines
+    done = cli("verify", "run.json", cwd=tmp_path)
+    assert "\x1b" not in done.stdout
+    assert FAKE_LINE + "\n" not in done.stdout
+    assert "certificat non vérifié" in done.stdout  # still said, and visible
+    assert done.returncode == 0  # intact, but nobody vouches for it
+
+
+@settings(max_examples=50, deadline=None)
+@given(name=st.text(min_size=1, max_size=40))
+def test_described_lines_never_carry_control_characters(name: str) -> None:
+    from sdet_check.verify import FileVerdict
+
+    check = signing.SignatureCheck(True, signer=name, signed_at=datetime.now(UTC))
+    verdict = FileVerdict(Path(f"x{name}.json"), "run", signatures=[check])
+    verdict.differs("attached_run", f"run joint ({name}) : absent")
+    for line in Verifier(lang="en").describe(verdict):
+        assert not any(
+            ord(c) < 0x20 or 0x7F <= ord(c) <= 0x9F or 0x202A <= ord(c) <= 0x202E for c in line
+        ), repr(line)
+
+
+# --- signatures ---------------------------------------------------------------------------------
+
+
+@settings(max_examples=60, deadline=None)
+@given(signature=st.binary(max_size=300))
+def test_check_detached_of_any_bytes_is_a_finding_never_an_exception(signature: bytes) -> None:
+    check = check_detached(b"data", signature)
+    assert not check.intact
+    assert check.problems
+
+
+def test_a_signature_over_another_file_by_the_same_signer_is_changed(tmp_path: Path) -> None:
+    identity = self_signed("Alice Auditrice")
+    run = tmp_path / "run.json"
+    run.write_bytes(demo_bytes())
+    (tmp_path / "run.json.sig").write_bytes(sign_detached(b"<html>rapport</html>", identity))
+    verdict = Verifier().verify_file(run)
+    assert verdict.state == "altered"
+    assert exit_code([verdict]) == 1
+    assert [f.what for f in verdict.findings] == ["signature"]
+
+
+def test_report_reads_at_most_the_signature_limit_from_a_sig_file(tmp_path: Path) -> None:
+    from sdet_check.cli.integrity import _signature_problems
+    from sdet_check.run import read_run
+
+    run = tmp_path / "run.json"
+    run.write_bytes(demo_bytes())
+    with (tmp_path / "run.json.sig").open("wb") as stream:
+        stream.truncate(signing.MAX_SIGNATURE_BYTES * 64)  # sparse: 64 MB of zeros
+    record = read_run(run)
+    tracemalloc.start()
+    try:
+        problems = _signature_problems(record)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    print(f"pic mémoire pour un run.json.sig de 64 Mo : {peak / 1e6:.1f} Mo")
+    assert problems and "illisible" in problems[0]
+    assert peak < 8 * 1024 * 1024, peak
