@@ -391,6 +391,11 @@ def read_run(file: Path) -> RunFile:
 def read_run_bytes(file: Path) -> bytes:
     """The bytes of a run file, refused past :data:`MAX_RUN_BYTES` before being read."""
     limit = _max_run_bytes()
+    if file.exists() and not file.is_file():
+        # A FIFO would block the read for ever, a device never ends.
+        raise InputError(
+            file, "ce n'est pas un fichier ordinaire", "donner le chemin du fichier run.json"
+        )
     try:
         with file.open("rb") as stream:
             raw = stream.read(limit + 1)
@@ -414,7 +419,7 @@ def parse_run(raw: bytes, file: Path | str = "<run>") -> dict[str, Any]:
     """Parse and validate the bytes of a run.json; :class:`InputError` when they are not one."""
     try:
         record = json.loads(raw.decode("utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+    except (UnicodeDecodeError, ValueError) as exc:  # ValueError: also a >4300-digit number
         raise InputError(
             file, f"JSON illisible ({exc})", "donner le run.json écrit par sdet-check"
         ) from None
@@ -429,6 +434,16 @@ def parse_run(raw: bytes, file: Path | str = "<run>") -> dict[str, Any]:
         )
     validate_run(record, file)
     _check_consistent(record, file)
+    try:
+        # A lone surrogate (``"\\ud800"``) parses but cannot be hashed or written as UTF-8.
+        json.dumps(record, ensure_ascii=False).encode("utf-8")
+    except UnicodeEncodeError as exc:
+        raise InputError(
+            file,
+            "texte Unicode invalide (demi-paire de substitution, surrogate, "
+            f"{exc.object[exc.start]!a})",
+            "donner le run.json écrit par sdet-check (il a été modifié)",
+        ) from None
     return dict(record)
 
 

@@ -64,6 +64,12 @@ PDF_FIELD = "Signature-sdet-check"
 MAX_ATTACHMENT_BYTES = 128 * 1024 * 1024
 """Largest attachment read from a PDF (the size of the largest run.json read)."""
 
+MAX_ATTACHMENTS = 100
+"""Most name-tree entries read from a PDF (sdet-check attaches one run, or one per bidder)."""
+
+MAX_ATTACHMENTS_TOTAL_BYTES = 512 * 1024 * 1024
+"""Most decoded bytes read from all the attachments of one PDF together."""
+
 MAX_SIGNATURE_BYTES = 1024 * 1024
 """Largest ``.sig`` file read (a CMS signature with a long chain is a few kilobytes)."""
 
@@ -285,6 +291,8 @@ class PdfContent:
     attachments: dict[str, bytes]
     identifier: str
     """The first element of the trailer's ``/ID`` (sdet-check writes the run hash there)."""
+    repeated: list[str] = field(default_factory=list)
+    """Attachment names found more than once (only the first is in ``attachments``)."""
 
 
 class UnreadablePdf(Exception):
@@ -299,11 +307,12 @@ def check_pdf(pdf: bytes, trust: Sequence[Any] = ()) -> PdfContent:
         with _quiet_pyhanko():
             reader = PdfFileReader(io.BytesIO(pdf), strict=False)
             identifier = _identifier(reader)
-            attachments = _attachments(reader)
+            attachments, repeated = _attachments(reader)
             embedded = list(reader.embedded_signatures)
     except Exception as exc:
         raise UnreadablePdf(f"{type(exc).__name__}: {exc}") from None
-    return PdfContent([_check_embedded(s, trust) for s in embedded], attachments, identifier)
+    checks = [_check_embedded(s, trust) for s in embedded]
+    return PdfContent(checks, attachments, identifier, repeated)
 
 
 def _check_embedded(embedded: Any, trust: Sequence[Any]) -> SignatureCheck:
@@ -350,33 +359,78 @@ def _identifier(reader: Any) -> str:
     return str(first)
 
 
-def _attachments(reader: Any) -> dict[str, bytes]:
-    """Embedded files by name (``/Names /EmbeddedFiles``, one level of name tree kids)."""
+def _attachments(reader: Any) -> tuple[dict[str, bytes], list[str]]:
+    """Embedded files by name (``/Names /EmbeddedFiles`` name tree), and repeated names.
+
+    Bounded whatever the PDF says: each node is visited once (a ``/Kids`` loop ends), at
+    most :data:`MAX_ATTACHMENTS` entries are read, and their decoded bytes add up to at
+    most :data:`MAX_ATTACHMENTS_TOTAL_BYTES` (a ``ValueError`` past it).
+    """
     found: dict[str, bytes] = {}
+    repeated: list[str] = []
     names = _deref(reader.root.get("/Names"))
-    tree = _deref(names.get("/EmbeddedFiles")) if names is not None else None
-    nodes = [tree] if tree is not None else []
-    while nodes and len(found) < 100:
-        node = nodes.pop()
+    tree = (
+        names.raw_get("/EmbeddedFiles") if names is not None and "/EmbeddedFiles" in names else None
+    )
+    nodes: list[Any] = [tree] if tree is not None else []
+    visited: set[Any] = set()
+    entries = total = 0
+    while nodes and entries < MAX_ATTACHMENTS:
+        reference = nodes.pop()
+        key = _object_key(reference)
+        if key in visited:
+            continue
+        visited.add(key)
+        node = _deref(reference)
         pairs = _deref(node.get("/Names")) or []
         for position in range(0, len(pairs) - 1, 2):
-            name, spec = pairs[position], pairs[position + 1]
+            entries += 1
+            if entries > MAX_ATTACHMENTS:
+                break
+            name, spec = str(pairs[position]), pairs[position + 1]
             files = _deref(_deref(spec)["/EF"])
             stream = _deref(files.get("/UF") or files["/F"])
-            found[str(name)] = _stream_bytes(stream, MAX_ATTACHMENT_BYTES)
-        nodes.extend(_deref(kid) for kid in _deref(node.get("/Kids")) or [])
-    return found
+            data = _stream_bytes(stream, MAX_ATTACHMENT_BYTES)
+            total += len(data)
+            if total > MAX_ATTACHMENTS_TOTAL_BYTES:
+                raise ValueError(
+                    f"pièces jointes de plus de {MAX_ATTACHMENTS_TOTAL_BYTES // 1024 // 1024} Mo "
+                    "au total"
+                )
+            if name in found:
+                repeated.append(name)
+                continue  # the first one is what pdfdetach and readers show
+            found[name] = data
+        nodes.extend(_deref(node.get("/Kids")) or [])
+    return found, repeated
+
+
+def _object_key(reference: Any) -> Any:
+    """What identifies a PDF object: its number for a reference, else the Python object."""
+    number = getattr(reference, "idnum", None)
+    if number is not None:
+        return (number, getattr(reference, "generation", 0))
+    return id(reference)
 
 
 def _stream_bytes(stream: Any, limit: int) -> bytes:
-    """A stream's decoded bytes, inflated at most to ``limit`` + 1 bytes (no zip bomb)."""
+    """A stream's decoded bytes, inflated at most to ``limit`` + 1 bytes (no zip bomb).
+
+    sdet-check's attachments are stored plain or deflated; any other filter chain is
+    refused rather than decoded without a bound.
+    """
     filters = _deref(stream.get("/Filter"))
     if filters is None:
         return bytes(stream.encoded_data[: limit + 1])
-    if str(filters) == "/FlateDecode" and stream.get("/DecodeParms") is None:
+    if isinstance(filters, list) and len(filters) == 1:
+        filters = _deref(filters[0])
+    parameters = _deref(stream.get("/DecodeParms"))
+    if isinstance(parameters, list) and len(parameters) == 1:
+        parameters = _deref(parameters[0])
+    if str(filters) == "/FlateDecode" and not parameters:
         inflater = zlib.decompressobj()
         return inflater.decompress(bytes(stream.encoded_data), limit + 1)
-    return bytes(stream.data[: limit + 1])
+    raise ValueError(f"pièce jointe codée avec un filtre non pris en charge ({filters})")
 
 
 def _deref(value: Any) -> Any:

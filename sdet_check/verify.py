@@ -31,6 +31,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from sdet_check.errors import InputError
+from sdet_check.redaction import visible_controls
 from sdet_check.run import (
     evidence_problems,
     parse_run,
@@ -86,6 +87,8 @@ MESSAGES: dict[str, dict[str, str]] = {
         "attached_evidence": "run joint ({name}) : {problem}",
         "attached_score": "run joint ({name}) : le score enregistré ne correspond pas aux "
         "résultats",
+        "attached_repeated": "run joint : {count} pièces jointes nommées {name} (un lecteur "
+        "n'en montre qu'une)",
         "pdf_unreadable": "document : le PDF ne se lit plus, modifié ou tronqué ({detail})",
         "html_run_hash": "run : l'empreinte de {run} ({actual}) n'est pas celle citée par le "
         "rapport ({printed})",
@@ -95,6 +98,7 @@ MESSAGES: dict[str, dict[str, str]] = {
         "document) : seule la signature est contrôlée",
         "run_hash": "empreinte du run : {digest}",
         "missing": "fichier introuvable",
+        "not_regular": "ce n'est pas un fichier ordinaire (tube, périphérique ou dossier)",
         "unknown": "type de fichier non reconnu : donner un run.json, sa signature .sig, un "
         "rapport PDF ou HTML",
         "sig_without_file": "signature sans le fichier qu'elle signe ({file} introuvable)",
@@ -128,6 +132,8 @@ MESSAGES: dict[str, dict[str, str]] = {
         "attached_unreadable": "attached run ({name}): not a readable run ({detail})",
         "attached_evidence": "attached run ({name}): {problem}",
         "attached_score": "attached run ({name}): the recorded score does not match the results",
+        "attached_repeated": "attached run: {count} attachments named {name} (a reader shows "
+        "only one)",
         "pdf_unreadable": "document: the PDF no longer reads, altered or truncated ({detail})",
         "html_run_hash": "run: the hash of {run} ({actual}) is not the one the report cites "
         "({printed})",
@@ -137,6 +143,7 @@ MESSAGES: dict[str, dict[str, str]] = {
         "its signature is checked",
         "run_hash": "run hash: {digest}",
         "missing": "file not found",
+        "not_regular": "not a regular file (pipe, device or folder)",
         "unknown": "unknown kind of file: give a run.json, its .sig signature, a PDF or HTML "
         "report",
         "sig_without_file": "signature without the file it signs ({file} not found)",
@@ -210,6 +217,11 @@ class Verifier:
 
     def verify_file(self, path: Path, given: Sequence[Path] = ()) -> FileVerdict:
         """Check one file of any kind verify knows (``given``: the other paths, for HTML)."""
+        if path.exists() and not path.is_file():
+            # A FIFO would block the read for ever, a device never ends.
+            verdict = FileVerdict(path, "unknown", "bad_input")
+            verdict.notes.append(self.words["not_regular"])
+            return verdict
         head = _head(path)
         if head is None:
             verdict = FileVerdict(path, "unknown", "bad_input")
@@ -282,6 +294,9 @@ class Verifier:
     def _detached(self, path: Path, data: bytes, verdict: FileVerdict) -> SignatureCheck | None:
         """Check ``path.sig`` over ``data``; a missing signature is a finding."""
         sig_path = signature_path(path)
+        if sig_path.exists() and not sig_path.is_file():
+            verdict.differs("signature", f"{sig_path.name} : {self.words['not_regular']}")
+            return None
         try:
             with sig_path.open("rb") as stream:
                 signature = stream.read(MAX_SIGNATURE_BYTES + 1)
@@ -320,6 +335,10 @@ class Verifier:
             self._signature(check, where, verdict)
         printed = content.identifier.strip().lower()
         runs = {n: b for n, b in content.attachments.items() if n.lower().endswith(".json")}
+        for name in sorted(set(content.repeated)):
+            count = content.repeated.count(name) + 1
+            text = self.words["attached_repeated"].format(count=count, name=name)
+            verdict.differs("attached_run", text)
         if _HEX64.match(printed):
             attached = runs.get("run.json")
             if attached is None:
@@ -412,7 +431,14 @@ class Verifier:
             lines.append(f"  {signed}" + (f"{self.words['then']}{trust}" if trust else ""))
         lines.extend(f"  ✗ {finding.text}" for finding in verdict.findings)
         lines.extend(f"  · {note}" for note in verdict.notes)
-        return lines
+        # Signer names, file and attachment names come from whoever made the file: a newline
+        # or a terminal escape there would print a line verify never wrote.
+        return [_one_line(line) for line in lines]
+
+
+def _one_line(text: str) -> str:
+    r"""``text`` with every control character shown (``\n``, ``\x1b``…), on one line."""
+    return visible_controls(text).replace("\t", "\\t").replace("\n", "\\n")
 
 
 def exit_code(verdicts: Sequence[FileVerdict]) -> int:

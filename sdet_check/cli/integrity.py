@@ -143,7 +143,8 @@ def _signature_problems(run: RunFile, lang: str = "fr") -> list[str]:
     sig = signature_path(run.path)
     if not sig.is_file():
         return []
-    check = check_detached(run.raw, sig.read_bytes()[:MAX_SIGNATURE_BYTES])
+    with sig.open("rb") as stream:
+        check = check_detached(run.raw, stream.read(MAX_SIGNATURE_BYTES))
     if check.intact:
         return []
     words = MESSAGES.get(lang, MESSAGES["fr"])
