@@ -39,7 +39,7 @@ from sdet_check.declarations import Declaration, InputFile, Review, Waiver
 from sdet_check.errors import AlteredInputError, InputError
 from sdet_check.grid import Grid
 from sdet_check.probe import Status
-from sdet_check.redaction import Redactor
+from sdet_check.redaction import Redactor, visible_one_line
 from sdet_check.results import RequirementResult
 from sdet_check.runner import RunLimits
 from sdet_check.scoring import Scorecard, ScoreItem, Verdict, score
@@ -201,7 +201,10 @@ class EvidenceProblem:
     def describe(self, lang: str = "fr") -> str:
         """One line naming the piece and what is wrong with it."""
         texts = _EVIDENCE_PROBLEMS[lang]
-        return texts[self.problem].format(piece=self.piece, kind=self.kind or "?")
+        # Both names come from the run file, which may be anyone's: shown, never passed on.
+        return texts[self.problem].format(
+            piece=visible_one_line(self.piece), kind=visible_one_line(self.kind or "?")
+        )
 
 
 _EVIDENCE_PROBLEMS = {

@@ -31,7 +31,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from sdet_check.errors import InputError
-from sdet_check.redaction import visible_controls
+from sdet_check.redaction import visible_one_line
 from sdet_check.run import (
     evidence_problems,
     parse_run,
@@ -433,12 +433,7 @@ class Verifier:
         lines.extend(f"  · {note}" for note in verdict.notes)
         # Signer names, file and attachment names come from whoever made the file: a newline
         # or a terminal escape there would print a line verify never wrote.
-        return [_one_line(line) for line in lines]
-
-
-def _one_line(text: str) -> str:
-    r"""``text`` with every control character shown (``\n``, ``\x1b``…), on one line."""
-    return visible_controls(text).replace("\t", "\\t").replace("\n", "\\n")
+        return [visible_one_line(line) for line in lines]
 
 
 def exit_code(verdicts: Sequence[FileVerdict]) -> int:

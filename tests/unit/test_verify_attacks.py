@@ -338,3 +338,17 @@ def test_report_reads_at_most_the_signature_limit_from_a_sig_file(tmp_path: Path
     print(f"pic mémoire pour un run.json.sig de 64 Mo : {peak / 1e6:.1f} Mo")
     assert problems and "illisible" in problems[0]
     assert peak < 8 * 1024 * 1024, peak
+
+
+def test_report_names_an_altered_piece_without_passing_on_its_escapes(tmp_path: Path) -> None:
+    record = json.loads(demo_bytes())
+    piece = next(p for r in record["results"] for p in r["evidence"])
+    piece["kind"] = "http\x1b[2J\x1b[8m\nTout est vérifié"
+    run = tmp_path / "run.json"
+    run.write_text(dump_run(record), encoding="utf-8")  # kind changed, manifest not updated
+    for extra in ((), ("--allow-unverified",)):
+        done = cli("report", "run.json", *extra, cwd=tmp_path)
+        assert done.returncode == 1, done.stderr  # refused; or read, and non conforme
+        assert "\x1b" not in done.stderr, repr(done.stderr)
+        assert "\nTout est vérifié" not in done.stderr, done.stderr
+        assert "\\x1b[2J" in done.stderr  # shown, not hidden
