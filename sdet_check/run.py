@@ -421,7 +421,7 @@ def read_run_bytes(file: Path) -> bytes:
 def parse_run(raw: bytes, file: Path | str = "<run>") -> dict[str, Any]:
     """Parse and validate the bytes of a run.json; :class:`InputError` when they are not one."""
     try:
-        record = json.loads(raw.decode("utf-8"))
+        record = json.loads(raw.decode("utf-8"), parse_constant=_not_json)
     except (UnicodeDecodeError, ValueError) as exc:  # ValueError: also a >4300-digit number
         raise InputError(
             file, f"JSON illisible ({exc})", "donner le run.json écrit par sdet-check"
@@ -448,6 +448,11 @@ def parse_run(raw: bytes, file: Path | str = "<run>") -> dict[str, Any]:
             "donner le run.json écrit par sdet-check (il a été modifié)",
         ) from None
     return dict(record)
+
+
+def _not_json(constant: str) -> Any:
+    """``NaN`` and ``Infinity``, which Python reads but JSON (RFC 8259) has not."""
+    raise ValueError(f"{constant} n'est pas un nombre JSON")
 
 
 def _check_consistent(record: Mapping[str, Any], file: Path | str) -> None:

@@ -352,3 +352,10 @@ def test_report_names_an_altered_piece_without_passing_on_its_escapes(tmp_path: 
         assert "\x1b" not in done.stderr, repr(done.stderr)
         assert "\nTout est vérifié" not in done.stderr, done.stderr
         assert "\\x1b[2J" in done.stderr  # shown, not hidden
+
+
+@pytest.mark.parametrize("constant", [b"NaN", b"Infinity", b"-Infinity"])
+def test_non_standard_json_numbers_are_bad_input(constant: bytes) -> None:
+    """NaN and Infinity are not JSON (RFC 8259): jq or a browser would not read that run."""
+    with pytest.raises(InputError, match=r"NaN|Infinity"):
+        parse_run(_with_duration(SMALL_RUN, constant))
