@@ -165,6 +165,22 @@ def load_identity(key_file: Path, cert_file: Path | None) -> SigningIdentity:
             f"{certificate.not_valid_after_utc:%Y-%m-%d})",
             "donner un certificat en cours de validité",
         )
+    try:
+        usage = certificate.extensions.get_extension_for_class(x509.KeyUsage).value
+    except x509.ExtensionNotFound:
+        usage = None
+    if usage is not None and not usage.content_commitment:
+        # pyHanko, like PAdES readers, wants nonRepudiation on a signer's certificate:
+        # every signature made with this one would be reported untrusted by verify --trust.
+        raise InputError(
+            cert_file,
+            "ce certificat ne permet pas la signature d'engagement (usage de clé "
+            "nonRepudiation / contentCommitment absent) : verify --trust refuserait ses "
+            "signatures",
+            "demander à l'autorité un certificat de signature (keyUsage nonRepudiation), "
+            "ou pour un essai : openssl req -x509 … -addext "
+            '"keyUsage=critical,digitalSignature,nonRepudiation"',
+        )
     chain = tuple(c for c in certificates if c is not certificate)
     return SigningIdentity(key, certificate, chain)
 

@@ -24,7 +24,7 @@ from typing import Any
 
 import pytest
 from cryptography import x509
-from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 from hypothesis import given, settings
@@ -359,3 +359,58 @@ def test_non_standard_json_numbers_are_bad_input(constant: bytes) -> None:
     """NaN and Infinity are not JSON (RFC 8259): jq or a browser would not read that run."""
     with pytest.raises(InputError, match=r"NaN|Infinity"):
         parse_run(_with_duration(SMALL_RUN, constant))
+
+
+def test_a_certificate_without_non_repudiation_is_refused_before_signing(tmp_path: Path) -> None:
+    """verify --trust calls every signature such a certificate makes untrusted (pyHanko's rule)."""
+    from sdet_check.signing import load_identity
+
+    now = datetime.now(UTC)
+    ca_key = ec.generate_private_key(ec.SECP256R1())
+    ca_name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "AC de test")])
+    ca = (
+        x509.CertificateBuilder()
+        .subject_name(ca_name)
+        .issuer_name(ca_name)
+        .public_key(ca_key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - timedelta(hours=1))
+        .not_valid_after(now + timedelta(days=1))
+        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+        .sign(ca_key, hashes.SHA256())
+    )
+    key = ec.generate_private_key(ec.SECP256R1())
+    usage = x509.KeyUsage(
+        digital_signature=True,
+        content_commitment=False,
+        key_encipherment=False,
+        data_encipherment=False,
+        key_agreement=False,
+        key_cert_sign=False,
+        crl_sign=False,
+        encipher_only=False,
+        decipher_only=False,
+    )
+    certificate = (
+        x509.CertificateBuilder()
+        .subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "Auditrice")]))
+        .issuer_name(ca_name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - timedelta(hours=1))
+        .not_valid_after(now + timedelta(days=1))
+        .add_extension(usage, critical=True)
+        .sign(ca_key, hashes.SHA256())
+    )
+    pem = serialization.Encoding.PEM
+    (tmp_path / "k.pem").write_bytes(
+        key.private_bytes(pem, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
+    )
+    (tmp_path / "c.pem").write_bytes(certificate.public_bytes(pem) + ca.public_bytes(pem))
+    (tmp_path / "ac.pem").write_bytes(ca.public_bytes(pem))
+    # What verify --trust says of a signature by this certificate:
+    identity = SigningIdentity(key, certificate, (ca,))
+    trust = signing.load_trust([tmp_path / "ac.pem"])
+    assert check_detached(b"x", sign_detached(b"x", identity), trust).trusted is False
+    with pytest.raises(InputError, match=r"nonRepudiation"):
+        load_identity(tmp_path / "k.pem", tmp_path / "c.pem")
