@@ -414,3 +414,24 @@ def test_a_certificate_without_non_repudiation_is_refused_before_signing(tmp_pat
     assert check_detached(b"x", sign_detached(b"x", identity), trust).trusted is False
     with pytest.raises(InputError, match=r"nonRepudiation"):
         load_identity(tmp_path / "k.pem", tmp_path / "c.pem")
+
+
+def test_diff_refuses_a_run_its_signature_says_was_altered(tmp_path: Path) -> None:
+    """A failure turned into a pass, manifest and score recomputed, old run.json.sig kept."""
+    from sdet_check.run import evidence_manifest, rescore
+
+    identity = self_signed("Alice Auditrice")
+    for name in ("old", "new"):
+        (tmp_path / name).mkdir()
+        (tmp_path / name / "run.json").write_bytes(demo_bytes())
+        signature = sign_detached(demo_bytes(), identity)
+        (tmp_path / name / "run.json.sig").write_bytes(signature)
+    record = json.loads(demo_bytes())
+    next(r for r in record["results"] if r["status"] == "fail")["status"] = "pass"
+    record["evidence_manifest"] = evidence_manifest(record["results"])
+    record["score"] = rescore(record).to_json()
+    (tmp_path / "new" / "run.json").write_text(dump_run(record), encoding="utf-8")
+    done = cli("diff", "old/run.json", "new/run.json", cwd=tmp_path)
+    assert done.returncode == 1, done.stdout
+    assert "le contenu a changé depuis la signature" in done.stderr, done.stderr
+    assert "Corrections" not in done.stdout and "corrig" not in done.stdout.lower()
