@@ -35,6 +35,7 @@ variable :data:`KEY_PASSWORD_ENV`, never from the command line.
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import io
 import logging
 import os
@@ -255,6 +256,9 @@ class SignatureCheck:
     """What is wrong: ``changed`` (signed bytes differ), ``mismatch`` (signature does not
     match the certificate), ``appended`` (PDF updated after signing), ``untrusted`` (no
     chain to a given anchor), ``unreadable`` or ``not_cms``."""
+    fingerprint: str = ""
+    """SHA-256 of the signer's certificate (``AB:CD:…``, as ``openssl x509 -fingerprint``
+    prints it): a name can be copied by anyone, this cannot."""
 
 
 def load_trust(files: Sequence[Path]) -> list[Any]:
@@ -296,7 +300,8 @@ def check_detached(data: bytes, signature: bytes, trust: Sequence[Any] = ()) -> 
     if trusted is False:
         problems.append("untrusted")
     intact = bool(status.intact and status.valid)
-    return SignatureCheck(intact, signer, signed_at, trusted, problems)
+    fingerprint = _fingerprint(status.signing_cert)
+    return SignatureCheck(intact, signer, signed_at, trusted, problems, fingerprint)
 
 
 @dataclass(frozen=True)
@@ -359,6 +364,7 @@ def _check_embedded(embedded: Any, trust: Sequence[Any]) -> SignatureCheck:
         status.signer_reported_dt,
         trusted,
         problems,
+        _fingerprint(status.signing_cert),
     )
 
 
@@ -452,6 +458,12 @@ def _stream_bytes(stream: Any, limit: int) -> bytes:
 def _deref(value: Any) -> Any:
     """The object behind a PDF indirect reference (the value itself otherwise)."""
     return value.get_object() if hasattr(value, "get_object") else value
+
+
+def _fingerprint(certificate: Any) -> str:
+    if certificate is None:
+        return ""
+    return hashlib.sha256(certificate.dump()).digest().hex(":").upper()
 
 
 def _subject(certificate: Any) -> str:

@@ -66,6 +66,7 @@ MESSAGES: dict[str, dict[str, str]] = {
         "signed_by": "signé par {signer} le {when}",
         "signed_by_undated": "signé par {signer} (date de signature absente)",
         "trusted": "certificat reconnu par les autorités données",
+        "fingerprint": "empreinte SHA-256 du certificat du signataire : {digest}",
         "trust_unchecked": "certificat non vérifié auprès d'une autorité de confiance "
         "(donner --trust AC.pem)",
         "sig_changed": "signature ({where}) : le contenu a changé depuis la signature",
@@ -113,6 +114,7 @@ MESSAGES: dict[str, dict[str, str]] = {
         "signed_by": "signed by {signer} on {when}",
         "signed_by_undated": "signed by {signer} (no signing time)",
         "trusted": "certificate trusted by the given authorities",
+        "fingerprint": "SHA-256 fingerprint of the signer's certificate: {digest}",
         "trust_unchecked": "certificate not checked against a trusted authority "
         "(give --trust CA.pem)",
         "sig_changed": "signature ({where}): the content changed since it was signed",
@@ -429,6 +431,8 @@ class Verifier:
                 else (self.words["trusted"] if check.trusted else "")
             )
             lines.append(f"  {signed}" + (f"{self.words['then']}{trust}" if trust else ""))
+            if check.fingerprint:
+                lines.append("    " + self.words["fingerprint"].format(digest=check.fingerprint))
         lines.extend(f"  ✗ {finding.text}" for finding in verdict.findings)
         lines.extend(f"  · {note}" for note in verdict.notes)
         # Signer names, file and attachment names come from whoever made the file: a newline

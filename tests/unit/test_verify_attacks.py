@@ -435,3 +435,20 @@ def test_diff_refuses_a_run_its_signature_says_was_altered(tmp_path: Path) -> No
     assert done.returncode == 1, done.stdout
     assert "le contenu a changé depuis la signature" in done.stderr, done.stderr
     assert "Corrections" not in done.stdout and "corrig" not in done.stdout.lower()
+
+
+def test_a_look_alike_signer_is_told_apart_by_its_certificate_fingerprint(tmp_path: Path) -> None:
+    """Anyone can make a certificate named like the auditor: without --trust the name proves
+    nothing, so verify prints the certificate's SHA-256 fingerprint to compare out of band."""
+    outputs = []
+    for folder in ("vrai", "faux"):
+        identity = self_signed("Alice Auditrice")
+        run = tmp_path / folder / "run.json"
+        run.parent.mkdir()
+        run.write_bytes(demo_bytes())
+        (run.parent / "run.json.sig").write_bytes(sign_detached(run.read_bytes(), identity))
+        digest = identity.certificate.fingerprint(hashes.SHA256()).hex(":").upper()
+        lines = Verifier().describe(Verifier().verify_file(run))
+        assert any(digest in line for line in lines), lines
+        outputs.append(lines)
+    assert outputs[0] != outputs[1]
