@@ -292,16 +292,20 @@ def check_detached(data: bytes, signature: bytes, trust: Sequence[Any] = ()) -> 
     signer = _subject(status.signing_cert)
     signed_at = status.signer_reported_dt
     problems = []
-    if not status.intact:
+    if signer is None:
+        # The signature holds but the certificate carried beside it no longer reads: it was
+        # changed after signing (a detached CMS does not bind it).
+        problems.append("unreadable")
+    elif not status.intact:
         problems.append("changed")
     elif not status.valid:
         problems.append("mismatch")
     trusted = bool(status.trusted) if trust else None
     if trusted is False:
         problems.append("untrusted")
-    intact = bool(status.intact and status.valid)
+    intact = bool(status.intact and status.valid and signer is not None)
     fingerprint = _fingerprint(status.signing_cert)
-    return SignatureCheck(intact, signer, signed_at, trusted, problems, fingerprint)
+    return SignatureCheck(intact, signer or "", signed_at, trusted, problems, fingerprint)
 
 
 @dataclass(frozen=True)
@@ -347,8 +351,11 @@ def _check_embedded(embedded: Any, trust: Sequence[Any]) -> SignatureCheck:
             status = validate_pdf_signature(embedded, context)
     except Exception:  # a malformed signature is a finding, never a crash
         return SignatureCheck(False, problems=["unreadable"])
+    signer = _subject(status.signing_cert)
     problems = []
-    if not status.intact:
+    if signer is None:
+        problems.append("unreadable")
+    elif not status.intact:
         problems.append("changed")
     elif not status.valid:
         problems.append("mismatch")
@@ -360,7 +367,7 @@ def _check_embedded(embedded: Any, trust: Sequence[Any]) -> SignatureCheck:
         problems.append("untrusted")
     return SignatureCheck(
         intact,
-        _subject(status.signing_cert),
+        signer or "",
         status.signer_reported_dt,
         trusted,
         problems,
@@ -466,13 +473,16 @@ def _fingerprint(certificate: Any) -> str:
     return hashlib.sha256(certificate.dump()).digest().hex(":").upper()
 
 
-def _subject(certificate: Any) -> str:
+def _subject(certificate: Any) -> str | None:
+    """The signer's name (``""`` without a certificate, ``None`` when it does not read)."""
     if certificate is None:
         return ""
     try:
+        # Strict DER: asn1crypto reads lazily, so a certificate changed after signing may
+        # still give a name there; it is then reported unreadable, not shown as a signer.
         return x509.load_der_x509_certificate(certificate.dump()).subject.rfc4514_string()
     except ValueError:
-        return str(certificate.subject.human_friendly)
+        return None
 
 
 class _quiet_pyhanko:

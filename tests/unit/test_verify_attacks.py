@@ -452,3 +452,79 @@ def test_a_look_alike_signer_is_told_apart_by_its_certificate_fingerprint(tmp_pa
         assert any(digest in line for line in lines), lines
         outputs.append(lines)
     assert outputs[0] != outputs[1]
+
+
+# --- one byte anywhere --------------------------------------------------------------------------
+
+SIGNER = self_signed("Alice Auditrice")
+SIGNED_RUN = (SMALL_RUN, sign_detached(SMALL_RUN, SIGNER))
+SIGNER_FINGERPRINT = SIGNER.certificate.fingerprint(hashes.SHA256()).hex(":").upper()
+
+
+@settings(max_examples=60, deadline=None)
+@given(position=st.integers(min_value=0), bit=st.integers(min_value=0, max_value=7))
+def test_a_bit_flipped_in_a_signed_run_or_its_signature_never_passes_as_the_signed_run(
+    position: int, bit: int, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    folder = tmp_path_factory.mktemp("flip")
+    run, signature = bytearray(SIGNED_RUN[0]), bytearray(SIGNED_RUN[1])
+    target = run if position % 2 == 0 else signature
+    target[(position // 2) % len(target)] ^= 1 << bit
+    (folder / "run.json").write_bytes(bytes(run))
+    (folder / "run.json.sig").write_bytes(bytes(signature))
+    verdict = Verifier().verify_file(folder / "run.json")
+    if verdict.state == "intact":
+        # Only the unsigned part of the .sig can change unnoticed: the certificate carried
+        # in it (a detached CMS does not bind it). The run is then the signed one, and a
+        # changed certificate shows as another fingerprint, never as the same signer.
+        assert target is signature, (position, bit)
+        (check,) = verdict.signatures
+        if check.fingerprint == SIGNER_FINGERPRINT:
+            assert check.signer == "CN=Alice Auditrice"
+    else:
+        assert exit_code([verdict]) in (1, 3)
+
+
+def _signed_pdf() -> bytes:
+    pdf = _pdf_with_attachments([("run.json", SMALL_RUN, None)])
+    return signing.sign_pdf(pdf, SIGNER, reason="essai")
+
+
+SIGNED_PDF = _signed_pdf()
+
+
+def test_the_signed_test_pdf_is_intact() -> None:
+    content = check_pdf(SIGNED_PDF)
+    assert [c.intact for c in content.signatures] == [True]
+    assert content.attachments == {"run.json": SMALL_RUN}
+
+
+@settings(max_examples=40, deadline=None)
+@given(position=st.integers(min_value=0), bit=st.integers(min_value=0, max_value=7))
+def test_a_bit_flipped_in_a_signed_pdf_never_passes_as_the_signed_pdf(
+    position: int, bit: int, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    data = bytearray(SIGNED_PDF)
+    data[position % len(data)] ^= 1 << bit
+    path = tmp_path_factory.mktemp("flip") / "rapport.pdf"
+    path.write_bytes(bytes(data))
+    verdict = Verifier().verify_file(path)
+    if verdict.state == "intact":
+        # Only the signature's own hole (/Contents, outside the signed byte range) can change
+        # unnoticed: hex case, zero padding, or the certificate carried there, which then
+        # shows as another fingerprint, never as the same signer.
+        start, length = _contents_hole(SIGNED_PDF)
+        assert start <= position % len(data) < start + length, Verifier().describe(verdict)
+        (check,) = verdict.signatures
+        if check.fingerprint == SIGNER_FINGERPRINT:
+            assert check.signer == "CN=Alice Auditrice"
+
+
+def _contents_hole(pdf: bytes) -> tuple[int, int]:
+    """Where the signature's /Contents sits: between the two signed byte ranges."""
+    import re
+
+    found = re.search(rb"/ByteRange\s*\[\s*(\d+)\s+(\d+)\s+(\d+)", pdf)
+    assert found is not None
+    first, second = int(found.group(2)), int(found.group(3))
+    return first, second - first
