@@ -37,6 +37,7 @@ from sdet_check.run import (
     parse_run,
     read_run_bytes,
     rescore,
+    run_bytes,
 )
 from sdet_check.signing import (
     MAX_SIGNATURE_BYTES,
@@ -98,6 +99,8 @@ MESSAGES: dict[str, dict[str, str]] = {
         "html_no_hash": "aucune empreinte de run dans ce document (comparaison ou autre "
         "document) : seule la signature est contrôlée",
         "run_hash": "empreinte du run : {digest}",
+        "not_canonical": "ce run.json n'est pas sous la forme où sdet-check l'écrit (clés en "
+        "double, ordre ou mise en forme changés) : d'autres outils pourraient le lire autrement",
         "missing": "fichier introuvable",
         "not_regular": "ce n'est pas un fichier ordinaire (tube, périphérique ou dossier)",
         "unknown": "type de fichier non reconnu : donner un run.json, sa signature .sig, un "
@@ -144,6 +147,8 @@ MESSAGES: dict[str, dict[str, str]] = {
         "html_no_hash": "no run hash in this document (a comparison or another document): only "
         "its signature is checked",
         "run_hash": "run hash: {digest}",
+        "not_canonical": "this run.json is not in the form sdet-check writes (repeated keys, "
+        "order or layout changed): other tools might read it differently",
         "missing": "file not found",
         "not_regular": "not a regular file (pipe, device or folder)",
         "unknown": "unknown kind of file: give a run.json, its .sig signature, a PDF or HTML "
@@ -265,6 +270,8 @@ class Verifier:
                 verdict.differs("record", text)
             return verdict
         verdict.notes.append(self.words["run_hash"].format(digest=hashlib.sha256(raw).hexdigest()))
+        if raw != run_bytes(record):
+            verdict.notes.append(self.words["not_canonical"])
         self._check_record(record, verdict, attached=None)
         return verdict
 
@@ -363,6 +370,9 @@ class Verifier:
                     self.words["attached_unreadable"].format(name=name, detail=exc.problem),
                 )
                 continue
+            if attached != run_bytes(record):
+                colon = " : " if self.lang == "fr" else ": "
+                verdict.notes.append(f"{name}{colon}{self.words['not_canonical']}")
             self._check_record(record, verdict, attached=name)
         return verdict
 

@@ -528,3 +528,22 @@ def _contents_hole(pdf: bytes) -> tuple[int, int]:
     assert found is not None
     first, second = int(found.group(2)), int(found.group(3))
     return first, second - first
+
+
+def test_a_signed_run_with_a_repeated_key_is_said_not_to_be_as_sdet_check_writes_it(
+    tmp_path: Path,
+) -> None:
+    """Parsers disagree on repeated keys (first or last wins): such a run is flagged."""
+    raw = SMALL_RUN.replace(b'"status": "fail",', b'"status": "pass", "status": "fail",', 1)
+    assert raw != SMALL_RUN
+    run = tmp_path / "run.json"
+    run.write_bytes(raw)
+    (tmp_path / "run.json.sig").write_bytes(sign_detached(raw, SIGNER))
+    lines = Verifier().describe(Verifier().verify_file(run))
+    assert any("forme" in line and "sdet-check" in line for line in lines), lines
+    intact = tmp_path / "intact"
+    intact.mkdir()
+    (intact / "run.json").write_bytes(SMALL_RUN)
+    (intact / "run.json.sig").write_bytes(SIGNED_RUN[1])
+    lines = Verifier().describe(Verifier().verify_file(intact / "run.json"))
+    assert not any("forme" in line for line in lines), lines
