@@ -54,12 +54,16 @@ _TEXTS = {
         "portera « NON VÉRIFIÉ » :",
         "refused": "Run modifié : {path} : {problems}. À faire : demander le run.json "
         "d'origine, ou relancer avec --allow-unverified (chaque page portera « NON VÉRIFIÉ »).",
+        "unsigned": "Note : {path} est non signé (pas de {sig} à côté) : rien n'atteste que ses "
+        "résultats sont ceux du run d'origine ; demander le run signé, puis sdet-check verify.",
     },
     "en": {
         "warning": "Warning: unverified run, read with --allow-unverified; every page will "
         "say “NOT VERIFIED”:",
         "refused": "Altered run: {path}: {problems}. To do: ask for the original run.json, or "
         "run again with --allow-unverified (every page will say “NOT VERIFIED”).",
+        "unsigned": "Note: {path} is not signed (no {sig} beside it): nothing vouches that its "
+        "results are the original run's; ask for the signed run, then sdet-check verify.",
     },
 }
 
@@ -112,10 +116,18 @@ def read_runs(
     every page.
     """
     from sdet_check.run import UnverifiedRunError, read_run
+    from sdet_check.signing import signature_path
 
     runs = [read_run(path) for path in paths]
     problems: list[str] = []
+    texts = _TEXTS.get(lang, _TEXTS["fr"])
     for run in runs:
+        sig = signature_path(run.path)
+        if not sig.exists():
+            # Its manifest and score may have been recomputed after an edit: say so.
+            err_console.print(
+                texts["unsigned"].format(path=run.path, sig=sig.name), style="yellow", markup=False
+            )
         found = [p.describe(lang) for p in run.problems]
         found.extend(_signature_problems(run, lang))
         if not found:

@@ -547,3 +547,24 @@ def test_a_signed_run_with_a_repeated_key_is_said_not_to_be_as_sdet_check_writes
     (intact / "run.json.sig").write_bytes(SIGNED_RUN[1])
     lines = Verifier().describe(Verifier().verify_file(intact / "run.json"))
     assert not any("forme" in line for line in lines), lines
+
+
+def test_report_says_when_a_run_has_no_signature_to_check(tmp_path: Path) -> None:
+    """Results edited, manifest and score recomputed, run.json.sig deleted: report cannot
+    refuse it (an unsigned run is allowed), but it must not pass it on silently either."""
+    from sdet_check.run import evidence_manifest, rescore
+
+    record = json.loads(demo_bytes())
+    next(r for r in record["results"] if r["status"] == "fail")["status"] = "pass"
+    record["evidence_manifest"] = evidence_manifest(record["results"])
+    record["score"] = rescore(record).to_json()
+    (tmp_path / "run.json").write_text(dump_run(record), encoding="utf-8")
+    done = cli("report", "run.json", cwd=tmp_path)
+    assert "run.json.sig" in done.stderr and "non signé" in done.stderr, done.stderr
+    done = cli("--lang", "en", "compare", "run.json", "--format", "csv", cwd=tmp_path)
+    assert "not signed" in done.stderr, done.stderr
+    (tmp_path / "run.json.sig").write_bytes(
+        sign_detached((tmp_path / "run.json").read_bytes(), SIGNER)
+    )
+    done = cli("report", "run.json", cwd=tmp_path)
+    assert "non signé" not in done.stderr, done.stderr
