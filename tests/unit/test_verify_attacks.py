@@ -568,3 +568,52 @@ def test_report_says_when_a_run_has_no_signature_to_check(tmp_path: Path) -> Non
     )
     done = cli("report", "run.json", cwd=tmp_path)
     assert "non signé" not in done.stderr, done.stderr
+
+
+def test_an_update_appended_after_signing_and_signed_by_someone_else_is_named(
+    tmp_path: Path,
+) -> None:
+    """A second run.json attached after signing, then a second signature over everything."""
+    from asn1crypto import keys as asn1_keys
+    from asn1crypto import x509 as asn1_x509
+    from pyhanko.pdf_utils import generic as g
+    from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
+    from pyhanko.sign import signers
+    from pyhanko_certvalidator.registry import SimpleCertificateStore
+
+    writer = IncrementalPdfFileWriter(io.BytesIO(SIGNED_PDF))
+    forged = g.StreamObject({}, stream_data=b'{"forged": true}')
+    spec = g.DictionaryObject(
+        {
+            g.NameObject("/F"): g.pdf_string("run.json"),
+            g.NameObject("/EF"): g.DictionaryObject(
+                {g.NameObject("/F"): writer.add_object(forged)}
+            ),
+        }
+    )
+    node = g.DictionaryObject(
+        {g.NameObject("/Names"): g.ArrayObject([g.pdf_string("run.json"), writer.add_object(spec)])}
+    )
+    writer.root[g.NameObject("/Names")] = g.DictionaryObject(
+        {g.NameObject("/EmbeddedFiles"): writer.add_object(node)}
+    )
+    writer.update_root()
+    mallory = self_signed("Mallory")
+    der = serialization.Encoding.DER
+    certificate = asn1_x509.Certificate.load(mallory.certificate.public_bytes(der))
+    signer = signers.SimpleSigner(
+        signing_cert=certificate,
+        signing_key=asn1_keys.PrivateKeyInfo.load(
+            mallory.key.private_bytes(
+                der, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+            )
+        ),
+        cert_registry=SimpleCertificateStore.from_certs([certificate]),
+    )
+    out = signers.sign_pdf(writer, signers.PdfSignatureMetadata(field_name="Sig2"), signer=signer)
+    pdf = tmp_path / "rapport.pdf"
+    pdf.write_bytes(out.getvalue())
+    verdict = Verifier().verify_file(pdf)
+    texts = [f.text for f in verdict.findings]
+    assert verdict.state == "altered", texts
+    assert any("ajoutées au PDF après la signature" in t for t in texts), texts
