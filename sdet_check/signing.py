@@ -71,6 +71,9 @@ MAX_ATTACHMENTS = 100
 MAX_ATTACHMENTS_TOTAL_BYTES = 512 * 1024 * 1024
 """Most decoded bytes read from all the attachments of one PDF together."""
 
+MAX_PDF_SIGNATURES = 16
+"""Most PDF signatures checked (each one hashes up to the whole file; sdet-check adds one)."""
+
 MAX_SIGNATURE_BYTES = 1024 * 1024
 """Largest ``.sig`` file read (a CMS signature with a long chain is a few kilobytes)."""
 
@@ -318,6 +321,8 @@ class PdfContent:
     """The first element of the trailer's ``/ID`` (sdet-check writes the run hash there)."""
     repeated: list[str] = field(default_factory=list)
     """Attachment names found more than once (only the first is in ``attachments``)."""
+    signature_count: int = 0
+    """Signatures in the PDF; past :data:`MAX_PDF_SIGNATURES` only the first are checked."""
 
 
 class UnreadablePdf(Exception):
@@ -336,8 +341,8 @@ def check_pdf(pdf: bytes, trust: Sequence[Any] = ()) -> PdfContent:
             embedded = list(reader.embedded_signatures)
     except Exception as exc:
         raise UnreadablePdf(f"{type(exc).__name__}: {exc}") from None
-    checks = [_check_embedded(s, trust) for s in embedded]
-    return PdfContent(checks, attachments, identifier, repeated)
+    checks = [_check_embedded(s, trust) for s in embedded[:MAX_PDF_SIGNATURES]]
+    return PdfContent(checks, attachments, identifier, repeated, len(embedded))
 
 
 def _check_embedded(embedded: Any, trust: Sequence[Any]) -> SignatureCheck:

@@ -103,6 +103,8 @@ MESSAGES: dict[str, dict[str, str]] = {
         "double, ordre ou mise en forme changés) : d'autres outils pourraient le lire autrement",
         "missing": "fichier introuvable",
         "not_regular": "ce n'est pas un fichier ordinaire (tube, périphérique ou dossier)",
+        "too_many_signatures": "document : {count} signatures, seules les {checked} premières "
+        "ont été vérifiées (sdet-check en ajoute une)",
         "unknown": "type de fichier non reconnu : donner un run.json, sa signature .sig, un "
         "rapport PDF ou HTML",
         "sig_without_file": "signature sans le fichier qu'elle signe ({file} introuvable)",
@@ -151,6 +153,8 @@ MESSAGES: dict[str, dict[str, str]] = {
         "order or layout changed): other tools might read it differently",
         "missing": "file not found",
         "not_regular": "not a regular file (pipe, device or folder)",
+        "too_many_signatures": "document: {count} signatures, only the first {checked} were "
+        "checked (sdet-check adds one)",
         "unknown": "unknown kind of file: give a run.json, its .sig signature, a PDF or HTML "
         "report",
         "sig_without_file": "signature without the file it signs ({file} not found)",
@@ -339,6 +343,11 @@ class Verifier:
             return verdict
         if not content.signatures:
             verdict.differs("signature", self.words["sig_none"].format(where="PDF"))
+        if content.signature_count > len(content.signatures):
+            text = self.words["too_many_signatures"].format(
+                count=content.signature_count, checked=len(content.signatures)
+            )
+            verdict.differs("document", text)
         for number, check in enumerate(content.signatures, start=1):
             where = self.words["pdf_signature"].format(number=number)
             self._signature(check, where, verdict)

@@ -617,3 +617,43 @@ def test_an_update_appended_after_signing_and_signed_by_someone_else_is_named(
     texts = [f.text for f in verdict.findings]
     assert verdict.state == "altered", texts
     assert any("ajoutées au PDF après la signature" in t for t in texts), texts
+
+
+def test_a_pdf_with_many_signatures_checks_a_bounded_number(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """Each check hashes up to the whole file: thousands of signature fields over a large
+    PDF would keep verify busy for hours."""
+    from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
+    from pyhanko.sign import signers
+
+    pdf = SIGNED_PDF
+    for number in range(2):
+        writer = IncrementalPdfFileWriter(io.BytesIO(pdf))
+        meta = signers.PdfSignatureMetadata(field_name=f"Autre{number}")
+        pdf = signers.sign_pdf(writer, meta, signer=_simple_signer(SIGNER)).getvalue()
+    monkeypatch.setattr(signing, "MAX_PDF_SIGNATURES", 2, raising=False)
+    content = check_pdf(pdf)
+    assert len(content.signatures) == 2
+    path = tmp_path / "rapport.pdf"
+    path.write_bytes(pdf)
+    texts = [f.text for f in Verifier().verify_file(path).findings]
+    assert any("3 signatures" in t for t in texts), texts
+
+
+def _simple_signer(identity: SigningIdentity) -> Any:
+    from asn1crypto import keys as asn1_keys
+    from asn1crypto import x509 as asn1_x509
+    from pyhanko.sign import signers
+    from pyhanko_certvalidator.registry import SimpleCertificateStore
+
+    der = serialization.Encoding.DER
+    certificate = asn1_x509.Certificate.load(identity.certificate.public_bytes(der))
+    key = identity.key.private_bytes(
+        der, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+    )
+    return signers.SimpleSigner(
+        signing_cert=certificate,
+        signing_key=asn1_keys.PrivateKeyInfo.load(key),
+        cert_registry=SimpleCertificateStore.from_certs([certificate]),
+    )
