@@ -511,7 +511,8 @@ def _read_document(path: Path, verdict: FileVerdict, words: dict[str, str]) -> b
     return data
 
 
-_RUN_HASH_CELL = re.compile(rb'id="run-hash"[^>]*>\s*([0-9a-f]{64})\s*<')
+# Bounded repeats: with ``[^>]*`` every marker rescanned the rest of the file (quadratic).
+_RUN_HASH_CELL = re.compile(rb'id="run-hash"[^>]{0,200}>\s{0,200}([0-9a-f]{64})\s{0,200}<')
 
 
 def _cited_run_hash(html: bytes) -> str | None:
