@@ -153,13 +153,15 @@ def _signature_problems(run: RunFile, lang: str = "fr") -> list[str]:
     from sdet_check.verify import MESSAGES
 
     sig = signature_path(run.path)
-    if not sig.is_file():
+    if not sig.exists():
         return []
+    words = MESSAGES.get(lang, MESSAGES["fr"])
+    if not sig.is_file():  # a folder or a pipe in place of the signature: not "unsigned"
+        return [f"{sig.name}{' : ' if lang == 'fr' else ': '}{words['not_regular']}"]
     with sig.open("rb") as stream:
         check = check_detached(run.raw, stream.read(MAX_SIGNATURE_BYTES))
     if check.intact:
         return []
-    words = MESSAGES.get(lang, MESSAGES["fr"])
     return [words[f"sig_{code}"].format(where=sig.name) for code in check.problems]
 
 

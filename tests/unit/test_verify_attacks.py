@@ -672,3 +672,11 @@ def test_an_html_file_full_of_run_hash_markers_is_checked_in_linear_time(tmp_pat
     print(f"verify d'un HTML de 2,6 Mo fait de marqueurs #run-hash : {elapsed:.2f} s")
     assert verdict.state == "altered"  # unsigned
     assert elapsed < 5, elapsed
+
+
+def test_a_folder_named_run_json_sig_is_not_taken_for_a_missing_signature(tmp_path: Path) -> None:
+    (tmp_path / "run.json").write_bytes(demo_bytes())
+    (tmp_path / "run.json.sig").mkdir()
+    done = cli("report", "run.json", cwd=tmp_path)
+    assert done.returncode == 1, done.stderr  # refused, like a signature that fails
+    assert "fichier ordinaire" in done.stderr, done.stderr
