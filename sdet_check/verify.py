@@ -34,6 +34,7 @@ from sdet_check.errors import InputError
 from sdet_check.redaction import visible_one_line
 from sdet_check.run import (
     evidence_problems,
+    grid_problems,
     parse_run,
     read_run_bytes,
     rescore,
@@ -292,6 +293,12 @@ class Verifier:
                     "attached_run",
                     self.words["attached_evidence"].format(name=attached, problem=text),
                 )
+        for text in grid_problems(record, self.lang):
+            if attached is None:
+                verdict.differs("record", text)
+            else:
+                colon = " : " if self.lang == "fr" else ": "
+                verdict.differs("attached_run", f"{attached}{colon}{text}")
         try:
             consistent = rescore(record).to_json() == record["score"]
         except (KeyError, ValueError, TypeError):

@@ -115,12 +115,13 @@ def read_runs(
     unless ``allow_unverified``; then the problems are returned (in ``lang``), to mark
     every page.
     """
-    from sdet_check.run import UnverifiedRunError, read_run
+    from sdet_check.run import UnverifiedRunError, grid_problems, read_run
     from sdet_check.signing import signature_path
 
     runs = [read_run(path) for path in paths]
     problems: list[str] = []
     texts = _TEXTS.get(lang, _TEXTS["fr"])
+    crossed = _grid_crossed(runs, lang)
     for run in runs:
         sig = signature_path(run.path)
         if not sig.exists():
@@ -130,6 +131,8 @@ def read_runs(
             )
         found = [p.describe(lang) for p in run.problems]
         found.extend(_signature_problems(run, lang))
+        found.extend(grid_problems(run.record, lang))
+        found.extend(crossed.get(run.path, []))
         if not found:
             continue
         if not allow_unverified:
@@ -145,6 +148,33 @@ def read_runs(
             markup=False,
         )
     return runs, problems
+
+
+def _grid_crossed(runs: Sequence[RunFile], lang: str) -> dict[Path, list[str]]:
+    """Runs naming one grid (id, version, content hash) must carry the same requirements.
+
+    The first run of each grid is the reference; the others that differ are named.
+    """
+    from sdet_check.run import grid_differences, grid_requirements
+
+    first: dict[tuple[str, str, str], RunFile] = {}
+    found: dict[Path, list[str]] = {}
+    for run in runs:
+        grid = run.record["grid"]
+        key = (str(grid["id"]), str(grid["version"]), str(grid["content_hash"]))
+        reference = first.setdefault(key, run)
+        if reference is run:
+            continue
+        differences = grid_differences(
+            grid_requirements(run.record),
+            grid_requirements(reference.record),
+            f"{key[0]} {key[1]}",
+            lang,
+            other=str(reference.path),
+        )
+        if differences:
+            found[run.path] = differences[:1]
+    return found
 
 
 def _signature_problems(run: RunFile, lang: str = "fr") -> list[str]:

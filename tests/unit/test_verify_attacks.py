@@ -680,3 +680,53 @@ def test_a_folder_named_run_json_sig_is_not_taken_for_a_missing_signature(tmp_pa
     done = cli("report", "run.json", cwd=tmp_path)
     assert done.returncode == 1, done.stderr  # refused, like a signature that fails
     assert "fichier ordinaire" in done.stderr, done.stderr
+
+
+# --- a requirement taken out of the run's own copy of the grid ----------------------------------
+
+
+def _without_requirement(record: dict[str, Any], requirement: str) -> dict[str, Any]:
+    """The run with one requirement gone from its grid and results, manifest and score redone."""
+    from sdet_check.run import evidence_manifest, rescore
+
+    edited = json.loads(json.dumps(record))
+    edited["grid"]["requirements"] = [
+        r for r in edited["grid"]["requirements"] if r["id"] != requirement
+    ]
+    edited["results"] = [r for r in edited["results"] if r["requirement"] != requirement]
+    edited["evidence_manifest"] = evidence_manifest(edited["results"])
+    edited["score"] = rescore(edited).to_json()
+    return edited
+
+
+def test_a_must_taken_out_of_the_run_grid_is_refused_by_report(tmp_path: Path) -> None:
+    """The run keeps the grid's content hash; its copy of the grid lost a failing MUST."""
+    record = synthetic("sdet/6.4")
+    levels = {r["id"]: r["level"] for r in record["grid"]["requirements"]}
+    failing = next(
+        r["requirement"]
+        for r in record["results"]
+        if r["status"] == "fail" and levels[r["requirement"]] == "MUST"
+    )
+    (tmp_path / "run.json").write_text(
+        dump_run(_without_requirement(record, failing)), encoding="utf-8"
+    )
+    done = cli("report", "run.json", cwd=tmp_path)
+    assert done.returncode == 1, done.stderr
+    assert failing in done.stderr, done.stderr
+    verdict = Verifier().verify_file(tmp_path / "run.json")
+    assert any(failing in f.text and f.what == "record" for f in verdict.findings)
+
+
+def test_compare_refuses_runs_whose_grids_differ_under_one_content_hash(tmp_path: Path) -> None:
+    """The tests' demo grid is not installed: the runs are checked against each other."""
+    full = with_results(all_pass(synthetic("demo")), {"T-PASS-001": {"status": "fail"}})
+    forged = _without_requirement(full, "T-PASS-001")
+    forged["run_id"] = "0b3c2f9e-1f1e-4d5a-9a53-6f4c1f5d2b10"
+    for name, record in (("a", full), ("c", forged)):
+        (tmp_path / name).mkdir()
+        (tmp_path / name / "run.json").write_text(dump_run(record), encoding="utf-8")
+    done = cli("compare", "a/run.json", "c/run.json", "--format", "csv", cwd=tmp_path)
+    assert done.returncode == 1, done.stdout + done.stderr
+    assert "T-PASS-001" in done.stderr, done.stderr
+    assert "recevable" not in done.stdout
