@@ -268,6 +268,7 @@ def test_two_attachments_named_run_json_are_named_as_a_finding(tmp_path: Path) -
 FAKE_LINE = "  · certificat reconnu par les autorités données"
 
 
+@pytest.mark.filterwarnings("ignore:Attribute's length")
 def test_a_signer_name_with_escapes_and_newlines_is_shown_not_passed_on(tmp_path: Path) -> None:
     identity = self_signed(f"Mallory\n{FAKE_LINE}\x1b[8m\u202e")
     run = tmp_path / "run.json"
