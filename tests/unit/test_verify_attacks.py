@@ -731,3 +731,21 @@ def test_compare_refuses_runs_whose_grids_differ_under_one_content_hash(tmp_path
     assert done.returncode == 1, done.stdout + done.stderr
     assert "T-PASS-001" in done.stderr, done.stderr
     assert "recevable" not in done.stdout
+
+
+def test_report_signs_the_bytes_it_read_not_the_file_as_it_is_later(tmp_path: Path) -> None:
+    """The run is checked and rendered from the bytes read once; the signature must cover
+    those bytes, even if the file changes on disk meanwhile."""
+    from sdet_check.cli.run import _sign_run_file
+    from sdet_check.run import read_run
+
+    run_file = tmp_path / "run.json"
+    run_file.write_bytes(SMALL_RUN)
+    run = read_run(run_file)
+    record = json.loads(SMALL_RUN)
+    next(r for r in record["results"] if r["status"] == "fail")["status"] = "pass"
+    run_file.write_text(dump_run(record), encoding="utf-8")  # changed after it was read
+    _sign_run_file(run, tmp_path, SIGNER)
+    signature = (tmp_path / "run.json.sig").read_bytes()
+    assert check_detached(SMALL_RUN, signature).intact
+    assert not check_detached(run_file.read_bytes(), signature).intact
