@@ -315,7 +315,8 @@ class Verifier:
         """Check ``path.sig`` over ``data``; a missing signature is a finding."""
         sig_path = signature_path(path)
         if sig_path.exists() and not sig_path.is_file():
-            verdict.differs("signature", f"{sig_path.name} : {self.words['not_regular']}")
+            colon = " : " if self.lang == "fr" else ": "
+            verdict.differs("signature", f"{sig_path.name}{colon}{self.words['not_regular']}")
             return None
         try:
             with sig_path.open("rb") as stream:
