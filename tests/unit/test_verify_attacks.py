@@ -88,6 +88,7 @@ def _with_duration(raw: bytes, literal: bytes) -> bytes:
     return raw.replace(b'"duration_s": ', b'"duration_s": ' + literal + b', "x": ', 1)
 
 
+@pytest.mark.slow
 def test_a_huge_integer_in_run_json_is_bad_input_not_an_internal_error(tmp_path: Path) -> None:
     run = tmp_path / "run.json"
     run.write_bytes(_with_duration(demo_bytes(), b"1" * 5000))
@@ -101,6 +102,7 @@ def test_a_huge_integer_in_run_json_is_bad_input_not_an_internal_error(tmp_path:
         assert done.returncode == 3, (command, done.stdout, done.stderr)
 
 
+@pytest.mark.slow
 def test_a_lone_surrogate_in_an_evidence_piece_is_bad_input_not_an_internal_error(
     tmp_path: Path,
 ) -> None:
@@ -147,6 +149,7 @@ def test_hostile_json_literals_never_escape_as_another_exception(literal: bytes)
 # --- files that are not regular files -----------------------------------------------------------
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="pas de mkfifo sur ce système")
 def test_a_fifo_named_run_json_is_bad_input_not_a_hang(tmp_path: Path) -> None:
     os.mkfifo(tmp_path / "run.json")
@@ -204,6 +207,7 @@ def _pdf_with_attachments(entries: list[tuple[str, bytes, Any]], *, cycle: bool 
     return out.getvalue()
 
 
+@pytest.mark.slow
 def test_a_name_tree_that_loops_on_itself_does_not_hang_verify(tmp_path: Path) -> None:
     (tmp_path / "rapport.pdf").write_bytes(_pdf_with_attachments([], cycle=True))
     try:
@@ -268,6 +272,7 @@ def test_two_attachments_named_run_json_are_named_as_a_finding(tmp_path: Path) -
 FAKE_LINE = "  · certificat reconnu par les autorités données"
 
 
+@pytest.mark.slow
 @pytest.mark.filterwarnings("ignore:Attribute's length")
 def test_a_signer_name_with_escapes_and_newlines_is_shown_not_passed_on(tmp_path: Path) -> None:
     identity = self_signed(f"Mallory\n{FAKE_LINE}\x1b[8m\u202e")
@@ -341,6 +346,7 @@ def test_report_reads_at_most_the_signature_limit_from_a_sig_file(tmp_path: Path
     assert peak < 8 * 1024 * 1024, peak
 
 
+@pytest.mark.slow
 def test_report_names_an_altered_piece_without_passing_on_its_escapes(tmp_path: Path) -> None:
     record = json.loads(demo_bytes())
     piece = next(p for r in record["results"] for p in r["evidence"])
@@ -417,6 +423,7 @@ def test_a_certificate_without_non_repudiation_is_refused_before_signing(tmp_pat
         load_identity(tmp_path / "k.pem", tmp_path / "c.pem")
 
 
+@pytest.mark.slow
 def test_diff_refuses_a_run_its_signature_says_was_altered(tmp_path: Path) -> None:
     """A failure turned into a pass, manifest and score recomputed, old run.json.sig kept."""
     from sdet_check.run import evidence_manifest, rescore
@@ -550,6 +557,7 @@ def test_a_signed_run_with_a_repeated_key_is_said_not_to_be_as_sdet_check_writes
     assert not any("forme" in line for line in lines), lines
 
 
+@pytest.mark.slow
 def test_report_says_when_a_run_has_no_signature_to_check(tmp_path: Path) -> None:
     """Results edited, manifest and score recomputed, run.json.sig deleted: report cannot
     refuse it (an unsigned run is allowed), but it must not pass it on silently either."""
@@ -675,6 +683,7 @@ def test_an_html_file_full_of_run_hash_markers_is_checked_in_linear_time(tmp_pat
     assert elapsed < 5, elapsed
 
 
+@pytest.mark.slow
 def test_a_folder_named_run_json_sig_is_not_taken_for_a_missing_signature(tmp_path: Path) -> None:
     (tmp_path / "run.json").write_bytes(demo_bytes())
     (tmp_path / "run.json.sig").mkdir()
@@ -690,7 +699,7 @@ def _without_requirement(record: dict[str, Any], requirement: str) -> dict[str, 
     """The run with one requirement gone from its grid and results, manifest and score redone."""
     from sdet_check.run import evidence_manifest, rescore
 
-    edited = json.loads(json.dumps(record))
+    edited: dict[str, Any] = json.loads(json.dumps(record))
     edited["grid"]["requirements"] = [
         r for r in edited["grid"]["requirements"] if r["id"] != requirement
     ]
@@ -700,6 +709,7 @@ def _without_requirement(record: dict[str, Any], requirement: str) -> dict[str, 
     return edited
 
 
+@pytest.mark.slow
 def test_a_must_taken_out_of_the_run_grid_is_refused_by_report(tmp_path: Path) -> None:
     """The run keeps the grid's content hash; its copy of the grid lost a failing MUST."""
     record = synthetic("sdet/6.4")
@@ -719,6 +729,7 @@ def test_a_must_taken_out_of_the_run_grid_is_refused_by_report(tmp_path: Path) -
     assert any(failing in f.text and f.what == "record" for f in verdict.findings)
 
 
+@pytest.mark.slow
 def test_compare_refuses_runs_whose_grids_differ_under_one_content_hash(tmp_path: Path) -> None:
     """The tests' demo grid is not installed: the runs are checked against each other."""
     full = with_results(all_pass(synthetic("demo")), {"T-PASS-001": {"status": "fail"}})
