@@ -51,6 +51,15 @@ def visible_controls(text: str) -> str:
     return _CONTROL.sub(_shown, text)
 
 
+def visible_one_line(text: str) -> str:
+    r"""Like :func:`visible_controls`, and tab and newline shown too: text kept on one line.
+
+    For names quoted inside a message (a signer, a file, an evidence kind): a newline there
+    would print a line the tool never wrote.
+    """
+    return visible_controls(text).replace("\t", "\\t").replace("\n", "\\n")
+
+
 def shortened(text: str, max_chars: int = MAX_DISPLAY_CHARS) -> str:
     """``text`` cut to ``max_chars`` characters, saying how many were left out."""
     if len(text) <= max_chars:

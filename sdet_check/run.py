@@ -21,9 +21,11 @@ whenever a run is read and refuses a run that fails with :class:`UnverifiedRunEr
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import os
+import re
 import uuid
 from collections import Counter
 from collections.abc import Mapping, Sequence
@@ -39,7 +41,7 @@ from sdet_check.declarations import Declaration, InputFile, Review, Waiver
 from sdet_check.errors import AlteredInputError, InputError
 from sdet_check.grid import Grid
 from sdet_check.probe import Status
-from sdet_check.redaction import Redactor
+from sdet_check.redaction import Redactor, visible_one_line
 from sdet_check.remarks import DEFAULT_MAX_EVIDENCE_AGE_DAYS, run_remarks
 from sdet_check.results import RequirementResult
 from sdet_check.runner import RunLimits
@@ -209,7 +211,10 @@ class EvidenceProblem:
     def describe(self, lang: str = "fr") -> str:
         """One line naming the piece and what is wrong with it."""
         texts = _EVIDENCE_PROBLEMS[lang]
-        return texts[self.problem].format(piece=self.piece, kind=self.kind or "?")
+        # Both names come from the run file, which may be anyone's: shown, never passed on.
+        return texts[self.problem].format(
+            piece=visible_one_line(self.piece), kind=visible_one_line(self.kind or "?")
+        )
 
 
 _EVIDENCE_PROBLEMS = {
@@ -259,6 +264,103 @@ def evidence_problems(record: Mapping[str, Any]) -> list[EvidenceProblem]:
         if key not in seen
     )
     return problems
+
+
+_GRID_PROBLEMS = {
+    "fr": {
+        "removed": "grille du run : {ids} absente(s) de la copie de la grille {grid} que porte "
+        "le run, mais présente(s) dans la grille installée de même empreinte (exigences "
+        "retirées du run)",
+        "added": "grille du run : {ids} ajoutée(s) à la copie de la grille {grid} que porte le "
+        "run (absente(s) de la grille installée de même empreinte)",
+        "changed": "grille du run : niveau ou axe de {ids} changé par rapport à la grille "
+        "installée {grid} de même empreinte",
+        "other_run": "grille du run : elle diffère de celle de {other} sous la même empreinte "
+        "de grille ({ids})",
+    },
+    "en": {
+        "removed": "run grid: {ids} missing from the copy of grid {grid} the run carries, but "
+        "in the installed grid with the same hash (requirements taken out of the run)",
+        "added": "run grid: {ids} added to the copy of grid {grid} the run carries (not in "
+        "the installed grid with the same hash)",
+        "changed": "run grid: level or axis of {ids} changed from the installed grid {grid} "
+        "with the same hash",
+        "other_run": "run grid: it differs from {other}'s under the same grid hash ({ids})",
+    },
+}
+
+_GRID_ID = re.compile(r"^[a-z][a-z0-9-]*$")
+_GRID_VERSION = re.compile(r"^[0-9]+(\.[0-9]+)*$")
+
+
+def grid_requirements(record: Mapping[str, Any]) -> dict[str, tuple[str, str]]:
+    """Level and axis of every requirement of the run's copy of its grid, by id."""
+    return {r["id"]: (r["level"], r["axis"]) for r in record["grid"]["requirements"]}
+
+
+def grid_differences(
+    own: Mapping[str, tuple[str, str]],
+    reference: Mapping[str, tuple[str, str]],
+    grid: str,
+    lang: str = "fr",
+    other: str = "",
+) -> list[str]:
+    """What ``own`` requirements lack, add or change against ``reference`` (one line each)."""
+    texts = _GRID_PROBLEMS.get(lang, _GRID_PROBLEMS["fr"])
+    found = []
+    for key, ids in (
+        ("removed", sorted(set(reference) - set(own))),
+        ("added", sorted(set(own) - set(reference))),
+        ("changed", sorted(i for i in set(own) & set(reference) if own[i] != reference[i])),
+    ):
+        if not ids:
+            continue
+        shown = visible_one_line(", ".join(ids[:20]) + (" …" if len(ids) > 20 else ""))
+        if other:
+            found.append(texts["other_run"].format(other=other, ids=shown))
+        else:
+            found.append(texts[key].format(ids=shown, grid=grid))
+    return found
+
+
+def grid_problems(record: Mapping[str, Any], lang: str = "fr") -> list[str]:
+    """Where the run's copy of its grid differs from the installed grid of the same hash.
+
+    A run carries its grid's requirements so that it can be re-scored offline; taking a
+    failing MUST out of that copy (and out of the results) would change the verdict without
+    touching any evidence. Compared by id, level and axis with the installed grid that has
+    the run's grid id, version and content hash; nothing is said when there is none.
+    """
+    grid = record["grid"]
+    installed = _installed_requirements(
+        str(grid.get("id")), str(grid.get("version")), str(grid.get("content_hash"))
+    )
+    if installed is None:
+        return []
+    name = visible_one_line(f"{grid['id']} {grid['version']}")
+    return grid_differences(grid_requirements(record), installed, name, lang)
+
+
+@functools.lru_cache(maxsize=8)
+def _installed_requirements(
+    grid_id: str, version: str, content_hash: str
+) -> dict[str, tuple[str, str]] | None:
+    # Only a bundled grid named by plain tokens: a run's text never becomes a path.
+    if not (_GRID_ID.match(grid_id) and _GRID_VERSION.match(version)):
+        return None
+    from sdet_check.grid import MANIFEST, load_grid
+    from sdet_check.resources import grids_dir
+
+    folder = grids_dir() / grid_id / version
+    if not (folder / MANIFEST).is_file():
+        return None
+    try:
+        grid = load_grid(folder)
+    except InputError:
+        return None
+    if grid.content_hash != content_hash:
+        return None
+    return grid_requirements({"grid": grid_summary(grid)})
 
 
 class UnverifiedRunError(AlteredInputError):
@@ -399,6 +501,11 @@ def read_run(file: Path) -> RunFile:
 def read_run_bytes(file: Path) -> bytes:
     """The bytes of a run file, refused past :data:`MAX_RUN_BYTES` before being read."""
     limit = _max_run_bytes()
+    if file.exists() and not file.is_file():
+        # A FIFO would block the read for ever, a device never ends.
+        raise InputError(
+            file, "ce n'est pas un fichier ordinaire", "donner le chemin du fichier run.json"
+        )
     try:
         with file.open("rb") as stream:
             raw = stream.read(limit + 1)
@@ -421,8 +528,8 @@ def read_run_bytes(file: Path) -> bytes:
 def parse_run(raw: bytes, file: Path | str = "<run>") -> dict[str, Any]:
     """Parse and validate the bytes of a run.json; :class:`InputError` when they are not one."""
     try:
-        record = json.loads(raw.decode("utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        record = json.loads(raw.decode("utf-8"), parse_constant=_not_json)
+    except (UnicodeDecodeError, ValueError) as exc:  # ValueError: also a >4300-digit number
         raise InputError(
             file, f"JSON illisible ({exc})", "donner le run.json écrit par sdet-check"
         ) from None
@@ -437,7 +544,22 @@ def parse_run(raw: bytes, file: Path | str = "<run>") -> dict[str, Any]:
         )
     validate_run(record, file)
     _check_consistent(record, file)
+    try:
+        # A lone surrogate (``"\\ud800"``) parses but cannot be hashed or written as UTF-8.
+        json.dumps(record, ensure_ascii=False).encode("utf-8")
+    except UnicodeEncodeError as exc:
+        raise InputError(
+            file,
+            "texte Unicode invalide (demi-paire de substitution, surrogate, "
+            f"{exc.object[exc.start]!a})",
+            "donner le run.json écrit par sdet-check (il a été modifié)",
+        ) from None
     return dict(record)
+
+
+def _not_json(constant: str) -> Any:
+    """``NaN`` and ``Infinity``, which Python reads but JSON (RFC 8259) has not."""
+    raise ValueError(f"{constant} n'est pas un nombre JSON")
 
 
 def _check_consistent(record: Mapping[str, Any], file: Path | str) -> None:

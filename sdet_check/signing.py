@@ -35,6 +35,7 @@ variable :data:`KEY_PASSWORD_ENV`, never from the command line.
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import io
 import logging
 import os
@@ -63,6 +64,15 @@ PDF_FIELD = "Signature-sdet-check"
 
 MAX_ATTACHMENT_BYTES = 128 * 1024 * 1024
 """Largest attachment read from a PDF (the size of the largest run.json read)."""
+
+MAX_ATTACHMENTS = 100
+"""Most name-tree entries read from a PDF (sdet-check attaches one run, or one per bidder)."""
+
+MAX_ATTACHMENTS_TOTAL_BYTES = 512 * 1024 * 1024
+"""Most decoded bytes read from all the attachments of one PDF together."""
+
+MAX_PDF_SIGNATURES = 16
+"""Most PDF signatures checked (each one hashes up to the whole file; sdet-check adds one)."""
 
 MAX_SIGNATURE_BYTES = 1024 * 1024
 """Largest ``.sig`` file read (a CMS signature with a long chain is a few kilobytes)."""
@@ -159,6 +169,22 @@ def load_identity(key_file: Path, cert_file: Path | None) -> SigningIdentity:
             f"{certificate.not_valid_after_utc:%Y-%m-%d})",
             "donner un certificat en cours de validité",
         )
+    try:
+        usage = certificate.extensions.get_extension_for_class(x509.KeyUsage).value
+    except x509.ExtensionNotFound:
+        usage = None
+    if usage is not None and not usage.content_commitment:
+        # pyHanko, like PAdES readers, wants nonRepudiation on a signer's certificate:
+        # every signature made with this one would be reported untrusted by verify --trust.
+        raise InputError(
+            cert_file,
+            "ce certificat ne permet pas la signature d'engagement (usage de clé "
+            "nonRepudiation / contentCommitment absent) : verify --trust refuserait ses "
+            "signatures",
+            "demander à l'autorité un certificat de signature (keyUsage nonRepudiation), "
+            "ou pour un essai : openssl req -x509 … -addext "
+            '"keyUsage=critical,digitalSignature,nonRepudiation"',
+        )
     chain = tuple(c for c in certificates if c is not certificate)
     return SigningIdentity(key, certificate, chain)
 
@@ -233,6 +259,9 @@ class SignatureCheck:
     """What is wrong: ``changed`` (signed bytes differ), ``mismatch`` (signature does not
     match the certificate), ``appended`` (PDF updated after signing), ``untrusted`` (no
     chain to a given anchor), ``unreadable`` or ``not_cms``."""
+    fingerprint: str = ""
+    """SHA-256 of the signer's certificate (``AB:CD:…``, as ``openssl x509 -fingerprint``
+    prints it): a name can be copied by anyone, this cannot."""
 
 
 def load_trust(files: Sequence[Path]) -> list[Any]:
@@ -266,15 +295,20 @@ def check_detached(data: bytes, signature: bytes, trust: Sequence[Any] = ()) -> 
     signer = _subject(status.signing_cert)
     signed_at = status.signer_reported_dt
     problems = []
-    if not status.intact:
+    if signer is None:
+        # The signature holds but the certificate carried beside it no longer reads: it was
+        # changed after signing (a detached CMS does not bind it).
+        problems.append("unreadable")
+    elif not status.intact:
         problems.append("changed")
     elif not status.valid:
         problems.append("mismatch")
     trusted = bool(status.trusted) if trust else None
     if trusted is False:
         problems.append("untrusted")
-    intact = bool(status.intact and status.valid)
-    return SignatureCheck(intact, signer, signed_at, trusted, problems)
+    intact = bool(status.intact and status.valid and signer is not None)
+    fingerprint = _fingerprint(status.signing_cert)
+    return SignatureCheck(intact, signer or "", signed_at, trusted, problems, fingerprint)
 
 
 @dataclass(frozen=True)
@@ -285,6 +319,10 @@ class PdfContent:
     attachments: dict[str, bytes]
     identifier: str
     """The first element of the trailer's ``/ID`` (sdet-check writes the run hash there)."""
+    repeated: list[str] = field(default_factory=list)
+    """Attachment names found more than once (only the first is in ``attachments``)."""
+    signature_count: int = 0
+    """Signatures in the PDF; past :data:`MAX_PDF_SIGNATURES` only the first are checked."""
 
 
 class UnreadablePdf(Exception):
@@ -299,11 +337,12 @@ def check_pdf(pdf: bytes, trust: Sequence[Any] = ()) -> PdfContent:
         with _quiet_pyhanko():
             reader = PdfFileReader(io.BytesIO(pdf), strict=False)
             identifier = _identifier(reader)
-            attachments = _attachments(reader)
+            attachments, repeated = _attachments(reader)
             embedded = list(reader.embedded_signatures)
     except Exception as exc:
         raise UnreadablePdf(f"{type(exc).__name__}: {exc}") from None
-    return PdfContent([_check_embedded(s, trust) for s in embedded], attachments, identifier)
+    checks = [_check_embedded(s, trust) for s in embedded[:MAX_PDF_SIGNATURES]]
+    return PdfContent(checks, attachments, identifier, repeated, len(embedded))
 
 
 def _check_embedded(embedded: Any, trust: Sequence[Any]) -> SignatureCheck:
@@ -317,8 +356,11 @@ def _check_embedded(embedded: Any, trust: Sequence[Any]) -> SignatureCheck:
             status = validate_pdf_signature(embedded, context)
     except Exception:  # a malformed signature is a finding, never a crash
         return SignatureCheck(False, problems=["unreadable"])
+    signer = _subject(status.signing_cert)
     problems = []
-    if not status.intact:
+    if signer is None:
+        problems.append("unreadable")
+    elif not status.intact:
         problems.append("changed")
     elif not status.valid:
         problems.append("mismatch")
@@ -330,10 +372,11 @@ def _check_embedded(embedded: Any, trust: Sequence[Any]) -> SignatureCheck:
         problems.append("untrusted")
     return SignatureCheck(
         intact,
-        _subject(status.signing_cert),
+        signer or "",
         status.signer_reported_dt,
         trusted,
         problems,
+        _fingerprint(status.signing_cert),
     )
 
 
@@ -350,33 +393,78 @@ def _identifier(reader: Any) -> str:
     return str(first)
 
 
-def _attachments(reader: Any) -> dict[str, bytes]:
-    """Embedded files by name (``/Names /EmbeddedFiles``, one level of name tree kids)."""
+def _attachments(reader: Any) -> tuple[dict[str, bytes], list[str]]:
+    """Embedded files by name (``/Names /EmbeddedFiles`` name tree), and repeated names.
+
+    Bounded whatever the PDF says: each node is visited once (a ``/Kids`` loop ends), at
+    most :data:`MAX_ATTACHMENTS` entries are read, and their decoded bytes add up to at
+    most :data:`MAX_ATTACHMENTS_TOTAL_BYTES` (a ``ValueError`` past it).
+    """
     found: dict[str, bytes] = {}
+    repeated: list[str] = []
     names = _deref(reader.root.get("/Names"))
-    tree = _deref(names.get("/EmbeddedFiles")) if names is not None else None
-    nodes = [tree] if tree is not None else []
-    while nodes and len(found) < 100:
-        node = nodes.pop()
+    tree = (
+        names.raw_get("/EmbeddedFiles") if names is not None and "/EmbeddedFiles" in names else None
+    )
+    nodes: list[Any] = [tree] if tree is not None else []
+    visited: set[Any] = set()
+    entries = total = 0
+    while nodes and entries < MAX_ATTACHMENTS:
+        reference = nodes.pop()
+        key = _object_key(reference)
+        if key in visited:
+            continue
+        visited.add(key)
+        node = _deref(reference)
         pairs = _deref(node.get("/Names")) or []
         for position in range(0, len(pairs) - 1, 2):
-            name, spec = pairs[position], pairs[position + 1]
+            entries += 1
+            if entries > MAX_ATTACHMENTS:
+                break
+            name, spec = str(pairs[position]), pairs[position + 1]
             files = _deref(_deref(spec)["/EF"])
             stream = _deref(files.get("/UF") or files["/F"])
-            found[str(name)] = _stream_bytes(stream, MAX_ATTACHMENT_BYTES)
-        nodes.extend(_deref(kid) for kid in _deref(node.get("/Kids")) or [])
-    return found
+            data = _stream_bytes(stream, MAX_ATTACHMENT_BYTES)
+            total += len(data)
+            if total > MAX_ATTACHMENTS_TOTAL_BYTES:
+                raise ValueError(
+                    f"pièces jointes de plus de {MAX_ATTACHMENTS_TOTAL_BYTES // 1024 // 1024} Mo "
+                    "au total"
+                )
+            if name in found:
+                repeated.append(name)
+                continue  # the first one is what pdfdetach and readers show
+            found[name] = data
+        nodes.extend(_deref(node.get("/Kids")) or [])
+    return found, repeated
+
+
+def _object_key(reference: Any) -> Any:
+    """What identifies a PDF object: its number for a reference, else the Python object."""
+    number = getattr(reference, "idnum", None)
+    if number is not None:
+        return (number, getattr(reference, "generation", 0))
+    return id(reference)
 
 
 def _stream_bytes(stream: Any, limit: int) -> bytes:
-    """A stream's decoded bytes, inflated at most to ``limit`` + 1 bytes (no zip bomb)."""
+    """A stream's decoded bytes, inflated at most to ``limit`` + 1 bytes (no zip bomb).
+
+    sdet-check's attachments are stored plain or deflated; any other filter chain is
+    refused rather than decoded without a bound.
+    """
     filters = _deref(stream.get("/Filter"))
     if filters is None:
         return bytes(stream.encoded_data[: limit + 1])
-    if str(filters) == "/FlateDecode" and stream.get("/DecodeParms") is None:
+    if isinstance(filters, list) and len(filters) == 1:
+        filters = _deref(filters[0])
+    parameters = _deref(stream.get("/DecodeParms"))
+    if isinstance(parameters, list) and len(parameters) == 1:
+        parameters = _deref(parameters[0])
+    if str(filters) == "/FlateDecode" and not parameters:
         inflater = zlib.decompressobj()
         return inflater.decompress(bytes(stream.encoded_data), limit + 1)
-    return bytes(stream.data[: limit + 1])
+    raise ValueError(f"pièce jointe codée avec un filtre non pris en charge ({filters})")
 
 
 def _deref(value: Any) -> Any:
@@ -384,13 +472,22 @@ def _deref(value: Any) -> Any:
     return value.get_object() if hasattr(value, "get_object") else value
 
 
-def _subject(certificate: Any) -> str:
+def _fingerprint(certificate: Any) -> str:
+    if certificate is None:
+        return ""
+    return hashlib.sha256(certificate.dump()).digest().hex(":").upper()
+
+
+def _subject(certificate: Any) -> str | None:
+    """The signer's name (``""`` without a certificate, ``None`` when it does not read)."""
     if certificate is None:
         return ""
     try:
+        # Strict DER: asn1crypto reads lazily, so a certificate changed after signing may
+        # still give a name there; it is then reported unreadable, not shown as a signer.
         return x509.load_der_x509_certificate(certificate.dump()).subject.rfc4514_string()
     except ValueError:
-        return str(certificate.subject.human_friendly)
+        return None
 
 
 class _quiet_pyhanko:

@@ -33,11 +33,14 @@ from pathlib import Path
 from typing import Any, Literal
 
 from sdet_check.errors import InputError
+from sdet_check.redaction import visible_one_line
 from sdet_check.run import (
     evidence_problems,
+    grid_problems,
     parse_run,
     read_run_bytes,
     rescore,
+    run_bytes,
 )
 from sdet_check.signing import (
     MAX_SIGNATURE_BYTES,
@@ -70,6 +73,7 @@ MESSAGES: dict[str, dict[str, str]] = {
         "signed_by": "signé par {signer} le {when}",
         "signed_by_undated": "signé par {signer} (date de signature absente)",
         "trusted": "certificat reconnu par les autorités données",
+        "fingerprint": "empreinte SHA-256 du certificat du signataire : {digest}",
         "trust_unchecked": "certificat non vérifié auprès d'une autorité de confiance "
         "(donner --trust AC.pem)",
         "sig_changed": "signature ({where}) : le contenu a changé depuis la signature",
@@ -91,6 +95,8 @@ MESSAGES: dict[str, dict[str, str]] = {
         "attached_evidence": "run joint ({name}) : {problem}",
         "attached_score": "run joint ({name}) : le score enregistré ne correspond pas aux "
         "résultats",
+        "attached_repeated": "run joint : {count} pièces jointes nommées {name} (un lecteur "
+        "n'en montre qu'une)",
         "pdf_unreadable": "document : le PDF ne se lit plus, modifié ou tronqué ({detail})",
         "html_run_hash": "run : l'empreinte de {run} ({actual}) n'est pas celle citée par le "
         "rapport ({printed})",
@@ -99,7 +105,12 @@ MESSAGES: dict[str, dict[str, str]] = {
         "html_no_hash": "aucune empreinte de run dans ce document (comparaison ou autre "
         "document) : seule la signature est contrôlée",
         "run_hash": "empreinte du run : {digest}",
+        "not_canonical": "ce run.json n'est pas sous la forme où sdet-check l'écrit (clés en "
+        "double, ordre ou mise en forme changés) : d'autres outils pourraient le lire autrement",
         "missing": "fichier introuvable",
+        "not_regular": "ce n'est pas un fichier ordinaire (tube, périphérique ou dossier)",
+        "too_many_signatures": "document : {count} signatures, seules les {checked} premières "
+        "ont été vérifiées (sdet-check en ajoute une)",
         "unknown": "type de fichier non reconnu : donner un run.json, sa signature .sig, un "
         "rapport PDF ou HTML",
         "sig_without_file": "signature sans le fichier qu'elle signe ({file} introuvable)",
@@ -115,6 +126,7 @@ MESSAGES: dict[str, dict[str, str]] = {
         "signed_by": "signed by {signer} on {when}",
         "signed_by_undated": "signed by {signer} (no signing time)",
         "trusted": "certificate trusted by the given authorities",
+        "fingerprint": "SHA-256 fingerprint of the signer's certificate: {digest}",
         "trust_unchecked": "certificate not checked against a trusted authority "
         "(give --trust CA.pem)",
         "sig_changed": "signature ({where}): the content changed since it was signed",
@@ -134,6 +146,8 @@ MESSAGES: dict[str, dict[str, str]] = {
         "attached_unreadable": "attached run ({name}): not a readable run ({detail})",
         "attached_evidence": "attached run ({name}): {problem}",
         "attached_score": "attached run ({name}): the recorded score does not match the results",
+        "attached_repeated": "attached run: {count} attachments named {name} (a reader shows "
+        "only one)",
         "pdf_unreadable": "document: the PDF no longer reads, altered or truncated ({detail})",
         "html_run_hash": "run: the hash of {run} ({actual}) is not the one the report cites "
         "({printed})",
@@ -142,7 +156,12 @@ MESSAGES: dict[str, dict[str, str]] = {
         "html_no_hash": "no run hash in this document (a comparison or another document): only "
         "its signature is checked",
         "run_hash": "run hash: {digest}",
+        "not_canonical": "this run.json is not in the form sdet-check writes (repeated keys, "
+        "order or layout changed): other tools might read it differently",
         "missing": "file not found",
+        "not_regular": "not a regular file (pipe, device or folder)",
+        "too_many_signatures": "document: {count} signatures, only the first {checked} were "
+        "checked (sdet-check adds one)",
         "unknown": "unknown kind of file: give a run.json, its .sig signature, a PDF or HTML "
         "report",
         "sig_without_file": "signature without the file it signs ({file} not found)",
@@ -222,6 +241,11 @@ class Verifier:
 
     def verify_file(self, path: Path, given: Sequence[Path] = ()) -> FileVerdict:
         """Check one file of any kind verify knows (``given``: the other paths, for HTML)."""
+        if path.exists() and not path.is_file():
+            # A FIFO would block the read for ever, a device never ends.
+            verdict = FileVerdict(path, "unknown", "bad_input")
+            verdict.notes.append(self.words["not_regular"])
+            return verdict
         head = _head(path)
         if head is None:
             verdict = FileVerdict(path, "unknown", "bad_input")
@@ -263,6 +287,8 @@ class Verifier:
                 verdict.differs("record", text)
             return verdict
         verdict.notes.append(self.words["run_hash"].format(digest=hashlib.sha256(raw).hexdigest()))
+        if raw != run_bytes(record):
+            verdict.notes.append(self.words["not_canonical"])
         self._check_record(record, verdict, attached=None)
         return verdict
 
@@ -279,6 +305,12 @@ class Verifier:
                     "attached_run",
                     self.words["attached_evidence"].format(name=attached, problem=text),
                 )
+        for text in grid_problems(record, self.lang):
+            if attached is None:
+                verdict.differs("record", text)
+            else:
+                colon = " : " if self.lang == "fr" else ": "
+                verdict.differs("attached_run", f"{attached}{colon}{text}")
         try:
             consistent = rescore(record).to_json() == record["score"]
         except (KeyError, ValueError, TypeError):
@@ -294,6 +326,10 @@ class Verifier:
     def _detached(self, path: Path, data: bytes, verdict: FileVerdict) -> SignatureCheck | None:
         """Check ``path.sig`` over ``data``; a missing signature is a finding."""
         sig_path = signature_path(path)
+        if sig_path.exists() and not sig_path.is_file():
+            colon = " : " if self.lang == "fr" else ": "
+            verdict.differs("signature", f"{sig_path.name}{colon}{self.words['not_regular']}")
+            return None
         try:
             with sig_path.open("rb") as stream:
                 signature = stream.read(MAX_SIGNATURE_BYTES + 1)
@@ -327,11 +363,20 @@ class Verifier:
             return verdict
         if not content.signatures:
             verdict.lacks_signature(self.words["sig_none"].format(where="PDF"))
+        if content.signature_count > len(content.signatures):
+            text = self.words["too_many_signatures"].format(
+                count=content.signature_count, checked=len(content.signatures)
+            )
+            verdict.differs("document", text)
         for number, check in enumerate(content.signatures, start=1):
             where = self.words["pdf_signature"].format(number=number)
             self._signature(check, where, verdict)
         printed = content.identifier.strip().lower()
         runs = {n: b for n, b in content.attachments.items() if n.lower().endswith(".json")}
+        for name in sorted(set(content.repeated)):
+            count = content.repeated.count(name) + 1
+            text = self.words["attached_repeated"].format(count=count, name=name)
+            verdict.differs("attached_run", text)
         bidders = {n: b for n, b in runs.items() if _BIDDER_RUN.match(n)}
         if bidders and "run.json" not in runs:
             # A comparison: /ID is its fingerprint (the PAdES signature covers it); each
@@ -366,6 +411,9 @@ class Verifier:
                     self.words["attached_unreadable"].format(name=name, detail=exc.problem),
                 )
                 continue
+            if attached != run_bytes(record):
+                colon = " : " if self.lang == "fr" else ": "
+                verdict.notes.append(f"{name}{colon}{self.words['not_canonical']}")
             self._check_record(record, verdict, attached=name)
         return verdict
 
@@ -434,9 +482,13 @@ class Verifier:
                 else (self.words["trusted"] if check.trusted else "")
             )
             lines.append(f"  {signed}" + (f"{self.words['then']}{trust}" if trust else ""))
+            if check.fingerprint:
+                lines.append("    " + self.words["fingerprint"].format(digest=check.fingerprint))
         lines.extend(f"  ✗ {finding.text}" for finding in verdict.findings)
         lines.extend(f"  · {note}" for note in verdict.notes)
-        return lines
+        # Signer names, file and attachment names come from whoever made the file: a newline
+        # or a terminal escape there would print a line verify never wrote.
+        return [visible_one_line(line) for line in lines]
 
 
 def exit_code(verdicts: Sequence[FileVerdict]) -> int:
@@ -491,7 +543,8 @@ def _read_document(path: Path, verdict: FileVerdict, words: dict[str, str]) -> b
     return data
 
 
-_RUN_HASH_CELL = re.compile(rb'id="run-hash"[^>]*>\s*([0-9a-f]{64})\s*<')
+# Bounded repeats: with ``[^>]*`` every marker rescanned the rest of the file (quadratic).
+_RUN_HASH_CELL = re.compile(rb'id="run-hash"[^>]{0,200}>\s{0,200}([0-9a-f]{64})\s{0,200}<')
 
 
 def _cited_run_hash(html: bytes) -> str | None:

@@ -36,12 +36,14 @@ def diff_command(
 
     Code de sortie 1 s'il y a au moins une régression, 0 sinon.
     """
+    from sdet_check.cli.integrity import read_runs
     from sdet_check.reporters.followup import render_rundiff_html, rundiff_renderable
     from sdet_check.reporters.terminal import terminal_safe
-    from sdet_check.run import load_run
     from sdet_check.rundiff import diff_runs
 
-    old_record, new_record = load_run(old), load_run(new)
+    # Evidence against the manifest, and the run.json.sig beside each run, as report does.
+    (old_run, new_run), _ = read_runs([old, new], allow_unverified=False, lang=state.lang)
+    old_record, new_record = old_run.record, new_run.record
     diff = diff_runs(old_record, new_record)
     if fmt is DiffFormat.HTML:
         out_dir = out or new.parent

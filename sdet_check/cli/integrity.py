@@ -54,12 +54,16 @@ _TEXTS = {
         "portera « NON VÉRIFIÉ » :",
         "refused": "Run modifié : {path} : {problems}. À faire : demander le run.json "
         "d'origine, ou relancer avec --allow-unverified (chaque page portera « NON VÉRIFIÉ »).",
+        "unsigned": "Note : {path} est non signé (pas de {sig} à côté) : rien n'atteste que ses "
+        "résultats sont ceux du run d'origine ; demander le run signé, puis sdet-check verify.",
     },
     "en": {
         "warning": "Warning: unverified run, read with --allow-unverified; every page will "
         "say “NOT VERIFIED”:",
         "refused": "Altered run: {path}: {problems}. To do: ask for the original run.json, or "
         "run again with --allow-unverified (every page will say “NOT VERIFIED”).",
+        "unsigned": "Note: {path} is not signed (no {sig} beside it): nothing vouches that its "
+        "results are the original run's; ask for the signed run, then sdet-check verify.",
     },
 }
 
@@ -111,13 +115,24 @@ def read_runs(
     unless ``allow_unverified``; then the problems are returned (in ``lang``), to mark
     every page.
     """
-    from sdet_check.run import UnverifiedRunError, read_run
+    from sdet_check.run import UnverifiedRunError, grid_problems, read_run
+    from sdet_check.signing import signature_path
 
     runs = [read_run(path) for path in paths]
     problems: list[str] = []
+    texts = _TEXTS.get(lang, _TEXTS["fr"])
+    crossed = _grid_crossed(runs, lang)
     for run in runs:
+        sig = signature_path(run.path)
+        if not sig.exists():
+            # Its manifest and score may have been recomputed after an edit: say so.
+            err_console.print(
+                texts["unsigned"].format(path=run.path, sig=sig.name), style="yellow", markup=False
+            )
         found = [p.describe(lang) for p in run.problems]
         found.extend(_signature_problems(run, lang))
+        found.extend(grid_problems(run.record, lang))
+        found.extend(crossed.get(run.path, []))
         if not found:
             continue
         if not allow_unverified:
@@ -135,18 +150,48 @@ def read_runs(
     return runs, problems
 
 
+def _grid_crossed(runs: Sequence[RunFile], lang: str) -> dict[Path, list[str]]:
+    """Runs naming one grid (id, version, content hash) must carry the same requirements.
+
+    The first run of each grid is the reference; the others that differ are named.
+    """
+    from sdet_check.run import grid_differences, grid_requirements
+
+    first: dict[tuple[str, str, str], RunFile] = {}
+    found: dict[Path, list[str]] = {}
+    for run in runs:
+        grid = run.record["grid"]
+        key = (str(grid["id"]), str(grid["version"]), str(grid["content_hash"]))
+        reference = first.setdefault(key, run)
+        if reference is run:
+            continue
+        differences = grid_differences(
+            grid_requirements(run.record),
+            grid_requirements(reference.record),
+            f"{key[0]} {key[1]}",
+            lang,
+            other=str(reference.path),
+        )
+        if differences:
+            found[run.path] = differences[:1]
+    return found
+
+
 def _signature_problems(run: RunFile, lang: str = "fr") -> list[str]:
     """A ``run.json.sig`` beside the run that no longer matches it (absent: nothing said)."""
     from sdet_check.signing import MAX_SIGNATURE_BYTES, check_detached, signature_path
     from sdet_check.verify import MESSAGES
 
     sig = signature_path(run.path)
-    if not sig.is_file():
-        return []
-    check = check_detached(run.raw, sig.read_bytes()[:MAX_SIGNATURE_BYTES])
-    if check.intact:
+    if not sig.exists():
         return []
     words = MESSAGES.get(lang, MESSAGES["fr"])
+    if not sig.is_file():  # a folder or a pipe in place of the signature: not "unsigned"
+        return [f"{sig.name}{' : ' if lang == 'fr' else ': '}{words['not_regular']}"]
+    with sig.open("rb") as stream:
+        check = check_detached(run.raw, stream.read(MAX_SIGNATURE_BYTES))
+    if check.intact:
+        return []
     return [words[f"sig_{code}"].format(where=sig.name) for code in check.problems]
 
 

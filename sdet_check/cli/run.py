@@ -411,7 +411,7 @@ def _sign_run_file(run: RunFile, out_dir: Path, signer: SigningIdentity) -> None
 
     A signature already beside the run (the editor's, say) is kept, not replaced.
     """
-    from sdet_check.signing import signature_path, write_signature
+    from sdet_check.signing import sign_detached, signature_path
 
     target = out_dir / "run.json"
     if target.resolve() != run.path.resolve():
@@ -429,7 +429,10 @@ def _sign_run_file(run: RunFile, out_dir: Path, signer: SigningIdentity) -> None
             markup=False,
         )
         return
-    err_console.print(f"Écrit : {write_signature(target, signer)}", markup=False)
+    # The bytes that were checked and rendered, not the file as it may be by now.
+    signature = signature_path(target)
+    signature.write_bytes(sign_detached(run.raw, signer))
+    err_console.print(f"Écrit : {signature}", markup=False)
 
 
 def _attests(record: Mapping[str, Any]) -> bool:
