@@ -679,7 +679,7 @@ def test_an_html_file_full_of_run_hash_markers_is_checked_in_linear_time(tmp_pat
     verdict = Verifier().verify_file(html)
     elapsed = time.perf_counter() - started
     print(f"verify d'un HTML de 2,6 Mo fait de marqueurs #run-hash : {elapsed:.2f} s")
-    assert verdict.state == "altered"  # unsigned
+    assert verdict.state == "unsigned"  # nothing vouches for it: exit 1 all the same
     assert elapsed < 5, elapsed
 
 
