@@ -10,6 +10,7 @@ from typing import Any
 from sdet_check.labels import status_code, status_label
 from sdet_check.redaction import spreadsheet_cell
 from sdet_check.reporters.base import Reporter, rows
+from sdet_check.reporters.integrity import unverified_notice
 
 _HEADER = {
     "fr": ["identifiant", "axe", "niveau", "statut", "code", "réserve", "déclaration",
@@ -32,6 +33,9 @@ class CsvReporter(Reporter):
         """
         buffer = io.StringIO()
         writer = csv.writer(buffer, lineterminator="\n")
+        notice = unverified_notice(lang)
+        if notice is not None:  # rendered with --allow-unverified: said before any figure
+            writer.writerow([spreadsheet_cell(f"{notice['mark']} — {notice['text']}")])
         writer.writerow(_HEADER[lang])
         for requirement, result in rows(record):
             writer.writerow(

@@ -15,6 +15,7 @@ from lxml import etree
 from sdet_check.labels import status_label
 from sdet_check.redaction import clean_values
 from sdet_check.reporters.base import Reporter, rows
+from sdet_check.reporters.integrity import unverified_notice
 
 _SKIPPED = {"not_applicable", "not_tested", "manual"}
 
@@ -94,7 +95,7 @@ class JunitReporter(Reporter):
 
 def _properties(record: Mapping[str, Any]) -> dict[str, str]:
     grid = record["grid"]
-    return {
+    properties = {
         "grid": f"{grid['id']}/{grid['version']}",
         "grid.sha256": grid["content_hash"],
         "target": record["target"]["name"],
@@ -102,6 +103,13 @@ def _properties(record: Mapping[str, Any]) -> dict[str, str]:
         "run.id": record["run_id"],
         "verdict": record["score"]["overall"]["verdict"],
     }
+    notice = unverified_notice()
+    if notice is not None:  # rendered with --allow-unverified: a CI must not take it as proof
+        properties["verified"] = "false"
+        problems = notice["problems"]
+        shown = problems if isinstance(problems, list) else []
+        properties["unverified.problems"] = " | ".join(str(problem) for problem in shown)
+    return properties
 
 
 def _evidence_text(result: Mapping[str, Any]) -> str:

@@ -273,11 +273,15 @@ def test_allow_unverified_marks_every_page(
     run.write_text(dump_run(record), encoding="utf-8")
 
     done = sdet_check(
-        "report", str(run), "--format", "html", "--format", "pdf", "--allow-unverified",
-        cwd=folder,
+        "report", str(run), "--format", "html", "--format", "pdf", "--format", "csv",
+        "--format", "junit", "--allow-unverified", cwd=folder,
     )  # fmt: skip
     assert done.returncode == 1, done.stderr  # the verdict's code: non conforme
     assert "NON VÉRIFIÉ" in done.stderr
+    csv_lines = (folder / "results.csv").read_text(encoding="utf-8-sig").splitlines()
+    assert csv_lines[0].startswith("NON VÉRIFIÉ"), csv_lines[0]
+    junit = (folder / "junit.xml").read_text(encoding="utf-8")
+    assert '<property name="verified" value="false"/>' in junit
     page = (folder / "rapport.html").read_text(encoding="utf-8")
     assert 'id="unverified-banner"' in page and f"preuve {entry['requirement']}[0]" in page
     pdf = folder / "rapport.pdf"
