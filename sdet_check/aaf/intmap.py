@@ -1,0 +1,128 @@
+"""A map from 64-bit integers to 64-bit integers in about 16 bytes an entry.
+
+The identifier index of a validation holds one entry per person and one per pupil–relative
+link awaiting its pupil: in a ``dict`` each costs about 100 bytes (two int objects and a
+slot), which makes the memory of a validation grow with the size of the set. Here entries
+go to a small ``dict`` first; when it fills, they are merged into two sorted ``array('Q')``
+(keys, values), looked up by bisection. Removed entries of the arrays are marked and
+dropped at the next merge.
+"""
+
+from __future__ import annotations
+
+from array import array
+from bisect import bisect_left
+from collections.abc import Iterator
+
+LARGEST = (1 << 64) - 1
+"""Values must be below it (keys may reach it)."""
+_REMOVED = LARGEST
+"""Value of a removed entry in the arrays (never a stored value)."""
+
+
+class IntMap:
+    """``dict[int, int]`` for keys in ``[0, 2**64)``, values below :data:`LARGEST`."""
+
+    def __init__(self, batch: int = 1 << 16) -> None:
+        """Keep up to ``batch`` recent entries in a ``dict`` before merging them."""
+        self._batch = batch
+        self._recent: dict[int, int] = {}
+        self._keys = array("Q")
+        self._values = array("Q")
+        self._removed = 0
+
+    def __len__(self) -> int:
+        """Number of entries."""
+        return len(self._recent) + len(self._keys) - self._removed
+
+    def _find(self, key: int) -> int:
+        keys = self._keys
+        position = bisect_left(keys, key)
+        if position < len(keys) and keys[position] == key and self._values[position] != _REMOVED:
+            return position
+        return -1
+
+    def get(self, key: int) -> int | None:
+        """The value of ``key``, or None."""
+        value = self._recent.get(key)
+        if value is not None or not self._keys:
+            return value
+        position = self._find(key)
+        return self._values[position] if position >= 0 else None
+
+    def __setitem__(self, key: int, value: int) -> None:
+        """Set the value of ``key``."""
+        if self._keys:
+            position = self._find(key)
+            if position >= 0:
+                self._values[position] = value
+                return
+        recent = self._recent
+        recent[key] = value
+        if len(recent) >= self._batch:
+            self._merge()
+
+    def pop(self, key: int) -> int | None:
+        """Remove ``key``; its value, or None if it was absent."""
+        value = self._recent.pop(key, None)
+        if value is not None or not self._keys:
+            return value
+        position = self._find(key)
+        if position < 0:
+            return None
+        value = self._values[position]
+        self._values[position] = _REMOVED
+        self._removed += 1
+        return value
+
+    def items(self) -> Iterator[tuple[int, int]]:
+        """Every (key, value), in no particular order."""
+        for key, value in zip(self._keys, self._values, strict=True):
+            if value != _REMOVED:
+                yield key, value
+        yield from self._recent.items()
+
+    def values(self) -> Iterator[int]:
+        """Every value, in no particular order."""
+        for value in self._values:
+            if value != _REMOVED:
+                yield value
+        yield from self._recent.values()
+
+    def clear(self) -> None:
+        """Remove every entry."""
+        self._recent.clear()
+        self._keys = array("Q")
+        self._values = array("Q")
+        self._removed = 0
+
+    def _merge(self) -> None:
+        """Merge the recent entries into the sorted arrays, dropping removed ones.
+
+        The recent keys are absent from the arrays (``__setitem__`` updates those in
+        place), so a merge only interleaves: each recent key's place is found by
+        bisection and the runs of old entries between them are copied as slices.
+        """
+        batch = sorted(self._recent.items())
+        self._recent.clear()
+        old_keys, old_values = self._keys, self._values
+        if self._removed:
+            old_keys, old_values = array("Q"), array("Q")
+            for key, value in zip(self._keys, self._values, strict=True):
+                if value != _REMOVED:
+                    old_keys.append(key)
+                    old_values.append(value)
+            self._removed = 0
+        keys, values = array("Q"), array("Q")
+        start = 0
+        for key, value in batch:
+            end = bisect_left(old_keys, key, start)
+            if end > start:
+                keys.extend(old_keys[start:end])
+                values.extend(old_values[start:end])
+            keys.append(key)
+            values.append(value)
+            start = end
+        keys.extend(old_keys[start:])
+        values.extend(old_values[start:])
+        self._keys, self._values = keys, values
