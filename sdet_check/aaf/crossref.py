@@ -74,6 +74,13 @@ class _KeyMap(Generic[_K]):
         else:
             self.others[key] = value
 
+    def add(self, key: _K, value: int) -> None:
+        """Set the value of ``key``, known to be absent."""
+        if type(key) is int and value < _LARGEST:
+            self.numbers.add(key, value)
+        else:
+            self.others[key] = value
+
     def pop(self, key: _K) -> int | None:
         if type(key) is int:
             value = self.numbers.pop(key)
@@ -264,7 +271,7 @@ class CrossIndex:
                 detail = "" if other is facts.family else f" par un enregistrement {other}"
                 emit("AAF-KEY-001", facts, key=key, detail=detail)
                 return
-            self.persons[compacted] = person
+            self.persons.add(compacted, person)
             return
         keys = self._keys(facts.family)
         if key in keys:

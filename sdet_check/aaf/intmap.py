@@ -23,7 +23,7 @@ _REMOVED = LARGEST
 class IntMap:
     """``dict[int, int]`` for keys in ``[0, 2**64)``, values below :data:`LARGEST`."""
 
-    def __init__(self, batch: int = 1 << 16) -> None:
+    def __init__(self, batch: int = 1 << 14) -> None:
         """Keep up to ``batch`` recent entries in a ``dict`` before merging them."""
         self._batch = batch
         self._recent: dict[int, int] = {}
@@ -45,10 +45,15 @@ class IntMap:
     def get(self, key: int) -> int | None:
         """The value of ``key``, or None."""
         value = self._recent.get(key)
-        if value is not None or not self._keys:
+        keys = self._keys
+        if value is not None or not keys:
             return value
-        position = self._find(key)
-        return self._values[position] if position >= 0 else None
+        position = bisect_left(keys, key)
+        if position < len(keys) and keys[position] == key:
+            value = self._values[position]
+            if value != _REMOVED:
+                return value
+        return None
 
     def __setitem__(self, key: int, value: int) -> None:
         """Set the value of ``key``."""
@@ -57,6 +62,13 @@ class IntMap:
             if position >= 0:
                 self._values[position] = value
                 return
+        recent = self._recent
+        recent[key] = value
+        if len(recent) >= self._batch:
+            self._merge()
+
+    def add(self, key: int, value: int) -> None:
+        """Set the value of ``key``, known to be absent (saves a search)."""
         recent = self._recent
         recent[key] = value
         if len(recent) >= self._batch:

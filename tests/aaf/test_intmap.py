@@ -9,7 +9,7 @@ from sdet_check.aaf.intmap import LARGEST, IntMap
 
 _KEYS = st.one_of(st.integers(0, 40), st.integers(0, (1 << 64) - 1))
 _OPS = st.lists(
-    st.tuples(st.sampled_from(["set", "pop", "get"]), _KEYS, st.integers(0, LARGEST - 1)),
+    st.tuples(st.sampled_from(["set", "add", "pop", "get"]), _KEYS, st.integers(0, LARGEST - 1)),
     max_size=300,
 )
 
@@ -19,8 +19,11 @@ def test_intmap_matches_a_dict(ops: list[tuple[str, int, int]], batch: int) -> N
     """Whatever the operations and the merge size, the map answers as a dict does."""
     compact, plain = IntMap(batch=batch), dict[int, int]()
     for op, key, value in ops:
-        if op == "set":
-            compact[key] = value
+        if op == "set" or (op == "add" and key not in plain):
+            if op == "add":
+                compact.add(key, value)
+            else:
+                compact[key] = value
             plain[key] = value
         elif op == "pop":
             assert compact.pop(key) == plain.pop(key, None)
