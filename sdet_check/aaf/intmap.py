@@ -5,7 +5,7 @@ link awaiting its pupil: in a ``dict`` each costs about 100 bytes (two int objec
 slot), which makes the memory of a validation grow with the size of the set. Here entries
 go to a small ``dict`` first; when it fills, they are merged into two sorted ``array('Q')``
 (keys, values), looked up by bisection. Removed entries of the arrays are marked and
-dropped at the next merge.
+dropped at the next merge, which also happens once half of the arrays is removed.
 """
 
 from __future__ import annotations
@@ -85,6 +85,8 @@ class IntMap:
         value = self._values[position]
         self._values[position] = _REMOVED
         self._removed += 1
+        if self._removed > len(self._keys) // 2:
+            self._merge()  # once half is removed, give the memory back
         return value
 
     def items(self) -> Iterator[tuple[int, int]]:
