@@ -115,28 +115,49 @@ class IntMap:
 
         The recent keys are absent from the arrays (``__setitem__`` updates those in
         place), so a merge only interleaves: each recent key's place is found by
-        bisection and the runs of old entries between them are copied as slices.
+        bisection and the runs of old entries between them are copied through memory
+        views into arrays allocated once at their final size, so that a merge needs no
+        more than the old and the new arrays (no growing copies, no slice copies).
         """
         batch = sorted(self._recent.items())
         self._recent.clear()
         old_keys, old_values = self._keys, self._values
         if self._removed:
-            old_keys, old_values = array("Q"), array("Q")
+            kept = len(old_keys) - self._removed
+            old_keys, old_values = _zeros(kept), _zeros(kept)
+            position = 0
             for key, value in zip(self._keys, self._values, strict=True):
                 if value != _REMOVED:
-                    old_keys.append(key)
-                    old_values.append(value)
+                    old_keys[position] = key
+                    old_values[position] = value
+                    position += 1
+            self._keys = self._values = array("Q")
             self._removed = 0
-        keys, values = array("Q"), array("Q")
-        start = 0
-        for key, value in batch:
-            end = bisect_left(old_keys, key, start)
-            if end > start:
-                keys.extend(old_keys[start:end])
-                values.extend(old_values[start:end])
-            keys.append(key)
-            values.append(value)
-            start = end
-        keys.extend(old_keys[start:])
-        values.extend(old_values[start:])
+        size = len(old_keys) + len(batch)
+        keys, values = _zeros(size), _zeros(size)
+        with (
+            memoryview(keys) as new_k,
+            memoryview(values) as new_v,
+            memoryview(old_keys) as old_k,
+            memoryview(old_values) as old_v,
+        ):
+            start = written = 0
+            for key, value in batch:
+                end = bisect_left(old_keys, key, start)
+                run = end - start
+                if run:
+                    new_k[written : written + run] = old_k[start:end]
+                    new_v[written : written + run] = old_v[start:end]
+                    written += run
+                keys[written] = key
+                values[written] = value
+                written += 1
+                start = end
+            new_k[written:] = old_k[start:]
+            new_v[written:] = old_v[start:]
         self._keys, self._values = keys, values
+
+
+def _zeros(size: int) -> array[int]:
+    """An array of ``size`` zeros, allocated at once."""
+    return array("Q", [0]) * size if size else array("Q")
