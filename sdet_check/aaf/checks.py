@@ -44,7 +44,7 @@ MASKED = "‹masqué›"
 
 Reference = tuple[int, str, str, int]
 """(:class:`Part` referenced, its key — ``structure$code`` for classes and groups —,
-attribute, line)."""
+attribute, line); line 0 when it is to be found on demand (:meth:`Request.line_of`)."""
 
 _LAST_REFERENCE = Part.PUPIL  # reference parts are the codes 1 to 7
 
@@ -207,14 +207,14 @@ class RecordChecker:
         if not attribute.composite:
             part, _, accepted = plan[0]
             if part <= _LAST_REFERENCE:
-                line = request.lines.get(name, request.line)
+                line = request.lines.get(name, request.reference_line)
                 references.extend([(part, value, name, line) for value in values])
             else:
                 for value in values:
                     if accepted is None or not accepted(value):
                         self._scalar(part, value, attribute, request, functions, profiles, 0)
             return
-        line = request.lines.get(name, request.line)
+        line = request.lines.get(name, request.reference_line)
         count = len(attribute.parts)
         extra = attribute.extra
         for value in values:

@@ -260,6 +260,9 @@ class Request:
     values of an attribute no check looks at are not read (an empty tuple stands for them).
     ``repeated`` lists names given more than once, ``multi`` the single-valued attributes
     given several values. ``element`` is valid only until the stream moves on.
+    ``reference_line`` is the line given to references whose attribute has no entry in
+    ``lines``: the request's line, or 0 when lines were left to be found on demand
+    (:meth:`line_of`, while the element is still there).
     """
 
     op: Op
@@ -272,6 +275,7 @@ class Request:
     repeated: list[str]
     multi: list[str]
     dtd_problems: list[tuple[int | None, str]]
+    reference_line: int = 0
 
     def line_of(self, attribute: str | None) -> int:
         """The line where ``attribute`` is given in this request (the request's line if absent)."""
@@ -298,9 +302,22 @@ _ENCODING_ERRORS = frozenset({81, 32, 9})  # invalid encoding, unsupported encod
 class RequestStream:
     """Iterate over the requests of one file, reporting file-level problems as they appear."""
 
-    def __init__(self, source: SourceFile, validator: RequestValidator, issue: FileIssue):
-        """Prepare to read ``source``; ``issue`` receives file-level problems."""
+    def __init__(
+        self,
+        source: SourceFile,
+        validator: RequestValidator,
+        issue: FileIssue,
+        *,
+        locate: bool = True,
+    ):
+        """Prepare to read ``source``; ``issue`` receives file-level problems.
+
+        With ``locate`` False, the lines of the attributes that reference other records are
+        not looked up for requests read from their serialisation: whoever uses a request
+        before the stream moves on finds them with :meth:`Request.line_of` when needed.
+        """
         self.source = source
+        self.locate = locate
         self.validator = validator
         self.issue = issue
         self.complete = True
@@ -374,18 +391,23 @@ class RequestStream:
 
     def _request(self, element: etree._Element) -> Request:
         read = (
-            _read_canonical(element, self.source.family) if self.validator.builtin_rules else None
+            _read_canonical(element, self.source.family, self.locate)
+            if self.validator.builtin_rules
+            else None
         )
+        line = source_line(element) or 0
         if read is None:
             problems = self.validator.problems(element)
             reader = _read_loosely if problems else _read_valid
             read = reader(element, self.source.family)
+            reference_line = line
         else:
             problems = _VALID
+            reference_line = line if self.locate else 0
         category, key, attributes, lines, repeated, multi = read
         return Request(
             op=_OPS[element.tag],
-            line=source_line(element) or 0,
+            line=line,
             element=element,
             category=category,
             key=key,
@@ -394,6 +416,7 @@ class RequestStream:
             repeated=repeated,
             multi=multi,
             dtd_problems=problems,
+            reference_line=reference_line,
         )
 
     def _check_root_child(self, child: Any) -> None:
@@ -559,7 +582,9 @@ _BOUNDARY = "<value>.</value>"
 contents end and start on element boundaries."""
 
 
-def _read_canonical(element: etree._Element, file_family: Family | None) -> _Read | None:
+def _read_canonical(
+    element: etree._Element, file_family: Family | None, locate: bool = True
+) -> _Read | None:
     """Extract a request from its serialisation, or None when it is not in canonical form.
 
     A canonical request is valid against the built-in DTD and reads exactly as
@@ -568,8 +593,8 @@ def _read_canonical(element: etree._Element, file_family: Family | None) -> _Rea
     text: the head by a short pattern, then every name free of quotes and tags, and every
     attribute's content a non-empty run of ``<value>text</value>`` or ``<value/>``. Lines
     are looked up only for the attributes that reference other records (cross-file findings
-    need them after the element is gone); other findings find their line while the element
-    is still there.
+    need them after the element is gone), and only with ``locate``; other findings find
+    their line while the element is still there.
     """
     text = etree.tostring(element, encoding="unicode", with_tail=False)
     if "&" in text:
@@ -637,7 +662,7 @@ def _read_canonical(element: etree._Element, file_family: Family | None) -> _Rea
         if "" in values:
             values = [v for v in values if v]
         attributes[name] = values
-        if name in located:
+        if locate and name in located:
             if container is None:
                 container = element[2]
             lines[name] = container[names.index(name)].sourceline  # type: ignore[assignment]

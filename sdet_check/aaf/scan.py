@@ -40,10 +40,24 @@ def make_finding(
 class FileScan:
     """The events of one file; after iteration, ``requests`` and ``complete`` describe it."""
 
-    def __init__(self, source: SourceFile, validator: RequestValidator, show_values: bool):
-        """Prepare to read ``source`` against ``validator``."""
+    def __init__(
+        self,
+        source: SourceFile,
+        validator: RequestValidator,
+        show_values: bool,
+        *,
+        locate: bool = True,
+    ):
+        """Prepare to read ``source`` against ``validator``.
+
+        With ``locate`` False, references in :class:`Facts` may carry line 0: the consumer
+        then finds the line with :meth:`line_of` before taking the next event (the request
+        is still there). A scan whose facts leave the process must locate them.
+        """
         self.source = source
         self.validator = validator
+        self.locate = locate
+        self.current: Request | None = None
         self.requests = {op.value: 0 for op in Op}
         self.complete = True
         self._pending: list[Finding] = []
@@ -53,20 +67,27 @@ class FileScan:
         """File-level findings first, then each request's findings followed by its facts."""
         self._file_checks()
         yield from self._drain()
-        stream = RequestStream(self.source, self.validator, self._on_file)
+        stream = RequestStream(self.source, self.validator, self._on_file, locate=self.locate)
         counts = self.requests
         check = self._checker.check
         source = self.source
         pending = self._pending
         for request in stream:
+            self.current = request
             counts[request.op.value] += 1
             facts = check(source, request)
             if pending:
                 yield from self._drain()
             if facts is not None:
                 yield facts
+        self.current = None
         self.complete = stream.complete
         yield from self._drain()
+
+    def line_of(self, attribute: str | None) -> int | None:
+        """The line of ``attribute`` in the request whose facts were yielded last, if known."""
+        current = self.current
+        return current.line_of(attribute) if current is not None else None
 
     def _drain(self) -> list[Finding]:
         drained = list(self._pending)

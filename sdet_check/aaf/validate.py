@@ -133,7 +133,8 @@ def validate(
             if parallel is not None:
                 run.file(source, parallel.events(position))
             else:
-                scan = FileScan(source, validator, show_values)
+                scan = FileScan(source, validator, show_values, locate=False)
+                run.locate = scan.line_of
                 run.file(source, _with_end(scan))
             done += source.size
             if on_progress is not None:
@@ -176,6 +177,8 @@ class _Run:
         self.source: SourceFile | None = None
         self.summary: FileSummary | None = None
         self.summaries: dict[str, FileSummary] = {}
+        self.locate: Callable[[str | None], int | None] | None = None
+        """Finds a reference's line left at 0 in the facts being applied (one process)."""
 
     def file(self, source: SourceFile, events: Iterable[Event | FileDone]) -> None:
         """Consume the events of one file, in order."""
@@ -219,6 +222,8 @@ class _Run:
         rule = RULES[rule_id]
         message = rule.render(attribute=attribute, **fields)
         family = source.family.value if source.family else None
+        if not line and attribute is not None and self.locate is not None:
+            line = self.locate(attribute)
         finding = Finding(
             rule_id, rule.severity, source.name, line or facts.line, facts.key, family,
             attribute, message,

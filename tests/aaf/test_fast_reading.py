@@ -2,18 +2,21 @@
 
 from __future__ import annotations
 
+import importlib
 from pathlib import Path
+from typing import Any
 
 import pytest
 from lxml import etree
 
-from sdet_check.aaf import Finding, dtd, validate
+from sdet_check.aaf import Finding, dtd, intmap, validate
 from sdet_check.aaf.dtd import BUILTIN_DTD, DtdOrigin, load_dtd
 from sdet_check.aaf.families import SPECS, Family, family_of_category
 from sdet_check.aaf.generate import GenerationOptions, generate
 from sdet_check.aaf.reader import _read_canonical, _read_loosely, _read_valid
 from sdet_check.aaf.rules import RULES
 
+validate_module = importlib.import_module("sdet_check.aaf.validate")
 VALIDATOR = load_dtd(BUILTIN_DTD, DtdOrigin.BUILTIN)
 _PARSER = etree.XMLParser(remove_blank_text=True, resolve_entities=False, load_dtd=False)
 
@@ -157,3 +160,34 @@ def test_findings_do_not_depend_on_the_fast_path(
     monkeypatch.setattr(dtd, "_BUILTIN", [frozenset()])
     slow = findings()
     assert len(fast) >= len(RULES) and fast == slow
+
+
+def test_findings_do_not_depend_on_lazy_lines_nor_on_index_merges(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Lines found on demand and an identifier index merged every few entries change nothing."""
+    generate(tmp_path, GenerationOptions(structures=2, seed=9, defects=frozenset(RULES)))
+
+    def findings() -> list[Finding]:
+        found: list[Finding] = []
+        validate(tmp_path, on_finding=found.append)
+        return found
+
+    lazy = findings()
+    eager_scan = validate_module.FileScan
+
+    def eager(*args: Any, **options: Any) -> Any:
+        return eager_scan(*args, **{**options, "locate": True})
+
+    monkeypatch.setattr(validate_module, "FileScan", eager)
+    eager_found = findings()
+    small_batch = intmap.IntMap.__init__
+
+    def tiny(self: intmap.IntMap, batch: int = 2) -> None:
+        small_batch(self, 2)
+
+    monkeypatch.setattr(intmap.IntMap, "__init__", tiny)
+    merged = findings()
+    cross = [f for f in lazy if f.rule.startswith("AAF-XREF")]
+    assert len(cross) >= 7 and all(f.line for f in cross)
+    assert lazy == eager_found == merged
