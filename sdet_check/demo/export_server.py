@@ -22,6 +22,7 @@ from urllib.parse import parse_qs, quote, urlsplit
 
 from sdet_check.demo.peer import Peer
 from sdet_check.demo.pki import PkiFiles, ensure_pki
+from sdet_check.demo.wsgi_serve import TlsInRequestThread
 
 LOGIN_PATH = "/connexion"
 """The login page of the export server."""
@@ -100,8 +101,9 @@ class ExportServer(Peer):
         return f"{self.https_url}exports/{quote(login)}/{quote(name)}"
 
 
-class _ExportHTTPServer(ThreadingHTTPServer):
+class _ExportHTTPServer(TlsInRequestThread, ThreadingHTTPServer):
     daemon_threads = True
+    socket_timeout_s = _SOCKET_TIMEOUT_S
 
     def __init__(self, owner: ExportServer, tls: ssl.SSLContext) -> None:
         self.owner = owner
@@ -109,21 +111,6 @@ class _ExportHTTPServer(ThreadingHTTPServer):
         self.sessions: dict[str, str] = {}
         self.lock = threading.Lock()
         super().__init__(("127.0.0.1", 0), _Handler)
-
-    def get_request(self) -> tuple[Any, Any]:
-        sock, address = super().get_request()
-        return self.tls.wrap_socket(sock, server_side=True, do_handshake_on_connect=False), address
-
-    def finish_request(self, request: Any, client_address: Any) -> None:
-        request.settimeout(_SOCKET_TIMEOUT_S)
-        try:
-            request.do_handshake()
-        except (ssl.SSLError, OSError):
-            return
-        super().finish_request(request, client_address)
-
-    def handle_error(self, request: Any, client_address: Any) -> None:
-        """Stay silent: clients that hang up are part of the tests."""
 
 
 class _Handler(BaseHTTPRequestHandler):

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import re
 import secrets
-import socket
 import ssl
 import threading
 import warnings
@@ -43,6 +42,7 @@ from sdet_check.demo.portal_site import (
     SiteFlaws,
     stall_forever,
 )
+from sdet_check.demo.wsgi_serve import TlsInRequestThread
 
 SESSION_COOKIE = "ENTSESSION"
 """Name of the session cookie the portal sets on ``/login``."""
@@ -284,10 +284,11 @@ def _server_tls(config: PortalConfig, pki: PkiFiles) -> ssl.SSLContext:
     return context
 
 
-class _PortalHTTPServer(ThreadingHTTPServer):
+class _PortalHTTPServer(TlsInRequestThread, ThreadingHTTPServer):
     """One listener; TLS handshakes happen in the request thread, never in the accept loop."""
 
     daemon_threads = True
+    socket_timeout_s = _SOCKET_TIMEOUT_S
 
     def __init__(self, config: PortalConfig, tls: ssl.SSLContext | None, site: Site) -> None:
         self.config = config
@@ -297,24 +298,6 @@ class _PortalHTTPServer(ThreadingHTTPServer):
         super().__init__(("127.0.0.1", 0), _PortalHandler)
         scheme = "https" if tls is not None else "http"
         self.base_url = f"{scheme}://127.0.0.1:{self.server_address[1]}/"
-
-    def get_request(self) -> tuple[socket.socket, Any]:
-        sock, address = super().get_request()
-        if self.tls is not None:
-            sock = self.tls.wrap_socket(sock, server_side=True, do_handshake_on_connect=False)
-        return sock, address
-
-    def finish_request(self, request: Any, client_address: Any) -> None:
-        request.settimeout(_SOCKET_TIMEOUT_S)
-        if isinstance(request, ssl.SSLSocket):
-            try:
-                request.do_handshake()
-            except (ssl.SSLError, OSError):
-                return  # a refused protocol version or a client that went away
-        super().finish_request(request, client_address)
-
-    def handle_error(self, request: Any, client_address: Any) -> None:
-        """Stay silent: clients that hang up mid-request are part of the tests."""
 
 
 class _PortalHandler(BaseHTTPRequestHandler):

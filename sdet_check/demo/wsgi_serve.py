@@ -13,7 +13,7 @@ stalls cannot block the others.
 from __future__ import annotations
 
 import signal
-import socket
+import socketserver
 import ssl
 import sys
 import threading
@@ -66,16 +66,45 @@ def _exit_when_orphaned(server: WSGIServer) -> None:
     server.shutdown()
 
 
-class PlainWsgiServer(ThreadingMixIn, WSGIServer):
-    """A threaded plain-HTTP WSGI server (the clear-text test platforms)."""
+class TlsInRequestThread(socketserver.TCPServer):
+    """A loopback server's connection handling: optional TLS, handshaken in the request thread.
 
-    daemon_threads = True
+    The accept loop never blocks on a handshake; every socket has a timeout (the class's
+    ``socket_timeout_s``), so a client that stalls holds only its own thread; clients that
+    hang up are part of the tests and are not logged. Mixed in before the server class.
+    """
+
+    tls: ssl.SSLContext | None = None
+    socket_timeout_s: float = SOCKET_TIMEOUT_S
+
+    def get_request(self) -> tuple[Any, Any]:
+        """Accept a connection and wrap it when the server speaks TLS (no handshake yet)."""
+        sock, address = super().get_request()
+        if self.tls is not None:
+            sock = self.tls.wrap_socket(sock, server_side=True, do_handshake_on_connect=False)
+        return sock, address
+
+    def finish_request(self, request: Any, client_address: Any) -> None:
+        """Handshake (bounded by the socket timeout), then serve the request."""
+        request.settimeout(self.socket_timeout_s)
+        if isinstance(request, ssl.SSLSocket):
+            try:
+                request.do_handshake()
+            except (ssl.SSLError, OSError):
+                return  # a refused protocol version or a client that went away
+        super().finish_request(request, client_address)
 
     def handle_error(self, request: Any, client_address: Any) -> None:
         """Stay silent: clients that hang up are part of the tests."""
 
 
-class TlsWsgiServer(ThreadingMixIn, WSGIServer):
+class PlainWsgiServer(TlsInRequestThread, ThreadingMixIn, WSGIServer):
+    """A threaded plain-HTTP WSGI server (the clear-text test platforms)."""
+
+    daemon_threads = True
+
+
+class TlsWsgiServer(TlsInRequestThread, ThreadingMixIn, WSGIServer):
     """A threaded WSGI server whose connections are TLS, handshaken in the request thread."""
 
     daemon_threads = True
@@ -84,24 +113,6 @@ class TlsWsgiServer(ThreadingMixIn, WSGIServer):
         """Listen on ``address``; ``tls`` wraps every accepted connection."""
         self.tls = tls
         super().__init__(address, handler)
-
-    def get_request(self) -> tuple[socket.socket, Any]:
-        """Accept a connection and wrap it, leaving the handshake to the request thread."""
-        sock, address = super().get_request()
-        wrapped = self.tls.wrap_socket(sock, server_side=True, do_handshake_on_connect=False)
-        return wrapped, address
-
-    def finish_request(self, request: Any, client_address: Any) -> None:
-        """Handshake (bounded by the socket timeout), then serve the request."""
-        request.settimeout(SOCKET_TIMEOUT_S)
-        try:
-            request.do_handshake()
-        except (ssl.SSLError, OSError):
-            return
-        super().finish_request(request, client_address)
-
-    def handle_error(self, request: Any, client_address: Any) -> None:
-        """Stay silent: clients that hang up are part of the tests."""
 
 
 class QuietHandler(WSGIRequestHandler):
