@@ -191,6 +191,8 @@ def _field_en(name: str, value: str) -> str:
         return _translate(value, _STRUCTURE_NOTE) or value
     if name == "detail":
         return detail_en(value)
+    if name == "attribute":  # "givenName ou ENTPersonPrenom": either attribute will do
+        return value.replace(" ou ", " or ")
     return MASKED_EN if value == _MASKED_FR else value
 
 
