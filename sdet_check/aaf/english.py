@@ -19,7 +19,7 @@ from sdet_check.aaf.rules import RULES
 MASKED_EN = "‹masked›"
 _MASKED_FR = "‹masqué›"
 
-_DETAILS: tuple[tuple[str, str], ...] = (
+DETAILS: tuple[tuple[str, str], ...] = (
     # checks.py: identifier, category, attributes, values, profiles
     ("identifier/id absent ou vide", "identifier/id missing or empty"),
     ("identifier/id « {key} » différent de {join} « {joined} »",
@@ -131,7 +131,7 @@ _DETAILS: tuple[tuple[str, str], ...] = (
 """French detail templates and their English rendering; a field named ``inner`` is itself a
 detail, translated in turn."""
 
-_STRUCTURE_NOTE = (
+STRUCTURE_NOTES = (
     ("{structure}, qui ne déclare pas ses classes et où aucun élève n'y est",
      "{structure}, which declares no classes and has no pupil in any"),
     ("{structure}, qui ne déclare pas ses groupes et où aucun élève n'y est",
@@ -180,7 +180,7 @@ def detail_en(text: str) -> str:
         return text
     if _DTD_SEPARATOR in text:  # up to three DTD problems joined
         return "; ".join(detail_en(piece) for piece in text.split(_DTD_SEPARATOR))
-    english = _translate(text, _DETAILS)
+    english = _translate(text, DETAILS)
     return text if english is None else english
 
 
@@ -188,12 +188,17 @@ def _field_en(name: str, value: str) -> str:
     if name in _WORDS:
         return _WORDS[name].get(value, value)
     if name == "structure":
-        return _translate(value, _STRUCTURE_NOTE) or value
+        return _translate(value, STRUCTURE_NOTES) or value
     if name == "detail":
         return detail_en(value)
-    if name == "attribute":  # "givenName ou ENTPersonPrenom": either attribute will do
-        return value.replace(" ou ", " or ")
+    if name == "attribute":
+        return attribute_en(value)
     return MASKED_EN if value == _MASKED_FR else value
+
+
+def attribute_en(name: str) -> str:
+    """An attribute field in English: "givenName ou ENTPersonPrenom" names alternatives."""
+    return name.replace(" ou ", " or ")
 
 
 def message_en(rule_id: str, message: str) -> str:
