@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from sdet_check import __version__
-from sdet_check.aaf.english import finding_message, reason
+from sdet_check.aaf.english import attribute_en, finding_message, reason
 from sdet_check.aaf.model import Finding
 from sdet_check.aaf.rules import RULES
 from sdet_check.aaf.validate import ValidationResult
@@ -182,11 +182,16 @@ class CsvReportWriter:
                 finding.line if finding.line is not None else "",
                 finding.record or "",
                 finding.family or "",
-                finding.attribute or "",
+                self._attribute(finding.attribute),
                 finding_message(finding, self.lang),
                 " ".join(RULES[finding.rule].requirements),
             ]
         )
+
+    def _attribute(self, name: str | None) -> str:
+        if not name:
+            return ""
+        return attribute_en(name) if self.lang == "en" else name
 
     def close(self) -> None:
         """One row per capped rule, saying how many findings were left out."""
