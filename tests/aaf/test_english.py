@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 import re
 import subprocess
@@ -13,6 +14,7 @@ import pytest
 
 from sdet_check.aaf.english import DETAILS, STRUCTURE_NOTES, detail_en, message_en
 from sdet_check.aaf.generate import GenerationOptions, generate
+from sdet_check.aaf.model import Finding
 from sdet_check.aaf.nomenclature import (
     code_problem,
     contract_problem,
@@ -25,6 +27,7 @@ from sdet_check.aaf.nomenclature import (
     uai_problem,
     version_problem,
 )
+from sdet_check.aaf.report import CsvReportWriter
 from sdet_check.aaf.rules import RULES, Rule
 
 from .conftest import AafSet, run
@@ -260,3 +263,29 @@ def test_french_output_is_unchanged(defective: Path, tmp_path: Path) -> None:
     assert "À faire : corriger le fichier à cet endroit" in terminal
     assert "Vérifications non faites" not in terminal or "Checks not made" not in terminal
     assert "To do" not in terminal and "message_en" not in terminal
+
+
+def test_rules_list_in_english(tmp_path: Path) -> None:
+    done = _cli("--lang", "en", "aaf", "rules", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert "Malformed XML file" in done.stdout and "severity" in done.stdout
+    for line in done.stdout.splitlines():
+        assert french_in(line) == [], line
+
+
+@pytest.mark.parametrize("lang", ["fr", "en"])
+def test_csv_row_of_findings_left_out_is_in_the_language_asked(lang: str) -> None:
+    stream = io.StringIO()
+    writer = CsvReportWriter(stream, max_per_rule=1, lang=lang)
+    rule = RULES["AAF-INE-001"]
+    for key in ("1", "2", "3"):
+        message = rule.render(value="‹masqué›", detail=ine_problem("ABC"))
+        writer(Finding(rule.id, rule.severity, "f.xml", 3, key, "Eleve", "ENTEleveINE", message))
+    writer.close()
+    last = stream.getvalue().splitlines()[-1]
+    if lang == "en":
+        assert "2 more finding(s) not written (limit of 1 per rule;" in last
+        assert ",warning," in last and french_in(stream.getvalue().split("\n", 1)[1]) == []
+    else:
+        assert "2 constat(s) de plus non écrits (limite de 1 par règle ;" in last
+        assert ",avertissement," in last
