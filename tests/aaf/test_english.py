@@ -289,3 +289,22 @@ def test_csv_row_of_findings_left_out_is_in_the_language_asked(lang: str) -> Non
     else:
         assert "2 constat(s) de plus non écrits (limite de 1 par règle ;" in last
         assert ",avertissement," in last
+
+
+def _french_templates() -> list[str]:
+    """Detail templates kept in tables of the reading and checking code (positional fields)."""
+    from sdet_check.aaf import checks, dtd, reader
+
+    templates = [template for _, template in dtd._TRANSLATIONS]
+    templates += [template for _, template in reader._SYNTAX]
+    templates += [expectation for _, expectation in checks._ALLOWED.values()]
+    return templates
+
+
+@pytest.mark.parametrize("template", _french_templates())
+def test_detail_tables_of_the_code_all_have_english(template: str) -> None:
+    """A detail added to a table of the code without its English pair fails here."""
+    french = template.format(*[f"V{n}" for n in range(5)])
+    english = detail_en(french)
+    assert english != french
+    assert french_in(english) == [], english
