@@ -176,7 +176,7 @@ def _progress() -> Iterator[OnProgress]:
     from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeElapsedColumn
 
     progress = Progress(
-        TextColumn("[bold]Validation AAF"),
+        TextColumn("[bold]AAF validation" if state.lang == "en" else "[bold]Validation AAF"),
         BarColumn(),
         DownloadColumn(),
         TimeElapsedColumn(),
