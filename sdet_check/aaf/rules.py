@@ -1,4 +1,4 @@
-"""The AAF rule catalogue: stable ids, severities, French messages and the grid requirements.
+"""The AAF rule catalogue: stable ids, severities, messages (French and English), requirements.
 
 A rule id is never reused. Each rule says what it checks, how bad a breach is, what the
 user should do, and which requirements of the SDET grid (``grids/sdet/<version>``) its
@@ -7,7 +7,7 @@ verdict supports, so that a grid requirement can cite the rules that decide it.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from enum import StrEnum
 from typing import Any
 
@@ -48,10 +48,19 @@ class Rule:
     message: str
     fix: str
     requirements: tuple[str, ...]
+    title_en: str = ""
+    message_en: str = ""
+    fix_en: str = ""
 
     def render(self, **fields: Any) -> str:
         """The French message with its fields filled in."""
         return self.message.format(**fields)
+
+    def text(self, lang: str = "fr") -> tuple[str, str]:
+        """The title and the fix in ``lang`` (``fr`` or ``en``)."""
+        if lang == "en":
+            return self.title_en, self.fix_en
+        return self.title, self.fix
 
     def to_json(self) -> dict[str, Any]:
         """The rule as plain data (for ``aaf rules --format json`` and reports)."""
@@ -206,7 +215,110 @@ _CATALOGUE = (
          ("DIR-AAF-015", "DIR-AAF-002")),
 )  # fmt: skip
 
-RULES: dict[str, Rule] = {rule.id: rule for rule in _CATALOGUE}
+_ENGLISH: dict[str, tuple[str, str, str]] = {
+    "AAF-XML-001": ("Malformed XML file", "malformed XML: {detail}",
+                    "fix the file at this place or have the export produce it again"),
+    "AAF-ENC-001": ("Bytes invalid for the declared encoding", "encoding {encoding}: {detail}",
+                    "declare the real encoding in the <?xml … encoding=…?> header or re-encode "
+                    "the file"),
+    "AAF-ENC-002": ("Encoding not declared",
+                    "no encoding declared in the XML header: read as {encoding}",
+                    "add <?xml version=\"1.0\" encoding=\"…\"?> as the first line"),
+    "AAF-NAME-001": ("File name off convention",
+                     "name “{name}” does not follow the convention "
+                     "<prefix>_<Complet|Delta>_<yyyymmdd>_<Family>_<NNNN>.xml{detail}",
+                     "rename the file after the convention of AAF exports"),
+    "AAF-VER-001": ("AAF format version not recognised",
+                    "versionAF “{value}” not recognised: {detail}",
+                    "check the version of the AAF export produced by the academy"),
+    "AAF-DTD-001": ("Request not valid against the DTD",
+                    "not valid against the ficAlimMENESR DTD: {detail}",
+                    "fix the structure of the request (operationalAttributes, identifier, "
+                    "attributes or modifications)"),
+    "AAF-DTD-002": ("DOCTYPE declaration missing or unexpected", "{detail}",
+                    "start the file with <!DOCTYPE ficAlimMENESR SYSTEM \"ficAlimMENESR.dtd\">"),
+    "AAF-OPATTR-001": ("Inconsistent request category", "operational attribute {detail}",
+                       "give the category of the file's family (categoriePersonne, "
+                       "categorieStructure, categorieMef, categorieMatiere)"),
+    "AAF-OP-001": ("Modification or deletion in a full file",
+                   "{op} in a Complet file: a full export holds addRequest only",
+                   "put modifications and deletions in a Delta file"),
+    "AAF-KEY-001": ("Duplicate join key", "join key “{key}” already defined{detail}",
+                    "every person, structure, MEF and subject needs a unique join key"),
+    "AAF-KEY-002": ("Request identifier missing or inconsistent", "{detail}",
+                    "identifier/id must be given and equal to the family's join attribute"),
+    "AAF-ATTR-001": ("Attribute unknown for the family",
+                     "attribute “{attribute}” unknown for the {family} family{detail}",
+                     "correct the attribute name or remove it"),
+    "AAF-ATTR-002": ("Required attribute missing",
+                     "required attribute {attribute} missing or empty",
+                     "fill in this attribute in the export"),
+    "AAF-ATTR-003": ("Repeated attribute or multiple values", "attribute “{attribute}” {detail}",
+                     "give the attribute once only, with a single value if it is single-valued"),
+    "AAF-ATTR-004": ("Obsolete attribute",
+                     "obsolete attribute “{attribute}” (replaced in recent AAF versions)",
+                     "stop producing this attribute; use its replacement"),
+    "AAF-COMP-001": ("Composite value badly split",
+                     "value “{value}” of {attribute}: {count} field(s) separated by “$”, "
+                     "{expected} expected (rules of version {version})",
+                     "follow the splitting of the composite value"),
+    "AAF-DATE-001": ("Invalid date", "date “{value}” of {attribute}: {detail}",
+                     "write an existing date in the dd/mm/yyyy format"),
+    "AAF-UAI-001": ("Invalid UAI", "UAI “{value}” of {attribute}: {detail}",
+                    "correct the UAI (7 digits and the check letter, modulo 23)"),
+    "AAF-VAL-001": ("Value outside the nomenclature", "value “{value}” of {attribute}: {detail}",
+                    "use a value of the attribute's nomenclature"),
+    "AAF-DOM-001": ("Invalid establishment identifier", "{attribute} “{value}”: {detail}",
+                    "copy the SIREN or SIRET of the establishment (SIRENE directory)"),
+    "AAF-DOM-002": ("Value outside the attribute's domain", "{attribute} “{value}”: {detail}",
+                    "correct the value in the management database (postal code, telephone, "
+                    "e-mail, sector, nomenclature codes)"),
+    "AAF-INE-001": ("Malformed INE", "INE “{value}”: {detail}",
+                    "check the pupil's INE in the pupil database"),
+    "AAF-PROF-001": ("National profile missing or invalid", "{detail}",
+                     "give the staff member at least one function whose code is in the national "
+                     "table, and use only the National_* profiles"),
+    "AAF-PROF-002": ("Function code without national mapping",
+                     "function code “{value}” missing from the national mapping table: "
+                     "no profile can be derived from it",
+                     "check the function code or complete the ENT's mapping table"),
+    "AAF-XREF-001": ("Unknown structure",
+                     "structure “{target}” ({attribute}) missing from the EtabEducNat files",
+                     "export the structure or correct the attachment"),
+    "AAF-XREF-002": ("Unknown relative",
+                     "relative “{target}” ({attribute}) missing from the PersRelEleve files",
+                     "export the relative or correct the link"),
+    "AAF-XREF-003": ("Pupil → relative link not reciprocal",
+                     "the relative “{target}” does not list this pupil in {back}",
+                     "add the pupil to the relative's pupils, or remove the link"),
+    "AAF-XREF-004": ("Relative → pupil link not reciprocal",
+                     "pupil “{target}” ({attribute}) {detail}",
+                     "correct the relative's list of pupils, or the link on the pupil's side"),
+    "AAF-XREF-005": ("Class or group unknown to its structure",
+                     "{kind} “{target}” ({attribute}) unknown to the structure “{structure}”",
+                     "declare the class or group in the structure, or correct the reference"),
+    "AAF-XREF-006": ("Unknown subject",
+                     "subject “{target}” ({attribute}) missing from the MatiereEducNat files",
+                     "export the subject or correct the code"),
+    "AAF-XREF-007": ("Unknown MEF",
+                     "MEF “{target}” ({attribute}) missing from the MefEducNat files",
+                     "export the MEF or correct the code"),
+    "AAF-DELTA-001": ("Modification or deletion of an unknown identifier",
+                      "{op} of “{key}”, missing from the Complet {family} file and from earlier "
+                      "additions",
+                      "check that the Delta applies to this full export"),
+}  # fmt: skip
+"""English title, message template and fix of every rule (same placeholders as the French)."""
+
+RULES: dict[str, Rule] = {
+    rule.id: replace(
+        rule,
+        title_en=_ENGLISH[rule.id][0],
+        message_en=_ENGLISH[rule.id][1],
+        fix_en=_ENGLISH[rule.id][2],
+    )
+    for rule in _CATALOGUE
+}
 """Every rule, by id, in catalogue order."""
 
 

@@ -14,7 +14,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from sdet_check.cli.app import app
+from sdet_check.cli.app import app, state
 from sdet_check.cli.console import console, err_console
 
 if TYPE_CHECKING:
@@ -86,6 +86,7 @@ def validate_command(
     from sdet_check.cli.aaf_terminal import render
     from sdet_check.scoring import ExitCode
 
+    lang = state.lang
     if fmt is OutputFormat.TERMINAL:
         collector = FindingCollector(limit)
         with _progress() as on_progress:
@@ -95,34 +96,55 @@ def validate_command(
             )  # fmt: skip
         if out is not None:
             with out.open("w", encoding="utf-8") as stream:
-                Console(file=stream, width=120, no_color=True).print(render(result, collector))
-            err_console.print(f"Rapport écrit dans {out}")
+                Console(file=stream, width=120, no_color=True).print(
+                    render(result, collector, lang)
+                )
+            err_console.print(_VALIDATE_WORDING[lang]["written"].format(out=out))
         else:
-            console.print(render(result, collector))
+            console.print(render(result, collector, lang))
     else:
         with _output(out) as stream:
             if fmt is OutputFormat.JSON:
-                writer = JsonReportWriter(stream, path, _cap(max_findings))
+                writer = JsonReportWriter(stream, path, _cap(max_findings), lang)
                 result = validate(
                     path, dtd=dtd, show_values=show_values, jobs=jobs, on_finding=writer
                 )
                 writer.close(result)
             else:
-                rows = CsvReportWriter(stream, _cap(max_findings))
+                rows = CsvReportWriter(stream, _cap(max_findings), lang)
                 result = validate(
                     path, dtd=dtd, show_values=show_values, jobs=jobs, on_finding=rows
                 )
                 rows.close()
+        words = _VALIDATE_WORDING[lang]
         err_console.print(
-            f"{result.errors} erreur(s), {result.warnings} avertissement(s) dans "
-            f"{len(result.files)} fichier(s)" + (f" ; rapport : {out}" if out else "")
+            words["totals"].format(
+                errors=result.errors, warnings=result.warnings, files=len(result.files)
+            )
+            + (words["report"].format(out=out) if out else "")
         )
     if result.jobs < jobs:
-        err_console.print(
-            f"Lecture en {result.jobs} processus (--jobs {jobs} demandé) : jeu de moins de "
-            "16 Mo, moins de fichiers, ou processeurs déjà occupés (charge de la dernière minute)"
-        )
+        err_console.print(_VALIDATE_WORDING[lang]["jobs"].format(used=result.jobs, asked=jobs))
     raise typer.Exit(ExitCode.NON_CONFORME if result.errors else ExitCode.CONFORME)
+
+
+_VALIDATE_WORDING = {
+    "fr": {
+        "written": "Rapport écrit dans {out}",
+        "totals": "{errors} erreur(s), {warnings} avertissement(s) dans {files} fichier(s)",
+        "report": " ; rapport : {out}",
+        "jobs": "Lecture en {used} processus (--jobs {asked} demandé) : jeu de moins de "
+        "16 Mo, moins de fichiers, ou processeurs déjà occupés (charge de la dernière minute)",
+    },
+    "en": {
+        "written": "Report written to {out}",
+        "totals": "{errors} error(s), {warnings} warning(s) in {files} file(s)",
+        "report": "; report: {out}",
+        "jobs": "Read with {used} process(es) (--jobs {asked} asked): set under 16 MB, fewer "
+        "files, or processors already busy (load of the last minute)",
+    },
+}
+"""The lines ``aaf validate`` prints beside its report, in French and English."""
 
 
 def _cap(max_findings: int | None) -> int | None:
@@ -154,7 +176,7 @@ def _progress() -> Iterator[OnProgress]:
     from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeElapsedColumn
 
     progress = Progress(
-        TextColumn("[bold]Validation AAF"),
+        TextColumn("[bold]AAF validation" if state.lang == "en" else "[bold]Validation AAF"),
         BarColumn(),
         DownloadColumn(),
         TimeElapsedColumn(),
@@ -275,12 +297,15 @@ def rules_command(
     from sdet_check.aaf.report import rules_json
     from sdet_check.aaf.rules import RULES
 
+    lang = state.lang
     if fmt is RulesFormat.JSON:
-        typer.echo(json.dumps(rules_json(), ensure_ascii=False, indent=1))
+        typer.echo(json.dumps(rules_json(lang=lang), ensure_ascii=False, indent=1))
         return
     table = Table(show_edge=False)
-    for column in ("règle", "sévérité", "titre", "exigences"):
+    columns = ("rule", "severity", "title", "requirements")
+    for column in columns if lang == "en" else ("règle", "sévérité", "titre", "exigences"):
         table.add_column(column)
     for rule in RULES.values():
-        table.add_row(rule.id, rule.severity.label(), rule.title, ", ".join(rule.requirements))
+        title = rule.text(lang)[0]
+        table.add_row(rule.id, rule.severity.label(lang), title, ", ".join(rule.requirements))
     console.print(table)

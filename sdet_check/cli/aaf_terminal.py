@@ -7,6 +7,7 @@ from rich.console import Group, RenderableType
 from rich.table import Table
 from rich.text import Text
 
+from sdet_check.aaf.english import finding_message, reason
 from sdet_check.aaf.report import FindingCollector
 from sdet_check.aaf.rules import RULES, Severity
 from sdet_check.aaf.validate import ValidationResult
@@ -14,61 +15,109 @@ from sdet_check.redaction import visible_controls
 
 _SEVERITY_STYLE = {Severity.ERROR: "bold red", Severity.WARNING: "yellow"}
 
+_WORDING = {
+    "fr": {
+        "none": "Aucun problème trouvé.",
+        "title": "Validation AAF ",
+        "sizes": "\n{files} fichier(s), {records} requête(s), {size} Mo en {seconds} s",
+        "dtd": "\nDTD {origin} : {path}",
+        "masked": "\nValeurs personnelles masquées dans les messages "
+        "(--show-values pour les voir).",
+        "columns": ("famille", "fichiers", "requêtes", "erreurs", "avertissements"),
+        "hidden": "  … et {hidden} autre(s) (--limit pour en voir plus, ou --format csv)",
+        "fix": "  À faire : {fix}",
+        "skipped": "Vérifications non faites :",
+        "skipped_line": "\n  {rule} : {reason}",
+        "errors": "{errors} erreur(s)",
+        "no_error": "Aucune erreur",
+        "warnings": ", {warnings} avertissement(s).",
+    },
+    "en": {
+        "none": "No problem found.",
+        "title": "AAF validation ",
+        "sizes": "\n{files} file(s), {records} request(s), {size} MB in {seconds} s",
+        "dtd": "\nDTD {origin}: {path}",
+        "masked": "\nPersonal values masked in the messages (--show-values to see them).",
+        "columns": ("family", "files", "requests", "errors", "warnings"),
+        "hidden": "  … and {hidden} more (--limit to see more, or --format csv)",
+        "fix": "  To do: {fix}",
+        "skipped": "Checks not made:",
+        "skipped_line": "\n  {rule}: {reason}",
+        "errors": "{errors} error(s)",
+        "no_error": "No error",
+        "warnings": ", {warnings} warning(s).",
+    },
+}
+"""Every string of the view, in French and English (French typography only in French)."""
 
-def render(result: ValidationResult, collector: FindingCollector) -> RenderableType:
-    """Everything a person reads after ``aaf validate``."""
-    parts: list[RenderableType] = [_header(result), _families(result)]
+_DTD_ORIGIN_EN = {
+    "option": "given by --dtd",
+    "beside": "found beside the files",
+    "builtin": "built into sdet-check",
+}
+
+
+def render(
+    result: ValidationResult, collector: FindingCollector, lang: str = "fr"
+) -> RenderableType:
+    """Everything a person reads after ``aaf validate``, in ``lang`` (``fr`` or ``en``)."""
+    words = _WORDING[lang]
+    parts: list[RenderableType] = [_header(result, lang), _families(result, lang)]
     if collector.counts:
-        parts.append(_findings(collector))
+        parts.append(_findings(collector, lang))
     else:
-        parts.append(Text("Aucun problème trouvé.", style="bold green"))
+        parts.append(Text(str(words["none"]), style="bold green"))
     if result.skipped:
-        parts.append(_skipped(result))
-    parts.append(_totals(result))
+        parts.append(_skipped(result, lang))
+    parts.append(_totals(result, lang))
     return Group(*parts)
 
 
-def _header(result: ValidationResult) -> Text:
-    text = Text("Validation AAF ", style="bold")
+def _header(result: ValidationResult, lang: str) -> Text:
+    words = _WORDING[lang]
+    text = Text(str(words["title"]), style="bold")
     text.append(str(result.path))
-    text.append(
-        f"\n{len(result.files)} fichier(s), {_number(result.records)} requête(s), "
-        f"{_number(result.size / 1e6, 1)} Mo en {_number(result.seconds, 1)} s",
-        style="dim",
+    sizes = str(words["sizes"]).format(
+        files=len(result.files),
+        records=_number(result.records, lang=lang),
+        size=_number(result.size / 1e6, 1, lang),
+        seconds=_number(result.seconds, 1, lang),
     )
+    text.append(sizes, style="dim")
     dtd = result.dtd
-    text.append(f"\nDTD {dtd.origin.label} : {dtd.path}", style="dim")
+    origin = _DTD_ORIGIN_EN[dtd.origin.value] if lang == "en" else dtd.origin.label
+    text.append(str(words["dtd"]).format(origin=origin, path=dtd.path), style="dim")
     if not result.show_values:
-        text.append(
-            "\nValeurs personnelles masquées dans les messages (--show-values pour les voir).",
-            style="dim",
-        )
+        text.append(str(words["masked"]), style="dim")
     return text
 
 
-def _families(result: ValidationResult) -> Table:
+def _families(result: ValidationResult, lang: str) -> Table:
     table = Table(box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False)
-    for column in ("famille", "fichiers", "requêtes", "erreurs", "avertissements"):
-        table.add_column(column, justify="left" if column == "famille" else "right")
+    columns = _WORDING[lang]["columns"]
+    for position, column in enumerate(columns):
+        table.add_column(column, justify="left" if position == 0 else "right")
     for name, counts in result.by_family.items():
         table.add_row(
-            name,
+            "unknown" if lang == "en" and name == "inconnue" else name,
             str(counts.files),
-            _number(counts.records),
+            _number(counts.records, lang=lang),
             Text(str(counts.errors), style="bold red" if counts.errors else ""),
             Text(str(counts.warnings), style="yellow" if counts.warnings else ""),
         )
     return table
 
 
-def _findings(collector: FindingCollector) -> Group:
+def _findings(collector: FindingCollector, lang: str) -> Group:
+    words = _WORDING[lang]
     blocks: list[RenderableType] = []
     for rule_id in (r for r in RULES if collector.counts[r]):
         rule = RULES[rule_id]
+        rule_title, rule_fix = rule.text(lang)
         count = collector.counts[rule_id]
         title = Text()
         title.append(f"{rule_id} ", style=_SEVERITY_STYLE[rule.severity])
-        title.append(f"{rule.severity.label()} · {rule.title} ({count})", style="bold")
+        title.append(f"{rule.severity.label(lang)} · {rule_title} ({count})", style="bold")
         title.append(f"  → {', '.join(rule.requirements)}", style="dim")
         lines = [title]
         for finding in collector.kept[rule_id]:
@@ -77,38 +126,38 @@ def _findings(collector: FindingCollector) -> Group:
             line.append(place, style="cyan")
             if finding.record:
                 line.append(f" [{visible_controls(finding.record)}]", style="magenta")
-            line.append(f" {visible_controls(finding.message)}")
+            line.append(f" {visible_controls(finding_message(finding, lang))}")
             lines.append(line)
         hidden = count - len(collector.kept[rule_id])
         if hidden:
-            lines.append(
-                Text(
-                    f"  … et {hidden} autre(s) (--limit pour en voir plus, ou --format csv)",
-                    style="dim",
-                )
-            )
-        lines.append(Text(f"  À faire : {rule.fix}", style="dim italic"))
+            lines.append(Text(str(words["hidden"]).format(hidden=hidden), style="dim"))
+        lines.append(Text(str(words["fix"]).format(fix=rule_fix), style="dim italic"))
         blocks.append(Group(*lines))
     return Group(*blocks)
 
 
-def _skipped(result: ValidationResult) -> Text:
-    text = Text("Vérifications non faites :", style="bold")
+def _skipped(result: ValidationResult, lang: str) -> Text:
+    words = _WORDING[lang]
+    text = Text(str(words["skipped"]), style="bold")
     for note in result.skipped:
-        text.append(f"\n  {note.rule} : {note.reason}", style="dim")
+        line = str(words["skipped_line"]).format(rule=note.rule, reason=reason(note.reason, lang))
+        text.append(line, style="dim")
     return text
 
 
-def _totals(result: ValidationResult) -> Text:
+def _totals(result: ValidationResult, lang: str) -> Text:
+    words = _WORDING[lang]
     if result.errors:
-        text = Text(f"{result.errors} erreur(s)", style="bold red")
+        text = Text(str(words["errors"]).format(errors=result.errors), style="bold red")
     else:
-        text = Text("Aucune erreur", style="bold green")
-    text.append(f", {result.warnings} avertissement(s).")
+        text = Text(str(words["no_error"]), style="bold green")
+    text.append(str(words["warnings"]).format(warnings=result.warnings))
     return text
 
 
-def _number(value: float, decimals: int = 0) -> str:
-    """French thousands separator (narrow no-break space) and decimal comma."""
+def _number(value: float, decimals: int = 0, lang: str = "fr") -> str:
+    """French: narrow no-break space for thousands and a decimal comma; English: 1,234.5."""
     text = f"{value:,.{decimals}f}"
+    if lang == "en":
+        return text
     return text.replace(",", "\u202f").replace(".", ",")
