@@ -37,6 +37,7 @@ from urllib3.util import parse_url
 
 from sdet_check.evidence import note
 from sdet_check.labels import CLEARTEXT_OPTION
+from sdet_check.messages import msg
 from sdet_check.probe import Evidence, NotTestable, ProbeContext, ProbeError
 
 MAX_LOGIN_STEPS = 4
@@ -193,7 +194,7 @@ class CredentialsRule:
         """
         origin = origin_of(url)
         if origin is None:
-            raise NotTestable(f"adresse de {what} inutilisable pour une connexion : {url}")
+            raise NotTestable(msg("core.login.credentials_rule.untestable", what=what, url=url))
         insecure = origin[0] == "http" or not context.target.tls_verify
         if insecure and not context.allow_cleartext_credentials:
             how = (
@@ -202,9 +203,13 @@ class CredentialsRule:
                 else "est joint sans vérifier son certificat (tls.verify: false)"
             )
             raise NotTestable(
-                f"{what} {how} ({url}) : le mot de passe de test n'est envoyé qu'en HTTPS "
-                f"authentifié ; pour une plateforme de test, relancer avec {CLEARTEXT_OPTION} "
-                "(consigné dans le run et sur le rapport)"
+                msg(
+                    "core.login.credentials_rule.untestable_2",
+                    what=what,
+                    how=how,
+                    url=url,
+                    cleartext_option=CLEARTEXT_OPTION,
+                )
             )
         allowed = {origin}
         for address in also:
@@ -468,15 +473,15 @@ def fill_login_forms(
             return steps
         if rule.refusals is not None and rule.refusals.has(rule.server, login):
             raise ProbeError(
-                f"{rule.server} a déjà refusé les identifiants du compte {login} dans ce run : "
-                "pas de nouvel essai (un serveur qui limite les tentatives verrouillerait le "
-                "compte de test) ; vérifier le compte et son mot de passe"
+                msg("core.login.fill_login_forms.error", server=rule.server, login=login)
             )
         if form.method != "POST":
             raise UnsafeCredentialsDestination(
-                f"le formulaire de connexion de {_short_url(form.page_url)} s'envoie en "
-                f"{form.method} : l'identifiant et le mot de passe partiraient dans l'adresse, "
-                "rien n'est envoyé"
+                msg(
+                    "core.login.fill_login_forms.error_2",
+                    short_url=_short_url(form.page_url),
+                    method=form.method,
+                )
             )
         rule.require(form.action)
         data = form.filled(login, password)

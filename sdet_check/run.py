@@ -25,6 +25,7 @@ from sdet_check import __version__
 from sdet_check.declarations import Declaration, InputFile, Review, Waiver
 from sdet_check.errors import InputError
 from sdet_check.grid import Grid
+from sdet_check.messages import msg
 from sdet_check.probe import Status
 from sdet_check.redaction import Redactor
 from sdet_check.results import RequirementResult
@@ -78,16 +79,19 @@ def build_run(
             if proof is not None:
                 entry["declaration_proof"] = proof
             if result.status is Status.MANUAL:
-                entry["message"] = (
-                    f"Déclaré {declaration.status.replace('_', ' ')} par l'éditeur "
-                    f"({declaration.author}, {declaration.date}) ; à examiner par l'auditeur."
+                declared = msg(
+                    "runner.declared",
+                    status=msg(f"runner.declared_status.{declaration.status}"),
+                    author=declaration.author,
+                    date=declaration.date,
                 )
+                entry.update(declared.to_json(), message=str(declared))
         if waiver is not None:
             entry["waiver_state"] = "valid" if waiver.is_valid(today) else "expired"
         entry["waived"] = bool(
             result.status is Status.FAIL and waiver is not None and waiver.is_valid(today)
         )
-        entry = redactor.fields(entry, ("message", "trace"))
+        entry = redactor.fields(entry, ("message", "message_params", "trace"))
         entry["evidence"] = [
             redactor.fields(piece, ("summary", "data")) for piece in entry["evidence"]
         ]

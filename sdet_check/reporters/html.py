@@ -16,6 +16,7 @@ from datetime import date, datetime
 from typing import Any
 
 from sdet_check.labels import CLEARTEXT_OPTION, STATUS_LABELS, status_short
+from sdet_check.messages import message_text
 from sdet_check.reporters.base import Reporter, percent
 from sdet_check.reporters.charts import grouped_chart, status_chart
 from sdet_check.reporters.document import STATUSES, render_template, safe_link
@@ -273,7 +274,7 @@ def _item(
         "code": status_short(status, waived, lang),
         "badge": "waived" if waived else status,
         "status_label": STATUS_LABELS[lang][status],
-        "message": result["message"],
+        "message": message_text(result, lang),
         "error_reason": result.get("error_reason"),
         "duration_ms": result.get("duration_ms"),
         "declared": result.get("declared"),
