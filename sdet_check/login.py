@@ -306,7 +306,7 @@ class LoginForm:
     def describe(self) -> str:
         """The fields in one French line: ``identifiant (text), motdepasse (password)…``."""
         shown = [f"{name} ({kind})" for name, kind in self.field_types.items()]
-        return ", ".join(shown) or "aucun champ"
+        return ", ".join(shown) or msg("core.page.no_field")
 
     def evidence(self, **extra: object) -> Evidence:
         """The form as evidence: action, method, field names and types, never their values.
@@ -386,17 +386,24 @@ def page_title(response: requests.Response) -> str | None:
 
 def describe_page(response: requests.Response) -> str:
     """What a person sees on a page in one French phrase: status, title, form fields."""
-    parts = [f"statut {response.status_code}"]
+    parts = [msg("core.page.status", status=response.status_code)]
     title = page_title(response)
     if title:
-        parts.append(f"titre « {title} »")
+        parts.append(msg("core.page.title", title=title))
     form = find_login_form(response)
     if form is not None:
-        parts.append(f"formulaire {form.method} {_short_url(form.action)} : {form.describe()}")
+        parts.append(
+            msg(
+                "core.page.form",
+                method=form.method,
+                action=_short_url(form.action),
+                fields=form.describe(),
+            )
+        )
     message = _page_message(response)
     if message:
-        parts.append(f"message « {message} »")
-    return ", ".join(parts)
+        parts.append(msg("core.page.message", message=message))
+    return msg("core.page.parts", parts=parts)
 
 
 def find_login_form(

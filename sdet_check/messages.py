@@ -61,9 +61,12 @@ Scalar = str | int | float | bool | None
 """A plain parameter value as a record keeps it."""
 
 Param = Scalar | list[Any]
-"""A parameter: a scalar, a nested :class:`Message`, or a list of those (joined by ``;``)."""
+"""A parameter: a scalar, a nested :class:`Message`, or a list of those (joined by commas)."""
 
-_LIST_SEPARATOR = {"fr": _NO_BREAK_SPACE + "; ", "en": "; "}
+CLAUSES = "core.clauses"
+"""The message whose ``items`` list is joined by semicolons: findings, each a clause."""
+
+_CLAUSE_SEPARATOR = {"fr": _NO_BREAK_SPACE + "; ", "en": "; "}
 
 _language = DEFAULT_LANGUAGE
 
@@ -139,12 +142,16 @@ def template(message_id: str, lang: str) -> str:
 class _Values(dict[str, Any]):
     """Parameters seen by :meth:`str.format_map`: nested messages rendered, gaps kept visible."""
 
-    def __init__(self, params: Mapping[str, Any], lang: str) -> None:
+    def __init__(self, params: Mapping[str, Any], lang: str, separator: str) -> None:
         super().__init__(params)
         self.lang = lang
+        self.separator = separator
 
     def __getitem__(self, key: str) -> Any:
-        return _shown(super().__getitem__(key), self.lang)
+        value = super().__getitem__(key)
+        if isinstance(value, list):
+            return self.separator.join(str(_shown(item, self.lang)) for item in value)
+        return _shown(value, self.lang)
 
     def __missing__(self, key: str) -> str:
         return "{" + key + "}"
@@ -154,22 +161,29 @@ def _shown(value: Any, lang: str) -> Any:
     if isinstance(value, Message):
         return value.render(lang)
     if isinstance(value, list):
-        return _LIST_SEPARATOR.get(lang, "; ").join(str(_shown(item, lang)) for item in value)
+        return ", ".join(str(_shown(item, lang)) for item in value)
     return value
 
 
 def render(message_id: str, params: Mapping[str, Any], lang: str) -> str:
-    """``message_id`` in ``lang`` with ``params`` filled in (:class:`UnknownMessage` if unknown)."""
-    return template(message_id, lang).format_map(_Values(params, lang))
+    """``message_id`` in ``lang`` with ``params`` filled in (:class:`UnknownMessage` if unknown).
+
+    A list parameter is joined by commas, except in :data:`CLAUSES` (semicolons).
+    """
+    separator = _CLAUSE_SEPARATOR.get(lang, "; ") if message_id == CLAUSES else ", "
+    return template(message_id, lang).format_map(_Values(params, lang, separator))
 
 
 def _param(value: object) -> Param:
     """A parameter as a message keeps it: scalars, messages and lists of them, else text."""
     if isinstance(value, Message):
         return value
-    carried = getattr(value, "message", None)
-    if isinstance(value, BaseException) and isinstance(carried, Message):
-        return carried  # a ProbeError or NotTestable wrapped in another message
+    if isinstance(value, BaseException):
+        carried = getattr(value, "message", None)
+        if isinstance(carried, Message):
+            return carried  # a ProbeError or NotTestable wrapped in another message
+        if value.args and isinstance(value.args[0], Message):
+            return value.args[0]  # a ValueError raised with a catalogue message
     if isinstance(value, str):
         return str(value)
     if value is None or isinstance(value, bool | int | float):
@@ -274,6 +288,11 @@ def _finish(text: str, sentence: bool) -> str:
 def msg(message_id: str, /, **params: object) -> Message:
     """The catalogue message ``message_id`` with ``params``, in the current language."""
     return Message(message_id, params)
+
+
+def clauses(items: Iterable[object]) -> Message:
+    """Findings joined by semicolons (``a ; b`` in French, ``a; b`` in English)."""
+    return Message(CLAUSES, {"items": list(items)})
 
 
 def from_json(data: Mapping[str, Any]) -> Message:
