@@ -1,13 +1,14 @@
 """The message catalogue: every probe finding, runner state and CLI string, in French and English.
 
-Why a catalogue keyed by message id, in YAML files, rather than gettext ``.po`` files: a run
+Why a catalogue keyed by message id, in TOML files, rather than gettext ``.po`` files: a run
 record keeps the id and the parameters of each finding beside its rendered text, so that a
 run made in one language is rendered in the other; gettext keys a message by its source
 text, so every rewording of a French sentence would orphan the records already written.
-The catalogue is data (``sdet_check/catalogue/<family>.yaml``, one file per probe family and
+The catalogue is data (``sdet_check/catalogue/<family>.toml``, one file per probe family and
 one for the runner and the command line, so that parallel edits do not collide), needs no
 compilation step, and the tests check it whole: both languages for every id, the same
-placeholders in both, no English template with French spacing.
+placeholders in both, no English template with French spacing. TOML because the standard
+library reads it (:mod:`tomllib`): ``sdet-check --help`` must start without PyYAML.
 
 A template is a :meth:`str.format` text with named fields only (``{url}``), no format spec:
 callers format numbers themselves. French typography (a no-break space before ``:``, ``;``,
@@ -32,12 +33,11 @@ import gettext
 import os
 import re
 import string
+import tomllib
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from functools import cache
 from pathlib import Path
 from typing import Any
-
-import yaml
 
 from sdet_check.redaction import visible_controls
 
@@ -48,7 +48,7 @@ DEFAULT_LANGUAGE = "fr"
 """The users are French."""
 
 CATALOGUE_DIR = Path(__file__).resolve().parent / "catalogue"
-"""Where the catalogue files sit (``<family>.yaml``); they ship inside the package."""
+"""Where the catalogue files sit (``<family>.toml``); they ship inside the package."""
 
 CLICK_SECTION = "click"
 """The catalogue file holding Click's and Typer's own strings, keyed by their English text."""
@@ -112,10 +112,10 @@ def early_language(argv: Sequence[str], environ: Mapping[str, str] | None = None
 def catalogue() -> Mapping[str, Mapping[str, str]]:
     """Every message id with its templates per language, from every catalogue file."""
     entries: dict[str, Mapping[str, str]] = {}
-    for path in sorted(CATALOGUE_DIR.glob("*.yaml")):
+    for path in sorted(CATALOGUE_DIR.glob("*.toml")):
         if path.stem == CLICK_SECTION:
             continue
-        loaded = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        loaded = tomllib.loads(path.read_text(encoding="utf-8"))
         for message_id, texts in loaded.items():
             if message_id in entries:
                 raise ValueError(f"{path.name}: message id {message_id} defined twice")
@@ -346,8 +346,8 @@ class CatalogueTranslations(gettext.NullTranslations):
 @cache
 def click_texts() -> Mapping[str, str]:
     """Click's and Typer's English strings with their French text (French typography applied)."""
-    path = CATALOGUE_DIR / f"{CLICK_SECTION}.yaml"
-    loaded = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    path = CATALOGUE_DIR / f"{CLICK_SECTION}.toml"
+    loaded = tomllib.loads(path.read_text(encoding="utf-8"))
     return {
         str(english): _FRENCH_SPACING.sub(_NO_BREAK_SPACE + r"\1", str(french))
         for english, french in loaded.items()

@@ -12,6 +12,7 @@ from rich.text import Text
 
 from sdet_check.cli.app import app, state
 from sdet_check.cli.console import console, err_console
+from sdet_check.messages import msg, text
 from sdet_check.redaction import visible_controls
 
 if TYPE_CHECKING:
@@ -33,29 +34,29 @@ _STANDING_STYLE = {
 }
 
 
-@app.command("compare")
+@app.command("compare", help=text("cli.compare.compare_command.help"))
 def compare_command(
     runs: Annotated[
         list[Path],
-        typer.Argument(metavar="RUN.json...", help="Runs des solutions, sur la même grille."),
+        typer.Argument(metavar="RUN.json...", help=text("cli.compare.compare_command.help_2")),
     ],
     weights: Annotated[
         Path | None,
-        typer.Option("--weights", "-w", help="Pondérations des recommandations (YAML)."),
+        typer.Option("--weights", "-w", help=text("cli.compare.compare_command.weights")),
     ] = None,
     out: Annotated[
         Path,
-        typer.Option("--out", "-o", help="Dossier où écrire la comparaison (courant par défaut)."),
+        typer.Option("--out", "-o", help=text("cli.compare.compare_command.out")),
     ] = Path("."),
     fmt: Annotated[
         list[CompareFormat] | None,
-        typer.Option("--format", "-f", help="html, pdf ou csv (répétable ; html par défaut)."),
+        typer.Option("--format", "-f", help=text("cli.compare.compare_command.format")),
     ] = None,
     allow_mixed_versions: Annotated[
         bool,
         typer.Option(
             "--allow-mixed-versions",
-            help="Comparer malgré des grilles différentes (les écarts sont signalés).",
+            help=text("cli.compare.compare_command.allow_mixed_versions"),
         ),
     ] = False,
 ) -> None:
@@ -76,15 +77,15 @@ def compare_command(
         filename, render = COMPARISON_FORMATS[name.value]
         path = out / filename
         path.write_bytes(render(comparison, state.lang))
-        err_console.print(f"Écrit : {path}")
+        err_console.print(msg("cli.compare.compare_command.out_2", path=path))
     console.print(_ranking_table(comparison, state.lang))
 
 
 def _ranking_table(comparison: Comparison, lang: str) -> Table:
     from sdet_check.reporters.base import percent
 
-    table = Table(title="Classement" if lang == "fr" else "Ranking", show_edge=False)
-    for column in ("rang", "solution", "recevabilité", "MUST éliminatoires", "score SHOULD"):
+    table = Table(title=text("cli.compare.ranking", lang), show_edge=False)
+    for column in text("cli.compare.columns", lang).split("|"):
         table.add_column(column)
     for solution in comparison.ranking():
         table.add_row(
@@ -95,7 +96,7 @@ def _ranking_table(comparison: Comparison, lang: str) -> Table:
             percent(solution.should_score),
         )
     differing = len(comparison.differing())
-    table.caption = (
-        f"{differing} exigence(s) sur {len(comparison.rows)} diffèrent entre les solutions."
+    table.caption = text(
+        "cli.compare.differing", lang, differing=differing, count=len(comparison.rows)
     )
     return table
