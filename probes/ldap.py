@@ -70,6 +70,7 @@ from probes._ldap_reconcile import (
 )
 from sdet_check.aaf import feed as aaf
 from sdet_check.evidence import note
+from sdet_check.messages import clauses, msg
 from sdet_check.probe import (
     BadParams,
     Evidence,
@@ -212,10 +213,7 @@ class LdapTls(Probe):
         access = _access(context)
         evidence: list[Evidence] = []
         if not access.verify:
-            raise ProbeError(
-                "la cible désactive la vérification des certificats (tls.verify: false) : "
-                "impossible d'affirmer que le certificat de l'annuaire est valide"
-            )
+            raise ProbeError(msg("ldap.ldap.ldap_tls.error"))
         problems: list[str] = []
         if access.ldaps:
             how = "LDAPS"
@@ -233,7 +231,7 @@ class LdapTls(Probe):
         except _TlsRefused as refused:
             evidence.extend(refused.evidence)
             return Outcome.failed(
-                f"TLS impossible avec {access.url} ({how}) : {refused}", *evidence
+                msg("ldap.ldap.ldap_tls.fail", url=access.url, how=how, refused=refused), *evidence
             )
         if params.get("refuse_clear_bind", True) and not access.ldaps:
             verdict = _clear_bind(access, context)
@@ -241,10 +239,17 @@ class LdapTls(Probe):
             if verdict.accepted:
                 problems.append(verdict.message)
         if problems:
-            return Outcome.failed(f"TLS établi ({how}) mais " + " ; ".join(problems), *evidence)
+            return Outcome.failed(
+                msg("ldap.ldap.ldap_tls.fail_2", how=how, problems=clauses(problems)), *evidence
+            )
         return Outcome.passed(
-            f"TLS établi avec {access.url} ({how}), certificat vérifié pour {access.host}"
-            + ("" if access.ldaps else " ; liaison par mot de passe en clair refusée"),
+            msg(
+                "ldap.ldap.ldap_tls.pass",
+                url=access.url,
+                how=how,
+                host=access.host,
+                value="" if access.ldaps else " ; liaison par mot de passe en clair refusée",
+            ),
             *evidence,
         )
 
@@ -289,7 +294,12 @@ class LdapAnonymousRead(Probe):
             evidence.append(_bind_evidence("liaison anonyme", "", bound))
             if not bound.ok:
                 return Outcome.passed(
-                    f"liaison anonyme refusée par {access.url} ({bound.describe()})", *evidence
+                    msg(
+                        "ldap.ldap.ldap_anonymous_read.pass",
+                        url=access.url,
+                        describe=bound.describe(),
+                    ),
+                    *evidence,
                 )
             samples = []
             for object_class in classes:
@@ -302,23 +312,30 @@ class LdapAnonymousRead(Probe):
         visible = max(len(found.entries) for found in samples)
         if visible:
             return Outcome.failed(
-                f"une connexion anonyme lit des entrées de personnes sous {access.base_dn} "
-                f"({visible} dès la première page de {_ANONYMOUS_EXAMPLES}) : données de "
-                "mineurs exposées",
+                msg(
+                    "ldap.ldap.ldap_anonymous_read.fail",
+                    base_dn=access.base_dn,
+                    visible=visible,
+                    anonymous_examples=_ANONYMOUS_EXAMPLES,
+                ),
                 *evidence,
             )
         unclear = [found.result for found in samples if found.result is not None]
         unclear = [result for result in unclear if result.code not in _NOTHING_TO_READ]
         if unclear:
             raise ProbeError(
-                "impossible de conclure : recherche anonyme interrompue sans entrée ("
-                + ", ".join(result.describe() for result in unclear)
-                + ")",
+                msg(
+                    "ldap.ldap.ldap_anonymous_read.error",
+                    items=", ".join(result.describe() for result in unclear),
+                ),
                 *evidence,
             )
         return Outcome.passed(
-            "aucune entrée de personne lisible anonymement sous "
-            f"{access.base_dn} ({', '.join(classes)})",
+            msg(
+                "ldap.ldap.ldap_anonymous_read.pass_2",
+                base_dn=access.base_dn,
+                classes=", ".join(classes),
+            ),
             *evidence,
         )
 
@@ -364,16 +381,15 @@ class LdapBindSecurity(Probe):
             _bind_evidence("liaison non authentifiée (DN, mot de passe vide)", dn, result)
         )
         if result.ok:
-            problems.append(
-                "une liaison avec un DN et un mot de passe vide est acceptée (liaison anonyme "
-                "déguisée, RFC 4513 §5.1.2)"
-            )
+            problems.append(msg("ldap.ldap.ldap_bind_security.append"))
         if problems:
-            return Outcome.failed(" ; ".join(problems), *evidence)
+            return Outcome.failed(clauses(problems), *evidence)
         return Outcome.passed(
-            "liaison non authentifiée refusée "
-            f"({result.describe()})"
-            + ("" if access.ldaps else " ; liaison par mot de passe en clair refusée"),
+            msg(
+                "ldap.ldap.ldap_bind_security.pass",
+                describe=result.describe(),
+                value="" if access.ldaps else " ; liaison par mot de passe en clair refusée",
+            ),
             *evidence,
         )
 
@@ -400,21 +416,31 @@ class LdapRootDse(Probe):
             bound = session.bind_service_or_anonymous()
             root = session.read_entry("", ["*", "+"])
         if root is None:
-            raise ProbeError(f"rootDSE illisible sur {access.url} (liaison : {bound.describe()})")
+            raise ProbeError(
+                msg("ldap.ldap.ldap_root_dse.error", url=access.url, describe=bound.describe())
+            )
         evidence = [_root_dse_evidence(root)]
-        problems = []
+        problems: list[str] = []
         versions = root.get("supportedldapversion", [])
         if "3" not in versions:
-            problems.append(f"supportedLDAPVersion ne contient pas 3 ({versions or 'absent'})")
+            problems.append(msg("ldap.ldap.ldap_root_dse.append", value=versions or "absent"))
         contexts = root.get("namingcontexts", [])
         if dn_key(access.base_dn) not in {dn_key(c) for c in contexts}:
-            problems.append(f"namingContexts ne contient pas {access.base_dn} ({contexts})")
+            problems.append(
+                msg("ldap.ldap.ldap_root_dse.append_2", base_dn=access.base_dn, contexts=contexts)
+            )
         if not root.get("subschemasubentry"):
-            problems.append("subschemaSubentry absent")
+            problems.append(msg("ldap.ldap.ldap_root_dse.append_3"))
         if problems:
-            return Outcome.failed("rootDSE incomplet : " + " ; ".join(problems), *evidence)
+            return Outcome.failed(
+                msg("ldap.ldap.ldap_root_dse.fail", problems=clauses(problems)), *evidence
+            )
         return Outcome.passed(
-            f"rootDSE : LDAPv3, base {access.base_dn}, sous-schéma {root['subschemasubentry'][0]}",
+            msg(
+                "ldap.ldap.ldap_root_dse.pass",
+                base_dn=access.base_dn,
+                subschemasubentry=root["subschemasubentry"][0],
+            ),
             *evidence,
         )
 
@@ -461,7 +487,7 @@ class LdapSchema(Probe):
             subentry = (root.get("subschemasubentry") or ["cn=Subschema"])[0]
             schema = session.read_entry(subentry, ["objectClasses", "attributeTypes"])
         if not schema or not schema.get("objectclasses"):
-            raise ProbeError(f"sous-schéma {subentry} illisible sur {access.url}")
+            raise ProbeError(msg("ldap.ldap.ldap_schema.error", subentry=subentry, url=access.url))
         classes = _parse_definitions(ObjectClassInfo, schema.get("objectclasses", []))
         attributes = _parse_definitions(AttributeTypeInfo, schema.get("attributetypes", []))
         missing_classes = [name for name in wanted_classes if name.lower() not in classes]
@@ -492,15 +518,27 @@ class LdapSchema(Probe):
             )
         ]
         if missing_classes or missing_attributes:
-            parts = []
+            parts: list[str] = []
             if missing_classes:
-                parts.append("classes absentes : " + ", ".join(missing_classes))
+                parts.append(
+                    msg("ldap.ldap.ldap_schema.append", missing_classes=", ".join(missing_classes))
+                )
             if missing_attributes:
-                parts.append("attributs absents : " + ", ".join(missing_attributes))
-            return Outcome.failed("schéma ENT incomplet — " + " ; ".join(parts), *evidence)
+                parts.append(
+                    msg(
+                        "ldap.ldap.ldap_schema.append_2",
+                        missing_attributes=", ".join(missing_attributes),
+                    )
+                )
+            return Outcome.failed(
+                msg("ldap.ldap.ldap_schema.fail", parts=clauses(parts)), *evidence
+            )
         return Outcome.passed(
-            f"le sous-schéma définit les {len(wanted_classes)} classes et "
-            f"{len(wanted_attributes)} attributs ENT attendus",
+            msg(
+                "ldap.ldap.ldap_schema.pass",
+                count=len(wanted_classes),
+                count2=len(wanted_attributes),
+            ),
             *evidence,
         )
 
@@ -532,8 +570,11 @@ class LdapDataModel(Probe):
         report = scan.report
         if report.persons == 0 and report.structures == 0:
             raise NotTestable(
-                f"aucune entrée ENTPerson ni ENTStructure lisible sous {access.base_dn} par "
-                f"{access.bind_dn} : rien à vérifier"
+                msg(
+                    "ldap.ldap.ldap_data_model.untestable",
+                    base_dn=access.base_dn,
+                    bind_dn=access.bind_dn,
+                )
             )
         evidence = [scan.evidence]
         evidence.extend(_rule_evidence(report.findings[rule], kept) for rule in rules)
@@ -552,9 +593,15 @@ class LdapDataModel(Probe):
         population = f"{report.persons} personne(s) et {report.structures} structure(s) lues"
         failing = [rule for rule in rules if report.count(rule)]
         if failing:
-            listed = " ; ".join(f"{rule} ×{report.count(rule)} ({RULES[rule]})" for rule in failing)
-            return Outcome.failed(f"{listed} — {population}", *evidence)
-        return Outcome.passed(f"aucun constat pour {', '.join(rules)} — {population}", *evidence)
+            listed = clauses(f"{rule} ×{report.count(rule)} ({RULES[rule]})" for rule in failing)
+            return Outcome.failed(
+                msg("ldap.ldap.ldap_data_model.fail", listed=listed, population=population),
+                *evidence,
+            )
+        return Outcome.passed(
+            msg("ldap.ldap.ldap_data_model.pass", rules=", ".join(rules), population=population),
+            *evidence,
+        )
 
 
 DELETION_RULES = ("LDAP-REC-002", "LDAP-REC-004")
@@ -613,21 +660,25 @@ class LdapReconcile(Probe):
         section = context.target.section("aaf")
         folder = context.target.path(str(section.get("path", "")))
         if not folder.is_dir():
-            raise NotTestable(f"le dossier du flux AAF {folder} n'existe pas (section aaf, path)")
+            raise NotTestable(msg("ldap.ldap.ldap_reconcile.untestable", folder=folder))
         paths = aaf.feed_files(folder)
         if not paths:
             raise NotTestable(
-                f"aucun fichier AAF des familles {', '.join(aaf.FAMILIES)} dans {folder}"
+                msg(
+                    "ldap.ldap.ldap_reconcile.untestable_2",
+                    families=", ".join(aaf.FAMILIES),
+                    folder=folder,
+                )
             )
         default_day = _declared_day(section.get("date"))
         files = aaf.import_order([aaf.describe(path, default_day) for path in paths])
         today = _paris_today()
         future = [file.path.name for file in files if file.day is not None and file.day > today]
         if future:
-            raise ProbeError(f"flux AAF daté d'après aujourd'hui : {', '.join(future[:5])}")
+            raise ProbeError(msg("ldap.ldap.ldap_reconcile.error", future=", ".join(future[:5])))
         gaps = aaf.missing_chunks(files)
         if gaps and "LDAP-REC-002" in rules:
-            raise ProbeError(f"export AAF incomplet : {' ; '.join(gaps[:5])}")
+            raise ProbeError(msg("ldap.ldap.ldap_reconcile.error_2", gaps=" ; ".join(gaps[:5])))
         pseudo = access.pseudonymiser()
         reconciliation = Reconciliation(pseudo, files=files)
         wanted = frozenset(name for names in COMPARED.values() for name in names)
@@ -640,11 +691,11 @@ class LdapReconcile(Probe):
             ):
                 reconciliation.feed(record)
         except aaf.FeedError as exc:
-            raise HostileResponse(f"flux AAF illisible : {exc}") from exc
+            raise HostileResponse(msg("ldap.ldap.ldap_reconcile.hostile", exc=exc)) from exc
         except aaf.FeedBoundReached as exc:
             if exc.timeout:
                 raise ProbeTimeout(str(exc)) from exc
-            raise ProbeError(f"{exc} (augmenter ldap.max_entries dans la cible)") from exc
+            raise ProbeError(msg("ldap.ldap.ldap_reconcile.error_3", exc=exc)) from exc
         stats, started = _read_directory(access, context, reconciliation.directory)
         report = reconciliation.finish()
         older = reconciliation.older_files()
@@ -687,10 +738,7 @@ class LdapReconcile(Probe):
             f"{report.directory_entries} entrée(s) de l'annuaire rapprochées"
         )
         if "LDAP-REC-002" in rules and not report.complete_families:
-            raise NotTestable(
-                "LDAP-REC-002 : aucune famille du flux courant n'est un export complet "
-                "(fichiers …_Complet_<aaaammjj>_…) : les absences ne peuvent être constatées"
-            )
+            raise NotTestable(msg("ldap.ldap.ldap_reconcile.untestable_3"))
         judged = [rule for rule in rules if rule in DELETION_RULES] if months is not None else []
         problems = [
             _listed(report, [rule]) for rule in rules if report.count(rule) and rule not in judged
@@ -699,35 +747,52 @@ class LdapReconcile(Probe):
             timeline = deletion_timeline(report.absences, judged, today, months)
             evidence.append(_timeline_evidence(timeline, months))
             problems += [
-                f"{rule} : {late} personne(s) conservée(s) au-delà de {months} mois"
+                msg("ldap.reconcile.late", rule=rule, late=late, months=months)
                 for rule in judged
                 if (late := timeline.late.get(rule))
             ]
             if not problems and timeline.uncertain:
                 due = (
-                    f" (échéance possible dès le {timeline.next_due:%d/%m/%Y})"
+                    msg("ldap.reconcile.due", day=f"{timeline.next_due:%d/%m/%Y}")
                     if timeline.next_due
                     else ""
                 )
                 raise ProbeError(
-                    f"{sum(timeline.uncertain.values())} personne(s) encore dans l'annuaire "
-                    f"ne peuvent être datées assez précisément pour le délai de {months} mois"
-                    f"{due} : ajouter au dossier les exports complets intermédiaires — {summary}",
+                    msg(
+                        "ldap.ldap.ldap_reconcile.error_4",
+                        sum=sum(timeline.uncertain.values()),
+                        months=months,
+                        due=due,
+                        summary=summary,
+                    ),
                     *evidence,
                 )
         if problems:
-            return Outcome.failed(f"{' ; '.join(problems)} — {summary}", *evidence)
-        if waiting := sum(report.count(rule) for rule in judged):
-            return Outcome.passed(
-                f"{_listed(report, judged)} ; {waiting} personne(s) ou structure(s) absente(s) "
-                f"du flux, aucune personne conservée au-delà de {months} mois — {summary}",
+            return Outcome.failed(
+                msg(
+                    "ldap.ldap.ldap_reconcile.fail", problems=" ; ".join(problems), summary=summary
+                ),
                 *evidence,
             )
-        return Outcome.passed(f"aucun écart pour {', '.join(rules)} — {summary}", *evidence)
+        if waiting := sum(report.count(rule) for rule in judged):
+            return Outcome.passed(
+                msg(
+                    "ldap.ldap.ldap_reconcile.pass",
+                    listed=_listed(report, judged),
+                    waiting=waiting,
+                    months=months,
+                    summary=summary,
+                ),
+                *evidence,
+            )
+        return Outcome.passed(
+            msg("ldap.ldap.ldap_reconcile.pass_2", rules=", ".join(rules), summary=summary),
+            *evidence,
+        )
 
 
 def _listed(report: ReconcileReport, rules: Sequence[str]) -> str:
-    return " ; ".join(f"{rule} ×{report.count(rule)} ({RECONCILE_RULES[rule]})" for rule in rules)
+    return clauses(f"{rule} ×{report.count(rule)} ({RECONCILE_RULES[rule]})" for rule in rules)
 
 
 def _timeline_evidence(timeline: Timeline, months: int) -> Evidence:
@@ -757,7 +822,7 @@ def _declared_day(declared: Any) -> date | None:
     try:
         return date.fromisoformat(str(declared))
     except ValueError as exc:
-        raise BadParams(f"aaf.date {declared!r} n'est pas une date AAAA-MM-JJ") from exc
+        raise BadParams(msg("ldap.ldap.declared_day.bad_params", declared=f"{declared!r}")) from exc
 
 
 def _paris_today() -> date:
@@ -820,15 +885,15 @@ def _access(context: ProbeContext, *, service_account: bool = False) -> _Access:
     section = target.section("ldap")
     url = section.get("url")
     if not isinstance(url, str) or not url:
-        raise NotTestable("la cible ne décrit pas d'annuaire (section ldap, clé url)")
+        raise NotTestable(msg("ldap.ldap.access.untestable"))
     parts = urlsplit(url)
     scheme = parts.scheme.lower()
     if scheme not in ("ldap", "ldaps") or not parts.hostname:
-        raise BadParams(f"adresse d'annuaire invalide : {url} (ldap:// ou ldaps:// attendu)")
+        raise BadParams(msg("ldap.ldap.access.bad_params", url=url))
     try:
         port = parts.port or (636 if scheme == "ldaps" else 389)
     except ValueError as exc:
-        raise BadParams(f"port invalide dans {url}") from exc
+        raise BadParams(msg("ldap.ldap.access.bad_params_2", url=url)) from exc
     secrets_by_env = {secret.env: secret for secret in target.secrets}
     ca_file = section.get("ca_file")
     if ca_file:
@@ -839,10 +904,7 @@ def _access(context: ProbeContext, *, service_account: bool = False) -> _Access:
     bind_dn = section.get("bind_dn") or None
     password = secrets_by_env.get(section.get("password_env", ""))
     if service_account and (bind_dn is None or password is None):
-        raise NotTestable(
-            "la cible ne donne pas de compte de service de lecture (ldap.bind_dn et "
-            "ldap.password_env) : l'annuaire ne peut pas être parcouru"
-        )
+        raise NotTestable(msg("ldap.ldap.access.untestable_2"))
     return _Access(
         url=url,
         host=parts.hostname,
@@ -926,8 +988,7 @@ class _Session:
         stalled = context.stalled
         if stalled is not None and stalled.given_up(access.url):
             raise ProbeTimeout(
-                f"{access.url} a déjà dépassé le délai {stalled.stalls(access.url)} fois pendant "
-                "ce run : l'annuaire n'est pas interrogé à nouveau"
+                msg("ldap.ldap.session.timeout", url=access.url, stalls=stalled.stalls(access.url))
             )
         tls = ldap3.Tls(
             validate=ssl.CERT_REQUIRED if access.verify else ssl.CERT_NONE,
@@ -962,7 +1023,7 @@ class _Session:
         if self.protect and access.verify:
             problem = _name_problem(connection.socket, access.host)
             if problem:
-                raise _TlsRefused(f"certificat refusé : {problem}")
+                raise _TlsRefused(msg("ldap.ldap.session.unreachable", problem=problem))
         self._guard = _GuardedSocket(connection.socket, context, MAX_SMALL_READ_BYTES)
         connection.socket = self._guard
 
@@ -983,15 +1044,17 @@ class _Session:
                     self._stalled()
                 if exchange.expired or self.context.guard.cancelled.is_set():
                     raise ProbeTimeout(
-                        f"{what} : pas de réponse complète dans le délai "
-                        f"({exchange.seconds:.1f} s au total)"
+                        msg(
+                            "ldap.ldap.session.timeout_2",
+                            what=what,
+                            seconds=f"{exchange.seconds:.1f}",
+                        )
                     ) from exc
                 raise
             if exchange.expired:
                 self._stalled()
                 raise ProbeTimeout(
-                    f"{what} : pas de réponse complète dans le délai "
-                    f"({exchange.seconds:.1f} s au total)"
+                    msg("ldap.ldap.session.timeout_2", what=what, seconds=f"{exchange.seconds:.1f}")
                 )
 
     def _stalled(self) -> None:
@@ -1054,7 +1117,7 @@ class _Session:
         """What the TLS session looks like: version, cipher, certificate."""
         raw = self.raw_socket
         if not isinstance(raw, ssl.SSLSocket):
-            raise ProbeError("la connexion n'est pas chiffrée")
+            raise ProbeError(msg("ldap.ldap.session.error"))
         der = raw.getpeercert(binary_form=True)
         certificate = _certificate_facts(der) if der else {}
         version = raw.version()
@@ -1081,7 +1144,11 @@ class _Session:
             result = self.bind(access.bind_dn, access.password.reveal())
             if not result.ok:
                 raise ProbeError(
-                    f"liaison du compte de service {access.bind_dn} refusée : {result.describe()}"
+                    msg(
+                        "ldap.ldap.session.error_2",
+                        bind_dn=access.bind_dn,
+                        describe=result.describe(),
+                    )
                 )
             return result
         return self.bind("", "")
@@ -1171,7 +1238,7 @@ def _clear_bind(access: _Access, context: ProbeContext) -> _ClearBind:
             f"({result.describe()} au lieu de confidentialityRequired)",
             evidence,
         )
-    raise ProbeError(f"réponse inattendue à une liaison en clair : {result.describe()}", evidence)
+    raise ProbeError(msg("ldap.ldap.clear_bind.error", describe=result.describe()), evidence)
 
 
 def _probe_dn(access: _Access) -> str:
@@ -1207,14 +1274,23 @@ def _translated(what: str, *, tls: bool = False) -> Iterator[None]:
         raise
     except _Tripped as tripped:
         if tripped.timeout:
-            raise ProbeTimeout(f"{what} : {tripped}") from tripped
-        raise HostileResponse(f"{what} : {tripped}") from tripped
+            raise ProbeTimeout(
+                msg("ldap.ldap.translated.timeout", what=what, tripped=tripped)
+            ) from tripped
+        raise HostileResponse(
+            msg("ldap.ldap.translated.timeout", what=what, tripped=tripped)
+        ) from tripped
     except (ldap3_errors.LDAPException, OSError) as exc:
         raise _probe_error(what, exc, tls=tls) from exc
     except _UNDECODABLE as exc:
         # ldap3's decoder fails this way on bytes that are not LDAP (noise, an HTTP server).
         raise HostileResponse(
-            f"{what} : la réponse n'est pas du LDAP ({type(exc).__name__}: {_short(str(exc))})"
+            msg(
+                "ldap.ldap.translated.hostile",
+                what=what,
+                error_type=type(exc).__name__,
+                detail=_short(str(exc)),
+            )
         ) from exc
 
 
@@ -1234,20 +1310,24 @@ def _probe_error(what: str, exc: BaseException, *, tls: bool) -> ProbeError:
     text = " | ".join(str(item) for item in chain)
     lowered = text.lower()
     if any(isinstance(item, TimeoutError) for item in chain) or "timed out" in lowered:
-        return ProbeTimeout(f"{what} : pas de réponse dans le délai")
+        return ProbeTimeout(msg("ldap.ldap.probe_error.timeout", what=what))
     if (
         any(isinstance(item, ssl.SSLCertVerificationError) for item in chain)
         or "certificate_verify_failed" in lowered
         or any(isinstance(item, ldap3_errors.LDAPCertificateError) for item in chain)
     ):
-        return _TlsRefused(f"certificat refusé : {_short(text)}")
+        return _TlsRefused(msg("ldap.ldap.probe_error.unreachable", detail=_short(text)))
     if tls and isinstance(exc, ldap3_errors.LDAPStartTLSError):
-        return _TlsRefused(f"StartTLS refusé : {_short(text)}")
+        return _TlsRefused(msg("ldap.ldap.probe_error.unreachable_2", detail=_short(text)))
     if tls and ("ssl" in lowered or any(isinstance(item, ssl.SSLError) for item in chain)):
-        return _TlsRefused(f"négociation TLS impossible : {_short(text)}")
+        return _TlsRefused(msg("ldap.ldap.probe_error.unreachable_3", detail=_short(text)))
     if "refused" in lowered or "unreachable" in lowered or "no route" in lowered:
-        return TargetUnreachable(f"{what} : connexion refusée ({_short(text)})")
-    return TargetUnreachable(f"{what} : {_short(text)}")
+        return TargetUnreachable(
+            msg("ldap.ldap.probe_error.unreachable_4", what=what, detail=_short(text))
+        )
+    return TargetUnreachable(
+        msg("ldap.ldap.probe_error.unreachable_5", what=what, detail=_short(text))
+    )
 
 
 def _chain(exc: BaseException | None) -> Iterator[BaseException]:
@@ -1265,10 +1345,10 @@ def _short(text: str) -> str:
 def _wire_error(url: str, exc: wire.WireError) -> ProbeError:
     """The probe error for a failure of the wire reader."""
     if isinstance(exc, wire.Timeout):
-        return ProbeTimeout(f"{url} : {exc}")
+        return ProbeTimeout(msg("ldap.ldap.wire_error.timeout", url=url, exc=exc))
     if isinstance(exc, wire.TooLarge | wire.Malformed):
-        return HostileResponse(f"{url} : réponse refusée ({exc})")
-    return TargetUnreachable(f"{url} : {exc}")
+        return HostileResponse(msg("ldap.ldap.wire_error.hostile", url=url, exc=exc))
+    return TargetUnreachable(msg("ldap.ldap.wire_error.timeout", url=url, exc=exc))
 
 
 # --- the shared directory scan ----------------------------------------------------------
@@ -1305,9 +1385,7 @@ def _shared_scan(access: _Access, context: ProbeContext) -> _Scan:
             # The run's target object lives as long as the run: so does its scan.
             weakref.finalize(target, _SCANS.pop, key, None)
     if not slot.lock.acquire(timeout=max(0.0, context.remaining())):
-        raise ProbeTimeout(
-            "le parcours de l'annuaire mené pour une autre exigence n'a pas fini à temps"
-        )
+        raise ProbeTimeout(msg("ldap.ldap.shared_scan.timeout"))
     try:
         if slot.scan is None and slot.error is None:
             try:
@@ -1418,8 +1496,11 @@ def _read_directory(
                     consume(dn, attributes, search.kind)
                 if stats.entries > access.max_entries:
                     raise ProbeError(
-                        f"plus de {access.max_entries} entrées sous {access.base_dn} : parcours "
-                        "interrompu (augmenter ldap.max_entries dans la cible)",
+                        msg(
+                            "ldap.ldap.read_directory.error",
+                            max_entries=access.max_entries,
+                            base_dn=access.base_dn,
+                        ),
                         _scan_evidence(access, stats, started, None),
                     )
             result = stats.result
@@ -1470,14 +1551,15 @@ def _scan_refused(
     evidence = _scan_evidence(access, stats, started, None)
     answer = result.describe() if result else "aucune réponse"
     if result is not None and result.code == 3:
-        raise ProbeTimeout(f"le serveur a interrompu le parcours : {answer}", evidence)
+        raise ProbeTimeout(msg("ldap.ldap.scan_refused.timeout", answer=answer), evidence)
     if result is not None and result.code in (4, 11):
         raise ProbeError(
-            f"le serveur limite le nombre d'entrées rendues au compte de service ({answer}, "
-            f"après {stats.entries} entrées) : lever la limite pour ce compte",
+            msg("ldap.ldap.scan_refused.error", answer=answer, entries=stats.entries),
             evidence,
         )
-    raise ProbeError(f"parcours de {access.base_dn} refusé : {answer}", evidence)
+    raise ProbeError(
+        msg("ldap.ldap.scan_refused.error_2", base_dn=access.base_dn, answer=answer), evidence
+    )
 
 
 def _scan_evidence(
@@ -1622,7 +1704,7 @@ def _parse_definitions(kind: type[Any], definitions: Sequence[str]) -> dict[str,
     try:
         parsed = kind.from_definition(list(definitions))
     except Exception as exc:  # ldap3's parser raises bare exceptions on bad input
-        raise HostileResponse(f"définitions de schéma illisibles : {exc}") from exc
+        raise HostileResponse(msg("ldap.ldap.parse_definitions.hostile", exc=exc)) from exc
     by_name: dict[str, Any] = {}
     for name, info in parsed.items():
         by_name[str(name).lower()] = info

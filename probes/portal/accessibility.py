@@ -27,6 +27,7 @@ import requests
 from probes.portal.common import PortalSection
 from sdet_check.evidence import http_exchange, note
 from sdet_check.login import parse_html
+from sdet_check.messages import clauses, msg
 from sdet_check.probe import (
     Evidence,
     NotTestable,
@@ -77,8 +78,7 @@ def axe_script() -> str:
         return path.read_text(encoding="utf-8")
     except OSError:
         raise NotTestable(
-            f"axe-core absent ({path}) : l'installer avec « npm ci --prefix vendor/axe » "
-            f"(ou nommer le fichier axe.min.js dans {AXE_ENV})"
+            msg("portal.accessibility.axe_script.untestable", path=path, axe_env=AXE_ENV)
         ) from None
 
 
@@ -128,16 +128,26 @@ class AxeCriteria(Probe):
         evidence.append(Evidence("note", scope, {"pages": pages, "rules": list(self.rules)}))
         if failing:
             return Outcome.failed(
-                f"{self.what} : défaut sur {len(set(failing))} page(s) publique(s) "
-                f"({', '.join(sorted(set(failing)))}) — {scope}",
+                msg(
+                    "portal.accessibility.axe_criteria.fail",
+                    what=self.what,
+                    count=len(set(failing)),
+                    sorted=", ".join(sorted(set(failing))),
+                    scope=scope,
+                ),
                 *evidence,
             )
         if not ran:
             return Outcome.not_applicable(
-                f"aucun élément concerné sur les pages publiques ({scope})", *evidence
+                msg("portal.accessibility.axe_criteria.na", scope=scope), *evidence
             )
         return Outcome.passed(
-            f"{self.what} : aucun défaut sur {len(pages)} page(s) publique(s) — {scope}",
+            msg(
+                "portal.accessibility.axe_criteria.pass",
+                what=self.what,
+                count=len(pages),
+                scope=scope,
+            ),
             *evidence,
         )
 
@@ -207,7 +217,11 @@ class AccessibilitySchema(Probe):
         answer, document = _read(session, page_url, context)
         if answer.status_code >= 400 or document is None:
             return Outcome.failed(
-                f"page Accessibilité introuvable ({page_url} : statut {answer.status_code})",
+                msg(
+                    "portal.accessibility.accessibility_schema.fail",
+                    page_url=page_url,
+                    status_code=answer.status_code,
+                ),
                 http_exchange(answer),
             )
         links = [
@@ -224,7 +238,13 @@ class AccessibilitySchema(Probe):
         ):
             found = [(text, href) for text, href in links if pattern.search(text)]
             if not found:
-                problems.append(f"aucun lien vers le {label} sur {answer.url}")
+                problems.append(
+                    msg(
+                        "portal.accessibility.accessibility_schema.append",
+                        label=label,
+                        url=answer.url,
+                    )
+                )
                 evidence.append(Evidence("page", f"liens de {answer.url}", {"links": links[:30]}))
                 continue
             text, href = found[0]
@@ -233,7 +253,14 @@ class AccessibilitySchema(Probe):
                 linked, linked_document = _read(session, href, context)
                 evidence.append(http_exchange(linked, f"{label} : GET {href}"))
                 if linked.status_code >= 400:
-                    problems.append(f"le lien du {label} ({href}) répond {linked.status_code}")
+                    problems.append(
+                        msg(
+                            "portal.accessibility.accessibility_schema.append_2",
+                            label=label,
+                            href=href,
+                            status_code=linked.status_code,
+                        )
+                    )
                     continue
                 if linked_document is not None:
                     title = linked_document.findtext(".//title") or ""
@@ -243,12 +270,18 @@ class AccessibilitySchema(Probe):
                 evidence.append(note(f"{label} hors du portail, non suivi : {href}", link=href))
             problem = judge(words, year)
             if problem is not None:
-                problems.append(f"{label} « {text} » : {problem}")
+                problems.append(
+                    msg(
+                        "portal.accessibility.accessibility_schema.append_3",
+                        label=label,
+                        text=text,
+                        problem=problem,
+                    )
+                )
         if problems:
-            return Outcome.failed(" ; ".join(problems), *evidence)
+            return Outcome.failed(clauses(problems), *evidence)
         return Outcome.passed(
-            f"schéma pluriannuel couvrant {year} sur trois ans au plus et plan d'action {year}, "
-            f"liés depuis {answer.url}",
+            msg("portal.accessibility.accessibility_schema.pass", year=year, url=answer.url),
             *evidence,
         )
 
@@ -281,7 +314,9 @@ def _read(
         answer._content = body
         answer.close()
     except requests.Timeout as failed:
-        raise ProbeTimeout(f"{url} ne répond pas à temps") from failed
+        raise ProbeTimeout(msg("portal.accessibility.read.timeout", url=url)) from failed
     except requests.RequestException as failed:
-        raise TargetUnreachable(f"{url} injoignable : {failed}") from failed
+        raise TargetUnreachable(
+            msg("portal.accessibility.read.unreachable", url=url, failed=failed)
+        ) from failed
     return answer, parse_html(answer)

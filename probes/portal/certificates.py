@@ -15,6 +15,7 @@ from typing import Any, ClassVar
 from urllib.parse import urlsplit
 
 from probes.portal.common import PortalSection
+from sdet_check.messages import clauses, msg
 from sdet_check.probe import (
     Evidence,
     Outcome,
@@ -65,7 +66,9 @@ def _inspect(url: str, context: ProbeContext) -> tuple[dict[str, Any], str | Non
         details["verify_message"] = refused.verify_message
         return details, refused.verify_message or str(refused)
     except (OSError, ssl.SSLError) as failed:
-        raise TargetUnreachable(f"connexion TLS impossible à {host}:{port} : {failed}") from failed
+        raise TargetUnreachable(
+            msg("portal.certificates.inspect.unreachable", host=host, port=port, failed=failed)
+        ) from failed
 
 
 def _name(fields: Any) -> str:
@@ -95,7 +98,7 @@ class Certificate(Probe):
                 servers.setdefault((parts.hostname, parts.port or 443), url)
         if not servers:
             return Outcome.failed(
-                "aucun serveur en HTTPS : pas de certificat présenté",
+                msg("portal.certificates.certificate.fail"),
                 Evidence("note", "adresses du portail en http://", {"urls": urls}),
             )
         trust = context.target.tls_verify
@@ -105,7 +108,7 @@ class Certificate(Probe):
             else "magasin de certificats du système"
         )
         evidence = []
-        problems = []
+        problems: list[str] = []
         for (host, port), url in servers.items():
             details, problem = _inspect(url, context)
             details["trust_anchor"] = anchor
@@ -119,11 +122,20 @@ class Certificate(Probe):
                     )
                 )
             else:
-                problems.append(f"{host}:{port} ({problem})")
+                problems.append(
+                    msg(
+                        "portal.certificates.certificate.append",
+                        host=host,
+                        port=port,
+                        problem=problem,
+                    )
+                )
                 evidence.append(Evidence("tls", f"{host}:{port} : {problem}", details))
         if problems:
-            return Outcome.failed("certificat non valable : " + " ; ".join(problems), *evidence)
+            return Outcome.failed(
+                msg("portal.certificates.certificate.fail_2", problems=clauses(problems)), *evidence
+            )
         return Outcome.passed(
-            f"{len(servers)} serveur(s) : chaîne, dates et nom d'hôte valables ({anchor})",
+            msg("portal.certificates.certificate.pass", count=len(servers), anchor=anchor),
             *evidence,
         )
