@@ -1209,7 +1209,7 @@ def _log_in(
     rule = CredentialsRule.for_server(
         portal.url,
         context,
-        what="le portail",
+        what=msg("core.what.portal"),
         also=[cas_url] if isinstance(cas_url, str) else [],
         hosts=portal.login_form.hosts,
     )

@@ -196,8 +196,9 @@ class ProbeContext:
         limit = self.call_timeout() if seconds is None else min(seconds, self.call_timeout())
         return bounded(limit, self.guard)
 
-    def ensure_alive(self, what: str = "la sonde") -> None:
+    def ensure_alive(self, what: str | None = None) -> None:
         """Raise :class:`ProbeTimeout` when the probe was abandoned or its deadline passed."""
+        what = what or msg("core.what.probe")
         if self.guard.cancelled.is_set():
             raise ProbeTimeout(msg("core.probe.probe_context.timeout", what=what))
         if self.deadline - time.monotonic() <= 0:

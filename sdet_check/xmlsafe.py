@@ -62,12 +62,13 @@ def safe_parser(**options: Any) -> etree.XMLParser:
 
 
 def parse_hostile_xml(
-    data: bytes, *, what: str = "réponse XML", max_bytes: int = MAX_XML_BYTES
+    data: bytes, *, what: str | None = None, max_bytes: int = MAX_XML_BYTES
 ) -> etree._Element:
     """Parse ``data`` from a target; raise :class:`HostileResponse` for anything dangerous.
 
-    ``what`` names the document in messages (``"réponse serviceValidate"``).
+    ``what`` names the document in messages (``msg("core.what.answer_of", ...)``).
     """
+    what = what or msg("core.what.xml_answer")
     if len(data) > max_bytes:
         raise HostileResponse(
             msg(

@@ -265,4 +265,4 @@ def validate(
     response = recorder.back_channel().get(cas.endpoint(endpoint), params)
     if not offered(response):
         raise NotOffered(endpoint, response)
-    return read_answer(response, f"réponse {endpoint}")
+    return read_answer(response, msg("core.what.answer_of", endpoint=endpoint))

@@ -226,7 +226,7 @@ class CasSection:
         :class:`NotTestable`: the probe sends no password and says why.
         """
         return CredentialsRule.for_server(
-            self.url, context, what="le serveur CAS", hosts=self.login_form.hosts
+            self.url, context, what=msg("core.what.cas_server"), hosts=self.login_form.hosts
         )
 
     def on_host(self, url: str) -> bool:

@@ -92,7 +92,7 @@ class ServiceValidate(CasProbe):
                     status_code=response.status_code,
                 )
             )
-        answer = read_answer(response, f"réponse {endpoint}")
+        answer = read_answer(response, msg("core.what.answer_of", endpoint=endpoint))
         if not answer.in_cas_namespace:
             recorder.problem(
                 msg(
@@ -360,7 +360,7 @@ def _saml_validate(recorder: Recorder, cas: CasSection, ticket: str, optional: b
 def _judge_saml_response(
     recorder: Recorder, cas: CasSection, response: requests.Response
 ) -> Outcome:
-    root = parse_hostile_xml(response.content, what="réponse samlValidate")
+    root = parse_hostile_xml(response.content, what=msg("core.what.saml_validate_answer"))
     saml_response = next(root.iter(f"{{{SAML1_PROTOCOL_NS}}}Response"), None)
     if saml_response is None:
         return recorder.failed(msg("cas.validation.judge_saml_response.failed"))

@@ -61,7 +61,7 @@ def credentials_rule(context: ProbeContext) -> CredentialsRule:
     overrides = LoginFormOverrides.from_section(portal)
     also = [str(cas["url"])] if cas.get("url") else []
     return CredentialsRule.for_server(
-        server, context, what="le portail de l'ENT", also=also, hosts=overrides.hosts
+        server, context, what=msg("core.what.ent_portal"), also=also, hosts=overrides.hosts
     )
 
 

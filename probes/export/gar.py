@@ -127,7 +127,7 @@ def read_gar_files(folder: Path, findings: Findings) -> GarFiles:
     for path in sorted(folder.glob("*.xml")):
         root = parse_hostile_xml(
             findings.read(path, "fichier GAR", MAX_GAR_FILE_BYTES),
-            what=f"fichier GAR {path.name}",
+            what=msg("core.what.gar_file", name=path.name),
             max_bytes=MAX_GAR_FILE_BYTES,
         )
         name = etree.QName(root).localname

@@ -123,7 +123,7 @@ class PortalSection:
         return CredentialsRule.for_server(
             self.login_url,
             context,
-            what="le portail",
+            what=msg("core.what.portal"),
             also=[self.url, *also],
             hosts=self.login_form.hosts,
         )

@@ -109,7 +109,7 @@ class SamlSection:
         return CredentialsRule.for_server(
             self.metadata_url,
             context,
-            what="le fournisseur d'identité SAML",
+            what=msg("core.what.saml_idp"),
             also=[self.sso_url] if self.sso_url else [],
             hosts=self.login_form.hosts,
         )

@@ -363,7 +363,7 @@ def _read_response_form(
             msg("saml.login.read_response_form.hostile", exc=exc), *attempt.evidence
         ) from exc
     attempt.response_xml = raw
-    root = parse_hostile_xml(raw, what="réponse SAML")
+    root = parse_hostile_xml(raw, what=msg("core.what.saml_answer"))
     if root.tag != f"{{{NS['samlp']}}}Response":
         raise ProbeError(
             msg("saml.login.read_response_form.error", tag=root.tag),

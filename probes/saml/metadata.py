@@ -174,7 +174,7 @@ def fetch_metadata(
             ),
             exchange,
         )
-    document = parse_hostile_xml(response.content, what="métadonnées SAML")
+    document = parse_hostile_xml(response.content, what=msg("core.what.saml_metadata"))
     entity = idp_entity(document)
     if entity is None:
         raise ProbeError(
@@ -222,7 +222,7 @@ def check_wellformed(
             exchange,
         )
     try:
-        document = parse_hostile_xml(response.content, what="métadonnées SAML")
+        document = parse_hostile_xml(response.content, what=msg("core.what.saml_metadata"))
     except HostileResponse as refused:
         if isinstance(refused.__cause__, etree.XMLSyntaxError):
             return Outcome.failed(str(refused), *refused.evidence, exchange)
