@@ -72,18 +72,9 @@ class SsoCookie(CasProbe):
             msg(
                 "cas.cookies.sso_cookie.verdict_2",
                 shown=shown,
-                items=", ".join(COOKIE_CHECKS[r] for r in require),
+                items=[msg("cas.cookie.check." + r) for r in require],
             ),
         )
-
-
-COOKIE_CHECKS = {
-    "secure": "Secure",
-    "httponly": "HttpOnly",
-    "path": "chemin restreint au préfixe CAS",
-    "tgc_name": "nom commençant par TGC-",
-    "session_only": "cookie de session (ni Expires ni Max-Age)",
-}
 
 
 @dataclass(frozen=True)

@@ -100,7 +100,7 @@ class LoginForm(CasProbe):
                 split=page.url.split("?")[0],
                 split2=form.action.split("?")[0],
                 describe=form.describe(),
-                value=" ; ticket de connexion lt présent" if "lt" in form.fields else "",
+                value=msg("cas.login.lt_present") if "lt" in form.fields else "",
             ),
         )
 

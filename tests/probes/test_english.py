@@ -33,12 +33,12 @@ FRENCH_WORDS = frozenset(
 )
 """Words that give French away (``de``, ``sans``, ``réponse``...), matched as whole words."""
 
-_QUOTED = re.compile(r"\"[^\"]*\"|«[^»]*»")
+_QUOTED = re.compile(r"\"[^\"]*\"|«[^»]*»|'[^']*'|\S+://\S+")
 _WORD = re.compile(r"[^\W\d_]+(?:-[^\W\d_]+)*")
 
 
 def french_words(text: str) -> list[str]:
-    """The French words of ``text``, quoted target content left out."""
+    """The French words of ``text``, quoted target content and addresses left out."""
     return [w for w in _WORD.findall(_QUOTED.sub(" ", text)) if w.lower() in FRENCH_WORDS]
 
 
@@ -125,3 +125,35 @@ def test_the_word_list_catches_french() -> None:
     """The detector itself: a French finding is caught, an English one with a quote is not."""
     assert french_words("la page « mentions légales » répond 404") == ["la", "répond"]
     assert french_words('the page "données personnelles de la cible" answers 404') == []
+
+
+@pytest.mark.usefixtures("english")
+@pytest.mark.parametrize("variant", ["conformant", "django_defaults", "open_service"])
+def test_an_english_cas_run_has_no_french_words(
+    variant: str, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    """The CAS requirements of the grid, run in English against a real CAS server."""
+    from sdet_check.api import open_grid
+    from sdet_check.demo.cas import CasConfig, CasServer, demo_environ
+    from sdet_check.demo.pki import ensure_pki
+    from sdet_check.runner import Runner
+    from sdet_check.selection import Selection
+    from tests.probes.test_cas import REGISTRY
+    from tests.probes.test_cas import write_target as write_cas_target
+
+    pki = tmp_path_factory.mktemp("pki")
+    ensure_pki(pki)
+    grid = open_grid("sdet/6.4", REGISTRY)
+    with CasServer(getattr(CasConfig, variant)(), pki) as server:
+        file = write_cas_target(server, tmp_path_factory.mktemp(variant))
+        target = load_target(file, demo_environ(server))
+        results = Runner(REGISTRY).run(grid, target, Selection(tags=frozenset({"cas"})))
+    decided = [r for r in results if (r.probe or "").startswith("cas.")]
+    assert len(decided) >= 20
+    found = {
+        f"{r.requirement_id}: {r.message}": words
+        for r in decided
+        if (words := french_words(r.message))
+    }
+    assert found == {}, "\n".join(f"{k} {v}" for k, v in found.items())
+    assert all(isinstance(r.message, Message) for r in decided)
