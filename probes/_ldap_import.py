@@ -77,7 +77,12 @@ class Handoff:
         """The hand-off as evidence."""
         return Evidence(
             kind="aaf_import_step",
-            summary=f"étape {self.step} : {self.how} ({self.seconds:.1f} s)",
+            summary=msg(
+                "ldap.import.ev.handoff.evidence",
+                step=self.step,
+                how=self.how,
+                seconds=f"{self.seconds:.1f}",
+            ),
             data={"step": self.step, **self.detail, "seconds": round(self.seconds, 3)},
         )
 
@@ -148,8 +153,14 @@ class ScenarioRun:
         evidence.append(
             Evidence(
                 kind="aaf_import_observations",
-                summary=f"{requirement} : {len(mine)} constat(s) dans {self.annuaire}, "
-                f"{len(failed)} écart(s) — {COVERED[requirement]}",
+                summary=msg(
+                    "ldap.import.ev.scenario_run.evidence",
+                    requirement=requirement,
+                    count=len(mine),
+                    annuaire=self.annuaire,
+                    count2=len(failed),
+                    covered=COVERED[requirement],
+                ),
                 data={"observations": [o.to_json(pseudo) for o in shown], "total": len(mine)},
             )
         )

@@ -197,7 +197,7 @@ class Hsts(Probe):
                 msg("http.hsts.fail", hsts_header=HSTS_HEADER, url=portal.url),
                 Evidence(
                     kind="header",
-                    summary=f"En-tête {HSTS_HEADER} absent",
+                    summary=msg("http.http.ev.hsts.evidence", hsts_header=HSTS_HEADER),
                     data={"name": HSTS_HEADER, "value": None, "url": portal.url},
                 ),
                 *exchanges,
@@ -206,7 +206,7 @@ class Hsts(Probe):
         value = values[0]
         header = Evidence(
             kind="header",
-            summary=f"{HSTS_HEADER}: {value}",
+            summary=msg("http.http.ev.hsts.evidence_2", hsts_header=HSTS_HEADER, value=value),
             data={"name": HSTS_HEADER, "value": value, "url": carrier.url, "ignored": values[1:]},
         )
         try:
@@ -272,7 +272,7 @@ class TlsFloor(Probe):
         if parts.scheme != "https":
             return Outcome.failed(
                 msg("http.tls_floor.fail", scheme=parts.scheme, url=portal.url),
-                note("portail hors HTTPS", url=portal.url),
+                note(msg("http.http.ev.tls_floor.note"), url=portal.url),
             )
         host = parts.hostname or ""
         port = parts.port or 443
@@ -286,8 +286,11 @@ class TlsFloor(Probe):
                 untried.append(label)
                 evidence.append(
                     note(
-                        f"{label} non essayé : l'OpenSSL local ({ssl.OPENSSL_VERSION}) ne sait "
-                        "pas le proposer ; rien n'est affirmé sur le serveur pour cette version",
+                        msg(
+                            "http.http.ev.tls_floor.note_2",
+                            label=label,
+                            openssl_version=ssl.OPENSSL_VERSION,
+                        ),
                         version=label,
                         tried=False,
                     )
@@ -509,7 +512,7 @@ class LegalPage(Probe):
                     unreadable=unreadable,
                 ),
                 note(
-                    f"page « {kind.label} » illisible",
+                    msg("http.http.ev.legal_page.note", label=kind.label),
                     url=page.url,
                     content_type=page.headers.get("Content-Type"),
                     size=len(page.content),
@@ -528,7 +531,7 @@ class LegalPage(Probe):
                     missing=", ".join(missing),
                 ),
                 note(
-                    f"texte attendu absent de la page « {kind.label} »",
+                    msg("http.http.ev.legal_page.note_2", label=kind.label),
                     url=page.url,
                     missing=missing,
                 ),
@@ -574,7 +577,7 @@ class AccessibilityMention(Probe):
                 msg("http.accessibility_mention.pass", quote=quote),
                 Evidence(
                     kind="page",
-                    summary=f"mention trouvée : « {quote} »",
+                    summary=msg("http.http.ev.accessibility_mention.evidence", quote=quote),
                     data={"url": home.url, "quote": quote, "level": found.group(1).lower()},
                 ),
                 http_exchange(home),
@@ -583,7 +586,7 @@ class AccessibilityMention(Probe):
         return Outcome.failed(
             msg("http.accessibility_mention.fail"),
             note(
-                "mention d'accessibilité absente de la page d'accueil",
+                msg("http.http.ev.accessibility_mention.note"),
                 url=home.url,
                 occurrences_of_accessibilite=nearby[:5],
             ),
@@ -882,7 +885,13 @@ class _SetCookie:
         verdict = f"manque {', '.join(missing)}" if missing else "attributs exigés présents"
         return Evidence(
             kind="cookie",
-            summary=f"cookie « {self.name} » posé par {self.set_by} : {verdict} [{shown}]",
+            summary=msg(
+                "http.http.ev.set_cookie.evidence",
+                name=self.name,
+                set_by=self.set_by,
+                verdict=verdict,
+                shown=shown,
+            ),
             data={
                 "name": self.name,
                 "set_by": self.set_by,
@@ -976,7 +985,9 @@ class _Link:
     def evidence(self, kind: _LegalKind) -> Evidence:
         return Evidence(
             kind="page",
-            summary=f"lien vers la page « {kind.label} » : « {self.text} » → {self.href}",
+            summary=msg(
+                "http.http.ev.link.evidence", label=kind.label, text=self.text, href=self.href
+            ),
             data={
                 "page": kind.page,
                 "text": self.text,
@@ -996,7 +1007,7 @@ def _locate_legal_page(
         page_url = urljoin(portal.url, given)
         return page_url, [
             note(
-                f"adresse de la page donnée par la cible (portal.pages.{kind.page}) : {page_url}",
+                msg("http.http.ev.locate_legal_page.note", page=kind.page, page_url=page_url),
                 url=page_url,
             )
         ]
@@ -1010,7 +1021,7 @@ def _locate_legal_page(
                 url=home.url,
             ),
             note(
-                f"page « {kind.label} » : aucun lien de la page d'accueil ne correspond",
+                msg("http.http.ev.locate_legal_page.note_2", label=kind.label),
                 page=kind.page,
                 text_pattern=kind.text.pattern,
                 href_pattern=kind.href.pattern,
@@ -1268,7 +1279,7 @@ def _https_only(
     return Outcome.passed(
         msg("http.https_only.pass", http_url=portal.http_url, status_code=chain[-1].status_code),
         note(
-            f"HTTP en clair : aucune réponse sur {portal.http_url}",
+            msg("http.http.ev.https_only.note", http_url=portal.http_url),
             url=portal.http_url,
             error=str(refused),
         ),

@@ -369,8 +369,7 @@ class LdapBindSecurity(Probe):
         else:
             evidence.append(
                 note(
-                    "adresse ldaps:// : aucun port en clair décrit par la cible, "
-                    "liaison en clair non essayée",
+                    msg("ldap.ldap.ev.ldap_bind_security.note"),
                     url=access.url,
                 )
             )
@@ -500,8 +499,12 @@ class LdapSchema(Probe):
         evidence = [
             Evidence(
                 kind="ldap_schema",
-                summary=f"sous-schéma {subentry} : {len(classes)} classes d'objets, "
-                f"{len(attributes)} types d'attributs",
+                summary=msg(
+                    "ldap.ldap.ev.ldap_schema.evidence",
+                    subentry=subentry,
+                    count=len(classes),
+                    count2=len(attributes),
+                ),
                 data={
                     "subschema": subentry,
                     "object_classes_defined": len(classes),
@@ -584,8 +587,10 @@ class LdapDataModel(Probe):
         if others:
             evidence.append(
                 note(
-                    "autres constats de l'audit (ne décident pas de cette exigence) : "
-                    + ", ".join(f"{rule} ×{count}" for rule, count in others.items()),
+                    msg(
+                        "ldap.ldap.ev.ldap_data_model.note",
+                        items=", ".join(f"{rule} ×{count}" for rule, count in others.items()),
+                    ),
                     counts=others,
                 )
             )
@@ -703,15 +708,17 @@ class LdapReconcile(Probe):
         evidence = [
             Evidence(
                 kind="aaf_feed",
-                summary=f"flux AAF {folder.name} : {len(files)} fichier(s)"
-                + (f" datés du {days[0]:%d/%m/%Y} au {days[-1]:%d/%m/%Y}" if days else "")
-                + f", {sum(report.feed_records.values())} requête(s) du flux courant "
-                f"({', '.join(report.families)}) ; familles en export complet : "
-                f"{', '.join(report.complete_families) or 'aucune'}"
-                + (
-                    f" ; {len(older)} fichier(s) plus ancien(s) servant d'historique"
+                summary=msg(
+                    "ldap.ldap.ev.ldap_reconcile.evidence",
+                    name=folder.name,
+                    count=len(files),
+                    value=f" datés du {days[0]:%d/%m/%Y} au {days[-1]:%d/%m/%Y}" if days else "",
+                    sum=sum(report.feed_records.values()),
+                    families=", ".join(report.families),
+                    value2=", ".join(report.complete_families) or "aucune",
+                    value3=f" ; {len(older)} fichier(s) plus ancien(s) servant d'historique"
                     if older
-                    else ""
+                    else "",
                 ),
                 data={
                     "folder": str(folder),
@@ -802,9 +809,16 @@ def _timeline_evidence(timeline: Timeline, months: int) -> Evidence:
     )
     return Evidence(
         kind="deletion_delay",
-        summary=f"délai de suppression de {months} mois : {late} personne(s) conservée(s) "
-        f"au-delà, {uncertain} impossible(s) à dater, {within} encore dans le délai"
-        + (f" (prochaine échéance le {timeline.next_due:%d/%m/%Y})" if timeline.next_due else ""),
+        summary=msg(
+            "ldap.ldap.ev.timeline_evidence.evidence",
+            months=months,
+            late=late,
+            uncertain=uncertain,
+            within=within,
+            value=f" (prochaine échéance le {timeline.next_due:%d/%m/%Y})"
+            if timeline.next_due
+            else "",
+        ),
         data={
             "months": months,
             "late": timeline.late,
@@ -1124,9 +1138,15 @@ class _Session:
         cipher = raw.cipher()
         return Evidence(
             kind="tls",
-            summary=f"{how} : {version}, {cipher[0] if cipher else '?'}, certificat "
-            f"« {certificate.get('subject', '?')} » émis par « {certificate.get('issuer', '?')} »"
-            f", vérifié pour {self.access.host}",
+            summary=msg(
+                "ldap.ldap.ev.session.evidence",
+                how=how,
+                version=version,
+                value=cipher[0] if cipher else "?",
+                get=certificate.get("subject", "?"),
+                get2=certificate.get("issuer", "?"),
+                host=self.access.host,
+            ),
             data={
                 "method": how,
                 "version": version,
@@ -1252,12 +1272,15 @@ def _root_dse_values(session: _Session, attribute: str) -> list[str] | None:
 
 def _starttls_advert(advertised: list[str] | None) -> Evidence:
     if advertised is None:
-        return note("rootDSE illisible en anonyme : annonce de StartTLS non vérifiée")
+        return note(msg("ldap.ldap.ev.starttls_advert.note"))
     present = STARTTLS_OID in advertised
     return Evidence(
         kind="ldap_root_dse",
-        summary=f"rootDSE : StartTLS ({STARTTLS_OID}) "
-        + ("annoncé dans supportedExtension" if present else "absent de supportedExtension"),
+        summary=msg(
+            "ldap.ldap.ev.starttls_advert.evidence",
+            starttls_oid=STARTTLS_OID,
+            value="annoncé dans supportedExtension" if present else "absent de supportedExtension",
+        ),
         data={"supportedExtension": _named_oids(advertised), "starttls_advertised": present},
     )
 
@@ -1586,8 +1609,12 @@ def _scan_evidence(
     if report is None:
         return Evidence(
             kind="ldap_scan",
-            summary=f"parcours paginé de {access.base_dn} : {stats.entries} entrées lues en "
-            f"{stats.pages} page(s) avant l'arrêt",
+            summary=msg(
+                "ldap.ldap.ev.scan_evidence.evidence",
+                base_dn=access.base_dn,
+                entries=stats.entries,
+                pages=stats.pages,
+            ),
             data=data,
         )
     data.update(
@@ -1600,9 +1627,16 @@ def _scan_evidence(
     )
     return Evidence(
         kind="ldap_scan",
-        summary=f"parcours paginé de {access.base_dn} : {report.persons} personne(s) dont "
-        f"{report.pupils} élève(s), {report.structures} structure(s), {stats.pages} page(s) de "
-        f"{access.page_size} au plus, {duration:g} s",
+        summary=msg(
+            "ldap.ldap.ev.scan_evidence.evidence_2",
+            base_dn=access.base_dn,
+            persons=report.persons,
+            pupils=report.pupils,
+            structures=report.structures,
+            pages=stats.pages,
+            page_size=access.page_size,
+            duration=f"{duration:g}",
+        ),
         data=data,
     )
 
@@ -1637,8 +1671,7 @@ def _pseudonymisation_evidence(pseudo: Pseudonymiser) -> Evidence:
     if not pseudo.enabled:
         return Evidence(
             kind="pseudonymisation",
-            summary="pseudonymisation désactivée par la cible (ldap.pseudonymise: false) : "
-            "les DN et clés de jointure des personnes figurent en clair",
+            summary=msg("ldap.ldap.ev.pseudonymisation_evidence.evidence"),
             data=described,
         )
     masked = sum(pseudo.masked.values())
@@ -1655,10 +1688,7 @@ def _pseudonymisation_evidence(pseudo: Pseudonymiser) -> Evidence:
     ]
     return Evidence(
         kind="pseudonymisation",
-        summary=f"données personnelles masquées : {masked} valeur(s) (RDN des DN de personnes, "
-        "clés de jointure) remplacée(s) par des empreintes salées ; noms, prénoms, dates de "
-        "naissance, courriels, adresses, téléphones et INE ne sont jamais repris (une date "
-        "invalide n'est montrée que par sa forme)",
+        summary=msg("ldap.ldap.ev.pseudonymisation_evidence.evidence_2", masked=masked),
         data=described,
     )
 
@@ -1666,7 +1696,7 @@ def _pseudonymisation_evidence(pseudo: Pseudonymiser) -> Evidence:
 def _bind_evidence(label: str, dn: str, result: wire.LdapResult) -> Evidence:
     return Evidence(
         kind="ldap_bind",
-        summary=f"{label} : {result.describe()}",
+        summary=msg("ldap.ldap.ev.bind_evidence.evidence", label=label, describe=result.describe()),
         data={
             "dn": dn,
             "result_code": result.code,
@@ -1686,11 +1716,12 @@ def _root_dse_evidence(root: Mapping[str, list[str]]) -> Evidence:
     vendor = root.get("vendorname")
     return Evidence(
         kind="ldap_root_dse",
-        summary="rootDSE : versions "
-        + ", ".join(root.get("supportedldapversion", []) or ["?"])
-        + " ; bases "
-        + ", ".join(root.get("namingcontexts", []) or ["?"])
-        + (f" ; éditeur {vendor[0]}" if vendor else " ; pas de vendorName (non exigé)"),
+        summary=msg(
+            "ldap.ldap.ev.root_dse_evidence.evidence",
+            value=", ".join(root.get("supportedldapversion", []) or ["?"]),
+            value2=", ".join(root.get("namingcontexts", []) or ["?"]),
+            value3=f" ; éditeur {vendor[0]}" if vendor else " ; pas de vendorName (non exigé)",
+        ),
         data=shown,
     )
 

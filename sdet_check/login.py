@@ -315,7 +315,9 @@ class LoginForm:
         """
         return Evidence(
             kind="form",
-            summary=f"formulaire de connexion : {self.method} {self.action}",
+            summary=msg(
+                "core.login.ev.login_form.evidence", method=self.method, action=self.action
+            ),
             data={
                 "page": self.page_url,
                 "action": self.action,
@@ -496,8 +498,12 @@ def fill_login_forms(
             what = "identifiant et mot de passe" if form.asks_password else "identifiant seul"
             record(
                 note(
-                    f"formulaire de connexion soumis ({what}, mot de passe masqué) : "
-                    f"{form.method} {_short_url(form.action)}",
+                    msg(
+                        "core.login.ev.fill_login_forms.note",
+                        what=what,
+                        method=form.method,
+                        short_url=_short_url(form.action),
+                    ),
                     action=form.action,
                     fields={name: _shown_field(name, value, form) for name, value in data.items()},
                 )

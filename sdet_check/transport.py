@@ -129,7 +129,7 @@ def _request(
         if malformed:
             raise HostileResponse(
                 msg("core.transport.request.hostile", url=url, malformed=malformed),
-                note("en-têtes de réponse hors normes", url=url, problem=malformed),
+                note(msg("core.transport.ev.request.note"), url=url, problem=malformed),
             ) from exc
         raise TargetUnreachable(
             msg("core.transport.request.unreachable_2", url=url, cause=cause(exc))
@@ -156,7 +156,7 @@ def _request(
         # requests parses a Location even when it does not follow it: "Invalid IPv6 URL"...
         raise HostileResponse(
             msg("core.transport.request.hostile_4", url=url, detail=str(exc)[:200]),
-            note("réponse inexploitable", url=url, problem=str(exc)[:200]),
+            note(msg("core.transport.ev.request.note_2"), url=url, problem=str(exc)[:200]),
         ) from exc
     except OSError as exc:
         raise TargetUnreachable(
@@ -185,7 +185,7 @@ def check_headers(response: requests.Response) -> None:
                     max_header_value_bytes=MAX_HEADER_VALUE_BYTES,
                 ),
                 note(
-                    "en-tête de réponse trop long",
+                    msg("core.transport.ev.check_headers.note"),
                     url=url,
                     header=name[:60],
                     length=len(value),
@@ -200,7 +200,7 @@ def check_headers(response: requests.Response) -> None:
                 total=total,
                 max_headers_bytes=MAX_HEADERS_BYTES,
             ),
-            note("en-têtes de réponse trop longs", url=url, length=total),
+            note(msg("core.transport.ev.check_headers.note_2"), url=url, length=total),
         )
 
 
@@ -258,7 +258,7 @@ def read_bounded(response: requests.Response, context: ProbeContext) -> None:
                 number=int(declared),
                 max_body_bytes=MAX_BODY_BYTES,
             ),
-            note("corps de réponse trop grand", url=url, declared_bytes=int(declared)),
+            note(msg("core.transport.ev.read_bounded.note"), url=url, declared_bytes=int(declared)),
         )
     chunks: list[bytes] = []
     size = 0
@@ -269,7 +269,7 @@ def read_bounded(response: requests.Response, context: ProbeContext) -> None:
                 msg(
                     "core.transport.read_bounded.hostile_2", url=url, max_body_bytes=MAX_BODY_BYTES
                 ),
-                note("corps de réponse trop grand", url=url, read_bytes=size),
+                note(msg("core.transport.ev.read_bounded.note"), url=url, read_bytes=size),
             )
         context.ensure_alive(f"{url} : corps de réponse non reçu")
         chunks.append(chunk)

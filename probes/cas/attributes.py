@@ -158,7 +158,7 @@ def _validate_with_attributes(
     try:
         answer = validate(recorder, cas, "p3/serviceValidate", cas.service, ticket)
     except NotOffered as exc:
-        recorder.note(f"{exc} : attributs lus sur /serviceValidate")
+        recorder.note(msg("cas.attributes.ev.validate_with_attributes.note", exc=exc))
     else:
         return answer, "p3/serviceValidate"
     # The ticket was presented once already; a conformant server has invalidated it.

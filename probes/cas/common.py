@@ -472,7 +472,7 @@ class Recorder:
         """The recorded problems, with what went wrong afterwards kept as evidence."""
         for piece in exc.evidence:
             self.add(piece)
-        self.note(f"la suite de la vérification n'a pas pu être jugée : {exc}")
+        self.note(msg("cas.common.ev.recorder.note", exc=exc))
         after = self.scrubber.text(exc.message)
         problems = clauses(self.problems)
         return self.failed(msg("cas.common.recorder.failed_2", problems=problems, after=after))

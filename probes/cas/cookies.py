@@ -130,7 +130,13 @@ class _SsoCookie:
         return Evidence(
             kind="cookie",
             summary=(
-                f"cookie SSO {self.name} posé par {self.set_by} : {verdict} [{self.describe()}]"
+                msg(
+                    "cas.cookies.ev.sso_cookie.evidence",
+                    name=self.name,
+                    set_by=self.set_by,
+                    verdict=verdict,
+                    describe=self.describe(),
+                )
             ),
             data={
                 "name": self.name,
@@ -175,8 +181,10 @@ def identify_sso_cookies(recorder: Recorder, browser: Browser, cas: CasSection) 
                 names.append(name)
         how = "identifié par essai : sans lui, /login ne délivre plus de ticket"
         recorder.note(
-            "identification du cookie SSO : chaque cookie de la session est retiré à tour de "
-            "rôle ; " + (f"indispensable(s) : {', '.join(names)}" if names else "aucun"),
+            msg(
+                "cas.cookies.ev.identify_sso_cookies.note",
+                value=f"indispensable(s) : {', '.join(names)}" if names else "aucun",
+            ),
             candidates=candidates,
             sso_cookies=names,
         )

@@ -167,8 +167,12 @@ class Login(CasProbe):
                     if not fits:
                         recorder.problem(msg("cas.login.login.problem_3", name=cookie.name))
                     recorder.note(
-                        f"cookie SSO {cookie.name} : valeur de {len(cookie.value)} caractères, "
-                        + ("jeu A-Z a-z 0-9 - respecté" if fits else "hors du jeu"),
+                        msg(
+                            "cas.login.ev.login.note",
+                            name=cookie.name,
+                            count=len(cookie.value),
+                            value="jeu A-Z a-z 0-9 - respecté" if fits else "hors du jeu",
+                        ),
                         cookie=cookie.name,
                         length=len(cookie.value),
                         charset_ok=fits,
@@ -369,7 +373,7 @@ class Logout(CasProbe):
             )
         browser.session.cookies = old_cookies
         recorder.note(
-            "après /logout, les cookies d'avant la déconnexion sont présentés de nouveau",
+            msg("cas.login.ev.logout.note"),
             cookies=sorted({cookie.name for cookie in old_cookies}),
         )
         again = browser.follow_on_cas(cas, cas.login_url, {"service": cas.service})[-1]
@@ -448,18 +452,23 @@ def _judge_form(
     if not cas.on_host(form.action):
         recorder.problem(msg("cas.login.judge_form.problem_3", action=form.action, url=cas.url))
     elif not urlsplit(form.action).path.endswith("/login"):
-        recorder.note(f"formulaire soumis à {form.action} et non à {cas.login_url} (même hôte)")
+        recorder.note(
+            msg("cas.login.ev.judge_form.note", action=form.action, login_url=cas.login_url)
+        )
     if form.user_field is None:
         recorder.problem(msg("cas.login.judge_form.problem_4"))
     if form.asks_password and form.field_types.get(form.password_field or "") != "password":
         recorder.problem(msg("cas.login.judge_form.problem_5"))
     if form.user_field != "username" or form.password_field not in (None, "password"):
         recorder.note(
-            f"champs nommés {form.user_field} / {form.password_field or '(étape suivante)'} au "
-            "lieu de username / password (spec §2.2.1) : sans effet sur le verdict"
+            msg(
+                "cas.login.ev.judge_form.note_2",
+                user_field=form.user_field,
+                value=form.password_field or "(étape suivante)",
+            )
         )
     if not form.asks_password:
-        recorder.note("connexion en plusieurs étapes : la page demande d'abord l'identifiant")
+        recorder.note(msg("cas.login.ev.judge_form.note_3"))
     if require_lt and not form.fields.get("lt"):
         recorder.problem(msg("cas.login.judge_form.problem_6"))
 
@@ -494,10 +503,7 @@ def _service_through_login(recorder: Recorder, cas: CasSection, page: requests.R
             msg("cas.login.service_through_login.problem_2", describe_page=describe_page(answer))
         )
     else:
-        recorder.note(
-            "service absent du formulaire mais conservé par la session : la connexion "
-            "aboutit à un ticket pour ce service"
-        )
+        recorder.note(msg("cas.login.ev.service_through_login.note"))
 
 
 def _judge_refusal(
@@ -510,8 +516,7 @@ def _judge_refusal(
         return recorder.failed(msg("cas.login.judge_refusal.failed", unknown=unknown, shown=shown))
     if all(s < 400 for s in statuses) and not redirected:
         recorder.note(
-            f"refus signalé par une page HTTP {shown} : aucun statut d'erreur ni code "
-            "exploitable par une machine (seul le texte de la page l'indique)",
+            msg("cas.login.ev.judge_refusal.note", shown=shown),
             statuses=statuses,
         )
     return recorder.passed(msg("cas.login.judge_refusal.passed", unknown=unknown, shown=shown))

@@ -144,10 +144,7 @@ def _proxy_tickets(
         recorder.problem(msg("cas.proxy.proxy_tickets.problem_3"))
     issued = ""
     if cas.callback is None:
-        recorder.note(
-            "délivrance d'un ticket PT- non essayée : la cible ne décrit pas d'adresse de "
-            "rappel joignable par le serveur CAS (cas.callback)"
-        )
+        recorder.note(msg("cas.proxy.ev.proxy_tickets.note"))
     else:
         issued = _issue_proxy_ticket(recorder, cas, account, target)
     if recorder.problems:
@@ -182,7 +179,7 @@ def _issue_proxy_ticket(recorder: Recorder, cas: CasSection, account: Account, t
         recorder.problem(msg("cas.proxy.issue_proxy_ticket.problem"))
         return ""
     recorder.note(
-        "appel du rappel HTTPS reçu avec pgtId et pgtIou",
+        msg("cas.proxy.ev.issue_proxy_ticket.note"),
         pgtIou=cut(answer.proxy_granting_ticket),
         pgtId=cut(pgt_ids[-1]),
     )
@@ -215,7 +212,7 @@ def _http_callback(recorder: Recorder, cas: CasSection, account: Account) -> Out
         )
         pgt_ids = callback.received("pgtId")
     recorder.note(
-        f"rappel en clair {callback.url} : {len(callback.calls)} appel(s) reçu(s)",
+        msg("cas.proxy.ev.http_callback.note", url=callback.url, count=len(callback.calls)),
         url=callback.url,
         calls=len(callback.calls),
         pgtId=[cut(p) for p in pgt_ids],

@@ -314,10 +314,7 @@ def _validate_v1(recorder: Recorder, cas: CasSection, ticket: str, optional: boo
                 text=f"{second.text[:40]!r}",
             )
         )
-    recorder.note(
-        "le refus des tickets de proxy par /validate (spec §2.4) n'est pas vérifié : il faudrait "
-        "un ticket de proxy"
-    )
+    recorder.note(msg("cas.validation.ev.validate_v1.note"))
     return recorder.verdict(
         msg("cas.validation.validate_v1.verdict"),
         msg("cas.validation.validate_v1.verdict_2"),
@@ -394,7 +391,10 @@ def _judge_saml_response(
     if not attributes:
         recorder.problem(msg("cas.validation.judge_saml_response.problem_4"))
     recorder.note(
-        "assertion SAML 1.1 reçue", status=status_value, audiences=audiences, attributes=attributes
+        msg("cas.validation.ev.judge_saml_response.note"),
+        status=status_value,
+        audiences=audiences,
+        attributes=attributes,
     )
     return recorder.verdict(
         msg("cas.validation.judge_saml_response.verdict"),

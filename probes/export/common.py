@@ -190,7 +190,9 @@ class Findings:
             self.evidence.append(
                 Evidence(
                     kind="export_finding",
-                    summary=f"{name}, {place} : {text}",
+                    summary=msg(
+                        "export.common.ev.findings.evidence", name=name, place=place, text=text
+                    ),
                     data={"file": name, "place": place, "rule": rule},
                 )
             )
@@ -201,7 +203,12 @@ class Findings:
         self.evidence.append(
             Evidence(
                 kind="file",
-                summary=f"{what} lu : {path.name}, {len(data)} octets",
+                summary=msg(
+                    "export.common.ev.findings.evidence_2",
+                    what=what,
+                    name=path.name,
+                    count=len(data),
+                ),
                 data={"file": path.name, "bytes": len(data), "sha256": sha256(data).hexdigest()},
             )
         )

@@ -134,7 +134,12 @@ class _Session:
                 answer._content = b""
         self.log.append(
             note(
-                f"{method} {_short(url)} → {answer.status_code}",
+                msg(
+                    "export.download.ev.session.note",
+                    method=method,
+                    detail=_short(url),
+                    status_code=answer.status_code,
+                ),
                 url=url,
                 status=answer.status_code,
             )
@@ -199,8 +204,12 @@ class _Session:
         with answer:
             self.log.append(
                 note(
-                    f"export GET {_short(url)} → {answer.status_code} "
-                    f"({answer.headers.get('Content-Type', '?')})",
+                    msg(
+                        "export.download.ev.session.note_2",
+                        detail=_short(url),
+                        status_code=answer.status_code,
+                        get=answer.headers.get("Content-Type", "?"),
+                    ),
                     url=url,
                     status=answer.status_code,
                 )

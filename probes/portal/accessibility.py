@@ -113,8 +113,13 @@ class AxeCriteria(Probe):
                 evidence.append(
                     Evidence(
                         "axe",
-                        f"{page.url} : règle axe {violation['id']} (RGAA "
-                        f"{', '.join(RGAA_CRITERIA[violation['id']])}) — {violation['help']}",
+                        msg(
+                            "portal.accessibility.ev.axe_criteria.evidence",
+                            url=page.url,
+                            id_=violation["id"],
+                            rgaa_criteria=", ".join(RGAA_CRITERIA[violation["id"]]),
+                            help=violation["help"],
+                        ),
                         {
                             "page": page.url,
                             "rule": violation["id"],
@@ -245,7 +250,15 @@ class AccessibilitySchema(Probe):
                         url=answer.url,
                     )
                 )
-                evidence.append(Evidence("page", f"liens de {answer.url}", {"links": links[:30]}))
+                evidence.append(
+                    Evidence(
+                        "page",
+                        msg(
+                            "portal.accessibility.ev.accessibility_schema.evidence", url=answer.url
+                        ),
+                        {"links": links[:30]},
+                    )
+                )
                 continue
             text, href = found[0]
             words = text
@@ -267,7 +280,16 @@ class AccessibilitySchema(Probe):
                     heading = linked_document.findtext(".//h1") or ""
                     words = f"{text} {title} {heading}"
             else:
-                evidence.append(note(f"{label} hors du portail, non suivi : {href}", link=href))
+                evidence.append(
+                    note(
+                        msg(
+                            "portal.accessibility.ev.accessibility_schema.note",
+                            label=label,
+                            href=href,
+                        ),
+                        link=href,
+                    )
+                )
             problem = judge(words, year)
             if problem is not None:
                 problems.append(

@@ -224,7 +224,11 @@ class TagPresent(AudienceProbe):
                         )
                     )
                     evidence.append(
-                        Evidence("page", f"aucune mesure envoyée par {page.url}", page.summary())
+                        Evidence(
+                            "page",
+                            msg("portal.audience.ev.tag_present.evidence", url=page.url),
+                            page.summary(),
+                        )
                     )
                 elif len(evidence) < 3:
                     evidence.append(
@@ -425,7 +429,16 @@ class ServiceLabels(AudienceProbe):
             raise ProbeError(msg("portal.audience.service_labels.error"))
         unknown = {k: v for k, v in labels.items() if k.upper() not in NATIONAL_SERVICES}
         for label, where in unknown.items():
-            evidence.append(Evidence("audience_hit", f"SERVICE={label or 'absent'} ({where})"))
+            evidence.append(
+                Evidence(
+                    "audience_hit",
+                    msg(
+                        "portal.audience.ev.service_labels.evidence",
+                        value=label or "absent",
+                        where=where,
+                    ),
+                )
+            )
         if unknown:
             return Outcome.failed(
                 msg(
@@ -439,7 +452,11 @@ class ServiceLabels(AudienceProbe):
             )
         return Outcome.passed(
             msg("portal.audience.service_labels.pass", sorted=", ".join(sorted(labels))),
-            Evidence("note", "libellés vus", {"services": sorted(labels)}),
+            Evidence(
+                "note",
+                msg("portal.audience.ev.service_labels.evidence_2"),
+                {"services": sorted(labels)},
+            ),
         )
 
 

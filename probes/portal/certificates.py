@@ -99,7 +99,9 @@ class Certificate(Probe):
         if not servers:
             return Outcome.failed(
                 msg("portal.certificates.certificate.fail"),
-                Evidence("note", "adresses du portail en http://", {"urls": urls}),
+                Evidence(
+                    "note", msg("portal.certificates.ev.certificate.evidence"), {"urls": urls}
+                ),
             )
         trust = context.target.tls_verify
         anchor = (
@@ -116,8 +118,13 @@ class Certificate(Probe):
                 evidence.append(
                     Evidence(
                         "tls",
-                        f"{host}:{port} : certificat valable jusqu'au {details['not_after']}, "
-                        f"nom conforme ({anchor})",
+                        msg(
+                            "portal.certificates.ev.certificate.evidence_2",
+                            host=host,
+                            port=port,
+                            not_after=details["not_after"],
+                            anchor=anchor,
+                        ),
                         details,
                     )
                 )
@@ -130,7 +137,18 @@ class Certificate(Probe):
                         problem=problem,
                     )
                 )
-                evidence.append(Evidence("tls", f"{host}:{port} : {problem}", details))
+                evidence.append(
+                    Evidence(
+                        "tls",
+                        msg(
+                            "portal.certificates.ev.certificate.evidence_3",
+                            host=host,
+                            port=port,
+                            problem=problem,
+                        ),
+                        details,
+                    )
+                )
         if problems:
             return Outcome.failed(
                 msg("portal.certificates.certificate.fail_2", problems=clauses(problems)), *evidence

@@ -120,7 +120,11 @@ class HeaderProbe(Probe):
         evidence = [
             Evidence(
                 "header",
-                f"{page.final_url or page.url} : {problem}",
+                msg(
+                    "portal.headers.ev.header_probe.evidence",
+                    value=page.final_url or page.url,
+                    problem=problem,
+                ),
                 {"url": page.final_url or page.url, "headers": self._shown(page)},
             )
             for page, problem in failing[:10]
@@ -141,7 +145,10 @@ class HeaderProbe(Probe):
             msg("portal.headers.header_probe.pass", label=self.label, count=len(pages)),
             Evidence(
                 "header",
-                f"{sample.final_url or sample.url} (exemple)",
+                msg(
+                    "portal.headers.ev.header_probe.evidence_2",
+                    value=sample.final_url or sample.url,
+                ),
                 {"url": sample.final_url, "headers": self._shown(sample)},
             ),
         )

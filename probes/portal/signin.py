@@ -124,7 +124,12 @@ def sign_in(
                 describe_page=describe_page(steps.final),
             )
         )
-    record(note(f"connecté comme {account.profile} : {page.url}", url=page.url))
+    record(
+        note(
+            msg("portal.signin.ev.sign_in.note", profile=account.profile, url=page.url),
+            url=page.url,
+        )
+    )
 
 
 def _check_live_form(page: Any, form: LoginForm, rule: CredentialsRule) -> None:

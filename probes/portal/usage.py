@@ -74,12 +74,23 @@ class EntryPoint(UsageProbe):
                             final_url=page.final_url,
                         )
                     )
-                    evidence.append(Evidence("page", f"{page.url} ({who})", page.summary()))
+                    evidence.append(
+                        Evidence(
+                            "page",
+                            msg("portal.usage.ev.entry_point.evidence", url=page.url, who=who),
+                            page.summary(),
+                        )
+                    )
             evidence.append(
                 Evidence(
                     "note",
-                    f"{who} : connecté depuis {section.login_url}, {len(record.menu)} service(s), "
-                    f"{len(record.pages)} page(s) ouverte(s)",
+                    msg(
+                        "portal.usage.ev.entry_point.evidence_2",
+                        who=who,
+                        login_url=section.login_url,
+                        count=len(record.menu),
+                        count2=len(record.pages),
+                    ),
                     {"menu": record.menu, "pages": [p.final_url for p in record.pages]},
                 )
             )
@@ -175,7 +186,11 @@ class Logout(UsageProbe):
                 if page.status is not None and page.status < 400 and not page.logout:
                     problems.append(msg("portal.usage.logout.append", who=who, url=page.url))
                     evidence.append(
-                        Evidence("page", f"{page.url} sans déconnexion ({who})", page.summary())
+                        Evidence(
+                            "page",
+                            msg("portal.usage.ev.logout.evidence", url=page.url, who=who),
+                            page.summary(),
+                        )
                     )
             logout = record.logout
             if not logout.get("control"):
@@ -197,7 +212,11 @@ class Logout(UsageProbe):
             if sso is not None and not sso.get("asks_credentials"):
                 problems.append(msg("portal.usage.logout.append_4", who=who, get=sso.get("url")))
             evidence.append(
-                Evidence("note", f"{who} : déconnexion depuis {logout.get('page')}", logout)
+                Evidence(
+                    "note",
+                    msg("portal.usage.ev.logout.evidence_2", who=who, get=logout.get("page")),
+                    logout,
+                )
             )
         if problems:
             return Outcome.failed(clauses(problems), *evidence)
@@ -235,7 +254,11 @@ class OwnDataOnly(UsageProbe):
                             status=own["status"],
                             final_url=own["final_url"],
                         ),
-                        Evidence("page", f"{own['url']} refusée à son titulaire", own),
+                        Evidence(
+                            "page",
+                            msg("portal.usage.ev.own_data_only.evidence", url=own["url"]),
+                            own,
+                        ),
                     )
         leaks = [
             (record.account, answer)
@@ -250,8 +273,14 @@ class OwnDataOnly(UsageProbe):
             evidence.append(
                 Evidence(
                     "page",
-                    f"{answer['url']} (page de {answer['owner']}) lisible par {account.profile} "
-                    f"{account.login} : statut {answer['status']}",
+                    msg(
+                        "portal.usage.ev.own_data_only.evidence_2",
+                        url=answer["url"],
+                        owner=answer["owner"],
+                        profile=account.profile,
+                        login=account.login,
+                        status=answer["status"],
+                    ),
                     answer,
                 )
             )
@@ -267,5 +296,7 @@ class OwnDataOnly(UsageProbe):
         refused = [a for r in visit.accounts for a in r.foreign]
         return Outcome.passed(
             msg("portal.usage.own_data_only.pass", tried=tried),
-            Evidence("note", "demandes croisées", {"answers": refused[:12]}),
+            Evidence(
+                "note", msg("portal.usage.ev.own_data_only.evidence_3"), {"answers": refused[:12]}
+            ),
         )

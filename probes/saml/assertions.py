@@ -72,7 +72,7 @@ class NameIdFormat(Probe):
         with context.http_session() as session:
             metadata = fetch_metadata(session, section, context)
             formats = metadata.nameid_formats()
-            declared = note("md:NameIDFormat déclarés", formats=formats)
+            declared = note(msg("saml.assertions.ev.name_id_format.note"), formats=formats)
             if not formats:
                 return Outcome.failed(
                     msg("saml.assertions.name_id_format.fail"),
@@ -90,7 +90,7 @@ class NameIdFormat(Probe):
         name_format = name_id.get("Format") or NAMEID_UNSPECIFIED
         value = (name_id.text or "").strip()
         seen = note(
-            f"NameID de l'assertion : format {name_format}",
+            msg("saml.assertions.ev.name_id_format.note_2", name_format=name_format),
             format=name_format,
             value_excerpt=mask_value(value),
             sp_name_qualifier=name_id.get("SPNameQualifier"),
@@ -166,7 +166,7 @@ class Conditions(Probe):
         now = dt.datetime.now(dt.UTC)
         problems, facts = judge_conditions(assertion, login, now, skew)
         summary = note(
-            "conditions de l'assertion vérifiée", now=iso(now), skew_s=skew.seconds, **facts
+            msg("saml.assertions.ev.conditions.note"), now=iso(now), skew_s=skew.seconds, **facts
         )
         if problems:
             return Outcome.failed(
@@ -272,10 +272,7 @@ class Attributes(Probe):
         if agreed is None and params.get("only_agreed", True):
             evidence.insert(
                 0,
-                note(
-                    "liste des attributs convenus non déclarée (saml.agreed_attributes) : "
-                    "l'absence d'attributs en trop n'est pas vérifiée"
-                ),
+                note(msg("saml.assertions.ev.attributes.note")),
             )
         if problems:
             return Outcome.failed(
@@ -510,7 +507,12 @@ def attributes_evidence(
     state = "conformes" if not problems else "; ".join(problems)
     return Evidence(
         kind="saml_attributes",
-        summary=f"attributs reçus pour {account.login} ({account.profile}) : {state}",
+        summary=msg(
+            "saml.assertions.ev.attributes_evidence.evidence",
+            login=account.login,
+            profile=account.profile,
+            state=state,
+        ),
         data={
             "account": account.login,
             "profile": account.profile,

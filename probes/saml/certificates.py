@@ -73,7 +73,7 @@ class MetadataSignature(Probe):
             raise NotTestable(msg("saml.certificates.metadata_signature.untestable"))
         result = verify_enveloped(metadata.document, anchors)
         facts = note(
-            f"signature des métadonnées vérifiée avec : {source}",
+            msg("saml.certificates.ev.metadata_signature.note", source=source),
             anchor_sha256=[fingerprint(cert) for cert in anchors],
             embedded_sha256=embedded_fingerprints(signature),
             **algorithms,
@@ -247,8 +247,13 @@ def judge_validity(keys: list[MetadataKey], warn_days: int, metadata: IdpMetadat
         evidence.append(
             Evidence(
                 kind="certificate",
-                summary=f"{label} : {verdict} (notBefore {facts['not_before']}, notAfter "
-                f"{facts['not_after']})",
+                summary=msg(
+                    "saml.certificates.ev.judge_validity.evidence",
+                    label=label,
+                    verdict=verdict,
+                    not_before=facts["not_before"],
+                    not_after=facts["not_after"],
+                ),
                 data={**facts, "now": iso(now), "verdict": verdict},
             )
         )
@@ -305,8 +310,14 @@ def judge_strength(
         evidence.append(
             Evidence(
                 kind="certificate",
-                summary=f"{label} : {key_type} {bits} bits, signature {hash_name}"
-                + (f" — {', '.join(weak)}" if weak else ""),
+                summary=msg(
+                    "saml.certificates.ev.judge_strength.evidence",
+                    label=label,
+                    key_type=key_type,
+                    bits=bits,
+                    hash_name=hash_name,
+                    value=f" — {', '.join(weak)}" if weak else "",
+                ),
                 data={**facts, "weaknesses": weak},
             )
         )
@@ -331,7 +342,11 @@ def judge_strength(
             problems += [f"signature XML des {where} : algorithme faible {w}" for w in weak]
             evidence.append(
                 note(
-                    f"signature XML ({where}) : {algorithms['signature_method']}",
+                    msg(
+                        "saml.certificates.ev.judge_strength.note",
+                        where=where,
+                        signature_method=algorithms["signature_method"],
+                    ),
                     where=where,
                     weak=weak,
                     **algorithms,
@@ -339,7 +354,11 @@ def judge_strength(
             )
         if login is None:
             evidence.append(
-                note(f"signatures XML des réponses non examinées : {skipped or 'non demandé'}")
+                note(
+                    msg(
+                        "saml.certificates.ev.judge_strength.note_2", value=skipped or "non demandé"
+                    )
+                )
             )
         else:
             evidence += login.evidence

@@ -121,7 +121,7 @@ class LoginAttempt:
     def summary(self, what: str) -> Evidence:
         """One evidence line for this attempt."""
         return note(
-            f"{what} : {self.outcome_text()}",
+            msg("saml.login.ev.login_attempt.note", what=what, outcome_text=self.outcome_text()),
             request_id=self.request_id,
             sp_entity_id=self.sp_entity_id,
             acs_url=self.acs_url,
@@ -199,9 +199,13 @@ def attempt_login(
     attempt.evidence.append(
         Evidence(
             kind="saml_message",
-            summary=f"AuthnRequest {request_id} (HTTP-Redirect"
-            + (", signée" if key is not None else ", non signée")
-            + f") de {sp_entity_id} vers {destination}",
+            summary=msg(
+                "saml.login.ev.attempt_login.evidence",
+                request_id=request_id,
+                value=", signée" if key is not None else ", non signée",
+                sp_entity_id=sp_entity_id,
+                destination=destination,
+            ),
             data={
                 "binding": BINDING_REDIRECT,
                 "xml": request_xml.decode("utf-8"),
@@ -374,8 +378,12 @@ def _read_response_form(
     attempt.evidence.append(
         Evidence(
             kind="saml_message",
-            summary=f"Response {root.get('ID')} reçue par HTTP-POST vers {attempt.form_action} : "
-            f"statut {facts['status']}",
+            summary=msg(
+                "saml.login.ev.read_response_form.evidence",
+                get=root.get("ID"),
+                form_action=attempt.form_action,
+                status=facts["status"],
+            ),
             data={
                 "binding": BINDING_POST,
                 "form_action": attempt.form_action,

@@ -257,7 +257,7 @@ def check_wellformed(
         if incomplete:
             problems.append(msg("saml.metadata.check_wellformed.append_8", count=len(incomplete)))
     facts = note(
-        "structure des métadonnées",
+        msg("saml.metadata.ev.check_wellformed.note"),
         root=document.tag,
         entity_id=entity_id,
         protocol_support=None if idp is None else idp.get("protocolSupportEnumeration"),
@@ -282,8 +282,12 @@ def check_validity(metadata: IdpMetadata) -> Outcome:
     valid_until = root.get("validUntil")
     cache_duration = root.get("cacheDuration")
     facts = note(
-        f"attributs de la racine {etree.QName(root).localname} : validUntil={valid_until!r}, "
-        f"cacheDuration={cache_duration!r}",
+        msg(
+            "saml.metadata.ev.check_validity.note",
+            localname=etree.QName(root).localname,
+            valid_until=f"{valid_until!r}",
+            cache_duration=f"{cache_duration!r}",
+        ),
         root=root.tag,
         validUntil=valid_until,
         cacheDuration=cache_duration,
@@ -336,7 +340,10 @@ def check_endpoints_https(metadata: IdpMetadata) -> Outcome:
                     {"element": etree.QName(element).localname, "attribute": attribute,
                      "url": value}
                 )  # fmt: skip
-    listed = note(f"{len(endpoints)} point(s) d'accès déclaré(s)", endpoints=endpoints)
+    listed = note(
+        msg("saml.metadata.ev.check_endpoints_https.note", count=len(endpoints)),
+        endpoints=endpoints,
+    )
     if not endpoints:
         return Outcome.failed(
             msg("saml.metadata.check_endpoints_https.fail"), listed, metadata.exchange

@@ -260,13 +260,17 @@ def judge_signatures(
     evidence = [
         result.response.evidence()
         if result.response is not None
-        else Evidence("signature", "la Response ne porte aucune signature", {"element": "Response"})
+        else Evidence(
+            "signature",
+            msg("saml.signatures.ev.judge_signatures.evidence"),
+            {"element": "Response"},
+        )
     ]
     evidence += [check.evidence() for check in result.assertions]
     evidence += [
         Evidence(
             "signature",
-            f"l'assertion {assertion.get('ID')} ne porte aucune signature",
+            msg("saml.signatures.ev.judge_signatures.evidence_2", get=assertion.get("ID")),
             {"element": "Assertion", "id": assertion.get("ID"), "valid": False},
         )
         for assertion in response.findall("saml:Assertion", NS)
@@ -274,7 +278,7 @@ def judge_signatures(
     ]
     evidence.append(
         note(
-            "certificats de signature des métadonnées utilisés",
+            msg("saml.signatures.ev.judge_signatures.note"),
             sha256=[fingerprint(c) for c in certificates],
         )
     )

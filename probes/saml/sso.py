@@ -91,7 +91,7 @@ class Login(Probe):
         )
         if login.form_action != login.acs_url:
             problems.append(msg("saml.sso.login.append_6", form_action=login.form_action))
-        summary = note("enveloppe de la réponse SAML", **facts)
+        summary = note(msg("saml.sso.ev.login.note"), **facts)
         if problems:
             return Outcome.failed(
                 msg("saml.sso.login.fail", problems=clauses(problems)), summary, *login.evidence
@@ -128,7 +128,7 @@ class Bindings(Probe):
             metadata = fetch_metadata(session, section, context)
             services = metadata.sso_services()
             listed = note(
-                "SingleSignOnService déclarés dans les métadonnées",
+                msg("saml.sso.ev.bindings.note"),
                 services=[{"binding": b, "location": loc} for b, loc in services],
             )
             if not any(binding == BINDING_REDIRECT for binding, _ in services):
