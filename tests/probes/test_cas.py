@@ -300,7 +300,9 @@ def test_failures_carry_the_evidence_an_auditor_needs(
     assert all(f"{a.login} ({a.profile})\u00a0: attribut ENTPersonProfils absent" in message
                for a in ACCOUNTS)  # fmt: skip
     message, _ = evidence("profile_withheld", "SSO-PROP-001")  # expect: all
-    assert "lea.martin (eleve)\u00a0: attribut ENTEleveClasses attendu par la cible absent" in message
+    assert (
+        "lea.martin (eleve)\u00a0: attribut ENTEleveClasses attendu par la cible absent" in message
+    )
     assert "ENTPersonProfils attendu par la cible absent" not in message  # said once, as required
     message, _ = evidence("bad_uai", "SSO-CAS-021")
     assert "0751234A" in message and "lettre clé" in message
