@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from sdet_check.errors import InputError
+from sdet_check.messages import msg
 from sdet_check.run import rescore, run_hash
 from sdet_check.scoring import Verdict
 from sdet_check.yamlfile import LoadedYaml, read_yaml, validate
@@ -266,9 +267,12 @@ def check_comparable(
         if record["run_id"] in seen:
             raise InputError(
                 name,
-                f"ce run est déjà donné ({seen[record['run_id']]}) : même identifiant "
-                f"{record['run_id']}",
-                "ne donner chaque run qu'une fois",
+                msg(
+                    "input.compare.check_comparable.input_error",
+                    seen=seen[record["run_id"]],
+                    run_id=record["run_id"],
+                ),
+                msg("input.compare.check_comparable.input_error_2"),
             )
         seen[record["run_id"]] = name
     grids = [_grid_identity(record) for record in runs]
@@ -288,8 +292,7 @@ def check_comparable(
     raise InputError(
         names[odd],
         problem,
-        "évaluer toutes les solutions avec la même version de grille, ou passer "
-        "--allow-mixed-versions (les exigences absentes d'une grille seront signalées)",
+        msg("input.compare.check_comparable.input_error_3"),
     )
 
 

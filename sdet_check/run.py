@@ -223,9 +223,8 @@ def validate_run(record: Any, file: Path | str = "<run>") -> None:
         location = "/".join(str(p) for p in error.absolute_path) or "racine"
         raise InputError(
             file,
-            f"ce n'est pas un enregistrement de run sdet-check valide ({location} : "
-            f"{error.message})",
-            "donner le fichier run.json écrit par `sdet-check run` ou `sdet-check demo`",
+            msg("input.run.validate_run.input_error", location=location, message=error.message),
+            msg("input.run.validate_run.input_error_2"),
         )
 
 
@@ -247,23 +246,28 @@ def load_run(file: Path) -> dict[str, Any]:
         with file.open("rb") as stream:
             raw = stream.read(limit + 1)
     except FileNotFoundError:
-        raise InputError(file, "fichier introuvable", "vérifier le chemin du run.json") from None
+        raise InputError(
+            file, msg("input.run.load_run.input_error"), msg("input.run.load_run.input_error_6")
+        ) from None
     except OSError as exc:
         raise InputError(
-            file, f"lecture impossible ({exc.strerror})", "vérifier le chemin du run.json"
+            file,
+            msg("input.run.load_run.input_error_2", strerror=exc.strerror),
+            msg("input.run.load_run.input_error_6"),
         ) from None
     if len(raw) > limit:
         raise InputError(
             file,
-            f"run.json de plus de {limit / 1024 / 1024:g} Mo refusé avant lecture",
-            "vérifier qu'il s'agit du run.json écrit par sdet-check, ou relever la limite "
-            "avec la variable d'environnement SDET_CHECK_MAX_RUN_MB",
+            msg("input.run.load_run.input_error_3", value=f"{limit / 1024 / 1024:g}"),
+            msg("input.run.load_run.input_error_7"),
         )
     try:
         record = json.loads(raw.decode("utf-8"))
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise InputError(
-            file, f"JSON illisible ({exc})", "donner le run.json écrit par sdet-check"
+            file,
+            msg("input.run.load_run.input_error_4", exc=exc),
+            msg("input.run.load_run.input_error_8"),
         ) from None
     except RecursionError:
         record = None  # reported below as too deep
@@ -271,8 +275,8 @@ def load_run(file: Path) -> dict[str, Any]:
     if depth > MAX_RUN_DEPTH:
         raise InputError(
             file,
-            f"JSON imbriqué sur plus de {MAX_RUN_DEPTH} niveaux : ce n'est pas un run sdet-check",
-            "donner le run.json écrit par `sdet-check run` ou `sdet-check demo`",
+            msg("input.run.load_run.input_error_5", max_run_depth=MAX_RUN_DEPTH),
+            msg("input.run.load_run.input_error_9"),
         )
     validate_run(record, file)
     _check_consistent(record, file)
@@ -288,7 +292,7 @@ def _check_consistent(record: Mapping[str, Any], file: Path) -> None:
     if strangers:
         raise InputError(
             file,
-            f"résultats pour des exigences absentes de la grille du run : {', '.join(strangers)}",
+            msg("input.run.check_consistent.input_error", strangers=", ".join(strangers)),
             fix,
         )
     axes = {axis["id"] for axis in record["grid"]["axes"]}
@@ -296,7 +300,7 @@ def _check_consistent(record: Mapping[str, Any], file: Path) -> None:
     if homeless:
         raise InputError(
             file,
-            f"exigences rattachées à un axe absent de la grille du run : {', '.join(homeless)}",
+            msg("input.run.check_consistent.input_error_2", homeless=", ".join(homeless)),
             fix,
         )
     for what, ids in (
@@ -306,7 +310,15 @@ def _check_consistent(record: Mapping[str, Any], file: Path) -> None:
     ):
         repeated = sorted(i for i, n in Counter(ids).items() if n > 1)
         if repeated:
-            raise InputError(file, f"{what} en double dans le run : {', '.join(repeated)}", fix)
+            raise InputError(
+                file,
+                msg(
+                    "input.run.check_consistent.input_error_3",
+                    what=what,
+                    repeated=", ".join(repeated),
+                ),
+                fix,
+            )
 
 
 def _max_run_bytes() -> int:

@@ -146,7 +146,9 @@ def _output(out: Path | None) -> Iterator[TextIO]:
         stream = out.open("w", encoding="utf-8", newline="")
     except OSError as exc:
         raise InputError(
-            out, f"écriture impossible ({exc.strerror})", "choisir un autre fichier"
+            out,
+            msg("input.cli_aaf.output.input_error", strerror=exc.strerror),
+            msg("input.cli_aaf.output.input_error_2"),
         ) from None
     with stream:
         yield stream
@@ -280,7 +282,11 @@ def scenario_command(
     from sdet_check.errors import InputError
 
     if out.exists() and any(out.iterdir()) and not force:
-        raise InputError(out, "dossier non vide", "choisir un dossier vide ou ajouter --force")
+        raise InputError(
+            out,
+            msg("input.cli_aaf.scenario_command.input_error"),
+            msg("input.cli_aaf.scenario_command.input_error_2"),
+        )
     steps = build_scenario()
     manifest = write_scenario(out, steps)
     expectations = sum(len(step.expectations) for step in steps)
