@@ -282,12 +282,15 @@ def check_comparable(
     odd = next(n for n, g in enumerate(grids) if g != first)
     same_version = grids[odd][:2] == first[:2]
     problem = (
-        f"la grille {_ref(grids[odd])} de ce run n'a pas le même contenu que celle de "
-        f"{names[0]} (sha256 {grids[odd][2][:12]}… au lieu de {first[2][:12]}…) : une même "
-        "version a été modifiée"
+        msg(
+            "input.compare.same_version_changed",
+            grid=_ref(grids[odd]),
+            first=names[0],
+            sha=grids[odd][2][:12],
+            first_sha=first[2][:12],
+        )
         if same_version
-        else f"ce run suit la grille {_ref(grids[odd])}, {names[0]} suit {_ref(first)} : "
-        "comparer des solutions évaluées sur des grilles différentes fausserait le classement"
+        else msg("input.compare.other_grid", grid=_ref(grids[odd]), first=names[0], ref=_ref(first))
     )
     raise InputError(
         names[odd],

@@ -285,7 +285,7 @@ def load_run(file: Path) -> dict[str, Any]:
 
 def _check_consistent(record: Mapping[str, Any], file: Path) -> None:
     """What the schema cannot say: results, requirements and axes refer to each other."""
-    fix = "donner le run.json tel que sdet-check l'a écrit (il a été modifié)"
+    fix = msg("input.run.tampered_fix")
     requirements = record["grid"]["requirements"]
     known = {requirement["id"] for requirement in requirements}
     strangers = sorted({e["requirement"] for e in record["results"]} - known)
@@ -304,9 +304,9 @@ def _check_consistent(record: Mapping[str, Any], file: Path) -> None:
             fix,
         )
     for what, ids in (
-        ("exigences", [r["id"] for r in requirements]),
-        ("résultats", [e["requirement"] for e in record["results"]]),
-        ("axes", [a["id"] for a in record["grid"]["axes"]]),
+        (msg("input.run.requirements"), [r["id"] for r in requirements]),
+        (msg("input.run.results"), [e["requirement"] for e in record["results"]]),
+        (msg("input.run.axes"), [a["id"] for a in record["grid"]["axes"]]),
     ):
         repeated = sorted(i for i, n in Counter(ids).items() if n > 1)
         if repeated:

@@ -210,14 +210,14 @@ def read_yaml(file: Path) -> LoadedYaml:
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark is not None else None
-        problem = exc.problem or "YAML mal formé"
+        problem = exc.problem or msg("input.yaml.malformed_alone")
         if exc.context:
             problem = f"{exc.context}, {problem}"
         fix = _fix_for(problem)
         raise InputError(
             file,
-            problem if fix is not _SYNTAX_FIX else f"YAML mal formé : {problem}",
-            fix,
+            problem if fix != _SYNTAX_FIX else msg("input.yaml.malformed", problem=problem),
+            msg(fix, max_yaml_depth=MAX_YAML_DEPTH),
             Place(line=line),
         ) from None
     except yaml.YAMLError as exc:
@@ -246,17 +246,15 @@ def read_yaml(file: Path) -> LoadedYaml:
 
 
 def _fix_for(problem: str) -> str:
+    """The catalogue id of the fix for a YAML problem."""
     if problem.startswith("date impossible"):
-        return "écrire une date qui existe, au format AAAA-MM-JJ (par ex. 2027-02-28)"
+        return "input.yaml.fix_date"
     if problem.startswith("imbrication"):
-        return (
-            f"ramener l'imbrication sous {MAX_YAML_DEPTH} niveaux : ce n'est vraisemblablement "
-            "pas un fichier sdet-check"
-        )
+        return "input.yaml.fix_depth"
     return _SYNTAX_FIX
 
 
-_SYNTAX_FIX = "corriger la syntaxe YAML à cet endroit (indentation, guillemets, deux-points)"
+_SYNTAX_FIX = "input.yaml.fix_syntax"
 
 
 def _read_text(file: Path) -> str:

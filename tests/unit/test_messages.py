@@ -43,6 +43,7 @@ _EXCEPTIONS = {
     "HostileResponse",
     "UnsafeCredentialsDestination",
     "_TlsRefused",
+    "InputError",
 }
 _CONSOLES = {"console", "err_console"}
 
@@ -105,9 +106,11 @@ def literal_messages(path: Path) -> list[str]:
         for node in ast.walk(scope):
             if isinstance(node, ast.Call) and node.args:
                 name = _message_call(node)
-                first = node.args[0]
-                literal = _is_literal_text(first) or (
-                    isinstance(first, ast.Name) and first.id in texts
+                # An input error's first argument is the file; its problem and fix follow.
+                told = node.args[1:3] if name == "InputError" else node.args[:1]
+                literal = any(
+                    _is_literal_text(arg) or (isinstance(arg, ast.Name) and arg.id in texts)
+                    for arg in told
                 )
                 if name is not None and literal:
                     found.add(f"{path.relative_to(ROOT)}:{node.lineno} {name}")
@@ -232,6 +235,7 @@ def test_the_scan_finds_literal_messages(tmp_path: Path) -> None:
         "raise NotTestable('a' + b)\n"
         "console.print(f'Écrit : {p}')\n"
         "Outcome.passed(msg('runner.no_detail'))\n"
+        "raise InputError(path, f'{x} absent', msg('runner.no_detail'))\n"
         "def f():\n"
         "    message = 'a' if x else 'b'\n"
         "    return Outcome.passed(message)\n",
@@ -246,6 +250,7 @@ def test_the_scan_finds_literal_messages(tmp_path: Path) -> None:
         "ProbeError",
         "NotTestable",
         "console.print",
+        "InputError",
         "Outcome.passed",
     ]
 
