@@ -159,7 +159,7 @@ class ScenarioRun:
                     count=len(mine),
                     annuaire=self.annuaire,
                     count2=len(failed),
-                    covered=COVERED[requirement],
+                    covered=msg("ldap.import.covered." + requirement),
                 ),
                 data={"observations": [o.to_json(pseudo) for o in shown], "total": len(mine)},
             )
@@ -194,7 +194,7 @@ class ScenarioRun:
                 "ldap.import.scenario_run.pass",
                 count=len(mine),
                 count2=len(self.handoffs),
-                covered=COVERED[requirement],
+                covered=msg("ldap.import.covered." + requirement),
             ),
             *evidence,
         )

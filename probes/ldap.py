@@ -248,7 +248,7 @@ class LdapTls(Probe):
                 url=access.url,
                 how=how,
                 host=access.host,
-                value="" if access.ldaps else " ; liaison par mot de passe en clair refusée",
+                value="" if access.ldaps else msg("ldap.clear_bind_refused"),
             ),
             *evidence,
         )
@@ -387,7 +387,7 @@ class LdapBindSecurity(Probe):
             msg(
                 "ldap.ldap.ldap_bind_security.pass",
                 describe=result.describe(),
-                value="" if access.ldaps else " ; liaison par mot de passe en clair refusée",
+                value="" if access.ldaps else msg("ldap.clear_bind_refused"),
             ),
             *evidence,
         )
@@ -595,7 +595,7 @@ class LdapDataModel(Probe):
                 )
             )
         evidence.append(scan.privacy)
-        population = f"{report.persons} personne(s) et {report.structures} structure(s) lues"
+        population = msg("ldap.population", persons=report.persons, structures=report.structures)
         failing = [rule for rule in rules if report.count(rule)]
         if failing:
             listed = clauses(f"{rule} ×{report.count(rule)} ({RULES[rule]})" for rule in failing)
@@ -740,9 +740,10 @@ class LdapReconcile(Probe):
         ]
         evidence.extend(_rule_evidence(report.findings[rule], kept) for rule in rules)
         evidence.append(_pseudonymisation_evidence(pseudo))
-        summary = (
-            f"{sum(report.feed_records.values())} requête(s) AAF et "
-            f"{report.directory_entries} entrée(s) de l'annuaire rapprochées"
+        summary = msg(
+            "ldap.reconcile.summary",
+            records=sum(report.feed_records.values()),
+            entries=report.directory_entries,
         )
         if "LDAP-REC-002" in rules and not report.complete_families:
             raise NotTestable(msg("ldap.ldap.ldap_reconcile.untestable_3"))

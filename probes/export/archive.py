@@ -238,7 +238,7 @@ def _judge_members(
     else:
         _judge_manifest(path, archive, files[manifest_name], digests, findings, bounds)
     findings.observe(
-        f"{path.name} : {len(files)} fichier(s) lus sans extraction",
+        msg("export.archive.judge_members.observe", name=path.name, count=len(files)),
         file=path.name,
         members=len(infos),
         bytes=sum(digest.size for digest in digests.values()),
@@ -351,8 +351,8 @@ class ArchiveExport(Probe):
             for account in live.with_kind("archive"):
                 judge_archive(live, account, findings, bounds, context.deadline)
         return findings.outcome(
-            f"archives d'export sûres, avec manifeste et empreintes vérifiées ({logins(accounts)})",
-            "archive d'export non conforme",
+            msg("export.archive.archive_export.outcome", logins=logins(accounts)),
+            msg("export.archive.archive_export.outcome_2"),
         )
 
 

@@ -104,7 +104,7 @@ def calendar_findings(
         if summary is not None:
             summaries.append(str(summary))
     findings.observe(
-        f"{file.name} : VCALENDAR lu, {len(summaries)} événement(s) avec un titre",
+        msg("export.calendar.calendar_findings.observe", name=file.name, count=len(summaries)),
         file=file.name,
         events=len(list(calendar.walk("VEVENT"))),
     )
@@ -130,8 +130,8 @@ class CalendarExport(Probe):
             for account in live.with_kind("calendar"):
                 judge_calendar(live, account, findings)
         return findings.outcome(
-            f"agendas exportés en iCalendar valide, complets et sans fuite ({logins(accounts)})",
-            "export iCalendar non conforme",
+            msg("export.calendar.calendar_export.outcome", logins=logins(accounts)),
+            msg("export.calendar.calendar_export.outcome_2"),
         )
 
 

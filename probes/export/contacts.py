@@ -90,7 +90,11 @@ def vcard_findings(data: bytes, file: Path, findings: Findings) -> list[str]:
         findings.problem(
             file, "document", "RFC6350 §6.1.1", msg("export.contacts.vcard_findings.problem_7")
         )
-    findings.observe(f"{file.name} : {rank} fiche(s) vCard lue(s)", file=file.name, cards=rank)
+    findings.observe(
+        msg("export.contacts.vcard_findings.observe", name=file.name, rank=rank),
+        file=file.name,
+        cards=rank,
+    )
     return names
 
 
@@ -121,8 +125,8 @@ class ContactsExport(Probe):
             for account in live.with_kind("contacts"):
                 judge_contacts(live, account.login, findings)
         return findings.outcome(
-            f"contacts exportés en vCard valide, complets et sans fuite ({logins(accounts)})",
-            "export vCard non conforme",
+            msg("export.contacts.contacts_export.outcome", logins=logins(accounts)),
+            msg("export.contacts.contacts_export.outcome_2"),
         )
 
 

@@ -312,8 +312,12 @@ def cross_findings(files: GarFiles, aaf_folder: Path, findings: Findings) -> Non
             checked += 1
             _cross_person(path, rank, local, record, families, people, findings)
     findings.observe(
-        f"rapprochement avec le flux AAF ({aaf_folder.name}) : {checked} personne(s), "
-        f"{len(uais)} structure(s) connue(s)",
+        msg(
+            "export.gar.cross_findings.observe",
+            name=aaf_folder.name,
+            checked=checked,
+            count=len(uais),
+        ),
         persons=checked,
         structures=len(uais),
     )
@@ -401,16 +405,18 @@ class GarFilesProbe(Probe):
         schema_findings(files, findings, schema)
         link_findings(files, findings)
         findings.observe(
-            "schéma utilisé : "
-            + (str(user_xsd) if user_xsd else "schéma de sdet-check (description publique)"),
+            msg(
+                "export.gar.gar_files_probe.observe",
+                value=str(user_xsd) if user_xsd else msg("export.gar.own_schema"),
+            ),
             xsd=str(user_xsd or "probes/export/schemas/gar-ent.xsd"),
         )
         aaf = context.target.section("aaf").get("path")
         if aaf:
             cross_findings(files, context.target.path(str(aaf)), findings)
         else:
-            findings.observe("pas de section aaf : rapprochement avec l'annuaire non fait")
+            findings.observe(msg("export.gar.gar_files_probe.observe_2"))
         return findings.outcome(
-            "fichiers GAR valides, champs obligatoires remplis, concordants avec l'annuaire",
-            "fichiers GAR non conformes",
+            msg("export.gar.gar_files_probe.outcome"),
+            msg("export.gar.gar_files_probe.outcome_2"),
         )

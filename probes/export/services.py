@@ -86,15 +86,13 @@ class ServiceExports(Probe):
         with fetched(section, context, KINDS, findings.evidence) as live:
             judge_services(live, services, findings)
         findings.observe(
-            "import non éprouvé sur l'ENT lui-même (sondes en lecture seule) : les exports "
-            "sont relus par des lecteurs standard, comme un autre ENT les importerait",
+            msg("export.services.service_exports.observe"),
             services=list(services),
             accounts=[account.login for account in section.accounts],
         )
         return findings.outcome(
-            f"chaque service ({', '.join(services)}) exporte les données de chaque compte "
-            "dans un format relu par un lecteur standard",
-            "export manquant ou illisible",
+            msg("export.services.service_exports.outcome", services=", ".join(services)),
+            msg("export.services.service_exports.outcome_2"),
         )
 
 

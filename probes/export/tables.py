@@ -104,7 +104,7 @@ def table_findings(file: Path, schema_path: Path | None, findings: Findings) -> 
     for row_cells in reader.read_cells():
         cells.extend(str(cell) for cell in row_cells if cell is not None)
     findings.observe(
-        f"{file.name} : table valide contre son schéma ({len(schema.fields)} colonnes)",
+        msg("export.tables.table_findings.observe", name=file.name, count=len(schema.fields)),
         file=file.name,
         columns=[schema_field.name for schema_field in schema.fields],
     )
@@ -130,8 +130,8 @@ class TableExport(Probe):
             for account in live.with_kind("table"):
                 judge_table(live, account, findings)
         return findings.outcome(
-            f"exports CSV UTF-8 documentés, valides, complets et sans fuite ({logins(accounts)})",
-            "export CSV non conforme",
+            msg("export.tables.table_export.outcome", logins=logins(accounts)),
+            msg("export.tables.table_export.outcome_2"),
         )
 
 

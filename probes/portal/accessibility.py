@@ -98,9 +98,8 @@ class AxeCriteria(Probe):
         if visit.axe_missing is not None:
             raise NotTestable(visit.axe_missing)
         criteria = sorted({c for rule in self.rules for c in RGAA_CRITERIA[rule]})
-        scope = (
-            f"critères automatisables RGAA {', '.join(criteria)} (axe-core, règles "
-            f"{', '.join(self.rules)}) ; pas un audit RGAA complet"
+        scope = msg(
+            "portal.accessibility.scope", criteria=", ".join(criteria), rules=", ".join(self.rules)
         )
         evidence: list[Evidence] = []
         failing: list[str] = []
@@ -135,7 +134,7 @@ class AxeCriteria(Probe):
             return Outcome.failed(
                 msg(
                     "portal.accessibility.axe_criteria.fail",
-                    what=self.what,
+                    what=msg("portal.accessibility.what." + type(self).__name__),
                     count=len(set(failing)),
                     sorted=", ".join(sorted(set(failing))),
                     scope=scope,
@@ -149,7 +148,7 @@ class AxeCriteria(Probe):
         return Outcome.passed(
             msg(
                 "portal.accessibility.axe_criteria.pass",
-                what=self.what,
+                what=msg("portal.accessibility.what." + type(self).__name__),
                 count=len(pages),
                 scope=scope,
             ),

@@ -105,9 +105,9 @@ class Certificate(Probe):
             )
         trust = context.target.tls_verify
         anchor = (
-            f"autorité déclarée par la cible ({trust})"
+            msg("portal.certificates.declared_anchor", trust=trust)
             if isinstance(trust, str)
-            else "magasin de certificats du système"
+            else msg("portal.certificates.system_store")
         )
         evidence = []
         problems: list[str] = []

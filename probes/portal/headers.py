@@ -133,7 +133,7 @@ class HeaderProbe(Probe):
             return Outcome.failed(
                 msg(
                     "portal.headers.header_probe.fail",
-                    label=self.label,
+                    label=msg("portal.headers.label." + type(self).__name__),
                     count=len(failing),
                     count2=len(pages),
                     sorted=", ".join(sorted({p.final_url or p.url for p, _ in failing})[:6]),
@@ -142,7 +142,11 @@ class HeaderProbe(Probe):
             )
         sample = pages[0]
         return Outcome.passed(
-            msg("portal.headers.header_probe.pass", label=self.label, count=len(pages)),
+            msg(
+                "portal.headers.header_probe.pass",
+                label=msg("portal.headers.label." + type(self).__name__),
+                count=len(pages),
+            ),
             Evidence(
                 "header",
                 msg(

@@ -206,6 +206,14 @@ def test_every_id_the_code_asks_for_exists() -> None:
     assert unknown == []
 
 
+def test_every_import_scenario_requirement_has_its_description() -> None:
+    """The import probe names what each requirement covers from ids built at run time."""
+    from sdet_check.aaf.scenario import COVERED
+
+    missing = [r for r in COVERED if f"ldap.import.covered.{r}" not in catalogue()]
+    assert missing == []
+
+
 def test_click_strings_have_french_text() -> None:
     """Click's and Typer's help words are translated (``Show this message and exit.``)."""
     texts = click_texts()
