@@ -673,9 +673,11 @@ class _Handshake:
 
     def evidence(self) -> Evidence:
         if self.accepted:
-            summary = f"{self.offered} proposé : accepté ({self.version}, {self.cipher})"
+            summary = msg(
+                "http.tls.accepted", offered=self.offered, version=self.version, cipher=self.cipher
+            )
         else:
-            summary = f"{self.offered} proposé : refusé ({self.error})"
+            summary = msg("http.tls.refused", offered=self.offered, error=self.error)
         data: dict[str, Any] = {
             "offered": self.offered,
             "accepted": self.accepted,
@@ -882,7 +884,9 @@ class _SetCookie:
             _ATTRIBUTE_NAMES.get(name, name) + ("" if value is None else f"={value}")
             for name, value in self.attributes.items()
         )
-        verdict = f"manque {', '.join(missing)}" if missing else "attributs exigés présents"
+        verdict = (
+            msg("http.cookie.lacks", missing=missing) if missing else msg("http.cookie.complete")
+        )
         return Evidence(
             kind="cookie",
             summary=msg(

@@ -1030,10 +1030,10 @@ class _Session:
         )
         self._connection = connection
         context.guard.track(connection)
-        with self._bounded(f"connexion à {access.url}", tls=access.ldaps):
+        with self._bounded(msg("ldap.what.connect", url=access.url), tls=access.ldaps):
             connection.open(read_server_info=False)
         if self.protect and not access.ldaps:
-            with self._bounded(f"StartTLS avec {access.url}", tls=True):
+            with self._bounded(msg("ldap.what.starttls", url=access.url), tls=True):
                 connection.start_tls(read_server_info=False)
         if self.protect and access.verify:
             problem = _name_problem(connection.socket, access.host)
@@ -1078,7 +1078,7 @@ class _Session:
 
     def bind(self, dn: str, password: str) -> wire.LdapResult:
         """A simple bind through the wire client, within the network bound in total."""
-        with self._bounded(f"liaison sur {self.access.url}"):
+        with self._bounded(msg("ldap.what.bind", url=self.access.url)):
             return self.wire_client().bind(dn, password)
 
     def __exit__(
@@ -1094,7 +1094,7 @@ class _Session:
         if isinstance(exc, wire.WireError):
             raise _wire_error(self.access.url, exc) from exc
         if isinstance(exc, _Tripped | ldap3_errors.LDAPException | OSError):
-            with _translated(f"échange avec {self.access.url}", tls=False):
+            with _translated(msg("ldap.what.exchange", url=self.access.url), tls=False):
                 raise exc
 
     def close(self) -> None:
@@ -1177,8 +1177,12 @@ class _Session:
     def read_entry(self, dn: str, attributes: Sequence[str]) -> dict[str, list[str]] | None:
         """Read one entry (base scope) through ldap3; ``None`` when it cannot be read."""
         assert self._connection is not None
-        what = f"lecture de « {dn} »" if dn else "lecture du rootDSE"
-        with self._bounded(f"{what} sur {self.access.url}"):
+        what = (
+            msg("ldap.what.read_entry", dn=dn, url=self.access.url)
+            if dn
+            else msg("ldap.what.read_root", url=self.access.url)
+        )
+        with self._bounded(what):
             found = self._connection.search(
                 dn, "(objectClass=*)", ldap3.BASE, attributes=list(attributes)
             )
@@ -1223,7 +1227,7 @@ class _Sample:
                 f"visible(s) dans la première page ({answer})"
             )
         else:
-            summary = f"(objectClass={object_class}) en anonyme : aucune entrée ({answer})"
+            summary = msg("ldap.anonymous_none", object_class=object_class, answer=answer)
         return Evidence(
             kind="ldap_search",
             summary=summary,
@@ -1646,11 +1650,11 @@ def _rule_evidence(findings: RuleFindings, kept: int) -> Evidence:
     rule = findings.rule
     examples = findings.examples[:kept]
     if not findings.count:
-        summary = f"{rule} — {findings.title} : aucun constat"
+        summary = msg("ldap.rule_none", rule=rule, title=findings.title)
     else:
-        summary = f"{rule} — {findings.title} : {findings.count} constat(s)"
+        summary = msg("ldap.rule_count", rule=rule, title=findings.title, count=findings.count)
         if findings.count > len(examples):
-            summary += f", {len(examples)} exemple(s) montré(s)"
+            summary = msg("ldap.rule_examples", finding=summary, shown=len(examples))
     return Evidence(
         kind="ldap_finding",
         summary=summary,

@@ -495,7 +495,9 @@ def fill_login_forms(
         rule.require(form.action)
         data = form.filled(login, password)
         if record is not None:
-            what = "identifiant et mot de passe" if form.asks_password else "identifiant seul"
+            what = msg(
+                "core.login.login_and_password" if form.asks_password else "core.login.login_only"
+            )
             record(
                 note(
                     msg(

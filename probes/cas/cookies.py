@@ -126,7 +126,11 @@ class _SsoCookie:
         return problems
 
     def evidence(self, problems: Sequence[str]) -> Evidence:
-        verdict = "non conforme : " + clauses(problems) if problems else "conforme"
+        verdict = (
+            msg("core.noncompliant", problems=clauses(problems))
+            if problems
+            else msg("core.compliant")
+        )
         return Evidence(
             kind="cookie",
             summary=(

@@ -135,7 +135,9 @@ class ServicesByProfile(UsageProbe):
             if record.screenshot:
                 data["screenshot_jpeg_base64"] = record.screenshot
                 data["masked"] = "données personnelles masquées avant la capture"
-            summary = f"{profile} : menu {', '.join(shown) or 'vide'}"
+            summary = msg(
+                "portal.usage.menu", profile=profile, shown=", ".join(shown) or msg("core.empty")
+            )
             if missing or extra:
                 details: list[str] = []
                 if missing:
@@ -153,7 +155,7 @@ class ServicesByProfile(UsageProbe):
                         details=clauses(details),
                     )
                 )
-                summary += f" ({clauses(details)})"
+                summary = msg("core.labelled_paren", label=summary, text=clauses(details))
             evidence.append(Evidence("page", summary, data))
         if not menus:
             raise NotTestable(msg("portal.usage.services_by_profile.untestable_2"))

@@ -504,7 +504,7 @@ def attributes_evidence(
     problems: Sequence[str],
 ) -> Evidence:
     """The released attributes as evidence, personal values masked."""
-    state = "conformes" if not problems else "; ".join(problems)
+    state = msg("saml.attributes.compliant") if not problems else clauses(problems)
     return Evidence(
         kind="saml_attributes",
         summary=msg(

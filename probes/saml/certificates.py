@@ -221,7 +221,7 @@ def judge_validity(keys: list[MetadataKey], warn_days: int, metadata: IdpMetadat
                     not_before=facts["not_before"],
                 )
             )
-            verdict = "pas encore valide"
+            verdict = msg("saml.certificate.not_yet_valid")
         elif now >= certificate.not_valid_after_utc:
             problems.append(
                 msg(
@@ -231,10 +231,10 @@ def judge_validity(keys: list[MetadataKey], warn_days: int, metadata: IdpMetadat
                     not_after=facts["not_after"],
                 )
             )
-            verdict = "expiré"
+            verdict = msg("saml.certificate.expired")
         else:
             left = certificate.not_valid_after_utc - now
-            verdict = f"valide encore {left.days} jour(s)"
+            verdict = msg("saml.certificate.days_left", days=left.days)
             if left < dt.timedelta(days=warn_days):
                 warnings.append(
                     msg(

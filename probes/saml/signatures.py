@@ -92,7 +92,7 @@ class SignatureCheck:
 
     def evidence(self) -> Evidence:
         """Describe the check (never the key itself)."""
-        state = "valide" if self.valid else f"invalide : {self.problem}"
+        state = msg("core.valid") if self.valid else msg("core.invalid", problem=self.problem)
         return Evidence(
             kind="signature",
             summary=f"signature de {self.element} {self.element_id or ''} {state}".replace(
