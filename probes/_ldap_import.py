@@ -167,9 +167,9 @@ class ScenarioRun:
         evidence.append(
             Evidence(
                 kind="pseudonymisation",
-                summary="clés de jointure et valeurs personnelles des constats pseudonymisées"
+                summary=msg("ldap.import.pseudonymised")
                 if pseudo.enabled
-                else "pseudonymisation désactivée par la cible",
+                else msg("ldap.import.not_pseudonymised"),
                 data=pseudo.describe(),
             )
         )
@@ -325,7 +325,7 @@ def _run_command(
         output = output.replace(secret.reveal(), "***")
     handoff = Handoff(
         folder.name,
-        f"commande d'import lancée, code de sortie {done.returncode}",
+        msg("ldap.import.command_ran", code=done.returncode),
         {
             "mode": "command",
             "command": argv,
@@ -381,7 +381,7 @@ def _drop(
     time.sleep(max(0.0, min(settle, context.remaining())))
     return Handoff(
         folder.name,
-        f"{len(names)} fichier(s) déposé(s) dans {drop} et pris par l'ENT",
+        msg("ldap.import.dropped", count=len(names), drop=drop),
         {"mode": "drop_folder", "drop_folder": str(drop), "files": names},
         time.monotonic() - started,
     )

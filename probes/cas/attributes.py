@@ -107,7 +107,9 @@ class Attributes(CasProbe):
                     msg("cas.attributes.attributes.problem", name=name, describe=answer.describe())
                 )
                 continue
-            recorder.add(answer.evidence(f"attributs reçus pour {name} (/{endpoint})"))
+            recorder.add(
+                answer.evidence(msg("cas.attributes.received", name=name, endpoint=endpoint))
+            )
             for problem in _account_problems(
                 account, answer.attributes, required, formats, compare, checked_names
             ):
