@@ -357,8 +357,3 @@ def click_texts() -> Mapping[str, str]:
 def click_translations(lang: str) -> gettext.NullTranslations:
     """The translations to give Click and Typer for ``lang`` (English: their own strings)."""
     return CatalogueTranslations(click_texts()) if lang == "fr" else gettext.NullTranslations()
-
-
-def ids_in(prefix: str, ids: Iterable[str] | None = None) -> list[str]:
-    """The catalogue ids starting with ``prefix`` (tests and tools)."""
-    return sorted(i for i in (catalogue() if ids is None else ids) if i.startswith(prefix))
