@@ -34,12 +34,21 @@ FRENCH_WORDS = frozenset(
 """Words that give French away (``de``, ``sans``, ``réponse``...), matched as whole words."""
 
 _QUOTED = re.compile(r"\"[^\"]*\"|«[^»]*»|'[^']*'|\S+://\S+")
-_WORD = re.compile(r"[^\W\d_]+(?:-[^\W\d_]+)*")
+_TOKEN = re.compile(r"[\w'’-]+")
 
 
 def french_words(text: str) -> list[str]:
-    """The French words of ``text``, quoted target content and addresses left out."""
-    return [w for w in _WORD.findall(_QUOTED.sub(" ", text)) if w.lower() in FRENCH_WORDS]
+    """The French words of ``text``, quoted target content, addresses and codes left out.
+
+    A token holding a digit (``ST-1D6N…``, ``0x30``) is a code, not a word; ``n'est`` counts
+    as ``n`` and ``est``.
+    """
+    words = []
+    for token in _TOKEN.findall(_QUOTED.sub(" ", text)):
+        if any(c.isdigit() or c == "_" for c in token):
+            continue
+        words += [w for w in re.split(r"['’]", token) if w.lower() in FRENCH_WORDS]
+    return words
 
 
 CASES: list[tuple[type[Probe], dict[str, Any]]] = [
@@ -124,6 +133,8 @@ def test_a_result_made_in_english_renders_in_french(
 def test_the_word_list_catches_french() -> None:
     """The detector itself: a French finding is caught, an English one with a quote is not."""
     assert french_words("la page « mentions légales » répond 404") == ["la", "répond"]
+    assert french_words("le ticket n'est pas valide") == ["le", "n", "est", "pas"]
+    assert french_words("ST-1D6N… (64 characters)") == []
     assert french_words('the page "données personnelles de la cible" answers 404') == []
 
 
