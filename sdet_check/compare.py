@@ -40,6 +40,7 @@ from pathlib import Path
 from typing import Any
 
 from sdet_check.errors import InputError
+from sdet_check.messages import msg
 from sdet_check.remarks import solution_identity, solution_mismatches, stale_evidence
 from sdet_check.run import rescore, run_hash
 from sdet_check.scoring import Verdict
@@ -381,9 +382,12 @@ def check_comparable(
         if record["run_id"] in seen:
             raise InputError(
                 name,
-                f"ce run est déjà donné ({seen[record['run_id']]}) : même identifiant "
-                f"{record['run_id']}",
-                "ne donner chaque run qu'une fois",
+                msg(
+                    "input.compare.check_comparable.input_error",
+                    seen=seen[record["run_id"]],
+                    run_id=record["run_id"],
+                ),
+                msg("input.compare.check_comparable.input_error_2"),
             )
         seen[record["run_id"]] = name
     grids = [_grid_identity(record) for record in runs]
@@ -393,18 +397,20 @@ def check_comparable(
     odd = next(n for n, g in enumerate(grids) if g != first)
     same_version = grids[odd][:2] == first[:2]
     problem = (
-        f"la grille {_ref(grids[odd])} de ce run n'a pas le même contenu que celle de "
-        f"{names[0]} (sha256 {grids[odd][2][:12]}… au lieu de {first[2][:12]}…) : une même "
-        "version a été modifiée"
+        msg(
+            "input.compare.same_version_changed",
+            grid=_ref(grids[odd]),
+            first=names[0],
+            sha=grids[odd][2][:12],
+            first_sha=first[2][:12],
+        )
         if same_version
-        else f"ce run suit la grille {_ref(grids[odd])}, {names[0]} suit {_ref(first)} : "
-        "comparer des solutions évaluées sur des grilles différentes fausserait le classement"
+        else msg("input.compare.other_grid", grid=_ref(grids[odd]), first=names[0], ref=_ref(first))
     )
     raise InputError(
         names[odd],
         problem,
-        "évaluer toutes les solutions avec la même version de grille, ou passer "
-        "--allow-mixed-versions (les exigences absentes d'une grille seront signalées)",
+        msg("input.compare.check_comparable.input_error_3"),
     )
 
 

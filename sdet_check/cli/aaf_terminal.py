@@ -10,6 +10,8 @@ from rich.text import Text
 from sdet_check.aaf.report import FindingCollector
 from sdet_check.aaf.rules import RULES, Severity
 from sdet_check.aaf.validate import ValidationResult
+from sdet_check.messages import current_language
+from sdet_check.messages import text as text_of
 from sdet_check.redaction import visible_controls
 
 _SEVERITY_STYLE = {Severity.ERROR: "bold red", Severity.WARNING: "yellow"}
@@ -21,7 +23,7 @@ def render(result: ValidationResult, collector: FindingCollector) -> RenderableT
     if collector.counts:
         parts.append(_findings(collector))
     else:
-        parts.append(Text("Aucun problème trouvé.", style="bold green"))
+        parts.append(Text(text_of("cli.aaf.none_found"), style="bold green"))
     if result.skipped:
         parts.append(_skipped(result))
     parts.append(_totals(result))
@@ -29,18 +31,24 @@ def render(result: ValidationResult, collector: FindingCollector) -> RenderableT
 
 
 def _header(result: ValidationResult) -> Text:
-    text = Text("Validation AAF ", style="bold")
+    text = Text(text_of("cli.aaf.title") + " ", style="bold")
     text.append(str(result.path))
     text.append(
-        f"\n{len(result.files)} fichier(s), {_number(result.records)} requête(s), "
-        f"{_number(result.size / 1e6, 1)} Mo en {_number(result.seconds, 1)} s",
+        "\n"
+        + text_of(
+            "cli.aaf.sizes",
+            files=len(result.files),
+            records=_number(result.records),
+            size=_number(result.size / 1e6, 1),
+            seconds=_number(result.seconds, 1),
+        ),
         style="dim",
     )
     dtd = result.dtd
     text.append(f"\nDTD {dtd.origin.label} : {dtd.path}", style="dim")
     if not result.show_values:
         text.append(
-            "\nValeurs personnelles masquées dans les messages (--show-values pour les voir).",
+            "\n" + text_of("cli.aaf.values_masked"),
             style="dim",
         )
     return text
@@ -48,8 +56,9 @@ def _header(result: ValidationResult) -> Text:
 
 def _families(result: ValidationResult) -> Table:
     table = Table(box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False)
-    for column in ("famille", "fichiers", "requêtes", "erreurs", "avertissements"):
-        table.add_column(column, justify="left" if column == "famille" else "right")
+    columns = text_of("cli.aaf.columns").split("|")
+    for column in columns:
+        table.add_column(column, justify="left" if column == columns[0] else "right")
     for name, counts in result.by_family.items():
         table.add_row(
             name,
@@ -83,17 +92,17 @@ def _findings(collector: FindingCollector) -> Group:
         if hidden:
             lines.append(
                 Text(
-                    f"  … et {hidden} autre(s) (--limit pour en voir plus, ou --format csv)",
+                    "  " + text_of("cli.aaf.hidden", hidden=hidden),
                     style="dim",
                 )
             )
-        lines.append(Text(f"  À faire : {rule.fix}", style="dim italic"))
+        lines.append(Text("  " + text_of("cli.aaf.fix", fix=rule.fix), style="dim italic"))
         blocks.append(Group(*lines))
     return Group(*blocks)
 
 
 def _skipped(result: ValidationResult) -> Text:
-    text = Text("Vérifications non faites :", style="bold")
+    text = Text(text_of("cli.aaf.skipped"), style="bold")
     for note in result.skipped:
         text.append(f"\n  {note.rule} : {note.reason}", style="dim")
     return text
@@ -101,14 +110,16 @@ def _skipped(result: ValidationResult) -> Text:
 
 def _totals(result: ValidationResult) -> Text:
     if result.errors:
-        text = Text(f"{result.errors} erreur(s)", style="bold red")
+        text = Text(text_of("cli.aaf.errors", errors=result.errors), style="bold red")
     else:
-        text = Text("Aucune erreur", style="bold green")
-    text.append(f", {result.warnings} avertissement(s).")
+        text = Text(text_of("cli.aaf.no_error"), style="bold green")
+    text.append(text_of("cli.aaf.warnings", warnings=result.warnings))
     return text
 
 
 def _number(value: float, decimals: int = 0) -> str:
-    """French thousands separator (narrow no-break space) and decimal comma."""
+    """French thousands separator (narrow no-break space) and decimal comma; English in English."""
     text = f"{value:,.{decimals}f}"
+    if current_language() == "en":
+        return text
     return text.replace(",", "\u202f").replace(".", ",")

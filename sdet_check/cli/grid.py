@@ -14,6 +14,7 @@ from rich.text import Text
 
 from sdet_check.cli.app import grid_app, probes_app, state
 from sdet_check.cli.console import console
+from sdet_check.messages import msg, text
 
 if TYPE_CHECKING:
     from sdet_check.grid import Grid, Requirement
@@ -21,9 +22,9 @@ if TYPE_CHECKING:
 GRID_DIFF_FILE = "evolution-grille.html"
 GRID_DIFF_PDF = "evolution-grille.pdf"
 
-AxisOption = Annotated[list[str] | None, typer.Option("--axis", help="Garder cet axe (répétable).")]
+AxisOption = Annotated[list[str] | None, typer.Option("--axis", help=text("cli.grid.module.axis"))]
 LevelOption = Annotated[
-    list[str] | None, typer.Option("--level", help="Garder ce niveau : MUST ou SHOULD.")
+    list[str] | None, typer.Option("--level", help=text("cli.grid.module.level"))
 ]
 TagOption = Annotated[list[str] | None, typer.Option("--tag", help="Garder cette étiquette.")]
 DegreeOption = Annotated[
@@ -67,13 +68,13 @@ def _filtered(
     ]
 
 
-@grid_app.command("list")
+@grid_app.command("list", help=text("cli.grid.grid_list.help"))
 def grid_list() -> None:
     """Lister les grilles fournies (famille/version, statut, nombre d'exigences)."""
     from sdet_check.grid import grid_folders, load_grid
 
     table = Table(show_edge=False)
-    for column in ("grille", "statut", "publiée", "exigences", "MUST", "SHOULD", "titre"):
+    for column in text("cli.grid.columns.list").split("|"):
         table.add_column(column)
     for folder in grid_folders():
         grid = load_grid(folder)
@@ -90,14 +91,17 @@ def grid_list() -> None:
     console.print(table)
 
 
-@grid_app.command("show")
+@grid_app.command("show", help=text("cli.grid.grid_show.help"))
 def grid_show(
-    grid_ref: Annotated[str, typer.Argument(metavar="GRILLE", help="sdet/6.4, sdet ou un dossier")],
+    grid_ref: Annotated[
+        str,
+        typer.Argument(metavar=text("cli.metavar.grid"), help=text("cli.grid.grid_show.help_2")),
+    ],
     axis: AxisOption = None,
     level: LevelOption = None,
     tag: TagOption = None,
     details: Annotated[
-        bool, typer.Option("--details", help="Afficher énoncé, source et vérification.")
+        bool, typer.Option("--details", help=text("cli.grid.grid_show.details"))
     ] = False,
 ) -> None:
     """Afficher les exigences d'une grille, filtrées par axe, niveau ou étiquette."""
@@ -110,10 +114,10 @@ def grid_show(
     lang = state.lang
     table = Table(title=f"{grid.title.get(lang)} — {grid.ref}", show_edge=False, expand=True)
     table.add_column("id", no_wrap=True)
-    table.add_column("axe", no_wrap=True)
-    table.add_column("niveau", no_wrap=True)
-    table.add_column("titre", ratio=1)
-    table.add_column("vérification")
+    table.add_column(text("cli.grid.columns.axis"), no_wrap=True)
+    table.add_column(text("cli.grid.columns.level"), no_wrap=True)
+    table.add_column(text("cli.grid.columns.title"), ratio=1)
+    table.add_column(text("cli.grid.columns.verification"))
     for r in requirements:
         title = Text(r.title.get(lang), style="bold" if details else "")
         if details:
@@ -127,15 +131,19 @@ def grid_show(
                 title.append(f"\n{fix} : {r.remediation.get(lang)}", style="")
         method = r.verification.method.value
         if r.verification.probe:
-            method = f"sonde {r.verification.probe}"
+            method = msg("cli.grid.show.probe", probe=r.verification.probe)
         level_text = f"{r.level.value}" + ("" if r.level_basis == "stated" else "*")
         table.add_row(r.id, r.axis, level_text, title, method)
     console.print(table)
     levels = Counter(r.level.value for r in requirements)
     console.print(
-        f"{len(requirements)} exigences affichées ({levels['MUST']} MUST, "
-        f"{levels['SHOULD']} SHOULD) sur {len(grid.requirements)}. "
-        "* : niveau déduit (level_basis: inferred)."
+        msg(
+            "cli.grid.grid_show.out",
+            count=len(requirements),
+            must=levels["MUST"],
+            should=levels["SHOULD"],
+            count2=len(grid.requirements),
+        )
     )
 
 
@@ -165,9 +173,14 @@ def _refuse_unknown_filters(
         )
 
 
-@grid_app.command("validate")
+@grid_app.command("validate", help=text("cli.grid.grid_validate.help"))
 def grid_validate(
-    grid_ref: Annotated[str, typer.Argument(metavar="GRILLE", help="sdet/6.4 ou un dossier")],
+    grid_ref: Annotated[
+        str,
+        typer.Argument(
+            metavar=text("cli.metavar.grid"), help=text("cli.grid.grid_validate.help_2")
+        ),
+    ],
 ) -> None:
     """Valider une grille : schémas, identifiants uniques, versions, sondes et paramètres."""
     from sdet_check.grid import load_grid, resolve_grid
@@ -177,17 +190,27 @@ def grid_validate(
     grid = load_grid(resolve_grid(grid_ref), registry)
     per_axis = Counter((r.axis, r.level.value) for r in grid.requirements)
     probes = Counter(r.verification.method.value for r in grid.requirements)
-    console.print(f"[green]✓[/] {escape(grid.ref)} valide : {len(grid.requirements)} exigences")
+    console.print(
+        msg("cli.grid.grid_validate.out", escape=escape(grid.ref), count=len(grid.requirements))
+    )
     for axis in grid.axes:
         console.print(
-            f"  {axis.id:<12} {per_axis[(axis.id, 'MUST')]:>3} MUST  "
-            f"{per_axis[(axis.id, 'SHOULD')]:>3} SHOULD"
+            msg(
+                "cli.grid.grid_validate.out_2",
+                id_=f"{axis.id:<12}",
+                per_axis=f"{per_axis[(axis.id, 'MUST')]:>3}",
+                per_axis2=f"{per_axis[(axis.id, 'SHOULD')]:>3}",
+            )
         )
     console.print(
-        f"  vérification : {probes['probe']} par sonde, {probes['declaration']} par déclaration, "
-        f"{probes['review']} par revue"
+        msg(
+            "cli.grid.grid_validate.out_3",
+            probe=probes["probe"],
+            declaration=probes["declaration"],
+            review=probes["review"],
+        )
     )
-    console.print(f"  sha256 {grid.content_hash}")
+    console.print(msg("cli.grid.grid_validate.out_4", content_hash=grid.content_hash))
 
 
 class DiffFormat(StrEnum):
@@ -198,10 +221,20 @@ class DiffFormat(StrEnum):
     PDF = "pdf"
 
 
-@grid_app.command("diff")
+@grid_app.command("diff", help=text("cli.grid.grid_diff.help"))
 def grid_diff(
-    old: Annotated[str, typer.Argument(metavar="ANCIENNE", help="par ex. sdet/6.2")],
-    new: Annotated[str, typer.Argument(metavar="NOUVELLE", help="par ex. sdet/6.4")],
+    old: Annotated[
+        str,
+        typer.Argument(
+            metavar=text("cli.metavar.old_grid"), help=text("cli.grid.grid_diff.help_2")
+        ),
+    ],
+    new: Annotated[
+        str,
+        typer.Argument(
+            metavar=text("cli.metavar.new_grid"), help=text("cli.grid.grid_diff.help_3")
+        ),
+    ],
     fmt: Annotated[
         DiffFormat, typer.Option("--format", "-f", help="terminal, html ou pdf.")
     ] = DiffFormat.TERMINAL,
@@ -239,42 +272,71 @@ def grid_diff(
         out.mkdir(parents=True, exist_ok=True)
         path = out / GRID_DIFF_FILE
         path.write_bytes(html)
-        console.print(f"Écrit : {path}")
+        console.print(msg("cli.grid.grid_diff.out_2", path=path))
         return
     titles = {
-        ChangeKind.ADDED: "Ajoutées",
-        ChangeKind.REMOVED: "Retirées",
-        ChangeKind.RELEVELLED: "Niveau modifié",
-        ChangeKind.REWORDED: "Reformulées",
-        ChangeKind.MOVED: "Changées d'axe",
-        ChangeKind.SOURCE: "Source modifiée",
-        ChangeKind.VERIFICATION: "Vérification modifiée",
-        ChangeKind.APPLICABILITY: "Applicabilité modifiée",
+        ChangeKind.ADDED: text("cli.grid.diff.added"),
+        ChangeKind.REMOVED: text("cli.grid.diff.removed"),
+        ChangeKind.RELEVELLED: text("cli.grid.diff.relevelled"),
+        ChangeKind.REWORDED: text("cli.grid.diff.reworded"),
+        ChangeKind.MOVED: text("cli.grid.diff.moved"),
+        ChangeKind.SOURCE: text("cli.grid.diff.source"),
+        ChangeKind.VERIFICATION: text("cli.grid.diff.verification"),
+        ChangeKind.APPLICABILITY: text("cli.grid.diff.applicability"),
     }
-    console.print(f"{diff.old_ref} → {diff.new_ref}", style="bold", markup=False)
+    console.print(
+        msg("cli.grid.grid_diff.out_3", old_ref=diff.old_ref, new_ref=diff.new_ref),
+        style="bold",
+        markup=False,
+    )
     for kind, title in titles.items():
         changes = diff.of_kind(kind)
         if not changes:
             continue
-        console.print(f"\n[bold]{title} ({len(changes)})[/]")
+        console.print(msg("cli.grid.grid_diff.out_4", title=title, count=len(changes)))
         for change in changes:
             if kind is ChangeKind.ADDED:
-                console.print(f"  + {change.requirement_id}  {change.new}", markup=False)
+                console.print(
+                    msg(
+                        "cli.grid.grid_diff.out_5",
+                        requirement_id=change.requirement_id,
+                        new=change.new,
+                    ),
+                    markup=False,
+                )
             elif kind is ChangeKind.REMOVED:
-                console.print(f"  - {change.requirement_id}  {change.old}", markup=False)
+                console.print(
+                    msg(
+                        "cli.grid.grid_diff.out_6",
+                        requirement_id=change.requirement_id,
+                        old=change.old,
+                    ),
+                    markup=False,
+                )
             elif kind is ChangeKind.REWORDED:
-                console.print(f"  ~ {change.requirement_id}", markup=False)
-                console.print(f"      avant : {change.old}", style="dim", markup=False)
-                console.print(f"      après : {change.new}", markup=False)
+                console.print(
+                    msg("cli.grid.grid_diff.out_7", requirement_id=change.requirement_id),
+                    markup=False,
+                )
+                console.print(
+                    msg("cli.grid.grid_diff.out_8", old=change.old), style="dim", markup=False
+                )
+                console.print(msg("cli.grid.grid_diff.out_9", new=change.new), markup=False)
             else:
                 console.print(
-                    f"  ~ {change.requirement_id}  {change.old} → {change.new}", markup=False
+                    msg(
+                        "cli.grid.grid_diff.out_10",
+                        requirement_id=change.requirement_id,
+                        old=change.old,
+                        new=change.new,
+                    ),
+                    markup=False,
                 )
     if not diff.changes:
-        console.print("Aucune différence.")
+        console.print(msg("cli.grid.grid_diff.out_11"))
 
 
-@grid_app.command("export")
+@grid_app.command("export", help=text("cli.grid.grid_export.help"))
 def grid_export(
     grid_ref: Annotated[str, typer.Argument(metavar="GRILLE")],
     fmt: Annotated[
@@ -347,7 +409,7 @@ def _export_bytes(
     return export_ods(grid, requirements, lang, filters)
 
 
-@probes_app.command("list")
+@probes_app.command("list", help=text("cli.grid.probes_list.help"))
 def probes_list() -> None:
     """Lister les sondes installées (intégrées et extensions)."""
     from sdet_check.registry import ProbeRegistry
@@ -360,4 +422,4 @@ def probes_list() -> None:
         table.add_row(probe.kind, ", ".join(probe.needs), probe.title, probe.__module__)
     console.print(table)
     for message in registry.broken:
-        console.print(f"[yellow]![/] {escape(message)}")
+        console.print(msg("cli.grid.probes_list.out", escape=escape(message)))
