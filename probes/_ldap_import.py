@@ -157,7 +157,13 @@ class ScenarioRun:
         failed = [o for o in mine if o.problem is not None]
         undecided = [o for o in mine if o.undecided is not None]
         if undecided and not failed:
-            raise NotTestable(f"{requirement} : {undecided[0].undecided}")
+            raise NotTestable(
+                msg(
+                    "ldap.import.decide.undecided",
+                    requirement=requirement,
+                    reason=undecided[0].undecided,
+                )
+            )
         shown = failed[:kept] + [o for o in mine if o.problem is None][: max(0, kept - len(failed))]
         evidence = [handoff.evidence() for handoff in self.handoffs]
         evidence.append(
@@ -185,9 +191,15 @@ class ScenarioRun:
         )
         if failed:
             listed = clauses(
-                f"étape {o.step}, enregistrement "
-                f"{pseudo.value(o.expectation.record, 'ENTPersonJointure') if o.expectation.family.is_person else o.expectation.record}"  # noqa: E501
-                f" ({o.expectation.what}) : {o.problem}"
+                msg(
+                    "ldap.import.decide.failed_item",
+                    step=o.step,
+                    record=pseudo.value(o.expectation.record, "ENTPersonJointure")
+                    if o.expectation.family.is_person
+                    else o.expectation.record,
+                    what=o.expectation.what,
+                    problem=o.problem,
+                )
                 for o in failed[:5]
             )
             return Outcome.failed(
@@ -296,14 +308,14 @@ def _report_observation(step: str, expectation: Expectation, report: str | None)
             expectation,
             None,
             None,
-            undecided="fichiers remis par dépôt : le compte rendu de l'import n'est pas lisible "
-            f"par la sonde, vérifier à la main que « {name} » y est signalé",
+            undecided=msg("ldap.import.report_observation.unreadable", name=name),
         )
     named = name is not None and name in report
-    problem = None if named else (
-        f"le compte rendu de l'import ({report.count(chr(10))} ligne(s)) ne nomme pas « {name} » "
-        ": fichier ignoré en silence"
-    )  # fmt: skip
+    problem = (
+        None
+        if named
+        else msg("ldap.import.report_observation.unnamed", lines=report.count("\n"), name=name)
+    )
     return Observation(step, expectation, problem, {"compte_rendu_nomme_le_fichier": [str(named)]})
 
 
@@ -461,7 +473,9 @@ def _observe(
                                 x for x in v if x not in merged[name]
                             )
         if stats.result is None or not stats.result.ok:
-            answer = stats.result.describe() if stats.result else "pas de réponse finale"
+            answer = (
+                stats.result.describe() if stats.result else msg("ldap.import.observe.no_answer")
+            )
             raise ProbeError(msg("ldap.import.observe.error", answer=answer))
     return found
 
@@ -470,10 +484,10 @@ def judge(expectation: Expectation, entry: Mapping[str, list[str]] | None) -> st
     """Why ``entry`` (``None``: no entry) does not meet ``expectation``; ``None`` if it does."""
     if entry is None:
         if expectation.present:
-            return "aucune entrée ne porte cette clé de jointure"
+            return msg("ldap.import.judge.no_entry")
         return None
     if expectation.present is False:
-        return "une entrée porte encore cette clé de jointure"
+        return msg("ldap.import.judge.entry_left")
     problems: list[str] = []
     for name, values in expectation.values.items():
         observed = entry.get(name.lower(), [])

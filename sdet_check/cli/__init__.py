@@ -47,7 +47,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         code = app(args=args, prog_name="sdet-check", standalone_mode=False)
     except AlteredInputError as exc:  # a run altered since it was written: 1, not 3
         _trace_if_debug()
-        err_console.print(f"[bold red]Run modifié :[/] {escape(str(exc))}", highlight=False)
+        err_console.print(msg("cli.main.main.altered", escape=escape(str(exc))), highlight=False)
         return _ALTERED
     except SdetCheckError as exc:
         _trace_if_debug()

@@ -126,10 +126,7 @@ def validate_command(
             )
         )
     if result.jobs < jobs:
-        err_console.print(
-            f"Lecture en {result.jobs} processus (--jobs {jobs} demandé) : jeu de moins de "
-            "16 Mo, moins de fichiers, ou processeurs déjà occupés (charge de la dernière minute)"
-        )
+        err_console.print(msg("cli.aaf.validate_command.fewer_jobs", used=result.jobs, jobs=jobs))
     raise typer.Exit(ExitCode.NON_CONFORME if result.errors else ExitCode.CONFORME)
 
 

@@ -262,7 +262,7 @@ def grid_diff(
         pdf_dir.mkdir(parents=True, exist_ok=True)
         pdf_path = pdf_dir / GRID_DIFF_PDF
         pdf_path.write_bytes(render_griddiff_pdf(diff, old_grid, new_grid, state.lang))
-        console.print(f"Écrit : {pdf_path}", markup=False)
+        console.print(msg("cli.grid.grid_diff.out_2", path=pdf_path), markup=False)
         return
     if fmt is DiffFormat.HTML:
         html = render_griddiff_html(diff, old_grid, new_grid, state.lang)
@@ -374,7 +374,7 @@ def grid_export(
     if out is None:
         if fmt in (ExportFormat.PDF, ExportFormat.ODS):
             raise typer.BadParameter(
-                f"le format {fmt.value} est binaire : il s'écrit dans un fichier",
+                msg("cli.grid.grid_export.binary", format=fmt.value),
                 param_hint="--out",
             )
         typer.echo(content.decode("utf-8"), nl=False)
@@ -383,9 +383,9 @@ def grid_export(
         out.write_bytes(content)
     except OSError as exc:
         raise typer.BadParameter(
-            f"impossible d'écrire {out} ({exc.strerror})", param_hint="--out"
+            msg("cli.grid.grid_export.error", out=out, strerror=exc.strerror), param_hint="--out"
         ) from None
-    console.print(f"{len(requirements)} exigences écrites dans {out}", markup=False)
+    console.print(msg("cli.grid.grid_export.out_2", count=len(requirements), out=out), markup=False)
 
 
 def _export_bytes(

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from sdet_check.cli.console import err_console
+from sdet_check.messages import text
 
 if TYPE_CHECKING:
     from sdet_check.run import RunFile
@@ -47,21 +48,6 @@ AllowUnverifiedOption = Annotated[
         "dont la signature échoue) ; chaque page du rapport porte alors « NON VÉRIFIÉ ».",
     ),
 ]
-
-_TEXTS = {
-    "fr": {
-        "warning": "Attention : run non vérifié, lu avec --allow-unverified ; chaque page "
-        "portera « NON VÉRIFIÉ » :",
-        "refused": "Run modifié : {path} : {problems}. À faire : demander le run.json "
-        "d'origine, ou relancer avec --allow-unverified (chaque page portera « NON VÉRIFIÉ »).",
-    },
-    "en": {
-        "warning": "Warning: unverified run, read with --allow-unverified; every page will "
-        "say “NOT VERIFIED”:",
-        "refused": "Altered run: {path}: {problems}. To do: ask for the original run.json, or "
-        "run again with --allow-unverified (every page will say “NOT VERIFIED”).",
-    },
-}
 
 SIGNED_BESIDE = frozenset({".json", ".html"})
 """Files that get a detached signature beside them (the PDF carries its own)."""
@@ -124,11 +110,15 @@ def read_runs(
             if run.problems:
                 raise UnverifiedRunError(run.path, run.problems)
             raise typer.Exit(_refuse_signature(run.path, found, lang))
-        prefix = (f"{run.path} : " if lang == "fr" else f"{run.path}: ") if len(runs) > 1 else ""
-        problems.extend(prefix + text for text in found)
+        problems.extend(
+            text("cli.integrity.load_runs.of_run", lang, path=run.path, problem=problem)
+            if len(runs) > 1
+            else problem
+            for problem in found
+        )
     if problems:
         err_console.print(
-            _TEXTS.get(lang, _TEXTS["fr"])["warning"] + "\n  " + "\n  ".join(problems),
+            text("cli.integrity.load_runs.warning", lang, problems="\n  ".join(problems)),
             style="yellow",
             markup=False,
         )
@@ -152,7 +142,9 @@ def _signature_problems(run: RunFile, lang: str = "fr") -> list[str]:
 
 def _refuse_signature(path: Path, problems: Sequence[str], lang: str) -> int:
     err_console.print(
-        _TEXTS.get(lang, _TEXTS["fr"])["refused"].format(path=path, problems="; ".join(problems)),
+        text(
+            "cli.integrity.refuse_signature.refused", lang, path=path, problems="; ".join(problems)
+        ),
         style="bold red",
         markup=False,
     )

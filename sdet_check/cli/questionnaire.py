@@ -10,6 +10,7 @@ from typer.core import TyperGroup
 
 from sdet_check.cli.app import app, state
 from sdet_check.cli.console import console
+from sdet_check.messages import msg
 
 if TYPE_CHECKING:
     # typer bundles its own click; its Context is the type TyperGroup's methods take.
@@ -115,7 +116,7 @@ def _write(out: Path, content: bytes) -> None:
         out.write_bytes(content)
     except OSError as exc:
         raise typer.BadParameter(
-            f"impossible d'écrire {out} ({exc.strerror})", param_hint="--out"
+            msg("cli.questionnaire.write.error", out=out, strerror=exc.strerror), param_hint="--out"
         ) from None
 
 
@@ -142,7 +143,9 @@ def questionnaire_import(
     folder = proofs if proofs is not None else file.parent
     if not folder.is_dir():
         raise InputError(
-            folder, "dossier des preuves introuvable", "donner le dossier remis avec --proofs"
+            folder,
+            msg("input.questionnaire.import_command.no_proofs"),
+            msg("input.questionnaire.import_command.no_proofs_fix"),
         )
     imported = import_questionnaire(file, folder, grid, state.lang)
     partial = out.with_name(out.name + ".partiel")
@@ -154,7 +157,7 @@ def questionnaire_import(
         partial.replace(out)
     except OSError as exc:
         raise typer.BadParameter(
-            f"impossible d'écrire {out} ({exc.strerror})", param_hint="--out"
+            msg("cli.questionnaire.write.error", out=out, strerror=exc.strerror), param_hint="--out"
         ) from None
     finally:
         partial.unlink(missing_ok=True)

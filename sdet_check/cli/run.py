@@ -333,20 +333,18 @@ def report_command(
     signer = signing_identity(sign_key, sign_cert)
     if signer is not None and reviews is not None:
         raise typer.BadParameter(
-            "un run recalculé avec des revues ne se signe pas tel quel : écrire le run recalculé "
-            "(--reviews … --format json --out DOSSIER), puis signer DOSSIER/run.json avec report",
+            msg("cli.run.report_command.sign_rescored"),
             param_hint="--sign-key",
         )
     (run,), problems = read_runs([run_file], allow_unverified=allow_unverified, lang=state.lang)
     if signer is not None and problems:
         raise typer.BadParameter(
-            "un run non vérifié ne se signe pas : signer le run.json d'origine",
+            msg("cli.run.report_command.sign_unverified"),
             param_hint="--sign-key",
         )
     if signer is not None and not run.canonical:
         raise typer.BadParameter(
-            f"{run_file} n'est pas octet pour octet le run.json écrit par sdet-check (remis en "
-            "forme ?) : signer le fichier d'origine",
+            msg("cli.run.report_command.sign_reformatted", path=run_file),
             param_hint="--sign-key",
         )
     record = run.record
@@ -361,15 +359,16 @@ def report_command(
         record["score"] = rescored
         if signer is not None:
             raise typer.BadParameter(
-                "le score enregistré de ce run ne correspond pas à ses résultats : un run "
-                "modifié ne se signe pas",
+                msg("cli.run.report_command.sign_altered"),
                 param_hint="--sign-key",
             )
     signature = Signature(auditor=auditor, valid_until=_valid_until(valid_until, record))
     if valid_until is not None and not _attests(record):
         err_console.print(
-            "Attention : --valid-until n'est pas repris, un rapport "
-            f"« {overall_verdict(record).label(state.lang)} » n'atteste pas la conformité.",
+            msg(
+                "cli.run.report_command.valid_until_dropped",
+                verdict=overall_verdict(record).label(state.lang),
+            ),
             style="yellow",
             markup=False,
         )
@@ -435,19 +434,20 @@ def _sign_run_file(run: RunFile, out_dir: Path, signer: SigningIdentity) -> None
     if target.resolve() != run.path.resolve():
         if target.exists() and target.read_bytes() != run.raw:
             raise typer.BadParameter(
-                f"{target} existe et contient un autre run : choisir un autre dossier",
+                msg("cli.run.sign_run_file.other_run", path=target),
                 param_hint="--out",
             )
         target.write_bytes(run.raw)
-        err_console.print(f"Écrit : {target}", markup=False)
+        err_console.print(msg("cli.run.report_command.out_3", path=target), markup=False)
     if signature_path(target).exists():
         err_console.print(
-            f"{signature_path(target)} existe déjà : conservé (la signature du rapport PDF "
-            "couvre aussi le run joint).",
+            msg("cli.run.sign_run_file.kept", path=signature_path(target)),
             markup=False,
         )
         return
-    err_console.print(f"Écrit : {write_signature(target, signer)}", markup=False)
+    err_console.print(
+        msg("cli.run.report_command.out_3", path=write_signature(target, signer)), markup=False
+    )
 
 
 def _attests(record: Mapping[str, Any]) -> bool:
