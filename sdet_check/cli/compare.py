@@ -65,7 +65,7 @@ def compare_command(
     allow_unverified: AllowUnverifiedOption = False,
     visa: Annotated[
         str | None,
-        typer.Option("--visa", help="Nom et qualité du signataire, dans le bloc de visa."),
+        typer.Option("--visa", help=text("cli.compare.compare_command.visa")),
     ] = None,
 ) -> None:
     """Comparer des solutions : MUST éliminatoires, SHOULD pondérées, classement, écarts.

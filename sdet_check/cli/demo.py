@@ -46,8 +46,7 @@ def demo_command(
         bool,
         typer.Option(
             "--loop/--no-loop",
-            help="Dérouler la boucle d'audit (grille de lecture, questionnaire, déclarations, "
-            "revue, rapports), ou seulement évaluer la pile (--no-loop).",
+            help=text("cli.demo.demo_command.loop"),
         ),
     ] = True,
 ) -> None:

@@ -26,15 +26,13 @@ AxisOption = Annotated[list[str] | None, typer.Option("--axis", help=text("cli.g
 LevelOption = Annotated[
     list[str] | None, typer.Option("--level", help=text("cli.grid.module.level"))
 ]
-TagOption = Annotated[list[str] | None, typer.Option("--tag", help="Garder cette étiquette.")]
+TagOption = Annotated[list[str] | None, typer.Option("--tag", help=text("cli.grid.module.tag"))]
 DegreeOption = Annotated[
-    list[str] | None, typer.Option("--degree", help="Garder ce degré : 1d ou 2d (répétable).")
+    list[str] | None, typer.Option("--degree", help=text("cli.grid.module.degree"))
 ]
 ScopeOption = Annotated[
     list[str] | None,
-    typer.Option(
-        "--scope", help="Garder ce périmètre : solution, exploitation, service_tiers (répétable)."
-    ),
+    typer.Option("--scope", help=text("cli.grid.module.scope")),
 ]
 
 
@@ -236,15 +234,14 @@ def grid_diff(
         ),
     ],
     fmt: Annotated[
-        DiffFormat, typer.Option("--format", "-f", help="terminal, html ou pdf.")
+        DiffFormat, typer.Option("--format", "-f", help=text("cli.grid.grid_diff.format"))
     ] = DiffFormat.TERMINAL,
     out: Annotated[
         Path | None,
         typer.Option(
             "--out",
             "-o",
-            help="Dossier du fichier HTML ou PDF (HTML : sortie standard sinon ; "
-            "PDF : dossier courant sinon).",
+            help=text("cli.grid.grid_diff.out"),
         ),
     ] = None,
 ) -> None:
@@ -338,13 +335,13 @@ def grid_diff(
 
 @grid_app.command("export", help=text("cli.grid.grid_export.help"))
 def grid_export(
-    grid_ref: Annotated[str, typer.Argument(metavar="GRILLE")],
+    grid_ref: Annotated[str, typer.Argument(metavar=text("cli.metavar.grid"))],
     fmt: Annotated[
-        ExportFormat, typer.Option("--format", help="csv, md, html, pdf ou ods")
+        ExportFormat, typer.Option("--format", help=text("cli.grid.grid_export.format"))
     ] = ExportFormat.CSV,
     out: Annotated[
         Path | None,
-        typer.Option("--out", help="Fichier écrit (sortie standard sinon ; requis en pdf et ods)."),
+        typer.Option("--out", help=text("cli.grid.grid_export.out")),
     ] = None,
     axis: AxisOption = None,
     level: LevelOption = None,

@@ -27,9 +27,7 @@ SignKeyOption = Annotated[
     typer.Option(
         "--sign-key",
         metavar="KEY.pem",
-        help="Clé privée PEM du signataire (auditeur ou tiers de confiance) : signe le run.json "
-        "(run.json.sig), le rapport HTML (.sig) et le PDF (signature PAdES). Mot de passe "
-        "éventuel dans SDET_CHECK_SIGN_KEY_PASSWORD.",
+        help=text("cli.integrity.sign_key"),
     ),
 ]
 SignCertOption = Annotated[
@@ -37,15 +35,14 @@ SignCertOption = Annotated[
     typer.Option(
         "--sign-cert",
         metavar="CERT.pem",
-        help="Certificat PEM de la clé (obligatoire avec --sign-key), chaîne comprise.",
+        help=text("cli.integrity.sign_cert"),
     ),
 ]
 AllowUnverifiedOption = Annotated[
     bool,
     typer.Option(
         "--allow-unverified",
-        help="Lire quand même un run dont les preuves ne correspondent pas au manifeste (ou "
-        "dont la signature échoue) ; chaque page du rapport porte alors « NON VÉRIFIÉ ».",
+        help=text("cli.integrity.allow_unverified"),
     ),
 ]
 

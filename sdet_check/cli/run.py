@@ -305,8 +305,7 @@ def report_command(
         Path | None,
         typer.Option(
             "--reviews",
-            help="Revues de l'auditeur (YAML, par ex. écrit par `sdet-check review`) : "
-            "décident les exigences à examiner, puis le run est recalculé.",
+            help=text("cli.run.report_command.reviews"),
         ),
     ] = None,
     sign_key: SignKeyOption = None,
