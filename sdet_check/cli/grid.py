@@ -121,12 +121,17 @@ def grid_show(
         if details:
             title.append(f"\n{r.statement.get(lang)}", style="")
             heading = source_label(r.to_json()["source"], grid.version, lang)
-            title.append(f"\n{heading} : {r.source.label()}", style="dim")
+            title.append(
+                "\n" + text("cli.grid.show.source", lang, heading=heading, source=r.source.label()),
+                style="dim",
+            )
             if r.source.wording:
                 title.append(f"\n« {r.source.wording} »", style="dim italic")
             if r.remediation:
-                fix = "Comment corriger" if lang == "fr" else "How to fix"
-                title.append(f"\n{fix} : {r.remediation.get(lang)}", style="")
+                title.append(
+                    "\n" + text("cli.grid.show.remediation", lang, fix=r.remediation.get(lang)),
+                    style="",
+                )
         method = r.verification.method.value
         if r.verification.probe:
             method = msg("cli.grid.show.probe", probe=r.verification.probe)
@@ -157,17 +162,28 @@ def _refuse_unknown_filters(
 
     known_degrees = sorted({d for r in grid.requirements for d in r.degrees})
     known_scopes = sorted({s for r in grid.requirements for s in r.scopes})
-    bad = [f"axe {a}" for a in axes or [] if a not in {x.id for x in grid.axes}]
-    bad += [f"niveau {lv}" for lv in levels or [] if lv.upper() not in LEVEL_LABELS["fr"]]
-    bad += [f"étiquette {t}" for t in tags or [] if t not in grid.tags()]
-    bad += [f"degré {d}" for d in degrees or [] if d not in known_degrees]
-    bad += [f"périmètre {s}" for s in scopes or [] if s not in known_scopes]
+    unknown = "cli.grid.refuse_unknown_filters"
+    bad = [
+        msg(f"{unknown}.axis", value=a) for a in axes or [] if a not in {x.id for x in grid.axes}
+    ]
+    bad += [
+        msg(f"{unknown}.level", value=lv)
+        for lv in levels or []
+        if lv.upper() not in LEVEL_LABELS["fr"]
+    ]
+    bad += [msg(f"{unknown}.tag", value=t) for t in tags or [] if t not in grid.tags()]
+    bad += [msg(f"{unknown}.degree", value=d) for d in degrees or [] if d not in known_degrees]
+    bad += [msg(f"{unknown}.scope", value=s) for s in scopes or [] if s not in known_scopes]
     if bad:
-        axes_known = ", ".join(axis.id for axis in grid.axes)
         raise typer.BadParameter(
-            f"{', '.join(bad)} inconnu(s) dans {grid.ref} (axes : {axes_known} ; niveaux : "
-            f"MUST, SHOULD ; degrés : {', '.join(known_degrees)} ; périmètres : "
-            f"{', '.join(known_scopes)})"
+            msg(
+                "cli.grid.refuse_unknown_filters.error",
+                bad=bad,
+                ref=grid.ref,
+                axes_known=", ".join(axis.id for axis in grid.axes),
+                degrees=", ".join(known_degrees),
+                scopes=", ".join(known_scopes),
+            )
         )
 
 
