@@ -318,8 +318,8 @@ def rules_command(
         typer.echo(json.dumps(rules_json(), ensure_ascii=False, indent=1))
         return
     table = Table(show_edge=False)
-    for column in ("règle", "sévérité", "titre", "exigences"):
-        table.add_column(column)
+    for column in ("rule", "severity", "title", "requirements"):
+        table.add_column(text(f"cli.aaf.rules_command.columns.{column}"))
     for rule in RULES.values():
         table.add_row(rule.id, rule.severity.label(), rule.title, ", ".join(rule.requirements))
     console.print(table)

@@ -96,7 +96,9 @@ def compare_command(
         path = out / filename
         with unverified(problems) if problems else nullcontext():
             data = render(comparison, state.lang, visa)
-        for written in write_output(path, data, signer, "Comparaison sdet-check des solutions"):
+        for written in write_output(
+            path, data, signer, text("cli.compare.compare_command.reason", state.lang)
+        ):
             err_console.print(msg("cli.compare.compare_command.out_2", path=written))
     console.print(_ranking_table(comparison, state.lang))
 

@@ -429,8 +429,8 @@ def probes_list() -> None:
 
     registry = ProbeRegistry.from_entry_points()
     table = Table(show_edge=False)
-    for column in ("sonde", "besoins de la cible", "observe", "module"):
-        table.add_column(column)
+    for column in ("probe", "needs", "observes", "module"):
+        table.add_column(text(f"cli.grid.probes_list.columns.{column}"))
     for probe in registry.probes():
         table.add_row(probe.kind, ", ".join(probe.needs), probe.title, probe.__module__)
     console.print(table)

@@ -419,7 +419,9 @@ def _reason(record: Mapping[str, Any]) -> str:
     """The reason a PDF signature gives: which run the signed report reports."""
     from sdet_check.run import run_hash
 
-    return f"Rapport sdet-check du run {record['run_id']} (sha256 {run_hash(record)})"
+    return text(
+        "cli.run.reason.signature", state.lang, run_id=record["run_id"], digest=run_hash(record)
+    )
 
 
 def _sign_run_file(run: RunFile, out_dir: Path, signer: SigningIdentity) -> None:
