@@ -40,7 +40,7 @@ from pathlib import Path
 from typing import Any
 
 from sdet_check.errors import InputError
-from sdet_check.messages import msg
+from sdet_check.messages import Message, msg
 from sdet_check.remarks import solution_identity, solution_mismatches, stale_evidence
 from sdet_check.run import rescore, run_hash
 from sdet_check.scoring import Verdict
@@ -122,20 +122,19 @@ def load_weights(file: Path, requirements: Sequence[Mapping[str, Any]]) -> Weigh
         if requirement_id not in by_id:
             raise loaded.error(
                 ["requirements", requirement_id],
-                f"l'exigence « {requirement_id} » n'existe pas dans la grille des runs comparés",
+                msg("input.compare.load_weights.unknown_requirement", requirement=requirement_id),
                 _suggest(
-                    requirement_id, by_id, "corriger l'identifiant (voir `sdet-check grid show`)"
+                    requirement_id, by_id, msg("input.compare.load_weights.unknown_requirement_fix")
                 ),
             )
         if by_id[requirement_id]["level"] == "MUST":
             raise loaded.error(
                 ["requirements", requirement_id],
-                f"« {requirement_id} » est une exigence MUST : elle sert de barrière "
-                "éliminatoire et ne reçoit pas de poids",
-                "retirer cette ligne ; seules les recommandations (SHOULD) sont pondérées",
+                msg("input.compare.load_weights.must", requirement=requirement_id),
+                msg("input.compare.load_weights.must_fix"),
             )
-    _check_names(loaded, "tags", tags, "étiquette")
-    _check_names(loaded, "axes", axes, "axe")
+    _check_names(loaded, "tags", tags, msg("input.compare.check_names.tag"))
+    _check_names(loaded, "axes", axes, msg("input.compare.check_names.axis"))
     return Weights(
         default=float(data.get("default", DEFAULT_WEIGHT)),
         requirements={k: float(v) for k, v in data.get("requirements", {}).items()},
@@ -147,19 +146,19 @@ def load_weights(file: Path, requirements: Sequence[Mapping[str, Any]]) -> Weigh
     )
 
 
-def _check_names(loaded: LoadedYaml, key: str, known: list[str], what: str) -> None:
+def _check_names(loaded: LoadedYaml, key: str, known: list[str], what: Message) -> None:
     for name in loaded.data.get(key, {}):
         if name not in known:
             raise loaded.error(
                 [key, name],
-                f"{what} « {name} » inconnu(e) dans la grille des runs comparés",
-                _suggest(name, known, f"choisir parmi : {', '.join(known)}"),
+                msg("input.compare.check_names.unknown", what=what, name=name),
+                _suggest(name, known, msg("input.compare.check_names.fix", known=known)),
             )
 
 
-def _suggest(name: str, known: Iterable[str], fix: str) -> str:
+def _suggest(name: str, known: Iterable[str], fix: Message) -> Message:
     close = difflib.get_close_matches(name, list(known), n=1)
-    return f"vouliez-vous écrire « {close[0]} » ? {fix}" if close else fix
+    return msg("input.compare.suggest.did_you_mean", close=close[0], fix=fix) if close else fix
 
 
 @dataclass(frozen=True)

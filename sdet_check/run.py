@@ -38,7 +38,7 @@ from sdet_check import __version__
 from sdet_check.declarations import Declaration, InputFile, Review, Waiver
 from sdet_check.errors import AlteredInputError, InputError
 from sdet_check.grid import Grid
-from sdet_check.messages import msg
+from sdet_check.messages import current_language, msg
 from sdet_check.probe import Status
 from sdet_check.redaction import Redactor
 from sdet_check.remarks import DEFAULT_MAX_EVIDENCE_AGE_DAYS, run_remarks
@@ -275,16 +275,17 @@ class UnverifiedRunError(AlteredInputError):
     def __init__(self, file: Path | str, problems: Sequence[EvidenceProblem]):
         """Name every piece that fails (the first ten in the message)."""
         self.problems = list(problems)
-        shown = "; ".join(p.describe() for p in self.problems[:10])
+        lang = current_language()
+        shown = "; ".join(p.describe(lang) for p in self.problems[:10])
         more = len(self.problems) - 10
-        if more > 0:
-            shown += f" ; et {more} autre(s)"
         super().__init__(
             file,
-            f"ses preuves ont changé depuis son écriture, run refusé : {shown}",
-            "demander le run.json d'origine (et sa signature run.json.sig), ou, pour le lire "
-            "quand même, relancer `report` ou `compare` avec --allow-unverified : chaque page "
-            "du rapport portera alors « NON VÉRIFIÉ »",
+            msg(
+                "input.run.unverified.problem",
+                shown=shown,
+                more=msg("input.run.unverified.more", count=more) if more > 0 else "",
+            ),
+            msg("input.run.unverified.fix"),
         )
 
 
