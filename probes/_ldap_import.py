@@ -35,6 +35,7 @@ from typing import Any, ClassVar
 
 from probes import _ldap_wire as wire
 from sdet_check.aaf.scenario import COVERED, Expectation, Step, build_scenario, write_step
+from sdet_check.messages import clauses, msg
 from sdet_check.probe import (
     BadParams,
     Evidence,
@@ -79,7 +80,12 @@ class Handoff:
         """The hand-off as evidence."""
         return Evidence(
             kind="aaf_import_step",
-            summary=f"étape {self.step} : {self.how} ({self.seconds:.1f} s)",
+            summary=msg(
+                "ldap.import.ev.handoff.evidence",
+                step=self.step,
+                how=self.how,
+                seconds=f"{self.seconds:.1f}",
+            ),
             data={"step": self.step, **self.detail, "seconds": round(self.seconds, 3)},
         )
 
@@ -147,43 +153,71 @@ class ScenarioRun:
         """The outcome of ``requirement`` from the observations that concern it."""
         mine = [o for o in self.observations if o.expectation.requirement == requirement]
         if not mine:
-            raise BadParams(f"le scénario d'import ne couvre pas {requirement}")
+            raise BadParams(msg("ldap.import.scenario_run.bad_params", requirement=requirement))
         failed = [o for o in mine if o.problem is not None]
         undecided = [o for o in mine if o.undecided is not None]
         if undecided and not failed:
-            raise NotTestable(f"{requirement} : {undecided[0].undecided}")
+            raise NotTestable(
+                msg(
+                    "ldap.import.decide.undecided",
+                    requirement=requirement,
+                    reason=undecided[0].undecided,
+                )
+            )
         shown = failed[:kept] + [o for o in mine if o.problem is None][: max(0, kept - len(failed))]
         evidence = [handoff.evidence() for handoff in self.handoffs]
         evidence.append(
             Evidence(
                 kind="aaf_import_observations",
-                summary=f"{requirement} : {len(mine)} constat(s) dans {self.annuaire}, "
-                f"{len(failed)} écart(s) — {COVERED[requirement]}",
+                summary=msg(
+                    "ldap.import.ev.scenario_run.evidence",
+                    requirement=requirement,
+                    count=len(mine),
+                    annuaire=self.annuaire,
+                    count2=len(failed),
+                    covered=msg("ldap.import.covered." + requirement),
+                ),
                 data={"observations": [o.to_json(pseudo) for o in shown], "total": len(mine)},
             )
         )
         evidence.append(
             Evidence(
                 kind="pseudonymisation",
-                summary="clés de jointure et valeurs personnelles des constats pseudonymisées"
+                summary=msg("ldap.import.pseudonymised")
                 if pseudo.enabled
-                else "pseudonymisation désactivée par la cible",
+                else msg("ldap.import.not_pseudonymised"),
                 data=pseudo.describe(),
             )
         )
         if failed:
-            listed = " ; ".join(
-                f"étape {o.step}, enregistrement "
-                f"{pseudo.value(o.expectation.record, 'ENTPersonJointure') if o.expectation.family.is_person else o.expectation.record}"  # noqa: E501
-                f" ({o.expectation.what}) : {o.problem}"
+            listed = clauses(
+                msg(
+                    "ldap.import.decide.failed_item",
+                    step=o.step,
+                    record=pseudo.value(o.expectation.record, "ENTPersonJointure")
+                    if o.expectation.family.is_person
+                    else o.expectation.record,
+                    what=o.expectation.what,
+                    problem=o.problem,
+                )
                 for o in failed[:5]
             )
             return Outcome.failed(
-                f"{len(failed)} écart(s) sur {len(mine)} constat(s) : {listed}", *evidence
+                msg(
+                    "ldap.import.scenario_run.fail",
+                    count=len(failed),
+                    count2=len(mine),
+                    listed=listed,
+                ),
+                *evidence,
             )
         return Outcome.passed(
-            f"{len(mine)} constat(s) conformes après import du scénario "
-            f"({len(self.handoffs)} étape(s)) — {COVERED[requirement]}",
+            msg(
+                "ldap.import.scenario_run.pass",
+                count=len(mine),
+                count2=len(self.handoffs),
+                covered=msg("ldap.import.covered." + requirement),
+            ),
             *evidence,
         )
 
@@ -198,7 +232,7 @@ _KEPT_RUNS = 8
 def scenario_run(context: ProbeContext) -> ScenarioRun:
     """The scenario's run for this target, run now by the first caller, then shared."""
     if not _LOCK.acquire(timeout=max(0.1, context.remaining())):
-        raise ProbeTimeout("le scénario d'import, lancé par une autre exigence, n'a pas fini")
+        raise ProbeTimeout(msg("ldap.import.scenario_run.timeout"))
     try:
         known = _RUNS.get(id(context.target))
         if known is None or known[0] is not context.target:
@@ -223,10 +257,7 @@ def _section(target: Target) -> Mapping[str, Any]:
     if not isinstance(section, Mapping) or not (
         section.get("command") or section.get("drop_folder")
     ):
-        raise NotTestable(
-            "la cible ne dit pas comment l'ENT importe un jeu AAF (aaf.import : command ou "
-            "drop_folder) : le scénario d'import ne peut être joué"
-        )
+        raise NotTestable(msg("ldap.import.section.untestable"))
     return section
 
 
@@ -235,10 +266,7 @@ def _run(context: ProbeContext) -> ScenarioRun:
 
     section = _section(context.target)
     if not context.allow_writes:
-        raise NotTestable(
-            "le scénario d'import écrit dans l'annuaire de l'ENT : il ne se joue qu'avec "
-            "--allow-writes (l'option est consignée dans le run)"
-        )
+        raise NotTestable(msg("ldap.import.run.untestable"))
     reading = context
     if isinstance(section.get("ldap"), Mapping):
         raw = {**context.target.raw, "ldap": section["ldap"]}
@@ -280,14 +308,14 @@ def _report_observation(step: str, expectation: Expectation, report: str | None)
             expectation,
             None,
             None,
-            undecided="fichiers remis par dépôt : le compte rendu de l'import n'est pas lisible "
-            f"par la sonde, vérifier à la main que « {name} » y est signalé",
+            undecided=msg("ldap.import.report_observation.unreadable", name=name),
         )
     named = name is not None and name in report
-    problem = None if named else (
-        f"le compte rendu de l'import ({report.count(chr(10))} ligne(s)) ne nomme pas « {name} » "
-        ": fichier ignoré en silence"
-    )  # fmt: skip
+    problem = (
+        None
+        if named
+        else msg("ldap.import.report_observation.unnamed", lines=report.count("\n"), name=name)
+    )
     return Observation(step, expectation, problem, {"compte_rendu_nomme_le_fichier": [str(named)]})
 
 
@@ -308,7 +336,7 @@ def _run_command(
 ) -> Handoff:
     command = section["command"]
     if isinstance(command, str) or not all(isinstance(part, str) for part in command):
-        raise BadParams("aaf.import.command doit être une liste de chaînes (sans shell)")
+        raise BadParams(msg("ldap.import.run_command.bad_params"))
     fields = {
         "folder": str(folder),
         "step": step.name,
@@ -337,16 +365,16 @@ def _run_command(
         )
     except subprocess.TimeoutExpired as exc:
         raise ProbeTimeout(
-            f"étape {folder.name} : la commande d'import n'a pas fini en {limit:.0f} s"
+            msg("ldap.import.run_command.timeout", name=folder.name, limit=f"{limit:.0f}")
         ) from exc
     except OSError as exc:
-        raise ProbeError(f"commande d'import impossible à lancer ({argv[0]}) : {exc}") from exc
+        raise ProbeError(msg("ldap.import.run_command.error", argv=argv[0], exc=exc)) from exc
     output = (done.stdout + done.stderr).decode("utf-8", "replace")
     if secret is not None:
         output = output.replace(secret.reveal(), "***")
     handoff = Handoff(
         folder.name,
-        f"commande d'import lancée, code de sortie {done.returncode}",
+        msg("ldap.import.command_ran", code=done.returncode),
         {
             "mode": "command",
             "command": argv,
@@ -362,8 +390,12 @@ def _run_command(
     )
     if done.returncode != 0:
         raise ProbeError(
-            f"étape {folder.name} : la commande d'import a échoué (code {done.returncode}) : "
-            f"{output[-300:].strip()}",
+            msg(
+                "ldap.import.run_command.error_2",
+                name=folder.name,
+                returncode=done.returncode,
+                strip=output[-300:].strip(),
+            ),
             handoff.evidence(),
         )
     return handoff
@@ -374,7 +406,7 @@ def _drop(
 ) -> Handoff:
     drop = context.target.path(str(section["drop_folder"]))
     if not drop.is_dir():
-        raise NotTestable(f"le dossier de dépôt {drop} n'existe pas (aaf.import.drop_folder)")
+        raise NotTestable(msg("ldap.import.drop.untestable", drop=drop))
     names = sorted(path.name for path in folder.iterdir())
     for name in names:
         shutil.copy2(folder / name, drop / f".{name}.part")
@@ -388,8 +420,14 @@ def _drop(
         if time.monotonic() >= deadline:
             left = [name for name in awaited if (drop / name).exists()]
             raise ProbeTimeout(
-                f"étape {folder.name} : l'ENT n'a pas pris {len(left)} fichier(s) déposé(s) "
-                f"dans {drop} en {wait:.0f} s ({', '.join(left[:3])})"
+                msg(
+                    "ldap.import.drop.timeout",
+                    name=folder.name,
+                    count=len(left),
+                    drop=drop,
+                    wait=f"{wait:.0f}",
+                    left=", ".join(left[:3]),
+                )
             )
         time.sleep(0.2)
     settle = float(section.get("settle_s", 0))
@@ -398,7 +436,7 @@ def _drop(
         (drop / name).unlink(missing_ok=True)
     return Handoff(
         folder.name,
-        f"{len(names)} fichier(s) déposé(s) dans {drop} et pris par l'ENT",
+        msg("ldap.import.dropped", count=len(names), drop=drop),
         {"mode": "drop_folder", "drop_folder": str(drop), "files": names},
         time.monotonic() - started,
     )
@@ -435,8 +473,10 @@ def _observe(
                                 x for x in v if x not in merged[name]
                             )
         if stats.result is None or not stats.result.ok:
-            answer = stats.result.describe() if stats.result else "pas de réponse finale"
-            raise ProbeError(f"recherche des enregistrements du scénario refusée : {answer}")
+            answer = (
+                stats.result.describe() if stats.result else msg("ldap.import.observe.no_answer")
+            )
+            raise ProbeError(msg("ldap.import.observe.error", answer=answer))
     return found
 
 
@@ -444,22 +484,26 @@ def judge(expectation: Expectation, entry: Mapping[str, list[str]] | None) -> st
     """Why ``entry`` (``None``: no entry) does not meet ``expectation``; ``None`` if it does."""
     if entry is None:
         if expectation.present:
-            return "aucune entrée ne porte cette clé de jointure"
+            return msg("ldap.import.judge.no_entry")
         return None
     if expectation.present is False:
-        return "une entrée porte encore cette clé de jointure"
-    problems = []
+        return msg("ldap.import.judge.entry_left")
+    problems: list[str] = []
     for name, values in expectation.values.items():
         observed = entry.get(name.lower(), [])
         missing = [value for value in values if value not in observed]
         if missing:
-            problems.append(f"{name} : {len(missing)} valeur(s) attendue(s) absente(s)")
+            problems.append(msg("ldap.import.judge.append", name=name, count=len(missing)))
     for name, values in expectation.forbidden.items():
         observed = entry.get(name.lower(), [])
         if any(value in observed for value in values):
-            problems.append(f"{name} : valeur qui n'aurait pas dû être enregistrée")
-    problems += [f"{name} absent" for name in expectation.required if not entry.get(name.lower())]
-    return " ; ".join(problems) or None
+            problems.append(msg("ldap.import.judge.append_2", name=name))
+    problems += [
+        msg("ldap.import.judge.absent", name=name)
+        for name in expectation.required
+        if not entry.get(name.lower())
+    ]
+    return clauses(problems) if problems else None
 
 
 class LdapImportScenario(Probe):

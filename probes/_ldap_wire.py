@@ -31,6 +31,8 @@ import time
 from collections.abc import Generator, Sequence
 from dataclasses import dataclass
 
+from sdet_check.messages import msg
+
 PAGED_RESULTS_OID = "1.2.840.113556.1.4.319"
 """The simple paged results control (RFC 2696)."""
 
@@ -207,9 +209,9 @@ def _long_length(data: bytes | bytearray, pos: int) -> tuple[int, int]:
     """Decode a long-form length whose first byte is at ``pos``; refuse indefinite forms."""
     count = data[pos] & 0x7F
     if count == 0:
-        raise Malformed("longueur BER indéfinie (interdite en LDAP, RFC 4511 §5.1)")
+        raise Malformed(msg("ldap.wire.long_length.malformed"))
     if count > 4:
-        raise TooLarge(f"longueur BER sur {count} octets")
+        raise TooLarge(msg("ldap.wire.long_length.too_large", count=count))
     start = pos + 1
     return start + count, int.from_bytes(data[start : start + count], "big")
 
@@ -217,7 +219,7 @@ def _long_length(data: bytes | bytearray, pos: int) -> tuple[int, int]:
 def _read_tlv(data: bytes | bytearray, pos: int, end: int) -> tuple[int, int, int]:
     """Return ``(tag, content start, content end)`` of the TLV at ``pos``, inside ``end``."""
     if pos + 2 > end:
-        raise Malformed("élément BER tronqué")
+        raise Malformed(msg("ldap.wire.read_tlv.malformed"))
     tag = data[pos]
     size = data[pos + 1]
     start = pos + 2
@@ -225,14 +227,14 @@ def _read_tlv(data: bytes | bytearray, pos: int, end: int) -> tuple[int, int, in
         start, size = _long_length(data, pos + 1)
     stop = start + size
     if stop > end:
-        raise Malformed("élément BER plus long que son conteneur")
+        raise Malformed(msg("ldap.wire.read_tlv.malformed_2"))
     return tag, start, stop
 
 
 def _read_int(data: bytes | bytearray, pos: int, end: int) -> tuple[int, int]:
     tag, start, stop = _read_tlv(data, pos, end)
     if tag not in (0x02, 0x0A) or not 0 < stop - start <= 8:
-        raise Malformed(f"entier attendu, étiquette 0x{tag:02x}")
+        raise Malformed(msg("ldap.wire.read_int.malformed", tag=f"{tag:02x}"))
     return int.from_bytes(data[start:stop], "big", signed=True), stop
 
 
@@ -337,13 +339,13 @@ def _parse_entry(b: bytes, names: dict[bytes, str]) -> Entry:
         else:
             values = []
         if p != attribute_end:
-            raise Malformed("attribut d'entrée mal formé")
+            raise Malformed(msg("ldap.wire.parse_entry.malformed"))
         if name in attributes:
             attributes[name].extend(values)
         else:
             attributes[name] = values
     if p != end:
-        raise Malformed("entrée de résultat mal formée")
+        raise Malformed(msg("ldap.wire.parse_entry.malformed_2"))
     return dn, attributes
 
 
@@ -391,7 +393,7 @@ class WireConnection:
         )
         tag, start, stop, _end = self._next_message(message_id)
         if tag != _BIND_RESPONSE:
-            raise Malformed(f"réponse de liaison attendue, étiquette 0x{tag:02x} reçue")
+            raise Malformed(msg("ldap.wire.wire_connection.malformed", tag=f"{tag:02x}"))
         return _parse_result(self._buffer, start, stop)
 
     def unbind(self) -> None:
@@ -487,9 +489,9 @@ class WireConnection:
         try:
             self._sock.sendall(_message(message_id, operation, controls))
         except TimeoutError as exc:
-            raise Timeout("envoi de la requête non terminé avant l'échéance") from exc
+            raise Timeout(msg("ldap.wire.wire_connection.timeout")) from exc
         except OSError as exc:
-            raise Closed(f"envoi impossible : {exc}") from exc
+            raise Closed(msg("ldap.wire.wire_connection.closed", exc=exc)) from exc
         return message_id
 
     def _abandon(self, message_id: int) -> None:
@@ -501,7 +503,7 @@ class WireConnection:
     def _settimeout(self) -> None:
         remaining = self.deadline - time.monotonic()
         if remaining <= 0:
-            raise Timeout("échéance atteinte")
+            raise Timeout(msg("ldap.wire.wire_connection.timeout_2"))
         timeout = min(self.network_timeout, remaining)
         # Setting a timeout is a system call: skipped when the socket already has this one
         # (every read of a long scan, until the deadline comes within one network timeout).
@@ -535,13 +537,13 @@ class WireConnection:
         try:
             received = self._sock.recv_into(self._view[end:], len(buffer) - end)
         except TimeoutError as exc:
-            raise Timeout("le serveur n'a pas répondu dans le délai") from exc
+            raise Timeout(msg("ldap.wire.wire_connection.timeout_3")) from exc
         except ssl.SSLError as exc:
-            raise Closed(f"session TLS interrompue : {exc}") from exc
+            raise Closed(msg("ldap.wire.wire_connection.closed_2", exc=exc)) from exc
         except OSError as exc:
-            raise Closed(f"connexion interrompue : {exc}") from exc
+            raise Closed(msg("ldap.wire.wire_connection.closed_3", exc=exc)) from exc
         if not received:
-            raise Closed("le serveur a fermé la connexion")
+            raise Closed(msg("ldap.wire.wire_connection.closed_4"))
         self.bytes_read += received
         self._end = end + received
         return shift
@@ -553,7 +555,9 @@ class WireConnection:
         if available < 2:
             return None
         if buffer[pos] != 0x30:
-            raise Malformed(f"message LDAP attendu, octet 0x{buffer[pos]:02x} reçu")
+            raise Malformed(
+                msg("ldap.wire.wire_connection.malformed_2", buffer=f"{buffer[pos]:02x}")
+            )
         size = buffer[pos + 1]
         start = pos + 2
         if size & 0x80:
@@ -562,7 +566,11 @@ class WireConnection:
             start, size = _long_length(buffer, pos + 1)
         if size > self.max_message_bytes:
             raise TooLarge(
-                f"message LDAP de {size} octets annoncé (limite {self.max_message_bytes})"
+                msg(
+                    "ldap.wire.wire_connection.too_large",
+                    size=size,
+                    max_message_bytes=self.max_message_bytes,
+                )
             )
         end = start + size
         return (start, end) if end <= self._end else None
@@ -584,11 +592,17 @@ class WireConnection:
             self._pos = end
             if received_id == 0 and tag == _EXTENDED_RESPONSE:
                 notice = _parse_result(self._buffer, op_start, op_end)
-                raise Closed(f"avis de déconnexion du serveur : {notice.describe()}")
+                raise Closed(msg("ldap.wire.wire_connection.closed_5", describe=notice.describe()))
             if received_id in self._abandoned:
                 continue
             if received_id != message_id:
-                raise Malformed(f"réponse au message {received_id}, {message_id} attendu")
+                raise Malformed(
+                    msg(
+                        "ldap.wire.wire_connection.malformed_3",
+                        received_id=received_id,
+                        message_id=message_id,
+                    )
+                )
             return tag, op_start, op_end, end
 
     def _frame_page(self, message_id: int, stats: SearchStats, most: int) -> _Framed:
@@ -610,7 +624,9 @@ class WireConnection:
             buffer, pos, end = self._buffer, self._pos, self._end
             while end - pos >= 2:
                 if buffer[pos] != 0x30:
-                    raise Malformed(f"message LDAP attendu, octet 0x{buffer[pos]:02x} reçu")
+                    raise Malformed(
+                        msg("ldap.wire.wire_connection.malformed_2", buffer=f"{buffer[pos]:02x}")
+                    )
                 size = buffer[pos + 1]
                 if size < 0x80:
                     start = pos + 2
@@ -622,7 +638,9 @@ class WireConnection:
                         break
                     start, size = _long_length(buffer, pos + 1)
                 if size > limit:
-                    raise TooLarge(f"message LDAP de {size} octets annoncé (limite {limit})")
+                    raise TooLarge(
+                        msg("ldap.wire.wire_connection.too_large_2", size=size, limit=limit)
+                    )
                 stop = start + size
                 if stop > end:
                     break
@@ -637,7 +655,7 @@ class WireConnection:
                     else:
                         op_start, size = _long_length(buffer, op + 1)
                     if op_start + size > stop:
-                        raise Malformed("élément BER plus long que son conteneur")
+                        raise Malformed(msg("ldap.wire.read_tlv.malformed_2"))
                     append((op_start - page, op_start + size - page))
                     pos = stop
                     if len(spans) > most:
@@ -672,9 +690,15 @@ class WireConnection:
         if received_id != message_id:
             if received_id == 0 and tag == _EXTENDED_RESPONSE:
                 notice = _parse_result(buffer, op_start, op_end)
-                raise Closed(f"avis de déconnexion du serveur : {notice.describe()}")
+                raise Closed(msg("ldap.wire.wire_connection.closed_5", describe=notice.describe()))
             if received_id not in self._abandoned:
-                raise Malformed(f"réponse au message {received_id}, {message_id} attendu")
+                raise Malformed(
+                    msg(
+                        "ldap.wire.wire_connection.malformed_3",
+                        received_id=received_id,
+                        message_id=message_id,
+                    )
+                )
             return None  # a late answer to an abandoned page: skipped
         if tag == _SEARCH_DONE:
             result = _parse_result(buffer, op_start, op_end)
@@ -687,7 +711,7 @@ class WireConnection:
         elif tag == _SEARCH_REFERENCE:
             stats.references += 1
         elif tag != _INTERMEDIATE_RESPONSE:
-            raise Malformed(f"message inattendu dans une recherche (0x{tag:02x})")
+            raise Malformed(msg("ldap.wire.wire_connection.malformed_4", tag=f"{tag:02x}"))
         return None
 
     def _decode(self, framed: _Framed) -> list[Entry]:
@@ -698,7 +722,7 @@ class WireConnection:
         try:
             return [_parse_entry(data[start:end], names) for start, end in framed.spans]
         except IndexError as exc:
-            raise Malformed("entrée de résultat tronquée") from exc
+            raise Malformed(msg("ldap.wire.wire_connection.malformed_5")) from exc
 
 
 @dataclass

@@ -28,6 +28,7 @@ from cryptography import x509
 
 from sdet_check.evidence import http_chain, http_exchange, note
 from sdet_check.login import CredentialsRule, LoginFormOverrides, describe_page, log_in_across
+from sdet_check.messages import clauses, msg
 from sdet_check.probe import (
     BadParams,
     Evidence,
@@ -95,33 +96,49 @@ class HttpsRedirect(Probe):
             location = first.headers.get("Location")
             if first.status_code not in REDIRECT_STATUSES:
                 return Outcome.failed(
-                    f"{portal.http_url} sert du contenu en HTTP sans rediriger vers HTTPS "
-                    f"(statut {first.status_code})",
+                    msg(
+                        "http.https_redirect.fail",
+                        http_url=portal.http_url,
+                        status_code=first.status_code,
+                    ),
                     http_exchange(first),
                 )
             if not location:
                 return Outcome.failed(
-                    f"{portal.http_url} répond {first.status_code} sans en-tête Location",
+                    msg(
+                        "http.https_redirect.fail_2",
+                        http_url=portal.http_url,
+                        status_code=first.status_code,
+                    ),
                     http_exchange(first),
                 )
             next_url = _join(first, location)
             if urlsplit(next_url).scheme != "https":
                 return Outcome.failed(
-                    f"{portal.http_url} redirige vers {next_url}, qui n'est pas une adresse HTTPS",
+                    msg("http.https_redirect.fail_3", http_url=portal.http_url, next_url=next_url),
                     http_exchange(first),
                 )
             chain = [first, *_follow(session, next_url, context)]
             in_clear = [r.url for r in chain[1:] if urlsplit(r.url).scheme != "https"]
             if in_clear:
                 return Outcome.failed(
-                    f"la chaîne de redirections depuis {portal.http_url} repasse en HTTP : "
-                    + ", ".join(in_clear),
+                    msg(
+                        "http.https_redirect.fail_4",
+                        http_url=portal.http_url,
+                        in_clear=", ".join(in_clear),
+                    ),
                     *http_chain(chain),
                 )
             landing = chain[-1]
             return Outcome.passed(
-                f"{portal.http_url} redirige ({first.status_code}) vers {next_url} ; la chaîne "
-                f"aboutit à {landing.url} (statut {landing.status_code})",
+                msg(
+                    "http.https_redirect.pass",
+                    http_url=portal.http_url,
+                    status_code=first.status_code,
+                    next_url=next_url,
+                    url=landing.url,
+                    status_code2=landing.status_code,
+                ),
                 *http_chain(chain),
             )
 
@@ -177,10 +194,10 @@ class Hsts(Probe):
         )
         if carrier is None:
             return Outcome.failed(
-                f"aucun en-tête {HSTS_HEADER} sur {portal.url}",
+                msg("http.hsts.fail", hsts_header=HSTS_HEADER, url=portal.url),
                 Evidence(
                     kind="header",
-                    summary=f"En-tête {HSTS_HEADER} absent",
+                    summary=msg("http.http.ev.hsts.evidence", hsts_header=HSTS_HEADER),
                     data={"name": HSTS_HEADER, "value": None, "url": portal.url},
                 ),
                 *exchanges,
@@ -189,29 +206,31 @@ class Hsts(Probe):
         value = values[0]
         header = Evidence(
             kind="header",
-            summary=f"{HSTS_HEADER}: {value}",
+            summary=msg("http.http.ev.hsts.evidence_2", hsts_header=HSTS_HEADER, value=value),
             data={"name": HSTS_HEADER, "value": value, "url": carrier.url, "ignored": values[1:]},
         )
         try:
             directives = parse_hsts(value)
         except ValueError as invalid:
             return Outcome.failed(
-                f"en-tête {HSTS_HEADER} invalide au sens de la RFC 6797 : {invalid}",
+                msg("http.hsts.fail_2", hsts_header=HSTS_HEADER, invalid=invalid),
                 header,
                 *exchanges,
             )
         max_age = int((directives["max-age"] or "0").lstrip("0") or "0")
         problems = []
         if max_age < min_max_age:
-            problems.append(f"max-age={max_age} inférieur aux {min_max_age} s exigées")
+            problems.append(msg("http.hsts.max_age_low", max_age=max_age, min_max_age=min_max_age))
         if want_subdomains and "includesubdomains" not in directives:
-            problems.append("directive includeSubDomains absente")
+            problems.append(msg("http.hsts.no_subdomains"))
         if problems:
             return Outcome.failed(
-                f"en-tête {HSTS_HEADER} insuffisant : " + " ; ".join(problems), header, *exchanges
+                msg("http.hsts.fail_3", hsts_header=HSTS_HEADER, problems=clauses(problems)),
+                header,
+                *exchanges,
             )
         return Outcome.passed(
-            f"en-tête {HSTS_HEADER} conforme : {value}",
+            msg("http.hsts.pass", hsts_header=HSTS_HEADER, value=value),
             header,
             *exchanges,
         )
@@ -252,9 +271,8 @@ class TlsFloor(Probe):
         parts = urlsplit(portal.url)
         if parts.scheme != "https":
             return Outcome.failed(
-                f"le portail est servi en {parts.scheme}:// ({portal.url}) : aucune version de TLS "
-                "ne protège ses échanges",
-                note("portail hors HTTPS", url=portal.url),
+                msg("http.tls_floor.fail", scheme=parts.scheme, url=portal.url),
+                note(msg("http.http.ev.tls_floor.note"), url=portal.url),
             )
         host = parts.hostname or ""
         port = parts.port or 443
@@ -268,8 +286,11 @@ class TlsFloor(Probe):
                 untried.append(label)
                 evidence.append(
                     note(
-                        f"{label} non essayé : l'OpenSSL local ({ssl.OPENSSL_VERSION}) ne sait "
-                        "pas le proposer ; rien n'est affirmé sur le serveur pour cette version",
+                        msg(
+                            "http.http.ev.tls_floor.note_2",
+                            label=label,
+                            openssl_version=ssl.OPENSSL_VERSION,
+                        ),
                         version=label,
                         tried=False,
                     )
@@ -281,34 +302,48 @@ class TlsFloor(Probe):
 
         if not tried:
             raise ProbeError(
-                f"impossible de décider : l'OpenSSL local ne peut proposer aucune version "
-                f"inférieure à TLS {floor_label} ({', '.join(untried)})",
+                msg("http.tls_floor.error", floor_label=floor_label, untried=", ".join(untried)),
                 *evidence,
             )
         accepted = [result for result in tried if result.accepted]
         if accepted:
             listed = ", ".join(f"{r.offered} ({r.cipher})" for r in accepted)
             return Outcome.failed(
-                f"le serveur {host}:{port} accepte {listed} ; plancher exigé : TLS {floor_label}",
+                msg(
+                    "http.tls_floor.fail_2",
+                    host=host,
+                    port=port,
+                    listed=listed,
+                    floor_label=floor_label,
+                ),
                 *evidence,
             )
 
         modern = _handshake(host, port, context, floor, None)
         if not modern.accepted:
             raise TargetUnreachable(
-                f"aucune négociation en TLS {floor_label} ou plus n'aboutit avec "
-                f"{host}:{port} : {modern.error}",
+                msg(
+                    "http.tls_floor.unreachable",
+                    floor_label=floor_label,
+                    host=host,
+                    port=port,
+                    error=modern.error,
+                ),
                 *evidence,
                 modern.evidence(),
             )
         evidence.append(modern.evidence())
         refused = ", ".join(r.offered for r in tried)
-        message = (
-            f"{refused} refusé(s) par {host}:{port} ; négociation {_tls_label_of(modern)} "
-            f"réussie ({modern.cipher})"
+        message = msg(
+            "http.tls_floor.pass",
+            refused=refused,
+            host=host,
+            port=port,
+            version=_tls_label_of(modern),
+            cipher=modern.cipher,
         )
         if untried:
-            message += f" ; non essayé(s) faute de support local : {', '.join(untried)}"
+            message = msg("http.tls_floor.pass_untried", passed=message, untried=untried)
         return Outcome.passed(message, *evidence)
 
 
@@ -365,18 +400,17 @@ class CookieFlags(Probe):
         ]
         live = [cookie for cookie in cookies if not cookie.is_deletion()]
         if not live:
-            raise NotTestable(
-                f"aucun cookie n'est posé par {', '.join(visited)} : rien à vérifier (indiquer "
-                "dans la cible portal.session_url, la page qui pose le cookie de session)"
-            )
+            raise NotTestable(msg("http.cookie_flags.untestable", visited=", ".join(visited)))
         if portal.session_cookies:
             checked = [cookie for cookie in live if cookie.name in portal.session_cookies]
             if not checked:
                 seen = ", ".join(sorted({cookie.name for cookie in live}))
                 raise NotTestable(
-                    "aucun des cookies de session attendus ("
-                    + ", ".join(portal.session_cookies)
-                    + f") n'est posé ; cookies vus : {seen}"
+                    msg(
+                        "http.cookie_flags.untestable_2",
+                        session_cookies=", ".join(portal.session_cookies),
+                        seen=seen,
+                    )
                 )
         else:
             checked = live
@@ -386,11 +420,14 @@ class CookieFlags(Probe):
         evidence += [http_exchange(response) for response in setters]
         faulty = [(cookie, missing) for cookie, missing in verdicts if missing]
         if faulty:
-            listed = " ; ".join(f"{c.name} : {', '.join(missing)}" for c, missing in faulty)
-            return Outcome.failed(f"cookie(s) sans les attributs exigés — {listed}", *evidence)
+            listed = clauses(
+                msg("http.cookie_flags.cookie_missing", name=c.name, missing=missing)
+                for c, missing in faulty
+            )
+            return Outcome.failed(msg("http.cookie_flags.fail", listed=listed), *evidence)
         names = ", ".join(sorted({cookie.name for cookie in checked}))
         wanted = ", ".join(_ATTRIBUTE_NAMES[name] for name in require)
-        return Outcome.passed(f"cookie(s) {names} avec {wanted}", *evidence)
+        return Outcome.passed(msg("http.cookie_flags.pass", names=names, wanted=wanted), *evidence)
 
 
 class LegalPage(Probe):
@@ -444,8 +481,7 @@ class LegalPage(Probe):
             page_url, evidence = located
             if kind.page == "arrete_2006" and _is_legifrance(page_url) and not patterns:
                 return Outcome.passed(
-                    "lien vers l'arrêté du 30 novembre 2006 sur Légifrance présent "
-                    f"({page_url}) ; page externe non consultée",
+                    msg("http.legal_page.pass", page_url=page_url),
                     *evidence,
                 )
             chain = _follow(session, page_url, context)
@@ -453,19 +489,30 @@ class LegalPage(Probe):
         page = chain[-1]
         evidence += http_chain(chain)
         external = urlsplit(page_url).hostname != urlsplit(portal.url).hostname
-        where = "page externe" if external else "page du portail"
+        where = msg("http.legal_page.external" if external else "http.legal_page.on_portal")
         if page.status_code != 200:
             return Outcome.failed(
-                f"la page « {kind.label} » ({page_url}, {where}) répond {page.status_code} "
-                "au lieu de 200",
+                msg(
+                    "http.legal_page.fail",
+                    label=msg("http.legal_kind." + kind.page),
+                    page_url=page_url,
+                    where=where,
+                    status_code=page.status_code,
+                ),
                 *evidence,
             )
         unreadable = _unreadable(page, kind, patterns)
         if unreadable:
             return Outcome.failed(
-                f"la page « {kind.label} » ({page.url}, {where}) répond 200 mais {unreadable}",
+                msg(
+                    "http.legal_page.fail_2",
+                    label=msg("http.legal_kind." + kind.page),
+                    url=page.url,
+                    where=where,
+                    unreadable=unreadable,
+                ),
                 note(
-                    f"page « {kind.label} » illisible",
+                    msg("http.http.ev.legal_page.note", label=kind.label),
                     url=page.url,
                     content_type=page.headers.get("Content-Type"),
                     size=len(page.content),
@@ -477,19 +524,28 @@ class LegalPage(Probe):
         missing = [pattern.pattern for pattern in patterns if not pattern.search(text)]
         if missing:
             return Outcome.failed(
-                f"la page « {kind.label} » ({page.url}) ne contient pas le texte attendu : "
-                + ", ".join(missing),
+                msg(
+                    "http.legal_page.fail_3",
+                    label=msg("http.legal_kind." + kind.page),
+                    url=page.url,
+                    missing=", ".join(missing),
+                ),
                 note(
-                    f"texte attendu absent de la page « {kind.label} »",
+                    msg("http.http.ev.legal_page.note_2", label=kind.label),
                     url=page.url,
                     missing=missing,
                 ),
                 *evidence,
             )
-        checked = f" ; texte attendu présent : {', '.join(p.pattern for p in patterns)}"
+        checked = msg("http.legal_page.text_found", patterns=[p.pattern for p in patterns])
         return Outcome.passed(
-            f"page « {kind.label} » accessible ({page.url}, {where}, statut 200)"
-            + (checked if patterns else ""),
+            msg(
+                "http.legal_page.pass_2",
+                label=msg("http.legal_kind." + kind.page),
+                url=page.url,
+                where=where,
+                value=checked if patterns else "",
+            ),
             *evidence,
         )
 
@@ -518,20 +574,19 @@ class AccessibilityMention(Probe):
         if found:
             quote = found.group(0)
             return Outcome.passed(
-                f"la page d'accueil indique « {quote} »",
+                msg("http.accessibility_mention.pass", quote=quote),
                 Evidence(
                     kind="page",
-                    summary=f"mention trouvée : « {quote} »",
+                    summary=msg("http.http.ev.accessibility_mention.evidence", quote=quote),
                     data={"url": home.url, "quote": quote, "level": found.group(1).lower()},
                 ),
                 http_exchange(home),
             )
         nearby = [text[max(0, m.start() - 40) : m.end() + 60] for m in _A11Y_WORD.finditer(text)]
         return Outcome.failed(
-            "la page d'accueil n'indique pas « Accessibilité : non / partiellement / totalement "
-            "conforme » (décret n° 2019-768)",
+            msg("http.accessibility_mention.fail"),
             note(
-                "mention d'accessibilité absente de la page d'accueil",
+                msg("http.http.ev.accessibility_mention.note"),
                 url=home.url,
                 occurrences_of_accessibilite=nearby[:5],
             ),
@@ -575,27 +630,24 @@ def parse_hsts(value: str) -> dict[str, str | None]:
             continue
         match = _DIRECTIVE.match(value, position)
         if match is None:
-            raise ValueError(f"syntaxe incorrecte à partir de « {value[position:]} »")
+            raise ValueError(msg("http.hsts.bad_syntax", rest=value[position:]))
         name = match.group(1).lower()
         raw = match.group(2)
         if raw is not None and raw.startswith('"'):
             raw = re.sub(r"\\(.)", r"\1", raw[1:-1])
         if name in directives:
-            raise ValueError(f"directive « {match.group(1)} » répétée")
+            raise ValueError(msg("http.hsts.repeated", directive=match.group(1)))
         directives[name] = raw
         position = match.end()
         if position < len(value) and value[position] != ";":
-            raise ValueError(f"syntaxe incorrecte à partir de « {value[position:]} »")
+            raise ValueError(msg("http.hsts.bad_syntax", rest=value[position:]))
     max_age = directives.get("max-age")
     if max_age is None:
-        raise ValueError("directive max-age absente")
+        raise ValueError(msg("http.hsts.no_max_age"))
     if not max_age.isascii() or not max_age.isdigit():
-        raise ValueError(f"max-age n'est pas un nombre de secondes : « {max_age[:40]} »")
+        raise ValueError(msg("http.hsts.max_age_not_number", max_age=max_age[:40]))
     if len(max_age.lstrip("0")) > MAX_AGE_DIGITS:
-        raise ValueError(
-            f"max-age de {len(max_age)} chiffres : valeur hors de portée des navigateurs, qui "
-            "peuvent ignorer l'en-tête"
-        )
+        raise ValueError(msg("http.hsts.max_age_too_long", digits=len(max_age)))
     return directives
 
 
@@ -621,9 +673,11 @@ class _Handshake:
 
     def evidence(self) -> Evidence:
         if self.accepted:
-            summary = f"{self.offered} proposé : accepté ({self.version}, {self.cipher})"
+            summary = msg(
+                "http.tls.accepted", offered=self.offered, version=self.version, cipher=self.cipher
+            )
         else:
-            summary = f"{self.offered} proposé : refusé ({self.error})"
+            summary = msg("http.tls.refused", offered=self.offered, error=self.error)
         data: dict[str, Any] = {
             "offered": self.offered,
             "accepted": self.accepted,
@@ -709,9 +763,11 @@ def _handshake(
     try:
         raw = socket.create_connection((host, port), timeout=context.call_timeout())
     except TimeoutError as exc:
-        raise ProbeTimeout(f"{host}:{port} n'accepte pas la connexion dans le délai") from exc
+        raise ProbeTimeout(msg("http.handshake.timeout", host=host, port=port)) from exc
     except OSError as exc:
-        raise TargetUnreachable(f"connexion impossible à {host}:{port} : {exc}") from exc
+        raise TargetUnreachable(
+            msg("http.handshake.unreachable", host=host, port=port, exc=exc)
+        ) from exc
     try:
         with context.bounded() as exchange:
             exchange.use(raw)  # a server dripping its handshake is cut at the network bound
@@ -733,11 +789,16 @@ def _handshake(
             )
     except ssl.SSLCertVerificationError as exc:
         raise TargetUnreachable(
-            f"certificat de {host}:{port} refusé : {exc.verify_message or exc}"
+            msg(
+                "http.handshake.unreachable_2",
+                host=host,
+                port=port,
+                value=exc.verify_message or exc,
+            )
         ) from exc
     except TimeoutError as exc:
         raise ProbeTimeout(
-            f"{host}:{port} ne termine pas la négociation TLS ({offered}) dans le délai"
+            msg("http.handshake.timeout_2", host=host, port=port, offered=offered)
         ) from exc
     except ssl.SSLError as exc:
         return _Handshake(offered=offered, accepted=False, error=exc.reason or str(exc))
@@ -813,9 +874,9 @@ class _SetCookie:
             if same_site is None:
                 missing.append("SameSite")
             elif same_site.lower() not in ("strict", "lax", "none"):
-                missing.append(f"SameSite (valeur invalide « {same_site} »)")
+                missing.append(msg("http.cookie_flags.same_site_invalid", same_site=same_site))
             elif same_site.lower() == "none" and not secure:
-                missing.append("SameSite=None sans Secure")
+                missing.append(msg("http.cookie_flags.same_site_none"))
         return missing
 
     def evidence(self, missing: Sequence[str]) -> Evidence:
@@ -823,10 +884,18 @@ class _SetCookie:
             _ATTRIBUTE_NAMES.get(name, name) + ("" if value is None else f"={value}")
             for name, value in self.attributes.items()
         )
-        verdict = f"manque {', '.join(missing)}" if missing else "attributs exigés présents"
+        verdict = (
+            msg("http.cookie.lacks", missing=missing) if missing else msg("http.cookie.complete")
+        )
         return Evidence(
             kind="cookie",
-            summary=f"cookie « {self.name} » posé par {self.set_by} : {verdict} [{shown}]",
+            summary=msg(
+                "http.http.ev.set_cookie.evidence",
+                name=self.name,
+                set_by=self.set_by,
+                verdict=verdict,
+                shown=shown,
+            ),
             data={
                 "name": self.name,
                 "set_by": self.set_by,
@@ -920,7 +989,9 @@ class _Link:
     def evidence(self, kind: _LegalKind) -> Evidence:
         return Evidence(
             kind="page",
-            summary=f"lien vers la page « {kind.label} » : « {self.text} » → {self.href}",
+            summary=msg(
+                "http.http.ev.link.evidence", label=kind.label, text=self.text, href=self.href
+            ),
             data={
                 "page": kind.page,
                 "text": self.text,
@@ -940,7 +1011,7 @@ def _locate_legal_page(
         page_url = urljoin(portal.url, given)
         return page_url, [
             note(
-                f"adresse de la page donnée par la cible (portal.pages.{kind.page}) : {page_url}",
+                msg("http.http.ev.locate_legal_page.note", page=kind.page, page_url=page_url),
                 url=page_url,
             )
         ]
@@ -948,9 +1019,13 @@ def _locate_legal_page(
     link = _find_link(home, kind)
     if link is None:
         return Outcome.failed(
-            f"aucun lien vers la page « {kind.label} » sur la page d'accueil {home.url}",
+            msg(
+                "http.locate_legal_page.fail",
+                label=msg("http.legal_kind." + kind.page),
+                url=home.url,
+            ),
             note(
-                f"page « {kind.label} » : aucun lien de la page d'accueil ne correspond",
+                msg("http.http.ev.locate_legal_page.note_2", label=kind.label),
                 page=kind.page,
                 text_pattern=kind.text.pattern,
                 href_pattern=kind.href.pattern,
@@ -989,16 +1064,20 @@ def _link(home: requests.Response, text: str, href: str, matched_on: str) -> _Li
     """A link naming a legal page, its text cut for the evidence; an absurd address refused."""
     if len(href) > MAX_LINK_CHARS:
         raise HostileResponse(
-            f"la page d'accueil {home.url} donne au lien « {text[:60]} » une adresse de "
-            f"{len(href)} caractères (limite {MAX_LINK_CHARS})",
+            msg(
+                "http.link.hostile",
+                url=home.url,
+                text=text[:60],
+                count=len(href),
+                max_link_chars=MAX_LINK_CHARS,
+            ),
             http_exchange(home),
         )
     try:
         url = urljoin(home.url, href)
     except ValueError as exc:
         raise HostileResponse(
-            f"la page d'accueil {home.url} donne au lien « {text[:60]} » une adresse invalide "
-            f"« {href[:120]} » ({exc})",
+            msg("http.link.hostile_2", url=home.url, text=text[:60], href=href[:120], exc=exc),
             http_exchange(home),
         ) from exc
     if len(text) > _LINK_TEXT_CHARS:
@@ -1043,14 +1122,14 @@ def _unreadable(
     """
     content_type = page.headers.get("Content-Type", "").split(";")[0].strip().lower()
     if content_type and content_type not in _HTML_TYPES:
-        return f"n'est pas une page HTML (Content-Type : {content_type[:80]})"
+        return msg("http.unreadable.not_html", content_type=content_type[:80])
     text = _visible_text(page)
     if not text:
-        return "ne contient aucun texte lisible"
+        return msg("http.unreadable.no_text")
     if patterns:
         return None
     if not kind.text.search(_fold(text)):
-        return f"son texte ne nomme pas la page attendue (« {kind.label} » introuvable)"
+        return msg("http.unreadable.unnamed", label=msg("http.legal_kind." + kind.page))
     return None
 
 
@@ -1089,7 +1168,7 @@ def _compile_all(patterns: Sequence[str]) -> list[re.Pattern[str]]:
             compiled.append(re.compile(pattern, re.IGNORECASE))
         except re.error as exc:
             raise BadParams(
-                f"expression régulière invalide dans require_text : {pattern!r} ({exc})"
+                msg("http.compile_all.bad_params", pattern=f"{pattern!r}", exc=exc)
             ) from exc
     return compiled
 
@@ -1114,7 +1193,7 @@ def _portal(context: ProbeContext) -> _Portal:
     section = context.target.section("portal")
     url = section.get("url")
     if not isinstance(url, str) or not url:
-        raise NotTestable("la cible ne décrit pas de portail (section portal, clé url)")
+        raise NotTestable(msg("http.portal.untestable"))
     return _Portal(
         url=url,
         # A plain-HTTP platform is its own plain-HTTP address.
@@ -1140,12 +1219,12 @@ def _log_in(
     login = portal.login["account"]
     account = next((a for a in context.target.accounts if a.login == login), None)
     if account is None:
-        raise NotTestable(f"portal.login.account nomme {login}, absent de la section accounts")
+        raise NotTestable(msg("http.log_in.untestable", login=login))
     cas_url = context.target.section("cas").get("url")
     rule = CredentialsRule.for_server(
         portal.url,
         context,
-        what="le portail",
+        what=msg("core.what.portal"),
         also=[cas_url] if isinstance(cas_url, str) else [],
         hosts=portal.login_form.hosts,
     )
@@ -1166,14 +1245,14 @@ def _log_in(
     )
     if not steps.forms:
         raise ProbeError(
-            f"connexion au portail impossible : aucun formulaire d'identifiants "
-            f"({describe_page(answers[-1])})",
+            msg("http.log_in.error", describe_page=describe_page(answers[-1])),
             *http_chain(answers),
         )
     if steps.refused:
         raise ProbeError(
-            f"le portail refuse les identifiants du compte {account.login} "
-            f"({describe_page(steps.final)})",
+            msg(
+                "http.log_in.error_2", login=account.login, describe_page=describe_page(steps.final)
+            ),
             *http_chain(answers),
         )
     return answers
@@ -1198,14 +1277,13 @@ def _https_only(
     chain = _follow(session, portal.url, context)
     if urlsplit(chain[-1].url).scheme != "https":
         return Outcome.failed(
-            f"le portail est servi en clair ({chain[-1].url}) : aucune adresse HTTPS n'y mène",
+            msg("http.https_only.fail", url=chain[-1].url),
             *http_chain(chain),
         )
     return Outcome.passed(
-        f"aucun service HTTP en clair sur {portal.http_url} (connexion impossible) et le portail "
-        f"répond en HTTPS ({chain[-1].status_code}) : aucun contenu n'est servi sans chiffrement",
+        msg("http.https_only.pass", http_url=portal.http_url, status_code=chain[-1].status_code),
         note(
-            f"HTTP en clair : aucune réponse sur {portal.http_url}",
+            msg("http.http.ev.https_only.note", http_url=portal.http_url),
             url=portal.http_url,
             error=str(refused),
         ),
@@ -1221,7 +1299,7 @@ def _home_page(
     home = chain[-1]
     if home.status_code != 200:
         raise ProbeError(
-            f"la page d'accueil {portal.url} répond {home.status_code} : impossible de la lire",
+            msg("http.home_page.error", url=portal.url, status_code=home.status_code),
             *http_chain(chain),
         )
     return home
@@ -1239,7 +1317,7 @@ def _follow(session: requests.Session, url: str, context: ProbeContext) -> list[
             break
         if len(chain) > MAX_REDIRECTS:
             raise HostileResponse(
-                f"plus de {MAX_REDIRECTS} redirections depuis {url}", *http_chain(chain)
+                msg("http.follow.hostile", max_redirects=MAX_REDIRECTS, url=url), *http_chain(chain)
             )
         chain.append(_get(session, next_url, context))
     return chain
@@ -1252,7 +1330,7 @@ def _join(response: requests.Response, location: str) -> str:
         urlsplit(joined).port  # noqa: B018 - raises on an impossible port
     except ValueError as exc:
         raise HostileResponse(
-            f"{response.url} redirige vers une adresse invalide « {location[:120]} » ({exc})",
+            msg("http.join.hostile", url=response.url, location=location[:120], exc=exc),
             http_exchange(response),
         ) from exc
     return joined

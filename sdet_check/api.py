@@ -14,6 +14,7 @@ from typing import Any
 from sdet_check.declarations import apply_reviews, load_declarations, load_reviews, load_waivers
 from sdet_check.errors import InputError
 from sdet_check.grid import Grid, Method, load_grid, resolve_grid
+from sdet_check.messages import msg
 from sdet_check.registry import ProbeRegistry
 from sdet_check.run import RunInputs, build_run, utc_now
 from sdet_check.runner import RunLimits, Runner, RunObserver
@@ -87,15 +88,15 @@ def prepare(
         if review.requirement in probed:
             raise InputError(
                 request.reviews or "",
-                f"l'exigence « {review.requirement} » est décidée par une sonde, pas par une revue",
-                "retirer cette revue ; pour couvrir un échec constaté, écrire une réserve",
+                msg("input.api.prepare.input_error", requirement=review.requirement),
+                msg("input.api.prepare.input_error_3"),
             )
     unknown = request.selection.unknown_names(grid)
     if unknown:
         raise InputError(
             "ligne de commande",
-            f"la sélection ne correspond à rien dans la grille {grid.ref} : {', '.join(unknown)}",
-            f"vérifier l'orthographe (voir `sdet-check grid show {grid.ref}`)",
+            msg("input.api.prepare.input_error_2", ref=grid.ref, unknown=", ".join(unknown)),
+            msg("input.api.prepare.input_error_4", ref=grid.ref),
         )
     inputs = RunInputs(
         selection=request.selection,

@@ -40,6 +40,7 @@ from pathlib import Path
 from typing import Any
 
 from sdet_check.errors import InputError
+from sdet_check.messages import Message, msg
 from sdet_check.remarks import solution_identity, solution_mismatches, stale_evidence
 from sdet_check.run import rescore, run_hash
 from sdet_check.scoring import Verdict
@@ -121,20 +122,19 @@ def load_weights(file: Path, requirements: Sequence[Mapping[str, Any]]) -> Weigh
         if requirement_id not in by_id:
             raise loaded.error(
                 ["requirements", requirement_id],
-                f"l'exigence « {requirement_id} » n'existe pas dans la grille des runs comparés",
+                msg("input.compare.load_weights.unknown_requirement", requirement=requirement_id),
                 _suggest(
-                    requirement_id, by_id, "corriger l'identifiant (voir `sdet-check grid show`)"
+                    requirement_id, by_id, msg("input.compare.load_weights.unknown_requirement_fix")
                 ),
             )
         if by_id[requirement_id]["level"] == "MUST":
             raise loaded.error(
                 ["requirements", requirement_id],
-                f"« {requirement_id} » est une exigence MUST : elle sert de barrière "
-                "éliminatoire et ne reçoit pas de poids",
-                "retirer cette ligne ; seules les recommandations (SHOULD) sont pondérées",
+                msg("input.compare.load_weights.must", requirement=requirement_id),
+                msg("input.compare.load_weights.must_fix"),
             )
-    _check_names(loaded, "tags", tags, "étiquette")
-    _check_names(loaded, "axes", axes, "axe")
+    _check_names(loaded, "tags", tags, msg("input.compare.check_names.tag"))
+    _check_names(loaded, "axes", axes, msg("input.compare.check_names.axis"))
     return Weights(
         default=float(data.get("default", DEFAULT_WEIGHT)),
         requirements={k: float(v) for k, v in data.get("requirements", {}).items()},
@@ -146,19 +146,19 @@ def load_weights(file: Path, requirements: Sequence[Mapping[str, Any]]) -> Weigh
     )
 
 
-def _check_names(loaded: LoadedYaml, key: str, known: list[str], what: str) -> None:
+def _check_names(loaded: LoadedYaml, key: str, known: list[str], what: Message) -> None:
     for name in loaded.data.get(key, {}):
         if name not in known:
             raise loaded.error(
                 [key, name],
-                f"{what} « {name} » inconnu(e) dans la grille des runs comparés",
-                _suggest(name, known, f"choisir parmi : {', '.join(known)}"),
+                msg("input.compare.check_names.unknown", what=what, name=name),
+                _suggest(name, known, msg("input.compare.check_names.fix", known=known)),
             )
 
 
-def _suggest(name: str, known: Iterable[str], fix: str) -> str:
+def _suggest(name: str, known: Iterable[str], fix: Message) -> Message:
     close = difflib.get_close_matches(name, list(known), n=1)
-    return f"vouliez-vous écrire « {close[0]} » ? {fix}" if close else fix
+    return msg("input.compare.suggest.did_you_mean", close=close[0], fix=fix) if close else fix
 
 
 @dataclass(frozen=True)
@@ -381,9 +381,12 @@ def check_comparable(
         if record["run_id"] in seen:
             raise InputError(
                 name,
-                f"ce run est déjà donné ({seen[record['run_id']]}) : même identifiant "
-                f"{record['run_id']}",
-                "ne donner chaque run qu'une fois",
+                msg(
+                    "input.compare.check_comparable.input_error",
+                    seen=seen[record["run_id"]],
+                    run_id=record["run_id"],
+                ),
+                msg("input.compare.check_comparable.input_error_2"),
             )
         seen[record["run_id"]] = name
     grids = [_grid_identity(record) for record in runs]
@@ -393,18 +396,20 @@ def check_comparable(
     odd = next(n for n, g in enumerate(grids) if g != first)
     same_version = grids[odd][:2] == first[:2]
     problem = (
-        f"la grille {_ref(grids[odd])} de ce run n'a pas le même contenu que celle de "
-        f"{names[0]} (sha256 {grids[odd][2][:12]}… au lieu de {first[2][:12]}…) : une même "
-        "version a été modifiée"
+        msg(
+            "input.compare.same_version_changed",
+            grid=_ref(grids[odd]),
+            first=names[0],
+            sha=grids[odd][2][:12],
+            first_sha=first[2][:12],
+        )
         if same_version
-        else f"ce run suit la grille {_ref(grids[odd])}, {names[0]} suit {_ref(first)} : "
-        "comparer des solutions évaluées sur des grilles différentes fausserait le classement"
+        else msg("input.compare.other_grid", grid=_ref(grids[odd]), first=names[0], ref=_ref(first))
     )
     raise InputError(
         names[odd],
         problem,
-        "évaluer toutes les solutions avec la même version de grille, ou passer "
-        "--allow-mixed-versions (les exigences absentes d'une grille seront signalées)",
+        msg("input.compare.check_comparable.input_error_3"),
     )
 
 

@@ -9,6 +9,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any, ClassVar, TypeVar
 
+from sdet_check.messages import msg
 from sdet_check.probe import Evidence, Status
 from sdet_check.results import RequirementResult
 from sdet_check.yamlfile import LoadedYaml, read_yaml, validate
@@ -265,7 +266,7 @@ def apply_reviews(
             replace(
                 result,
                 status=Status(review.status),
-                message=f"Décidé par la revue de l'auditeur ({review.author}, {review.date}).",
+                message=msg("runner.reviewed", author=review.author, date=review.date),
                 evidence=(*result.evidence, evidence),
             )
         )

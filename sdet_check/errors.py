@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from sdet_check.messages import msg
+
 
 class SdetCheckError(Exception):
     """Base of every error sdet-check reports to a user without a traceback."""
@@ -21,9 +23,9 @@ class Place:
         """Render as ``ligne 12, clé requirements[3].level``."""
         parts = []
         if self.line is not None:
-            parts.append(f"ligne {self.line}")
+            parts.append(msg("core.error.line", line=self.line))
         if self.path:
-            parts.append(f"clé {self.path}")
+            parts.append(msg("core.error.key", path=self.path))
         return ", ".join(parts)
 
 
@@ -47,7 +49,7 @@ class InputError(SdetCheckError):
         place = str(self.place)
         if place:
             where = f"{where} ({place})"
-        return f"{where} : {self.problem}. À faire : {self.fix}"
+        return msg("core.error.input", where=where, problem=self.problem, fix=self.fix)
 
 
 class ProbeRegistryError(SdetCheckError):

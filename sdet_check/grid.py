@@ -17,6 +17,7 @@ from typing import Any
 import jsonschema
 
 from sdet_check.errors import InputError
+from sdet_check.messages import msg
 from sdet_check.registry import ProbeRegistry
 from sdet_check.resources import grids_dir
 from sdet_check.yamlfile import LoadedYaml, describe_schema_error, read_yaml, validate
@@ -285,9 +286,8 @@ def load_grid(folder: Path, registry: ProbeRegistry | None = None) -> Grid:
     if not manifest_file.is_file():
         raise InputError(
             folder,
-            f"ce dossier n'est pas une grille (pas de {MANIFEST})",
-            "indiquer un dossier <famille>/<version>/ contenant grid.yaml, "
-            "ou un identifiant comme sdet/6.4 (voir `sdet-check grid list`)",
+            msg("input.grid.load_grid.input_error", manifest=MANIFEST),
+            msg("input.grid.load_grid.input_error_2"),
         )
     manifest = read_yaml(manifest_file)
     validate(manifest, "grid-manifest", "manifeste de grille")
@@ -485,8 +485,8 @@ def resolve_grid(ref: str, root: Path | None = None) -> Path:
     known = ", ".join(f"{p.parent.name}/{p.name}" for p in grid_folders(root)) or "aucune"
     raise InputError(
         ref,
-        "grille introuvable",
-        f"donner un identifiant parmi {known}, ou le chemin d'un dossier contenant grid.yaml",
+        msg("input.grid.resolve_grid.input_error"),
+        msg("input.grid.resolve_grid.input_error_2", known=known),
     )
 
 

@@ -37,6 +37,7 @@ from urllib3.util import parse_url
 
 from sdet_check.evidence import note
 from sdet_check.labels import CLEARTEXT_OPTION
+from sdet_check.messages import msg
 from sdet_check.probe import Evidence, NotTestable, ProbeContext, ProbeError
 
 MAX_LOGIN_STEPS = 4
@@ -193,7 +194,7 @@ class CredentialsRule:
         """
         origin = origin_of(url)
         if origin is None:
-            raise NotTestable(f"adresse de {what} inutilisable pour une connexion : {url}")
+            raise NotTestable(msg("core.login.credentials_rule.untestable", what=what, url=url))
         insecure = origin[0] == "http" or not context.target.tls_verify
         if insecure and not context.allow_cleartext_credentials:
             how = (
@@ -202,9 +203,13 @@ class CredentialsRule:
                 else "est joint sans vérifier son certificat (tls.verify: false)"
             )
             raise NotTestable(
-                f"{what} {how} ({url}) : le mot de passe de test n'est envoyé qu'en HTTPS "
-                f"authentifié ; pour une plateforme de test, relancer avec {CLEARTEXT_OPTION} "
-                "(consigné dans le run et sur le rapport)"
+                msg(
+                    "core.login.credentials_rule.untestable_2",
+                    what=what,
+                    how=how,
+                    url=url,
+                    cleartext_option=CLEARTEXT_OPTION,
+                )
             )
         allowed = {origin}
         for address in also:
@@ -301,7 +306,7 @@ class LoginForm:
     def describe(self) -> str:
         """The fields in one French line: ``identifiant (text), motdepasse (password)…``."""
         shown = [f"{name} ({kind})" for name, kind in self.field_types.items()]
-        return ", ".join(shown) or "aucun champ"
+        return ", ".join(shown) or msg("core.page.no_field")
 
     def evidence(self, **extra: object) -> Evidence:
         """The form as evidence: action, method, field names and types, never their values.
@@ -310,7 +315,9 @@ class LoginForm:
         """
         return Evidence(
             kind="form",
-            summary=f"formulaire de connexion : {self.method} {self.action}",
+            summary=msg(
+                "core.login.ev.login_form.evidence", method=self.method, action=self.action
+            ),
             data={
                 "page": self.page_url,
                 "action": self.action,
@@ -381,17 +388,24 @@ def page_title(response: requests.Response) -> str | None:
 
 def describe_page(response: requests.Response) -> str:
     """What a person sees on a page in one French phrase: status, title, form fields."""
-    parts = [f"statut {response.status_code}"]
+    parts = [msg("core.page.status", status=response.status_code)]
     title = page_title(response)
     if title:
-        parts.append(f"titre « {title} »")
+        parts.append(msg("core.page.title", title=title))
     form = find_login_form(response)
     if form is not None:
-        parts.append(f"formulaire {form.method} {_short_url(form.action)} : {form.describe()}")
+        parts.append(
+            msg(
+                "core.page.form",
+                method=form.method,
+                action=_short_url(form.action),
+                fields=form.describe(),
+            )
+        )
     message = _page_message(response)
     if message:
-        parts.append(f"message « {message} »")
-    return ", ".join(parts)
+        parts.append(msg("core.page.message", message=message))
+    return msg("core.page.parts", parts=parts)
 
 
 def find_login_form(
@@ -468,24 +482,30 @@ def fill_login_forms(
             return steps
         if rule.refusals is not None and rule.refusals.has(rule.server, login):
             raise ProbeError(
-                f"{rule.server} a déjà refusé les identifiants du compte {login} dans ce run : "
-                "pas de nouvel essai (un serveur qui limite les tentatives verrouillerait le "
-                "compte de test) ; vérifier le compte et son mot de passe"
+                msg("core.login.fill_login_forms.error", server=rule.server, login=login)
             )
         if form.method != "POST":
             raise UnsafeCredentialsDestination(
-                f"le formulaire de connexion de {_short_url(form.page_url)} s'envoie en "
-                f"{form.method} : l'identifiant et le mot de passe partiraient dans l'adresse, "
-                "rien n'est envoyé"
+                msg(
+                    "core.login.fill_login_forms.error_2",
+                    short_url=_short_url(form.page_url),
+                    method=form.method,
+                )
             )
         rule.require(form.action)
         data = form.filled(login, password)
         if record is not None:
-            what = "identifiant et mot de passe" if form.asks_password else "identifiant seul"
+            what = msg(
+                "core.login.login_and_password" if form.asks_password else "core.login.login_only"
+            )
             record(
                 note(
-                    f"formulaire de connexion soumis ({what}, mot de passe masqué) : "
-                    f"{form.method} {_short_url(form.action)}",
+                    msg(
+                        "core.login.ev.fill_login_forms.note",
+                        what=what,
+                        method=form.method,
+                        short_url=_short_url(form.action),
+                    ),
                     action=form.action,
                     fields={name: _shown_field(name, value, form) for name, value in data.items()},
                 )

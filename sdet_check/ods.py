@@ -24,6 +24,7 @@ from typing import Any
 from lxml import etree
 
 from sdet_check.errors import InputError
+from sdet_check.messages import Message, msg
 from sdet_check.probe import HostileResponse
 from sdet_check.xmlsafe import parse_hostile_xml
 
@@ -49,10 +50,10 @@ _TABLE = "{" + _NS["table"] + "}"
 _TEXT = "{" + _NS["text"] + "}"
 _META = "{" + _NS["meta"] + "}"
 
-_FIX_FORMAT = (
-    "ouvrir le fichier dans un tableur et l'enregistrer au format OpenDocument (.ods), "
-    "ou repartir du fichier produit par sdet-check"
-)
+
+def _fix_format() -> Message:
+    """The fix of any unreadable workbook (built when raised: in the language of that moment)."""
+    return msg("input.ods.fix_format")
 
 
 # --- writing -----------------------------------------------------------------------------------
@@ -282,19 +283,23 @@ def read_ods(file: Path) -> Workbook:
         size = file.stat().st_size
     except OSError as exc:
         raise InputError(
-            file, f"fichier illisible ({exc.strerror})", "vérifier le chemin"
+            file,
+            msg("input.ods.read_ods.unreadable", error=exc.strerror),
+            msg("input.ods.read_ods.unreadable_fix"),
         ) from None
     if size > MAX_ODS_BYTES:
         raise InputError(
             file,
-            f"fichier de {size} octets (limite {MAX_ODS_BYTES})",
-            "retirer du classeur ce qui n'est pas le questionnaire (images, feuilles ajoutées)",
+            msg("input.ods.read_ods.too_large", size=size, limit=MAX_ODS_BYTES),
+            msg("input.ods.read_ods.too_large_fix"),
         )
     try:
         data = file.read_bytes()
     except OSError as exc:
         raise InputError(
-            file, f"fichier illisible ({exc.strerror})", "vérifier le chemin"
+            file,
+            msg("input.ods.read_ods.unreadable", error=exc.strerror),
+            msg("input.ods.read_ods.unreadable_fix"),
         ) from None
     return read_ods_bytes(data, file)
 
@@ -307,19 +312,25 @@ def read_ods_bytes(data: bytes, file: Path | str = "<classeur>") -> Workbook:
             if mimetype is not None and mimetype.strip() != ODS_MIMETYPE.encode():
                 raise InputError(
                     file,
-                    f"ce document n'est pas un classeur OpenDocument (type « "
-                    f"{mimetype[:80].decode('ascii', 'replace')} »)",
-                    _FIX_FORMAT,
+                    msg(
+                        "input.ods.read_ods_bytes.mimetype",
+                        mimetype=mimetype[:80].decode("ascii", "replace"),
+                    ),
+                    _fix_format(),
                 )
             content = _member(archive, "content.xml", MAX_XML_BYTES, file, required=True)
             meta = _member(archive, "meta.xml", MAX_XML_BYTES, file, required=False)
     except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError, zlib.error, OSError) as exc:
         raise InputError(
-            file, f"ce n'est pas un classeur ODS lisible ({type(exc).__name__})", _FIX_FORMAT
+            file,
+            msg("input.ods.read_ods_bytes.not_zip", error_type=type(exc).__name__),
+            _fix_format(),
         ) from None
     except (RuntimeError, NotImplementedError, ValueError) as exc:
         # Encrypted members, unknown compression methods, broken headers.
-        raise InputError(file, f"archive ODS illisible : {str(exc)[:200]}", _FIX_FORMAT) from None
+        raise InputError(
+            file, msg("input.ods.read_ods_bytes.bad_archive", error=str(exc)[:200]), _fix_format()
+        ) from None
     assert content is not None
     root = _parse(content, file, "content.xml")
     sheets: dict[str, list[list[str]]] = {}
@@ -342,14 +353,20 @@ def _member(
         info = archive.getinfo(name)
     except KeyError:
         if required:
-            raise InputError(file, f"le classeur ne contient pas {name}", _FIX_FORMAT) from None
+            raise InputError(
+                file, msg("input.ods.member.missing", name=name), _fix_format()
+            ) from None
         return None
     if info.file_size > limit:
-        raise InputError(file, f"{name} dépasse {limit} octets une fois décompressé", _FIX_FORMAT)
+        raise InputError(
+            file, msg("input.ods.member.too_large", name=name, limit=limit), _fix_format()
+        )
     with archive.open(info) as handle:
         data = handle.read(limit + 1)
     if len(data) > limit:
-        raise InputError(file, f"{name} dépasse {limit} octets une fois décompressé", _FIX_FORMAT)
+        raise InputError(
+            file, msg("input.ods.member.too_large", name=name, limit=limit), _fix_format()
+        )
     return data
 
 
@@ -357,7 +374,9 @@ def _parse(data: bytes, file: Path | str, part: str) -> etree._Element:
     try:
         return parse_hostile_xml(data, what=part, max_bytes=MAX_XML_BYTES)
     except HostileResponse as exc:
-        raise InputError(file, f"{part} refusé : {str(exc)[:300]}", _FIX_FORMAT) from None
+        raise InputError(
+            file, msg("input.ods.parse.refused", part=part, error=str(exc)[:300]), _fix_format()
+        ) from None
 
 
 def _repeat(element: etree._Element, attribute: str, file: Path | str, sheet: str) -> int:
@@ -368,7 +387,7 @@ def _repeat(element: etree._Element, attribute: str, file: Path | str, sheet: st
         value = 0
     if value < 1:
         raise InputError(
-            file, f"feuille « {sheet} » : répétition invalide « {raw[:40]} »", _FIX_FORMAT
+            file, msg("input.ods.repeat.invalid", sheet=sheet, raw=raw[:40]), _fix_format()
         )
     return value
 
@@ -396,8 +415,8 @@ def _rows(element: etree._Element, file: Path | str, sheet: str) -> list[list[st
         if len(rows) + pending_empty + repeat > MAX_ROWS:
             raise InputError(
                 file,
-                f"feuille « {sheet} » : plus de {MAX_ROWS} lignes",
-                "retirer les lignes ajoutées au questionnaire",
+                msg("input.ods.rows.too_many", sheet=sheet, limit=MAX_ROWS),
+                msg("input.ods.rows.too_many_fix"),
             )
         rows.extend([] for _ in range(pending_empty))
         pending_empty = 0

@@ -27,6 +27,7 @@ from sdet_check.deadline import (
     bounded,
     guard_session,
 )
+from sdet_check.messages import msg
 from sdet_check.target import Target
 
 if TYPE_CHECKING:
@@ -109,6 +110,11 @@ class Outcome:
 class NotTestable(Exception):
     """The target lacks what the probe needs (a section, an account, a page): ``not_tested``."""
 
+    def __init__(self, message: str = "", *args: object):
+        """Keep the message (a catalogue :class:`~sdet_check.messages.Message` keeps its id)."""
+        super().__init__(message, *args)
+        self.message = message
+
 
 class ProbeError(Exception):
     """The probe could not decide; the runner records an ``error`` with this reason."""
@@ -118,6 +124,7 @@ class ProbeError(Exception):
     def __init__(self, message: str, *evidence: Evidence):
         """Keep the message and whatever evidence was gathered before the failure."""
         super().__init__(message)
+        self.message = message
         self.evidence = evidence
 
 
@@ -189,12 +196,13 @@ class ProbeContext:
         limit = self.call_timeout() if seconds is None else min(seconds, self.call_timeout())
         return bounded(limit, self.guard)
 
-    def ensure_alive(self, what: str = "la sonde") -> None:
+    def ensure_alive(self, what: str | None = None) -> None:
         """Raise :class:`ProbeTimeout` when the probe was abandoned or its deadline passed."""
+        what = what or msg("core.what.probe")
         if self.guard.cancelled.is_set():
-            raise ProbeTimeout(f"{what} : sonde abandonnée à son échéance")
+            raise ProbeTimeout(msg("core.probe.probe_context.timeout", what=what))
         if self.deadline - time.monotonic() <= 0:
-            raise ProbeTimeout(f"{what} : échéance de la sonde atteinte")
+            raise ProbeTimeout(msg("core.probe.probe_context.timeout_2", what=what))
 
     def abandon(self) -> None:
         """Give up on the probe: shut its sockets down and refuse new ones (runner only)."""
@@ -252,5 +260,7 @@ def validated_params(probe: Probe, params: Mapping[str, Any]) -> Mapping[str, An
         details = " ; ".join(
             f"{'/'.join(map(str, error.path)) or 'params'} : {error.message}" for error in problems
         )
-        raise BadParams(f"paramètres invalides pour la sonde {probe.kind} : {details}")
+        raise BadParams(
+            msg("core.probe.validated_params.bad_params", kind=probe.kind, details=details)
+        )
     return params

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from sdet_check.messages import Message
 from sdet_check.probe import ErrorReason, Evidence, Status
 
 
@@ -24,14 +25,21 @@ class RequirementResult:
     duration_ms: float | None = None
     extra: dict[str, Any] = field(default_factory=dict)
 
-    def to_json(self) -> dict[str, Any]:
-        """Serialise for the run record (declarations and waivers are added by the run)."""
+    def to_json(self, lang: str | None = None) -> dict[str, Any]:
+        """Serialise for the run record (declarations and waivers are added by the run).
+
+        A catalogue message is written in ``lang`` (default: as it was made) with its
+        ``message_id`` and ``message_params``, so that a report re-renders it in any language.
+        """
+        message = self.message
         data: dict[str, Any] = {
             "requirement": self.requirement_id,
             "status": self.status.value,
-            "message": self.message,
+            "message": message.render(lang) if isinstance(message, Message) and lang else message,
             "evidence": [piece.to_json() for piece in self.evidence],
         }
+        if isinstance(message, Message):
+            data.update(message.to_json())
         optional = {
             "probe": self.probe,
             "error_reason": self.error_reason.value if self.error_reason else None,

@@ -40,6 +40,7 @@ from sdet_check import __version__
 from sdet_check.declarations import Declaration, InputFile, Review, Waiver
 from sdet_check.errors import AlteredInputError, InputError
 from sdet_check.grid import Grid
+from sdet_check.messages import current_language, msg
 from sdet_check.probe import Status
 from sdet_check.redaction import Redactor, visible_one_line
 from sdet_check.remarks import DEFAULT_MAX_EVIDENCE_AGE_DAYS, run_remarks
@@ -94,16 +95,19 @@ def build_run(
             if proof is not None:
                 entry["declaration_proof"] = proof
             if result.status is Status.MANUAL:
-                entry["message"] = (
-                    f"Déclaré {declaration.status.replace('_', ' ')} par l'éditeur "
-                    f"({declaration.author}, {declaration.date}) ; à examiner par l'auditeur."
+                declared = msg(
+                    "runner.declared",
+                    status=msg(f"runner.declared_status.{declaration.status}"),
+                    author=declaration.author,
+                    date=declaration.date,
                 )
+                entry.update(declared.to_json(), message=str(declared))
         if waiver is not None:
             entry["waiver_state"] = "valid" if waiver.is_valid(today) else "expired"
         entry["waived"] = bool(
             result.status is Status.FAIL and waiver is not None and waiver.is_valid(today)
         )
-        entry = redactor.fields(entry, ("message", "trace"))
+        entry = redactor.fields(entry, ("message", "message_params", "trace"))
         entry["evidence"] = [
             redactor.fields(piece, ("summary", "data")) for piece in entry["evidence"]
         ]
@@ -373,16 +377,17 @@ class UnverifiedRunError(AlteredInputError):
     def __init__(self, file: Path | str, problems: Sequence[EvidenceProblem]):
         """Name every piece that fails (the first ten in the message)."""
         self.problems = list(problems)
-        shown = "; ".join(p.describe() for p in self.problems[:10])
+        lang = current_language()
+        shown = "; ".join(p.describe(lang) for p in self.problems[:10])
         more = len(self.problems) - 10
-        if more > 0:
-            shown += f" ; et {more} autre(s)"
         super().__init__(
             file,
-            f"ses preuves ont changé depuis son écriture, run refusé : {shown}",
-            "demander le run.json d'origine (et sa signature run.json.sig), ou, pour le lire "
-            "quand même, relancer `report` ou `compare` avec --allow-unverified : chaque page "
-            "du rapport portera alors « NON VÉRIFIÉ »",
+            msg(
+                "input.run.unverified.problem",
+                shown=shown,
+                more=msg("input.run.unverified.more", count=more) if more > 0 else "",
+            ),
+            msg("input.run.unverified.fix"),
         )
 
 
@@ -449,9 +454,8 @@ def validate_run(record: Any, file: Path | str = "<run>") -> None:
         location = "/".join(str(p) for p in error.absolute_path) or "racine"
         raise InputError(
             file,
-            f"ce n'est pas un enregistrement de run sdet-check valide ({location} : "
-            f"{error.message})",
-            "donner le fichier run.json écrit par `sdet-check run` ou `sdet-check demo`",
+            msg("input.run.validate_run.input_error", location=location, message=error.message),
+            msg("input.run.validate_run.input_error_2"),
         )
 
 
@@ -504,23 +508,26 @@ def read_run_bytes(file: Path) -> bytes:
     if file.exists() and not file.is_file():
         # A FIFO would block the read for ever, a device never ends.
         raise InputError(
-            file, "ce n'est pas un fichier ordinaire", "donner le chemin du fichier run.json"
+            file, msg("input.run.read_run_bytes.not_regular"), msg("input.run.read_run_bytes.fix")
         )
     try:
         with file.open("rb") as stream:
             raw = stream.read(limit + 1)
     except FileNotFoundError:
-        raise InputError(file, "fichier introuvable", "vérifier le chemin du run.json") from None
+        raise InputError(
+            file, msg("input.run.load_run.input_error"), msg("input.run.load_run.input_error_6")
+        ) from None
     except OSError as exc:
         raise InputError(
-            file, f"lecture impossible ({exc.strerror})", "vérifier le chemin du run.json"
+            file,
+            msg("input.run.load_run.input_error_2", strerror=exc.strerror),
+            msg("input.run.load_run.input_error_6"),
         ) from None
     if len(raw) > limit:
         raise InputError(
             file,
-            f"run.json de plus de {limit / 1024 / 1024:g} Mo refusé avant lecture",
-            "vérifier qu'il s'agit du run.json écrit par sdet-check, ou relever la limite "
-            "avec la variable d'environnement SDET_CHECK_MAX_RUN_MB",
+            msg("input.run.load_run.input_error_3", value=f"{limit / 1024 / 1024:g}"),
+            msg("input.run.load_run.input_error_7"),
         )
     return raw
 
@@ -531,7 +538,9 @@ def parse_run(raw: bytes, file: Path | str = "<run>") -> dict[str, Any]:
         record = json.loads(raw.decode("utf-8"), parse_constant=_not_json)
     except (UnicodeDecodeError, ValueError) as exc:  # ValueError: also a >4300-digit number
         raise InputError(
-            file, f"JSON illisible ({exc})", "donner le run.json écrit par sdet-check"
+            file,
+            msg("input.run.load_run.input_error_4", exc=exc),
+            msg("input.run.load_run.input_error_8"),
         ) from None
     except RecursionError:
         record = None  # reported below as too deep
@@ -539,8 +548,8 @@ def parse_run(raw: bytes, file: Path | str = "<run>") -> dict[str, Any]:
     if depth > MAX_RUN_DEPTH:
         raise InputError(
             file,
-            f"JSON imbriqué sur plus de {MAX_RUN_DEPTH} niveaux : ce n'est pas un run sdet-check",
-            "donner le run.json écrit par `sdet-check run` ou `sdet-check demo`",
+            msg("input.run.load_run.input_error_5", max_run_depth=MAX_RUN_DEPTH),
+            msg("input.run.load_run.input_error_9"),
         )
     validate_run(record, file)
     _check_consistent(record, file)
@@ -550,9 +559,8 @@ def parse_run(raw: bytes, file: Path | str = "<run>") -> dict[str, Any]:
     except UnicodeEncodeError as exc:
         raise InputError(
             file,
-            "texte Unicode invalide (demi-paire de substitution, surrogate, "
-            f"{exc.object[exc.start]!a})",
-            "donner le run.json écrit par sdet-check (il a été modifié)",
+            msg("input.run.parse_run.surrogate", character=ascii(exc.object[exc.start])),
+            msg("input.run.parse_run.surrogate_fix"),
         ) from None
     return dict(record)
 
@@ -564,14 +572,14 @@ def _not_json(constant: str) -> Any:
 
 def _check_consistent(record: Mapping[str, Any], file: Path | str) -> None:
     """What the schema cannot say: results, requirements and axes refer to each other."""
-    fix = "donner le run.json tel que sdet-check l'a écrit (il a été modifié)"
+    fix = msg("input.run.tampered_fix")
     requirements = record["grid"]["requirements"]
     known = {requirement["id"] for requirement in requirements}
     strangers = sorted({e["requirement"] for e in record["results"]} - known)
     if strangers:
         raise InputError(
             file,
-            f"résultats pour des exigences absentes de la grille du run : {', '.join(strangers)}",
+            msg("input.run.check_consistent.input_error", strangers=", ".join(strangers)),
             fix,
         )
     axes = {axis["id"] for axis in record["grid"]["axes"]}
@@ -579,17 +587,25 @@ def _check_consistent(record: Mapping[str, Any], file: Path | str) -> None:
     if homeless:
         raise InputError(
             file,
-            f"exigences rattachées à un axe absent de la grille du run : {', '.join(homeless)}",
+            msg("input.run.check_consistent.input_error_2", homeless=", ".join(homeless)),
             fix,
         )
     for what, ids in (
-        ("exigences", [r["id"] for r in requirements]),
-        ("résultats", [e["requirement"] for e in record["results"]]),
-        ("axes", [a["id"] for a in record["grid"]["axes"]]),
+        (msg("input.run.requirements"), [r["id"] for r in requirements]),
+        (msg("input.run.results"), [e["requirement"] for e in record["results"]]),
+        (msg("input.run.axes"), [a["id"] for a in record["grid"]["axes"]]),
     ):
         repeated = sorted(i for i, n in Counter(ids).items() if n > 1)
         if repeated:
-            raise InputError(file, f"{what} en double dans le run : {', '.join(repeated)}", fix)
+            raise InputError(
+                file,
+                msg(
+                    "input.run.check_consistent.input_error_3",
+                    what=what,
+                    repeated=", ".join(repeated),
+                ),
+                fix,
+            )
 
 
 def _max_run_bytes() -> int:

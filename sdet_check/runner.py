@@ -28,6 +28,7 @@ import requests
 from sdet_check.deadline import StalledEndpoints
 from sdet_check.grid import Grid, Method, Requirement
 from sdet_check.login import RefusedLogins
+from sdet_check.messages import Message, msg
 from sdet_check.probe import (
     ErrorReason,
     Evidence,
@@ -46,8 +47,6 @@ from sdet_check.target import Target
 DEFAULT_MAX_WORKERS = 4
 
 _CUT_SLACK_S = 0.25
-
-_DEGREES_FR = {"1d": "premier degré", "2d": "second degré"}
 
 
 class RunObserver(Protocol):
@@ -138,43 +137,49 @@ class Runner:
         rid = requirement.id
         skip = selection.reason_to_skip(requirement)
         if skip:
-            return RequirementResult(rid, Status.NOT_TESTED, f"Non sélectionnée : {skip}.")
+            return RequirementResult(
+                rid, Status.NOT_TESTED, msg("runner.not_selected", reason=skip)
+            )
         if not requirement.degrees & target.degrees:
-            served = ", ".join(_DEGREES_FR[d] for d in sorted(target.degrees))
-            wanted = ", ".join(_DEGREES_FR[d] for d in sorted(requirement.degrees))
+            served = msg("runner.degrees." + "+".join(sorted(target.degrees)))
+            wanted = msg("runner.degrees." + "+".join(sorted(requirement.degrees)))
             return RequirementResult(
                 rid,
                 Status.NOT_APPLICABLE,
-                f"Exigence du {wanted} ; la cible ne sert que le {served}.",
+                msg("runner.other_degree", wanted=wanted, served=served),
             )
         if not requirement.scopes & target.scopes:
             return RequirementResult(
                 rid,
                 Status.NOT_APPLICABLE,
-                f"Périmètre {', '.join(sorted(requirement.scopes))} hors de l'évaluation "
-                f"(cible : {', '.join(sorted(target.scopes))}).",
+                msg(
+                    "runner.other_scope",
+                    scopes=", ".join(sorted(requirement.scopes)),
+                    target_scopes=", ".join(sorted(target.scopes)),
+                ),
             )
         verification = requirement.verification
         if verification.method is Method.DECLARATION:
-            return RequirementResult(
-                rid, Status.MANUAL, "En attente de la déclaration de l'éditeur et de son examen."
-            )
+            return RequirementResult(rid, Status.MANUAL, msg("runner.awaiting_declaration"))
         if verification.method is Method.REVIEW:
-            return RequirementResult(rid, Status.MANUAL, "En attente de la revue de l'auditeur.")
+            return RequirementResult(rid, Status.MANUAL, msg("runner.awaiting_review"))
         kind = verification.probe or ""
         try:
             probe = self.registry.get(kind)
-        except UnknownProbeError as exc:
+        except UnknownProbeError:
             return RequirementResult(
-                rid, Status.ERROR, f"{exc}.", probe=kind, error_reason=ErrorReason.BAD_PARAMS
+                rid,
+                Status.ERROR,
+                msg("runner.unknown_probe", kind=kind, known=", ".join(self.registry.kinds())),
+                probe=kind,
+                error_reason=ErrorReason.BAD_PARAMS,
             )
         missing = [section for section in probe.needs if not target.has(section)]
         if missing:
-            names = ", ".join(f"« {m} »" for m in missing)
             return RequirementResult(
                 rid,
                 Status.NOT_TESTED,
-                f"La cible ne décrit pas la section {names} dont la sonde {kind} a besoin.",
+                msg("runner.missing_section", sections=", ".join(missing), kind=kind),
                 probe=kind,
             )
         params = verification.params or {}
@@ -186,7 +191,7 @@ class Runner:
             return RequirementResult(
                 rid,
                 Status.ERROR,
-                f"Paramètres de la sonde {kind} invalides : {error.message}.",
+                msg("runner.bad_params", kind=kind, problem=error.message),
                 probe=kind,
                 error_reason=ErrorReason.BAD_PARAMS,
             )
@@ -249,8 +254,7 @@ class Runner:
                         result = replace(
                             result,
                             error_reason=ErrorReason.RUN_TIMEOUT,
-                            message="Borne de durée du run atteinte pendant la sonde ; "
-                            f"elle a été interrompue ({result.message})",
+                            message=msg("runner.run_bound_cut", detail=result.message),
                         )
                     done.append((index, result))
             except queue.Empty:
@@ -266,10 +270,9 @@ class Runner:
                     else (ErrorReason.RUN_TIMEOUT)
                 )
                 message = (
-                    f"La sonde n'a pas conclu dans le temps imparti ({probe_timeout:g} s) ; "
-                    "elle a été abandonnée."
+                    msg("runner.probe_timeout", seconds=f"{probe_timeout:g}")
                     if reason is ErrorReason.TIMEOUT
-                    else "Borne de durée du run atteinte pendant la sonde ; elle a été abandonnée."
+                    else msg("runner.run_bound_abandoned")
                 )
                 done.append((job.index, self._result(job, Status.ERROR, message, reason=reason)))
             if now >= run_deadline:
@@ -281,7 +284,7 @@ class Runner:
                             self._result(
                                 job,
                                 Status.ERROR,
-                                "Borne de durée du run atteinte avant le lancement de la sonde.",
+                                msg("runner.run_bound_not_started"),
                                 reason=ErrorReason.RUN_TIMEOUT,
                             ),
                         )
@@ -305,7 +308,7 @@ class Runner:
     def _result_from_exception(self, job: _Job, exc: BaseException) -> RequirementResult:
         """Map every exception to a result, in this one place."""
         if isinstance(exc, NotTestable):
-            return self._result(job, Status.NOT_TESTED, _sentence(str(exc)))
+            return self._result(job, Status.NOT_TESTED, _sentence(exc.message))
         if isinstance(exc, ProbeError):
             try:
                 _check_serialisable(exc.evidence)
@@ -313,28 +316,27 @@ class Runner:
             except TypeError:
                 evidence = ()
             return self._result(
-                job, Status.ERROR, _sentence(str(exc)), reason=exc.reason, evidence=evidence
+                job, Status.ERROR, _sentence(exc.message), reason=exc.reason, evidence=evidence
             )
         if isinstance(exc, requests.Timeout | socket.timeout | TimeoutError):
             return self._result(
                 job,
                 Status.ERROR,
-                f"La cible n'a pas répondu à temps ({_describe(exc)}).",
+                msg("runner.target_timeout", detail=_describe(exc)),
                 reason=ErrorReason.TIMEOUT,
             )
         if isinstance(exc, requests.ConnectionError | ConnectionError | socket.gaierror):
             return self._result(
                 job,
                 Status.ERROR,
-                f"Cible injoignable ({_describe(exc)}).",
+                msg("runner.target_unreachable", detail=_describe(exc)),
                 reason=ErrorReason.UNREACHABLE,
             )
         trace = "".join(traceback.format_exception(exc))
         return self._result(
             job,
             Status.ERROR,
-            f"Erreur interne de la sonde {job.probe.kind} : {type(exc).__name__}: {exc}. "
-            "Signaler ce défaut aux auteurs de la sonde, avec la trace.",
+            msg("runner.probe_bug", kind=job.probe.kind, error=f"{type(exc).__name__}: {exc}"),
             reason=ErrorReason.PROBE_BUG,
             trace=trace,
         )
@@ -354,7 +356,9 @@ class Runner:
             requirement_id=job.requirement.id,
             status=status,
             # Whatever a target sent may reach a terminal, an XML or an HTML report.
-            message=visible_controls(message),
+            message=message.map_text(visible_controls)
+            if isinstance(message, Message)
+            else visible_controls(message),
             evidence=tuple(
                 Evidence(piece.kind, visible_controls(piece.summary), clean_values(piece.data))
                 for piece in evidence
@@ -381,5 +385,7 @@ def _describe(exc: BaseException) -> str:
 
 
 def _sentence(text: str) -> str:
-    text = text.strip() or "sans précision"
+    if isinstance(text, Message):
+        return text.as_sentence()
+    text = text.strip() or msg("runner.no_detail")
     return text if text.endswith((".", "!", "?", "…")) else text + "."

@@ -8,6 +8,7 @@ from fnmatch import fnmatchcase
 from typing import Any
 
 from sdet_check.grid import Grid, Requirement
+from sdet_check.messages import msg
 
 
 @dataclass(frozen=True)
@@ -26,15 +27,15 @@ class Selection:
     def reason_to_skip(self, requirement: Requirement) -> str | None:
         """Return why ``requirement`` is not selected, or ``None`` when it is."""
         if self.axes and requirement.axis not in self.axes:
-            return f"axe {requirement.axis} non retenu (--axis)"
+            return msg("runner.skip.axis", axis=requirement.axis)
         if self.levels and requirement.level.value not in self.levels:
-            return f"niveau {requirement.level.value} non retenu (--level)"
+            return msg("runner.skip.level", level=requirement.level.value)
         if self.tags and not self.tags.intersection(requirement.tags):
-            return "aucune étiquette retenue (--tag)"
+            return msg("runner.skip.tag")
         if self.only and not _matches(requirement.id, self.only):
-            return "hors de la liste --only"
+            return msg("runner.skip.only")
         if self.skip and _matches(requirement.id, self.skip):
-            return "écartée par --skip"
+            return msg("runner.skip.skip")
         return None
 
     @classmethod

@@ -52,6 +52,7 @@ from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from cryptography.hazmat.primitives.serialization import pkcs7
 
 from sdet_check.errors import InputError
+from sdet_check.messages import Message, msg
 
 KEY_PASSWORD_ENV = "SDET_CHECK_SIGN_KEY_PASSWORD"
 """Environment variable holding the password of an encrypted signing key."""
@@ -106,12 +107,10 @@ def load_identity(key_file: Path, cert_file: Path | None) -> SigningIdentity:
     if cert_file is None:
         raise InputError(
             key_file,
-            "une clé sans certificat ne signe pas : le certificat dit qui signe (l'auditeur ou "
-            "le tiers de confiance), sans lui la signature n'atteste personne",
-            "donner aussi --sign-cert CERT.pem (le certificat de cette clé délivré à "
-            "l'auditeur ou au tiers de confiance ; pour un essai : openssl req -x509)",
+            msg("input.signing.load_identity.no_certificate"),
+            msg("input.signing.load_identity.no_certificate_fix"),
         )
-    key_bytes = _read(key_file, "clé privée")
+    key_bytes = _read(key_file, msg("input.signing.what.key"))
     password = os.environ.get(KEY_PASSWORD_ENV)
     try:
         key = serialization.load_pem_private_key(
@@ -120,25 +119,24 @@ def load_identity(key_file: Path, cert_file: Path | None) -> SigningIdentity:
     except TypeError:
         raise InputError(
             key_file,
-            "clé privée chiffrée sans mot de passe fourni"
+            msg("input.signing.load_identity.no_password")
             if not password
-            else "mot de passe fourni pour une clé non chiffrée",
-            f"mettre le mot de passe de la clé dans la variable d'environnement {KEY_PASSWORD_ENV}"
+            else msg("input.signing.load_identity.needless_password"),
+            msg("input.signing.load_identity.no_password_fix", env=KEY_PASSWORD_ENV)
             if not password
-            else f"retirer la variable d'environnement {KEY_PASSWORD_ENV}",
+            else msg("input.signing.load_identity.needless_password_fix", env=KEY_PASSWORD_ENV),
         ) from None
     except ValueError as exc:
         raise InputError(
             key_file,
-            f"clé privée illisible ({exc})",
-            f"donner une clé privée PEM (RSA ou ECDSA), et son mot de passe dans {KEY_PASSWORD_ENV}"
-            " si elle est chiffrée",
+            msg("input.signing.load_identity.unreadable_key", error=str(exc)),
+            msg("input.signing.load_identity.unreadable_key_fix", env=KEY_PASSWORD_ENV),
         ) from None
     if not isinstance(key, rsa.RSAPrivateKey | ec.EllipticCurvePrivateKey):
         raise InputError(
             key_file,
-            f"type de clé non pris en charge ({type(key).__name__})",
-            "donner une clé RSA (2048 bits ou plus) ou ECDSA (P-256, P-384)",
+            msg("input.signing.load_identity.key_type", key_type=type(key).__name__),
+            msg("input.signing.load_identity.key_type_fix"),
         )
     certificates = _load_certificates(cert_file)
     public = key.public_key().public_bytes(
@@ -155,19 +153,20 @@ def load_identity(key_file: Path, cert_file: Path | None) -> SigningIdentity:
     if not matching:
         raise InputError(
             cert_file,
-            "aucun certificat de ce fichier ne correspond à la clé privée donnée",
-            "donner le certificat délivré pour cette clé (--sign-cert) ou la clé de ce "
-            "certificat (--sign-key)",
+            msg("input.signing.load_identity.no_matching_certificate"),
+            msg("input.signing.load_identity.no_matching_certificate_fix"),
         )
     certificate = matching[0]
     now = datetime.now(UTC)
     if not certificate.not_valid_before_utc <= now <= certificate.not_valid_after_utc:
         raise InputError(
             cert_file,
-            "certificat hors de sa période de validité "
-            f"({certificate.not_valid_before_utc:%Y-%m-%d} au "
-            f"{certificate.not_valid_after_utc:%Y-%m-%d})",
-            "donner un certificat en cours de validité",
+            msg(
+                "input.signing.load_identity.expired",
+                not_before=f"{certificate.not_valid_before_utc:%Y-%m-%d}",
+                not_after=f"{certificate.not_valid_after_utc:%Y-%m-%d}",
+            ),
+            msg("input.signing.load_identity.expired_fix"),
         )
     try:
         usage = certificate.extensions.get_extension_for_class(x509.KeyUsage).value
@@ -178,12 +177,8 @@ def load_identity(key_file: Path, cert_file: Path | None) -> SigningIdentity:
         # every signature made with this one would be reported untrusted by verify --trust.
         raise InputError(
             cert_file,
-            "ce certificat ne permet pas la signature d'engagement (usage de clé "
-            "nonRepudiation / contentCommitment absent) : verify --trust refuserait ses "
-            "signatures",
-            "demander à l'autorité un certificat de signature (keyUsage nonRepudiation), "
-            "ou pour un essai : openssl req -x509 … -addext "
-            '"keyUsage=critical,digitalSignature,nonRepudiation"',
+            msg("input.signing.no_non_repudiation"),
+            msg("input.signing.no_non_repudiation_fix"),
         )
     chain = tuple(c for c in certificates if c is not certificate)
     return SigningIdentity(key, certificate, chain)
@@ -504,22 +499,32 @@ class _quiet_pyhanko:
             logger.setLevel(level)
 
 
-def _read(file: Path, what: str) -> bytes:
+def _read(file: Path, what: Message) -> bytes:
     try:
         data = file.read_bytes()
     except FileNotFoundError:
-        raise InputError(file, f"{what} introuvable", "vérifier le chemin") from None
+        raise InputError(
+            file,
+            msg("input.signing.read.missing", what=what),
+            msg("input.signing.read.missing_fix"),
+        ) from None
     except OSError as exc:
         raise InputError(
-            file, f"{what} illisible ({exc.strerror})", "vérifier le fichier"
+            file,
+            msg("input.signing.read.unreadable", what=what, error=exc.strerror),
+            msg("input.signing.read.unreadable_fix"),
         ) from None
     if len(data) > MAX_SIGNATURE_BYTES:
-        raise InputError(file, f"{what} de plus de 1 Mo", "donner un fichier PEM")
+        raise InputError(
+            file,
+            msg("input.signing.read.too_large", what=what),
+            msg("input.signing.read.too_large_fix"),
+        )
     return data
 
 
 def _load_certificates(file: Path) -> list[x509.Certificate]:
-    data = _read(file, "certificat")
+    data = _read(file, msg("input.signing.what.certificate"))
     try:
         certificates = x509.load_pem_x509_certificates(data)
     except ValueError:
@@ -528,7 +533,7 @@ def _load_certificates(file: Path) -> list[x509.Certificate]:
         except ValueError:
             raise InputError(
                 file,
-                "aucun certificat X.509 lisible (PEM ou DER)",
-                "donner le certificat PEM (-----BEGIN CERTIFICATE-----)",
+                msg("input.signing.load_certificates.unreadable"),
+                msg("input.signing.load_certificates.unreadable_fix"),
             ) from None
     return certificates

@@ -22,6 +22,7 @@ from urllib3.exceptions import ReadTimeoutError
 
 from sdet_check.deadline import endpoint_of, guard_session
 from sdet_check.evidence import note
+from sdet_check.messages import msg
 from sdet_check.probe import (
     HostileResponse,
     ProbeContext,
@@ -58,8 +59,12 @@ def send(
     stalled = context.stalled
     if stalled is not None and stalled.given_up(url):
         raise ProbeTimeout(
-            f"{endpoint_of(url)} a déjà dépassé le délai {stalled.stalls(url)} fois pendant "
-            f"ce run : {url} n'est pas demandé à nouveau"
+            msg(
+                "core.transport.send.timeout",
+                endpoint_of=endpoint_of(url),
+                stalls=stalled.stalls(url),
+                url=url,
+            )
         )
     guard_session(session)
     timeout = context.call_timeout()
@@ -84,11 +89,8 @@ def send(
 
 def _cut(url: str, timeout: float, context: ProbeContext) -> ProbeTimeout:
     if context.guard.cancelled.is_set():
-        return ProbeTimeout(f"{url} : échange interrompu, la sonde a atteint son échéance")
-    return ProbeTimeout(
-        f"{url} n'a pas fini de répondre dans le délai ({timeout:.1f} s au total) : "
-        "échange interrompu"
-    )
+        return ProbeTimeout(msg("core.transport.cut.timeout", url=url))
+    return ProbeTimeout(msg("core.transport.cut.timeout_2", url=url, timeout=f"{timeout:.1f}"))
 
 
 def _request(
@@ -110,38 +112,56 @@ def _request(
         finally:
             response.close()
     except requests.exceptions.Timeout as exc:
-        raise ProbeTimeout(f"{url} n'a pas répondu dans le délai ({timeout:.1f} s)") from exc
+        raise ProbeTimeout(
+            msg("core.transport.request.timeout", url=url, timeout=f"{timeout:.1f}")
+        ) from exc
     except requests.exceptions.SSLError as exc:
-        raise TargetUnreachable(f"négociation TLS impossible avec {url} : {cause(exc)}") from exc
+        raise TargetUnreachable(
+            msg("core.transport.request.unreachable", url=url, cause=cause(exc))
+        ) from exc
     except requests.exceptions.ConnectionError as exc:
         if exc.args and isinstance(exc.args[0], ReadTimeoutError):
             # A read timeout while streaming the body surfaces as ConnectionError.
-            raise ProbeTimeout(f"{url} n'a pas répondu dans le délai ({timeout:.1f} s)") from exc
+            raise ProbeTimeout(
+                msg("core.transport.request.timeout", url=url, timeout=f"{timeout:.1f}")
+            ) from exc
         malformed = _malformed_head(exc)
         if malformed:
             raise HostileResponse(
-                f"en-têtes de réponse de {url} refusés : {malformed}",
-                note("en-têtes de réponse hors normes", url=url, problem=malformed),
+                msg("core.transport.request.hostile", url=url, malformed=malformed),
+                note(msg("core.transport.ev.request.note"), url=url, problem=malformed),
             ) from exc
-        raise TargetUnreachable(f"connexion impossible à {url} : {cause(exc)}") from exc
+        raise TargetUnreachable(
+            msg("core.transport.request.unreachable_2", url=url, cause=cause(exc))
+        ) from exc
     except requests.exceptions.ChunkedEncodingError as exc:
-        raise TargetUnreachable(f"réponse de {url} interrompue : {cause(exc)}") from exc
+        raise TargetUnreachable(
+            msg("core.transport.request.unreachable_3", url=url, cause=cause(exc))
+        ) from exc
     except requests.exceptions.ContentDecodingError as exc:
-        raise HostileResponse(f"corps de réponse illisible de {url} : {cause(exc)}") from exc
+        raise HostileResponse(
+            msg("core.transport.request.hostile_2", url=url, cause=cause(exc))
+        ) from exc
     except TimeoutError as exc:
-        raise ProbeTimeout(f"{url} n'a pas répondu dans le délai ({timeout:.1f} s)") from exc
+        raise ProbeTimeout(
+            msg("core.transport.request.timeout", url=url, timeout=f"{timeout:.1f}")
+        ) from exc
     except requests.exceptions.RequestException as exc:
-        raise ProbeError(f"requête impossible vers {url} : {cause(exc)}") from exc
+        raise ProbeError(msg("core.transport.request.error", url=url, cause=cause(exc))) from exc
     except (http.client.HTTPException, urllib3.exceptions.HTTPError) as exc:
-        raise HostileResponse(f"réponse de {url} illisible : {cause(exc)}") from exc
+        raise HostileResponse(
+            msg("core.transport.request.hostile_3", url=url, cause=cause(exc))
+        ) from exc
     except ValueError as exc:
         # requests parses a Location even when it does not follow it: "Invalid IPv6 URL"...
         raise HostileResponse(
-            f"réponse de {url} inexploitable : {str(exc)[:200]}",
-            note("réponse inexploitable", url=url, problem=str(exc)[:200]),
+            msg("core.transport.request.hostile_4", url=url, detail=str(exc)[:200]),
+            note(msg("core.transport.ev.request.note_2"), url=url, problem=str(exc)[:200]),
         ) from exc
     except OSError as exc:
-        raise TargetUnreachable(f"échange impossible avec {url} : {cause(exc)}") from exc
+        raise TargetUnreachable(
+            msg("core.transport.request.unreachable_4", url=url, cause=cause(exc))
+        ) from exc
     return response
 
 
@@ -157,10 +177,15 @@ def check_headers(response: requests.Response) -> None:
         total += size
         if len(value) > MAX_HEADER_VALUE_BYTES:
             raise HostileResponse(
-                f"{url} envoie un en-tête {name[:60]} de {len(value)} caractères "
-                f"(limite {MAX_HEADER_VALUE_BYTES}) : réponse refusée",
+                msg(
+                    "core.transport.check_headers.hostile",
+                    url=url,
+                    name=name[:60],
+                    count=len(value),
+                    max_header_value_bytes=MAX_HEADER_VALUE_BYTES,
+                ),
                 note(
-                    "en-tête de réponse trop long",
+                    msg("core.transport.ev.check_headers.note"),
                     url=url,
                     header=name[:60],
                     length=len(value),
@@ -169,9 +194,13 @@ def check_headers(response: requests.Response) -> None:
             )
     if total > MAX_HEADERS_BYTES:
         raise HostileResponse(
-            f"{url} envoie {total} caractères d'en-têtes (limite {MAX_HEADERS_BYTES}) : "
-            "réponse refusée",
-            note("en-têtes de réponse trop longs", url=url, length=total),
+            msg(
+                "core.transport.check_headers.hostile_2",
+                url=url,
+                total=total,
+                max_headers_bytes=MAX_HEADERS_BYTES,
+            ),
+            note(msg("core.transport.ev.check_headers.note_2"), url=url, length=total),
         )
 
 
@@ -223,8 +252,13 @@ def read_bounded(response: requests.Response, context: ProbeContext) -> None:
     declared = response.headers.get("Content-Length", "")
     if declared.isdigit() and int(declared) > MAX_BODY_BYTES:
         raise HostileResponse(
-            f"{url} annonce un corps de {int(declared)} octets (limite {MAX_BODY_BYTES})",
-            note("corps de réponse trop grand", url=url, declared_bytes=int(declared)),
+            msg(
+                "core.transport.read_bounded.hostile",
+                url=url,
+                number=int(declared),
+                max_body_bytes=MAX_BODY_BYTES,
+            ),
+            note(msg("core.transport.ev.read_bounded.note"), url=url, declared_bytes=int(declared)),
         )
     chunks: list[bytes] = []
     size = 0
@@ -232,8 +266,10 @@ def read_bounded(response: requests.Response, context: ProbeContext) -> None:
         size += len(chunk)
         if size > MAX_BODY_BYTES:
             raise HostileResponse(
-                f"{url} envoie plus de {MAX_BODY_BYTES} octets : lecture abandonnée",
-                note("corps de réponse trop grand", url=url, read_bytes=size),
+                msg(
+                    "core.transport.read_bounded.hostile_2", url=url, max_body_bytes=MAX_BODY_BYTES
+                ),
+                note(msg("core.transport.ev.read_bounded.note"), url=url, read_bytes=size),
             )
         context.ensure_alive(f"{url} : corps de réponse non reçu")
         chunks.append(chunk)

@@ -15,6 +15,7 @@ from typing import Any, cast
 
 from lxml import etree
 
+from sdet_check.messages import msg
 from sdet_check.probe import Evidence, HostileResponse
 from sdet_check.xmlrefuse import ExternalRefused, RefuseExternal
 
@@ -61,15 +62,21 @@ def safe_parser(**options: Any) -> etree.XMLParser:
 
 
 def parse_hostile_xml(
-    data: bytes, *, what: str = "réponse XML", max_bytes: int = MAX_XML_BYTES
+    data: bytes, *, what: str | None = None, max_bytes: int = MAX_XML_BYTES
 ) -> etree._Element:
     """Parse ``data`` from a target; raise :class:`HostileResponse` for anything dangerous.
 
-    ``what`` names the document in messages (``"réponse serviceValidate"``).
+    ``what`` names the document in messages (``msg("core.what.answer_of", ...)``).
     """
+    what = what or msg("core.what.xml_answer")
     if len(data) > max_bytes:
         raise HostileResponse(
-            f"{what} de {len(data)} octets refusée (limite {max_bytes} octets)",
+            msg(
+                "core.xmlsafe.parse_hostile_xml.hostile",
+                what=what,
+                count=len(data),
+                max_bytes=max_bytes,
+            ),
             _excerpt(data),
         )
     root = _parse(data, what)
@@ -79,7 +86,12 @@ def parse_hostile_xml(
     depth = _depth(root)
     if depth > MAX_XML_DEPTH:
         raise HostileResponse(
-            f"{what} refusée : imbrication de {depth} niveaux (limite {MAX_XML_DEPTH})",
+            msg(
+                "core.xmlsafe.parse_hostile_xml.hostile_2",
+                what=what,
+                depth=depth,
+                max_xml_depth=MAX_XML_DEPTH,
+            ),
             _excerpt(data),
         )
     return root
@@ -97,14 +109,15 @@ def _parse(data: bytes, what: str) -> etree._Element:
         raise _doctype_refusal(what, data, found.name, found.system) from None
     except ExternalRefused as refused:
         raise HostileResponse(
-            f"{what} refusée : elle désigne une ressource externe ({refused.url}), "
-            "qui n'a pas été ouverte",
+            msg("core.xmlsafe.parse.hostile", what=what, url=refused.url),
             _excerpt(data),
         ) from None
     except etree.XMLSyntaxError as exc:
-        raise HostileResponse(f"{what} mal formée : {exc}", _excerpt(data)) from exc
+        raise HostileResponse(
+            msg("core.xmlsafe.parse.hostile_2", what=what, exc=exc), _excerpt(data)
+        ) from exc
     if not isinstance(root, etree._Element):
-        raise HostileResponse(f"{what} mal formée : aucun élément racine", _excerpt(data))
+        raise HostileResponse(msg("core.xmlsafe.parse.hostile_3", what=what), _excerpt(data))
     return root
 
 
@@ -113,8 +126,7 @@ def _doctype_refusal(
 ) -> HostileResponse:
     named = f" (<!DOCTYPE {name}{f' SYSTEM {system!r}' if system else ''}>)" if name else ""
     return HostileResponse(
-        f"{what} refusée : elle contient une déclaration DOCTYPE{named}, jamais lue ni suivie "
-        "(risque d'entités externes ou d'explosion d'entités)",
+        msg("core.xmlsafe.doctype_refusal.hostile", what=what, named=named),
         _excerpt(data),
     )
 

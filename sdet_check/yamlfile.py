@@ -19,6 +19,7 @@ import yaml
 from jsonschema.exceptions import ValidationError
 
 from sdet_check.errors import InputError, Place
+from sdet_check.messages import msg
 from sdet_check.resources import schemas_dir
 
 # YAML nodes are kept next to the data so that a schema error can point at a line.
@@ -200,8 +201,8 @@ def read_yaml(file: Path) -> LoadedYaml:
     except yaml.YAMLError as exc:
         raise InputError(
             file,
-            f"YAML illisible : {exc}",
-            "retirer les caractères de contrôle du fichier (un éditeur de texte les montre)",
+            msg("input.yamlfile.read_yaml.input_error", exc=exc),
+            msg("input.yamlfile.read_yaml.input_error_4"),
         ) from None
     try:
         node = loader.get_single_node()
@@ -209,32 +210,35 @@ def read_yaml(file: Path) -> LoadedYaml:
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark is not None else None
-        problem = exc.problem or "YAML mal formé"
+        problem = exc.problem or msg("input.yaml.malformed_alone")
         if exc.context:
             problem = f"{exc.context}, {problem}"
         fix = _fix_for(problem)
         raise InputError(
             file,
-            problem if fix is not _SYNTAX_FIX else f"YAML mal formé : {problem}",
-            fix,
+            problem if fix != _SYNTAX_FIX else msg("input.yaml.malformed", problem=problem),
+            msg(fix, max_yaml_depth=MAX_YAML_DEPTH),
             Place(line=line),
         ) from None
     except yaml.YAMLError as exc:
-        raise InputError(file, f"YAML illisible : {exc}", "corriger la syntaxe YAML") from None
+        raise InputError(
+            file,
+            msg("input.yamlfile.read_yaml.input_error", exc=exc),
+            msg("input.yamlfile.read_yaml.input_error_5"),
+        ) from None
     except (ValueError, KeyError, AttributeError, TypeError) as exc:
         # PyYAML's constructors raise these on explicit tags they cannot honour
         # (``!!int x``, ``!!map x``, ``!!timestamp x``) and on unhashable keys (``? a:``).
         raise InputError(
             file,
-            f"valeur YAML impossible à construire ({type(exc).__name__} : {exc})",
-            "retirer les étiquettes explicites (!!int, !!map…) et les clés composées, ou "
-            "corriger la valeur",
+            msg("input.yamlfile.read_yaml.input_error_2", error_type=type(exc).__name__, exc=exc),
+            msg("input.yamlfile.read_yaml.input_error_6"),
         ) from None
     except RecursionError:
         raise InputError(
             file,
-            "YAML trop profondément imbriqué",
-            f"ramener l'imbrication sous {MAX_YAML_DEPTH} niveaux",
+            msg("input.yamlfile.read_yaml.input_error_3"),
+            msg("input.yamlfile.read_yaml.input_error_7", max_yaml_depth=MAX_YAML_DEPTH),
         ) from None
     finally:
         loader.dispose()
@@ -242,17 +246,15 @@ def read_yaml(file: Path) -> LoadedYaml:
 
 
 def _fix_for(problem: str) -> str:
+    """The catalogue id of the fix for a YAML problem."""
     if problem.startswith("date impossible"):
-        return "écrire une date qui existe, au format AAAA-MM-JJ (par ex. 2027-02-28)"
+        return "input.yaml.fix_date"
     if problem.startswith("imbrication"):
-        return (
-            f"ramener l'imbrication sous {MAX_YAML_DEPTH} niveaux : ce n'est vraisemblablement "
-            "pas un fichier sdet-check"
-        )
+        return "input.yaml.fix_depth"
     return _SYNTAX_FIX
 
 
-_SYNTAX_FIX = "corriger la syntaxe YAML à cet endroit (indentation, guillemets, deux-points)"
+_SYNTAX_FIX = "input.yaml.fix_syntax"
 
 
 def _read_text(file: Path) -> str:
@@ -261,26 +263,36 @@ def _read_text(file: Path) -> str:
         with file.open("rb") as stream:
             raw = stream.read(limit + 1)
     except FileNotFoundError:
-        raise InputError(file, "fichier introuvable", "vérifier le chemin indiqué") from None
+        raise InputError(
+            file,
+            msg("input.yamlfile.read_text.input_error"),
+            msg("input.yamlfile.read_text.input_error_6"),
+        ) from None
     except IsADirectoryError:
-        raise InputError(file, "c'est un dossier", "donner le chemin d'un fichier YAML") from None
+        raise InputError(
+            file,
+            msg("input.yamlfile.read_text.input_error_2"),
+            msg("input.yamlfile.read_text.input_error_7"),
+        ) from None
     except OSError as exc:
         raise InputError(
-            file, f"lecture impossible ({exc.strerror})", "vérifier les droits"
+            file,
+            msg("input.yamlfile.read_text.input_error_3", strerror=exc.strerror),
+            msg("input.yamlfile.read_text.input_error_8"),
         ) from None
     if len(raw) > limit:
         raise InputError(
             file,
-            f"fichier de plus de {limit / 1024 / 1024:g} Mo refusé avant lecture "
-            "(les fichiers d'entrée de sdet-check font quelques centaines de Ko)",
-            "vérifier qu'il s'agit du bon fichier, le découper, ou relever la limite avec "
-            "la variable d'environnement SDET_CHECK_MAX_YAML_MB",
+            msg("input.yamlfile.read_text.input_error_4", value=f"{limit / 1024 / 1024:g}"),
+            msg("input.yamlfile.read_text.input_error_9"),
         )
     try:
         return raw.decode("utf-8")
     except UnicodeDecodeError as exc:
         raise InputError(
-            file, f"le fichier n'est pas en UTF-8 (octet {exc.start})", "l'enregistrer en UTF-8"
+            file,
+            msg("input.yamlfile.read_text.input_error_5", start=exc.start),
+            msg("input.yamlfile.read_text.input_error_10"),
         ) from None
 
 

@@ -27,6 +27,7 @@ from probes.cas.common import (
     offered,
 )
 from sdet_check.login import looks_like_html
+from sdet_check.messages import msg
 from sdet_check.probe import Evidence
 from sdet_check.xmlsafe import parse_hostile_xml
 
@@ -66,7 +67,7 @@ class CasAnswer:
             return f"cas:{self.outcome} code={self.code or '—'} « {self.message[:120]} »"
         if self.outcome:
             return f"cas:{self.outcome}"
-        return f"réponse sans élément CAS reconnu (racine {self.root})"
+        return msg("cas.answer.unknown", root=self.root)
 
     def evidence(self, summary: str) -> Evidence:
         """The answer as evidence, personal values masked."""
@@ -264,4 +265,4 @@ def validate(
     response = recorder.back_channel().get(cas.endpoint(endpoint), params)
     if not offered(response):
         raise NotOffered(endpoint, response)
-    return read_answer(response, f"réponse {endpoint}")
+    return read_answer(response, msg("core.what.answer_of", endpoint=endpoint))

@@ -21,6 +21,7 @@ from probes.cas.common import (
     who,
 )
 from probes.cas.flow import log_in, sso_ticket
+from sdet_check.messages import msg
 from sdet_check.probe import BadParams, Outcome
 from sdet_check.sdet_model import NATIONAL_PROFILES
 from sdet_check.target import Account
@@ -88,7 +89,7 @@ class Attributes(CasProbe):
         required = [_alternatives(entry) for entry in params.get("required", [])]
         formats: Mapping[str, str] = params.get("formats", {})
         if not required and not formats:
-            raise BadParams(f"la sonde {self.kind} attend required ou formats")
+            raise BadParams(msg("cas.attributes.attributes.bad_params", kind=self.kind))
         compare: str = params.get("expect", "checked")
         accounts = login_accounts(recorder.context, params.get("profiles"))
         checked_names = {name for names in required for name in names} | set(formats)
@@ -102,20 +103,30 @@ class Attributes(CasProbe):
             )
             name = who(account)
             if not answer.succeeded:
-                recorder.problem(f"{name} : le ticket n'est pas validé ({answer.describe()})")
+                recorder.problem(
+                    msg("cas.attributes.attributes.problem", name=name, describe=answer.describe())
+                )
                 continue
-            recorder.add(answer.evidence(f"attributs reçus pour {name} (/{endpoint})"))
+            recorder.add(
+                answer.evidence(msg("cas.attributes.received", name=name, endpoint=endpoint))
+            )
             for problem in _account_problems(
                 account, answer.attributes, required, formats, compare, checked_names
             ):
-                recorder.problem(f"{name} : {problem}")
+                recorder.problem(
+                    msg("cas.attributes.attributes.problem_2", name=name, problem=problem)
+                )
             summaries.append(name)
-        wanted = ", ".join(" ou ".join(names) for names in required) or "—"
+        wanted = [_either(names) for names in required] or "—"
         checks = ", ".join(f"{name} ({kind})" for name, kind in formats.items()) or "—"
         return recorder.verdict(
-            "attributs non conformes",
-            f"attributs présents pour {', '.join(summaries)} : {wanted} ; formats vérifiés : "
-            f"{checks} ; valeurs attendues par la cible retrouvées",
+            msg("cas.attributes.attributes.verdict"),
+            msg(
+                "cas.attributes.attributes.verdict_2",
+                summaries=", ".join(summaries),
+                wanted=wanted,
+                checks=checks,
+            ),
         )
 
 
@@ -127,8 +138,8 @@ def _account_problems(
     compare: str,
     checked_names: set[str],
 ) -> list[str]:
-    problems = [
-        f"attribut {' ou '.join(names)} absent"
+    problems: list[str] = [
+        msg("cas.attributes.absent", names=_either(names))
         for names in required
         if not any(found.get(name) for name in names)
     ]
@@ -149,12 +160,19 @@ def _validate_with_attributes(
     try:
         answer = validate(recorder, cas, "p3/serviceValidate", cas.service, ticket)
     except NotOffered as exc:
-        recorder.note(f"{exc} : attributs lus sur /serviceValidate")
+        recorder.note(msg("cas.attributes.ev.validate_with_attributes.note", exc=exc))
     else:
         return answer, "p3/serviceValidate"
     # The ticket was presented once already; a conformant server has invalidated it.
     fresh = sso_ticket(browser, cas, cas.service)
     return validate(recorder, cas, "serviceValidate", cas.service, fresh), "serviceValidate"
+
+
+def _either(names: Sequence[str]) -> str:
+    """``a``, or ``a ou b`` (``a or b`` in English)."""
+    if len(names) == 1:
+        return names[0]
+    return msg("cas.attributes.either", names=", ".join(names[:-1]), last=names[-1])
 
 
 def _alternatives(entry: str | Sequence[str]) -> list[str]:
@@ -166,18 +184,25 @@ def _format_problems(
 ) -> list[str]:
     values = found.get(name, [])
     if not values:
-        return [f"attribut {name} absent (format {kind} non vérifiable)"]
+        return [msg("cas.attributes.absent_unchecked", name=name, kind=kind)]
     if kind == "uai":
         bad = [v for v in values if not is_valid_uai(v)]
-        return [f"{name} = {v!r} n'est pas un UAI valide (7 chiffres et lettre clé)" for v in bad]
-    problems = [
-        f"{name} = {v!r} n'est pas un code de profil national (National_XXX)"
+        return [msg("cas.attributes.bad_uai", name=name, value=repr(v)) for v in bad]
+    problems: list[str] = [
+        msg("cas.attributes.bad_profile", name=name, value=repr(v))
         for v in values
         if v not in NATIONAL_PROFILES
     ]
     code = PROFILE_CODES.get(account.profile)
     if code is not None and code not in values:
-        problems.append(f"{name} ne contient pas {code} attendu pour le profil {account.profile}")
+        problems.append(
+            msg(
+                "cas.attributes.format_problems.append",
+                name=name,
+                code=code,
+                profile=account.profile,
+            )
+        )
     return problems
 
 
@@ -186,7 +211,7 @@ def _expect_problems(
 ) -> list[str]:
     if compare == "none":
         return []
-    problems = []
+    problems: list[str] = []
     for name, expected in account.expect.items():
         if compare == "checked" and name not in checked:
             continue
@@ -194,10 +219,17 @@ def _expect_problems(
         got = set(found.get(name, []))
         if not got:
             if name not in checked:  # a checked attribute's absence is already reported
-                problems.append(f"attribut {name} attendu par la cible absent")
+                problems.append(msg("cas.attributes.expect_problems.append", name=name))
             continue
         if got != wanted:
             shown = MASKED if name.casefold() in PERSONAL_ATTRIBUTES else sorted(got)
             expected_shown = MASKED if name.casefold() in PERSONAL_ATTRIBUTES else sorted(wanted)
-            problems.append(f"{name} = {shown} au lieu de {expected_shown} (accounts[].expect)")
+            problems.append(
+                msg(
+                    "cas.attributes.expect_problems.append_2",
+                    name=name,
+                    shown=shown,
+                    expected_shown=expected_shown,
+                )
+            )
     return problems

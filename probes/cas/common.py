@@ -23,6 +23,7 @@ import requests
 
 from sdet_check.evidence import http_exchange, note
 from sdet_check.login import CredentialsRule, LoginFormOverrides, looks_like_html, origin_of
+from sdet_check.messages import Message, clauses, msg
 from sdet_check.probe import (
     Evidence,
     HostileResponse,
@@ -225,7 +226,7 @@ class CasSection:
         :class:`NotTestable`: the probe sends no password and says why.
         """
         return CredentialsRule.for_server(
-            self.url, context, what="le serveur CAS", hosts=self.login_form.hosts
+            self.url, context, what=msg("core.what.cas_server"), hosts=self.login_form.hosts
         )
 
     def on_host(self, url: str) -> bool:
@@ -260,13 +261,10 @@ def cas_section(context: ProbeContext) -> CasSection:
     section = context.target.section("cas")
     url = section.get("url")
     if not isinstance(url, str) or not url:
-        raise NotTestable("la cible ne décrit pas de serveur CAS (section cas, clé url)")
+        raise NotTestable(msg("cas.common.cas_section.untestable"))
     service = section.get("service")
     if not isinstance(service, str) or not service:
-        raise NotTestable(
-            "la cible ne nomme pas de service enregistré sur le serveur CAS (cas.service) : "
-            "impossible de demander un ticket"
-        )
+        raise NotTestable(msg("cas.common.cas_section.untestable_2"))
     callback = section.get("callback")
     return CasSection(
         url=url.rstrip("/"),
@@ -301,8 +299,8 @@ def login_accounts(context: ProbeContext, profiles: Sequence[str] | None) -> lis
     if profiles:
         accounts = [account for account in accounts if account.profile in profiles]
     if not accounts:
-        wanted = f" de profil {', '.join(profiles)}" if profiles else ""
-        raise NotTestable(f"la cible ne décrit aucun compte de test{wanted} (accounts)")
+        wanted = msg("cas.accounts.of_profile", profiles=", ".join(profiles)) if profiles else ""
+        raise NotTestable(msg("cas.common.login_accounts.untestable", wanted=wanted))
     return accounts
 
 
@@ -362,6 +360,8 @@ class Scrubber:
 
     def text(self, value: str) -> str:
         """``value`` with passwords masked, tickets cut, personal values masked."""
+        if isinstance(value, Message):
+            return value.map_text(self.text)
         for secret in self._secrets:
             value = value.replace(secret, "***")
         value = truncate_tickets(value)
@@ -422,6 +422,7 @@ class Recorder:
             own = [self.scrubber.evidence(piece) for piece in exc.evidence]
             exc.evidence = (*self.evidence, *own)
             exc.args = (self.scrubber.text(str(exc)),)
+            exc.message = self.scrubber.text(exc.message)
 
     def browser(self) -> Browser:
         """A new browser session (front channel) with its own cookie jar."""
@@ -458,30 +459,36 @@ class Recorder:
     def verdict(self, failure: str, success: str) -> Outcome:
         """Fail with ``failure`` and the recorded problems when there are any, else pass."""
         if self.problems:
-            return self.failed(f"{failure} : " + " ; ".join(self.problems))
+            return self.failed(
+                msg(
+                    "cas.common.recorder.failed",
+                    failure=failure,
+                    problems=clauses(self.problems),
+                )
+            )
         return self.passed(success)
 
     def failed_after(self, exc: ProbeError) -> Outcome:
         """The recorded problems, with what went wrong afterwards kept as evidence."""
         for piece in exc.evidence:
             self.add(piece)
-        self.note(f"la suite de la vérification n'a pas pu être jugée : {exc}")
-        after = self.scrubber.text(str(exc))
-        problems = " ; ".join(self.problems)
-        return self.failed(f"{problems} (la suite n'a pas pu être jugée : {after})")
+        self.note(msg("cas.common.ev.recorder.note", exc=exc))
+        after = self.scrubber.text(exc.message)
+        problems = clauses(self.problems)
+        return self.failed(msg("cas.common.recorder.failed_2", problems=problems, after=after))
 
     def not_offered(self, endpoint: str, response: requests.Response, optional: bool) -> Outcome:
         """An endpoint the server does not offer: not applicable when optional, else a failure."""
-        message = f"point d'accès /{endpoint} non proposé ({offer_refusal(response)})"
+        message = msg("cas.not_offered", endpoint=endpoint, why=offer_refusal(response))
         if optional and not self.problems:
             return Outcome.not_applicable(
-                self.scrubber.text(f"{message} : facultatif, exigence hors champ"),
+                self.scrubber.text(msg("cas.not_offered.optional", message=message)),
                 *self.evidence,
             )
         if optional:
-            return self.failed(" ; ".join(self.problems))
-        self.problem(f"{message} alors que l'exigence le demande")
-        return self.failed(" ; ".join(self.problems))
+            return self.failed(clauses(self.problems))
+        self.problem(msg("cas.common.recorder.problem", message=message))
+        return self.failed(clauses(self.problems))
 
 
 class Browser:
@@ -527,7 +534,9 @@ class Browser:
             if "ticket=" in target or (service is not None and same_resource(target, service)):
                 break
             if len(chain) > MAX_REDIRECTS:
-                raise HostileResponse(f"plus de {MAX_REDIRECTS} redirections depuis {url}")
+                raise HostileResponse(
+                    msg("cas.common.browser.hostile", max_redirects=MAX_REDIRECTS, url=url)
+                )
             chain.append(self.get(target))
         return chain
 
@@ -576,7 +585,7 @@ class CasProbe(Probe):
                 return recorder.not_offered(exc.endpoint, exc.response, optional=False)
             except NotTestable:
                 if recorder.problems:  # what was seen before the login stands
-                    return recorder.failed(" ; ".join(recorder.problems))
+                    return recorder.failed(clauses(recorder.problems))
                 raise
             except ProbeError as exc:
                 if recorder.problems:
@@ -601,7 +610,9 @@ def location(response: requests.Response) -> str | None:
         try:
             return urljoin(response.url, target)
         except ValueError as exc:
-            raise HostileResponse(f"en-tête Location malformé ({target[:200]!r})") from exc
+            raise HostileResponse(
+                msg("cas.common.location.hostile", target=f"{target[:200]!r}")
+            ) from exc
     return None
 
 
@@ -617,7 +628,7 @@ def offer_refusal(response: requests.Response) -> str:
     """How an answer says its endpoint is not offered, in French (status, page, redirect)."""
     target = location(response)
     if target is not None:
-        return f"statut {response.status_code}, redirection vers {target.split('?')[0]}"
+        return msg("cas.refusal.redirect", status=response.status_code, target=target.split("?")[0])
     if response.status_code in NOT_OFFERED_STATUSES:
-        return f"statut {response.status_code}"
-    return f"statut {response.status_code}, page HTML au lieu d'une réponse du protocole"
+        return msg("core.page.status", status=response.status_code)
+    return msg("cas.refusal.html", status=response.status_code)

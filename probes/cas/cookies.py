@@ -15,6 +15,7 @@ from probes.cas.common import (
     login_accounts,
 )
 from probes.cas.flow import log_in, redirect_ticket
+from sdet_check.messages import clauses, msg
 from sdet_check.probe import Evidence, Outcome, ProbeError
 
 
@@ -58,21 +59,22 @@ class SsoCookie(CasProbe):
             problems = cookie.problems(require, cas)
             recorder.add(cookie.evidence(problems))
             if problems:
-                recorder.problem(f"cookie SSO {cookie.name} : " + " ; ".join(problems))
+                recorder.problem(
+                    msg(
+                        "cas.cookies.sso_cookie.problem",
+                        name=cookie.name,
+                        problems=clauses(problems),
+                    )
+                )
         shown = ", ".join(f"{cookie.name} ({cookie.describe()})" for cookie in cookies)
         return recorder.verdict(
-            "cookie SSO non conforme",
-            f"cookie SSO {shown} conforme : " + ", ".join(COOKIE_CHECKS[r] for r in require),
+            msg("cas.cookies.sso_cookie.verdict"),
+            msg(
+                "cas.cookies.sso_cookie.verdict_2",
+                shown=shown,
+                items=[msg("cas.cookie.check." + r) for r in require],
+            ),
         )
-
-
-COOKIE_CHECKS = {
-    "secure": "Secure",
-    "httponly": "HttpOnly",
-    "path": "chemin restreint au préfixe CAS",
-    "tgc_name": "nom commençant par TGC-",
-    "session_only": "cookie de session (ni Expires ni Max-Age)",
-}
 
 
 @dataclass(frozen=True)
@@ -96,36 +98,49 @@ class _SsoCookie:
 
     def describe(self) -> str:
         shown = [f"{k}={v}" if v is not None else k for k, v in self.attributes.items()]
-        return "; ".join(shown) or "sans attribut"
+        return "; ".join(shown) or msg("cas.cookie.no_attribute")
 
     def problems(self, require: Sequence[str], cas: CasSection) -> list[str]:
-        problems = []
+        problems: list[str] = []
         if "secure" in require and "secure" not in self.attributes:
-            problems.append("attribut Secure absent")
+            problems.append(msg("cas.cookies.sso_cookie.append"))
         if "httponly" in require and "httponly" not in self.attributes:
-            problems.append("attribut HttpOnly absent")
+            problems.append(msg("cas.cookies.sso_cookie.append_2"))
         if "path" in require:
             prefix = cas.prefix_path
             if not (prefix == "/" or self.path == prefix or self.path.startswith(prefix + "/")):
-                problems.append(f"chemin {self.path} plus large que le préfixe CAS {prefix}")
+                problems.append(
+                    msg("cas.cookies.sso_cookie.append_3", path=self.path, prefix=prefix)
+                )
         if "tgc_name" in require and not self.name.startswith("TGC-"):
-            problems.append(f"nom {self.name} ne commençant pas par TGC-")
+            problems.append(msg("cas.cookies.sso_cookie.append_4", name=self.name))
         if "session_only" in require:
             lasting = [k for k in ("expires", "max-age") if k in self.attributes]
             if lasting:
                 problems.append(
-                    "cookie persistant ("
-                    + ", ".join(f"{k}={self.attributes[k]}" for k in lasting)
-                    + ") au lieu d'un cookie de session"
+                    msg(
+                        "cas.cookies.sso_cookie.append_5",
+                        items=", ".join(f"{k}={self.attributes[k]}" for k in lasting),
+                    )
                 )
         return problems
 
     def evidence(self, problems: Sequence[str]) -> Evidence:
-        verdict = "non conforme : " + " ; ".join(problems) if problems else "conforme"
+        verdict = (
+            msg("core.noncompliant", problems=clauses(problems))
+            if problems
+            else msg("core.compliant")
+        )
         return Evidence(
             kind="cookie",
             summary=(
-                f"cookie SSO {self.name} posé par {self.set_by} : {verdict} [{self.describe()}]"
+                msg(
+                    "cas.cookies.ev.sso_cookie.evidence",
+                    name=self.name,
+                    set_by=self.set_by,
+                    verdict=verdict,
+                    describe=self.describe(),
+                )
             ),
             data={
                 "name": self.name,
@@ -150,8 +165,11 @@ def identify_sso_cookies(recorder: Recorder, browser: Browser, cas: CasSection) 
     if cas.sso_cookie:
         if cas.sso_cookie not in candidates:
             raise ProbeError(
-                f"le cookie SSO {cas.sso_cookie} nommé par la cible (cas.sso_cookie) n'est pas "
-                f"posé par la connexion (cookies reçus : {', '.join(candidates) or 'aucun'})"
+                msg(
+                    "cas.cookies.identify_sso_cookies.error",
+                    sso_cookie=cas.sso_cookie,
+                    value=", ".join(candidates) or msg("cas.none"),
+                )
             )
         names = [cas.sso_cookie]
         how = "nommé par la cible (cas.sso_cookie)"
@@ -167,23 +185,26 @@ def identify_sso_cookies(recorder: Recorder, browser: Browser, cas: CasSection) 
                 names.append(name)
         how = "identifié par essai : sans lui, /login ne délivre plus de ticket"
         recorder.note(
-            "identification du cookie SSO : chaque cookie de la session est retiré à tour de "
-            "rôle ; " + (f"indispensable(s) : {', '.join(names)}" if names else "aucun"),
+            msg(
+                "cas.cookies.ev.identify_sso_cookies.note",
+                value=f"indispensable(s) : {', '.join(names)}" if names else "aucun",
+            ),
             candidates=candidates,
             sso_cookies=names,
         )
         if not names:
             raise ProbeError(
-                "aucun cookie n'est indispensable à la session SSO (cookies : "
-                f"{', '.join(candidates) or 'aucun'}) : cookie SSO introuvable ; le nommer dans "
-                "la cible (cas.sso_cookie)"
+                msg(
+                    "cas.cookies.identify_sso_cookies.error_2",
+                    value=", ".join(candidates) or msg("cas.none"),
+                )
             )
     found = []
     for name in names:
         value = next(c.value or "" for c in jar if c.name == name)
         headers = [(u, h) for u, h in browser.set_cookies if _cookie_name(h) == name]
         if not headers:
-            raise ProbeError(f"aucun Set-Cookie reçu pour le cookie SSO {name}")
+            raise ProbeError(msg("cas.cookies.identify_sso_cookies.error_3", name=name))
         set_by, header = headers[-1]  # the last one set it for the established session
         found.append(
             _SsoCookie(

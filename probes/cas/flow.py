@@ -26,6 +26,7 @@ from probes.cas.common import (
     who,
 )
 from sdet_check.login import LoginForm, describe_page, fill_login_forms, find_login_form
+from sdet_check.messages import msg
 from sdet_check.probe import HostileResponse, ProbeError
 from sdet_check.target import Account
 
@@ -55,9 +56,7 @@ def log_in(browser: Browser, cas: CasSection, account: Account, service: str) ->
         return LoginResult(ticket, page)
     if find_login_form(page, cas.login_form) is None:
         raise ProbeError(
-            f"impossible de se connecter : aucun formulaire d'identifiants sur {page.url} "
-            f"({describe_page(page)}) ; nommer les champs dans la cible (cas.login_form) si la "
-            "page en a un"
+            msg("cas.flow.log_in.error", url=page.url, describe_page=describe_page(page))
         )
     answer, refused = submit_login(browser, cas, page, account, service)
     ticket = redirect_ticket(answer, service)
@@ -69,8 +68,13 @@ def log_in(browser: Browser, cas: CasSection, account: Account, service: str) ->
             else "parcours de connexion non reconnu"
         )
         raise ProbeError(
-            f"la connexion du compte {who(account)} n'aboutit pas à un ticket pour {service} : "
-            f"{why} ; page reçue : {describe_page(answer)}"
+            msg(
+                "cas.flow.log_in.error_2",
+                who=who(account),
+                service=service,
+                why=why,
+                describe_page=describe_page(answer),
+            )
         )
     return LoginResult(ticket, answer)
 
@@ -110,7 +114,7 @@ def post_form(
             break
         hops += 1
         if hops > MAX_REDIRECTS:
-            raise HostileResponse(f"plus de {MAX_REDIRECTS} redirections après la connexion")
+            raise HostileResponse(msg("cas.flow.post_form.hostile", max_redirects=MAX_REDIRECTS))
         answer = browser.get(target)
     return answer
 
@@ -121,8 +125,9 @@ def sso_ticket(browser: Browser, cas: CasSection, service: str) -> str:
     ticket = redirect_ticket(chain[-1], service)
     if ticket is None:
         raise ProbeError(
-            f"la session ouverte n'obtient pas de ticket sans ressaisie pour {service} "
-            f"({describe_page(chain[-1])}) : impossible de poursuivre"
+            msg(
+                "cas.flow.sso_ticket.error", service=service, describe_page=describe_page(chain[-1])
+            )
         )
     return ticket
 

@@ -33,6 +33,7 @@ from probes.cas.cookies import identify_sso_cookies
 from probes.cas.flow import log_in, redirect_ticket, sso_ticket, submit_login
 from sdet_check.login import LoginForm as HtmlLoginForm
 from sdet_check.login import describe_page, find_login_form
+from sdet_check.messages import clauses, msg
 from sdet_check.probe import NotTestable, Outcome
 
 PRESENCE_VALUES = ("true", "1")
@@ -75,23 +76,32 @@ class LoginForm(CasProbe):
         page = chain[-1]
         in_clear = [r.url for r in chain if urlsplit(r.url).scheme != "https"]
         if in_clear:
-            recorder.problem("page servie sans HTTPS : " + ", ".join(in_clear))
+            recorder.problem(msg("cas.login.login_form.problem", in_clear=", ".join(in_clear)))
         form = find_login_form(page, cas.login_form) if page.status_code == 200 else None
         if form is None:
             recorder.problem(
-                f"{cas.login_url}?service=… ne présente pas de formulaire d'identifiants "
-                f"({describe_page(page)})"
+                msg(
+                    "cas.login.login_form.problem_2",
+                    login_url=cas.login_url,
+                    describe_page=describe_page(page),
+                )
             )
-            return recorder.failed("mire CAS non conforme : " + " ; ".join(recorder.problems))
+            return recorder.failed(
+                msg("cas.login.login_form.failed", problems=clauses(recorder.problems))
+            )
         recorder.add(form.evidence(service=form.fields.get("service"), lt=form.fields.get("lt")))
         _judge_form(recorder, cas, form, require_lt=params.get("require_lt", False))
         if not _carries_service(form, cas.service):
             _service_through_login(recorder, cas, page)
         return recorder.verdict(
-            "mire CAS non conforme",
-            f"mire servie en HTTPS ({page.url.split('?')[0]}), formulaire POST en HTTPS vers "
-            f"{form.action.split('?')[0]} ({form.describe()}), service conservé"
-            + (" ; ticket de connexion lt présent" if "lt" in form.fields else ""),
+            msg("cas.login.login_form.verdict"),
+            msg(
+                "cas.login.login_form.verdict_2",
+                split=page.url.split("?")[0],
+                split2=form.action.split("?")[0],
+                describe=form.describe(),
+                value=msg("cas.login.lt_present") if "lt" in form.fields else "",
+            ),
         )
 
 
@@ -136,32 +146,41 @@ class Login(CasProbe):
             tickets = [login.ticket]
             name = who(account)
             if not login.ticket.startswith("ST-"):
-                recorder.problem(f"{name} : ticket {cut(login.ticket)} sans préfixe ST-")
-            seen.append(f"{name} → {cut(login.ticket)} ({len(login.ticket)} caractères)")
+                recorder.problem(msg("cas.login.login.problem", name=name, cut=cut(login.ticket)))
+            seen.append(
+                msg(
+                    "cas.login.login.append",
+                    name=name,
+                    cut=cut(login.ticket),
+                    count=len(login.ticket),
+                )
+            )
             if not want_charset:
                 continue
             tickets.append(sso_ticket(browser, cas, cas.service))
             for ticket in tickets:
                 if not TICKET_CHARSET.match(ticket):
-                    recorder.problem(f"{name} : ticket {cut(ticket)} hors du jeu A-Z a-z 0-9 -")
+                    recorder.problem(msg("cas.login.login.problem_2", name=name, cut=cut(ticket)))
             if account is accounts[0]:
                 for cookie in identify_sso_cookies(recorder, browser, cas):
                     fits = bool(TICKET_CHARSET.match(cookie.value))
                     if not fits:
-                        recorder.problem(
-                            f"valeur du cookie SSO {cookie.name} hors du jeu A-Z a-z 0-9 -"
-                        )
+                        recorder.problem(msg("cas.login.login.problem_3", name=cookie.name))
                     recorder.note(
-                        f"cookie SSO {cookie.name} : valeur de {len(cookie.value)} caractères, "
-                        + ("jeu A-Z a-z 0-9 - respecté" if fits else "hors du jeu"),
+                        msg(
+                            "cas.login.ev.login.note",
+                            name=cookie.name,
+                            count=len(cookie.value),
+                            value="jeu A-Z a-z 0-9 - respecté" if fits else "hors du jeu",
+                        ),
                         cookie=cookie.name,
                         length=len(cookie.value),
                         charset_ok=fits,
                     )
-        message = "ticket de service ST- obtenu pour chaque compte : " + ", ".join(seen)
+        message = msg("cas.login.login.passed", seen=seen)
         if want_charset:
-            message += " ; tickets et cookie SSO dans le jeu A-Z a-z 0-9 -"
-        return recorder.verdict("tickets non conformes", message)
+            message = msg("cas.login.login.passed_charset", passed=message)
+        return recorder.verdict(msg("cas.login.login.verdict"), message)
 
 
 class SingleSignOn(CasProbe):
@@ -188,21 +207,35 @@ class SingleSignOn(CasProbe):
         ticket = redirect_ticket(response, second)
         if ticket is None:
             return recorder.failed(
-                f"après connexion, /login?service={second} ne délivre pas de ticket sans "
-                f"ressaisie ({describe_page(response)})"
+                msg(
+                    "cas.login.single_sign_on.failed",
+                    second=second,
+                    describe_page=describe_page(response),
+                )
             )
         answer = validate(recorder, cas, "serviceValidate", second, ticket)
         if not answer.succeeded:
             return recorder.failed(
-                f"le ticket {cut(ticket)} obtenu par SSO n'est pas validé ({answer.describe()})"
+                msg(
+                    "cas.login.single_sign_on.failed_2", cut=cut(ticket), describe=answer.describe()
+                )
             )
         if first_answer.user and answer.user != first_answer.user:
             return recorder.failed(
-                f"le ticket obtenu par SSO désigne {answer.user!r} au lieu de {first_answer.user!r}"
+                msg(
+                    "cas.login.single_sign_on.failed_3",
+                    user=f"{answer.user!r}",
+                    user2=f"{first_answer.user!r}",
+                )
             )
         return recorder.passed(
-            f"après une connexion pour {cas.service}, {second} obtient {cut(ticket)} sans "
-            f"ressaisie ; validé pour l'utilisateur {answer.user!r}"
+            msg(
+                "cas.login.single_sign_on.passed",
+                service=cas.service,
+                second=second,
+                cut=cut(ticket),
+                user=f"{answer.user!r}",
+            )
         )
 
 
@@ -229,31 +262,27 @@ class Renew(CasProbe):
             renewed = browser.follow_on_cas(cas, cas.login_url, params_sent)[-1]
             ticket = redirect_ticket(renewed, cas.service)
             if ticket is not None:
-                recorder.problem(
-                    f"avec une session SSO, /login?renew={value} délivre {cut(ticket)} sans "
-                    "redemander les identifiants"
-                )
+                recorder.problem(msg("cas.login.renew.problem", value=value, cut=cut(ticket)))
             elif find_login_form(renewed, cas.login_form) is None:
                 recorder.problem(
-                    f"/login?renew={value} ne présente pas le formulaire d'identifiants "
-                    f"({describe_page(renewed)})"
+                    msg(
+                        "cas.login.renew.problem_2",
+                        value=value,
+                        describe_page=describe_page(renewed),
+                    )
                 )
             sso = sso_ticket(browser, cas, cas.service)
             answer = validate(recorder, cas, "serviceValidate", cas.service, sso, renew=value)
             if answer.succeeded:
-                recorder.problem(
-                    f"le ticket {cut(sso)} émis par la session SSO est validé malgré renew={value}"
-                )
+                recorder.problem(msg("cas.login.renew.problem_3", cut=cut(sso), value=value))
             elif answer.code != "INVALID_TICKET":
                 recorder.problem(
-                    f"validation avec renew={value} d'un ticket SSO : {answer.describe()} au "
-                    "lieu du code INVALID_TICKET"
+                    msg("cas.login.renew.problem_4", value=value, describe=answer.describe())
                 )
         shown = ", ".join(f"renew={v}" for v in PRESENCE_VALUES)
         return recorder.verdict(
-            "renew non respecté",
-            f"avec une session SSO, {shown} présentent le formulaire d'identifiants ; un ticket "
-            "SSO validé avec renew est refusé (INVALID_TICKET)",
+            msg("cas.login.renew.verdict"),
+            msg("cas.login.renew.verdict_2", shown=shown),
         )
 
 
@@ -282,23 +311,35 @@ class Gateway(CasProbe):
             target = location(response)
             if target is None:
                 recorder.problem(
-                    f"gateway={value} sans session : {describe_page(response)} au lieu d'une "
-                    "redirection vers le service"
+                    msg(
+                        "cas.login.gateway.problem",
+                        value=value,
+                        describe_page=describe_page(response),
+                    )
                 )
             elif "ticket" in parse_qs(urlsplit(target).query):
-                recorder.problem(
-                    f"gateway={value} sans session : redirection portant un ticket ({target})"
-                )
+                recorder.problem(msg("cas.login.gateway.problem_2", value=value, target=target))
             elif not same_resource(target, cas.service):
                 recorder.problem(
-                    f"gateway={value} sans session redirige vers {target}, pas vers le service "
-                    f"{cas.service}"
+                    msg(
+                        "cas.login.gateway.problem_3",
+                        value=value,
+                        target=target,
+                        service=cas.service,
+                    )
                 )
             else:
-                seen.append(f"gateway={value} : {response.status_code} vers {target}")
+                seen.append(
+                    msg(
+                        "cas.login.gateway.append",
+                        value=value,
+                        status_code=response.status_code,
+                        target=target,
+                    )
+                )
         return recorder.verdict(
-            "gateway non respecté",
-            "sans session, " + " ; ".join(seen) + " — sans ticket ni formulaire",
+            msg("cas.login.gateway.verdict"),
+            msg("cas.login.gateway.verdict_2", seen=clauses(seen)),
         )
 
 
@@ -323,28 +364,27 @@ class Logout(CasProbe):
         old_cookies = browser.session.cookies.copy()
         logout = browser.follow_on_cas(cas, cas.logout_url)
         if logout[0].status_code in NOT_OFFERED_STATUSES:
-            return recorder.failed(f"{cas.logout_url} n'existe pas ({logout[0].status_code})")
+            return recorder.failed(
+                msg(
+                    "cas.login.logout.failed",
+                    logout_url=cas.logout_url,
+                    status_code=logout[0].status_code,
+                )
+            )
         browser.session.cookies = old_cookies
         recorder.note(
-            "après /logout, les cookies d'avant la déconnexion sont présentés de nouveau",
+            msg("cas.login.ev.logout.note"),
             cookies=sorted({cookie.name for cookie in old_cookies}),
         )
         again = browser.follow_on_cas(cas, cas.login_url, {"service": cas.service})[-1]
         ticket = redirect_ticket(again, cas.service)
         if ticket is not None:
-            return recorder.failed(
-                f"après /logout, l'ancien cookie obtient encore un ticket ({cut(ticket)}) : "
-                "la session SSO n'est pas détruite côté serveur"
-            )
+            return recorder.failed(msg("cas.login.logout.failed_2", cut=cut(ticket)))
         if find_login_form(again, cas.login_form) is None:
             return recorder.failed(
-                "après /logout, /login?service=… ne présente pas le formulaire d'identifiants "
-                f"({describe_page(again)})"
+                msg("cas.login.logout.failed_3", describe_page=describe_page(again))
             )
-        return recorder.passed(
-            f"après /logout ({logout[0].status_code}), l'ancien cookie n'obtient plus de "
-            "ticket : le formulaire d'identifiants est présenté"
-        )
+        return recorder.passed(msg("cas.login.logout.passed", status_code=logout[0].status_code))
 
 
 class UnregisteredService(CasProbe):
@@ -386,7 +426,7 @@ class UnregisteredService(CasProbe):
             ticket = redirect_ticket(posted, unknown)
         if ticket is not None:
             return recorder.failed(
-                f"le service non enregistré {unknown} obtient un ticket ({cut(ticket)})"
+                msg("cas.login.unregistered_service.failed", unknown=unknown, cut=cut(ticket))
             )
         log_in(browser, cas, account, cas.service)
         with_session = browser.follow_on_cas(cas, cas.login_url, {"service": unknown})[-1]
@@ -394,8 +434,7 @@ class UnregisteredService(CasProbe):
         ticket = redirect_ticket(with_session, unknown)
         if ticket is not None:
             return recorder.failed(
-                f"avec une session SSO, le service non enregistré {unknown} obtient un "
-                f"ticket ({cut(ticket)})"
+                msg("cas.login.unregistered_service.failed_2", unknown=unknown, cut=cut(ticket))
             )
         return _judge_refusal(recorder, unknown, answers, params.get("error_status", False))
 
@@ -407,26 +446,31 @@ def _judge_form(
     recorder: Recorder, cas: CasSection, form: HtmlLoginForm, *, require_lt: bool
 ) -> None:
     if form.method != "POST":
-        recorder.problem(f"formulaire envoyé en {form.method} au lieu de POST")
+        recorder.problem(msg("cas.login.judge_form.problem", method=form.method))
     if urlsplit(form.action).scheme != "https":
-        recorder.problem(f"formulaire soumis hors HTTPS ({form.action})")
+        recorder.problem(msg("cas.login.judge_form.problem_2", action=form.action))
     if not cas.on_host(form.action):
-        recorder.problem(f"formulaire soumis à {form.action}, hors du serveur CAS {cas.url}")
+        recorder.problem(msg("cas.login.judge_form.problem_3", action=form.action, url=cas.url))
     elif not urlsplit(form.action).path.endswith("/login"):
-        recorder.note(f"formulaire soumis à {form.action} et non à {cas.login_url} (même hôte)")
+        recorder.note(
+            msg("cas.login.ev.judge_form.note", action=form.action, login_url=cas.login_url)
+        )
     if form.user_field is None:
-        recorder.problem("aucun champ d'identifiant reconnu")
+        recorder.problem(msg("cas.login.judge_form.problem_4"))
     if form.asks_password and form.field_types.get(form.password_field or "") != "password":
-        recorder.problem("champ de mot de passe non masqué (type password)")
+        recorder.problem(msg("cas.login.judge_form.problem_5"))
     if form.user_field != "username" or form.password_field not in (None, "password"):
         recorder.note(
-            f"champs nommés {form.user_field} / {form.password_field or '(étape suivante)'} au "
-            "lieu de username / password (spec §2.2.1) : sans effet sur le verdict"
+            msg(
+                "cas.login.ev.judge_form.note_2",
+                user_field=form.user_field,
+                value=form.password_field or "(étape suivante)",
+            )
         )
     if not form.asks_password:
-        recorder.note("connexion en plusieurs étapes : la page demande d'abord l'identifiant")
+        recorder.note(msg("cas.login.ev.judge_form.note_3"))
     if require_lt and not form.fields.get("lt"):
-        recorder.problem("ticket de connexion lt absent")
+        recorder.problem(msg("cas.login.judge_form.problem_6"))
 
 
 def _carries_service(form: HtmlLoginForm, service: str) -> bool:
@@ -450,23 +494,16 @@ def _service_through_login(recorder: Recorder, cas: CasSection, page: requests.R
     try:
         account = login_accounts(recorder.context, None)[0]
     except NotTestable:
-        recorder.problem(
-            "le service demandé n'est pas reporté dans le formulaire (ni champ ni adresse), et "
-            "la cible n'a pas de compte de test pour vérifier qu'il est conservé"
-        )
+        recorder.problem(msg("cas.login.service_through_login.problem"))
         return
     browser = recorder.browser()
     answer, _ = submit_login(browser, cas, page, account, cas.service)
     if redirect_ticket(answer, cas.service) is None:
         recorder.problem(
-            "le service demandé n'est ni reporté dans le formulaire ni retrouvé à l'issue de la "
-            f"connexion ({describe_page(answer)})"
+            msg("cas.login.service_through_login.problem_2", describe_page=describe_page(answer))
         )
     else:
-        recorder.note(
-            "service absent du formulaire mais conservé par la session : la connexion "
-            "aboutit à un ticket pour ce service"
-        )
+        recorder.note(msg("cas.login.ev.service_through_login.note"))
 
 
 def _judge_refusal(
@@ -476,14 +513,10 @@ def _judge_refusal(
     statuses = sorted({a.status_code for a in answers})
     shown = ", ".join(str(s) for s in statuses)
     if error_status and any(s < 400 for s in statuses):
-        return recorder.failed(f"refus de {unknown} sans statut d'erreur HTTP (statuts {shown})")
+        return recorder.failed(msg("cas.login.judge_refusal.failed", unknown=unknown, shown=shown))
     if all(s < 400 for s in statuses) and not redirected:
         recorder.note(
-            f"refus signalé par une page HTTP {shown} : aucun statut d'erreur ni code "
-            "exploitable par une machine (seul le texte de la page l'indique)",
+            msg("cas.login.ev.judge_refusal.note", shown=shown),
             statuses=statuses,
         )
-    return recorder.passed(
-        f"aucun ticket pour le service non enregistré {unknown}, sans session (après "
-        f"saisie des identifiants) comme avec une session SSO ; statuts {shown}"
-    )
+    return recorder.passed(msg("cas.login.judge_refusal.passed", unknown=unknown, shown=shown))

@@ -24,6 +24,7 @@ from probes.cas.common import (
     offered,
 )
 from probes.cas.flow import log_in
+from sdet_check.messages import clauses, msg
 from sdet_check.probe import NotTestable, Outcome, ProbeError
 from sdet_check.target import Account
 
@@ -112,18 +113,13 @@ def _listening(cas: CasSection, *, https: bool) -> Iterator[_CallbackServer]:
     tls = None
     if https:
         if callback.cert_file is None or callback.key_file is None:
-            raise NotTestable(
-                "la cible ne donne pas de certificat pour l'adresse de rappel "
-                "(cas.callback.cert_file, cas.callback.key_file)"
-            )
+            raise NotTestable(msg("cas.proxy.listening.untestable"))
         tls = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
         tls.load_cert_chain(callback.cert_file, callback.key_file)
     try:
         server = _CallbackServer(callback.host, tls)
     except OSError as exc:
-        raise ProbeError(
-            f"impossible d'écouter sur {callback.host} pour le rappel : {exc}"
-        ) from exc
+        raise ProbeError(msg("cas.proxy.listening.error", host=callback.host, exc=exc)) from exc
     with server:
         yield server
 
@@ -137,39 +133,27 @@ def _proxy_tickets(
         return recorder.not_offered("proxy", bare, optional)
     answer = read_answer(bare, "réponse proxy")
     if answer.outcome != "proxyFailure" or answer.code != "INVALID_REQUEST":
-        recorder.problem(
-            f"/proxy sans paramètre : {_shown(answer, bare)} au lieu de cas:proxyFailure "
-            "code=INVALID_REQUEST"
-        )
+        recorder.problem(msg("cas.proxy.proxy_tickets.problem", shown=_shown(answer, bare)))
     target = cas.other_service or cas.service
     unknown_pgt = f"PGT-{secrets.token_hex(16)}"
     response = back.get(cas.endpoint("proxy"), {"pgt": unknown_pgt, "targetService": target})
     unknown = read_answer(response, "réponse proxy")
     if unknown.outcome != "proxyFailure":
-        recorder.problem(
-            f"/proxy avec un PGT inconnu : {_shown(unknown, response)} au lieu de cas:proxyFailure"
-        )
+        recorder.problem(msg("cas.proxy.proxy_tickets.problem_2", shown=_shown(unknown, response)))
     if unknown.proxy_ticket:
-        recorder.problem("/proxy délivre un ticket pour un PGT inconnu")
+        recorder.problem(msg("cas.proxy.proxy_tickets.problem_3"))
     issued = ""
     if cas.callback is None:
-        recorder.note(
-            "délivrance d'un ticket PT- non essayée : la cible ne décrit pas d'adresse de "
-            "rappel joignable par le serveur CAS (cas.callback)"
-        )
+        recorder.note(msg("cas.proxy.ev.proxy_tickets.note"))
     else:
         issued = _issue_proxy_ticket(recorder, cas, account, target)
     if recorder.problems:
-        return recorder.failed("délégation CAS non conforme : " + " ; ".join(recorder.problems))
-    if cas.callback is None:
-        raise NotTestable(
-            "erreurs de /proxy conformes, mais la délivrance d'un ticket PT- n'est vérifiable "
-            "qu'avec une adresse de rappel HTTPS joignable par le serveur (cas.callback)"
+        return recorder.failed(
+            msg("cas.proxy.proxy_tickets.failed", problems=clauses(recorder.problems))
         )
-    return recorder.passed(
-        f"/proxy : PGT reçu sur le rappel HTTPS, ticket {issued} délivré et validé par "
-        "/proxyValidate ; erreurs en cas:proxyFailure (INVALID_REQUEST)"
-    )
+    if cas.callback is None:
+        raise NotTestable(msg("cas.proxy.proxy_tickets.untestable"))
+    return recorder.passed(msg("cas.proxy.proxy_tickets.passed", issued=issued))
 
 
 def _shown(answer: CasAnswer, response: requests.Response) -> str:
@@ -189,14 +173,13 @@ def _issue_proxy_ticket(recorder: Recorder, cas: CasSection, account: Account, t
         ious = callback.received("pgtIou")
     if not answer.succeeded or not answer.proxy_granting_ticket:
         raise ProbeError(
-            f"aucun ticket d'octroi de proxy délivré au rappel HTTPS {callback.url} "
-            f"({answer.describe()}) : ce rappel est-il autorisé pour le service de test ?"
+            msg("cas.proxy.issue_proxy_ticket.error", url=callback.url, describe=answer.describe())
         )
     if answer.proxy_granting_ticket not in ious or not pgt_ids:
-        recorder.problem("le PGTIOU de la réponse ne correspond à aucun appel reçu sur le rappel")
+        recorder.problem(msg("cas.proxy.issue_proxy_ticket.problem"))
         return ""
     recorder.note(
-        "appel du rappel HTTPS reçu avec pgtId et pgtIou",
+        msg("cas.proxy.ev.issue_proxy_ticket.note"),
         pgtIou=cut(answer.proxy_granting_ticket),
         pgtId=cut(pgt_ids[-1]),
     )
@@ -206,24 +189,22 @@ def _issue_proxy_ticket(recorder: Recorder, cas: CasSection, account: Account, t
     proxied = read_answer(response, "réponse proxy")
     if proxied.outcome != "proxySuccess" or not proxied.proxy_ticket:
         recorder.problem(
-            f"/proxy avec un PGT valide : {_shown(proxied, response)} au lieu de proxySuccess "
-            "portant un ticket"
+            msg("cas.proxy.issue_proxy_ticket.problem_2", shown=_shown(proxied, response))
         )
         return ""
     if not proxied.proxy_ticket.startswith("PT-"):
-        recorder.problem(f"ticket de proxy {cut(proxied.proxy_ticket)} sans préfixe PT-")
+        recorder.problem(
+            msg("cas.proxy.issue_proxy_ticket.problem_3", cut=cut(proxied.proxy_ticket))
+        )
     checked = validate(recorder, cas, "proxyValidate", target, proxied.proxy_ticket)
     if not checked.succeeded:
-        recorder.problem(f"/proxyValidate refuse le ticket de proxy ({checked.describe()})")
+        recorder.problem(msg("cas.proxy.issue_proxy_ticket.problem_4", describe=checked.describe()))
     return cut(proxied.proxy_ticket)
 
 
 def _http_callback(recorder: Recorder, cas: CasSection, account: Account) -> Outcome:
     if cas.callback is None:
-        raise NotTestable(
-            "la cible ne décrit pas d'adresse de rappel joignable par le serveur CAS "
-            "(cas.callback.host) : impossible d'observer l'usage d'un pgtUrl en http://"
-        )
+        raise NotTestable(msg("cas.proxy.http_callback.untestable"))
     with _listening(cas, https=False) as callback:
         ticket = log_in(recorder.browser(), cas, account, cas.service).ticket
         answer = validate(
@@ -231,18 +212,16 @@ def _http_callback(recorder: Recorder, cas: CasSection, account: Account) -> Out
         )
         pgt_ids = callback.received("pgtId")
     recorder.note(
-        f"rappel en clair {callback.url} : {len(callback.calls)} appel(s) reçu(s)",
+        msg("cas.proxy.ev.http_callback.note", url=callback.url, count=len(callback.calls)),
         url=callback.url,
         calls=len(callback.calls),
         pgtId=[cut(p) for p in pgt_ids],
     )
     if pgt_ids:
-        recorder.problem(
-            f"le serveur a transmis un ticket d'octroi de proxy en clair à {callback.url}"
-        )
+        recorder.problem(msg("cas.proxy.http_callback.problem", url=callback.url))
     if answer.proxy_granting_ticket:
-        recorder.problem("la réponse de validation porte un PGTIOU pour un pgtUrl en http://")
+        recorder.problem(msg("cas.proxy.http_callback.problem_2"))
     return recorder.verdict(
-        "pgtUrl en http:// accepté",
-        f"pgtUrl en http:// ({callback.url}) non appelé et sans PGTIOU ({answer.describe()})",
+        msg("cas.proxy.http_callback.verdict"),
+        msg("cas.proxy.http_callback.verdict_2", url=callback.url, describe=answer.describe()),
     )

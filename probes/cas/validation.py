@@ -29,6 +29,7 @@ from probes.cas.common import (
     who,
 )
 from probes.cas.flow import log_in
+from sdet_check.messages import msg
 from sdet_check.probe import BadParams, NotTestable, Outcome, ProbeContext, ProbeError
 from sdet_check.xmlsafe import parse_hostile_xml
 
@@ -85,30 +86,50 @@ class ServiceValidate(CasProbe):
             return recorder.not_offered(endpoint, response, params.get("optional", False))
         if response.status_code != 200:
             recorder.problem(
-                f"/{endpoint} répond {response.status_code} à la validation d'un ticket valide"
+                msg(
+                    "cas.validation.service_validate.problem",
+                    endpoint=endpoint,
+                    status_code=response.status_code,
+                )
             )
-        answer = read_answer(response, f"réponse {endpoint}")
+        answer = read_answer(response, msg("core.what.answer_of", endpoint=endpoint))
         if not answer.in_cas_namespace:
             recorder.problem(
-                f"/{endpoint} ne répond pas par un document cas:serviceResponse dans "
-                f"l'espace de noms {CAS_NS} (reçu : {answer.root})"
+                msg(
+                    "cas.validation.service_validate.problem_2",
+                    endpoint=endpoint,
+                    cas_ns=CAS_NS,
+                    root=answer.root,
+                )
             )
         elif not answer.succeeded or not answer.user:
             recorder.problem(
-                f"/{endpoint} refuse un ticket valide tout juste émis ({answer.describe()})"
+                msg(
+                    "cas.validation.service_validate.problem_3",
+                    endpoint=endpoint,
+                    describe=answer.describe(),
+                )
             )
         else:
             recorder.add(answer.evidence(f"réponse de /{endpoint} pour {who(account)}"))
             if params.get("require_attributes", False) and not answer.attributes:
                 recorder.problem(
-                    f"/{endpoint} valide le ticket (utilisateur {answer.user!r}) mais ne renvoie "
-                    "aucun attribut utilisateur dans cas:attributes"
+                    msg(
+                        "cas.validation.service_validate.problem_4",
+                        endpoint=endpoint,
+                        user=f"{answer.user!r}",
+                    )
                 )
         names = ", ".join(sorted(answer.attributes)) or "aucun"
         return recorder.verdict(
-            f"validation /{endpoint} non conforme",
-            f"/{endpoint} : cas:serviceResponse ({CAS_NS}) avec authenticationSuccess, "
-            f"utilisateur {answer.user!r} ; attributs : {names}",
+            msg("cas.validation.service_validate.verdict", endpoint=endpoint),
+            msg(
+                "cas.validation.service_validate.verdict_2",
+                endpoint=endpoint,
+                cas_ns=CAS_NS,
+                user=f"{answer.user!r}",
+                names=names,
+            ),
         )
 
 
@@ -141,15 +162,9 @@ class TicketErrors(CasProbe):
     def prepare(self, params: Mapping[str, Any], cas: CasSection, context: ProbeContext) -> None:
         """A second registered service is needed to present a ticket elsewhere."""
         if params.get("endpoint") == "validate" and params["case"] != "replay":
-            raise BadParams(
-                f"la sonde {self.kind} ne juge à /validate (CAS 1.0, sans codes d'erreur) que "
-                "le cas replay"
-            )
+            raise BadParams(msg("cas.validation.ticket_errors.bad_params", kind=self.kind))
         if params["case"] == "other_service" and not cas.other_service:
-            raise NotTestable(
-                "la cible ne nomme pas de second service enregistré (cas.other_service) : "
-                "impossible de présenter un ticket à un autre service"
-            )
+            raise NotTestable(msg("cas.validation.ticket_errors.untestable"))
 
     def decide(self, params: Mapping[str, Any], cas: CasSection, recorder: Recorder) -> Outcome:
         """Run the chosen error case."""
@@ -203,27 +218,21 @@ class Endpoint(CasProbe):
 def _replay(recorder: Recorder, cas: CasSection, endpoint: str, ticket: str) -> Outcome:
     first = validate(recorder, cas, endpoint, cas.service, ticket)
     if not first.succeeded:
-        raise ProbeError(
-            f"la première validation du ticket échoue ({first.describe()}) : rejeu non jugeable"
-        )
+        raise ProbeError(msg("cas.validation.replay.error", describe=first.describe()))
     second = validate(recorder, cas, endpoint, cas.service, ticket)
     if second.succeeded:
-        return recorder.failed(
-            f"le ticket {cut(ticket)} est validé deux fois : il n'est pas à usage unique"
-        )
+        return recorder.failed(msg("cas.validation.replay.failed", cut=cut(ticket)))
     if second.version == 1:
         if second.outcome != "authenticationFailure":
-            return recorder.failed(f"rejeu du ticket {cut(ticket)} : {second.describe()}")
-        return recorder.passed(
-            f"le ticket {cut(ticket)} est validé une fois (« yes ») puis refusé au rejeu (« no »)"
-        )
+            return recorder.failed(
+                msg("cas.validation.replay.failed_2", cut=cut(ticket), describe=second.describe())
+            )
+        return recorder.passed(msg("cas.validation.replay.passed", cut=cut(ticket)))
     if second.code != "INVALID_TICKET":
         return recorder.failed(
-            f"rejeu du ticket {cut(ticket)} : {second.describe()} au lieu du code INVALID_TICKET"
+            msg("cas.validation.replay.failed_3", cut=cut(ticket), describe=second.describe())
         )
-    return recorder.passed(
-        f"le ticket {cut(ticket)} est validé une fois puis refusé au rejeu (INVALID_TICKET)"
-    )
+    return recorder.passed(msg("cas.validation.replay.passed_2", cut=cut(ticket)))
 
 
 def _other_service(recorder: Recorder, cas: CasSection, endpoint: str, ticket: str) -> Outcome:
@@ -231,23 +240,31 @@ def _other_service(recorder: Recorder, cas: CasSection, endpoint: str, ticket: s
     wrong = validate(recorder, cas, endpoint, cas.other_service, ticket)
     if wrong.succeeded:
         return recorder.failed(
-            f"le ticket émis pour {cas.service} est accepté pour {cas.other_service}"
+            msg(
+                "cas.validation.other_service.failed",
+                service=cas.service,
+                other_service=cas.other_service,
+            )
         )
     if wrong.version == 2 and wrong.code != "INVALID_SERVICE":
-        recorder.problem(
-            f"ticket présenté à un autre service : {wrong.describe()} au lieu du code "
-            "INVALID_SERVICE"
-        )
+        recorder.problem(msg("cas.validation.other_service.problem", describe=wrong.describe()))
     after = validate(recorder, cas, endpoint, cas.service, ticket)
     if after.succeeded:
         recorder.problem(
-            f"refusé pour {cas.other_service}, le ticket reste valable pour {cas.service} : il "
-            "n'a pas été invalidé"
+            msg(
+                "cas.validation.other_service.problem_2",
+                other_service=cas.other_service,
+                service=cas.service,
+            )
         )
     return recorder.verdict(
-        "ticket présenté à un autre service",
-        f"ticket émis pour {cas.service} refusé pour {cas.other_service} (INVALID_SERVICE), "
-        f"puis invalidé ({after.code or after.outcome})",
+        msg("cas.validation.other_service.verdict"),
+        msg(
+            "cas.validation.other_service.verdict_2",
+            service=cas.service,
+            other_service=cas.other_service,
+            value=after.code or after.outcome,
+        ),
     )
 
 
@@ -258,10 +275,16 @@ def _missing_param(recorder: Recorder, cas: CasSection, endpoint: str, ticket: s
     ):
         answer = validate(recorder, cas, endpoint, service, value)
         if answer.code != "INVALID_REQUEST":
-            recorder.problem(f"sans {missing} : {answer.describe()}")
+            recorder.problem(
+                msg(
+                    "cas.validation.missing_param.problem",
+                    missing=missing,
+                    describe=answer.describe(),
+                )
+            )
     return recorder.verdict(
-        "paramètre obligatoire manquant non signalé par INVALID_REQUEST",
-        f"/{endpoint} sans ticket puis sans service : authenticationFailure code=INVALID_REQUEST",
+        msg("cas.validation.missing_param.verdict"),
+        msg("cas.validation.missing_param.verdict_2", endpoint=endpoint),
     )
 
 
@@ -275,20 +298,26 @@ def _validate_v1(recorder: Recorder, cas: CasSection, ticket: str, optional: boo
     if not offered(first):
         return recorder.not_offered("validate", first, optional)
     if first.status_code != 200 or not first.content.startswith(b"yes\n"):
-        recorder.problem(f"ticket valide : statut {first.status_code}, corps {first.text[:40]!r}")
+        recorder.problem(
+            msg(
+                "cas.validation.validate_v1.problem",
+                status_code=first.status_code,
+                text=f"{first.text[:40]!r}",
+            )
+        )
     second = back.get(cas.endpoint("validate"), params)
     if second.status_code != 200 or not second.content.startswith(b"no\n"):
         recorder.problem(
-            f"ticket déjà utilisé : statut {second.status_code}, corps {second.text[:40]!r}"
+            msg(
+                "cas.validation.validate_v1.problem_2",
+                status_code=second.status_code,
+                text=f"{second.text[:40]!r}",
+            )
         )
-    recorder.note(
-        "le refus des tickets de proxy par /validate (spec §2.4) n'est pas vérifié : il faudrait "
-        "un ticket de proxy"
-    )
+    recorder.note(msg("cas.validation.ev.validate_v1.note"))
     return recorder.verdict(
-        "/validate non conforme",
-        "/validate répond « yes » + saut de ligne pour un ticket valide, « no » + saut de ligne "
-        "pour le même ticket rejoué",
+        msg("cas.validation.validate_v1.verdict"),
+        msg("cas.validation.validate_v1.verdict_2"),
     )
 
 
@@ -319,34 +348,38 @@ def _saml_validate(recorder: Recorder, cas: CasSection, ticket: str, optional: b
     if not offered(response):
         return recorder.not_offered("samlValidate", response, optional)
     if response.status_code != 200:
-        return recorder.failed(f"/samlValidate répond {response.status_code}")
+        return recorder.failed(
+            msg("cas.validation.saml_validate.failed", status_code=response.status_code)
+        )
     return _judge_saml_response(recorder, cas, response)
 
 
 def _judge_saml_response(
     recorder: Recorder, cas: CasSection, response: requests.Response
 ) -> Outcome:
-    root = parse_hostile_xml(response.content, what="réponse samlValidate")
+    root = parse_hostile_xml(response.content, what=msg("core.what.saml_validate_answer"))
     saml_response = next(root.iter(f"{{{SAML1_PROTOCOL_NS}}}Response"), None)
     if saml_response is None:
-        return recorder.failed(
-            "la réponse de /samlValidate ne contient pas de samlp:Response SAML 1.1"
-        )
+        return recorder.failed(msg("cas.validation.judge_saml_response.failed"))
     status = next(saml_response.iter(f"{{{SAML1_PROTOCOL_NS}}}StatusCode"), None)
     status_value = (status.get("Value") or "") if status is not None else ""
     if status_value.split(":")[-1] != "Success":
-        recorder.problem(f"StatusCode {status_value or 'absent'} au lieu de samlp:Success")
+        recorder.problem(
+            msg("cas.validation.judge_saml_response.problem", value=status_value or "absent")
+        )
     audiences = [
         (a.text or "").strip() for a in saml_response.iter(f"{{{SAML1_ASSERTION_NS}}}Audience")
     ]
     if cas.service not in audiences:
-        recorder.problem(f"Audience {audiences or 'absente'} ne désigne pas le service")
+        recorder.problem(
+            msg("cas.validation.judge_saml_response.problem_2", value=audiences or "absente")
+        )
     names = [
         (n.text or "").strip()
         for n in saml_response.iter(f"{{{SAML1_ASSERTION_NS}}}NameIdentifier")
     ]
     if not any(names):
-        recorder.problem("NameIdentifier absent")
+        recorder.problem(msg("cas.validation.judge_saml_response.problem_3"))
     attributes = sorted(
         {
             a.get("AttributeName") or ""
@@ -356,12 +389,18 @@ def _judge_saml_response(
         - PROTOCOL_ATTRIBUTES
     )
     if not attributes:
-        recorder.problem("aucun attribut dans l'AttributeStatement")
+        recorder.problem(msg("cas.validation.judge_saml_response.problem_4"))
     recorder.note(
-        "assertion SAML 1.1 reçue", status=status_value, audiences=audiences, attributes=attributes
+        msg("cas.validation.ev.judge_saml_response.note"),
+        status=status_value,
+        audiences=audiences,
+        attributes=attributes,
     )
     return recorder.verdict(
-        "/samlValidate non conforme",
-        f"/samlValidate : StatusCode Success, Audience = {cas.service}, NameIdentifier présent, "
-        f"attributs : {', '.join(attributes)}",
+        msg("cas.validation.judge_saml_response.verdict"),
+        msg(
+            "cas.validation.judge_saml_response.verdict_2",
+            service=cas.service,
+            attributes=", ".join(attributes),
+        ),
     )

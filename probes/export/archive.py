@@ -39,6 +39,7 @@ from probes.export.common import (
     service_offered,
 )
 from probes.export.download import fetched
+from sdet_check.messages import msg
 from sdet_check.probe import (
     HostileResponse,
     NotTestable,
@@ -119,11 +120,14 @@ def stream_digest(
             size += len(chunk)
             if size > budget:
                 raise HostileResponse(
-                    f"archive : le membre {info.filename[:120]} dépasse la borne de "
-                    f"décompression ({budget} octets) ; archive traitée comme hostile"
+                    msg(
+                        "export.archive.stream_digest.hostile",
+                        filename=info.filename[:120],
+                        budget=budget,
+                    )
                 )
             if time.monotonic() > deadline:
-                raise ProbeTimeout("archive : délai de la sonde dépassé pendant la lecture")
+                raise ProbeTimeout(msg("export.archive.stream_digest.timeout"))
             digest.update(chunk)
     return MemberDigest(info.filename, size, digest.hexdigest())
 
@@ -139,16 +143,22 @@ def archive_findings(
     try:
         size = path.stat().st_size
     except OSError as exc:
-        raise NotTestable(f"archive d'export : fichier {path} introuvable") from exc
+        raise NotTestable(msg("export.archive.archive_findings.untestable", path=path)) from exc
     if size > bounds.max_archive_bytes:
         raise HostileResponse(
-            f"archive {path.name} : {size} octets, au-delà de la borne de "
-            f"{bounds.max_archive_bytes} octets"
+            msg(
+                "export.archive.archive_findings.hostile",
+                name=path.name,
+                size=size,
+                max_archive_bytes=bounds.max_archive_bytes,
+            )
         )
     try:
         archive = zipfile.ZipFile(path)
     except (zipfile.BadZipFile, OSError) as exc:
-        findings.problem(path, "document", "ZIP", f"archive ZIP illisible ({exc})")
+        findings.problem(
+            path, "document", "ZIP", msg("export.archive.archive_findings.problem", exc=exc)
+        )
         return []
     with archive:
         return _judge_members(path, archive, findings, bounds, deadline)
@@ -164,22 +174,34 @@ def _judge_members(
     infos = archive.infolist()
     if len(infos) > bounds.max_members:
         raise HostileResponse(
-            f"archive {path.name} : {len(infos)} membres, au-delà de la borne de "
-            f"{bounds.max_members}"
+            msg(
+                "export.archive.judge_members.hostile",
+                name=path.name,
+                count=len(infos),
+                max_members=bounds.max_members,
+            )
         )
     declared = sum(info.file_size for info in infos)
     if declared > bounds.max_total_bytes:
         raise HostileResponse(
-            f"archive {path.name} : {declared} octets décompressés annoncés, au-delà de la "
-            f"borne de {bounds.max_total_bytes}"
+            msg(
+                "export.archive.judge_members.hostile_2",
+                name=path.name,
+                declared=declared,
+                max_total_bytes=bounds.max_total_bytes,
+            )
         )
     for info in infos:
         ratio = info.file_size / max(info.compress_size, 1)
         if info.file_size > RATIO_FLOOR_BYTES and ratio > bounds.max_ratio:
             raise HostileResponse(
-                f"archive {path.name} : le membre {info.filename[:120]} annonce un taux de "
-                f"compression de {ratio:.0f} pour 1 (borne {bounds.max_ratio:.0f}) : bombe "
-                "de décompression probable, rien n'est décompressé"
+                msg(
+                    "export.archive.judge_members.hostile_3",
+                    name=path.name,
+                    filename=info.filename[:120],
+                    ratio=f"{ratio:.0f}",
+                    max_ratio=f"{bounds.max_ratio:.0f}",
+                )
             )
     files: dict[str, zipfile.ZipInfo] = {}
     for info in infos:
@@ -199,17 +221,24 @@ def _judge_members(
         try:
             digest = stream_digest(archive, info, budget, deadline)
         except (zipfile.BadZipFile, NotImplementedError, RuntimeError, OSError) as exc:
-            findings.problem(path, f"membre {name[:120]}", "ZIP", f"membre illisible ({exc})")
+            findings.problem(
+                path,
+                f"membre {name[:120]}",
+                "ZIP",
+                msg("export.archive.judge_members.problem", exc=exc),
+            )
             continue
         budget -= digest.size
         digests[name] = digest
     manifest_name = next((name for name in MANIFEST_NAMES if name in digests), None)
     if manifest_name is None:
-        findings.problem(path, "racine", "EXP-ARCH-001", "aucun manifeste (manifest.json)")
+        findings.problem(
+            path, "racine", "EXP-ARCH-001", msg("export.archive.judge_members.problem_2")
+        )
     else:
         _judge_manifest(path, archive, files[manifest_name], digests, findings, bounds)
     findings.observe(
-        f"{path.name} : {len(files)} fichier(s) lus sans extraction",
+        msg("export.archive.judge_members.observe", name=path.name, count=len(files)),
         file=path.name,
         members=len(infos),
         bytes=sum(digest.size for digest in digests.values()),
@@ -227,40 +256,60 @@ def _judge_manifest(
 ) -> None:
     place = info.filename
     if info.file_size > bounds.max_manifest_bytes:
-        findings.problem(path, place, "EXP-ARCH-001", "manifeste trop volumineux")
+        findings.problem(path, place, "EXP-ARCH-001", msg("export.archive.judge_manifest.problem"))
         return
     try:
         manifest = json.loads(archive.read(info))
     except (ValueError, zipfile.BadZipFile) as exc:
-        findings.problem(path, place, "EXP-ARCH-001", f"manifeste illisible ({str(exc)[:120]})")
+        findings.problem(
+            path,
+            place,
+            "EXP-ARCH-001",
+            msg("export.archive.judge_manifest.problem_2", detail=str(exc)[:120]),
+        )
         return
     entries = manifest.get("files") if isinstance(manifest, dict) else None
     if not isinstance(entries, list):
-        findings.problem(path, place, "EXP-ARCH-001", "le manifeste n'a pas de liste « files »")
+        findings.problem(
+            path, place, "EXP-ARCH-001", msg("export.archive.judge_manifest.problem_3")
+        )
         return
     listed: set[str] = set()
     for rank, entry in enumerate(entries, start=1):
         where = f"{place}, entrée n° {rank}"
         if not isinstance(entry, dict) or not isinstance(entry.get("path"), str):
-            findings.problem(path, where, "EXP-ARCH-001", "entrée sans « path »")
+            findings.problem(
+                path, where, "EXP-ARCH-001", msg("export.archive.judge_manifest.problem_4")
+            )
             continue
         name = entry["path"]
         where = f"{place}, entrée « {name[:120]} »"
         listed.add(name)
         if not str(entry.get("format", "")).strip():
-            findings.problem(path, where, "EXP-ARCH-001", "format du fichier non indiqué")
+            findings.problem(
+                path, where, "EXP-ARCH-001", msg("export.archive.judge_manifest.problem_5")
+            )
         checksum = str(entry.get("sha256", ""))
         digest = digests.get(name)
         if not _SHA256.match(checksum):
-            findings.problem(path, where, "EXP-ARCH-001", "empreinte SHA-256 absente ou malformée")
+            findings.problem(
+                path, where, "EXP-ARCH-001", msg("export.archive.judge_manifest.problem_6")
+            )
         elif digest is None:
-            findings.problem(path, where, "EXP-ARCH-001", "fichier listé absent de l'archive")
+            findings.problem(
+                path, where, "EXP-ARCH-001", msg("export.archive.judge_manifest.problem_7")
+            )
         elif digest.sha256 != checksum.lower():
-            findings.problem(path, where, "EXP-ARCH-001", "l'empreinte SHA-256 ne correspond pas")
+            findings.problem(
+                path, where, "EXP-ARCH-001", msg("export.archive.judge_manifest.problem_8")
+            )
     for name in digests:
         if name not in listed and name != info.filename:
             findings.problem(
-                path, f"membre {name[:120]}", "EXP-ARCH-001", "fichier absent du manifeste"
+                path,
+                f"membre {name[:120]}",
+                "EXP-ARCH-001",
+                msg("export.archive.judge_manifest.problem_9"),
             )
 
 
@@ -286,7 +335,7 @@ class ArchiveExport(Probe):
         validated_params(self, params)
         section = export_section(context)
         if not service_offered(section, "documents"):
-            return Outcome.not_applicable("la cible déclare ne produire aucune archive d'export")
+            return Outcome.not_applicable(msg("export.archive.archive_export.na"))
         accounts = accounts_for(section, "archive", "documents")
         defaults = ArchiveBounds()
         mib = 1024 * 1024
@@ -302,8 +351,8 @@ class ArchiveExport(Probe):
             for account in live.with_kind("archive"):
                 judge_archive(live, account, findings, bounds, context.deadline)
         return findings.outcome(
-            f"archives d'export sûres, avec manifeste et empreintes vérifiées ({logins(accounts)})",
-            "archive d'export non conforme",
+            msg("export.archive.archive_export.outcome", logins=logins(accounts)),
+            msg("export.archive.archive_export.outcome_2"),
         )
 
 

@@ -26,6 +26,7 @@ from probes.export.common import (
     service_offered,
 )
 from probes.export.download import fetched
+from sdet_check.messages import msg
 from sdet_check.probe import Outcome, Probe, ProbeContext, validated_params
 
 EVENT_REQUIRED = ("UID", "DTSTAMP", "DTSTART")
@@ -45,44 +46,65 @@ def calendar_findings(
         text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
         line = data[: exc.start].count(b"\n") + 1
-        findings.problem(file, f"ligne {line}", f"{rule} §3.1.4", "le fichier n'est pas en UTF-8")
+        findings.problem(
+            file,
+            f"ligne {line}",
+            f"{rule} §3.1.4",
+            msg("export.calendar.calendar_findings.problem"),
+        )
         return []
     try:
         calendars = icalendar.Calendar.from_ical(text, multiple=True)
     except ValueError as exc:
         findings.problem(
-            file, "document", f"{rule} §3.4", f"iCalendar illisible ({str(exc)[:160]})"
+            file,
+            "document",
+            f"{rule} §3.4",
+            msg("export.calendar.calendar_findings.problem_2", detail=str(exc)[:160]),
         )
         return []
     if len(calendars) != 1 or calendars[0].name != "VCALENDAR":
         findings.problem(
-            file, "document", f"{rule} §3.4", "un seul objet VCALENDAR attendu par fichier"
+            file, "document", f"{rule} §3.4", msg("export.calendar.calendar_findings.problem_3")
         )
         return []
     calendar = calendars[0]
     if str(calendar.get("VERSION", "")) != "2.0":
-        findings.problem(file, "VCALENDAR", f"{rule} §3.7.4", "VERSION:2.0 absent")
+        findings.problem(
+            file, "VCALENDAR", f"{rule} §3.7.4", msg("export.calendar.calendar_findings.problem_4")
+        )
     if not str(calendar.get("PRODID", "")).strip():
-        findings.problem(file, "VCALENDAR", f"{rule} §3.7.3", "PRODID absent")
+        findings.problem(
+            file, "VCALENDAR", f"{rule} §3.7.3", msg("export.calendar.calendar_findings.problem_5")
+        )
     summaries = []
     for rank, event in enumerate(calendar.walk("VEVENT"), start=1):
         uid = str(event.get("UID", "")).strip()
         place = f"VEVENT n° {rank}" + (f" (UID {uid[:60]})" if uid else "")
         for name in EVENT_REQUIRED:
             if not str(event.get(name, "")).strip():
-                findings.problem(file, place, f"{rule} §3.6.1", f"propriété {name} absente")
+                findings.problem(
+                    file,
+                    place,
+                    f"{rule} §3.6.1",
+                    msg("export.calendar.calendar_findings.problem_6", name=name),
+                )
         for property_name, error in event.errors:
             findings.problem(
                 file,
                 place,
                 f"{rule} §3.3",
-                f"valeur de {property_name} illisible ({str(error)[:120]})",
+                msg(
+                    "export.calendar.calendar_findings.problem_7",
+                    property_name=property_name,
+                    detail=str(error)[:120],
+                ),
             )
         summary = event.get("SUMMARY")
         if summary is not None:
             summaries.append(str(summary))
     findings.observe(
-        f"{file.name} : VCALENDAR lu, {len(summaries)} événement(s) avec un titre",
+        msg("export.calendar.calendar_findings.observe", name=file.name, count=len(summaries)),
         file=file.name,
         events=len(list(calendar.walk("VEVENT"))),
     )
@@ -101,15 +123,15 @@ class CalendarExport(Probe):
         validated_params(self, params)
         section = export_section(context)
         if not service_offered(section, "agenda"):
-            return Outcome.not_applicable("la cible déclare ne pas proposer de service d'agenda")
+            return Outcome.not_applicable(msg("export.calendar.calendar_export.na"))
         accounts = accounts_for(section, "calendar", "agenda")
         findings = Findings()
         with fetched(section, context, ("calendar",), findings.evidence) as live:
             for account in live.with_kind("calendar"):
                 judge_calendar(live, account, findings)
         return findings.outcome(
-            f"agendas exportés en iCalendar valide, complets et sans fuite ({logins(accounts)})",
-            "export iCalendar non conforme",
+            msg("export.calendar.calendar_export.outcome", logins=logins(accounts)),
+            msg("export.calendar.calendar_export.outcome_2"),
         )
 
 

@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from sdet_check.evidence import note
+from sdet_check.messages import clauses, msg
 from sdet_check.probe import Evidence, HostileResponse, NotTestable, Outcome, ProbeContext
 
 KINDS = ("calendar", "contacts", "table", "archive")
@@ -101,10 +102,7 @@ def export_section(context: ProbeContext) -> ExportSection:
         if kind in (*KINDS, "table_schema") and not str(value).startswith(("http://", "https://"))
     ]
     if local and not folder.is_dir():
-        raise NotTestable(
-            f"le dossier des exports {folder} n'existe pas : y déposer les exports remis par "
-            "l'éditeur, ou corriger export.path dans la cible"
-        )
+        raise NotTestable(msg("export.common.export_section.untestable", folder=folder))
     accounts = []
     for entry in raw.get("accounts", ()):
         files = {kind: folder / str(entry[kind]) for kind in KINDS if entry.get(kind)}
@@ -134,9 +132,7 @@ def accounts_for(section: ExportSection, kind: str, service: str) -> list[Accoun
     """The accounts with an export of ``kind``; :class:`NotTestable` when there is none."""
     accounts = section.with_kind(kind)
     if not accounts:
-        raise NotTestable(
-            f"la cible n'indique aucun export « {service} » (section export.accounts[].{kind})"
-        )
+        raise NotTestable(msg("export.common.accounts_for.untestable", service=service, kind=kind))
     return accounts
 
 
@@ -154,10 +150,20 @@ def read_bounded(path: Path, what: str, max_bytes: int = MAX_FILE_BYTES) -> byte
     try:
         size = path.stat().st_size
     except OSError as exc:
-        raise NotTestable(f"{what} : fichier {path} introuvable ({exc.strerror})") from exc
+        raise NotTestable(
+            msg(
+                "export.common.read_bounded.untestable", what=what, path=path, strerror=exc.strerror
+            )
+        ) from exc
     if size > max_bytes:
         raise HostileResponse(
-            f"{what} : {path.name} pèse {size} octets, au-delà de la borne de {max_bytes} octets"
+            msg(
+                "export.common.read_bounded.hostile",
+                what=what,
+                name=path.name,
+                size=size,
+                max_bytes=max_bytes,
+            )
         )
     with path.open("rb") as handle:
         return handle.read(max_bytes + 1)
@@ -177,12 +183,16 @@ class Findings:
     def problem(self, file: Path | str, place: str, rule: str, text: str) -> None:
         """Record one non-conformity: the file, the entry or line, the rule broken."""
         name = file.name if isinstance(file, Path) else file
-        self.problems.append(f"{name} ({place}) : {text}")
+        self.problems.append(
+            msg("export.common.findings.append", name=name, place=place, text=text)
+        )
         if len(self.problems) <= MAX_FINDINGS:
             self.evidence.append(
                 Evidence(
                     kind="export_finding",
-                    summary=f"{name}, {place} : {text}",
+                    summary=msg(
+                        "export.common.ev.findings.evidence", name=name, place=place, text=text
+                    ),
                     data={"file": name, "place": place, "rule": rule},
                 )
             )
@@ -193,7 +203,12 @@ class Findings:
         self.evidence.append(
             Evidence(
                 kind="file",
-                summary=f"{what} lu : {path.name}, {len(data)} octets",
+                summary=msg(
+                    "export.common.ev.findings.evidence_2",
+                    what=what,
+                    name=path.name,
+                    count=len(data),
+                ),
                 data={"file": path.name, "bytes": len(data), "sha256": sha256(data).hexdigest()},
             )
         )
@@ -203,9 +218,12 @@ class Findings:
         """Pass with ``success`` when nothing was found, else fail naming the first findings."""
         if not self.problems:
             return Outcome.passed(success, *self.evidence)
-        shown = " ; ".join(self.problems[:3])
-        more = f" (et {len(self.problems) - 3} autre(s))" if len(self.problems) > 3 else ""
-        return Outcome.failed(f"{failure} : {shown}{more}", *self.evidence)
+        shown = clauses(self.problems[:3])
+        more = msg("export.more", count=len(self.problems) - 3) if len(self.problems) > 3 else ""
+        return Outcome.failed(
+            msg("export.common.findings.fail", failure=failure, shown=shown, more=more),
+            *self.evidence,
+        )
 
 
 def check_completeness(
@@ -225,7 +243,7 @@ def check_completeness(
                 file,
                 f"known.{key}[{index}] du compte {account.login}",
                 "EXP-COMPLETE",
-                "élément connu du compte absent de son export",
+                msg("export.common.check_completeness.problem"),
             )
     for login, place, item in section.foreign_items(account, kind):
         if _found(item, values):
@@ -233,7 +251,7 @@ def check_completeness(
                 file,
                 f"{place} du compte {login}",
                 "EXP-LEAK",
-                f"l'export du compte {account.login} contient une donnée d'un autre compte",
+                msg("export.common.check_completeness.problem_2", login=account.login),
             )
 
 

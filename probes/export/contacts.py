@@ -26,6 +26,7 @@ from probes.export.common import (
     service_offered,
 )
 from probes.export.download import fetched
+from sdet_check.messages import msg
 from sdet_check.probe import Outcome, Probe, ProbeContext, validated_params
 
 VERSIONS = ("3.0", "4.0")
@@ -38,7 +39,9 @@ def vcard_findings(data: bytes, file: Path, findings: Findings) -> list[str]:
         text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
         line = data[: exc.start].count(b"\n") + 1
-        findings.problem(file, f"ligne {line}", "RFC6350 §3.1", "le fichier n'est pas en UTF-8")
+        findings.problem(
+            file, f"ligne {line}", "RFC6350 §3.1", msg("export.contacts.vcard_findings.problem")
+        )
         return []
     names: list[str] = []
     rank = 0
@@ -47,30 +50,51 @@ def vcard_findings(data: bytes, file: Path, findings: Findings) -> list[str]:
             rank += 1
             place = f"VCARD n° {rank}"
             if card.name != "VCARD":
-                findings.problem(file, place, "RFC6350 §6.1.1", f"objet {card.name} inattendu")
+                findings.problem(
+                    file,
+                    place,
+                    "RFC6350 §6.1.1",
+                    msg("export.contacts.vcard_findings.problem_2", name=card.name),
+                )
                 continue
             version = _value(card, "version")
             if version not in VERSIONS:
                 findings.problem(
-                    file, place, "RFC6350 §6.7.9", f"VERSION absente ou inconnue ({version!r})"
+                    file,
+                    place,
+                    "RFC6350 §6.7.9",
+                    msg("export.contacts.vcard_findings.problem_3", version=f"{version!r}"),
                 )
             name = _value(card, "fn")
             if not name.strip():
-                findings.problem(file, place, "RFC6350 §6.2.1", "propriété FN absente ou vide")
+                findings.problem(
+                    file, place, "RFC6350 §6.2.1", msg("export.contacts.vcard_findings.problem_4")
+                )
             else:
                 names.append(name)
             if version == "3.0" and "n" not in card.contents:
-                findings.problem(file, place, "RFC2426 §3.1.2", "propriété N absente (vCard 3.0)")
+                findings.problem(
+                    file, place, "RFC2426 §3.1.2", msg("export.contacts.vcard_findings.problem_5")
+                )
     except vobject.base.ParseError:
         # Neither the message (it quotes the line, often a person's name) nor vobject's line
         # number (it counts lines its own way): the card's rank names the place.
         findings.problem(
-            file, f"VCARD n° {rank + 1}", "RFC6350 §3.3", "ligne de contenu vCard illisible"
+            file,
+            f"VCARD n° {rank + 1}",
+            "RFC6350 §3.3",
+            msg("export.contacts.vcard_findings.problem_6"),
         )
         return names
     if rank == 0:
-        findings.problem(file, "document", "RFC6350 §6.1.1", "aucune fiche BEGIN:VCARD")
-    findings.observe(f"{file.name} : {rank} fiche(s) vCard lue(s)", file=file.name, cards=rank)
+        findings.problem(
+            file, "document", "RFC6350 §6.1.1", msg("export.contacts.vcard_findings.problem_7")
+        )
+    findings.observe(
+        msg("export.contacts.vcard_findings.observe", name=file.name, rank=rank),
+        file=file.name,
+        cards=rank,
+    )
     return names
 
 
@@ -94,15 +118,15 @@ class ContactsExport(Probe):
         validated_params(self, params)
         section = export_section(context)
         if not service_offered(section, "contacts"):
-            return Outcome.not_applicable("la cible déclare ne pas proposer de carnet de contacts")
+            return Outcome.not_applicable(msg("export.contacts.contacts_export.na"))
         accounts = accounts_for(section, "contacts", "contacts")
         findings = Findings()
         with fetched(section, context, ("contacts",), findings.evidence) as live:
             for account in live.with_kind("contacts"):
                 judge_contacts(live, account.login, findings)
         return findings.outcome(
-            f"contacts exportés en vCard valide, complets et sans fuite ({logins(accounts)})",
-            "export vCard non conforme",
+            msg("export.contacts.contacts_export.outcome", logins=logins(accounts)),
+            msg("export.contacts.contacts_export.outcome_2"),
         )
 
 

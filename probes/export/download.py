@@ -25,6 +25,7 @@ import requests
 from probes.export.common import ExportSection
 from sdet_check.evidence import note
 from sdet_check.login import CredentialsRule, LoginFormOverrides, find_login_form, log_in_across
+from sdet_check.messages import msg
 from sdet_check.probe import (
     Evidence,
     HostileResponse,
@@ -56,14 +57,11 @@ def credentials_rule(context: ProbeContext) -> CredentialsRule:
     cas = context.target.section("cas")
     server = str(portal.get("url") or cas.get("url") or "")
     if not server:
-        raise NotTestable(
-            "exports à télécharger : la cible n'indique ni portal.url ni cas.url, "
-            "aucun hôte ne peut recevoir le mot de passe de test"
-        )
+        raise NotTestable(msg("export.download.credentials_rule.untestable"))
     overrides = LoginFormOverrides.from_section(portal)
     also = [str(cas["url"])] if cas.get("url") else []
     return CredentialsRule.for_server(
-        server, context, what="le portail de l'ENT", also=also, hosts=overrides.hosts
+        server, context, what=msg("core.what.ent_portal"), also=also, hosts=overrides.hosts
     )
 
 
@@ -110,10 +108,7 @@ class _Session:
         self.browser = context.http_session()
         account = next((a for a in context.target.accounts if a.login == login), None)
         if account is None:
-            raise NotTestable(
-                f"export du compte {login} à télécharger : aucun compte {login} dans accounts[] "
-                "(identifiant et variable du mot de passe)"
-            )
+            raise NotTestable(msg("export.download.session.untestable", login=login))
         self.login = login
         self.password = account.password.reveal()
         self.rule = credentials_rule(context)
@@ -126,13 +121,25 @@ class _Session:
                 try:
                     read_bounded(answer, self.context)  # a page of the login: bounded, kept
                 except requests.exceptions.RequestException as exc:
-                    raise TargetUnreachable(f"{_short(url)} : {cause(exc)}", *self.log) from exc
+                    raise TargetUnreachable(
+                        msg(
+                            "export.download.session.unreachable",
+                            detail=_short(url),
+                            cause=cause(exc),
+                        ),
+                        *self.log,
+                    ) from exc
             else:
                 # The export itself, reached at the end of the login: streamed later.
                 answer._content = b""
         self.log.append(
             note(
-                f"{method} {_short(url)} → {answer.status_code}",
+                msg(
+                    "export.download.ev.session.note",
+                    method=method,
+                    detail=_short(url),
+                    status_code=answer.status_code,
+                ),
                 url=url,
                 status=answer.status_code,
             )
@@ -163,7 +170,7 @@ class _Session:
                 )
                 if steps.refused:
                     raise ProbeError(
-                        f"connexion refusée pour le compte {self.login} : export {url} non lu",
+                        msg("export.download.session.error", login=self.login, url=url),
                         *self.log,
                     )
         self.logged_in = True
@@ -184,25 +191,38 @@ class _Session:
                 method, url, data=data, timeout=timeout, stream=True, allow_redirects=False
             )
         except requests.exceptions.Timeout as exc:
-            raise ProbeTimeout(f"{url} n'a pas répondu dans le délai ({timeout:.1f} s)") from exc
+            raise ProbeTimeout(
+                msg("export.download.session.timeout", url=url, timeout=f"{timeout:.1f}")
+            ) from exc
         except requests.exceptions.RequestException as exc:
-            raise TargetUnreachable(f"export {url} : {cause(exc)}", *self.log) from exc
+            raise TargetUnreachable(
+                msg("export.download.session.unreachable_2", url=url, cause=cause(exc)), *self.log
+            ) from exc
 
     def _stream(self, url: str, target: Path) -> None:
         answer = self._request(url)
         with answer:
             self.log.append(
                 note(
-                    f"export GET {_short(url)} → {answer.status_code} "
-                    f"({answer.headers.get('Content-Type', '?')})",
+                    msg(
+                        "export.download.ev.session.note_2",
+                        detail=_short(url),
+                        status_code=answer.status_code,
+                        get=answer.headers.get("Content-Type", "?"),
+                    ),
                     url=url,
                     status=answer.status_code,
                 )
             )
             if answer.status_code != 200 or _is_html(answer):
                 raise ProbeError(
-                    f"export {_short(url)} non obtenu pour le compte {self.login} "
-                    f"(HTTP {answer.status_code}, {answer.headers.get('Content-Type', '?')})",
+                    msg(
+                        "export.download.session.error_2",
+                        detail=_short(url),
+                        login=self.login,
+                        status_code=answer.status_code,
+                        get=answer.headers.get("Content-Type", "?"),
+                    ),
                     *self.log,
                 )
             size = 0
@@ -212,13 +232,21 @@ class _Session:
                         size += len(chunk)
                         if size > MAX_DOWNLOAD_BYTES:
                             raise HostileResponse(
-                                f"export {url} : plus de {MAX_DOWNLOAD_BYTES} octets", *self.log
+                                msg(
+                                    "export.download.session.hostile",
+                                    url=url,
+                                    max_download_bytes=MAX_DOWNLOAD_BYTES,
+                                ),
+                                *self.log,
                             )
                         if self.context.remaining() <= 0:
-                            raise ProbeTimeout(f"export {url} non reçu avant l'échéance")
+                            raise ProbeTimeout(msg("export.download.session.timeout_2", url=url))
                         out.write(chunk)
             except requests.exceptions.RequestException as exc:
-                raise TargetUnreachable(f"export {url} : {cause(exc)}", *self.log) from exc
+                raise TargetUnreachable(
+                    msg("export.download.session.unreachable_2", url=url, cause=cause(exc)),
+                    *self.log,
+                ) from exc
 
 
 def _is_html(answer: requests.Response) -> bool:

@@ -33,6 +33,7 @@ from lxml import etree
 
 from probes.export.common import Findings, export_section
 from sdet_check.aaf import feed
+from sdet_check.messages import msg
 from sdet_check.probe import (
     BadParams,
     NotTestable,
@@ -94,7 +95,7 @@ def load_schema(path: Path) -> etree.XMLSchema:
     try:
         return etree.XMLSchema(etree.parse(str(path), _schema_parser()))
     except (OSError, etree.XMLSyntaxError, etree.XMLSchemaParseError) as exc:
-        raise BadParams(f"schéma GAR {path} inutilisable : {exc}") from exc
+        raise BadParams(msg("export.gar.load_schema.bad_params", path=path, exc=exc)) from exc
 
 
 def _schema_parser() -> etree.XMLParser:
@@ -121,12 +122,12 @@ class GarFiles:
 def read_gar_files(folder: Path, findings: Findings) -> GarFiles:
     """Parse every ``*.xml`` of ``folder`` whose root is a GAR-ENT file."""
     if not folder.is_dir():
-        raise NotTestable(f"dossier des fichiers GAR {folder} introuvable (export.gar.path)")
+        raise NotTestable(msg("export.gar.read_gar_files.untestable", folder=folder))
     found = GarFiles()
     for path in sorted(folder.glob("*.xml")):
         root = parse_hostile_xml(
             findings.read(path, "fichier GAR", MAX_GAR_FILE_BYTES),
-            what=f"fichier GAR {path.name}",
+            what=msg("core.what.gar_file", name=path.name),
             max_bytes=MAX_GAR_FILE_BYTES,
         )
         name = etree.QName(root).localname
@@ -135,7 +136,10 @@ def read_gar_files(folder: Path, findings: Findings) -> GarFiles:
     for kind in FILE_KINDS:
         if kind not in found.documents:
             findings.problem(
-                folder.name or str(folder), "dossier", "GAR-FILES", f"fichier GAR-ENT-{kind} absent"
+                folder.name or str(folder),
+                "dossier",
+                "GAR-FILES",
+                msg("export.gar.read_gar_files.problem", kind=kind),
             )
     return found
 
@@ -151,7 +155,12 @@ def schema_findings(
             schema = user_schema
             if schema is None:
                 if namespace not in (NS_2D, NS_1D):
-                    findings.problem(path, "racine", "GAR-XSD", f"espace de noms {namespace!r}")
+                    findings.problem(
+                        path,
+                        "racine",
+                        "GAR-XSD",
+                        msg("export.gar.schema_findings.problem", namespace=f"{namespace!r}"),
+                    )
                     continue
                 schema = own.setdefault(namespace, own_schema(namespace))
             if not schema.validate(etree.ElementTree(root)):
@@ -163,7 +172,10 @@ def schema_findings(
                 local = etree.QName(element).localname
                 if local in FILLED and not (element.text or "").strip():
                     findings.problem(
-                        path, f"ligne {element.sourceline}", "GAR-FILLED", f"{local} vide"
+                        path,
+                        f"ligne {element.sourceline}",
+                        "GAR-FILLED",
+                        msg("export.gar.schema_findings.problem_2", local=local),
                     )
 
 
@@ -194,12 +206,15 @@ def link_findings(files: GarFiles, findings: Findings) -> None:
             place = f"{local} n° {rank}"
             if _child_text(record, "GARPersonIdentifiant") not in persons:
                 findings.problem(
-                    path, place, "GAR-XREF-LINK", "personne absente des fichiers Eleve/Enseignant"
+                    path, place, "GAR-XREF-LINK", msg("export.gar.link_findings.problem")
                 )
             code = _child_text(record, "GARGroupeCode")
             if code and (code, _child_text(record, "GARStructureUAI")) not in groups:
                 findings.problem(
-                    path, place, "GAR-XREF-LINK", f"groupe {code} absent du fichier Groupe"
+                    path,
+                    place,
+                    "GAR-XREF-LINK",
+                    msg("export.gar.link_findings.problem_2", code=code),
                 )
 
 
@@ -227,7 +242,9 @@ def feed_people(aaf_folder: Path) -> tuple[set[str], dict[tuple[str, str], list[
             )
         )
     except (feed.FeedError, feed.FeedBoundReached, OSError) as exc:
-        raise ProbeError(f"flux AAF {aaf_folder} illisible pour le rapprochement : {exc}") from exc
+        raise ProbeError(
+            msg("export.gar.feed_people.error", aaf_folder=aaf_folder, exc=exc)
+        ) from exc
     uai_of: dict[str, str] = {}
     for record in records:
         if record.family == "EtabEducNat" and record.operation == "add":
@@ -287,7 +304,7 @@ def cross_findings(files: GarFiles, aaf_folder: Path, findings: Findings) -> Non
                             path,
                             f"ligne {element.sourceline}",
                             "GAR-XREF-UAI",
-                            f"UAI {value} inconnue de l'annuaire (flux AAF)",
+                            msg("export.gar.cross_findings.problem", value=value),
                         )
     checked = 0
     for local, families in PERSON_RECORDS.items():
@@ -295,8 +312,12 @@ def cross_findings(files: GarFiles, aaf_folder: Path, findings: Findings) -> Non
             checked += 1
             _cross_person(path, rank, local, record, families, people, findings)
     findings.observe(
-        f"rapprochement avec le flux AAF ({aaf_folder.name}) : {checked} personne(s), "
-        f"{len(uais)} structure(s) connue(s)",
+        msg(
+            "export.gar.cross_findings.observe",
+            name=aaf_folder.name,
+            checked=checked,
+            count=len(uais),
+        ),
         persons=checked,
         structures=len(uais),
     )
@@ -326,7 +347,7 @@ def _cross_person(
         if person.family in families
     ]
     if not candidates:
-        findings.problem(path, place, "GAR-XREF-PERSON", "personne absente du flux AAF")
+        findings.problem(path, place, "GAR-XREF-PERSON", msg("export.gar.cross_person.problem"))
         return
     etabs = {(element.text or "").strip() for element in values("GARPersonEtab")}
     etabs |= {(element.text or "").strip() for element in values("GARRespAffEtab")}
@@ -336,12 +357,10 @@ def _cross_person(
             path,
             place,
             "GAR-ID",
-            "l'identifiant GAR reprend la clé de jointure AAF (identifiant propre à l'ENT attendu)",
+            msg("export.gar.cross_person.problem_2"),
         )
     if person.uais and not etabs <= person.uais:
-        findings.problem(
-            path, place, "GAR-XREF-ETAB", "établissement différent de celui de l'annuaire"
-        )
+        findings.problem(path, place, "GAR-XREF-ETAB", msg("export.gar.cross_person.problem_3"))
     for profiles in values("GARPersonProfils"):
         code = "".join(
             (child.text or "").strip()
@@ -354,7 +373,11 @@ def _cross_person(
                 path,
                 place,
                 "GAR-XREF-PROFILE",
-                f"profil {code} différent de l'annuaire ({', '.join(sorted(person.profiles))})",
+                msg(
+                    "export.gar.cross_person.problem_4",
+                    code=code,
+                    sorted=", ".join(sorted(person.profiles)),
+                ),
             )
 
 
@@ -370,10 +393,10 @@ class GarFilesProbe(Probe):
         validated_params(self, params)
         gar_sso = context.target.section("saml").get("gar")
         if isinstance(gar_sso, Mapping) and gar_sso.get("connected") is False:
-            return Outcome.not_applicable("la cible déclare l'ENT non relié au GAR")
+            return Outcome.not_applicable(msg("export.gar.gar_files_probe.na"))
         section = export_section(context)
         if not section.gar.get("path"):
-            raise NotTestable("la cible n'indique pas de fichiers GAR (export.gar.path)")
+            raise NotTestable(msg("export.gar.gar_files_probe.untestable"))
         folder = section.folder / str(section.gar["path"])
         user_xsd = section.gar.get("xsd")
         schema = load_schema(section.folder / str(user_xsd)) if user_xsd else None
@@ -382,16 +405,18 @@ class GarFilesProbe(Probe):
         schema_findings(files, findings, schema)
         link_findings(files, findings)
         findings.observe(
-            "schéma utilisé : "
-            + (str(user_xsd) if user_xsd else "schéma de sdet-check (description publique)"),
+            msg(
+                "export.gar.gar_files_probe.observe",
+                value=str(user_xsd) if user_xsd else msg("export.gar.own_schema"),
+            ),
             xsd=str(user_xsd or "probes/export/schemas/gar-ent.xsd"),
         )
         aaf = context.target.section("aaf").get("path")
         if aaf:
             cross_findings(files, context.target.path(str(aaf)), findings)
         else:
-            findings.observe("pas de section aaf : rapprochement avec l'annuaire non fait")
+            findings.observe(msg("export.gar.gar_files_probe.observe_2"))
         return findings.outcome(
-            "fichiers GAR valides, champs obligatoires remplis, concordants avec l'annuaire",
-            "fichiers GAR non conformes",
+            msg("export.gar.gar_files_probe.outcome"),
+            msg("export.gar.gar_files_probe.outcome_2"),
         )

@@ -31,6 +31,7 @@ from probes.export.common import (
     read_bounded,
 )
 from probes.export.download import fetched
+from sdet_check.messages import msg
 from sdet_check.probe import NotTestable, Outcome, Probe, ProbeContext, validated_params
 
 
@@ -75,7 +76,7 @@ class ServiceExports(Probe):
         validated_params(self, params)
         section = export_section(context)
         if not section.accounts:
-            raise NotTestable("la cible ne liste aucun compte dans export.accounts")
+            raise NotTestable(msg("export.services.service_exports.untestable"))
         services = section.services or tuple(
             service
             for service, kind in SERVICES.items()
@@ -85,15 +86,13 @@ class ServiceExports(Probe):
         with fetched(section, context, KINDS, findings.evidence) as live:
             judge_services(live, services, findings)
         findings.observe(
-            "import non éprouvé sur l'ENT lui-même (sondes en lecture seule) : les exports "
-            "sont relus par des lecteurs standard, comme un autre ENT les importerait",
+            msg("export.services.service_exports.observe"),
             services=list(services),
             accounts=[account.login for account in section.accounts],
         )
         return findings.outcome(
-            f"chaque service ({', '.join(services)}) exporte les données de chaque compte "
-            "dans un format relu par un lecteur standard",
-            "export manquant ou illisible",
+            msg("export.services.service_exports.outcome", services=", ".join(services)),
+            msg("export.services.service_exports.outcome_2"),
         )
 
 
@@ -105,9 +104,14 @@ def judge_services(section: ExportSection, services: tuple[str, ...], findings: 
             file = account.files.get(kind)
             if file is None:
                 findings.problem(
-                    f"compte {account.login}", service, "INT-IMPEX-001", "aucun export indiqué"
+                    f"compte {account.login}",
+                    service,
+                    "INT-IMPEX-001",
+                    msg("export.services.judge_services.problem"),
                 )
             elif not file.is_file():
-                findings.problem(file, service, "INT-IMPEX-001", "fichier d'export absent")
+                findings.problem(
+                    file, service, "INT-IMPEX-001", msg("export.services.judge_services.problem_2")
+                )
             elif problem := opens_as(kind, file):
                 findings.problem(file, service, "INT-IMPEX-001", problem)

@@ -32,6 +32,7 @@ from probes.export.common import (
     service_offered,
 )
 from probes.export.download import fetched
+from sdet_check.messages import msg
 from sdet_check.probe import Outcome, Probe, ProbeContext, validated_params
 
 MAX_SCHEMA_BYTES = 1024 * 1024
@@ -44,15 +45,18 @@ MAX_TABLE_ERRORS = 200
 def load_schema(path: Path | None, table: Path, findings: Findings) -> Schema | None:
     """The Table Schema at ``path``, or ``None`` with the reason in ``findings``."""
     if path is None:
-        findings.problem(
-            table, "document", "EXP-FMT-003", "colonnes non documentées : aucun Table Schema fourni"
-        )
+        findings.problem(table, "document", "EXP-FMT-003", msg("export.tables.load_schema.problem"))
         return None
     try:
         descriptor = json.loads(read_bounded(path, "schéma de table", MAX_SCHEMA_BYTES))
         schema = Schema.from_descriptor(descriptor)
     except (ValueError, FrictionlessException) as exc:
-        findings.problem(path, "document", "Table Schema", f"schéma illisible ({str(exc)[:160]})")
+        findings.problem(
+            path,
+            "document",
+            "Table Schema",
+            msg("export.tables.load_schema.problem_2", detail=str(exc)[:160]),
+        )
         return None
     for rank, schema_field in enumerate(schema.fields, start=1):
         if not (schema_field.description or "").strip():
@@ -60,7 +64,7 @@ def load_schema(path: Path | None, table: Path, findings: Findings) -> Schema | 
                 path,
                 f"champ n° {rank} « {schema_field.name} »",
                 "EXP-FMT-003",
-                "colonne sans description",
+                msg("export.tables.load_schema.problem_3"),
             )
     return schema
 
@@ -72,7 +76,9 @@ def table_findings(file: Path, schema_path: Path | None, findings: Findings) -> 
         data.decode("utf-8")
     except UnicodeDecodeError as exc:
         line = data[: exc.start].count(b"\n") + 1
-        findings.problem(file, f"ligne {line}", "RFC4180/UTF-8", "le fichier n'est pas en UTF-8")
+        findings.problem(
+            file, f"ligne {line}", "RFC4180/UTF-8", msg("export.tables.table_findings.problem")
+        )
         return []
     schema = load_schema(schema_path, file, findings)
     if schema is None:
@@ -98,7 +104,7 @@ def table_findings(file: Path, schema_path: Path | None, findings: Findings) -> 
     for row_cells in reader.read_cells():
         cells.extend(str(cell) for cell in row_cells if cell is not None)
     findings.observe(
-        f"{file.name} : table valide contre son schéma ({len(schema.fields)} colonnes)",
+        msg("export.tables.table_findings.observe", name=file.name, count=len(schema.fields)),
         file=file.name,
         columns=[schema_field.name for schema_field in schema.fields],
     )
@@ -117,15 +123,15 @@ class TableExport(Probe):
         validated_params(self, params)
         section = export_section(context)
         if not service_offered(section, "listes"):
-            return Outcome.not_applicable("la cible déclare ne produire aucun export tabulaire")
+            return Outcome.not_applicable(msg("export.tables.table_export.na"))
         accounts = accounts_for(section, "table", "listes")
         findings = Findings()
         with fetched(section, context, ("table",), findings.evidence) as live:
             for account in live.with_kind("table"):
                 judge_table(live, account, findings)
         return findings.outcome(
-            f"exports CSV UTF-8 documentés, valides, complets et sans fuite ({logins(accounts)})",
-            "export CSV non conforme",
+            msg("export.tables.table_export.outcome", logins=logins(accounts)),
+            msg("export.tables.table_export.outcome_2"),
         )
 
 

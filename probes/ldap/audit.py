@@ -11,6 +11,7 @@ from probes._ldap_audit import (
 from probes.ldap.connection import _access
 from probes.ldap.scan import _rule_evidence, _rules_params, _shared_scan
 from sdet_check.evidence import note
+from sdet_check.messages import clauses, msg
 from sdet_check.probe import (
     NotTestable,
     Outcome,
@@ -47,8 +48,11 @@ class LdapDataModel(Probe):
         report = scan.report
         if report.persons == 0 and report.structures == 0:
             raise NotTestable(
-                f"aucune entrée ENTPerson ni ENTStructure lisible sous {access.base_dn} par "
-                f"{access.bind_dn} : rien à vérifier"
+                msg(
+                    "ldap.ldap.ldap_data_model.untestable",
+                    base_dn=access.base_dn,
+                    bind_dn=access.bind_dn,
+                )
             )
         evidence = [scan.evidence]
         evidence.extend(_rule_evidence(report.findings[rule], kept) for rule in rules)
@@ -58,15 +62,23 @@ class LdapDataModel(Probe):
         if others:
             evidence.append(
                 note(
-                    "autres constats de l'audit (ne décident pas de cette exigence) : "
-                    + ", ".join(f"{rule} ×{count}" for rule, count in others.items()),
+                    msg(
+                        "ldap.ldap.ev.ldap_data_model.note",
+                        items=", ".join(f"{rule} ×{count}" for rule, count in others.items()),
+                    ),
                     counts=others,
                 )
             )
         evidence.append(scan.privacy)
-        population = f"{report.persons} personne(s) et {report.structures} structure(s) lues"
+        population = msg("ldap.population", persons=report.persons, structures=report.structures)
         failing = [rule for rule in rules if report.count(rule)]
         if failing:
-            listed = " ; ".join(f"{rule} ×{report.count(rule)} ({RULES[rule]})" for rule in failing)
-            return Outcome.failed(f"{listed} — {population}", *evidence)
-        return Outcome.passed(f"aucun constat pour {', '.join(rules)} — {population}", *evidence)
+            listed = clauses(f"{rule} ×{report.count(rule)} ({RULES[rule]})" for rule in failing)
+            return Outcome.failed(
+                msg("ldap.ldap.ldap_data_model.fail", listed=listed, population=population),
+                *evidence,
+            )
+        return Outcome.passed(
+            msg("ldap.ldap.ldap_data_model.pass", rules=", ".join(rules), population=population),
+            *evidence,
+        )

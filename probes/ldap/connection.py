@@ -25,6 +25,7 @@ from pyasn1.error import PyAsn1Error  # type: ignore[import-untyped]
 
 from probes import _ldap_wire as wire
 from sdet_check.evidence import note
+from sdet_check.messages import msg
 from sdet_check.probe import (
     BadParams,
     Evidence,
@@ -115,15 +116,15 @@ def _access(context: ProbeContext, *, service_account: bool = False) -> _Access:
     section = target.section("ldap")
     url = section.get("url")
     if not isinstance(url, str) or not url:
-        raise NotTestable("la cible ne décrit pas d'annuaire (section ldap, clé url)")
+        raise NotTestable(msg("ldap.ldap.access.untestable"))
     parts = urlsplit(url)
     scheme = parts.scheme.lower()
     if scheme not in ("ldap", "ldaps") or not parts.hostname:
-        raise BadParams(f"adresse d'annuaire invalide : {url} (ldap:// ou ldaps:// attendu)")
+        raise BadParams(msg("ldap.ldap.access.bad_params", url=url))
     try:
         port = parts.port or (636 if scheme == "ldaps" else 389)
     except ValueError as exc:
-        raise BadParams(f"port invalide dans {url}") from exc
+        raise BadParams(msg("ldap.ldap.access.bad_params_2", url=url)) from exc
     secrets_by_env = {secret.env: secret for secret in target.secrets}
     ca_file = section.get("ca_file")
     if ca_file:
@@ -134,10 +135,7 @@ def _access(context: ProbeContext, *, service_account: bool = False) -> _Access:
     bind_dn = section.get("bind_dn") or None
     password = secrets_by_env.get(section.get("password_env", ""))
     if service_account and (bind_dn is None or password is None):
-        raise NotTestable(
-            "la cible ne donne pas de compte de service de lecture (ldap.bind_dn et "
-            "ldap.password_env) : l'annuaire ne peut pas être parcouru"
-        )
+        raise NotTestable(msg("ldap.ldap.access.untestable_2"))
     return _Access(
         url=url,
         host=parts.hostname,
@@ -221,8 +219,7 @@ class _Session:
         stalled = context.stalled
         if stalled is not None and stalled.given_up(access.url):
             raise ProbeTimeout(
-                f"{access.url} a déjà dépassé le délai {stalled.stalls(access.url)} fois pendant "
-                "ce run : l'annuaire n'est pas interrogé à nouveau"
+                msg("ldap.ldap.session.timeout", url=access.url, stalls=stalled.stalls(access.url))
             )
         tls = ldap3.Tls(
             validate=ssl.CERT_REQUIRED if access.verify else ssl.CERT_NONE,
@@ -249,15 +246,15 @@ class _Session:
         )
         self._connection = connection
         context.guard.track(connection)
-        with self._bounded(f"connexion à {access.url}", tls=access.ldaps):
+        with self._bounded(msg("ldap.what.connect", url=access.url), tls=access.ldaps):
             connection.open(read_server_info=False)
         if self.protect and not access.ldaps:
-            with self._bounded(f"StartTLS avec {access.url}", tls=True):
+            with self._bounded(msg("ldap.what.starttls", url=access.url), tls=True):
                 connection.start_tls(read_server_info=False)
         if self.protect and access.verify:
             problem = _name_problem(connection.socket, access.host)
             if problem:
-                raise _TlsRefused(f"certificat refusé : {problem}")
+                raise _TlsRefused(msg("ldap.ldap.session.unreachable", problem=problem))
         self._guard = _GuardedSocket(connection.socket, context, MAX_SMALL_READ_BYTES)
         connection.socket = self._guard
 
@@ -278,15 +275,17 @@ class _Session:
                     self._stalled()
                 if exchange.expired or self.context.guard.cancelled.is_set():
                     raise ProbeTimeout(
-                        f"{what} : pas de réponse complète dans le délai "
-                        f"({exchange.seconds:.1f} s au total)"
+                        msg(
+                            "ldap.ldap.session.timeout_2",
+                            what=what,
+                            seconds=f"{exchange.seconds:.1f}",
+                        )
                     ) from exc
                 raise
             if exchange.expired:
                 self._stalled()
                 raise ProbeTimeout(
-                    f"{what} : pas de réponse complète dans le délai "
-                    f"({exchange.seconds:.1f} s au total)"
+                    msg("ldap.ldap.session.timeout_2", what=what, seconds=f"{exchange.seconds:.1f}")
                 )
 
     def _stalled(self) -> None:
@@ -295,7 +294,7 @@ class _Session:
 
     def bind(self, dn: str, password: str) -> wire.LdapResult:
         """A simple bind through the wire client, within the network bound in total."""
-        with self._bounded(f"liaison sur {self.access.url}"):
+        with self._bounded(msg("ldap.what.bind", url=self.access.url)):
             return self.wire_client().bind(dn, password)
 
     def __exit__(
@@ -311,7 +310,7 @@ class _Session:
         if isinstance(exc, wire.WireError):
             raise _wire_error(self.access.url, exc) from exc
         if isinstance(exc, _Tripped | ldap3_errors.LDAPException | OSError):
-            with _translated(f"échange avec {self.access.url}", tls=False):
+            with _translated(msg("ldap.what.exchange", url=self.access.url), tls=False):
                 raise exc
 
     def close(self) -> None:
@@ -349,16 +348,22 @@ class _Session:
         """What the TLS session looks like: version, cipher, certificate."""
         raw = self.raw_socket
         if not isinstance(raw, ssl.SSLSocket):
-            raise ProbeError("la connexion n'est pas chiffrée")
+            raise ProbeError(msg("ldap.ldap.session.error"))
         der = raw.getpeercert(binary_form=True)
         certificate = _certificate_facts(der) if der else {}
         version = raw.version()
         cipher = raw.cipher()
         return Evidence(
             kind="tls",
-            summary=f"{how} : {version}, {cipher[0] if cipher else '?'}, certificat "
-            f"« {certificate.get('subject', '?')} » émis par « {certificate.get('issuer', '?')} »"
-            f", vérifié pour {self.access.host}",
+            summary=msg(
+                "ldap.ldap.ev.session.evidence",
+                how=how,
+                version=version,
+                value=cipher[0] if cipher else "?",
+                get=certificate.get("subject", "?"),
+                get2=certificate.get("issuer", "?"),
+                host=self.access.host,
+            ),
             data={
                 "method": how,
                 "version": version,
@@ -376,7 +381,11 @@ class _Session:
             result = self.bind(access.bind_dn, access.password.reveal())
             if not result.ok:
                 raise ProbeError(
-                    f"liaison du compte de service {access.bind_dn} refusée : {result.describe()}"
+                    msg(
+                        "ldap.ldap.session.error_2",
+                        bind_dn=access.bind_dn,
+                        describe=result.describe(),
+                    )
                 )
             return result
         return self.bind("", "")
@@ -384,8 +393,12 @@ class _Session:
     def read_entry(self, dn: str, attributes: Sequence[str]) -> dict[str, list[str]] | None:
         """Read one entry (base scope) through ldap3; ``None`` when it cannot be read."""
         assert self._connection is not None
-        what = f"lecture de « {dn} »" if dn else "lecture du rootDSE"
-        with self._bounded(f"{what} sur {self.access.url}"):
+        what = (
+            msg("ldap.what.read_entry", dn=dn, url=self.access.url)
+            if dn
+            else msg("ldap.what.read_root", url=self.access.url)
+        )
+        with self._bounded(what):
             found = self._connection.search(
                 dn, "(objectClass=*)", ldap3.BASE, attributes=list(attributes)
             )
@@ -430,7 +443,7 @@ class _Sample:
                 f"visible(s) dans la première page ({answer})"
             )
         else:
-            summary = f"(objectClass={object_class}) en anonyme : aucune entrée ({answer})"
+            summary = msg("ldap.anonymous_none", object_class=object_class, answer=answer)
         return Evidence(
             kind="ldap_search",
             summary=summary,
@@ -466,7 +479,7 @@ def _clear_bind(access: _Access, context: ProbeContext) -> _ClearBind:
             f"({result.describe()} au lieu de confidentialityRequired)",
             evidence,
         )
-    raise ProbeError(f"réponse inattendue à une liaison en clair : {result.describe()}", evidence)
+    raise ProbeError(msg("ldap.ldap.clear_bind.error", describe=result.describe()), evidence)
 
 
 def _probe_dn(access: _Access) -> str:
@@ -480,12 +493,15 @@ def _root_dse_values(session: _Session, attribute: str) -> list[str] | None:
 
 def _starttls_advert(advertised: list[str] | None) -> Evidence:
     if advertised is None:
-        return note("rootDSE illisible en anonyme : annonce de StartTLS non vérifiée")
+        return note(msg("ldap.ldap.ev.starttls_advert.note"))
     present = STARTTLS_OID in advertised
     return Evidence(
         kind="ldap_root_dse",
-        summary=f"rootDSE : StartTLS ({STARTTLS_OID}) "
-        + ("annoncé dans supportedExtension" if present else "absent de supportedExtension"),
+        summary=msg(
+            "ldap.ldap.ev.starttls_advert.evidence",
+            starttls_oid=STARTTLS_OID,
+            value="annoncé dans supportedExtension" if present else "absent de supportedExtension",
+        ),
         data={"supportedExtension": _named_oids(advertised), "starttls_advertised": present},
     )
 
@@ -502,14 +518,23 @@ def _translated(what: str, *, tls: bool = False) -> Iterator[None]:
         raise
     except _Tripped as tripped:
         if tripped.timeout:
-            raise ProbeTimeout(f"{what} : {tripped}") from tripped
-        raise HostileResponse(f"{what} : {tripped}") from tripped
+            raise ProbeTimeout(
+                msg("ldap.ldap.translated.timeout", what=what, tripped=tripped)
+            ) from tripped
+        raise HostileResponse(
+            msg("ldap.ldap.translated.timeout", what=what, tripped=tripped)
+        ) from tripped
     except (ldap3_errors.LDAPException, OSError) as exc:
         raise _probe_error(what, exc, tls=tls) from exc
     except _UNDECODABLE as exc:
         # ldap3's decoder fails this way on bytes that are not LDAP (noise, an HTTP server).
         raise HostileResponse(
-            f"{what} : la réponse n'est pas du LDAP ({type(exc).__name__}: {_short(str(exc))})"
+            msg(
+                "ldap.ldap.translated.hostile",
+                what=what,
+                error_type=type(exc).__name__,
+                detail=_short(str(exc)),
+            )
         ) from exc
 
 
@@ -529,20 +554,24 @@ def _probe_error(what: str, exc: BaseException, *, tls: bool) -> ProbeError:
     text = " | ".join(str(item) for item in chain)
     lowered = text.lower()
     if any(isinstance(item, TimeoutError) for item in chain) or "timed out" in lowered:
-        return ProbeTimeout(f"{what} : pas de réponse dans le délai")
+        return ProbeTimeout(msg("ldap.ldap.probe_error.timeout", what=what))
     if (
         any(isinstance(item, ssl.SSLCertVerificationError) for item in chain)
         or "certificate_verify_failed" in lowered
         or any(isinstance(item, ldap3_errors.LDAPCertificateError) for item in chain)
     ):
-        return _TlsRefused(f"certificat refusé : {_short(text)}")
+        return _TlsRefused(msg("ldap.ldap.probe_error.unreachable", detail=_short(text)))
     if tls and isinstance(exc, ldap3_errors.LDAPStartTLSError):
-        return _TlsRefused(f"StartTLS refusé : {_short(text)}")
+        return _TlsRefused(msg("ldap.ldap.probe_error.unreachable_2", detail=_short(text)))
     if tls and ("ssl" in lowered or any(isinstance(item, ssl.SSLError) for item in chain)):
-        return _TlsRefused(f"négociation TLS impossible : {_short(text)}")
+        return _TlsRefused(msg("ldap.ldap.probe_error.unreachable_3", detail=_short(text)))
     if "refused" in lowered or "unreachable" in lowered or "no route" in lowered:
-        return TargetUnreachable(f"{what} : connexion refusée ({_short(text)})")
-    return TargetUnreachable(f"{what} : {_short(text)}")
+        return TargetUnreachable(
+            msg("ldap.ldap.probe_error.unreachable_4", what=what, detail=_short(text))
+        )
+    return TargetUnreachable(
+        msg("ldap.ldap.probe_error.unreachable_5", what=what, detail=_short(text))
+    )
 
 
 def _chain(exc: BaseException | None) -> Iterator[BaseException]:
@@ -560,10 +589,10 @@ def _short(text: str) -> str:
 def _wire_error(url: str, exc: wire.WireError) -> ProbeError:
     """The probe error for a failure of the wire reader."""
     if isinstance(exc, wire.Timeout):
-        return ProbeTimeout(f"{url} : {exc}")
+        return ProbeTimeout(msg("ldap.ldap.wire_error.timeout", url=url, exc=exc))
     if isinstance(exc, wire.TooLarge | wire.Malformed):
-        return HostileResponse(f"{url} : réponse refusée ({exc})")
-    return TargetUnreachable(f"{url} : {exc}")
+        return HostileResponse(msg("ldap.ldap.wire_error.hostile", url=url, exc=exc))
+    return TargetUnreachable(msg("ldap.ldap.wire_error.timeout", url=url, exc=exc))
 
 
 # --- evidence helpers -------------------------------------------------------------------
@@ -574,8 +603,7 @@ def _pseudonymisation_evidence(pseudo: Pseudonymiser) -> Evidence:
     if not pseudo.enabled:
         return Evidence(
             kind="pseudonymisation",
-            summary="pseudonymisation désactivée par la cible (ldap.pseudonymise: false) : "
-            "les DN et clés de jointure des personnes figurent en clair",
+            summary=msg("ldap.ldap.ev.pseudonymisation_evidence.evidence"),
             data=described,
         )
     masked = sum(pseudo.masked.values())
@@ -592,10 +620,7 @@ def _pseudonymisation_evidence(pseudo: Pseudonymiser) -> Evidence:
     ]
     return Evidence(
         kind="pseudonymisation",
-        summary=f"données personnelles masquées : {masked} valeur(s) (RDN des DN de personnes, "
-        "clés de jointure) remplacée(s) par des empreintes salées ; noms, prénoms, dates de "
-        "naissance, courriels, adresses, téléphones et INE ne sont jamais repris (une date "
-        "invalide n'est montrée que par sa forme)",
+        summary=msg("ldap.ldap.ev.pseudonymisation_evidence.evidence_2", masked=masked),
         data=described,
     )
 
@@ -603,7 +628,7 @@ def _pseudonymisation_evidence(pseudo: Pseudonymiser) -> Evidence:
 def _bind_evidence(label: str, dn: str, result: wire.LdapResult) -> Evidence:
     return Evidence(
         kind="ldap_bind",
-        summary=f"{label} : {result.describe()}",
+        summary=msg("ldap.ldap.ev.bind_evidence.evidence", label=label, describe=result.describe()),
         data={
             "dn": dn,
             "result_code": result.code,

@@ -18,6 +18,7 @@ from probes._ldap_reconcile import (
 from probes.ldap.connection import _access, _pseudonymisation_evidence
 from probes.ldap.scan import _read_directory, _rule_evidence, _rules_params, _scan_evidence
 from sdet_check.aaf import feed as aaf
+from sdet_check.messages import clauses, msg
 from sdet_check.probe import (
     BadParams,
     Evidence,
@@ -87,21 +88,25 @@ class LdapReconcile(Probe):
         section = context.target.section("aaf")
         folder = context.target.path(str(section.get("path", "")))
         if not folder.is_dir():
-            raise NotTestable(f"le dossier du flux AAF {folder} n'existe pas (section aaf, path)")
+            raise NotTestable(msg("ldap.ldap.ldap_reconcile.untestable", folder=folder))
         paths = aaf.feed_files(folder)
         if not paths:
             raise NotTestable(
-                f"aucun fichier AAF des familles {', '.join(aaf.FAMILIES)} dans {folder}"
+                msg(
+                    "ldap.ldap.ldap_reconcile.untestable_2",
+                    families=", ".join(aaf.FAMILIES),
+                    folder=folder,
+                )
             )
         default_day = _declared_day(section.get("date"))
         files = aaf.import_order([aaf.describe(path, default_day) for path in paths])
         today = _paris_today()
         future = [file.path.name for file in files if file.day is not None and file.day > today]
         if future:
-            raise ProbeError(f"flux AAF daté d'après aujourd'hui : {', '.join(future[:5])}")
+            raise ProbeError(msg("ldap.ldap.ldap_reconcile.error", future=", ".join(future[:5])))
         gaps = aaf.missing_chunks(files)
         if gaps and "LDAP-REC-002" in rules:
-            raise ProbeError(f"export AAF incomplet : {' ; '.join(gaps[:5])}")
+            raise ProbeError(msg("ldap.ldap.ldap_reconcile.error_2", gaps=" ; ".join(gaps[:5])))
         pseudo = access.pseudonymiser()
         reconciliation = Reconciliation(pseudo, files=files)
         wanted = frozenset(name for names in COMPARED.values() for name in names)
@@ -114,11 +119,11 @@ class LdapReconcile(Probe):
             ):
                 reconciliation.feed(record)
         except aaf.FeedError as exc:
-            raise HostileResponse(f"flux AAF illisible : {exc}") from exc
+            raise HostileResponse(msg("ldap.ldap.ldap_reconcile.hostile", exc=exc)) from exc
         except aaf.FeedBoundReached as exc:
             if exc.timeout:
                 raise ProbeTimeout(str(exc)) from exc
-            raise ProbeError(f"{exc} (augmenter ldap.max_entries dans la cible)") from exc
+            raise ProbeError(msg("ldap.ldap.ldap_reconcile.error_3", exc=exc)) from exc
         stats, started = _read_directory(access, context, reconciliation.directory)
         report = reconciliation.finish()
         older = reconciliation.older_files()
@@ -126,15 +131,17 @@ class LdapReconcile(Probe):
         evidence = [
             Evidence(
                 kind="aaf_feed",
-                summary=f"flux AAF {folder.name} : {len(files)} fichier(s)"
-                + (f" datés du {days[0]:%d/%m/%Y} au {days[-1]:%d/%m/%Y}" if days else "")
-                + f", {sum(report.feed_records.values())} requête(s) du flux courant "
-                f"({', '.join(report.families)}) ; familles en export complet : "
-                f"{', '.join(report.complete_families) or 'aucune'}"
-                + (
-                    f" ; {len(older)} fichier(s) plus ancien(s) servant d'historique"
+                summary=msg(
+                    "ldap.ldap.ev.ldap_reconcile.evidence",
+                    name=folder.name,
+                    count=len(files),
+                    value=f" datés du {days[0]:%d/%m/%Y} au {days[-1]:%d/%m/%Y}" if days else "",
+                    sum=sum(report.feed_records.values()),
+                    families=", ".join(report.families),
+                    value2=", ".join(report.complete_families) or "aucune",
+                    value3=f" ; {len(older)} fichier(s) plus ancien(s) servant d'historique"
                     if older
-                    else ""
+                    else "",
                 ),
                 data={
                     "folder": str(folder),
@@ -156,15 +163,13 @@ class LdapReconcile(Probe):
         ]
         evidence.extend(_rule_evidence(report.findings[rule], kept) for rule in rules)
         evidence.append(_pseudonymisation_evidence(pseudo))
-        summary = (
-            f"{sum(report.feed_records.values())} requête(s) AAF et "
-            f"{report.directory_entries} entrée(s) de l'annuaire rapprochées"
+        summary = msg(
+            "ldap.reconcile.summary",
+            records=sum(report.feed_records.values()),
+            entries=report.directory_entries,
         )
         if "LDAP-REC-002" in rules and not report.complete_families:
-            raise NotTestable(
-                "LDAP-REC-002 : aucune famille du flux courant n'est un export complet "
-                "(fichiers …_Complet_<aaaammjj>_…) : les absences ne peuvent être constatées"
-            )
+            raise NotTestable(msg("ldap.ldap.ldap_reconcile.untestable_3"))
         judged = [rule for rule in rules if rule in DELETION_RULES] if months is not None else []
         problems = [
             _listed(report, [rule]) for rule in rules if report.count(rule) and rule not in judged
@@ -173,35 +178,52 @@ class LdapReconcile(Probe):
             timeline = deletion_timeline(report.absences, judged, today, months)
             evidence.append(_timeline_evidence(timeline, months))
             problems += [
-                f"{rule} : {late} personne(s) conservée(s) au-delà de {months} mois"
+                msg("ldap.reconcile.late", rule=rule, late=late, months=months)
                 for rule in judged
                 if (late := timeline.late.get(rule))
             ]
             if not problems and timeline.uncertain:
                 due = (
-                    f" (échéance possible dès le {timeline.next_due:%d/%m/%Y})"
+                    msg("ldap.reconcile.due", day=f"{timeline.next_due:%d/%m/%Y}")
                     if timeline.next_due
                     else ""
                 )
                 raise ProbeError(
-                    f"{sum(timeline.uncertain.values())} personne(s) encore dans l'annuaire "
-                    f"ne peuvent être datées assez précisément pour le délai de {months} mois"
-                    f"{due} : ajouter au dossier les exports complets intermédiaires — {summary}",
+                    msg(
+                        "ldap.ldap.ldap_reconcile.error_4",
+                        sum=sum(timeline.uncertain.values()),
+                        months=months,
+                        due=due,
+                        summary=summary,
+                    ),
                     *evidence,
                 )
         if problems:
-            return Outcome.failed(f"{' ; '.join(problems)} — {summary}", *evidence)
-        if waiting := sum(report.count(rule) for rule in judged):
-            return Outcome.passed(
-                f"{_listed(report, judged)} ; {waiting} personne(s) ou structure(s) absente(s) "
-                f"du flux, aucune personne conservée au-delà de {months} mois — {summary}",
+            return Outcome.failed(
+                msg(
+                    "ldap.ldap.ldap_reconcile.fail", problems=" ; ".join(problems), summary=summary
+                ),
                 *evidence,
             )
-        return Outcome.passed(f"aucun écart pour {', '.join(rules)} — {summary}", *evidence)
+        if waiting := sum(report.count(rule) for rule in judged):
+            return Outcome.passed(
+                msg(
+                    "ldap.ldap.ldap_reconcile.pass",
+                    listed=_listed(report, judged),
+                    waiting=waiting,
+                    months=months,
+                    summary=summary,
+                ),
+                *evidence,
+            )
+        return Outcome.passed(
+            msg("ldap.ldap.ldap_reconcile.pass_2", rules=", ".join(rules), summary=summary),
+            *evidence,
+        )
 
 
 def _listed(report: ReconcileReport, rules: Sequence[str]) -> str:
-    return " ; ".join(f"{rule} ×{report.count(rule)} ({RECONCILE_RULES[rule]})" for rule in rules)
+    return clauses(f"{rule} ×{report.count(rule)} ({RECONCILE_RULES[rule]})" for rule in rules)
 
 
 def _timeline_evidence(timeline: Timeline, months: int) -> Evidence:
@@ -211,9 +233,16 @@ def _timeline_evidence(timeline: Timeline, months: int) -> Evidence:
     )
     return Evidence(
         kind="deletion_delay",
-        summary=f"délai de suppression de {months} mois : {late} personne(s) conservée(s) "
-        f"au-delà, {uncertain} impossible(s) à dater, {within} encore dans le délai"
-        + (f" (prochaine échéance le {timeline.next_due:%d/%m/%Y})" if timeline.next_due else ""),
+        summary=msg(
+            "ldap.ldap.ev.timeline_evidence.evidence",
+            months=months,
+            late=late,
+            uncertain=uncertain,
+            within=within,
+            value=f" (prochaine échéance le {timeline.next_due:%d/%m/%Y})"
+            if timeline.next_due
+            else "",
+        ),
         data={
             "months": months,
             "late": timeline.late,
@@ -231,7 +260,7 @@ def _declared_day(declared: Any) -> date | None:
     try:
         return date.fromisoformat(str(declared))
     except ValueError as exc:
-        raise BadParams(f"aaf.date {declared!r} n'est pas une date AAAA-MM-JJ") from exc
+        raise BadParams(msg("ldap.ldap.declared_day.bad_params", declared=f"{declared!r}")) from exc
 
 
 def _paris_today() -> date:

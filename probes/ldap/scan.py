@@ -26,6 +26,7 @@ from probes._ldap_audit import (
     RuleFindings,
 )
 from probes.ldap.connection import _Access, _pseudonymisation_evidence, _Session
+from sdet_check.messages import msg
 from sdet_check.probe import (
     Evidence,
     ProbeContext,
@@ -93,9 +94,7 @@ def _shared_scan(access: _Access, context: ProbeContext) -> _Scan:
             # The run's target object lives as long as the run: so does its scan.
             weakref.finalize(target, _SCANS.pop, key, None)
     if not slot.lock.acquire(timeout=max(0.0, context.remaining())):
-        raise ProbeTimeout(
-            "le parcours de l'annuaire mené pour une autre exigence n'a pas fini à temps"
-        )
+        raise ProbeTimeout(msg("ldap.ldap.shared_scan.timeout"))
     try:
         if slot.scan is None and slot.error is None:
             try:
@@ -206,8 +205,11 @@ def _read_directory(
                     consume(dn, attributes, search.kind)
                 if stats.entries > access.max_entries:
                     raise ProbeError(
-                        f"plus de {access.max_entries} entrées sous {access.base_dn} : parcours "
-                        "interrompu (augmenter ldap.max_entries dans la cible)",
+                        msg(
+                            "ldap.ldap.read_directory.error",
+                            max_entries=access.max_entries,
+                            base_dn=access.base_dn,
+                        ),
                         _scan_evidence(access, stats, started, None),
                     )
             result = stats.result
@@ -258,14 +260,15 @@ def _scan_refused(
     evidence = _scan_evidence(access, stats, started, None)
     answer = result.describe() if result else "aucune réponse"
     if result is not None and result.code == 3:
-        raise ProbeTimeout(f"le serveur a interrompu le parcours : {answer}", evidence)
+        raise ProbeTimeout(msg("ldap.ldap.scan_refused.timeout", answer=answer), evidence)
     if result is not None and result.code in (4, 11):
         raise ProbeError(
-            f"le serveur limite le nombre d'entrées rendues au compte de service ({answer}, "
-            f"après {stats.entries} entrées) : lever la limite pour ce compte",
+            msg("ldap.ldap.scan_refused.error", answer=answer, entries=stats.entries),
             evidence,
         )
-    raise ProbeError(f"parcours de {access.base_dn} refusé : {answer}", evidence)
+    raise ProbeError(
+        msg("ldap.ldap.scan_refused.error_2", base_dn=access.base_dn, answer=answer), evidence
+    )
 
 
 def _scan_evidence(
@@ -292,8 +295,12 @@ def _scan_evidence(
     if report is None:
         return Evidence(
             kind="ldap_scan",
-            summary=f"parcours paginé de {access.base_dn} : {stats.entries} entrées lues en "
-            f"{stats.pages} page(s) avant l'arrêt",
+            summary=msg(
+                "ldap.ldap.ev.scan_evidence.evidence",
+                base_dn=access.base_dn,
+                entries=stats.entries,
+                pages=stats.pages,
+            ),
             data=data,
         )
     data.update(
@@ -306,9 +313,16 @@ def _scan_evidence(
     )
     return Evidence(
         kind="ldap_scan",
-        summary=f"parcours paginé de {access.base_dn} : {report.persons} personne(s) dont "
-        f"{report.pupils} élève(s), {report.structures} structure(s), {stats.pages} page(s) de "
-        f"{access.page_size} au plus, {duration:g} s",
+        summary=msg(
+            "ldap.ldap.ev.scan_evidence.evidence_2",
+            base_dn=access.base_dn,
+            persons=report.persons,
+            pupils=report.pupils,
+            structures=report.structures,
+            pages=stats.pages,
+            page_size=access.page_size,
+            duration=f"{duration:g}",
+        ),
         data=data,
     )
 
@@ -317,11 +331,11 @@ def _rule_evidence(findings: RuleFindings, kept: int) -> Evidence:
     rule = findings.rule
     examples = findings.examples[:kept]
     if not findings.count:
-        summary = f"{rule} — {findings.title} : aucun constat"
+        summary = msg("ldap.rule_none", rule=rule, title=findings.title)
     else:
-        summary = f"{rule} — {findings.title} : {findings.count} constat(s)"
+        summary = msg("ldap.rule_count", rule=rule, title=findings.title, count=findings.count)
         if findings.count > len(examples):
-            summary += f", {len(examples)} exemple(s) montré(s)"
+            summary = msg("ldap.rule_examples", finding=summary, shown=len(examples))
     return Evidence(
         kind="ldap_finding",
         summary=summary,

@@ -11,6 +11,7 @@ from probes._ldap_audit import (
     dn_key,
 )
 from probes.ldap.connection import _NO_PARAMS, _access, _named_oids, _Session
+from sdet_check.messages import clauses, msg
 from sdet_check.probe import (
     Evidence,
     HostileResponse,
@@ -69,21 +70,31 @@ class LdapRootDse(Probe):
             bound = session.bind_service_or_anonymous()
             root = session.read_entry("", ["*", "+"])
         if root is None:
-            raise ProbeError(f"rootDSE illisible sur {access.url} (liaison : {bound.describe()})")
+            raise ProbeError(
+                msg("ldap.ldap.ldap_root_dse.error", url=access.url, describe=bound.describe())
+            )
         evidence = [_root_dse_evidence(root)]
-        problems = []
+        problems: list[str] = []
         versions = root.get("supportedldapversion", [])
         if "3" not in versions:
-            problems.append(f"supportedLDAPVersion ne contient pas 3 ({versions or 'absent'})")
+            problems.append(msg("ldap.ldap.ldap_root_dse.append", value=versions or "absent"))
         contexts = root.get("namingcontexts", [])
         if dn_key(access.base_dn) not in {dn_key(c) for c in contexts}:
-            problems.append(f"namingContexts ne contient pas {access.base_dn} ({contexts})")
+            problems.append(
+                msg("ldap.ldap.ldap_root_dse.append_2", base_dn=access.base_dn, contexts=contexts)
+            )
         if not root.get("subschemasubentry"):
-            problems.append("subschemaSubentry absent")
+            problems.append(msg("ldap.ldap.ldap_root_dse.append_3"))
         if problems:
-            return Outcome.failed("rootDSE incomplet : " + " ; ".join(problems), *evidence)
+            return Outcome.failed(
+                msg("ldap.ldap.ldap_root_dse.fail", problems=clauses(problems)), *evidence
+            )
         return Outcome.passed(
-            f"rootDSE : LDAPv3, base {access.base_dn}, sous-schéma {root['subschemasubentry'][0]}",
+            msg(
+                "ldap.ldap.ldap_root_dse.pass",
+                base_dn=access.base_dn,
+                subschemasubentry=root["subschemasubentry"][0],
+            ),
             *evidence,
         )
 
@@ -130,7 +141,7 @@ class LdapSchema(Probe):
             subentry = (root.get("subschemasubentry") or ["cn=Subschema"])[0]
             schema = session.read_entry(subentry, ["objectClasses", "attributeTypes"])
         if not schema or not schema.get("objectclasses"):
-            raise ProbeError(f"sous-schéma {subentry} illisible sur {access.url}")
+            raise ProbeError(msg("ldap.ldap.ldap_schema.error", subentry=subentry, url=access.url))
         classes = _parse_definitions(ObjectClassInfo, schema.get("objectclasses", []))
         attributes = _parse_definitions(AttributeTypeInfo, schema.get("attributetypes", []))
         missing_classes = [name for name in wanted_classes if name.lower() not in classes]
@@ -143,8 +154,12 @@ class LdapSchema(Probe):
         evidence = [
             Evidence(
                 kind="ldap_schema",
-                summary=f"sous-schéma {subentry} : {len(classes)} classes d'objets, "
-                f"{len(attributes)} types d'attributs",
+                summary=msg(
+                    "ldap.ldap.ev.ldap_schema.evidence",
+                    subentry=subentry,
+                    count=len(classes),
+                    count2=len(attributes),
+                ),
                 data={
                     "subschema": subentry,
                     "object_classes_defined": len(classes),
@@ -161,15 +176,27 @@ class LdapSchema(Probe):
             )
         ]
         if missing_classes or missing_attributes:
-            parts = []
+            parts: list[str] = []
             if missing_classes:
-                parts.append("classes absentes : " + ", ".join(missing_classes))
+                parts.append(
+                    msg("ldap.ldap.ldap_schema.append", missing_classes=", ".join(missing_classes))
+                )
             if missing_attributes:
-                parts.append("attributs absents : " + ", ".join(missing_attributes))
-            return Outcome.failed("schéma ENT incomplet — " + " ; ".join(parts), *evidence)
+                parts.append(
+                    msg(
+                        "ldap.ldap.ldap_schema.append_2",
+                        missing_attributes=", ".join(missing_attributes),
+                    )
+                )
+            return Outcome.failed(
+                msg("ldap.ldap.ldap_schema.fail", parts=clauses(parts)), *evidence
+            )
         return Outcome.passed(
-            f"le sous-schéma définit les {len(wanted_classes)} classes et "
-            f"{len(wanted_attributes)} attributs ENT attendus",
+            msg(
+                "ldap.ldap.ldap_schema.pass",
+                count=len(wanted_classes),
+                count2=len(wanted_attributes),
+            ),
             *evidence,
         )
 
@@ -184,11 +211,12 @@ def _root_dse_evidence(root: Mapping[str, list[str]]) -> Evidence:
     vendor = root.get("vendorname")
     return Evidence(
         kind="ldap_root_dse",
-        summary="rootDSE : versions "
-        + ", ".join(root.get("supportedldapversion", []) or ["?"])
-        + " ; bases "
-        + ", ".join(root.get("namingcontexts", []) or ["?"])
-        + (f" ; éditeur {vendor[0]}" if vendor else " ; pas de vendorName (non exigé)"),
+        summary=msg(
+            "ldap.ldap.ev.root_dse_evidence.evidence",
+            value=", ".join(root.get("supportedldapversion", []) or ["?"]),
+            value2=", ".join(root.get("namingcontexts", []) or ["?"]),
+            value3=f" ; éditeur {vendor[0]}" if vendor else " ; pas de vendorName (non exigé)",
+        ),
         data=shown,
     )
 
@@ -198,7 +226,7 @@ def _parse_definitions(kind: type[Any], definitions: Sequence[str]) -> dict[str,
     try:
         parsed = kind.from_definition(list(definitions))
     except Exception as exc:  # ldap3's parser raises bare exceptions on bad input
-        raise HostileResponse(f"définitions de schéma illisibles : {exc}") from exc
+        raise HostileResponse(msg("ldap.ldap.parse_definitions.hostile", exc=exc)) from exc
     by_name: dict[str, Any] = {}
     for name, info in parsed.items():
         by_name[str(name).lower()] = info

@@ -21,6 +21,7 @@ from probes.ldap.connection import (
     _TlsRefused,
 )
 from sdet_check.evidence import note
+from sdet_check.messages import clauses, msg
 from sdet_check.probe import (
     Evidence,
     Outcome,
@@ -67,10 +68,7 @@ class LdapTls(Probe):
         access = _access(context)
         evidence: list[Evidence] = []
         if not access.verify:
-            raise ProbeError(
-                "la cible désactive la vérification des certificats (tls.verify: false) : "
-                "impossible d'affirmer que le certificat de l'annuaire est valide"
-            )
+            raise ProbeError(msg("ldap.ldap.ldap_tls.error"))
         problems: list[str] = []
         if access.ldaps:
             how = "LDAPS"
@@ -88,7 +86,7 @@ class LdapTls(Probe):
         except _TlsRefused as refused:
             evidence.extend(refused.evidence)
             return Outcome.failed(
-                f"TLS impossible avec {access.url} ({how}) : {refused}", *evidence
+                msg("ldap.ldap.ldap_tls.fail", url=access.url, how=how, refused=refused), *evidence
             )
         if params.get("refuse_clear_bind", True) and not access.ldaps:
             verdict = _clear_bind(access, context)
@@ -96,10 +94,17 @@ class LdapTls(Probe):
             if verdict.accepted:
                 problems.append(verdict.message)
         if problems:
-            return Outcome.failed(f"TLS établi ({how}) mais " + " ; ".join(problems), *evidence)
+            return Outcome.failed(
+                msg("ldap.ldap.ldap_tls.fail_2", how=how, problems=clauses(problems)), *evidence
+            )
         return Outcome.passed(
-            f"TLS établi avec {access.url} ({how}), certificat vérifié pour {access.host}"
-            + ("" if access.ldaps else " ; liaison par mot de passe en clair refusée"),
+            msg(
+                "ldap.ldap.ldap_tls.pass",
+                url=access.url,
+                how=how,
+                host=access.host,
+                value="" if access.ldaps else msg("ldap.clear_bind_refused"),
+            ),
             *evidence,
         )
 
@@ -144,7 +149,12 @@ class LdapAnonymousRead(Probe):
             evidence.append(_bind_evidence("liaison anonyme", "", bound))
             if not bound.ok:
                 return Outcome.passed(
-                    f"liaison anonyme refusée par {access.url} ({bound.describe()})", *evidence
+                    msg(
+                        "ldap.ldap.ldap_anonymous_read.pass",
+                        url=access.url,
+                        describe=bound.describe(),
+                    ),
+                    *evidence,
                 )
             samples = []
             for object_class in classes:
@@ -157,23 +167,30 @@ class LdapAnonymousRead(Probe):
         visible = max(len(found.entries) for found in samples)
         if visible:
             return Outcome.failed(
-                f"une connexion anonyme lit des entrées de personnes sous {access.base_dn} "
-                f"({visible} dès la première page de {_ANONYMOUS_EXAMPLES}) : données de "
-                "mineurs exposées",
+                msg(
+                    "ldap.ldap.ldap_anonymous_read.fail",
+                    base_dn=access.base_dn,
+                    visible=visible,
+                    anonymous_examples=_ANONYMOUS_EXAMPLES,
+                ),
                 *evidence,
             )
         unclear = [found.result for found in samples if found.result is not None]
         unclear = [result for result in unclear if result.code not in _NOTHING_TO_READ]
         if unclear:
             raise ProbeError(
-                "impossible de conclure : recherche anonyme interrompue sans entrée ("
-                + ", ".join(result.describe() for result in unclear)
-                + ")",
+                msg(
+                    "ldap.ldap.ldap_anonymous_read.error",
+                    items=", ".join(result.describe() for result in unclear),
+                ),
                 *evidence,
             )
         return Outcome.passed(
-            "aucune entrée de personne lisible anonymement sous "
-            f"{access.base_dn} ({', '.join(classes)})",
+            msg(
+                "ldap.ldap.ldap_anonymous_read.pass_2",
+                base_dn=access.base_dn,
+                classes=", ".join(classes),
+            ),
             *evidence,
         )
 
@@ -207,8 +224,7 @@ class LdapBindSecurity(Probe):
         else:
             evidence.append(
                 note(
-                    "adresse ldaps:// : aucun port en clair décrit par la cible, "
-                    "liaison en clair non essayée",
+                    msg("ldap.ldap.ev.ldap_bind_security.note"),
                     url=access.url,
                 )
             )
@@ -219,15 +235,14 @@ class LdapBindSecurity(Probe):
             _bind_evidence("liaison non authentifiée (DN, mot de passe vide)", dn, result)
         )
         if result.ok:
-            problems.append(
-                "une liaison avec un DN et un mot de passe vide est acceptée (liaison anonyme "
-                "déguisée, RFC 4513 §5.1.2)"
-            )
+            problems.append(msg("ldap.ldap.ldap_bind_security.append"))
         if problems:
-            return Outcome.failed(" ; ".join(problems), *evidence)
+            return Outcome.failed(clauses(problems), *evidence)
         return Outcome.passed(
-            "liaison non authentifiée refusée "
-            f"({result.describe()})"
-            + ("" if access.ldaps else " ; liaison par mot de passe en clair refusée"),
+            msg(
+                "ldap.ldap.ldap_bind_security.pass",
+                describe=result.describe(),
+                value="" if access.ldaps else msg("ldap.clear_bind_refused"),
+            ),
             *evidence,
         )

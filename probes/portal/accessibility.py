@@ -27,6 +27,7 @@ import requests
 from probes.portal.common import PortalSection
 from sdet_check.evidence import http_exchange, note
 from sdet_check.login import parse_html
+from sdet_check.messages import clauses, msg
 from sdet_check.probe import (
     Evidence,
     NotTestable,
@@ -77,8 +78,7 @@ def axe_script() -> str:
         return path.read_text(encoding="utf-8")
     except OSError:
         raise NotTestable(
-            f"axe-core absent ({path}) : l'installer avec « npm ci --prefix vendor/axe » "
-            f"(ou nommer le fichier axe.min.js dans {AXE_ENV})"
+            msg("portal.accessibility.axe_script.untestable", path=path, axe_env=AXE_ENV)
         ) from None
 
 
@@ -98,9 +98,8 @@ class AxeCriteria(Probe):
         if visit.axe_missing is not None:
             raise NotTestable(visit.axe_missing)
         criteria = sorted({c for rule in self.rules for c in RGAA_CRITERIA[rule]})
-        scope = (
-            f"critères automatisables RGAA {', '.join(criteria)} (axe-core, règles "
-            f"{', '.join(self.rules)}) ; pas un audit RGAA complet"
+        scope = msg(
+            "portal.accessibility.scope", criteria=", ".join(criteria), rules=", ".join(self.rules)
         )
         evidence: list[Evidence] = []
         failing: list[str] = []
@@ -113,8 +112,13 @@ class AxeCriteria(Probe):
                 evidence.append(
                     Evidence(
                         "axe",
-                        f"{page.url} : règle axe {violation['id']} (RGAA "
-                        f"{', '.join(RGAA_CRITERIA[violation['id']])}) — {violation['help']}",
+                        msg(
+                            "portal.accessibility.ev.axe_criteria.evidence",
+                            url=page.url,
+                            id_=violation["id"],
+                            rgaa_criteria=", ".join(RGAA_CRITERIA[violation["id"]]),
+                            help=violation["help"],
+                        ),
                         {
                             "page": page.url,
                             "rule": violation["id"],
@@ -128,16 +132,26 @@ class AxeCriteria(Probe):
         evidence.append(Evidence("note", scope, {"pages": pages, "rules": list(self.rules)}))
         if failing:
             return Outcome.failed(
-                f"{self.what} : défaut sur {len(set(failing))} page(s) publique(s) "
-                f"({', '.join(sorted(set(failing)))}) — {scope}",
+                msg(
+                    "portal.accessibility.axe_criteria.fail",
+                    what=msg("portal.accessibility.what." + type(self).__name__),
+                    count=len(set(failing)),
+                    sorted=", ".join(sorted(set(failing))),
+                    scope=scope,
+                ),
                 *evidence,
             )
         if not ran:
             return Outcome.not_applicable(
-                f"aucun élément concerné sur les pages publiques ({scope})", *evidence
+                msg("portal.accessibility.axe_criteria.na", scope=scope), *evidence
             )
         return Outcome.passed(
-            f"{self.what} : aucun défaut sur {len(pages)} page(s) publique(s) — {scope}",
+            msg(
+                "portal.accessibility.axe_criteria.pass",
+                what=msg("portal.accessibility.what." + type(self).__name__),
+                count=len(pages),
+                scope=scope,
+            ),
             *evidence,
         )
 
@@ -207,7 +221,11 @@ class AccessibilitySchema(Probe):
         answer, document = _read(session, page_url, context)
         if answer.status_code >= 400 or document is None:
             return Outcome.failed(
-                f"page Accessibilité introuvable ({page_url} : statut {answer.status_code})",
+                msg(
+                    "portal.accessibility.accessibility_schema.fail",
+                    page_url=page_url,
+                    status_code=answer.status_code,
+                ),
                 http_exchange(answer),
             )
         links = [
@@ -224,8 +242,22 @@ class AccessibilitySchema(Probe):
         ):
             found = [(text, href) for text, href in links if pattern.search(text)]
             if not found:
-                problems.append(f"aucun lien vers le {label} sur {answer.url}")
-                evidence.append(Evidence("page", f"liens de {answer.url}", {"links": links[:30]}))
+                problems.append(
+                    msg(
+                        "portal.accessibility.accessibility_schema.append",
+                        label=label,
+                        url=answer.url,
+                    )
+                )
+                evidence.append(
+                    Evidence(
+                        "page",
+                        msg(
+                            "portal.accessibility.ev.accessibility_schema.evidence", url=answer.url
+                        ),
+                        {"links": links[:30]},
+                    )
+                )
                 continue
             text, href = found[0]
             words = text
@@ -233,22 +265,44 @@ class AccessibilitySchema(Probe):
                 linked, linked_document = _read(session, href, context)
                 evidence.append(http_exchange(linked, f"{label} : GET {href}"))
                 if linked.status_code >= 400:
-                    problems.append(f"le lien du {label} ({href}) répond {linked.status_code}")
+                    problems.append(
+                        msg(
+                            "portal.accessibility.accessibility_schema.append_2",
+                            label=label,
+                            href=href,
+                            status_code=linked.status_code,
+                        )
+                    )
                     continue
                 if linked_document is not None:
                     title = linked_document.findtext(".//title") or ""
                     heading = linked_document.findtext(".//h1") or ""
                     words = f"{text} {title} {heading}"
             else:
-                evidence.append(note(f"{label} hors du portail, non suivi : {href}", link=href))
+                evidence.append(
+                    note(
+                        msg(
+                            "portal.accessibility.ev.accessibility_schema.note",
+                            label=label,
+                            href=href,
+                        ),
+                        link=href,
+                    )
+                )
             problem = judge(words, year)
             if problem is not None:
-                problems.append(f"{label} « {text} » : {problem}")
+                problems.append(
+                    msg(
+                        "portal.accessibility.accessibility_schema.append_3",
+                        label=label,
+                        text=text,
+                        problem=problem,
+                    )
+                )
         if problems:
-            return Outcome.failed(" ; ".join(problems), *evidence)
+            return Outcome.failed(clauses(problems), *evidence)
         return Outcome.passed(
-            f"schéma pluriannuel couvrant {year} sur trois ans au plus et plan d'action {year}, "
-            f"liés depuis {answer.url}",
+            msg("portal.accessibility.accessibility_schema.pass", year=year, url=answer.url),
             *evidence,
         )
 
@@ -281,7 +335,9 @@ def _read(
         answer._content = body
         answer.close()
     except requests.Timeout as failed:
-        raise ProbeTimeout(f"{url} ne répond pas à temps") from failed
+        raise ProbeTimeout(msg("portal.accessibility.read.timeout", url=url)) from failed
     except requests.RequestException as failed:
-        raise TargetUnreachable(f"{url} injoignable : {failed}") from failed
+        raise TargetUnreachable(
+            msg("portal.accessibility.read.unreachable", url=url, failed=failed)
+        ) from failed
     return answer, parse_html(answer)

@@ -20,6 +20,7 @@ from urllib.parse import parse_qsl, urlsplit
 
 from probes.portal.common import PortalSection, expected_uai, identifiers
 from probes.portal.visit import AccountRecord, Visit, shared_visit
+from sdet_check.messages import clauses, msg
 from sdet_check.probe import (
     Evidence,
     NotTestable,
@@ -177,10 +178,7 @@ class AudienceProbe(Probe):
         validated_params(self, params)
         section = PortalSection.of(context.target)
         if section.collector is None:
-            raise NotTestable(
-                "la cible ne déclare pas le collecteur de la mesure d'audience "
-                "(portal.audience.collector)"
-            )
+            raise NotTestable(msg("portal.audience.audience_probe.untestable"))
         section.require_accounts(context.target)
         visit = shared_visit(context)
         visit.require_accounts()
@@ -209,7 +207,7 @@ class TagPresent(AudienceProbe):
     def check(self, params: Mapping[str, Any], context: ProbeContext) -> Outcome:
         """Count the hits of each page of each account."""
         section, visit = self.prepare(params, context)
-        silent = []
+        silent: list[str] = []
         evidence = []
         pages = 0
         for record in visit.accounts:
@@ -218,24 +216,38 @@ class TagPresent(AudienceProbe):
                     continue
                 pages += 1
                 if not page.hits:
-                    silent.append(f"{page.url} ({record.account.profile})")
+                    silent.append(
+                        msg(
+                            "portal.audience.tag_present.append",
+                            url=page.url,
+                            profile=record.account.profile,
+                        )
+                    )
                     evidence.append(
-                        Evidence("page", f"aucune mesure envoyée par {page.url}", page.summary())
+                        Evidence(
+                            "page",
+                            msg("portal.audience.ev.tag_present.evidence", url=page.url),
+                            page.summary(),
+                        )
                     )
                 elif len(evidence) < 3:
                     evidence.append(
                         _hit_evidence(page.url, page.hits[0], f"mesure envoyée par {page.url}")
                     )
         if pages == 0:
-            raise ProbeError("aucune page de l'espace connecté n'a pu être ouverte")
+            raise ProbeError(msg("portal.audience.tag_present.error"))
         if silent:
             return Outcome.failed(
-                f"{len(silent)} page(s) sans mesure d'audience vers {section.collector} : "
-                + ", ".join(silent),
+                msg(
+                    "portal.audience.tag_present.fail",
+                    count=len(silent),
+                    collector=section.collector,
+                    silent=", ".join(silent),
+                ),
                 *evidence,
             )
         return Outcome.passed(
-            f"{pages} page(s) consultée(s), chacune émet une mesure vers {section.collector}",
+            msg("portal.audience.tag_present.pass", pages=pages, collector=section.collector),
             *evidence,
         )
 
@@ -260,28 +272,49 @@ class TagProperties(AudienceProbe):
             ]
             uai = expected_uai(record.account, section)
             if uai and props.get("UAI") and props["UAI"] != uai:
-                wrong.append(f"UAI {props['UAI']} au lieu de {uai}")
+                wrong.append(
+                    msg("portal.audience.tag_properties.append", uai=props["UAI"], uai2=uai)
+                )
             level2 = props.get("S2") or props.get("LEVEL2")
             if uai and level2 and level2 != uai:
-                wrong.append(f"niveau 2 {level2} au lieu de l'UAI {uai}")
+                wrong.append(msg("portal.audience.tag_properties.append_2", level2=level2, uai=uai))
             site = props.get("S") or props.get("SITE")
             if section.site and site != section.site:
-                wrong.append(f"site {site or 'absent'} au lieu de {section.site}")
+                wrong.append(
+                    msg(
+                        "portal.audience.tag_properties.append_3",
+                        value=site or msg("core.absent"),
+                        site=section.site,
+                    )
+                )
             if wrong:
-                problems.append(f"{page} ({record.account.profile}) : {', '.join(wrong)}")
+                problems.append(
+                    msg(
+                        "portal.audience.tag_properties.append_4",
+                        page=page,
+                        profile=record.account.profile,
+                        wrong=", ".join(wrong),
+                    )
+                )
                 evidence.append(_hit_evidence(page, hit, f"{page} : {', '.join(wrong)}"))
         if count == 0:
-            raise ProbeError("aucune mesure d'audience capturée : propriétés non vérifiables")
+            raise ProbeError(msg("portal.audience.tag_properties.error"))
         if problems:
             return Outcome.failed(
-                f"{len(problems)} mesure(s) incomplète(s) ou fausse(s) : "
-                + " ; ".join(problems[:5]),
+                msg(
+                    "portal.audience.tag_properties.fail",
+                    count=len(problems),
+                    problems=clauses(problems[:5]),
+                ),
                 *evidence[:10],
             )
         first = next(self.page_hits(visit))
         return Outcome.passed(
-            f"{count} mesure(s) : {', '.join(REQUIRED_PROPERTIES)} renseignées, UAI de "
-            "l'établissement du compte",
+            msg(
+                "portal.audience.tag_properties.pass",
+                count=count,
+                required_properties=", ".join(REQUIRED_PROPERTIES),
+            ),
             _hit_evidence(first[1], first[2], "exemple de mesure capturée"),
         )
 
@@ -308,7 +341,13 @@ class Pseudonymity(AudienceProbe):
                 seen += 1
                 how = reversibility(value, identifiers(record.account))
                 if how is not None:
-                    reversible.append(f"{record.account.profile} : {how}")
+                    reversible.append(
+                        msg(
+                            "portal.audience.pseudonymity.append",
+                            profile=record.account.profile,
+                            how=how,
+                        )
+                    )
                     found.append(
                         _hit_evidence(
                             page,
@@ -319,20 +358,14 @@ class Pseudonymity(AudienceProbe):
                     )
         if seen == 0:
             return Outcome.not_applicable(
-                "aucune mesure ne transmet d'identifiant de visiteur "
-                f"(paramètres cherchés : {', '.join(sorted(keys))})"
+                msg("portal.audience.pseudonymity.na", sorted=", ".join(sorted(keys)))
             )
         if reversible:
             return Outcome.failed(
-                "identifiant de visiteur réversible : " + " ; ".join(sorted(set(reversible))),
+                msg("portal.audience.pseudonymity.fail", sorted=clauses(sorted(set(reversible)))),
                 *found[:6],
             )
-        return Outcome.passed(
-            f"{seen} identifiant(s) de visiteur : ni l'identifiant en clair, ni un encodage "
-            "(codes de caractères, hexadécimal, base64), ni un hachage sans sel de l'identifiant "
-            "(MD5, SHA-1, SHA-2) ; une pseudonymisation par clé secrète ne se prouve pas de "
-            "l'extérieur"
-        )
+        return Outcome.passed(msg("portal.audience.pseudonymity.pass", seen=seen))
 
 
 class ProfileValues(AudienceProbe):
@@ -352,19 +385,27 @@ class ProfileValues(AudienceProbe):
             expected = PROFIL_VALUES.get(record.account.profile, "AUTRE")
             value = properties(hit).get("PROFIL", "")
             if value != expected:
-                wrong.append(f"{record.account.profile} : PROFIL={value or 'absent'}")
+                wrong.append(
+                    msg(
+                        "portal.audience.profile_values.append",
+                        profile=record.account.profile,
+                        value=value or msg("core.absent"),
+                    )
+                )
                 evidence.append(
                     _hit_evidence(page, hit, f"PROFIL={value or 'absent'} au lieu de {expected}")
                 )
         if count == 0:
-            raise ProbeError("aucune mesure d'audience capturée : PROFIL non vérifiable")
+            raise ProbeError(msg("portal.audience.profile_values.error"))
         if wrong:
             return Outcome.failed(
-                "PROFIL ne correspond pas au profil du compte : " + ", ".join(sorted(set(wrong))),
+                msg("portal.audience.profile_values.fail", sorted=", ".join(sorted(set(wrong)))),
                 *evidence[:6],
             )
         profiles = sorted({r.account.profile for r in visit.accounts})
-        return Outcome.passed(f"PROFIL conforme pour {', '.join(profiles)} ({count} mesure(s))")
+        return Outcome.passed(
+            msg("portal.audience.profile_values.pass", profiles=", ".join(profiles), count=count)
+        )
 
 
 class ServiceLabels(AudienceProbe):
@@ -385,19 +426,37 @@ class ServiceLabels(AudienceProbe):
                 for hit in click["hits"]:
                     labels.setdefault(properties(hit).get("SERVICE", ""), click["label"])
         if not labels:
-            raise ProbeError("aucune mesure d'audience capturée : SERVICE non vérifiable")
+            raise ProbeError(msg("portal.audience.service_labels.error"))
         unknown = {k: v for k, v in labels.items() if k.upper() not in NATIONAL_SERVICES}
         for label, where in unknown.items():
-            evidence.append(Evidence("audience_hit", f"SERVICE={label or 'absent'} ({where})"))
+            evidence.append(
+                Evidence(
+                    "audience_hit",
+                    msg(
+                        "portal.audience.ev.service_labels.evidence",
+                        value=label or "absent",
+                        where=where,
+                    ),
+                )
+            )
         if unknown:
             return Outcome.failed(
-                "SERVICE hors de la liste nationale : "
-                + ", ".join(f"{k or 'absent'} ({v})" for k, v in unknown.items()),
+                msg(
+                    "portal.audience.service_labels.fail",
+                    items=[
+                        msg("core.labelled_paren", label=k or msg("core.absent"), text=v)
+                        for k, v in unknown.items()
+                    ],
+                ),
                 *evidence,
             )
         return Outcome.passed(
-            f"libellés SERVICE de la liste nationale : {', '.join(sorted(labels))}",
-            Evidence("note", "libellés vus", {"services": sorted(labels)}),
+            msg("portal.audience.service_labels.pass", sorted=", ".join(sorted(labels))),
+            Evidence(
+                "note",
+                msg("portal.audience.ev.service_labels.evidence_2"),
+                {"services": sorted(labels)},
+            ),
         )
 
 
@@ -412,15 +471,13 @@ class ThirdPartyClicks(AudienceProbe):
         _section, visit = self.prepare(params, context)
         clicks = [(r, c) for r in visit.accounts for c in r.clicks]
         if not clicks:
-            return Outcome.not_applicable(
-                "aucun connecteur de service tiers déclaré (portal.profiles.<profil>.tiers)"
-            )
+            return Outcome.not_applicable(msg("portal.audience.third_party_clicks.na"))
         problems: list[str] = []
         evidence: list[Evidence] = []
         for record, click in clicks:
             where = f"« {click['label']} » ({record.account.profile})"
             if not click["found"]:
-                problems.append(f"{where} absent du menu")
+                problems.append(msg("portal.audience.third_party_clicks.append", where=where))
                 continue
             marked = [
                 h
@@ -430,17 +487,18 @@ class ThirdPartyClicks(AudienceProbe):
             if marked:
                 evidence.append(_hit_evidence(click["from"], marked[0], f"clic {where} : TIERS"))
             elif click["hits"]:
-                problems.append(f"{where} : mesure sans TYPE=TIERS et OUTIL")
+                problems.append(msg("portal.audience.third_party_clicks.append_2", where=where))
                 evidence.append(
                     _hit_evidence(click["from"], click["hits"][0], f"clic {where} mal marqué")
                 )
             else:
-                problems.append(f"{where} : aucune mesure au clic")
+                problems.append(msg("portal.audience.third_party_clicks.append_3", where=where))
         if problems:
             return Outcome.failed(
-                "connecteurs tiers mal marqués : " + " ; ".join(problems), *evidence
+                msg("portal.audience.third_party_clicks.fail", problems=clauses(problems)),
+                *evidence,
             )
         return Outcome.passed(
-            f"{len(clicks)} clic(s) vers des services tiers, chacun mesuré TYPE=TIERS avec OUTIL",
+            msg("portal.audience.third_party_clicks.pass", count=len(clicks)),
             *evidence,
         )

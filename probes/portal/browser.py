@@ -30,6 +30,7 @@ from typing import Any
 from urllib.parse import quote, quote_plus, urlsplit
 
 from sdet_check.browser_env import browser_missing, chromium_path
+from sdet_check.messages import msg
 from sdet_check.probe import NotTestable, ProbeError, ProbeTimeout, TargetUnreachable
 
 _STARTUP_S = 20.0
@@ -67,7 +68,11 @@ class Guard:
         body = request.post_data_buffer or b""
         parts = urlsplit(url)
         self.log.append(
-            f"{request.method} {parts._replace(query='…' if parts.query else '').geturl()}"
+            msg(
+                "portal.browser.guard.append",
+                method=request.method,
+                geturl=parts._replace(query="…" if parts.query else "").geturl(),
+            )
         )
         if self.password and self.refusal is not None and _carries(url, body, self.password):
             reason = self.refusal(url)
@@ -161,24 +166,20 @@ def chromium(deadline: float) -> Iterator[Any]:
                 yield browser
             except PlaywrightError as failed:
                 if expired.is_set():
-                    raise ProbeTimeout(
-                        "délai de la sonde dépassé : une page ne finit pas de se charger ou un "
-                        "script ne rend pas la main (navigateur arrêté)"
-                    ) from failed
+                    raise ProbeTimeout(msg("portal.browser.chromium.timeout")) from failed
                 if _UNREACHABLE.search(str(failed)):
                     raise TargetUnreachable(
-                        f"portail injoignable : {_first_line(failed)}"
+                        msg("portal.browser.chromium.unreachable", first_line=_first_line(failed))
                     ) from failed
-                raise ProbeError(f"le navigateur a échoué : {_first_line(failed)}") from failed
+                raise ProbeError(
+                    msg("portal.browser.chromium.error", first_line=_first_line(failed))
+                ) from failed
     finally:
         watchdog.cancel()
         _kill(process)
         shutil.rmtree(profile, ignore_errors=True)
     if expired.is_set():
-        raise ProbeTimeout(
-            "délai de la sonde dépassé : une page ne finit pas de se charger ou un script ne "
-            "rend pas la main (navigateur arrêté)"
-        )
+        raise ProbeTimeout(msg("portal.browser.chromium.timeout"))
 
 
 MARGIN_S = 1.0
@@ -199,13 +200,15 @@ def _devtools_port(profile: Path, process: subprocess.Popen[bytes], until: float
     marker = profile / "DevToolsActivePort"
     while time.monotonic() < until:
         if process.poll() is not None:
-            raise ProbeError(f"Chromium s'est arrêté au démarrage (code {process.returncode})")
+            raise ProbeError(
+                msg("portal.browser.devtools_port.error", returncode=process.returncode)
+            )
         try:
             first = marker.read_text(encoding="ascii").splitlines()[0]
             return int(first)
         except (OSError, IndexError, ValueError):
             time.sleep(0.05)
-    raise ProbeTimeout("Chromium n'a pas ouvert son port DevTools à temps")
+    raise ProbeTimeout(msg("portal.browser.devtools_port.timeout"))
 
 
 def _kill(process: subprocess.Popen[bytes]) -> None:

@@ -15,6 +15,7 @@ from typing import Any, ClassVar
 from urllib.parse import urlsplit
 
 from probes.portal.common import PortalSection
+from sdet_check.messages import clauses, msg
 from sdet_check.probe import (
     Evidence,
     Outcome,
@@ -65,7 +66,9 @@ def _inspect(url: str, context: ProbeContext) -> tuple[dict[str, Any], str | Non
         details["verify_message"] = refused.verify_message
         return details, refused.verify_message or str(refused)
     except (OSError, ssl.SSLError) as failed:
-        raise TargetUnreachable(f"connexion TLS impossible à {host}:{port} : {failed}") from failed
+        raise TargetUnreachable(
+            msg("portal.certificates.inspect.unreachable", host=host, port=port, failed=failed)
+        ) from failed
 
 
 def _name(fields: Any) -> str:
@@ -95,17 +98,19 @@ class Certificate(Probe):
                 servers.setdefault((parts.hostname, parts.port or 443), url)
         if not servers:
             return Outcome.failed(
-                "aucun serveur en HTTPS : pas de certificat présenté",
-                Evidence("note", "adresses du portail en http://", {"urls": urls}),
+                msg("portal.certificates.certificate.fail"),
+                Evidence(
+                    "note", msg("portal.certificates.ev.certificate.evidence"), {"urls": urls}
+                ),
             )
         trust = context.target.tls_verify
         anchor = (
-            f"autorité déclarée par la cible ({trust})"
+            msg("portal.certificates.declared_anchor", trust=trust)
             if isinstance(trust, str)
-            else "magasin de certificats du système"
+            else msg("portal.certificates.system_store")
         )
         evidence = []
-        problems = []
+        problems: list[str] = []
         for (host, port), url in servers.items():
             details, problem = _inspect(url, context)
             details["trust_anchor"] = anchor
@@ -113,17 +118,42 @@ class Certificate(Probe):
                 evidence.append(
                     Evidence(
                         "tls",
-                        f"{host}:{port} : certificat valable jusqu'au {details['not_after']}, "
-                        f"nom conforme ({anchor})",
+                        msg(
+                            "portal.certificates.ev.certificate.evidence_2",
+                            host=host,
+                            port=port,
+                            not_after=details["not_after"],
+                            anchor=anchor,
+                        ),
                         details,
                     )
                 )
             else:
-                problems.append(f"{host}:{port} ({problem})")
-                evidence.append(Evidence("tls", f"{host}:{port} : {problem}", details))
+                problems.append(
+                    msg(
+                        "portal.certificates.certificate.append",
+                        host=host,
+                        port=port,
+                        problem=problem,
+                    )
+                )
+                evidence.append(
+                    Evidence(
+                        "tls",
+                        msg(
+                            "portal.certificates.ev.certificate.evidence_3",
+                            host=host,
+                            port=port,
+                            problem=problem,
+                        ),
+                        details,
+                    )
+                )
         if problems:
-            return Outcome.failed("certificat non valable : " + " ; ".join(problems), *evidence)
+            return Outcome.failed(
+                msg("portal.certificates.certificate.fail_2", problems=clauses(problems)), *evidence
+            )
         return Outcome.passed(
-            f"{len(servers)} serveur(s) : chaîne, dates et nom d'hôte valables ({anchor})",
+            msg("portal.certificates.certificate.pass", count=len(servers), anchor=anchor),
             *evidence,
         )

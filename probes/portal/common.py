@@ -9,6 +9,7 @@ from typing import Any
 from urllib.parse import urljoin, urlsplit
 
 from sdet_check.login import CredentialsRule, LoginFormOverrides
+from sdet_check.messages import msg
 from sdet_check.probe import NotTestable, ProbeContext
 from sdet_check.target import Account, Target
 
@@ -65,7 +66,7 @@ class PortalSection:
         """Read the section; :class:`NotTestable` when the target has no portal."""
         raw = target.section("portal")
         if not raw.get("url"):
-            raise NotTestable("la cible ne décrit pas de portail (section portal)")
+            raise NotTestable(msg("portal.common.portal_section.untestable"))
         url = str(raw["url"])
         absolute = _absolute(url)
         login_url = absolute(str(raw.get("login_url") or url))
@@ -122,7 +123,7 @@ class PortalSection:
         return CredentialsRule.for_server(
             self.login_url,
             context,
-            what="le portail",
+            what=msg("core.what.portal"),
             also=[self.url, *also],
             hosts=self.login_form.hosts,
         )
@@ -138,14 +139,14 @@ class PortalSection:
     def require_accounts(self, target: Target) -> tuple[Account, ...]:
         """:meth:`accounts`, or :class:`NotTestable` naming what the target lacks."""
         if not self.profiles:
-            raise NotTestable(
-                "la cible ne déclare pas les pages à visiter par profil (portal.profiles)"
-            )
+            raise NotTestable(msg("portal.common.portal_section.untestable_2"))
         accounts = self.accounts(target)
         if not accounts:
             raise NotTestable(
-                "aucun compte de test d'un profil déclaré dans portal.profiles "
-                f"({', '.join(sorted(self.profiles))})"
+                msg(
+                    "portal.common.portal_section.untestable_3",
+                    sorted=", ".join(sorted(self.profiles)),
+                )
             )
         return accounts
 

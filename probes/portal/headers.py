@@ -13,6 +13,7 @@ from collections.abc import Callable, Mapping
 from typing import Any, ClassVar
 
 from probes.portal.visit import PageRecord, Visit, shared_visit
+from sdet_check.messages import clauses, msg
 from sdet_check.probe import Evidence, Outcome, Probe, ProbeContext, ProbeError, validated_params
 
 REFERRER_POLICIES = frozenset(
@@ -59,16 +60,23 @@ def csp_problem(header: str | None) -> str | None:
 
 def framing_problem(headers: Mapping[str, str]) -> str | None:
     """What is wrong with framing protection (SEC-HDR-002); ``None`` when it is right."""
-    problems = []
+    problems: list[str] = []
     ancestors = csp_directives(headers.get("content-security-policy", "")).get("frame-ancestors")
     if ancestors is None:
-        problems.append("pas de directive CSP frame-ancestors")
+        problems.append(msg("portal.headers.framing_problem.append"))
     elif not ancestors or "*" in ancestors or any(a in ("http:", "https:") for a in ancestors):
-        problems.append(f"frame-ancestors trop large ({' '.join(ancestors) or 'vide'})")
+        problems.append(
+            msg(
+                "portal.headers.framing_problem.append_2",
+                value=" ".join(ancestors) or msg("core.empty"),
+            )
+        )
     frame = headers.get("x-frame-options", "").strip().upper()
     if frame not in ("DENY", "SAMEORIGIN"):
-        problems.append(f"X-Frame-Options {frame or 'absent'}")
-    return " ; ".join(problems) or None
+        problems.append(
+            msg("portal.headers.framing_problem.append_3", value=frame or msg("core.absent"))
+        )
+    return clauses(problems) or None
 
 
 def referrer_problem(headers: Mapping[str, str], meta: str) -> str | None:
@@ -106,30 +114,45 @@ class HeaderProbe(Probe):
         validated_params(self, params)
         pages = visited_pages(shared_visit(context))
         if not pages:
-            raise ProbeError("aucune page du portail n'a pu être ouverte")
+            raise ProbeError(msg("portal.headers.header_probe.error"))
         judge: Callable[[PageRecord], str | None] = self.problem
         failing = [(page, problem) for page in pages if (problem := judge(page)) is not None]
         evidence = [
             Evidence(
                 "header",
-                f"{page.final_url or page.url} : {problem}",
+                msg(
+                    "portal.headers.ev.header_probe.evidence",
+                    value=page.final_url or page.url,
+                    problem=problem,
+                ),
                 {"url": page.final_url or page.url, "headers": self._shown(page)},
             )
             for page, problem in failing[:10]
         ]
         if failing:
             return Outcome.failed(
-                f"{self.label} : {len(failing)} page(s) sur {len(pages)} en défaut ("
-                + ", ".join(sorted({p.final_url or p.url for p, _ in failing})[:6])
-                + ")",
+                msg(
+                    "portal.headers.header_probe.fail",
+                    label=msg("portal.headers.label." + type(self).__name__),
+                    count=len(failing),
+                    count2=len(pages),
+                    sorted=", ".join(sorted({p.final_url or p.url for p, _ in failing})[:6]),
+                ),
                 *evidence,
             )
         sample = pages[0]
         return Outcome.passed(
-            f"{self.label} : conforme sur les {len(pages)} page(s) visitée(s)",
+            msg(
+                "portal.headers.header_probe.pass",
+                label=msg("portal.headers.label." + type(self).__name__),
+                count=len(pages),
+            ),
             Evidence(
                 "header",
-                f"{sample.final_url or sample.url} (exemple)",
+                msg(
+                    "portal.headers.ev.header_probe.evidence_2",
+                    value=sample.final_url or sample.url,
+                ),
                 {"url": sample.final_url, "headers": self._shown(sample)},
             ),
         )

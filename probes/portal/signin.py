@@ -31,6 +31,7 @@ from sdet_check.login import (
     fill_login_forms,
     find_login_form,
 )
+from sdet_check.messages import msg
 from sdet_check.probe import Evidence, ProbeContext, ProbeError
 from sdet_check.target import Account
 
@@ -76,8 +77,7 @@ def sign_in(
     first = as_response(page)
     if find_login_form(first, section.login_form) is None:
         raise ProbeError(
-            f"aucun formulaire de connexion sur {page.url} ({describe_page(first)}) ; nommer "
-            "les champs dans la cible (portal.login_form) si la page en a un"
+            msg("portal.signin.sign_in.error", url=page.url, describe_page=describe_page(first))
         )
 
     def submit(form: LoginForm, data: dict[str, str]) -> requests.Response:
@@ -109,15 +109,27 @@ def sign_in(
     )
     if steps.refused:
         raise ProbeError(
-            f"identifiants du compte {account.profile} ({account.login}) refusés par le portail "
-            f"(le formulaire est présenté de nouveau) : {describe_page(steps.final)}"
+            msg(
+                "portal.signin.sign_in.error_2",
+                profile=account.profile,
+                login=account.login,
+                describe_page=describe_page(steps.final),
+            )
         )
     if not steps.password_sent:
         raise ProbeError(
-            f"la connexion du compte {account.profile} n'a pas atteint de formulaire de mot de "
-            f"passe ; dernière page : {describe_page(steps.final)}"
+            msg(
+                "portal.signin.sign_in.error_3",
+                profile=account.profile,
+                describe_page=describe_page(steps.final),
+            )
         )
-    record(note(f"connecté comme {account.profile} : {page.url}", url=page.url))
+    record(
+        note(
+            msg("portal.signin.ev.sign_in.note", profile=account.profile, url=page.url),
+            url=page.url,
+        )
+    )
 
 
 def _check_live_form(page: Any, form: LoginForm, rule: CredentialsRule) -> None:
@@ -132,7 +144,7 @@ def _check_live_form(page: Any, form: LoginForm, rule: CredentialsRule) -> None:
             raise UnsafeCredentialsDestination(reason, evidence)
     if method != "POST":
         raise UnsafeCredentialsDestination(
-            f"le formulaire de connexion de {page.url} s'envoie en {method} : rien n'est envoyé",
+            msg("portal.signin.check_live_form.error", url=page.url, method=method),
             evidence,
         )
 
@@ -143,8 +155,11 @@ def _check_certificate(url: str, context: ProbeContext) -> None:
     problem = certificate_problem(url, context)
     if problem is not None:
         raise UnsafeCredentialsDestination(
-            f"certificat de {urlsplit(url).hostname} non valable ({problem}) : le mot de passe "
-            "de test n'est pas envoyé"
+            msg(
+                "portal.signin.check_certificate.error",
+                hostname=urlsplit(url).hostname,
+                problem=problem,
+            )
         )
 
 

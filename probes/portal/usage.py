@@ -13,6 +13,7 @@ from typing import Any, ClassVar
 
 from probes.portal.common import PortalSection
 from probes.portal.visit import Visit, shared_visit
+from sdet_check.messages import clauses, msg
 from sdet_check.probe import (
     Evidence,
     NotTestable,
@@ -50,33 +51,57 @@ class EntryPoint(UsageProbe):
     def check(self, params: Mapping[str, Any], context: ProbeContext) -> Outcome:
         """Each account has a service menu and no visited page asks for credentials."""
         section, visit = self.prepare(params, context)
-        problems = []
+        problems: list[str] = []
         evidence = []
         for record in visit.accounts:
             who = record.account.profile
             if not record.menu:
-                problems.append(f"{who} : aucun menu de services ({section.services_menu})")
+                problems.append(
+                    msg(
+                        "portal.usage.entry_point.append",
+                        who=who,
+                        services_menu=section.services_menu,
+                    )
+                )
             for page in record.pages:
                 if page.password_form or (page.status is not None and page.status >= 400):
                     problems.append(
-                        f"{who} : {page.url} demande une nouvelle connexion ou est refusée "
-                        f"(statut {page.status}, {page.final_url})"
+                        msg(
+                            "portal.usage.entry_point.append_2",
+                            who=who,
+                            url=page.url,
+                            status=page.status,
+                            final_url=page.final_url,
+                        )
                     )
-                    evidence.append(Evidence("page", f"{page.url} ({who})", page.summary()))
+                    evidence.append(
+                        Evidence(
+                            "page",
+                            msg("portal.usage.ev.entry_point.evidence", url=page.url, who=who),
+                            page.summary(),
+                        )
+                    )
             evidence.append(
                 Evidence(
                     "note",
-                    f"{who} : connecté depuis {section.login_url}, {len(record.menu)} service(s), "
-                    f"{len(record.pages)} page(s) ouverte(s)",
+                    msg(
+                        "portal.usage.ev.entry_point.evidence_2",
+                        who=who,
+                        login_url=section.login_url,
+                        count=len(record.menu),
+                        count2=len(record.pages),
+                    ),
                     {"menu": record.menu, "pages": [p.final_url for p in record.pages]},
                 )
             )
         if problems:
-            return Outcome.failed(" ; ".join(problems), *evidence)
+            return Outcome.failed(clauses(problems), *evidence)
         return Outcome.passed(
-            f"une connexion depuis {section.login_url} mène au portail des services de chaque "
-            f"profil ({', '.join(r.account.profile for r in visit.accounts)}), ouverts sans "
-            "nouvelle authentification",
+            msg(
+                "portal.usage.entry_point.pass",
+                login_url=section.login_url,
+                items=", ".join(r.account.profile for r in visit.accounts),
+            ),
             *evidence,
         )
 
@@ -92,11 +117,8 @@ class ServicesByProfile(UsageProbe):
         section, visit = self.prepare(params, context)
         declared = {p: plan.services for p, plan in section.profiles.items() if plan.services}
         if not declared:
-            raise NotTestable(
-                "la cible ne déclare pas de catalogue de services par profil "
-                "(portal.profiles.<profil>.services)"
-            )
-        problems = []
+            raise NotTestable(msg("portal.usage.services_by_profile.untestable"))
+        problems: list[str] = []
         evidence = []
         menus: dict[str, tuple[str, ...]] = {}
         for record in visit.accounts:
@@ -113,26 +135,38 @@ class ServicesByProfile(UsageProbe):
             if record.screenshot:
                 data["screenshot_jpeg_base64"] = record.screenshot
                 data["masked"] = "données personnelles masquées avant la capture"
-            summary = f"{profile} : menu {', '.join(shown) or 'vide'}"
+            summary = msg(
+                "portal.usage.menu", profile=profile, shown=", ".join(shown) or msg("core.empty")
+            )
             if missing or extra:
-                details = []
+                details: list[str] = []
                 if missing:
-                    details.append(f"manquent {', '.join(missing)}")
+                    details.append(
+                        msg("portal.usage.services_by_profile.append", missing=", ".join(missing))
+                    )
                 if extra:
-                    details.append(f"non déclarés {', '.join(extra)}")
-                problems.append(f"{profile} : {' ; '.join(details)}")
-                summary += f" ({' ; '.join(details)})"
+                    details.append(
+                        msg("portal.usage.services_by_profile.append_2", extra=", ".join(extra))
+                    )
+                problems.append(
+                    msg(
+                        "portal.usage.services_by_profile.append_3",
+                        profile=profile,
+                        details=clauses(details),
+                    )
+                )
+                summary = msg("core.labelled_paren", label=summary, text=clauses(details))
             evidence.append(Evidence("page", summary, data))
         if not menus:
-            raise NotTestable("aucun compte de test d'un profil dont le catalogue est déclaré")
+            raise NotTestable(msg("portal.usage.services_by_profile.untestable_2"))
         if problems:
             return Outcome.failed(
-                "services différents du catalogue déclaré : " + " | ".join(problems), *evidence
+                msg("portal.usage.services_by_profile.fail", problems=" | ".join(problems)),
+                *evidence,
             )
         distinct = len(set(menus.values()))
         return Outcome.passed(
-            f"chaque profil voit exactement son catalogue ({len(menus)} profil(s), "
-            f"{distinct} catalogue(s) distinct(s))",
+            msg("portal.usage.services_by_profile.pass", count=len(menus), distinct=distinct),
             *evidence,
         )
 
@@ -146,38 +180,55 @@ class Logout(UsageProbe):
     def check(self, params: Mapping[str, Any], context: ProbeContext) -> Outcome:
         """Logout control on each visited page; after use, the session and SSO are over."""
         _section, visit = self.prepare(params, context)
-        problems = []
+        problems: list[str] = []
         evidence = []
         for record in visit.accounts:
             who = record.account.profile
             for page in record.pages:
                 if page.status is not None and page.status < 400 and not page.logout:
-                    problems.append(f"{who} : pas de commande de déconnexion sur {page.url}")
+                    problems.append(msg("portal.usage.logout.append", who=who, url=page.url))
                     evidence.append(
-                        Evidence("page", f"{page.url} sans déconnexion ({who})", page.summary())
+                        Evidence(
+                            "page",
+                            msg("portal.usage.ev.logout.evidence", url=page.url, who=who),
+                            page.summary(),
+                        )
                     )
             logout = record.logout
             if not logout.get("control"):
-                problems.append(f"{who} : pas de déconnexion sur {logout.get('page')}")
+                problems.append(
+                    msg("portal.usage.logout.append_2", who=who, get=logout.get("page"))
+                )
                 continue
             again = logout.get("protected_again") or {}
             if again.get("readable"):
                 problems.append(
-                    f"{who} : après déconnexion, {again.get('url')} s'ouvre encore "
-                    f"(statut {again.get('status')})"
+                    msg(
+                        "portal.usage.logout.append_3",
+                        who=who,
+                        get=again.get("url"),
+                        get2=again.get("status"),
+                    )
                 )
             sso = logout.get("sso")
             if sso is not None and not sso.get("asks_credentials"):
-                problems.append(f"{who} : la session SSO reste ouverte ({sso.get('url')})")
+                problems.append(msg("portal.usage.logout.append_4", who=who, get=sso.get("url")))
             evidence.append(
-                Evidence("note", f"{who} : déconnexion depuis {logout.get('page')}", logout)
+                Evidence(
+                    "note",
+                    msg("portal.usage.ev.logout.evidence_2", who=who, get=logout.get("page")),
+                    logout,
+                )
             )
         if problems:
-            return Outcome.failed(" ; ".join(problems), *evidence)
+            return Outcome.failed(clauses(problems), *evidence)
         return Outcome.passed(
-            "commande de déconnexion sur chaque page visitée ; après usage la page protégée "
-            "redemande une connexion"
-            + (" et le SSO aussi" if any("sso" in r.logout for r in visit.accounts) else ""),
+            msg(
+                "portal.usage.logout.pass",
+                value=msg("portal.usage.sso_too")
+                if any("sso" in r.logout for r in visit.accounts)
+                else "",
+            ),
             *evidence,
         )
 
@@ -192,18 +243,24 @@ class OwnDataOnly(UsageProbe):
         """Owner reads its pages; every other test account is refused."""
         section, visit = self.prepare(params, context)
         if not section.private_pages:
-            raise NotTestable(
-                "la cible ne déclare pas de pages privées par compte (portal.private_pages)"
-            )
+            raise NotTestable(msg("portal.usage.own_data_only.untestable"))
         evidence = []
         for record in visit.accounts:
             for own in record.own:
                 if not own["readable"]:
                     raise ProbeError(
-                        f"le compte {record.account.login} n'ouvre pas sa propre page "
-                        f"{own['url']} (statut {own['status']}, {own['final_url']}) : le refus "
-                        "aux autres comptes ne prouverait rien",
-                        Evidence("page", f"{own['url']} refusée à son titulaire", own),
+                        msg(
+                            "portal.usage.own_data_only.error",
+                            login=record.account.login,
+                            url=own["url"],
+                            status=own["status"],
+                            final_url=own["final_url"],
+                        ),
+                        Evidence(
+                            "page",
+                            msg("portal.usage.ev.own_data_only.evidence", url=own["url"]),
+                            own,
+                        ),
                     )
         leaks = [
             (record.account, answer)
@@ -213,25 +270,35 @@ class OwnDataOnly(UsageProbe):
         ]
         tried = sum(len(r.foreign) for r in visit.accounts)
         if tried == 0:
-            raise NotTestable("aucun autre compte de test pour demander les pages privées")
+            raise NotTestable(msg("portal.usage.own_data_only.untestable_2"))
         for account, answer in leaks:
             evidence.append(
                 Evidence(
                     "page",
-                    f"{answer['url']} (page de {answer['owner']}) lisible par {account.profile} "
-                    f"{account.login} : statut {answer['status']}",
+                    msg(
+                        "portal.usage.ev.own_data_only.evidence_2",
+                        url=answer["url"],
+                        owner=answer["owner"],
+                        profile=account.profile,
+                        login=account.login,
+                        status=answer["status"],
+                    ),
                     answer,
                 )
             )
         if leaks:
             return Outcome.failed(
-                f"{len(leaks)} page(s) privée(s) lisible(s) par un autre compte : "
-                + ", ".join(sorted({a["url"] for _, a in leaks})),
+                msg(
+                    "portal.usage.own_data_only.fail",
+                    count=len(leaks),
+                    sorted=", ".join(sorted({a["url"] for _, a in leaks})),
+                ),
                 *evidence,
             )
         refused = [a for r in visit.accounts for a in r.foreign]
         return Outcome.passed(
-            f"{tried} demande(s) croisée(s) refusée(s) : chaque page privée ne s'ouvre qu'à "
-            "son titulaire",
-            Evidence("note", "demandes croisées", {"answers": refused[:12]}),
+            msg("portal.usage.own_data_only.pass", tried=tried),
+            Evidence(
+                "note", msg("portal.usage.ev.own_data_only.evidence_3"), {"answers": refused[:12]}
+            ),
         )

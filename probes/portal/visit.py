@@ -25,6 +25,7 @@ from probes.portal.browser import Guard, chromium, remaining_ms
 from probes.portal.common import PortalSection, personal_strings, same_path
 from probes.portal.signin import as_response, sign_in
 from sdet_check.login import find_login_form
+from sdet_check.messages import msg
 from sdet_check.probe import Evidence, NotTestable, ProbeContext, ProbeError, ProbeTimeout
 from sdet_check.target import Account
 
@@ -183,7 +184,7 @@ def shared_visit(context: ProbeContext) -> Visit:
         finally:
             done.set()
     elif not done.wait(context.remaining()):
-        raise ProbeTimeout("délai de la sonde dépassé en attendant la visite du portail")
+        raise ProbeTimeout(msg("portal.visit.shared_visit.timeout"))
     outcome = result[0]
     if isinstance(outcome, Exception):
         raise outcome
@@ -299,9 +300,7 @@ def _open(
         response = page.goto(url, wait_until="load", timeout=remaining_ms(deadline))
     except Exception as failed:
         if "Timeout" in type(failed).__name__ or "Timeout" in str(failed)[:80]:
-            raise ProbeTimeout(
-                f"la page {url} ne finit pas de se charger dans le délai de la sonde"
-            ) from failed
+            raise ProbeTimeout(msg("portal.visit.open.timeout", url=url)) from failed
         raise
     finally:
         page.remove_listener("console", listen)
@@ -412,7 +411,7 @@ def _log_out(page: Any, protected: str, section: PortalSection, deadline: float)
     except Exception as failed:
         if "Timeout" not in type(failed).__name__:
             raise
-        raise ProbeError(f"la commande de déconnexion de {protected} ne mène nulle part") from None
+        raise ProbeError(msg("portal.visit.log_out.error", protected=protected)) from None
     result["after_logout"] = page.url
     again = _request(page, protected, deadline)
     result["protected_again"] = again

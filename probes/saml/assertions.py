@@ -35,6 +35,7 @@ from probes.saml.login import LoginResult, sso_login
 from probes.saml.metadata import fetch_metadata
 from probes.saml.signatures import single_verified_assertion
 from sdet_check.evidence import note
+from sdet_check.messages import clauses, msg
 from sdet_check.probe import (
     Evidence,
     Outcome,
@@ -71,10 +72,10 @@ class NameIdFormat(Probe):
         with context.http_session() as session:
             metadata = fetch_metadata(session, section, context)
             formats = metadata.nameid_formats()
-            declared = note("md:NameIDFormat déclarés", formats=formats)
+            declared = note(msg("saml.assertions.ev.name_id_format.note"), formats=formats)
             if not formats:
                 return Outcome.failed(
-                    "les métadonnées ne déclarent aucun md:NameIDFormat",
+                    msg("saml.assertions.name_id_format.fail"),
                     declared,
                     metadata.exchange,
                 )
@@ -84,34 +85,41 @@ class NameIdFormat(Probe):
         name_id = assertion.find("saml:Subject/saml:NameID", NS)
         if name_id is None:
             return Outcome.failed(
-                "l'assertion vérifiée ne porte pas de NameID", declared, *login.evidence
+                msg("saml.assertions.name_id_format.fail_2"), declared, *login.evidence
             )
         name_format = name_id.get("Format") or NAMEID_UNSPECIFIED
         value = (name_id.text or "").strip()
         seen = note(
-            f"NameID de l'assertion : format {name_format}",
+            msg("saml.assertions.ev.name_id_format.note_2", name_format=name_format),
             format=name_format,
             value_excerpt=mask_value(value),
             sp_name_qualifier=name_id.get("SPNameQualifier"),
         )
-        problems = []
+        problems: list[str] = []
         if name_format not in formats:
-            problems.append(f"format {name_format} absent des formats déclarés")
+            problems.append(msg("saml.assertions.name_id_format.append", name_format=name_format))
         if name_format == NAMEID_EMAIL or _EMAIL.match(value):
-            problems.append("le NameID est une adresse électronique (donnée nominative)")
+            problems.append(msg("saml.assertions.name_id_format.append_2"))
         elif value and value.casefold() == account.login.casefold():
-            problems.append("le NameID est l'identifiant de connexion du compte (nominatif)")
+            problems.append(msg("saml.assertions.name_id_format.append_3"))
         if problems:
             return Outcome.failed(
-                "NameID non conforme : " + " ; ".join(problems), declared, seen, *login.evidence
+                msg("saml.assertions.name_id_format.fail_3", problems=clauses(problems)),
+                declared,
+                seen,
+                *login.evidence,
             )
         preference = (
             ""
             if name_format in (NAMEID_TRANSIENT, NAMEID_PERSISTENT)
-            else " (ni transient ni persistent : format admis mais non préféré)"
+            else msg("saml.name_id.not_preferred")
         )
         return Outcome.passed(
-            f"NameID au format déclaré {name_format}, non nominatif{preference}",
+            msg(
+                "saml.assertions.name_id_format.pass",
+                name_format=name_format,
+                preference=preference,
+            ),
             declared,
             seen,
             *login.evidence,
@@ -158,17 +166,21 @@ class Conditions(Probe):
         now = dt.datetime.now(dt.UTC)
         problems, facts = judge_conditions(assertion, login, now, skew)
         summary = note(
-            "conditions de l'assertion vérifiée", now=iso(now), skew_s=skew.seconds, **facts
+            msg("saml.assertions.ev.conditions.note"), now=iso(now), skew_s=skew.seconds, **facts
         )
         if problems:
             return Outcome.failed(
-                "conditions de l'assertion non conformes : " + " ; ".join(problems),
+                msg("saml.assertions.conditions.fail", problems=clauses(problems)),
                 summary,
                 *login.evidence,
             )
         return Outcome.passed(
-            f"audience {facts['audiences']}, fenêtre {facts['not_before']} → "
-            f"{facts['not_on_or_after']} et confirmation bearer conformes",
+            msg(
+                "saml.assertions.conditions.pass",
+                audiences=facts["audiences"],
+                not_before=facts["not_before"],
+                not_on_or_after=facts["not_on_or_after"],
+            ),
             summary,
             *login.evidence,
         )
@@ -251,25 +263,29 @@ class Attributes(Probe):
                 # The account's expected values describe what the test SP receives.
                 expect = account.expect if sp == "test" else {}
                 found = judge_attributes(released, wanted, agreed, expect)
-                problems += [f"{account.login} ({account.profile}) : {p}" for p in found]
+                problems += [
+                    msg("core.labelled", label=f"{account.login} ({account.profile})", text=p)
+                    for p in found
+                ]
                 evidence.append(attributes_evidence(account, released, wanted, found))
                 evidence += login.evidence
         if agreed is None and params.get("only_agreed", True):
             evidence.insert(
                 0,
-                note(
-                    "liste des attributs convenus non déclarée (saml.agreed_attributes) : "
-                    "l'absence d'attributs en trop n'est pas vérifiée"
-                ),
+                note(msg("saml.assertions.ev.attributes.note")),
             )
         if problems:
             return Outcome.failed(
-                "attributs SAML non conformes : " + " ; ".join(problems), *evidence
+                msg("saml.assertions.attributes.fail", problems=clauses(problems)), *evidence
             )
         names = ", ".join(required) or "aucun attribut commun exigé"
         return Outcome.passed(
-            f"attributs conformes pour {len(accounts)} compte(s) ({names}"
-            + (", rien hors de la liste convenue)" if agreed is not None else ")"),
+            msg(
+                "saml.assertions.attributes.pass",
+                count=len(accounts),
+                names=names,
+                value=msg("saml.attributes.agreed_only") if agreed is not None else ")",
+            ),
             *evidence,
         )
 
@@ -287,9 +303,15 @@ def judge_conditions(
     not_before = None if conditions is None else conditions.get("NotBefore")
     not_on_or_after = None if conditions is None else conditions.get("NotOnOrAfter")
     if conditions is None:
-        problems.append("aucun élément Conditions")
+        problems.append(msg("saml.assertions.judge_conditions.append"))
     if login.sp_entity_id not in audiences:
-        problems.append(f"audience {audiences} sans l'entityID du SP {login.sp_entity_id}")
+        problems.append(
+            msg(
+                "saml.assertions.judge_conditions.append_2",
+                audiences=audiences,
+                sp_entity_id=login.sp_entity_id,
+            )
+        )
     problems += window("Conditions", not_before, not_on_or_after, now, skew)
     confirmations = []
     bearer_ok = False
@@ -305,13 +327,25 @@ def judge_conditions(
         confirmations.append(entry)
         if entry["method"] != CM_BEARER:
             continue
-        local = []
+        local: list[str] = []
         if entry["recipient"] != login.acs_url:
-            local.append(f"Recipient {entry['recipient']!r} ≠ ACS {login.acs_url}")
+            local.append(
+                msg(
+                    "saml.assertions.judge_conditions.append_3",
+                    recipient=f"{entry['recipient']!r}",
+                    acs_url=login.acs_url,
+                )
+            )
         if entry["in_response_to"] != login.request_id:
-            local.append(f"InResponseTo {entry['in_response_to']!r} ≠ {login.request_id}")
+            local.append(
+                msg(
+                    "saml.assertions.judge_conditions.append_4",
+                    in_response_to=f"{entry['in_response_to']!r}",
+                    request_id=login.request_id,
+                )
+            )
         if entry["not_on_or_after"] is None:
-            local.append("SubjectConfirmationData sans NotOnOrAfter")
+            local.append(msg("saml.assertions.judge_conditions.append_5"))
         local += window(
             "SubjectConfirmationData", entry["not_before"], entry["not_on_or_after"], now, skew
         )
@@ -320,12 +354,12 @@ def judge_conditions(
         else:
             problems += local
     if not any(c["method"] == CM_BEARER for c in confirmations):
-        problems.append("aucune SubjectConfirmation de méthode bearer")
+        problems.append(msg("saml.assertions.judge_conditions.append_6"))
     elif not bearer_ok and not problems:
-        problems.append("aucune confirmation bearer valide")
+        problems.append(msg("saml.assertions.judge_conditions.append_7"))
     statement = assertion.find("saml:AuthnStatement", NS)
     if statement is None:
-        problems.append("aucun AuthnStatement")
+        problems.append(msg("saml.assertions.judge_conditions.append_8"))
     facts = {
         "audiences": audiences,
         "not_before": not_before,
@@ -349,19 +383,21 @@ def window(
     where: str, start: str | None, end: str | None, now: dt.datetime, skew: dt.timedelta
 ) -> list[str]:
     """Problems of a NotBefore/NotOnOrAfter window against ``now``, allowing ``skew``."""
-    problems = []
+    problems: list[str] = []
     if start is not None:
         moment = parse_instant(start)
         if moment is None:
-            problems.append(f"{where} NotBefore illisible ({start!r})")
+            problems.append(msg("saml.assertions.window.append", where=where, start=f"{start!r}"))
         elif moment > now + skew:  # not moment - skew: year 1 would overflow
-            problems.append(f"{where} NotBefore {start} dans le futur")
+            problems.append(msg("saml.assertions.window.append_2", where=where, start=start))
     if end is not None:
         moment = parse_instant(end)
         if moment is None:
-            problems.append(f"{where} NotOnOrAfter illisible ({end!r})")
+            problems.append(msg("saml.assertions.window.append_3", where=where, end=f"{end!r}"))
         elif moment <= now - skew:
-            problems.append(f"{where} NotOnOrAfter {end} échu (maintenant {iso(now)})")
+            problems.append(
+                msg("saml.assertions.window.append_4", where=where, end=end, iso=iso(now))
+            )
     return problems
 
 
@@ -403,30 +439,43 @@ def judge_attributes(
     if agreed is not None:
         extra = sorted(set(released) - set(agreed))
         if extra:
-            problems.append("attribut(s) hors de la liste convenue : " + ", ".join(extra))
+            problems.append(msg("saml.assertions.judge_attributes.append", extra=", ".join(extra)))
     for name, expected in expect.items():
         attribute = released.get(name)
         wanted_values = [expected] if isinstance(expected, str) else list(expected)
         if attribute is None:
             if name not in wanted:  # a required one is already reported missing
-                problems.append(f"attribut {name} attendu pour ce compte mais absent")
+                problems.append(msg("saml.assertions.judge_attributes.append_2", name=name))
         elif sorted(attribute.values) != sorted(wanted_values):
-            problems.append(f"{name} = {list(attribute.values)} au lieu de {wanted_values}")
+            problems.append(
+                msg(
+                    "saml.assertions.judge_attributes.append_3",
+                    name=name,
+                    list=list(attribute.values),
+                    wanted_values=wanted_values,
+                )
+            )
     profiles = released.get("ENTPersonProfils")
     if profiles is not None:
         odd = [v for v in profiles.values if v not in NATIONAL_PROFILES]
         if odd:
-            problems.append(f"ENTPersonProfils hors des codes nationaux : {odd}")
+            problems.append(msg("saml.assertions.judge_attributes.append_4", odd=odd))
     for name in _UAI_ATTRIBUTES & set(released):
-        problems += [f"{name} : {p}" for v in released[name].values if (p := uai_issue(v))]
+        problems += [
+            msg("core.labelled", label=name, text=p)
+            for v in released[name].values
+            if (p := uai_issue(v))
+        ]
     vector = released.get("FrEduVecteur")
     if vector is not None:
         for value in vector.values:
             match = _FREDU_VECTOR.match(value)
             if match is None:
-                problems.append(f"FrEduVecteur {value!r} ne suit pas type|nom|prénom|id|UAI")
+                problems.append(
+                    msg("saml.assertions.judge_attributes.append_5", value=f"{value!r}")
+                )
             elif problem := uai_issue(match.group(5)):
-                problems.append(f"FrEduVecteur : {problem}")
+                problems.append(msg("saml.assertions.judge_attributes.append_6", problem=problem))
     refs = released.get("FrEduCtRefId")
     if refs is not None:
         problems += [
@@ -455,10 +504,15 @@ def attributes_evidence(
     problems: Sequence[str],
 ) -> Evidence:
     """The released attributes as evidence, personal values masked."""
-    state = "conformes" if not problems else "; ".join(problems)
+    state = msg("saml.attributes.compliant") if not problems else clauses(problems)
     return Evidence(
         kind="saml_attributes",
-        summary=f"attributs reçus pour {account.login} ({account.profile}) : {state}",
+        summary=msg(
+            "saml.assertions.ev.attributes_evidence.evidence",
+            login=account.login,
+            profile=account.profile,
+            state=state,
+        ),
         data={
             "account": account.login,
             "profile": account.profile,

@@ -16,6 +16,7 @@ from probes.saml.login import LoginResult, sso_login
 from probes.saml.metadata import IdpMetadata, MetadataKey, fetch_metadata
 from probes.saml.signatures import verify_enveloped
 from sdet_check.evidence import note
+from sdet_check.messages import clauses, msg
 from sdet_check.probe import (
     Evidence,
     NotTestable,
@@ -55,8 +56,7 @@ class MetadataSignature(Probe):
         signature = metadata.document.find("ds:Signature", NS)
         if signature is None:
             return Outcome.not_applicable(
-                "les métadonnées ne sont pas signées (aucun ds:Signature à la racine) : "
-                "l'exigence ne vaut que pour des métadonnées signées",
+                msg("saml.certificates.metadata_signature.na"),
                 metadata.exchange,
             )
         algorithms = signature_algorithms(signature)
@@ -70,32 +70,29 @@ class MetadataSignature(Probe):
                 "déclarée : cela prouve l'intégrité, pas l'origine)"
             )
         if not anchors:
-            raise NotTestable(
-                "métadonnées signées mais aucun certificat pour vérifier la signature (déclarer "
-                "saml.metadata_signing_cert dans la cible)"
-            )
+            raise NotTestable(msg("saml.certificates.metadata_signature.untestable"))
         result = verify_enveloped(metadata.document, anchors)
         facts = note(
-            f"signature des métadonnées vérifiée avec : {source}",
+            msg("saml.certificates.ev.metadata_signature.note", source=source),
             anchor_sha256=[fingerprint(cert) for cert in anchors],
             embedded_sha256=embedded_fingerprints(signature),
             **algorithms,
         )
         if result.problem is not None and section.metadata_signing_cert is None:
             # Signed by a key the metadata does not publish: only the anchor can tell.
-            raise NotTestable(
-                "métadonnées signées par une clé qu'elles ne publient pas : déclarer l'ancre de "
-                "confiance (saml.metadata_signing_cert) pour vérifier la signature"
-            )
+            raise NotTestable(msg("saml.certificates.metadata_signature.untestable_2"))
         if result.problem is not None:
             return Outcome.failed(
-                f"signature des métadonnées invalide : {result.problem}",
+                msg("saml.certificates.metadata_signature.fail", problem=result.problem),
                 facts,
                 metadata.exchange,
             )
         return Outcome.passed(
-            f"signature des métadonnées valide ({algorithms['signature_method']}), vérifiée "
-            f"avec le certificat {result.certificate_sha256}",
+            msg(
+                "saml.certificates.metadata_signature.pass",
+                signature_method=algorithms["signature_method"],
+                certificate_sha256=result.certificate_sha256,
+            ),
             facts,
             metadata.exchange,
         )
@@ -146,7 +143,7 @@ class Certificates(Probe):
             keys = metadata.key_descriptors()
             if not keys:
                 return Outcome.failed(
-                    "aucun certificat X.509 dans les md:KeyDescriptor des métadonnées",
+                    msg("saml.certificates.certificates.fail"),
                     metadata.exchange,
                 )
             if params["check"] == "validity":
@@ -215,37 +212,60 @@ def judge_validity(keys: list[MetadataKey], warn_days: int, metadata: IdpMetadat
     for key in keys:
         facts = _certificate_facts(key)
         certificate = key.certificate
-        label = f"certificat {facts['use']} {facts['subject']}"
+        label = msg("saml.certificate.label", use=facts["use"], subject=facts["subject"])
         if now < certificate.not_valid_before_utc:
-            problems.append(f"{label} pas encore valide (notBefore {facts['not_before']})")
-            verdict = "pas encore valide"
+            problems.append(
+                msg(
+                    "saml.certificates.judge_validity.append",
+                    label=label,
+                    not_before=facts["not_before"],
+                )
+            )
+            verdict = msg("saml.certificate.not_yet_valid")
         elif now >= certificate.not_valid_after_utc:
             problems.append(
-                f"{label} expiré (valide du {facts['not_before']} au {facts['not_after']})"
+                msg(
+                    "saml.certificates.judge_validity.append_2",
+                    label=label,
+                    not_before=facts["not_before"],
+                    not_after=facts["not_after"],
+                )
             )
-            verdict = "expiré"
+            verdict = msg("saml.certificate.expired")
         else:
             left = certificate.not_valid_after_utc - now
-            verdict = f"valide encore {left.days} jour(s)"
+            verdict = msg("saml.certificate.days_left", days=left.days)
             if left < dt.timedelta(days=warn_days):
-                warnings.append(f"{label} expire le {facts['not_after']} ({left.days} jour(s))")
+                warnings.append(
+                    msg(
+                        "saml.certificates.judge_validity.append_3",
+                        label=label,
+                        not_after=facts["not_after"],
+                        days=left.days,
+                    )
+                )
         evidence.append(
             Evidence(
                 kind="certificate",
-                summary=f"{label} : {verdict} (notBefore {facts['not_before']}, notAfter "
-                f"{facts['not_after']})",
+                summary=msg(
+                    "saml.certificates.ev.judge_validity.evidence",
+                    label=label,
+                    verdict=verdict,
+                    not_before=facts["not_before"],
+                    not_after=facts["not_after"],
+                ),
                 data={**facts, "now": iso(now), "verdict": verdict},
             )
         )
     if problems:
         return Outcome.failed(
-            "certificat(s) hors de leur période de validité : " + " ; ".join(problems),
+            msg("saml.certificates.judge_validity.fail", problems=clauses(problems)),
             *evidence,
             metadata.exchange,
         )
-    message = f"{len(keys)} certificat(s) en cours de validité"
+    message = msg("saml.certificates.valid", count=len(keys))
     if warnings:
-        message += " ; attention, échéance proche : " + " ; ".join(warnings)
+        message = msg("saml.certificates.valid_soon", valid=message, warnings=clauses(warnings))
     return Outcome.passed(message, *evidence, metadata.exchange)
 
 
@@ -263,21 +283,41 @@ def judge_strength(
     evidence: list[Evidence] = []
     for key in keys:
         facts = _certificate_facts(key)
-        label = f"certificat {facts['use']} {facts['subject']}"
+        label = msg("saml.certificate.label", use=facts["use"], subject=facts["subject"])
         bits, key_type, hash_name = facts["key_bits"], facts["key_type"], facts["signature_hash"]
-        weak = []
+        weak: list[str] = []
         if key_type in ("RSA", "DSA") and bits is not None and bits < min_rsa:
-            weak.append(f"clé {key_type} de {bits} bits (minimum {min_rsa})")
+            weak.append(
+                msg(
+                    "saml.certificates.judge_strength.append",
+                    key_type=key_type,
+                    bits=bits,
+                    min_rsa=min_rsa,
+                )
+            )
         if key_type.startswith("EC") and bits is not None and bits < min_ec:
-            weak.append(f"clé {key_type} de {bits} bits (minimum {min_ec})")
+            weak.append(
+                msg(
+                    "saml.certificates.judge_strength.append_2",
+                    key_type=key_type,
+                    bits=bits,
+                    min_ec=min_ec,
+                )
+            )
         if hash_name is not None and hash_name.lower() in ("sha1", "md5"):
-            weak.append(f"certificat signé en {hash_name.upper()}")
-        problems += [f"{label} : {w}" for w in weak]
+            weak.append(msg("saml.certificates.judge_strength.append_3", upper=hash_name.upper()))
+        problems += [msg("core.labelled", label=label, text=w) for w in weak]
         evidence.append(
             Evidence(
                 kind="certificate",
-                summary=f"{label} : {key_type} {bits} bits, signature {hash_name}"
-                + (f" — {', '.join(weak)}" if weak else ""),
+                summary=msg(
+                    "saml.certificates.ev.judge_strength.evidence",
+                    label=label,
+                    key_type=key_type,
+                    bits=bits,
+                    hash_name=hash_name,
+                    value=f" — {', '.join(weak)}" if weak else "",
+                ),
                 data={**facts, "weaknesses": weak},
             )
         )
@@ -302,7 +342,11 @@ def judge_strength(
             problems += [f"signature XML des {where} : algorithme faible {w}" for w in weak]
             evidence.append(
                 note(
-                    f"signature XML ({where}) : {algorithms['signature_method']}",
+                    msg(
+                        "saml.certificates.ev.judge_strength.note",
+                        where=where,
+                        signature_method=algorithms["signature_method"],
+                    ),
                     where=where,
                     weak=weak,
                     **algorithms,
@@ -310,17 +354,26 @@ def judge_strength(
             )
         if login is None:
             evidence.append(
-                note(f"signatures XML des réponses non examinées : {skipped or 'non demandé'}")
+                note(
+                    msg(
+                        "saml.certificates.ev.judge_strength.note_2", value=skipped or "non demandé"
+                    )
+                )
             )
         else:
             evidence += login.evidence
     if problems:
         return Outcome.failed(
-            "cryptographie insuffisante : " + " ; ".join(problems), *evidence, metadata.exchange
+            msg("saml.certificates.judge_strength.fail", problems=clauses(problems)),
+            *evidence,
+            metadata.exchange,
         )
     return Outcome.passed(
-        f"{len(keys)} certificat(s) de taille suffisante sans SHA-1"
-        + ("" if login is None else " ; signatures XML de la réponse sans SHA-1"),
+        msg(
+            "saml.certificates.judge_strength.pass",
+            count=len(keys),
+            value="" if login is None else msg("saml.certificates.no_sha1_response"),
+        ),
         *evidence,
         metadata.exchange,
     )

@@ -20,6 +20,7 @@ from lxml import etree
 from signxml.algorithms import DigestAlgorithm, SignatureMethod
 
 from sdet_check.login import CredentialsRule, LoginFormOverrides
+from sdet_check.messages import msg
 from sdet_check.probe import (
     HostileResponse,
     NotTestable,
@@ -108,7 +109,7 @@ class SamlSection:
         return CredentialsRule.for_server(
             self.metadata_url,
             context,
-            what="le fournisseur d'identité SAML",
+            what=msg("core.what.saml_idp"),
             also=[self.sso_url] if self.sso_url else [],
             hosts=self.login_form.hosts,
         )
@@ -120,9 +121,7 @@ def saml_section(context: ProbeContext) -> SamlSection:
     raw = target.section("saml")
     url = raw.get("metadata_url")
     if not isinstance(url, str) or not url:
-        raise NotTestable(
-            "la cible ne décrit pas de fournisseur d'identité SAML (saml.metadata_url)"
-        )
+        raise NotTestable(msg("saml.common.saml_section.untestable"))
     agreed = raw.get("agreed_attributes")
     return SamlSection(
         metadata_url=url,
@@ -142,15 +141,12 @@ def gar_section(section: SamlSection) -> SamlSection:
     """The section seen by the GAR-like test SP of ``saml.gar``."""
     gar = section.gar
     if gar is None:
-        raise NotTestable(
-            "la cible ne dit pas si l'ENT est relié au GAR (section saml.gar : connected, "
-            "sp_entity_id, sp_acs_url d'un SP de test configuré comme le GAR)"
-        )
+        raise NotTestable(msg("saml.common.gar_section.untestable"))
     if not gar.get("connected", False):
         raise NotApplicableHere("la cible déclare que l'ENT n'est pas relié au GAR")
     entity_id, acs = gar.get("sp_entity_id"), gar.get("sp_acs_url")
     if not entity_id or not acs:
-        raise NotTestable("saml.gar doit donner sp_entity_id et sp_acs_url du SP de test GAR")
+        raise NotTestable(msg("saml.common.gar_section.untestable_2"))
     return SamlSection(
         metadata_url=section.metadata_url,
         metadata_signing_cert=section.metadata_signing_cert,
@@ -175,14 +171,14 @@ def target_file(context: ProbeContext, value: Any) -> Path | None:
         return None
     path = context.target.path(value)
     if not path.is_file():
-        raise NotTestable(f"fichier introuvable : {path} (section saml de la cible)")
+        raise NotTestable(msg("saml.common.target_file.untestable", path=path))
     return path
 
 
 def required_key(value: str | None, key: str) -> str:
     """A value of the section the probe needs; :class:`NotTestable` when missing."""
     if not value:
-        raise NotTestable(f"la cible ne donne pas saml.{key}, nécessaire à la connexion de test")
+        raise NotTestable(msg("saml.common.required_key.untestable", key=key))
     return value
 
 
@@ -196,12 +192,11 @@ def saml_accounts(
         unknown = [login for login in section.accounts if login not in by_login]
         if unknown:
             raise NotTestable(
-                "saml.accounts cite des comptes absents de la section accounts : "
-                + ", ".join(unknown)
+                msg("saml.common.saml_accounts.untestable", unknown=", ".join(unknown))
             )
         accounts = [by_login[login] for login in section.accounts]
     if not accounts and required:
-        raise NotTestable("la cible ne donne aucun compte de test pour la connexion SAML")
+        raise NotTestable(msg("saml.common.saml_accounts.untestable_2"))
     return accounts
 
 
@@ -215,7 +210,9 @@ def fetch(session: requests.Session, url: str, context: ProbeContext) -> request
     while response.status_code in REDIRECT_STATUSES and response.headers.get("Location"):
         hops += 1
         if hops > MAX_REDIRECTS:
-            raise HostileResponse(f"plus de {MAX_REDIRECTS} redirections depuis {url}")
+            raise HostileResponse(
+                msg("saml.common.fetch.hostile", max_redirects=MAX_REDIRECTS, url=url)
+            )
         response = send(
             session, "GET", urljoin(response.url, response.headers["Location"]), context
         )

@@ -12,6 +12,7 @@ from cryptography.hazmat.primitives import hashes
 from lxml import etree
 
 from probes.saml.common import NS
+from sdet_check.messages import msg
 from sdet_check.probe import (
     BadParams,
     ProbeError,
@@ -25,7 +26,7 @@ def decode_certificate(text: str | None) -> x509.Certificate:
     try:
         return x509.load_der_x509_certificate(base64.b64decode(compact, validate=True))
     except (binascii.Error, ValueError) as exc:
-        raise ProbeError(f"certificat X.509 illisible dans les métadonnées : {exc}") from exc
+        raise ProbeError(msg("saml.keys.decode_certificate.error", exc=exc)) from exc
 
 
 def load_anchor(path: Path) -> x509.Certificate:
@@ -37,7 +38,7 @@ def load_anchor(path: Path) -> x509.Certificate:
         try:
             return x509.load_der_x509_certificate(data)
         except ValueError as exc:
-            raise BadParams(f"ancre de confiance illisible ({path}) : {exc}") from exc
+            raise BadParams(msg("saml.keys.load_anchor.bad_params", path=path, exc=exc)) from exc
 
 
 def fingerprint(certificate: x509.Certificate) -> str:
@@ -61,10 +62,10 @@ def signature_algorithms(signature: etree._Element) -> dict[str, Any]:
 
 def embedded_fingerprints(signature: etree._Element) -> list[str]:
     """Fingerprints of the certificates an XML signature carries in its KeyInfo."""
-    found = []
+    found: list[str] = []
     for text in signature.findall("ds:KeyInfo/ds:X509Data/ds:X509Certificate", NS):
         try:
             found.append(fingerprint(decode_certificate(text.text)))
         except ProbeError:
-            found.append("illisible")
+            found.append(msg("saml.keys.embedded_fingerprints.append"))
     return found

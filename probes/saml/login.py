@@ -46,6 +46,7 @@ from probes.saml.common import (
 from probes.saml.metadata import IdpMetadata
 from sdet_check.evidence import http_exchange, note
 from sdet_check.login import LoginForm, fill_login_forms, find_login_form, parse_html
+from sdet_check.messages import msg
 from sdet_check.probe import (
     BadParams,
     Evidence,
@@ -112,17 +113,15 @@ class LoginAttempt:
     def outcome_text(self) -> str:
         """A short French account of what happened."""
         if self.response is not None:
-            return f"réponse de statut {self.status} vers {self.form_action}"
+            return msg("saml.outcome.response", status=self.status, form_action=self.form_action)
         if self.final is not None:
-            return (
-                f"aucune réponse SAML émise (dernière page : statut HTTP {self.final.status_code})"
-            )
-        return "aucune réponse SAML"
+            return msg("saml.outcome.none_page", status=self.final.status_code)
+        return msg("saml.outcome.none")
 
     def summary(self, what: str) -> Evidence:
         """One evidence line for this attempt."""
         return note(
-            f"{what} : {self.outcome_text()}",
+            msg("saml.login.ev.login_attempt.note", what=what, outcome_text=self.outcome_text()),
             request_id=self.request_id,
             sp_entity_id=self.sp_entity_id,
             acs_url=self.acs_url,
@@ -151,8 +150,7 @@ def sso_login(
     )  # fmt: skip
     if attempt.credentials_refused:
         raise ProbeError(
-            f"le fournisseur d'identité refuse les identifiants du compte de test "
-            f"{account.login} : connexion impossible",
+            msg("saml.login.sso_login.error", login=account.login),
             *attempt.evidence,
         )
     if attempt.response is None or attempt.response_xml is None or attempt.form_action is None:
@@ -160,10 +158,10 @@ def sso_login(
         where = (
             ""
             if final is None
-            else f" (dernière page : {without_query(final.url)}, statut {final.status_code})"
+            else msg("saml.login.last_page", url=without_query(final.url), status=final.status_code)
         )
         raise ProbeError(
-            f"aucune réponse SAML (formulaire SAMLResponse) au bout de la connexion{where}",
+            msg("saml.login.sso_login.error_2", where=where),
             *attempt.evidence,
         )
     return LoginResult(
@@ -201,9 +199,13 @@ def attempt_login(
     attempt.evidence.append(
         Evidence(
             kind="saml_message",
-            summary=f"AuthnRequest {request_id} (HTTP-Redirect"
-            + (", signée" if key is not None else ", non signée")
-            + f") de {sp_entity_id} vers {destination}",
+            summary=msg(
+                "saml.login.ev.attempt_login.evidence",
+                request_id=request_id,
+                value=", signée" if key is not None else ", non signée",
+                sp_entity_id=sp_entity_id,
+                destination=destination,
+            ),
             data={
                 "binding": BINDING_REDIRECT,
                 "xml": request_xml.decode("utf-8"),
@@ -277,8 +279,7 @@ def _redirect_sso(metadata: IdpMetadata) -> str:
         if binding == BINDING_REDIRECT and location:
             return location
     raise ProbeError(
-        "les métadonnées ne déclarent aucun SingleSignOnService HTTP-Redirect : la connexion "
-        "de test ne peut pas être envoyée (donner saml.sso_url dans la cible)",
+        msg("saml.login.redirect_sso.error"),
         metadata.exchange,
     )
 
@@ -325,9 +326,9 @@ def _load_sp_key(path: Path) -> rsa.RSAPrivateKey:
     try:
         key = serialization.load_pem_private_key(path.read_bytes(), password=None)
     except (ValueError, TypeError) as exc:
-        raise BadParams(f"clé privée du SP de test illisible ({path}) : {exc}") from exc
+        raise BadParams(msg("saml.login.load_sp_key.bad_params", path=path, exc=exc)) from exc
     if not isinstance(key, rsa.RSAPrivateKey):
-        raise BadParams(f"la clé du SP de test ({path}) doit être une clé RSA non chiffrée")
+        raise BadParams(msg("saml.login.load_sp_key.bad_params_2", path=path))
     return key
 
 
@@ -341,7 +342,7 @@ def _follow(
         hops += 1
         if hops > MAX_REDIRECTS:
             raise HostileResponse(
-                f"plus de {MAX_REDIRECTS} redirections pendant la connexion SAML",
+                msg("saml.login.follow.hostile", max_redirects=MAX_REDIRECTS),
                 *attempt.evidence,
             )
         next_url = urljoin(response.url, response.headers["Location"])
@@ -363,13 +364,13 @@ def _read_response_form(
         raw = base64.b64decode("".join(encoded.split()), validate=True)
     except (binascii.Error, ValueError) as exc:
         raise HostileResponse(
-            f"SAMLResponse illisible (base64 invalide) : {exc}", *attempt.evidence
+            msg("saml.login.read_response_form.hostile", exc=exc), *attempt.evidence
         ) from exc
     attempt.response_xml = raw
-    root = parse_hostile_xml(raw, what="réponse SAML")
+    root = parse_hostile_xml(raw, what=msg("core.what.saml_answer"))
     if root.tag != f"{{{NS['samlp']}}}Response":
         raise ProbeError(
-            f"le formulaire SAMLResponse contient {root.tag} au lieu d'une samlp:Response",
+            msg("saml.login.read_response_form.error", tag=root.tag),
             *attempt.evidence,
         )
     attempt.response = root
@@ -377,8 +378,12 @@ def _read_response_form(
     attempt.evidence.append(
         Evidence(
             kind="saml_message",
-            summary=f"Response {root.get('ID')} reçue par HTTP-POST vers {attempt.form_action} : "
-            f"statut {facts['status']}",
+            summary=msg(
+                "saml.login.ev.read_response_form.evidence",
+                get=root.get("ID"),
+                form_action=attempt.form_action,
+                status=facts["status"],
+            ),
             data={
                 "binding": BINDING_POST,
                 "form_action": attempt.form_action,

@@ -28,6 +28,7 @@ from probes.saml.common import (
 )
 from probes.saml.keys import decode_certificate
 from sdet_check.evidence import http_exchange, note
+from sdet_check.messages import clauses, msg
 from sdet_check.probe import (
     Evidence,
     HostileResponse,
@@ -166,14 +167,18 @@ def fetch_metadata(
     exchange = metadata_exchange(response)
     if response.status_code != 200:
         raise ProbeError(
-            f"les métadonnées {section.metadata_url} répondent {response.status_code}", exchange
+            msg(
+                "saml.metadata.fetch_metadata.error",
+                metadata_url=section.metadata_url,
+                status_code=response.status_code,
+            ),
+            exchange,
         )
-    document = parse_hostile_xml(response.content, what="métadonnées SAML")
+    document = parse_hostile_xml(response.content, what=msg("core.what.saml_metadata"))
     entity = idp_entity(document)
     if entity is None:
         raise ProbeError(
-            "les métadonnées ne contiennent aucun md:EntityDescriptor de fournisseur d'identité "
-            f"(racine {document.tag})",
+            msg("saml.metadata.fetch_metadata.error_2", tag=document.tag),
             exchange,
         )
     return IdpMetadata(section.metadata_url, document, entity, exchange)
@@ -209,48 +214,50 @@ def check_wellformed(
     exchange = metadata_exchange(response)
     if response.status_code != 200:
         return Outcome.failed(
-            f"{section.metadata_url} répond {response.status_code} au lieu des métadonnées",
+            msg(
+                "saml.metadata.check_wellformed.fail",
+                metadata_url=section.metadata_url,
+                status_code=response.status_code,
+            ),
             exchange,
         )
     try:
-        document = parse_hostile_xml(response.content, what="métadonnées SAML")
+        document = parse_hostile_xml(response.content, what=msg("core.what.saml_metadata"))
     except HostileResponse as refused:
         if isinstance(refused.__cause__, etree.XMLSyntaxError):
             return Outcome.failed(str(refused), *refused.evidence, exchange)
         raise
-    problems = []
+    problems: list[str] = []
     entity = idp_entity(document)
     if entity is None:
-        problems.append(
-            f"racine {document.tag} : ni md:EntityDescriptor ni md:EntitiesDescriptor "
-            "contenant un fournisseur d'identité (espace de noms "
-            "urn:oasis:names:tc:SAML:2.0:metadata)"
+        problems.append(msg("saml.metadata.check_wellformed.append", tag=document.tag))
+        return Outcome.failed(
+            msg("saml.metadata.check_wellformed.fail_2", problems=problems[0]), exchange
         )
-        return Outcome.failed("métadonnées non conformes : " + problems[0], exchange)
     metadata = IdpMetadata(section.metadata_url, document, entity, exchange)
     entity_id = metadata.entity_id
     parts = urlsplit(entity_id)
     if not entity_id:
-        problems.append("entityID absent")
+        problems.append(msg("saml.metadata.check_wellformed.append_2"))
     elif len(entity_id) > 1024:
-        problems.append(f"entityID de {len(entity_id)} caractères (au plus 1024)")
+        problems.append(msg("saml.metadata.check_wellformed.append_3", count=len(entity_id)))
     elif not (parts.scheme and (parts.netloc or parts.scheme == "urn")):
-        problems.append(f"entityID {entity_id!r} n'est pas une URI absolue")
+        problems.append(msg("saml.metadata.check_wellformed.append_4", entity_id=f"{entity_id!r}"))
     idp = metadata.idp
     services = metadata.sso_services()
     if idp is None:
-        problems.append("aucun md:IDPSSODescriptor")
+        problems.append(msg("saml.metadata.check_wellformed.append_5"))
     else:
         supported = (idp.get("protocolSupportEnumeration") or "").split()
         if PROTOCOL not in supported:
-            problems.append(f"protocolSupportEnumeration sans {PROTOCOL}")
+            problems.append(msg("saml.metadata.check_wellformed.append_6", protocol=PROTOCOL))
         if not services:
-            problems.append("aucun SingleSignOnService")
+            problems.append(msg("saml.metadata.check_wellformed.append_7"))
         incomplete = [s for s in services if not s[0] or not s[1]]
         if incomplete:
-            problems.append(f"{len(incomplete)} SingleSignOnService sans Binding ou Location")
+            problems.append(msg("saml.metadata.check_wellformed.append_8", count=len(incomplete)))
     facts = note(
-        "structure des métadonnées",
+        msg("saml.metadata.ev.check_wellformed.note"),
         root=document.tag,
         entity_id=entity_id,
         protocol_support=None if idp is None else idp.get("protocolSupportEnumeration"),
@@ -258,11 +265,12 @@ def check_wellformed(
     )
     if problems:
         return Outcome.failed(
-            "métadonnées non conformes : " + " ; ".join(problems), facts, exchange
+            msg("saml.metadata.check_wellformed.fail_2", problems=clauses(problems)),
+            facts,
+            exchange,
         )
     return Outcome.passed(
-        f"métadonnées bien formées : entityID {entity_id}, IDPSSODescriptor SAML 2.0, "
-        f"{len(services)} SingleSignOnService",
+        msg("saml.metadata.check_wellformed.pass", entity_id=entity_id, count=len(services)),
         facts,
         exchange,
     )
@@ -279,8 +287,12 @@ def check_validity(metadata: IdpMetadata) -> Outcome:
     valid_until = root.get("validUntil")
     cache_duration = root.get("cacheDuration")
     facts = note(
-        f"attributs de la racine {etree.QName(root).localname} : "
-        f"validUntil={_shown(valid_until)}, cacheDuration={_shown(cache_duration)}",
+        msg(
+            "saml.metadata.ev.check_validity.note",
+            localname=etree.QName(root).localname,
+            valid_until=_shown(valid_until),
+            cache_duration=_shown(cache_duration),
+        ),
         root=root.tag,
         validUntil=valid_until,
         cacheDuration=cache_duration,
@@ -288,29 +300,35 @@ def check_validity(metadata: IdpMetadata) -> Outcome:
     )
     if valid_until is None and cache_duration is None:
         return Outcome.failed(
-            "la racine des métadonnées ne porte ni validUntil ni cacheDuration (la spécification "
-            "des métadonnées SAML 2.0 exige l'un des deux)",
+            msg("saml.metadata.check_validity.fail"),
             facts,
             metadata.exchange,
         )
-    problems = []
+    problems: list[str] = []
     if valid_until is not None:
         moment = parse_instant(valid_until)
         if moment is None:
-            problems.append(f"validUntil {valid_until!r} n'est pas une date xs:dateTime")
+            problems.append(
+                msg("saml.metadata.check_validity.append", valid_until=f"{valid_until!r}")
+            )
         elif moment <= dt.datetime.now(dt.UTC):
-            problems.append(f"validUntil {valid_until} est échu")
+            problems.append(msg("saml.metadata.check_validity.append_2", valid_until=valid_until))
     if cache_duration is not None and not DURATION.match(cache_duration.strip()):
-        problems.append(f"cacheDuration {cache_duration!r} n'est pas une durée xs:duration")
+        problems.append(
+            msg("saml.metadata.check_validity.append_3", cache_duration=f"{cache_duration!r}")
+        )
     if problems:
         return Outcome.failed(
-            "période de validité des métadonnées non conforme : " + " ; ".join(problems),
+            msg("saml.metadata.check_validity.fail_2", problems=clauses(problems)),
             facts,
             metadata.exchange,
         )
     return Outcome.passed(
-        f"métadonnées bornées : validUntil={_shown(valid_until)}, "
-        f"cacheDuration={_shown(cache_duration)}",
+        msg(
+            "saml.metadata.check_validity.pass",
+            valid_until=_shown(valid_until),
+            cache_duration=_shown(cache_duration),
+        ),
         facts,
         metadata.exchange,
     )
@@ -327,19 +345,24 @@ def check_endpoints_https(metadata: IdpMetadata) -> Outcome:
                     {"element": etree.QName(element).localname, "attribute": attribute,
                      "url": value}
                 )  # fmt: skip
-    listed = note(f"{len(endpoints)} point(s) d'accès déclaré(s)", endpoints=endpoints)
+    listed = note(
+        msg("saml.metadata.ev.check_endpoints_https.note", count=len(endpoints)),
+        endpoints=endpoints,
+    )
     if not endpoints:
         return Outcome.failed(
-            "les métadonnées ne déclarent aucun point d'accès", listed, metadata.exchange
+            msg("saml.metadata.check_endpoints_https.fail"), listed, metadata.exchange
         )
     clear = [e for e in endpoints if urlsplit(e["url"]).scheme.lower() != "https"]
     if clear:
         shown = ", ".join(f"{e['element']} {e['url']}" for e in clear)
         return Outcome.failed(
-            f"{len(clear)} point(s) d'accès hors HTTPS : {shown}", listed, metadata.exchange
+            msg("saml.metadata.check_endpoints_https.fail_2", count=len(clear), shown=shown),
+            listed,
+            metadata.exchange,
         )
     return Outcome.passed(
-        f"les {len(endpoints)} points d'accès des métadonnées sont en HTTPS",
+        msg("saml.metadata.check_endpoints_https.pass", count=len(endpoints)),
         listed,
         metadata.exchange,
     )

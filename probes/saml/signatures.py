@@ -28,6 +28,7 @@ from probes.saml.keys import embedded_fingerprints, fingerprint, signature_algor
 from probes.saml.login import LoginResult, sso_login
 from probes.saml.metadata import IdpMetadata, fetch_metadata
 from sdet_check.evidence import note
+from sdet_check.messages import clauses, msg
 from sdet_check.probe import (
     Evidence,
     Outcome,
@@ -91,7 +92,7 @@ class SignatureCheck:
 
     def evidence(self) -> Evidence:
         """Describe the check (never the key itself)."""
-        state = "valide" if self.valid else f"invalide : {self.problem}"
+        state = msg("core.valid") if self.valid else msg("core.invalid", problem=self.problem)
         return Evidence(
             kind="signature",
             summary=f"signature de {self.element} {self.element_id or ''} {state}".replace(
@@ -126,7 +127,7 @@ def verify_enveloped(
     embedded = () if signature is None else tuple(embedded_fingerprints(signature))
     if signature is None:
         return SignatureCheck(name, element_id, "aucune signature", None, None, algorithms)
-    problems = []
+    problems: list[str] = []
     for certificate in certificates:
         moment = moment_within(certificate)
         config = SignatureConfiguration(
@@ -139,29 +140,36 @@ def verify_enveloped(
         try:
             result = XMLVerifier().verify(element, x509_cert=certificate, expect_config=config)
         except InvalidDigest as exc:
-            problems.append(
-                f"empreinte (DigestValue) différente : contenu modifié après signature "
-                f"({short(str(exc))})"
-            )
+            problems.append(msg("saml.signatures.verify_enveloped.append", detail=short(str(exc))))
             continue
         except InvalidSignature as exc:
             problems.append(
-                f"la valeur de signature ne vérifie pas avec le certificat "
-                f"{fingerprint(certificate)[:23]}… ({short(str(exc)) or 'clé différente'})"
+                msg(
+                    "saml.signatures.verify_enveloped.append_2",
+                    fingerprint=fingerprint(certificate)[:23],
+                    value=short(str(exc)) or msg("saml.signature.other_key"),
+                )
             )
             continue
         except (InvalidCertificate, InvalidInput) as exc:
-            problems.append(f"{fingerprint(certificate)[:23]}… : {short(str(exc))}")
+            problems.append(
+                msg(
+                    "saml.signatures.verify_enveloped.append_3",
+                    fingerprint=fingerprint(certificate)[:23],
+                    detail=short(str(exc)),
+                )
+            )
             continue
         except (ValueError, etree.LxmlError) as exc:
-            problems.append(f"signature illisible : {short(str(exc))}")
+            problems.append(
+                msg("saml.signatures.verify_enveloped.append_4", detail=short(str(exc)))
+            )
             continue
         verified = result if not isinstance(result, list) else result[0]
         signed = verified.signed_xml
         if signed is None or signed.tag != element.tag or signed.get("ID") != element_id:
             problems.append(
-                "la signature ne porte pas sur l'élément qui la contient (référence "
-                f"{algorithms.get('references')})"
+                msg("saml.signatures.verify_enveloped.append_5", get=algorithms.get("references"))
             )
             continue
         return SignatureCheck(
@@ -170,7 +178,7 @@ def verify_enveloped(
     return SignatureCheck(
         name,
         element_id,
-        " ; ".join(problems) or "aucun certificat de signature",
+        clauses(problems) or "aucun certificat de signature",
         None,
         None,
         algorithms,
@@ -242,24 +250,27 @@ def judge_signatures(
     """Decide ``saml.signature`` on a Response: every assertion verified, nothing else."""
     certificates = metadata.signing_certificates()
     if not certificates:
-        raise ProbeError("les métadonnées ne publient aucun certificat de signature")
+        raise ProbeError(msg("saml.signatures.judge_signatures.error"))
     if response.findall("saml:EncryptedAssertion", NS):
         raise ProbeError(
-            "la réponse contient des assertions chiffrées : leur déchiffrement n'est pas pris "
-            "en charge, la signature ne peut pas être jugée",
+            msg("saml.signatures.judge_signatures.error_2"),
             *context_evidence,
         )
     result = verify_response(response, certificates)
     evidence = [
         result.response.evidence()
         if result.response is not None
-        else Evidence("signature", "la Response ne porte aucune signature", {"element": "Response"})
+        else Evidence(
+            "signature",
+            msg("saml.signatures.ev.judge_signatures.evidence"),
+            {"element": "Response"},
+        )
     ]
     evidence += [check.evidence() for check in result.assertions]
     evidence += [
         Evidence(
             "signature",
-            f"l'assertion {assertion.get('ID')} ne porte aucune signature",
+            msg("saml.signatures.ev.judge_signatures.evidence_2", get=assertion.get("ID")),
             {"element": "Assertion", "id": assertion.get("ID"), "valid": False},
         )
         for assertion in response.findall("saml:Assertion", NS)
@@ -267,17 +278,19 @@ def judge_signatures(
     ]
     evidence.append(
         note(
-            "certificats de signature des métadonnées utilisés",
+            msg("saml.signatures.ev.judge_signatures.note"),
             sha256=[fingerprint(c) for c in certificates],
         )
     )
     evidence += list(context_evidence)
     delivered = response.findall("saml:Assertion", NS)
-    problems = []
+    problems: list[str] = []
     if not delivered:
-        problems.append("la réponse ne contient aucune assertion")
+        problems.append(msg("saml.signatures.judge_signatures.append"))
     if result.response is not None and not result.response.valid:
-        problems.append(f"signature de la Response invalide ({result.response.problem})")
+        problems.append(
+            msg("saml.signatures.judge_signatures.append_2", problem=result.response.problem)
+        )
     problems += [
         f"signature de l'assertion {check.element_id} invalide ({check.problem})"
         for check in result.assertions
@@ -285,19 +298,26 @@ def judge_signatures(
     ]
     if result.unprotected:
         problems.append(
-            "assertion(s) sans signature vérifiée (ni la leur ni celle de la Response) : "
-            + ", ".join(result.unprotected)
+            msg(
+                "saml.signatures.judge_signatures.append_3",
+                unprotected=", ".join(result.unprotected),
+            )
         )
     if problems:
-        return Outcome.failed("signature SAML non conforme : " + " ; ".join(problems), *evidence)
-    covered = []
+        return Outcome.failed(
+            msg("saml.signatures.judge_signatures.fail", problems=clauses(problems)), *evidence
+        )
+    covered: list[str] = []
     if result.response is not None:
-        covered.append("Response")
+        covered.append(msg("saml.signatures.judge_signatures.append_4"))
     if result.assertions:
-        covered.append("Assertion")
+        covered.append(msg("saml.signatures.judge_signatures.append_5"))
     return Outcome.passed(
-        f"{len(delivered)} assertion(s) protégée(s) par une signature valide "
-        f"({' et '.join(covered)}) vérifiée avec le certificat des métadonnées",
+        msg(
+            "saml.signatures.judge_signatures.pass",
+            count=len(delivered),
+            covered=msg("saml.signature.covered." + "+".join(covered)),
+        ),
         *evidence,
     )
 
@@ -307,16 +327,20 @@ def single_verified_assertion(login: LoginResult, metadata: IdpMetadata) -> etre
     certificates = metadata.signing_certificates()
     result = verify_response(login.response, certificates)
     if not result.verified_assertions:
-        reasons = []
+        reasons: list[str] = []
         if result.response is not None and result.response.problem:
-            reasons.append(f"Response : {result.response.problem}")
+            reasons.append(
+                msg(
+                    "saml.signatures.single_verified_assertion.append",
+                    problem=result.response.problem,
+                )
+            )
         reasons += [f"Assertion : {c.problem}" for c in result.assertions if c.problem]
         if result.encrypted:
-            reasons.append("assertion chiffrée (déchiffrement non pris en charge)")
-        detail = " ; ".join(reasons) or "aucune signature"
+            reasons.append(msg("saml.signatures.single_verified_assertion.append_2"))
+        detail = clauses(reasons) or "aucune signature"
         raise ProbeError(
-            "aucune assertion à signature vérifiée dans la réponse : son contenu ne peut pas être "
-            f"jugé ({detail} ; voir la sonde saml.signature)",
+            msg("saml.signatures.single_verified_assertion.error", detail=detail),
             *login.evidence,
         )
     return result.verified_assertions[0]

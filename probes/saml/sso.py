@@ -16,6 +16,7 @@ from probes.saml.common import (
 from probes.saml.login import attempt_login, response_facts, sso_login
 from probes.saml.metadata import fetch_metadata
 from sdet_check.evidence import note
+from sdet_check.messages import clauses, msg
 from sdet_check.probe import (
     Evidence,
     Outcome,
@@ -54,37 +55,49 @@ class Login(Probe):
             login = sso_login(session, context, section, metadata, account)
         response = login.response
         facts = response_facts(response)
-        problems = []
+        problems: list[str] = []
         if response.get("Version") != "2.0":
-            problems.append(f"Version {response.get('Version')!r} au lieu de 2.0")
+            problems.append(msg("saml.sso.login.append", get=f"{response.get('Version')!r}"))
         if facts["status"] != STATUS_SUCCESS:
-            problems.append(f"statut {facts['status']} au lieu de Success")
+            problems.append(msg("saml.sso.login.append_2", status=facts["status"]))
         if facts["destination"] != login.acs_url:
             problems.append(
-                f"Destination {facts['destination']!r} différente de l'ACS {login.acs_url}"
+                msg(
+                    "saml.sso.login.append_3",
+                    destination=f"{facts['destination']!r}",
+                    acs_url=login.acs_url,
+                )
             )
         if facts["in_response_to"] != login.request_id:
             problems.append(
-                f"InResponseTo {facts['in_response_to']!r} différent de l'ID de la requête "
-                f"{login.request_id}"
+                msg(
+                    "saml.sso.login.append_4",
+                    in_response_to=f"{facts['in_response_to']!r}",
+                    request_id=login.request_id,
+                )
             )
         if facts["issuer"] is not None and facts["issuer"] != metadata.entity_id:
-            problems.append(f"Issuer de la réponse {facts['issuer']!r} ≠ {metadata.entity_id}")
+            problems.append(
+                msg(
+                    "saml.sso.login.append_5",
+                    issuer=f"{facts['issuer']!r}",
+                    entity_id=metadata.entity_id,
+                )
+            )
         problems.extend(
             f"Issuer d'assertion {issuer!r} ≠ {metadata.entity_id}"
             for issuer in facts["assertion_issuers"]
             if issuer != metadata.entity_id
         )
         if login.form_action != login.acs_url:
-            problems.append(f"formulaire posté vers {login.form_action} et non vers l'ACS")
-        summary = note("enveloppe de la réponse SAML", **facts)
+            problems.append(msg("saml.sso.login.append_6", form_action=login.form_action))
+        summary = note(msg("saml.sso.ev.login.note"), **facts)
         if problems:
             return Outcome.failed(
-                "réponse SAML non conforme : " + " ; ".join(problems), summary, *login.evidence
+                msg("saml.sso.login.fail", problems=clauses(problems)), summary, *login.evidence
             )
         return Outcome.passed(
-            f"connexion de test réussie ({account.profile}) : statut Success, Destination, "
-            f"InResponseTo et Issuer conformes",
+            msg("saml.sso.login.pass", profile=account.profile),
             summary,
             *login.evidence,
         )
@@ -115,20 +128,19 @@ class Bindings(Probe):
             metadata = fetch_metadata(session, section, context)
             services = metadata.sso_services()
             listed = note(
-                "SingleSignOnService déclarés dans les métadonnées",
+                msg("saml.sso.ev.bindings.note"),
                 services=[{"binding": b, "location": loc} for b, loc in services],
             )
             if not any(binding == BINDING_REDIRECT for binding, _ in services):
                 return Outcome.failed(
-                    "aucun SingleSignOnService en liaison HTTP-Redirect dans les métadonnées",
+                    msg("saml.sso.bindings.fail"),
                     listed,
                     metadata.exchange,
                 )
             account = saml_accounts(context, section)[0]
             login = sso_login(session, context, section, metadata, account)
         return Outcome.passed(
-            "SingleSignOnService en HTTP-Redirect déclaré ; la réponse de la connexion de test "
-            f"arrive par un formulaire HTTP-POST (SAMLResponse) vers {login.form_action}",
+            msg("saml.sso.bindings.pass", form_action=login.form_action),
             listed,
             *login.evidence,
         )
@@ -181,8 +193,11 @@ class UnknownSp(Probe):
             evidence += unknown.evidence
             if unknown.issued_success():
                 problems.append(
-                    f"une réponse Success est émise pour le SP inconnu {stranger} "
-                    f"(vers {unknown.form_action})"
+                    msg(
+                        "saml.sso.unknown_sp.append",
+                        stranger=stranger,
+                        form_action=unknown.form_action,
+                    )
                 )
             session.cookies.clear()
             declared_sp = required_key(section.sp_entity_id, "sp_entity_id")
@@ -196,21 +211,20 @@ class UnknownSp(Probe):
                     raise
                 # The failure already shown stands; what went wrong next joins the evidence.
                 evidence += exc.evidence
-                problems.append(f"la suite n'a pas pu être jugée : {exc}")
+                problems.append(msg("saml.sso.unknown_sp.append_2", exc=exc))
                 return Outcome.failed(
-                    "le fournisseur d'identité ne refuse pas : " + " ; ".join(problems),
+                    msg("saml.sso.unknown_sp.fail", problems=clauses(problems)),
                     *evidence,
                 )
             evidence.append(detour.summary(f"requête du SP de test vers l'ACS {rogue_acs}"))
             evidence += detour.evidence
             if detour.delivers_to(rogue_acs):
                 problems.append(
-                    f"une réponse est envoyée à l'adresse non déclarée {rogue_acs} "
-                    f"(statut {detour.status})"
+                    msg("saml.sso.unknown_sp.append_3", rogue_acs=rogue_acs, status=detour.status)
                 )
             if problems:
                 return Outcome.failed(
-                    "le fournisseur d'identité ne refuse pas : " + " ; ".join(problems),
+                    msg("saml.sso.unknown_sp.fail", problems=clauses(problems)),
                     *evidence,
                 )
             # A refusal only means something from an IdP that does answer its own SP.
@@ -224,12 +238,14 @@ class UnknownSp(Probe):
             evidence += control.evidence
         if not control.issued_success():
             raise ProbeError(
-                "refus non jugeable : le fournisseur d'identité n'émet pas non plus de réponse "
-                f"Success au SP de test déclaré ({control.outcome_text()})",
+                msg("saml.sso.unknown_sp.error", outcome_text=control.outcome_text()),
                 *evidence,
             )
         return Outcome.passed(
-            f"SP inconnu refusé ({unknown.outcome_text()}) ; ACS non déclarée refusée "
-            f"({detour.outcome_text()}) ; le SP de test déclaré, lui, reçoit une réponse Success",
+            msg(
+                "saml.sso.unknown_sp.pass",
+                outcome_text=unknown.outcome_text(),
+                outcome_text2=detour.outcome_text(),
+            ),
             *evidence,
         )

@@ -17,6 +17,7 @@ from typing import Any, cast
 from lxml import etree
 
 from sdet_check.errors import InputError
+from sdet_check.messages import msg
 
 DTD_NAME = "ficAlimMENESR.dtd"
 ROOT = "ficAlimMENESR"
@@ -84,33 +85,43 @@ def load_dtd(path: Path, origin: DtdOrigin) -> RequestValidator:
         with path.open("rb") as stream:
             data = stream.read(MAX_DTD_BYTES + 1)
     except FileNotFoundError:
-        raise InputError(path, "DTD introuvable", "vérifier le chemin donné à --dtd") from None
+        raise InputError(
+            path,
+            msg("input.aaf_dtd.load_dtd.input_error"),
+            msg("input.aaf_dtd.load_dtd.input_error_7"),
+        ) from None
     except OSError as exc:
         raise InputError(
-            path, f"lecture impossible ({exc.strerror})", "vérifier les droits"
+            path,
+            msg("input.aaf_dtd.load_dtd.input_error_2", strerror=exc.strerror),
+            msg("input.aaf_dtd.load_dtd.input_error_8"),
         ) from None
     if len(data) > MAX_DTD_BYTES:
         raise InputError(
-            path, f"DTD de plus de {MAX_DTD_BYTES} octets refusée", "fournir ficAlimMENESR.dtd"
+            path,
+            msg("input.aaf_dtd.load_dtd.input_error_3", max_dtd_bytes=MAX_DTD_BYTES),
+            msg("input.aaf_dtd.load_dtd.input_error_9"),
         )
     if _ENTITY_DECL.search(data):
         raise InputError(
             path,
-            "DTD refusée : elle déclare des entités (risque d'entités externes ou d'explosion)",
-            "utiliser la DTD ficAlimMENESR.dtd d'origine, qui n'en déclare aucune",
+            msg("input.aaf_dtd.load_dtd.input_error_4"),
+            msg("input.aaf_dtd.load_dtd.input_error_10"),
         )
     try:
         dtd = etree.DTD(io.BytesIO(data))
     except etree.DTDParseError as exc:
         raise InputError(
-            path, f"DTD illisible : {exc}", "fournir la DTD ficAlimMENESR.dtd d'origine"
+            path,
+            msg("input.aaf_dtd.load_dtd.input_error_5", exc=exc),
+            msg("input.aaf_dtd.load_dtd.input_error_11"),
         ) from None
     declared = {element.name: element for element in cast(Any, dtd).elements()}
     if ROOT not in declared:
         raise InputError(
             path,
-            f"cette DTD ne déclare pas l'élément racine {ROOT}",
-            "fournir la DTD des fichiers AAF (ficAlimMENESR.dtd)",
+            msg("input.aaf_dtd.load_dtd.input_error_6", root=ROOT),
+            msg("input.aaf_dtd.load_dtd.input_error_12"),
         )
     children = frozenset(_element_names(declared[ROOT].content))
     return RequestValidator(dtd, path, origin, children, declarations(dtd) == _builtin())

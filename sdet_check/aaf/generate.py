@@ -32,6 +32,7 @@ from sdet_check.aaf.model import Kind, Op
 from sdet_check.aaf.nomenclature import uai_letter
 from sdet_check.aaf.rules import RULES
 from sdet_check.errors import InputError
+from sdet_check.messages import msg
 
 MANIFEST = "manifest.json"
 
@@ -94,13 +95,17 @@ def generate(out: Path, options: GenerationOptions, *, overwrite: bool = False) 
     (same prefix, manifest, DTD) are removed first; nothing else is touched.
     """
     if out.exists() and not out.is_dir():
-        raise InputError(out, "ce n'est pas un dossier", "indiquer un dossier")
+        raise InputError(
+            out,
+            msg("input.aaf_generate.generate.input_error"),
+            msg("input.aaf_generate.generate.input_error_3"),
+        )
     if out.is_dir() and any(out.iterdir()):
         if not overwrite:
             raise InputError(
                 out,
-                "dossier non vide",
-                "choisir un dossier vide ou ajouter --force pour le remplacer",
+                msg("input.aaf_generate.generate.input_error_2"),
+                msg("input.aaf_generate.generate.input_error_4"),
             )
         # Only what an earlier run wrote goes: stale chunks would mix with the new set.
         for old in [*out.glob(f"{options.prefix}_*.xml"), out / MANIFEST, out / DTD_NAME]:

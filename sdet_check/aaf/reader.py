@@ -36,6 +36,7 @@ from sdet_check.aaf.families import (
 )
 from sdet_check.aaf.model import Kind, Op, SourceFile
 from sdet_check.errors import InputError
+from sdet_check.messages import msg
 from sdet_check.xmlrefuse import ExternalRefused, RefuseExternal
 
 MAX_REQUEST_BYTES = 1024 * 1024
@@ -82,11 +83,17 @@ def discover(path: Path) -> list[SourceFile]:
     (root element ``ficAlimMENESR``). Sub-folders are not searched: a folder is one import.
     """
     if not path.exists():
-        raise InputError(path, "fichier ou dossier introuvable", "vérifier le chemin indiqué")
+        raise InputError(
+            path,
+            msg("input.aaf_reader.discover.input_error"),
+            msg("input.aaf_reader.discover.input_error_3"),
+        )
     if path.is_dir():
         files = sorted(p for p in path.iterdir() if p.is_file() and p.suffix.lower() == ".xml")
         if not files:
-            raise InputError(path, "aucun fichier XML dans ce dossier", _no_files_fix(path))
+            raise InputError(
+                path, msg("input.aaf_reader.discover.input_error_2"), _no_files_fix(path)
+            )
         base: Path | None = path
     else:
         files, base = [path], None
@@ -112,10 +119,16 @@ def sniff(file: Path, display: str) -> SourceFile:
         size = file.stat().st_size
     except OSError as exc:
         raise InputError(
-            file, f"lecture impossible ({exc.strerror})", "vérifier les droits"
+            file,
+            msg("input.aaf_reader.sniff.input_error", strerror=exc.strerror),
+            msg("input.aaf_reader.sniff.input_error_3"),
         ) from None
     if not head.strip():
-        raise InputError(file, "fichier vide", "retirer ce fichier ou le faire régénérer")
+        raise InputError(
+            file,
+            msg("input.aaf_reader.sniff.input_error_2"),
+            msg("input.aaf_reader.sniff.input_error_4"),
+        )
     bom_encoding = next((name for bom, name in _BOMS if head.startswith(bom)), None)
     text = _decode_head(head, bom_encoding)
     declaration = _DECLARATION.match(text)
@@ -201,14 +214,14 @@ class _Prolog:
         if root is None:
             raise InputError(
                 file,
-                "ce n'est pas un document XML (aucun élément racine lisible au début du fichier)",
-                "vérifier qu'il s'agit bien d'un fichier AAF ficAlimMENESR",
+                msg("input.aaf_reader.prolog.input_error"),
+                msg("input.aaf_reader.prolog.input_error_3"),
             )
         if root != ROOT:
             raise InputError(
                 file,
-                f"ce n'est pas un fichier AAF : élément racine <{root}>, <{ROOT}> attendu",
-                "retirer ce fichier du dossier ou vérifier l'export",
+                msg("input.aaf_reader.prolog.input_error_2", root=root, root2=ROOT),
+                msg("input.aaf_reader.prolog.input_error_4"),
             )
         body = text[position:]
         first_request = min(

@@ -28,6 +28,7 @@ from sdet_check.cli import verify as _verify  # noqa: F401
 from sdet_check.cli.app import app, state
 from sdet_check.cli.console import err_console
 from sdet_check.errors import AlteredInputError, SdetCheckError
+from sdet_check.messages import msg
 
 # The documented exit codes, kept here as plain numbers so that starting the command line
 # does not import the scoring (and with it the probe machinery); ExitCode says the same.
@@ -46,32 +47,34 @@ def main(argv: Sequence[str] | None = None) -> int:
         code = app(args=args, prog_name="sdet-check", standalone_mode=False)
     except AlteredInputError as exc:  # a run altered since it was written: 1, not 3
         _trace_if_debug()
-        err_console.print(f"[bold red]Run modifié :[/] {escape(str(exc))}", highlight=False)
+        err_console.print(msg("cli.main.main.altered", escape=escape(str(exc))), highlight=False)
         return _ALTERED
     except SdetCheckError as exc:
         _trace_if_debug()
-        err_console.print(f"[bold red]Erreur :[/] {escape(str(exc))}", highlight=False)
+        err_console.print(msg("cli.main.main.out", escape=escape(str(exc))), highlight=False)
         return _BAD_INPUT
     except typer.Exit as exc:
         return int(exc.exit_code)
     except typer.Abort:
-        err_console.print("Interrompu.")
+        err_console.print(msg("cli.main.main.out_2"))
         return 130
     except TyperException as exc:  # usage errors: unknown option, bad value...
         err_console.print(
-            f"[bold red]Erreur d'usage :[/] {escape(exc.format_message())}\n"
-            f"Voir `{_command_path(args)} --help`.",
+            msg(
+                "cli.main.main.out_3",
+                escape=escape(exc.format_message()),
+                command_path=_command_path(args),
+            ),
             highlight=False,
         )
         return _BAD_INPUT
     except KeyboardInterrupt:
-        err_console.print("Interrompu.")
+        err_console.print(msg("cli.main.main.out_2"))
         return 130
     except Exception as exc:
         _trace_if_debug()
         err_console.print(
-            f"[bold red]Erreur interne :[/] {type(exc).__name__}: {escape(str(exc))}\n"
-            "Relancer avec --debug pour la trace, et la joindre au signalement du défaut.",
+            msg("cli.main.main.out_4", error_type=type(exc).__name__, escape=escape(str(exc))),
             highlight=False,
         )
         return _INTERNAL

@@ -16,12 +16,13 @@ from rich.table import Table
 
 from sdet_check.cli.app import app, state
 from sdet_check.cli.console import console, err_console
+from sdet_check.messages import msg, text
 
 if TYPE_CHECKING:
     from sdet_check.aaf.model import SourceFile
     from sdet_check.aaf.validate import OnProgress
 
-aaf_app = typer.Typer(help="Fichiers d'alimentation AAF (ficAlimMENESR) : valider, générer.")
+aaf_app = typer.Typer(help=text("cli.aaf.module.app"))
 app.add_typer(aaf_app, name="aaf")
 
 
@@ -40,39 +41,41 @@ class RulesFormat(StrEnum):
     JSON = "json"
 
 
-@aaf_app.command("validate")
+@aaf_app.command("validate", help=text("cli.aaf.validate_command.help"))
 def validate_command(
     path: Annotated[
-        Path, typer.Argument(metavar="CHEMIN", help="Dossier de fichiers AAF, ou un fichier.")
+        Path,
+        typer.Argument(
+            metavar=text("cli.metavar.path"), help=text("cli.aaf.validate_command.help_2")
+        ),
     ],
     fmt: Annotated[
-        OutputFormat, typer.Option("--format", "-f", help="terminal, json ou csv.")
+        OutputFormat, typer.Option("--format", "-f", help=text("cli.aaf.validate_command.format"))
     ] = OutputFormat.TERMINAL,
     out: Annotated[
-        Path | None, typer.Option("--out", "-o", help="Fichier écrit (sortie standard sinon).")
+        Path | None, typer.Option("--out", "-o", help=text("cli.aaf.validate_command.out"))
     ] = None,
     dtd: Annotated[
         Path | None,
-        typer.Option("--dtd", help="DTD à utiliser (par défaut celle du dossier, sinon intégrée)."),
+        typer.Option("--dtd", help=text("cli.aaf.validate_command.dtd")),
     ] = None,
     limit: Annotated[
-        int, typer.Option("--limit", min=1, help="Constats affichés par règle (terminal).")
+        int, typer.Option("--limit", min=1, help=text("cli.aaf.validate_command.limit"))
     ] = 10,
     show_values: Annotated[
         bool,
-        typer.Option("--show-values", help="Montrer les valeurs personnelles dans les messages."),
+        typer.Option("--show-values", help=text("cli.aaf.validate_command.show_values")),
     ] = False,
     jobs: Annotated[
         int,
-        typer.Option("--jobs", "-j", min=1, max=64, help="Processus de lecture en parallèle."),
+        typer.Option("--jobs", "-j", min=1, max=64, help=text("cli.aaf.validate_command.jobs")),
     ] = 1,
     max_findings: Annotated[
         int | None,
         typer.Option(
             "--max-findings",
             min=0,
-            help="Constats écrits par règle en JSON/CSV (10000 par défaut ; 0 : tous ; "
-            "les totaux restent exacts).",
+            help=text("cli.aaf.validate_command.max_findings"),
         ),
     ] = None,
 ) -> None:
@@ -117,12 +120,12 @@ def validate_command(
                 )
                 rows.close()
         words = _VALIDATE_WORDING[lang]
-        err_console.print(
-            words["totals"].format(
-                errors=result.errors, warnings=result.warnings, files=len(result.files)
-            )
-            + (words["report"].format(out=out) if out else "")
+        line = words["totals"].format(
+            errors=result.errors, warnings=result.warnings, files=len(result.files)
         )
+        if out:
+            line += words["report"].format(out=out)
+        err_console.print(line)
     if result.jobs < jobs:
         err_console.print(_VALIDATE_WORDING[lang]["jobs"].format(used=result.jobs, asked=jobs))
     raise typer.Exit(ExitCode.NON_CONFORME if result.errors else ExitCode.CONFORME)
@@ -165,7 +168,9 @@ def _output(out: Path | None) -> Iterator[TextIO]:
         stream = out.open("w", encoding="utf-8", newline="")
     except OSError as exc:
         raise InputError(
-            out, f"écriture impossible ({exc.strerror})", "choisir un autre fichier"
+            out,
+            msg("input.cli_aaf.output.input_error", strerror=exc.strerror),
+            msg("input.cli_aaf.output.input_error_2"),
         ) from None
     with stream:
         yield stream
@@ -193,39 +198,53 @@ def _progress() -> Iterator[OnProgress]:
         yield advance
 
 
-@aaf_app.command("generate")
+@aaf_app.command("generate", help=text("cli.aaf.generate_command.help"))
 def generate_command(
-    out: Annotated[Path, typer.Argument(metavar="DOSSIER", help="Dossier où écrire le jeu.")],
+    out: Annotated[
+        Path,
+        typer.Argument(
+            metavar=text("cli.metavar.folder"), help=text("cli.aaf.generate_command.help_2")
+        ),
+    ],
     structures: Annotated[
-        int, typer.Option("--structures", "-n", min=1, max=10_000, help="Nombre de structures.")
+        int,
+        typer.Option(
+            "--structures",
+            "-n",
+            min=1,
+            max=10_000,
+            help=text("cli.aaf.generate_command.structures"),
+        ),
     ] = 3,
-    seed: Annotated[int, typer.Option("--seed", help="Graine : même graine, même jeu.")] = 1,
+    seed: Annotated[int, typer.Option("--seed", help=text("cli.aaf.generate_command.seed"))] = 1,
     defects: Annotated[
         str | None,
         typer.Option(
             "--defects",
-            help="Défauts à injecter : identifiants de règles séparés par des virgules, ou all.",
+            help=text("cli.aaf.generate_command.defects"),
         ),
     ] = None,
     size_mb: Annotated[
         float | None,
-        typer.Option("--size-mb", min=0.01, help="Taille visée du jeu en Mo (élèves ajustés)."),
+        typer.Option("--size-mb", min=0.01, help=text("cli.aaf.generate_command.size_mb")),
     ] = None,
     chunk_records: Annotated[
-        int, typer.Option("--chunk-records", min=1, help="Requêtes par fichier au plus.")
+        int,
+        typer.Option("--chunk-records", min=1, help=text("cli.aaf.generate_command.chunk_records")),
     ] = 5000,
     delta: Annotated[
-        bool, typer.Option("--delta/--no-delta", help="Écrire aussi un jeu Delta du lendemain.")
+        bool,
+        typer.Option("--delta/--no-delta", help=text("cli.aaf.generate_command.delta")),
     ] = True,
     force: Annotated[
         bool,
-        typer.Option("--force", help="Écrire dans un dossier non vide (remplace un jeu généré)."),
+        typer.Option("--force", help=text("cli.aaf.generate_command.force")),
     ] = False,
     format_version: Annotated[
         str | None,
         typer.Option(
             "--format-version",
-            help="Version du format AAF écrite (défaut : la plus récente que sdet-check connaît).",
+            help=text("cli.aaf.generate_command.format_version"),
         ),
     ] = None,
 ) -> None:
@@ -235,7 +254,7 @@ def generate_command(
     format_version = format_version or FORMAT_VERSIONS[0]
     if format_version not in FORMAT_VERSIONS:
         raise typer.BadParameter(
-            f"version inconnue (connues : {', '.join(FORMAT_VERSIONS)})",
+            msg("cli.aaf.generate_command.error", format_versions=", ".join(FORMAT_VERSIONS)),
             param_hint="--format-version",
         )
     try:
@@ -254,21 +273,30 @@ def generate_command(
     manifest = generate(out, options, overwrite=force)
     counts = manifest["counts"]
     err_console.print(
-        f"Jeu écrit dans {out} : {len(manifest['files'])} fichiers, "
-        f"{manifest['bytes'] / 1e6:.1f} Mo ; {counts['Eleve']} élèves, "
-        f"{counts['PersRelEleve']} responsables, {counts['PersEducNat']} personnels, "
-        f"{counts['EtabEducNat']} structures ; {len(manifest['defects'])} défaut(s) injecté(s) "
-        "(manifest.json)"
+        msg(
+            "cli.aaf.generate_command.out",
+            out=out,
+            count=len(manifest["files"]),
+            value=f"{manifest['bytes'] / 1e6:.1f}",
+            eleve=counts["Eleve"],
+            pers_rel_eleve=counts["PersRelEleve"],
+            pers_educ_nat=counts["PersEducNat"],
+            etab_educ_nat=counts["EtabEducNat"],
+            count2=len(manifest["defects"]),
+        )
     )
 
 
-@aaf_app.command("scenario")
+@aaf_app.command("scenario", help=text("cli.aaf.scenario_command.help"))
 def scenario_command(
     out: Annotated[
-        Path, typer.Argument(metavar="DOSSIER", help="Dossier où écrire les étapes du scénario.")
+        Path,
+        typer.Argument(
+            metavar=text("cli.metavar.folder"), help=text("cli.aaf.scenario_command.help_2")
+        ),
     ],
     force: Annotated[
-        bool, typer.Option("--force", help="Écrire dans un dossier non vide.")
+        bool, typer.Option("--force", help=text("cli.aaf.scenario_command.force"))
     ] = False,
 ) -> None:
     """Écrire le scénario d'import AAF : jeux Complet et Delta datés et l'annuaire attendu."""
@@ -276,21 +304,30 @@ def scenario_command(
     from sdet_check.errors import InputError
 
     if out.exists() and any(out.iterdir()) and not force:
-        raise InputError(out, "dossier non vide", "choisir un dossier vide ou ajouter --force")
+        raise InputError(
+            out,
+            msg("input.cli_aaf.scenario_command.input_error"),
+            msg("input.cli_aaf.scenario_command.input_error_2"),
+        )
     steps = build_scenario()
     manifest = write_scenario(out, steps)
     expectations = sum(len(step.expectations) for step in steps)
     err_console.print(
-        f"Scénario écrit dans {out} : {len(steps)} étapes à importer dans l'ordre des dossiers, "
-        f"{expectations} constats attendus couvrant {len(requirements_shown(steps))} exigences "
-        f"({manifest.name})"
+        msg(
+            "cli.aaf.scenario_command.out",
+            out=out,
+            count=len(steps),
+            expectations=expectations,
+            count2=len(requirements_shown(steps)),
+            name=manifest.name,
+        )
     )
 
 
-@aaf_app.command("rules")
+@aaf_app.command("rules", help=text("cli.aaf.rules_command.help"))
 def rules_command(
     fmt: Annotated[
-        RulesFormat, typer.Option("--format", "-f", help="terminal ou json.")
+        RulesFormat, typer.Option("--format", "-f", help=text("cli.aaf.rules_command.format"))
     ] = RulesFormat.TERMINAL,
 ) -> None:
     """Lister les règles de validation AAF et les exigences de la grille qu'elles étayent."""

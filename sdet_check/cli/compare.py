@@ -13,6 +13,7 @@ from rich.text import Text
 from sdet_check.cli.app import app, state
 from sdet_check.cli.console import console, err_console
 from sdet_check.cli.integrity import AllowUnverifiedOption, SignCertOption, SignKeyOption
+from sdet_check.messages import msg, text
 from sdet_check.redaction import visible_controls
 
 if TYPE_CHECKING:
@@ -34,29 +35,29 @@ _STANDING_STYLE = {
 }
 
 
-@app.command("compare")
+@app.command("compare", help=text("cli.compare.compare_command.help"))
 def compare_command(
     runs: Annotated[
         list[Path],
-        typer.Argument(metavar="RUN.json...", help="Runs des solutions, sur la même grille."),
+        typer.Argument(metavar="RUN.json...", help=text("cli.compare.compare_command.help_2")),
     ],
     weights: Annotated[
         Path | None,
-        typer.Option("--weights", "-w", help="Pondérations des recommandations (YAML)."),
+        typer.Option("--weights", "-w", help=text("cli.compare.compare_command.weights")),
     ] = None,
     out: Annotated[
         Path,
-        typer.Option("--out", "-o", help="Dossier où écrire la comparaison (courant par défaut)."),
+        typer.Option("--out", "-o", help=text("cli.compare.compare_command.out")),
     ] = Path("."),
     fmt: Annotated[
         list[CompareFormat] | None,
-        typer.Option("--format", "-f", help="html, pdf ou csv (répétable ; html par défaut)."),
+        typer.Option("--format", "-f", help=text("cli.compare.compare_command.format")),
     ] = None,
     allow_mixed_versions: Annotated[
         bool,
         typer.Option(
             "--allow-mixed-versions",
-            help="Comparer malgré des grilles différentes (les écarts sont signalés).",
+            help=text("cli.compare.compare_command.allow_mixed_versions"),
         ),
     ] = False,
     sign_key: SignKeyOption = None,
@@ -64,7 +65,7 @@ def compare_command(
     allow_unverified: AllowUnverifiedOption = False,
     visa: Annotated[
         str | None,
-        typer.Option("--visa", help="Nom et qualité du signataire, dans le bloc de visa."),
+        typer.Option("--visa", help=text("cli.compare.compare_command.visa")),
     ] = None,
 ) -> None:
     """Comparer des solutions : MUST éliminatoires, SHOULD pondérées, classement, écarts.
@@ -95,8 +96,10 @@ def compare_command(
         path = out / filename
         with unverified(problems) if problems else nullcontext():
             data = render(comparison, state.lang, visa)
-        for written in write_output(path, data, signer, "Comparaison sdet-check des solutions"):
-            err_console.print(f"Écrit : {written}")
+        for written in write_output(
+            path, data, signer, text("cli.compare.compare_command.reason", state.lang)
+        ):
+            err_console.print(msg("cli.compare.compare_command.out_2", path=written))
     console.print(_ranking_table(comparison, state.lang))
 
 

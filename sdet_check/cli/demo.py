@@ -16,6 +16,7 @@ import typer
 from sdet_check.cli.app import app, state
 from sdet_check.cli.console import err_console
 from sdet_check.cli.run import DEFAULT_FORMATS, ProgressObserver, prepare_out_dir, write_reports
+from sdet_check.messages import msg, text
 
 RUN_FORMATS = ("json", "junit")
 """What the loop's run writes beside the target, as ``run --out DIR`` does by default."""
@@ -24,29 +25,28 @@ REPORT_FORMATS = ("terminal", "json", "junit", "csv", "html", "pdf")
 """The reports of the reviewed run (``report --reviews``), in ``rapport/``."""
 
 
-@app.command("demo")
+@app.command("demo", help=text("cli.demo.demo_command.help"))
 def demo_command(
     out: Annotated[
         Path | None,
-        typer.Option("--out", "-o", help="Dossier des résultats (un nouveau dossier par défaut)."),
+        typer.Option("--out", "-o", help=text("cli.demo.demo_command.out")),
     ] = None,
     cas: Annotated[
         str,
         typer.Option(
             "--cas",
-            help="Serveur CAS de la pile : django-cas-server (relié à l'annuaire) ou mama-cas.",
+            help=text("cli.demo.demo_command.cas"),
         ),
     ] = "django-cas-server",
     saml: Annotated[
         str,
-        typer.Option("--saml", help="Fournisseur d'identité SAML : simplesamlphp ou pysaml2."),
+        typer.Option("--saml", help=text("cli.demo.demo_command.saml")),
     ] = "simplesamlphp",
     loop: Annotated[
         bool,
         typer.Option(
             "--loop/--no-loop",
-            help="Dérouler la boucle d'audit (grille de lecture, questionnaire, déclarations, "
-            "revue, rapports), ou seulement évaluer la pile (--no-loop).",
+            help=text("cli.demo.demo_command.loop"),
         ),
     ] = True,
 ) -> None:
@@ -62,8 +62,13 @@ def demo_command(
 
     if cas not in CAS_PEERS or saml not in SAML_PEERS:
         err_console.print(
-            f"Pair inconnu : --cas {cas} --saml {saml}. Choisir --cas parmi "
-            f"{', '.join(CAS_PEERS)} et --saml parmi {', '.join(SAML_PEERS)}.",
+            msg(
+                "cli.demo.demo_command.out_2",
+                cas=cas,
+                saml=saml,
+                cas_peers=", ".join(CAS_PEERS),
+                saml_peers=", ".join(SAML_PEERS),
+            ),
             markup=False,
         )
         raise typer.Exit(ExitCode.BAD_INPUT)
@@ -101,7 +106,9 @@ def _bare_run(out: Path | None, cas: str, saml: str) -> dict[str, Any]:
     record, out_dir = _run_stack(out, cas, saml)
     written = write_reports(record, [*DEFAULT_FORMATS, "csv", "html"], out_dir, state.lang)
     err_console.print(
-        f"Démo terminée. Fichiers dans {out_dir}/ : {', '.join(p.name for p in written)}",
+        msg(
+            "cli.demo.demo_command.out_3", out_dir=out_dir, items=", ".join(p.name for p in written)
+        ),
         markup=False,
     )
     hint = next_review_hint(record, out_dir / "run.json", state.lang)

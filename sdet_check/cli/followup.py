@@ -10,6 +10,7 @@ import typer
 from sdet_check.cli.app import app, state
 from sdet_check.cli.console import console, err_console
 from sdet_check.cli.grid import DiffFormat
+from sdet_check.messages import msg, text
 
 if TYPE_CHECKING:
     pass
@@ -18,18 +19,26 @@ FOLLOWUP_FILE = "suivi.html"
 FOLLOWUP_PDF = "suivi.pdf"
 
 
-@app.command("diff")
+@app.command("diff", help=text("cli.followup.diff_command.help"))
 def diff_command(
-    old: Annotated[Path, typer.Argument(metavar="ANCIEN_RUN.json", help="Run précédent.")],
-    new: Annotated[Path, typer.Argument(metavar="NOUVEAU_RUN.json", help="Nouveau run.")],
+    old: Annotated[
+        Path,
+        typer.Argument(
+            metavar=text("cli.metavar.old_run"), help=text("cli.followup.diff_command.help_2")
+        ),
+    ],
+    new: Annotated[
+        Path,
+        typer.Argument(
+            metavar=text("cli.metavar.new_run"), help=text("cli.followup.diff_command.help_3")
+        ),
+    ],
     fmt: Annotated[
-        DiffFormat, typer.Option("--format", "-f", help="terminal, html ou pdf.")
+        DiffFormat, typer.Option("--format", "-f", help=text("cli.followup.diff_command.format"))
     ] = DiffFormat.TERMINAL,
     out: Annotated[
         Path | None,
-        typer.Option(
-            "--out", "-o", help="Dossier du fichier HTML ou PDF (celui du nouveau run sinon)."
-        ),
+        typer.Option("--out", "-o", help=text("cli.followup.diff_command.out")),
     ] = None,
 ) -> None:
     """Audit de suivi : régressions, corrections, exigences nouvelles, réserves expirées.
@@ -50,7 +59,7 @@ def diff_command(
         out_dir.mkdir(parents=True, exist_ok=True)
         path = out_dir / FOLLOWUP_FILE
         path.write_bytes(render_rundiff_html(diff, state.lang))
-        err_console.print(f"Écrit : {path}")
+        err_console.print(msg("cli.followup.diff_command.out_2", path=path))
     if fmt is DiffFormat.PDF:
         from sdet_check.reporters.followup import render_rundiff_pdf
 
@@ -58,7 +67,7 @@ def diff_command(
         pdf_dir.mkdir(parents=True, exist_ok=True)
         pdf_path = pdf_dir / FOLLOWUP_PDF
         pdf_path.write_bytes(render_rundiff_pdf(diff, state.lang, (old_record, new_record)))
-        err_console.print(f"Écrit : {pdf_path}", markup=False)
+        err_console.print(msg("cli.followup.diff_command.out_2", path=pdf_path), markup=False)
     # The terminal gets the texts of the runs with their control characters made visible.
     shown = diff_runs(terminal_safe(old_record), terminal_safe(new_record))
     console.print(rundiff_renderable(shown, state.lang))

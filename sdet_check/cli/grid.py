@@ -14,6 +14,7 @@ from rich.text import Text
 
 from sdet_check.cli.app import grid_app, probes_app, state
 from sdet_check.cli.console import console
+from sdet_check.messages import msg, text
 
 if TYPE_CHECKING:
     from sdet_check.grid import Grid, Requirement
@@ -21,19 +22,17 @@ if TYPE_CHECKING:
 GRID_DIFF_FILE = "evolution-grille.html"
 GRID_DIFF_PDF = "evolution-grille.pdf"
 
-AxisOption = Annotated[list[str] | None, typer.Option("--axis", help="Garder cet axe (répétable).")]
+AxisOption = Annotated[list[str] | None, typer.Option("--axis", help=text("cli.grid.module.axis"))]
 LevelOption = Annotated[
-    list[str] | None, typer.Option("--level", help="Garder ce niveau : MUST ou SHOULD.")
+    list[str] | None, typer.Option("--level", help=text("cli.grid.module.level"))
 ]
-TagOption = Annotated[list[str] | None, typer.Option("--tag", help="Garder cette étiquette.")]
+TagOption = Annotated[list[str] | None, typer.Option("--tag", help=text("cli.grid.module.tag"))]
 DegreeOption = Annotated[
-    list[str] | None, typer.Option("--degree", help="Garder ce degré : 1d ou 2d (répétable).")
+    list[str] | None, typer.Option("--degree", help=text("cli.grid.module.degree"))
 ]
 ScopeOption = Annotated[
     list[str] | None,
-    typer.Option(
-        "--scope", help="Garder ce périmètre : solution, exploitation, service_tiers (répétable)."
-    ),
+    typer.Option("--scope", help=text("cli.grid.module.scope")),
 ]
 
 
@@ -67,13 +66,13 @@ def _filtered(
     ]
 
 
-@grid_app.command("list")
+@grid_app.command("list", help=text("cli.grid.grid_list.help"))
 def grid_list() -> None:
     """Lister les grilles fournies (famille/version, statut, nombre d'exigences)."""
     from sdet_check.grid import grid_folders, load_grid
 
     table = Table(show_edge=False)
-    for column in ("grille", "statut", "publiée", "exigences", "MUST", "SHOULD", "titre"):
+    for column in text("cli.grid.columns.list").split("|"):
         table.add_column(column)
     for folder in grid_folders():
         grid = load_grid(folder)
@@ -90,14 +89,17 @@ def grid_list() -> None:
     console.print(table)
 
 
-@grid_app.command("show")
+@grid_app.command("show", help=text("cli.grid.grid_show.help"))
 def grid_show(
-    grid_ref: Annotated[str, typer.Argument(metavar="GRILLE", help="sdet/6.4, sdet ou un dossier")],
+    grid_ref: Annotated[
+        str,
+        typer.Argument(metavar=text("cli.metavar.grid"), help=text("cli.grid.grid_show.help_2")),
+    ],
     axis: AxisOption = None,
     level: LevelOption = None,
     tag: TagOption = None,
     details: Annotated[
-        bool, typer.Option("--details", help="Afficher énoncé, source et vérification.")
+        bool, typer.Option("--details", help=text("cli.grid.grid_show.details"))
     ] = False,
 ) -> None:
     """Afficher les exigences d'une grille, filtrées par axe, niveau ou étiquette."""
@@ -110,32 +112,41 @@ def grid_show(
     lang = state.lang
     table = Table(title=f"{grid.title.get(lang)} — {grid.ref}", show_edge=False, expand=True)
     table.add_column("id", no_wrap=True)
-    table.add_column("axe", no_wrap=True)
-    table.add_column("niveau", no_wrap=True)
-    table.add_column("titre", ratio=1)
-    table.add_column("vérification")
+    table.add_column(text("cli.grid.columns.axis"), no_wrap=True)
+    table.add_column(text("cli.grid.columns.level"), no_wrap=True)
+    table.add_column(text("cli.grid.columns.title"), ratio=1)
+    table.add_column(text("cli.grid.columns.verification"))
     for r in requirements:
         title = Text(r.title.get(lang), style="bold" if details else "")
         if details:
             title.append(f"\n{r.statement.get(lang)}", style="")
             heading = source_label(r.to_json()["source"], grid.version, lang)
-            title.append(f"\n{heading} : {r.source.label()}", style="dim")
+            title.append(
+                "\n" + text("cli.grid.show.source", lang, heading=heading, source=r.source.label()),
+                style="dim",
+            )
             if r.source.wording:
                 title.append(f"\n« {r.source.wording} »", style="dim italic")
             if r.remediation:
-                fix = "Comment corriger" if lang == "fr" else "How to fix"
-                title.append(f"\n{fix} : {r.remediation.get(lang)}", style="")
+                title.append(
+                    "\n" + text("cli.grid.show.remediation", lang, fix=r.remediation.get(lang)),
+                    style="",
+                )
         method = r.verification.method.value
         if r.verification.probe:
-            method = f"sonde {r.verification.probe}"
+            method = msg("cli.grid.show.probe", probe=r.verification.probe)
         level_text = f"{r.level.value}" + ("" if r.level_basis == "stated" else "*")
         table.add_row(r.id, r.axis, level_text, title, method)
     console.print(table)
     levels = Counter(r.level.value for r in requirements)
     console.print(
-        f"{len(requirements)} exigences affichées ({levels['MUST']} MUST, "
-        f"{levels['SHOULD']} SHOULD) sur {len(grid.requirements)}. "
-        "* : niveau déduit (level_basis: inferred)."
+        msg(
+            "cli.grid.grid_show.out",
+            count=len(requirements),
+            must=levels["MUST"],
+            should=levels["SHOULD"],
+            count2=len(grid.requirements),
+        )
     )
 
 
@@ -151,23 +162,39 @@ def _refuse_unknown_filters(
 
     known_degrees = sorted({d for r in grid.requirements for d in r.degrees})
     known_scopes = sorted({s for r in grid.requirements for s in r.scopes})
-    bad = [f"axe {a}" for a in axes or [] if a not in {x.id for x in grid.axes}]
-    bad += [f"niveau {lv}" for lv in levels or [] if lv.upper() not in LEVEL_LABELS["fr"]]
-    bad += [f"étiquette {t}" for t in tags or [] if t not in grid.tags()]
-    bad += [f"degré {d}" for d in degrees or [] if d not in known_degrees]
-    bad += [f"périmètre {s}" for s in scopes or [] if s not in known_scopes]
+    unknown = "cli.grid.refuse_unknown_filters"
+    bad = [
+        msg(f"{unknown}.axis", value=a) for a in axes or [] if a not in {x.id for x in grid.axes}
+    ]
+    bad += [
+        msg(f"{unknown}.level", value=lv)
+        for lv in levels or []
+        if lv.upper() not in LEVEL_LABELS["fr"]
+    ]
+    bad += [msg(f"{unknown}.tag", value=t) for t in tags or [] if t not in grid.tags()]
+    bad += [msg(f"{unknown}.degree", value=d) for d in degrees or [] if d not in known_degrees]
+    bad += [msg(f"{unknown}.scope", value=s) for s in scopes or [] if s not in known_scopes]
     if bad:
-        axes_known = ", ".join(axis.id for axis in grid.axes)
         raise typer.BadParameter(
-            f"{', '.join(bad)} inconnu(s) dans {grid.ref} (axes : {axes_known} ; niveaux : "
-            f"MUST, SHOULD ; degrés : {', '.join(known_degrees)} ; périmètres : "
-            f"{', '.join(known_scopes)})"
+            msg(
+                "cli.grid.refuse_unknown_filters.error",
+                bad=bad,
+                ref=grid.ref,
+                axes_known=", ".join(axis.id for axis in grid.axes),
+                degrees=", ".join(known_degrees),
+                scopes=", ".join(known_scopes),
+            )
         )
 
 
-@grid_app.command("validate")
+@grid_app.command("validate", help=text("cli.grid.grid_validate.help"))
 def grid_validate(
-    grid_ref: Annotated[str, typer.Argument(metavar="GRILLE", help="sdet/6.4 ou un dossier")],
+    grid_ref: Annotated[
+        str,
+        typer.Argument(
+            metavar=text("cli.metavar.grid"), help=text("cli.grid.grid_validate.help_2")
+        ),
+    ],
 ) -> None:
     """Valider une grille : schémas, identifiants uniques, versions, sondes et paramètres."""
     from sdet_check.grid import load_grid, resolve_grid
@@ -177,17 +204,27 @@ def grid_validate(
     grid = load_grid(resolve_grid(grid_ref), registry)
     per_axis = Counter((r.axis, r.level.value) for r in grid.requirements)
     probes = Counter(r.verification.method.value for r in grid.requirements)
-    console.print(f"[green]✓[/] {escape(grid.ref)} valide : {len(grid.requirements)} exigences")
+    console.print(
+        msg("cli.grid.grid_validate.out", escape=escape(grid.ref), count=len(grid.requirements))
+    )
     for axis in grid.axes:
         console.print(
-            f"  {axis.id:<12} {per_axis[(axis.id, 'MUST')]:>3} MUST  "
-            f"{per_axis[(axis.id, 'SHOULD')]:>3} SHOULD"
+            msg(
+                "cli.grid.grid_validate.out_2",
+                id_=f"{axis.id:<12}",
+                per_axis=f"{per_axis[(axis.id, 'MUST')]:>3}",
+                per_axis2=f"{per_axis[(axis.id, 'SHOULD')]:>3}",
+            )
         )
     console.print(
-        f"  vérification : {probes['probe']} par sonde, {probes['declaration']} par déclaration, "
-        f"{probes['review']} par revue"
+        msg(
+            "cli.grid.grid_validate.out_3",
+            probe=probes["probe"],
+            declaration=probes["declaration"],
+            review=probes["review"],
+        )
     )
-    console.print(f"  sha256 {grid.content_hash}")
+    console.print(msg("cli.grid.grid_validate.out_4", content_hash=grid.content_hash))
 
 
 class DiffFormat(StrEnum):
@@ -198,20 +235,29 @@ class DiffFormat(StrEnum):
     PDF = "pdf"
 
 
-@grid_app.command("diff")
+@grid_app.command("diff", help=text("cli.grid.grid_diff.help"))
 def grid_diff(
-    old: Annotated[str, typer.Argument(metavar="ANCIENNE", help="par ex. sdet/6.2")],
-    new: Annotated[str, typer.Argument(metavar="NOUVELLE", help="par ex. sdet/6.4")],
+    old: Annotated[
+        str,
+        typer.Argument(
+            metavar=text("cli.metavar.old_grid"), help=text("cli.grid.grid_diff.help_2")
+        ),
+    ],
+    new: Annotated[
+        str,
+        typer.Argument(
+            metavar=text("cli.metavar.new_grid"), help=text("cli.grid.grid_diff.help_3")
+        ),
+    ],
     fmt: Annotated[
-        DiffFormat, typer.Option("--format", "-f", help="terminal, html ou pdf.")
+        DiffFormat, typer.Option("--format", "-f", help=text("cli.grid.grid_diff.format"))
     ] = DiffFormat.TERMINAL,
     out: Annotated[
         Path | None,
         typer.Option(
             "--out",
             "-o",
-            help="Dossier du fichier HTML ou PDF (HTML : sortie standard sinon ; "
-            "PDF : dossier courant sinon).",
+            help=text("cli.grid.grid_diff.out"),
         ),
     ] = None,
 ) -> None:
@@ -229,7 +275,7 @@ def grid_diff(
         pdf_dir.mkdir(parents=True, exist_ok=True)
         pdf_path = pdf_dir / GRID_DIFF_PDF
         pdf_path.write_bytes(render_griddiff_pdf(diff, old_grid, new_grid, state.lang))
-        console.print(f"Écrit : {pdf_path}", markup=False)
+        console.print(msg("cli.grid.grid_diff.out_2", path=pdf_path), markup=False)
         return
     if fmt is DiffFormat.HTML:
         html = render_griddiff_html(diff, old_grid, new_grid, state.lang)
@@ -239,50 +285,79 @@ def grid_diff(
         out.mkdir(parents=True, exist_ok=True)
         path = out / GRID_DIFF_FILE
         path.write_bytes(html)
-        console.print(f"Écrit : {path}")
+        console.print(msg("cli.grid.grid_diff.out_2", path=path))
         return
     titles = {
-        ChangeKind.ADDED: "Ajoutées",
-        ChangeKind.REMOVED: "Retirées",
-        ChangeKind.RELEVELLED: "Niveau modifié",
-        ChangeKind.REWORDED: "Reformulées",
-        ChangeKind.MOVED: "Changées d'axe",
-        ChangeKind.SOURCE: "Source modifiée",
-        ChangeKind.VERIFICATION: "Vérification modifiée",
-        ChangeKind.APPLICABILITY: "Applicabilité modifiée",
+        ChangeKind.ADDED: text("cli.grid.diff.added"),
+        ChangeKind.REMOVED: text("cli.grid.diff.removed"),
+        ChangeKind.RELEVELLED: text("cli.grid.diff.relevelled"),
+        ChangeKind.REWORDED: text("cli.grid.diff.reworded"),
+        ChangeKind.MOVED: text("cli.grid.diff.moved"),
+        ChangeKind.SOURCE: text("cli.grid.diff.source"),
+        ChangeKind.VERIFICATION: text("cli.grid.diff.verification"),
+        ChangeKind.APPLICABILITY: text("cli.grid.diff.applicability"),
     }
-    console.print(f"{diff.old_ref} → {diff.new_ref}", style="bold", markup=False)
+    console.print(
+        msg("cli.grid.grid_diff.out_3", old_ref=diff.old_ref, new_ref=diff.new_ref),
+        style="bold",
+        markup=False,
+    )
     for kind, title in titles.items():
         changes = diff.of_kind(kind)
         if not changes:
             continue
-        console.print(f"\n[bold]{title} ({len(changes)})[/]")
+        console.print(msg("cli.grid.grid_diff.out_4", title=title, count=len(changes)))
         for change in changes:
             if kind is ChangeKind.ADDED:
-                console.print(f"  + {change.requirement_id}  {change.new}", markup=False)
+                console.print(
+                    msg(
+                        "cli.grid.grid_diff.out_5",
+                        requirement_id=change.requirement_id,
+                        new=change.new,
+                    ),
+                    markup=False,
+                )
             elif kind is ChangeKind.REMOVED:
-                console.print(f"  - {change.requirement_id}  {change.old}", markup=False)
+                console.print(
+                    msg(
+                        "cli.grid.grid_diff.out_6",
+                        requirement_id=change.requirement_id,
+                        old=change.old,
+                    ),
+                    markup=False,
+                )
             elif kind is ChangeKind.REWORDED:
-                console.print(f"  ~ {change.requirement_id}", markup=False)
-                console.print(f"      avant : {change.old}", style="dim", markup=False)
-                console.print(f"      après : {change.new}", markup=False)
+                console.print(
+                    msg("cli.grid.grid_diff.out_7", requirement_id=change.requirement_id),
+                    markup=False,
+                )
+                console.print(
+                    msg("cli.grid.grid_diff.out_8", old=change.old), style="dim", markup=False
+                )
+                console.print(msg("cli.grid.grid_diff.out_9", new=change.new), markup=False)
             else:
                 console.print(
-                    f"  ~ {change.requirement_id}  {change.old} → {change.new}", markup=False
+                    msg(
+                        "cli.grid.grid_diff.out_10",
+                        requirement_id=change.requirement_id,
+                        old=change.old,
+                        new=change.new,
+                    ),
+                    markup=False,
                 )
     if not diff.changes:
-        console.print("Aucune différence.")
+        console.print(msg("cli.grid.grid_diff.out_11"))
 
 
-@grid_app.command("export")
+@grid_app.command("export", help=text("cli.grid.grid_export.help"))
 def grid_export(
-    grid_ref: Annotated[str, typer.Argument(metavar="GRILLE")],
+    grid_ref: Annotated[str, typer.Argument(metavar=text("cli.metavar.grid"))],
     fmt: Annotated[
-        ExportFormat, typer.Option("--format", help="csv, md, html, pdf ou ods")
+        ExportFormat, typer.Option("--format", help=text("cli.grid.grid_export.format"))
     ] = ExportFormat.CSV,
     out: Annotated[
         Path | None,
-        typer.Option("--out", help="Fichier écrit (sortie standard sinon ; requis en pdf et ods)."),
+        typer.Option("--out", help=text("cli.grid.grid_export.out")),
     ] = None,
     axis: AxisOption = None,
     level: LevelOption = None,
@@ -312,7 +387,7 @@ def grid_export(
     if out is None:
         if fmt in (ExportFormat.PDF, ExportFormat.ODS):
             raise typer.BadParameter(
-                f"le format {fmt.value} est binaire : il s'écrit dans un fichier",
+                msg("cli.grid.grid_export.binary", format=fmt.value),
                 param_hint="--out",
             )
         typer.echo(content.decode("utf-8"), nl=False)
@@ -321,9 +396,9 @@ def grid_export(
         out.write_bytes(content)
     except OSError as exc:
         raise typer.BadParameter(
-            f"impossible d'écrire {out} ({exc.strerror})", param_hint="--out"
+            msg("cli.grid.grid_export.error", out=out, strerror=exc.strerror), param_hint="--out"
         ) from None
-    console.print(f"{len(requirements)} exigences écrites dans {out}", markup=False)
+    console.print(msg("cli.grid.grid_export.out_2", count=len(requirements), out=out), markup=False)
 
 
 def _export_bytes(
@@ -347,17 +422,17 @@ def _export_bytes(
     return export_ods(grid, requirements, lang, filters)
 
 
-@probes_app.command("list")
+@probes_app.command("list", help=text("cli.grid.probes_list.help"))
 def probes_list() -> None:
     """Lister les sondes installées (intégrées et extensions)."""
     from sdet_check.registry import ProbeRegistry
 
     registry = ProbeRegistry.from_entry_points()
     table = Table(show_edge=False)
-    for column in ("sonde", "besoins de la cible", "observe", "module"):
-        table.add_column(column)
+    for column in ("probe", "needs", "observes", "module"):
+        table.add_column(text(f"cli.grid.probes_list.columns.{column}"))
     for probe in registry.probes():
         table.add_row(probe.kind, ", ".join(probe.needs), probe.title, probe.__module__)
     console.print(table)
     for message in registry.broken:
-        console.print(f"[yellow]![/] {escape(message)}")
+        console.print(msg("cli.grid.probes_list.out", escape=escape(message)))

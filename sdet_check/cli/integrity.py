@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from sdet_check.cli.console import err_console
+from sdet_check.messages import text
 
 if TYPE_CHECKING:
     from sdet_check.run import RunFile
@@ -26,9 +27,7 @@ SignKeyOption = Annotated[
     typer.Option(
         "--sign-key",
         metavar="KEY.pem",
-        help="Clé privée PEM du signataire (auditeur ou tiers de confiance) : signe le run.json "
-        "(run.json.sig), le rapport HTML (.sig) et le PDF (signature PAdES). Mot de passe "
-        "éventuel dans SDET_CHECK_SIGN_KEY_PASSWORD.",
+        help=text("cli.integrity.sign_key"),
     ),
 ]
 SignCertOption = Annotated[
@@ -36,36 +35,16 @@ SignCertOption = Annotated[
     typer.Option(
         "--sign-cert",
         metavar="CERT.pem",
-        help="Certificat PEM de la clé (obligatoire avec --sign-key), chaîne comprise.",
+        help=text("cli.integrity.sign_cert"),
     ),
 ]
 AllowUnverifiedOption = Annotated[
     bool,
     typer.Option(
         "--allow-unverified",
-        help="Lire quand même un run dont les preuves ne correspondent pas au manifeste (ou "
-        "dont la signature échoue) ; chaque page du rapport porte alors « NON VÉRIFIÉ ».",
+        help=text("cli.integrity.allow_unverified"),
     ),
 ]
-
-_TEXTS = {
-    "fr": {
-        "warning": "Attention : run non vérifié, lu avec --allow-unverified ; chaque page "
-        "portera « NON VÉRIFIÉ » :",
-        "refused": "Run modifié : {path} : {problems}. À faire : demander le run.json "
-        "d'origine, ou relancer avec --allow-unverified (chaque page portera « NON VÉRIFIÉ »).",
-        "unsigned": "Note : {path} est non signé (pas de {sig} à côté) : rien n'atteste que ses "
-        "résultats sont ceux du run d'origine ; demander le run signé, puis sdet-check verify.",
-    },
-    "en": {
-        "warning": "Warning: unverified run, read with --allow-unverified; every page will "
-        "say “NOT VERIFIED”:",
-        "refused": "Altered run: {path}: {problems}. To do: ask for the original run.json, or "
-        "run again with --allow-unverified (every page will say “NOT VERIFIED”).",
-        "unsigned": "Note: {path} is not signed (no {sig} beside it): nothing vouches that its "
-        "results are the original run's; ask for the signed run, then sdet-check verify.",
-    },
-}
 
 SIGNED_BESIDE = frozenset({".json", ".html"})
 """Files that get a detached signature beside them (the PDF carries its own)."""
@@ -120,14 +99,15 @@ def read_runs(
 
     runs = [read_run(path) for path in paths]
     problems: list[str] = []
-    texts = _TEXTS.get(lang, _TEXTS["fr"])
     crossed = _grid_crossed(runs, lang)
     for run in runs:
         sig = signature_path(run.path)
         if not sig.exists():
             # Its manifest and score may have been recomputed after an edit: say so.
             err_console.print(
-                texts["unsigned"].format(path=run.path, sig=sig.name), style="yellow", markup=False
+                text("cli.integrity.load_runs.unsigned", lang, path=run.path, sig=sig.name),
+                style="yellow",
+                markup=False,
             )
         found = [p.describe(lang) for p in run.problems]
         found.extend(_signature_problems(run, lang))
@@ -139,11 +119,15 @@ def read_runs(
             if run.problems:
                 raise UnverifiedRunError(run.path, run.problems)
             raise typer.Exit(_refuse_signature(run.path, found, lang))
-        prefix = (f"{run.path} : " if lang == "fr" else f"{run.path}: ") if len(runs) > 1 else ""
-        problems.extend(prefix + text for text in found)
+        problems.extend(
+            text("cli.integrity.load_runs.of_run", lang, path=run.path, problem=problem)
+            if len(runs) > 1
+            else problem
+            for problem in found
+        )
     if problems:
         err_console.print(
-            _TEXTS.get(lang, _TEXTS["fr"])["warning"] + "\n  " + "\n  ".join(problems),
+            text("cli.integrity.load_runs.warning", lang, problems="\n  ".join(problems)),
             style="yellow",
             markup=False,
         )
@@ -197,7 +181,9 @@ def _signature_problems(run: RunFile, lang: str = "fr") -> list[str]:
 
 def _refuse_signature(path: Path, problems: Sequence[str], lang: str) -> int:
     err_console.print(
-        _TEXTS.get(lang, _TEXTS["fr"])["refused"].format(path=path, problems="; ".join(problems)),
+        text(
+            "cli.integrity.refuse_signature.refused", lang, path=path, problems="; ".join(problems)
+        ),
         style="bold red",
         markup=False,
     )

@@ -10,6 +10,7 @@ from typer.core import TyperGroup
 
 from sdet_check.cli.app import app, state
 from sdet_check.cli.console import console
+from sdet_check.messages import msg, text
 
 if TYPE_CHECKING:
     # typer bundles its own click; its Context is the type TyperGroup's methods take.
@@ -28,7 +29,7 @@ class _ExportByDefault(TyperGroup):
 
 questionnaire_app = typer.Typer(
     cls=_ExportByDefault,
-    help="Questionnaire de déclarations (ODS) que remplissent les candidats, et son import.",
+    help=text("cli.questionnaire.module.help"),
     no_args_is_help=True,
 )
 app.add_typer(questionnaire_app, name="questionnaire")
@@ -55,22 +56,30 @@ _WORDS = {
 }
 
 
-@questionnaire_app.command("export")
+@questionnaire_app.command("export", help=text("cli.questionnaire.questionnaire_export.help"))
 def questionnaire_export(
-    grid_ref: Annotated[str, typer.Argument(metavar="GRILLE", help="sdet/6.4 ou un dossier")],
-    out: Annotated[Path, typer.Option("--out", "-o", help="Fichier .ods écrit.")],
+    grid_ref: Annotated[
+        str,
+        typer.Argument(
+            metavar=text("cli.metavar.grid"),
+            help=text("cli.questionnaire.questionnaire_export.grid"),
+        ),
+    ],
+    out: Annotated[
+        Path, typer.Option("--out", "-o", help=text("cli.questionnaire.questionnaire_export.out"))
+    ],
     prefill: Annotated[
         Path | None,
         typer.Option(
             "--from",
-            help="Pré-remplir avec un fichier de déclarations (celui de l'an dernier, un exemple).",
+            help=text("cli.questionnaire.questionnaire_export.prefill"),
         ),
     ] = None,
     rest_unanswered: Annotated[
         bool,
         typer.Option(
             "--rest-unanswered",
-            help="Avec --from : mettre « sans réponse » aux lignes que le fichier ne déclare pas.",
+            help=text("cli.questionnaire.questionnaire_export.rest_unanswered"),
         ),
     ] = False,
 ) -> None:
@@ -115,20 +124,27 @@ def _write(out: Path, content: bytes) -> None:
         out.write_bytes(content)
     except OSError as exc:
         raise typer.BadParameter(
-            f"impossible d'écrire {out} ({exc.strerror})", param_hint="--out"
+            msg("cli.questionnaire.write.error", out=out, strerror=exc.strerror), param_hint="--out"
         ) from None
 
 
-@questionnaire_app.command("import")
+@questionnaire_app.command("import", help=text("cli.questionnaire.questionnaire_import.help"))
 def questionnaire_import(
-    file: Annotated[Path, typer.Argument(metavar="QUESTIONNAIRE", help="Questionnaire rempli.")],
-    out: Annotated[Path, typer.Option("--out", "-o", help="Fichier de déclarations écrit.")],
+    file: Annotated[
+        Path,
+        typer.Argument(
+            metavar="QUESTIONNAIRE", help=text("cli.questionnaire.questionnaire_import.file")
+        ),
+    ],
+    out: Annotated[
+        Path, typer.Option("--out", "-o", help=text("cli.questionnaire.questionnaire_import.out"))
+    ],
     proofs: Annotated[
         Path | None,
-        typer.Option("--proofs", help="Dossier des preuves (par défaut : celui du questionnaire)."),
+        typer.Option("--proofs", help=text("cli.questionnaire.questionnaire_import.proofs")),
     ] = None,
     grid_ref: Annotated[
-        str, typer.Option("--grid", help="Grille attendue (celle de l'appel d'offres).")
+        str, typer.Option("--grid", help=text("cli.questionnaire.questionnaire_import.grid"))
     ] = "sdet",
 ) -> None:
     """Valider un questionnaire rempli et écrire le fichier de déclarations d'un run."""
@@ -142,7 +158,9 @@ def questionnaire_import(
     folder = proofs if proofs is not None else file.parent
     if not folder.is_dir():
         raise InputError(
-            folder, "dossier des preuves introuvable", "donner le dossier remis avec --proofs"
+            folder,
+            msg("input.questionnaire.import_command.no_proofs"),
+            msg("input.questionnaire.import_command.no_proofs_fix"),
         )
     imported = import_questionnaire(file, folder, grid, state.lang)
     partial = out.with_name(out.name + ".partiel")
@@ -154,7 +172,7 @@ def questionnaire_import(
         partial.replace(out)
     except OSError as exc:
         raise typer.BadParameter(
-            f"impossible d'écrire {out} ({exc.strerror})", param_hint="--out"
+            msg("cli.questionnaire.write.error", out=out, strerror=exc.strerror), param_hint="--out"
         ) from None
     finally:
         partial.unlink(missing_ok=True)

@@ -15,6 +15,7 @@ import typer
 
 from sdet_check.cli.app import app, state
 from sdet_check.cli.console import console, err_console
+from sdet_check.messages import text
 
 if TYPE_CHECKING:
     from rich.console import RenderableType
@@ -31,28 +32,29 @@ class _Stop(Exception):
     """The auditor asked to stop (Q) or the input ended."""
 
 
-@app.command("review")
+@app.command("review", help=text("cli.review.review_command.help"))
 def review_command(
     run_file: Annotated[
-        Path, typer.Argument(metavar="RUN.json", help="Run écrit par sdet-check run ou demo.")
+        Path, typer.Argument(metavar="RUN.json", help=text("cli.review.review_command.run_file"))
     ],
     out: Annotated[
         Path | None,
         typer.Option(
             "--out",
             "-o",
-            help="Fichier de revues écrit et repris (revues.yaml à côté du run par défaut).",
+            help=text("cli.review.review_command.out"),
         ),
     ] = None,
     answers: Annotated[
         Path | None,
-        typer.Option("--answers", help="Réponses déjà rédigées (YAML) : revue sans question."),
+        typer.Option("--answers", help=text("cli.review.review_command.answers")),
     ] = None,
     auditor: Annotated[
-        str | None, typer.Option("--auditor", help="Nom de l'auditeur inscrit sur chaque revue.")
+        str | None, typer.Option("--auditor", help=text("cli.review.review_command.auditor"))
     ] = None,
     organisation: Annotated[
-        str | None, typer.Option("--organisation", help="Organisme d'audit (en tête du fichier).")
+        str | None,
+        typer.Option("--organisation", help=text("cli.review.review_command.organisation")),
     ] = None,
 ) -> None:
     """Revue guidée : décider chaque exigence « à examiner » du run et écrire le fichier de revues.

@@ -13,6 +13,7 @@ import typer
 from sdet_check.cli.app import app, state
 from sdet_check.cli.console import console, err_console
 from sdet_check.cli.integrity import AllowUnverifiedOption, SignCertOption, SignKeyOption
+from sdet_check.messages import msg, text
 
 if TYPE_CHECKING:
     from sdet_check.reporters.document import ReportTimeout
@@ -27,8 +28,7 @@ FormatOption = Annotated[
     typer.Option(
         "--format",
         "-f",
-        help="Sortie (répétable) : terminal, json, junit, csv, html, pdf. "
-        "Par défaut : terminal, json, junit.",
+        help=text("cli.run.module.format"),
     ),
 ]
 
@@ -47,7 +47,7 @@ class ProgressObserver:
         )
 
         self._progress = Progress(
-            TextColumn("[bold]Évaluation"),
+            TextColumn("[bold]" + text("cli.run.progress")),
             BarColumn(),
             MofNCompleteColumn(),
             TimeElapsedColumn(),
@@ -82,7 +82,11 @@ def check_formats(formats: Sequence[str]) -> list[str]:
     unknown = [f for f in formats if f not in REPORTERS]
     if unknown:
         raise typer.BadParameter(
-            f"format inconnu : {', '.join(unknown)} (formats : {', '.join(REPORTERS)})",
+            msg(
+                "cli.run.check_formats.error",
+                unknown=", ".join(unknown),
+                reporters=", ".join(REPORTERS),
+            ),
             param_hint="--format",
         )
     return list(dict.fromkeys(formats))
@@ -123,7 +127,8 @@ def write_reports(
         console.print(TerminalReporter().renderable(record, lang))
     if late is not None:
         err_console.print(
-            f"Écrits dans {out}/ : {', '.join(p.name for p in written)}", markup=False
+            msg("cli.run.write_reports.out", out=out, items=", ".join(p.name for p in written)),
+            markup=False,
         )
         raise late
     return written
@@ -136,18 +141,18 @@ def prepare_out_dir(out: Path, *, fresh: bool = False) -> Path:
     run.json is what a follow-up diff needs, and must never be replaced.
     """
     if out.exists() and not out.is_dir():
-        raise typer.BadParameter(f"{out} existe et n'est pas un dossier", param_hint="--out")
+        raise typer.BadParameter(msg("cli.run.prepare_out_dir.error", out=out), param_hint="--out")
     if fresh and (out / "run.json").exists():
         raise typer.BadParameter(
-            f"{out} contient déjà un run (run.json), qui ne sera pas remplacé : choisir un "
-            "autre dossier, ou omettre --out pour un nouveau dossier horodaté",
+            msg("cli.run.prepare_out_dir.error_2", out=out),
             param_hint="--out",
         )
     try:
         out.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise typer.BadParameter(
-            f"impossible de créer {out} ({exc.strerror})", param_hint="--out"
+            msg("cli.run.prepare_out_dir.error_3", out=out, strerror=exc.strerror),
+            param_hint="--out",
         ) from None
     return out
 
@@ -170,52 +175,63 @@ def default_out_dir(name: str) -> Path:
     return candidate
 
 
-@app.command("run")
+@app.command("run", help=text("cli.run.run_command.help"))
 def run_command(
     target: Annotated[
-        Path, typer.Option("--target", "-t", help="Fichier cible (YAML) décrivant l'ENT.")
+        Path, typer.Option("--target", "-t", help=text("cli.run.run_command.target"))
     ],
-    grid: Annotated[str, typer.Option("--grid", "-g", help="Grille : sdet/6.4, sdet…")] = "sdet",
+    grid: Annotated[
+        str, typer.Option("--grid", "-g", help=text("cli.run.run_command.grid"))
+    ] = "sdet",
     declarations: Annotated[
-        Path | None, typer.Option("--declarations", help="Déclarations de l'éditeur (YAML).")
+        Path | None, typer.Option("--declarations", help=text("cli.run.run_command.declarations"))
     ] = None,
-    waivers: Annotated[Path | None, typer.Option("--waivers", help="Réserves (YAML).")] = None,
+    waivers: Annotated[
+        Path | None, typer.Option("--waivers", help=text("cli.run.run_command.waivers"))
+    ] = None,
     reviews: Annotated[
-        Path | None, typer.Option("--reviews", help="Revues de l'auditeur (YAML).")
+        Path | None, typer.Option("--reviews", help=text("cli.run.run_command.reviews"))
     ] = None,
-    axis: Annotated[list[str] | None, typer.Option("--axis", help="Axe à évaluer.")] = None,
-    level: Annotated[list[str] | None, typer.Option("--level", help="MUST ou SHOULD.")] = None,
-    tag: Annotated[list[str] | None, typer.Option("--tag", help="Étiquette à évaluer.")] = None,
+    axis: Annotated[
+        list[str] | None, typer.Option("--axis", help=text("cli.run.run_command.axis"))
+    ] = None,
+    level: Annotated[
+        list[str] | None, typer.Option("--level", help=text("cli.run.run_command.level"))
+    ] = None,
+    tag: Annotated[
+        list[str] | None, typer.Option("--tag", help=text("cli.run.run_command.tag"))
+    ] = None,
     only: Annotated[
-        list[str] | None, typer.Option("--only", help="Exigence (ou motif SSO-CAS-*) à évaluer.")
+        list[str] | None, typer.Option("--only", help=text("cli.run.run_command.only"))
     ] = None,
-    skip: Annotated[list[str] | None, typer.Option("--skip", help="Exigence à écarter.")] = None,
+    skip: Annotated[
+        list[str] | None, typer.Option("--skip", help=text("cli.run.run_command.skip"))
+    ] = None,
     out: Annotated[
-        Path | None, typer.Option("--out", "-o", help="Dossier des rapports (nouveau par défaut).")
+        Path | None, typer.Option("--out", "-o", help=text("cli.run.run_command.out"))
     ] = None,
     fmt: FormatOption = None,
     workers: Annotated[
         int | None,
-        typer.Option("--workers", min=1, max=32, help="Sondes en parallèle (4 par défaut)."),
+        typer.Option("--workers", min=1, max=32, help=text("cli.run.run_command.workers")),
     ] = None,
     probe_timeout: Annotated[
-        float | None, typer.Option("--probe-timeout", min=0.1, help="Borne par sonde (s).")
+        float | None,
+        typer.Option("--probe-timeout", min=0.1, help=text("cli.run.run_command.probe_timeout")),
     ] = None,
     run_timeout: Annotated[
-        float | None, typer.Option("--run-timeout", min=0.1, help="Borne du run entier (s).")
+        float | None,
+        typer.Option("--run-timeout", min=0.1, help=text("cli.run.run_command.run_timeout")),
     ] = None,
     allow_writes: Annotated[
         bool,
-        typer.Option("--allow-writes", help="Autoriser les sondes qui écrivent sur la cible."),
+        typer.Option("--allow-writes", help=text("cli.run.run_command.allow_writes")),
     ] = False,
     allow_cleartext_credentials: Annotated[
         bool,
         typer.Option(
             "--allow-cleartext-credentials",
-            help=(
-                "Plateforme de test en HTTP : autoriser l'envoi des mots de passe de test en "
-                "clair, au seul hôte configuré (consigné dans le run et sur le rapport)."
-            ),
+            help=(text("cli.run.run_command.allow_cleartext_credentials")),
         ),
     ] = False,
     sign_key: SignKeyOption = None,
@@ -258,36 +274,38 @@ def run_command(
         record = prepared.execute(observer)
     written = write_reports(record, formats, out_dir, state.lang, signer)
     err_console.print(
-        f"Run écrit dans {out_dir}/ : {', '.join(p.name for p in written)}", markup=False
+        msg("cli.run.run_command.out_2", out_dir=out_dir, items=", ".join(p.name for p in written)),
+        markup=False,
     )
     raise typer.Exit(ExitCode.for_verdict(overall_verdict(record)))
 
 
-@app.command("report")
+@app.command("report", help=text("cli.run.report_command.help"))
 def report_command(
-    run_file: Annotated[Path, typer.Argument(metavar="RUN.json", help="Run écrit par sdet-check.")],
+    run_file: Annotated[
+        Path, typer.Argument(metavar="RUN.json", help=text("cli.run.report_command.help_2"))
+    ],
     fmt: FormatOption = None,
     out: Annotated[
-        Path | None, typer.Option("--out", "-o", help="Dossier où écrire les fichiers.")
+        Path | None, typer.Option("--out", "-o", help=text("cli.run.report_command.out"))
     ] = None,
     auditor: Annotated[
         str | None,
-        typer.Option("--auditor", help="Nom de l'auditeur, en couverture du rapport HTML/PDF."),
+        typer.Option("--auditor", help=text("cli.run.report_command.auditor")),
     ] = None,
     valid_until: Annotated[
         str | None,
         typer.Option(
             "--valid-until",
-            metavar="AAAA-MM-JJ",
-            help="Fin de la période de validité du rapport HTML/PDF.",
+            metavar=text("cli.metavar.date"),
+            help=text("cli.run.report_command.valid_until"),
         ),
     ] = None,
     reviews: Annotated[
         Path | None,
         typer.Option(
             "--reviews",
-            help="Revues de l'auditeur (YAML, par ex. écrit par `sdet-check review`) : "
-            "décident les exigences à examiner, puis le run est recalculé.",
+            help=text("cli.run.report_command.reviews"),
         ),
     ] = None,
     sign_key: SignKeyOption = None,
@@ -314,20 +332,18 @@ def report_command(
     signer = signing_identity(sign_key, sign_cert)
     if signer is not None and reviews is not None:
         raise typer.BadParameter(
-            "un run recalculé avec des revues ne se signe pas tel quel : écrire le run recalculé "
-            "(--reviews … --format json --out DOSSIER), puis signer DOSSIER/run.json avec report",
+            msg("cli.run.report_command.sign_rescored"),
             param_hint="--sign-key",
         )
     (run,), problems = read_runs([run_file], allow_unverified=allow_unverified, lang=state.lang)
     if signer is not None and problems:
         raise typer.BadParameter(
-            "un run non vérifié ne se signe pas : signer le run.json d'origine",
+            msg("cli.run.report_command.sign_unverified"),
             param_hint="--sign-key",
         )
     if signer is not None and not run.canonical:
         raise typer.BadParameter(
-            f"{run_file} n'est pas octet pour octet le run.json écrit par sdet-check (remis en "
-            "forme ?) : signer le fichier d'origine",
+            msg("cli.run.report_command.sign_reformatted", path=run_file),
             param_hint="--sign-key",
         )
     record = run.record
@@ -336,22 +352,22 @@ def report_command(
     rescored = rescore(record).to_json()
     if rescored != record["score"]:
         err_console.print(
-            "Attention : le score enregistré dans ce run ne correspond pas à ses résultats ; "
-            "le score recalculé fait foi.",
+            msg("cli.run.report_command.out_2"),
             style="yellow",
         )
         record["score"] = rescored
         if signer is not None:
             raise typer.BadParameter(
-                "le score enregistré de ce run ne correspond pas à ses résultats : un run "
-                "modifié ne se signe pas",
+                msg("cli.run.report_command.sign_altered"),
                 param_hint="--sign-key",
             )
     signature = Signature(auditor=auditor, valid_until=_valid_until(valid_until, record))
     if valid_until is not None and not _attests(record):
         err_console.print(
-            "Attention : --valid-until n'est pas repris, un rapport "
-            f"« {overall_verdict(record).label(state.lang)} » n'atteste pas la conformité.",
+            msg(
+                "cli.run.report_command.valid_until_dropped",
+                verdict=overall_verdict(record).label(state.lang),
+            ),
             style="yellow",
             markup=False,
         )
@@ -376,7 +392,7 @@ def report_command(
             late = exc
             continue
         for written in write_output(path, data, signer, _reason(record)):
-            err_console.print(f"Écrit : {written}", markup=False)
+            err_console.print(msg("cli.run.report_command.out_3", path=written), markup=False)
     if "terminal" in formats:
         console.print(TerminalReporter().renderable(record, state.lang))
     if late is not None:
@@ -403,7 +419,9 @@ def _reason(record: Mapping[str, Any]) -> str:
     """The reason a PDF signature gives: which run the signed report reports."""
     from sdet_check.run import run_hash
 
-    return f"Rapport sdet-check du run {record['run_id']} (sha256 {run_hash(record)})"
+    return text(
+        "cli.run.reason.signature", state.lang, run_id=record["run_id"], digest=run_hash(record)
+    )
 
 
 def _sign_run_file(run: RunFile, out_dir: Path, signer: SigningIdentity) -> None:
@@ -417,22 +435,21 @@ def _sign_run_file(run: RunFile, out_dir: Path, signer: SigningIdentity) -> None
     if target.resolve() != run.path.resolve():
         if target.exists() and target.read_bytes() != run.raw:
             raise typer.BadParameter(
-                f"{target} existe et contient un autre run : choisir un autre dossier",
+                msg("cli.run.sign_run_file.other_run", path=target),
                 param_hint="--out",
             )
         target.write_bytes(run.raw)
-        err_console.print(f"Écrit : {target}", markup=False)
+        err_console.print(msg("cli.run.report_command.out_3", path=target), markup=False)
     if signature_path(target).exists():
         err_console.print(
-            f"{signature_path(target)} existe déjà : conservé (la signature du rapport PDF "
-            "couvre aussi le run joint).",
+            msg("cli.run.sign_run_file.kept", path=signature_path(target)),
             markup=False,
         )
         return
     # The bytes that were checked and rendered, not the file as it may be by now.
     signature = signature_path(target)
     signature.write_bytes(sign_detached(run.raw, signer))
-    err_console.print(f"Écrit : {signature}", markup=False)
+    err_console.print(msg("cli.run.report_command.out_3", path=signature), markup=False)
 
 
 def _attests(record: Mapping[str, Any]) -> bool:
@@ -451,14 +468,17 @@ def _valid_until(text: str | None, record: Mapping[str, Any]) -> date | None:
         day = date.fromisoformat(text)
     except ValueError:
         raise typer.BadParameter(
-            f"date invalide « {text} » : écrire AAAA-MM-JJ, par ex. 2027-09-30",
+            msg("cli.run.valid_until.error", text=text),
             param_hint="--valid-until",
         ) from None
     evaluated = datetime.fromisoformat(record["started_at"]).date()
     if day < evaluated:
         raise typer.BadParameter(
-            f"la validité ({day.isoformat()}) finirait avant l'évaluation "
-            f"({evaluated.isoformat()}) : donner une date postérieure",
+            msg(
+                "cli.run.valid_until.error_2",
+                isoformat=day.isoformat(),
+                isoformat2=evaluated.isoformat(),
+            ),
             param_hint="--valid-until",
         )
     return day

@@ -9,15 +9,16 @@ import typer
 
 from sdet_check.cli.app import app, state
 from sdet_check.cli.console import console
+from sdet_check.messages import text
 
 
-@app.command("verify")
+@app.command("verify", help=text("cli.verify.verify_command.help"))
 def verify_command(
     paths: Annotated[
         list[Path],
         typer.Argument(
             metavar="PATH...",
-            help="run.json, sa signature run.json.sig, rapport PDF ou HTML (plusieurs possibles).",
+            help=text("cli.verify.verify_command.paths"),
         ),
     ],
     trust: Annotated[
@@ -25,8 +26,7 @@ def verify_command(
         typer.Option(
             "--trust",
             metavar="AC.pem",
-            help="Certificat(s) d'autorité de confiance : la signature doit s'y rattacher "
-            "(répétable). Sans lui, l'intégrité est vérifiée mais pas l'identité du signataire.",
+            help=text("cli.verify.verify_command.trust"),
         ),
     ] = None,
 ) -> None:

@@ -8,6 +8,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from sdet_check.labels import status_code, status_label
+from sdet_check.messages import message_text
 from sdet_check.redaction import spreadsheet_cell
 from sdet_check.reporters.base import Reporter, rows
 from sdet_check.reporters.integrity import unverified_notice
@@ -49,7 +50,7 @@ class CsvReporter(Reporter):
                     result.get("waiver_state", ""),
                     result.get("declared", ""),
                     requirement["title"][lang],
-                    result["message"],
+                    message_text(result, lang),
                     result.get("probe", ""),
                     len(result["evidence"]),
                     result.get("duration_ms", ""),

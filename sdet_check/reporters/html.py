@@ -17,6 +17,7 @@ from typing import Any
 
 from sdet_check.grid import source_label
 from sdet_check.labels import CLEARTEXT_OPTION, STATUS_LABELS, status_short
+from sdet_check.messages import message_text
 from sdet_check.remarks import run_remarks, solution_identity
 from sdet_check.reporters.base import Reporter
 from sdet_check.reporters.charts import COVERAGE_FILL, coverage_chart, grouped_chart, status_chart
@@ -456,7 +457,7 @@ def _item(
 
 def _message(result: Mapping[str, Any], lang: str) -> str:
     """The finding of a result; the runner's fixed waiting messages in the report's language."""
-    text = _text(result.get("message")) or ""
+    text = _text(message_text(result, lang)) or ""
     key = RUNNER_MESSAGES.get(text)
     return WORDS[lang][key] if key else text
 

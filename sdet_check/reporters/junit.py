@@ -13,6 +13,7 @@ from typing import Any
 from lxml import etree
 
 from sdet_check.labels import status_label
+from sdet_check.messages import message_text
 from sdet_check.redaction import clean_values
 from sdet_check.reporters.base import Reporter, rows
 from sdet_check.reporters.integrity import unverified_notice
@@ -60,27 +61,28 @@ class JunitReporter(Reporter):
                 case.set("time", f"{result['duration_ms'] / 1000:.3f}")
             counts[axis]["tests"] += 1
             status = result["status"]
+            message = message_text(result, lang)
             if status == "fail" and result.get("waived"):
                 skipped = etree.SubElement(case, "skipped")
-                skipped.set("message", f"NC couverte par une réserve valide : {result['message']}")
+                skipped.set("message", f"NC couverte par une réserve valide : {message}")
                 counts[axis]["skipped"] += 1
             elif status == "fail":
                 failure = etree.SubElement(case, "failure", type=requirement["level"])
-                failure.set("message", result["message"])
+                failure.set("message", message)
                 failure.text = _evidence_text(result)
                 counts[axis]["failures"] += 1
             elif status == "error":
                 error = etree.SubElement(case, "error", type=result.get("error_reason", "error"))
-                error.set("message", result["message"])
+                error.set("message", message)
                 error.text = result.get("trace") or _evidence_text(result)
                 counts[axis]["errors"] += 1
             elif status in _SKIPPED:
                 skipped = etree.SubElement(case, "skipped")
-                skipped.set("message", f"{status_label(status, lang)} : {result['message']}")
+                skipped.set("message", f"{status_label(status, lang)} : {message}")
                 counts[axis]["skipped"] += 1
             else:
                 output = etree.SubElement(case, "system-out")
-                output.text = f"{result['message']}\n{_evidence_text(result)}"
+                output.text = f"{message}\n{_evidence_text(result)}"
 
         for axis, suite in suites.items():
             for counter, count in counts[axis].items():

@@ -13,6 +13,7 @@ from rich.table import Table
 from rich.text import Text
 
 from sdet_check.labels import status_code
+from sdet_check.messages import message_text
 from sdet_check.redaction import shortened, visible_controls
 from sdet_check.reporters.base import Reporter, percent, rows
 from sdet_check.scoring import Verdict
@@ -289,19 +290,19 @@ class TerminalReporter(Reporter):
         same: dict[str, list[str]] = {}
         for requirement, result in rows(record):
             if result["status"] == "error":
-                same.setdefault(result["message"], []).append(requirement["id"])
+                same.setdefault(message_text(result, lang), []).append(requirement["id"])
         done: set[str] = set()
         for requirement, result in rows(record):
             status = result["status"]
             if not self.verbose and status not in ("fail", "error"):
                 continue
-            ids = same.get(result["message"], []) if status == "error" else []
+            ids = same.get(message_text(result, lang), []) if status == "error" else []
             if len(ids) > 1 and not self.verbose:
-                if result["message"] in done:
+                if message_text(result, lang) in done:
                     continue
-                done.add(result["message"])
+                done.add(message_text(result, lang))
                 others = ", ".join(ids[1:6]) + (", …" if len(ids) > 6 else "")
-                message = Text(result["message"])
+                message = Text(message_text(result, lang))
                 message.append(
                     f"\n  · {words['same_error']} ({words['requirements'].format(n=len(ids))})"
                     f"{words['colon']}{others}",
@@ -316,7 +317,7 @@ class TerminalReporter(Reporter):
                 shown += 1
                 continue
             shown += 1
-            message = Text(result["message"])
+            message = Text(message_text(result, lang))
             if result.get("waived"):
                 message.append(f" [{words['waived']}]", style="yellow")
             elif result.get("waiver_state") == "expired":

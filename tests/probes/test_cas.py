@@ -297,10 +297,12 @@ def test_failures_carry_the_evidence_an_auditor_needs(
     message, proof = evidence("open_service", "SSO-CAS-030")
     assert "en clair" in message and "http://127.0.0.1:" in message
     message, proof = evidence("profile_withheld", "SSO-CAS-020")
-    assert all(f"{a.login} ({a.profile}) : attribut ENTPersonProfils absent" in message
+    assert all(f"{a.login} ({a.profile})\u00a0: attribut ENTPersonProfils absent" in message
                for a in ACCOUNTS)  # fmt: skip
     message, _ = evidence("profile_withheld", "SSO-PROP-001")  # expect: all
-    assert "lea.martin (eleve) : attribut ENTEleveClasses attendu par la cible absent" in message
+    assert (
+        "lea.martin (eleve)\u00a0: attribut ENTEleveClasses attendu par la cible absent" in message
+    )
     assert "ENTPersonProfils attendu par la cible absent" not in message  # said once, as required
     message, _ = evidence("bad_uai", "SSO-CAS-021")
     assert "0751234A" in message and "lettre clé" in message

@@ -367,7 +367,7 @@ def test_cookie_without_flags_fails_naming_cookie(
     assert cookie.data["name"] == SESSION_COOKIE
     assert cookie.data["missing"] == ["Secure", "HttpOnly", "SameSite"]
     assert cookie.data["set_by"] == non_conformant.session_url
-    assert f"{SESSION_COOKIE} : Secure, HttpOnly, SameSite" in outcome.message
+    assert f"{SESSION_COOKIE}\u00a0: Secure, HttpOnly, SameSite" in outcome.message
     assert not re.search(rf"{SESSION_COOKIE}=[0-9a-f]{{5,}}", dump(outcome.evidence))
 
 
@@ -445,7 +445,7 @@ def test_expected_session_cookie_absent_is_not_testable(
     conformant: PortalServer, tmp_path: Path
 ) -> None:
     context = context_for(conformant, tmp_path, session_cookies=["JSESSIONID"])
-    with pytest.raises(NotTestable, match=f"cookies vus : {SESSION_COOKIE}"):
+    with pytest.raises(NotTestable, match=f"cookies vus\u00a0: {SESSION_COOKIE}"):
         run(CookieFlags, context)
 
 
@@ -694,7 +694,7 @@ def test_untried_versions_are_said_and_never_counted_as_refused(
     monkeypatch.setattr("probes.http._can_offer", lambda version: version != ssl.TLSVersion.TLSv1)
     outcome = run(TlsFloor, context_for(conformant, tmp_path))
     assert outcome.status is Status.PASS
-    assert "non essayé(s) faute de support local : TLS 1.0" in outcome.message
+    assert "non essayé(s) faute de support local\u00a0: TLS 1.0" in outcome.message
     (untried,) = of_kind(outcome, "note")
     assert untried.data == {"version": "TLS 1.0", "tried": False}
     offered = [e.data["offered"] for e in of_kind(outcome, "tls")]

@@ -1067,7 +1067,7 @@ def test_a_person_kept_past_the_delay_fails(
     export(feed, 2, without=("2002",))
     outcome = judge(directories, tmp_path, DELETION, grace_months=3)
     assert outcome.status is Status.FAIL
-    assert "LDAP-REC-002 : 1 personne(s) conservée(s) au-delà de 3 mois" in outcome.message
+    assert "LDAP-REC-002\u00a0: 1 personne(s) conservée(s) au-delà de 3 mois" in outcome.message
     assert delay(outcome)["late"] == {"LDAP-REC-002": 1}
     (summary,) = of_kind(outcome.evidence, "aaf_feed")
     current = [f["name"] for f in summary.data["files"] if f["current"]]

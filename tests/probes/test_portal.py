@@ -150,7 +150,7 @@ BROKEN_EXPECTED = {
     "portal.logout": "/services/messagerie",
     "portal.private_pages": "/eleve/",
     "portal.a11y_schema": "aucun lien vers le schéma pluriannuel",
-    "portal.services_by_profile": "eleve : manquent Absences",
+    "portal.services_by_profile": "eleve\u00a0: manquent Absences",
 }
 
 

@@ -124,7 +124,7 @@ def test_the_session_cookie_set_after_the_login_is_judged(pki: PkiFiles) -> None
     assert PASSWORD not in json.dumps([e.to_json() for e in outcome.evidence])
     with login_portal(pki, httponly=False) as url:
         outcome = check(pki, url)
-    assert outcome.status is Status.FAIL and "ENTSESSION : HttpOnly" in outcome.message
+    assert outcome.status is Status.FAIL and "ENTSESSION\u00a0: HttpOnly" in outcome.message
 
 
 def test_refused_credentials_say_what_the_page_showed(pki: PkiFiles) -> None:

@@ -111,7 +111,7 @@ EVIDENCE_NAMES: dict[tuple[str, str], tuple[str, ...]] = {
     ("cles_faibles_sha1", "SSO-SAML-005"): ("1024 bits", "SHA1", "rsa-sha1"),
     ("http_en_clair", "SSO-SAML-013"): ("http://127.0.0.1", "SingleSignOnService"),
     ("nameid_courriel", "SSO-SAML-007"): ("emailAddress", "adresse électronique"),
-    ("nameid_courriel", "SSO-SAML-011"): ("hors de la liste convenue : mail",),
+    ("nameid_courriel", "SSO-SAML-011"): ("hors de la liste convenue\u00a0: mail",),
     ("assertion_echue", "SSO-SAML-010"): ("NotOnOrAfter", "échu"),
     ("metadonnees_signature_etrangere", "SSO-SAML-003"): ("Signature verification failed",),
     ("acs_non_declaree_acceptee", "SSO-SAML-012"): (demo.UNDECLARED_ACS_URL, "Success"),
