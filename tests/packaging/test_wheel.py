@@ -55,7 +55,7 @@ def test_wheel_carries_grids_schemas_and_probes(wheel: Path) -> None:
     assert "sdet_check/_bundled/grids/schemas/weights.schema.json" in names
     for template in ("report.html.j2", "compare.html.j2", "rundiff.html.j2", "report.css"):
         assert f"sdet_check/_bundled/templates/{template}" in names
-    assert "probes/http.py" in names
+    assert "probes/http/__init__.py" in names
     # The reference ENT's answered kit, which the demo's audit loop plays.
     for kit in ("questionnaire.ods", "reponses-revue.yaml", "preuves/pile-locale.txt"):
         assert f"sdet_check/_bundled/ent-reference/{kit}" in names

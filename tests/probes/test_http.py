@@ -691,7 +691,7 @@ def test_parse_hsts_refuses_invalid_headers(value: str, problem: str) -> None:
 def test_untried_versions_are_said_and_never_counted_as_refused(
     conformant: PortalServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr("probes.http._can_offer", lambda version: version != ssl.TLSVersion.TLSv1)
+    monkeypatch.setattr("probes.http.transport._can_offer", lambda version: version != ssl.TLSVersion.TLSv1)
     outcome = run(TlsFloor, context_for(conformant, tmp_path))
     assert outcome.status is Status.PASS
     assert "non essayé(s) faute de support local\u00a0: TLS 1.0" in outcome.message
@@ -704,7 +704,7 @@ def test_untried_versions_are_said_and_never_counted_as_refused(
 def test_no_old_version_offerable_cannot_decide(
     conformant: PortalServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr("probes.http._can_offer", lambda version: False)
+    monkeypatch.setattr("probes.http.transport._can_offer", lambda version: False)
     with pytest.raises(ProbeError, match="impossible de décider") as raised:
         run(TlsFloor, context_for(conformant, tmp_path))
     assert type(raised.value) is ProbeError

@@ -1,4 +1,4 @@
-"""Properties of the header parsers of probes/http.py: Strict-Transport-Security, Set-Cookie.
+"""Properties of the header parsers of probes/http/: Strict-Transport-Security, Set-Cookie.
 
 Whatever a target sends, a parser either returns what the probe uses or raises the one
 documented error (``ValueError`` for HSTS; Set-Cookie never refuses), and headers built
