@@ -691,7 +691,9 @@ def test_parse_hsts_refuses_invalid_headers(value: str, problem: str) -> None:
 def test_untried_versions_are_said_and_never_counted_as_refused(
     conformant: PortalServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr("probes.http.transport._can_offer", lambda version: version != ssl.TLSVersion.TLSv1)
+    monkeypatch.setattr(
+        "probes.http.transport._can_offer", lambda version: version != ssl.TLSVersion.TLSv1
+    )
     outcome = run(TlsFloor, context_for(conformant, tmp_path))
     assert outcome.status is Status.PASS
     assert "non essayé(s) faute de support local\u00a0: TLS 1.0" in outcome.message
