@@ -267,7 +267,9 @@ class TerminalReporter(Reporter):
         entries = [*record["score"]["axes"], record["score"]["overall"]]
         for entry in entries:
             verdict = Verdict(entry["verdict"])
-            name = words["overall"] if entry["axis"] == "global" else labels[entry["axis"]]
+            # An edited run may score an axis its grid does not declare: shown by its id.
+            axis = str(entry["axis"])
+            name = words["overall"] if axis == "global" else labels.get(axis, axis or "?")
             table.add_row(
                 Text(name, style="bold" if entry["axis"] == "global" else ""),
                 Text(_SHORT_VERDICT[lang][verdict], style=_VERDICT_STYLE[verdict]),
