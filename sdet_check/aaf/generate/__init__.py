@@ -12,15 +12,10 @@ The generator streams: only one structure's people are in memory at a time.
 
 from __future__ import annotations
 
-from sdet_check.aaf.generate.generator import (
-    ENCODINGS,
-    FORMAT_VERSIONS,
-    MANIFEST,
-    GenerationOptions,
-    Record,
-    generate,
-    parse_defects,
-)
+from sdet_check.aaf.generate.generator import ENCODINGS, MANIFEST, generate
+from sdet_check.aaf.generate.options import GenerationOptions, parse_defects
+from sdet_check.aaf.generate.record import Record
+from sdet_check.aaf.generate.versions import FORMAT_VERSIONS
 
 __all__ = [
     "ENCODINGS",

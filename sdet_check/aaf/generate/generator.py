@@ -20,17 +20,18 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
-from xml.sax.saxutils import escape
 
 from stdnum import luhn
 
 from sdet_check import __version__
 from sdet_check.aaf import names
 from sdet_check.aaf.dtd import BUILTIN_DTD, DTD_NAME
-from sdet_check.aaf.families import CATEGORIES, CURRENT_VERSION, LEGACY_VERSION, Family
+from sdet_check.aaf.families import Family
+from sdet_check.aaf.generate.options import GenerationOptions
+from sdet_check.aaf.generate.record import Record
+from sdet_check.aaf.generate.versions import teacher_mef, version_comments
 from sdet_check.aaf.model import Kind, Op
 from sdet_check.aaf.nomenclature import uai_letter
-from sdet_check.aaf.rules import RULES
 from sdet_check.errors import InputError
 from sdet_check.messages import msg
 
@@ -49,43 +50,6 @@ ENCODINGS = {
 _BYTES_PER_PUPIL = 4200  # first guess for --size-mb, corrected after the first structure
 _MIN_PUPILS = 48
 _DEFAULT_PUPILS = 220
-
-
-@dataclass(frozen=True)
-class GenerationOptions:
-    """What to generate."""
-
-    structures: int = 3
-    seed: int = 1
-    defects: frozenset[str] = frozenset()
-    size_mb: float | None = None
-    chunk_records: int = 5000
-    delta: bool = True
-    export_date: date = date(2024, 9, 16)
-    prefix: str = "ENT2DGEN-SDET"
-    format_version: str = CURRENT_VERSION
-    """The AAF format version written (:data:`FORMAT_VERSIONS`): its header and its forms."""
-
-
-FORMAT_VERSIONS = (CURRENT_VERSION, LEGACY_VERSION)
-"""Format versions the generator writes: the current one and the 2013 one (whose
-``ENTAuxEnsMEF`` values carry the MEF label as a third field, and which has no
-``versionSDET`` header)."""
-
-
-def parse_defects(text: str | None) -> frozenset[str]:
-    """``all`` or comma-separated rule ids → the set of rules to inject; ValueError if unknown."""
-    if not text:
-        return frozenset()
-    if text.strip().lower() == "all":
-        return frozenset(RULES)
-    wanted = {part.strip().upper() for part in text.split(",") if part.strip()}
-    unknown = sorted(wanted - set(RULES))
-    if unknown:
-        raise ValueError(
-            f"règle(s) inconnue(s) : {', '.join(unknown)} (voir `sdet-check aaf rules`)"
-        )
-    return frozenset(wanted)
 
 
 def generate(out: Path, options: GenerationOptions, *, overwrite: bool = False) -> dict[str, Any]:
@@ -118,75 +82,6 @@ def generate(out: Path, options: GenerationOptions, *, overwrite: bool = False) 
         json.dumps(manifest, ensure_ascii=False, indent=1) + "\n", encoding="utf-8"
     )
     return manifest
-
-
-@dataclass
-class Record:
-    """A request to write: type, family, join key and attributes in order.
-
-    ``extra_xml`` is appended inside ``attributes`` (to build DTD breaches);
-    ``category_name`` and ``category_value`` replace the family's operational attribute;
-    ``note`` marks an injected defect.
-    """
-
-    op: Op
-    family: Family
-    key: str
-    attributes: list[tuple[str, list[str]]]
-    extra_xml: str = ""
-    category_name: str | None = None
-    category_value: str | None = None
-    note: tuple[str, str] | None = None
-
-    def get(self, name: str) -> list[str]:
-        """The values of attribute ``name`` (empty if absent)."""
-        return next((values for n, values in self.attributes if n == name), [])
-
-    def set(self, name: str, values: list[str]) -> None:
-        """Replace (or add) attribute ``name``."""
-        for index, (n, _) in enumerate(self.attributes):
-            if n == name:
-                self.attributes[index] = (name, values)
-                return
-        self.attributes.append((name, values))
-
-    def remove(self, name: str) -> None:
-        """Drop attribute ``name``."""
-        self.attributes = [(n, v) for n, v in self.attributes if n != name]
-
-    def xml(self) -> str:
-        """The request as XML text."""
-        category = CATEGORIES[self.family]
-        category_name = self.category_name or category.attribute
-        category_value = self.category_value or category.values[0]
-        lines = [
-            f"<{self.op.value}>",
-            f'<operationalAttributes><attr name="{category_name}"><value>'
-            f"{category_value}</value></attr></operationalAttributes>",
-            f"<identifier><id>{_text(self.key)}</id></identifier>",
-        ]
-        if self.op is not Op.DELETE:
-            container, element = (
-                ("attributes", "attr") if self.op is Op.ADD else ("modifications", "modification")
-            )
-            operation = ' operation="replace"' if self.op is Op.MODIFY else ""
-            lines.append(f"<{container}>")
-            for name, values in self.attributes:
-                inner = "".join(f"<value>{_text(v)}</value>" if v else "<value/>" for v in values)
-                lines.append(
-                    f'<{element} name="{name}"{operation}>{inner or "<value/>"}</{element}>'
-                )
-            lines.append(
-                self.extra_xml + f"</{container}>" if self.extra_xml else f"</{container}>"
-            )
-        lines.append(f"</{self.op.value}>\n")
-        return "\n".join(lines)
-
-
-def _text(value: str) -> str:
-    if "&" in value or "<" in value or ">" in value:
-        return escape(value)
-    return value
 
 
 @dataclass
@@ -253,10 +148,7 @@ class _ChunkWriter:
         if not defects.no_doctype:
             head.append(f'<!DOCTYPE ficAlimMENESR SYSTEM "{DTD_NAME}">')
         head.append("<ficAlimMENESR>")
-        version = defects.version or self.gen.options.format_version
-        head.append(f'<!-- versionAF="{version}" -->')
-        if self.gen.options.format_version == CURRENT_VERSION:
-            head.append('<!-- versionSDET="Annexe 4bis version 6.4" -->')
+        head += version_comments(self.gen.options.format_version, defects.version)
         head += [
             f'<!-- codeAcademieExport="{self.gen.academy_code}" -->',
             '<!-- degre="2D" -->',
@@ -746,11 +638,6 @@ class _Generator:
             ("ENTPersonStructRattach", [s.key]),
         ]
 
-    def _teacher_mef(self, s: _Structure, mef: str) -> str:
-        if self.options.format_version == LEGACY_VERSION:
-            return f"{s.key}${mef}${_MEF_LABELS.get(mef, mef)}"
-        return f"{s.key}${mef}"
-
     def _teacher(
         self, s: _Structure, subject: str, classes: list[str], rng: random.Random
     ) -> Record:
@@ -764,7 +651,7 @@ class _Generator:
             Op.ADD, Family.PERS_EDUC, key,
             [*identity,
              ("ENTAuxEnsCategoDiscipline", [f"{discipline}${label}"]),
-             ("ENTAuxEnsMEF", [self._teacher_mef(s, m) for m in mefs]),
+             ("ENTAuxEnsMEF", [teacher_mef(self.options.format_version, s.key, m) for m in mefs]),
              ("ENTAuxEnsMatiereEnseignEtab", [f"{s.key}${subject}"]),
              ("ENTAuxEnsClasses", [f"{s.key}${c}" for c in classes]),
              ("ENTAuxEnsGroupes", [f"{s.key}${g}" for g in groups] or [""]),
@@ -878,10 +765,6 @@ class _Generator:
             file = self.write(record, Kind.DELTA)
             self.defect("AAF-DELTA-001", file, "1999998", "modification d'un élève inconnu")
 
-
-_MEF_LABELS = {
-    mef: label for kind in ("college", "lycee") for _, mef, label, _subjects in names.LEVELS[kind]
-}
 
 _AGE_AT_LEVEL = {"6": 11, "5": 12, "4": 13, "3": 14, "2": 15, "1": 16, "T": 17}
 _LEVEL_LABEL = {
