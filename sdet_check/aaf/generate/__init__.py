@@ -8,11 +8,19 @@ the same bytes. ``manifest.json`` lists the files, the counts and every injected
 (rule id, file, record) so that a validation can be scored against it.
 
 The generator streams: only one structure's people are in memory at a time.
+
+One module per concern: :mod:`~.options` (what to generate, ``--defects``),
+:mod:`~.versions` (what the format version changes), :mod:`~.record` (one request and its
+XML), :mod:`~.files` (chunk files, file-level defects), :mod:`~.defects` (the defects still
+to inject and those injected), the population (:mod:`~.draws`, :mod:`~.structures`,
+:mod:`~.pupils` with their relatives, :mod:`~.staff`), :mod:`~.nomenclatures`,
+:mod:`~.delta`, and :mod:`~.generator` (the run and its manifest).
 """
 
 from __future__ import annotations
 
-from sdet_check.aaf.generate.generator import ENCODINGS, MANIFEST, generate
+from sdet_check.aaf.generate.files import ENCODINGS
+from sdet_check.aaf.generate.generator import MANIFEST, generate
 from sdet_check.aaf.generate.options import GenerationOptions, parse_defects
 from sdet_check.aaf.generate.record import Record
 from sdet_check.aaf.generate.versions import FORMAT_VERSIONS
