@@ -2,6 +2,7 @@
 
     python benchmarks/aaf_validate.py      # 500 MB throughput; 100 MB and 1 GB memory
     python benchmarks/aaf_validate.py --throughput-mb 50 --memory-mb 20 100     # quicker
+    python benchmarks/aaf_validate.py --throughput-mb 40 --memory-mb --stages   # where time goes
 
 Every measurement runs in a fresh subprocess, which reports its own wall time, CPU time
 (user + system, worker processes included, imports excluded) and peak resident memory
@@ -62,6 +63,8 @@ def _child(mode: str, path: str, jobs: int) -> None:
                 element.clear(keep_tail=True)
                 while element.getprevious() is not None:
                     del element.getparent()[0]
+    elif mode in ("read", "scan"):
+        records = _stage(mode, Path(path))
     elif mode == "validate":
         counter = [0]
 
@@ -87,6 +90,31 @@ def _child(mode: str, path: str, jobs: int) -> None:
             }
         )
     )
+
+
+def _stage(mode: str, folder: Path) -> int:
+    """Run one stage of the validation alone over ``folder``; return the requests read.
+
+    ``read``: the reader's stream of requests (parse and extraction); ``scan``: the whole
+    per-file scan (the reader and every check of a request on its own), without the checks
+    across files that a full validation adds.
+    """
+    from sdet_check.aaf.dtd import choose_dtd
+    from sdet_check.aaf.reader import RequestStream, discover
+    from sdet_check.aaf.scan import FileScan
+
+    validator = choose_dtd(folder, None)
+    records = 0
+    for source in discover(folder):
+        if mode == "read":
+            for _ in RequestStream(source, validator, lambda *_, **__: None):
+                records += 1
+        else:
+            scan = FileScan(source, validator, show_values=False)
+            for _ in scan:
+                pass
+            records += sum(scan.requests.values())
+    return records
 
 
 def _cpu() -> float:
@@ -149,7 +177,7 @@ def _spread(values: list[float]) -> str:
     )
 
 
-def throughput(work: Path, size_mb: float, jobs: int, repeat: int) -> None:
+def throughput(work: Path, size_mb: float, jobs: int, repeat: int, stages: bool = False) -> None:
     """Raw parse against validation of the same set, in the same run, ``repeat`` times."""
     folder = work / f"throughput-{size_mb:g}mb"
     print(f"\n== throughput ({size_mb:g} MB set, {repeat} rounds)", flush=True)
@@ -186,7 +214,34 @@ def throughput(work: Path, size_mb: float, jobs: int, repeat: int) -> None:
         print(f"  ratio with --jobs {jobs}: wall {ratio('wall', raw, parallel)}")
         speedup = ratio("wall", single, parallel)
         print(f"  --jobs {jobs} against --jobs 1, wall: speed-up {speedup}  (goal: never below 1)")
+    if stages:
+        _stages(folder, raw, single, repeat)
     shutil.rmtree(folder)
+
+
+def _stages(
+    folder: Path, raw: list[dict[str, Any]], single: list[dict[str, Any]], repeat: int
+) -> None:
+    """Where a request's CPU time goes: each stage measured alone, the differences printed."""
+    read = [measure("read", folder) for _ in range(repeat)]
+    scan = [measure("scan", folder) for _ in range(repeat)]
+    requests = raw[0]["records"]
+    assert all(r["records"] == requests for r in read + scan), "a stage read other requests"
+    cpu = {
+        name: statistics.median(r["cpu"] for r in runs)
+        for name, runs in (("raw", raw), ("read", read), ("scan", scan), ("full", single))
+    }
+    print(f"  CPU per request, single process (medians of {repeat} rounds):")
+    steps = (
+        ("raw iterparse (the baseline)", cpu["raw"]),
+        ("+ reading the values (reader)", cpu["read"] - cpu["raw"]),
+        ("+ checks of each request", cpu["scan"] - cpu["read"]),
+        ("+ checks across files", cpu["full"] - cpu["scan"]),
+    )
+    for label, seconds in steps:
+        print(f"    {label:<32} {seconds / requests * 1e6:6.1f} µs")
+    print(f"    {'= validation':<32} {cpu['full'] / requests * 1e6:6.1f} µs; the goal of 0.6 "
+          f"allows {cpu['raw'] / 0.6 / requests * 1e6:.1f} µs")  # fmt: skip
 
 
 def memory(work: Path, sizes: list[float], jobs: int) -> None:
@@ -215,6 +270,9 @@ def main() -> None:
     parser.add_argument("--memory-mb", type=float, nargs="*", default=[100, 1000])
     parser.add_argument("--jobs", type=int, default=max(2, min(4, os.cpu_count() or 2)))
     parser.add_argument("--repeat", type=int, default=3, help="rounds of each measurement")
+    parser.add_argument(
+        "--stages", action="store_true", help="also print where a request's CPU time goes"
+    )
     parser.add_argument("--workdir", type=Path)
     parser.add_argument("--keep", action="store_true", help="keep the generated sets")
     parser.add_argument("--child", nargs=3, metavar=("MODE", "PATH", "JOBS"),
@@ -230,7 +288,7 @@ def main() -> None:
           f"{os.getloadavg()[0]:.1f}, data in {work}")  # fmt: skip
     try:
         if args.throughput_mb:
-            throughput(work, args.throughput_mb, args.jobs, args.repeat)
+            throughput(work, args.throughput_mb, args.jobs, args.repeat, args.stages)
         if args.memory_mb:
             memory(work, args.memory_mb, args.jobs)
     finally:

@@ -103,10 +103,14 @@ def day_month_year(value: str) -> tuple[int, int, int] | None:
 
     The numbers are not checked against the calendar.
     """
-    if len(value) == 10 and value[2] == "/" and value[5] == "/" and value.isascii():
-        digits = (value[6:], value[3:5], value[:2])
-        if all(part.isdigit() for part in digits):
-            return int(digits[0]), int(digits[1]), int(digits[2])
+    if (
+        len(value) == 10
+        and value[2] == "/"
+        and value[5] == "/"
+        and value.isascii()
+        and (value[:2] + value[3:5] + value[6:]).isdigit()
+    ):
+        return int(value[6:]), int(value[3:5]), int(value[:2])
     return None
 
 
