@@ -126,11 +126,11 @@ def export_ods(
     from sdet_check.labels import LEVEL_LABELS
     from sdet_check.ods import Column, Sheet, write_ods
     from sdet_check.reporters.readinggrid import (
-        DEGREES,
-        SCOPES,
         WORDS,
+        degrees_text,
         guidance_text,
         method_label,
+        scopes_text,
         selection_text,
     )
 
@@ -145,8 +145,8 @@ def export_ods(
             r.statement.get(lang),
             r.source.label(),
             r.source.wording or "",
-            ", ".join(DEGREES[lang].get(d, d) for d in sorted(r.degrees)),
-            ", ".join(SCOPES[lang].get(s, s) for s in sorted(r.scopes)),
+            degrees_text(r, lang),
+            scopes_text(r, lang),
             r.condition.get(lang) if r.condition else "",
             ", ".join(r.tags),
             method_label(r, lang),

@@ -138,17 +138,40 @@ def guidance_text(requirement: Requirement, lang: str) -> str:
     return verification.proofs.get(lang) if verification.proofs else ""
 
 
+def _labelled(labels: Mapping[str, str], codes: frozenset[str]) -> str:
+    """``codes`` sorted, each by its label when it has one, joined by commas."""
+    return ", ".join(labels.get(code, code) for code in sorted(codes))
+
+
+def degrees_text(requirement: Requirement, lang: str) -> str:
+    """``1er degré, 2nd degré`` in the reader's language."""
+    return _labelled(DEGREES[lang], requirement.degrees)
+
+
+def scopes_text(requirement: Requirement, lang: str) -> str:
+    """``solution, exploitation`` in the reader's language."""
+    return _labelled(SCOPES[lang], requirement.scopes)
+
+
 def applicability(requirement: Requirement, lang: str) -> str:
     """``1er degré, 2nd degré · solution`` in the reader's language."""
-    degrees = ", ".join(DEGREES[lang].get(d, d) for d in sorted(requirement.degrees))
-    scopes = ", ".join(SCOPES[lang].get(s, s) for s in sorted(requirement.scopes))
-    return f"{degrees} · {scopes}"
+    return f"{degrees_text(requirement, lang)} · {scopes_text(requirement, lang)}"
+
+
+def _star(requirement: Requirement) -> str:
+    """The asterisk marking a level inferred from the SDET's text, which does not state it."""
+    return "" if requirement.level_basis == "stated" else "*"
+
+
+def level_code(requirement: Requirement) -> str:
+    """``MUST``, with an asterisk when the level is inferred."""
+    return requirement.level.value + _star(requirement)
 
 
 def level_text(requirement: Requirement, lang: str) -> str:
     """``exigence (MUST)``, with an asterisk when the level is inferred."""
-    star = "" if requirement.level_basis == "stated" else "*"
-    return f"{LEVEL_LABELS[lang][requirement.level.value]} ({requirement.level.value}){star}"
+    value = requirement.level.value
+    return f"{LEVEL_LABELS[lang][value]} ({value}){_star(requirement)}"
 
 
 def selection_text(filters: Mapping[str, Sequence[str]], lang: str) -> str:
@@ -180,7 +203,7 @@ def reading_grid_view(
             {
                 "id": r.id,
                 "level": level_text(r, lang),
-                "level_code": r.level.value + ("" if r.level_basis == "stated" else "*"),
+                "level_code": level_code(r),
                 "level_label": LEVEL_LABELS[lang][r.level.value],
                 "must": r.level.value == "MUST",
                 "title": r.title.get(lang),
