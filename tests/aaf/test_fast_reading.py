@@ -183,8 +183,8 @@ def test_findings_do_not_depend_on_lazy_lines_nor_on_index_merges(
     eager_found = findings()
     small_batch = intmap.IntMap.__init__
 
-    def tiny(self: intmap.IntMap, batch: int = 2) -> None:
-        small_batch(self, 2)
+    def tiny(self: intmap.IntMap, batch: int = 2, **options: int) -> None:
+        small_batch(self, 2, value_bits=options.get("value_bits", 64), segment=3)
 
     monkeypatch.setattr(intmap.IntMap, "__init__", tiny)
     merged = findings()

@@ -14,11 +14,14 @@ _OPS = st.lists(
 )
 
 
-@given(_OPS, st.integers(1, 8))
-def test_intmap_matches_a_dict(ops: list[tuple[str, int, int]], batch: int) -> None:
-    """Whatever the operations and the merge size, the map answers as a dict does."""
-    compact, plain = IntMap(batch=batch), dict[int, int]()
-    for op, key, value in ops:
+@given(_OPS, st.integers(1, 8), st.integers(1, 6), st.sampled_from([8, 16, 32, 64]))
+def test_intmap_matches_a_dict(
+    ops: list[tuple[str, int, int]], batch: int, segment: int, bits: int
+) -> None:
+    """Whatever the operations, merge and segment sizes and value width, it acts as a dict."""
+    compact, plain = IntMap(batch=batch, segment=segment, value_bits=bits), dict[int, int]()
+    for op, key, wide in ops:
+        value = wide % compact.largest
         if op == "set" or (op == "add" and key not in plain):
             if op == "add":
                 compact.add(key, value)
@@ -37,13 +40,48 @@ def test_intmap_matches_a_dict(ops: list[tuple[str, int, int]], batch: int) -> N
     assert list(compact.items()) == []
 
 
+def _stored_bytes(compact: IntMap) -> int:
+    return sum(
+        keys.buffer_info()[1] * keys.itemsize + values.buffer_info()[1] * values.itemsize
+        for keys, values in compact._segments
+    )
+
+
 def test_intmap_is_smaller_than_a_dict() -> None:
-    """Once merged, an entry costs the two array slots, far below a dict's ~100 bytes."""
+    """Once merged, an entry costs its two array slots, far below a dict's ~100 bytes."""
     compact = IntMap(batch=1000)
     for key in range(2_000_000, 2_050_000):
         compact[key] = key & 7
     assert len(compact) == 50_000
-    size = compact._keys.buffer_info()[1] * 8 + compact._values.buffer_info()[1] * 8
-    assert size <= 50_000 * 2 * 8 * 1.2
+    assert _stored_bytes(compact) <= 50_000 * 2 * 8 * 1.2
     assert compact.get(2_049_999) == 7
     assert compact.get(1_999_999) is None
+    narrow = IntMap(batch=1000, value_bits=8)
+    for key in range(2_000_000, 2_050_000):
+        narrow.add(key, key & 7)
+    assert _stored_bytes(narrow) <= 50_000 * 9 * 1.2
+    assert narrow.get(2_049_999) == 7
+
+
+def test_a_merge_rebuilds_one_segment_at_a_time() -> None:
+    """Segments stay bounded: a merge never needs a second copy of the whole map."""
+    compact = IntMap(batch=500, segment=1000)
+    for key in range(0, 40_000, 2):
+        compact.add(key, 1)
+    for key in range(1, 40_000, 2):  # odd keys land in every segment
+        compact.add(key, 2)
+    assert len(compact) == 40_000
+    sizes = [len(keys) for keys, _ in compact._segments]
+    assert max(sizes) <= 2 * 1000
+    assert len(sizes) >= 20
+    assert all(compact.get(key) == 1 + key % 2 for key in range(0, 40_000, 997))
+    for key in range(0, 40_000, 3):
+        assert compact.pop(key) == 1 + key % 2
+    assert len(compact) == 40_000 - len(range(0, 40_000, 3))
+    assert compact.get(3) is None and compact.get(4) == 1
+
+
+def test_values_must_fit_the_width() -> None:
+    """The largest value of the width marks removed entries: the map says which it is."""
+    assert IntMap(value_bits=8).largest == 255
+    assert IntMap().largest == LARGEST
