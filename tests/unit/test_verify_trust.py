@@ -441,3 +441,13 @@ def test_any_signer_name_renders_in_one_safe_csv_cell_and_in_the_summary(
         assert view["kind"] == {True: "vouched", False: "not_vouched", None: "unchecked"}[trusted]
     else:
         assert view["kind"] == state
+
+
+def test_fingerprints_are_printed_as_they_are_not_as_emoji() -> None:
+    """Found by trial: ``…:24:CD:DD:…`` printed as ``…:24💿DD:…`` (rich's emoji codes)."""
+    from sdet_check.cli.console import console, err_console
+
+    for shown in (console, err_console):
+        with shown.capture() as captured:
+            shown.print("AD:C3:24:CD:DD:AB:01", markup=False)
+        assert captured.get() == "AD:C3:24:CD:DD:AB:01\n"
