@@ -451,3 +451,28 @@ def test_fingerprints_are_printed_as_they_are_not_as_emoji() -> None:
         with shown.capture() as captured:
             shown.print("AD:C3:24:CD:DD:AB:01", markup=False)
         assert captured.get() == "AD:C3:24:CD:DD:AB:01\n"
+
+
+@pytest.mark.parametrize("lang", ["fr", "en"])
+def test_the_comparison_with_signatures_stays_accessible(lang: str) -> None:
+    from datetime import UTC, datetime
+
+    from sdet_check.reporters.comparison import render_comparison_html
+
+    from ..reporters.test_html_report import assert_accessible
+
+    when = datetime(2026, 12, 1, 9, 30, tzinfo=UTC)
+    signatures = [
+        RunSignature("signed", "run.json.sig", "CN=A", "AB:CD", when, trusted=True),
+        RunSignature("signed", "run.json.sig", "CN=<b>B</b>", "EF:01", None, trusted=False),
+        RunSignature("unsigned", "run.json.sig"),
+    ]
+    records = [all_pass(synthetic("demo", name=n)) for n in ("A", "B", "C")]
+    comparison = compare_runs(records, signatures=signatures, trust_anchors=["CN=AC (SHA-256 X)"])
+    page = render_comparison_html(comparison, lang).decode("utf-8")
+    assert_accessible(page, lang)
+    doc = lxml_html.fromstring(page)
+    assert not doc.xpath("//b")  # a signer's name is text, never markup
+    assert "CN=<b>B</b>" in doc.get_element_by_id("signature-1").text_content()
+    assert "2026-12-01 09:30:00 UTC" in doc.get_element_by_id("signature-0").text_content()
+    assert "CN=AC (SHA-256 X)" in doc.get_element_by_id("compare-anchors").text_content()
