@@ -146,6 +146,13 @@ def test_verify_help_documents_exit_code_2_in_french_and_english(tmp_path: Path)
     english = flat(sdet_check("--lang", "en", "verify", "--help", cwd=tmp_path).stdout)
     assert "2 intact but the signer is not vouched for" in english, english
     assert "--require-trust" in english and "Exige" not in english
+    compare = flat(sdet_check("compare", "--help", cwd=tmp_path, env={"COLUMNS": "200"}).stdout)
+    assert "--require-signed" in compare and "Refuser tout run non signé" in compare
+    assert "--trust" in compare and "« signataire reconnu »" in compare
+    compare = flat(
+        sdet_check("--lang", "en", "compare", "--help", cwd=tmp_path, env={"COLUMNS": "200"}).stdout
+    )
+    assert "Refuse any run that is unsigned" in compare and "“signer vouched for”" in compare
 
 
 def test_a_signed_pdf_under_another_authority_is_untrusted_not_altered(
