@@ -22,6 +22,10 @@
   the comparison); declarations and reviews older than the grid allows are flagged
   (:mod:`sdet_check.remarks`).
 - **Differences**: a row differs when the solutions do not all have the same status.
+- **Signatures**: when the runs come from files, each solution carries what the
+  ``run.json.sig`` beside its run says (:class:`~sdet_check.verify.RunSignature`): signed
+  or not, by whom, and whether an authority given with ``--trust`` vouches for the signer.
+  :func:`require_signed` refuses unsigned runs and signatures that do not verify.
 
 Everything here is a pure function of run records (and a weights file for
 :func:`load_weights`); rendering lives in the reporters.
@@ -39,12 +43,13 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
-from sdet_check.errors import InputError
-from sdet_check.messages import Message, msg
+from sdet_check.errors import AlteredInputError, InputError
+from sdet_check.messages import Message, current_language, msg
 from sdet_check.remarks import solution_identity, solution_mismatches, stale_evidence
 from sdet_check.run import rescore, run_hash
 from sdet_check.scoring import Verdict
 from sdet_check.selection import Selection
+from sdet_check.verify import RunSignature, signature_problem_texts
 from sdet_check.yamlfile import LoadedYaml, read_yaml, validate
 
 DEFAULT_WEIGHT = 1.0
@@ -277,6 +282,8 @@ class Solution:
     stale: tuple[StaleEvidence, ...] = ()
     mismatches: tuple[tuple[str, str, str], ...] = ()
     """``(field, declared, target)`` where the declarations name another editor or version."""
+    signature: RunSignature | None = None
+    """What the signature beside the run says (``None``: not checked, no file was given)."""
 
     @property
     def should_score(self) -> float | None:
@@ -326,6 +333,14 @@ class Comparison:
     """When the comparison was made (ISO 8601, UTC): waivers are judged again on that date."""
     records: tuple[Mapping[str, Any], ...] = ()
     """The compared run records, in the order given (the PDF attaches them)."""
+    trust_anchors: tuple[str, ...] = ()
+    """The authorities given with ``--trust`` (``subject (SHA-256 …)``), which "vouched for"
+    refers to."""
+
+    @property
+    def signatures_checked(self) -> bool:
+        """True when the runs' signatures were checked (the runs came from files)."""
+        return any(s.signature is not None for s in self.solutions)
 
     @property
     def fingerprint(self) -> str:
@@ -418,12 +433,18 @@ def compare_runs(
     weights: Weights | None = None,
     names: Sequence[str] | None = None,
     produced: datetime | None = None,
+    signatures: Sequence[RunSignature] | None = None,
+    trust_anchors: Sequence[str] = (),
 ) -> Comparison:
     """Build the comparison matrix of ``runs`` (check them with :func:`check_comparable`).
 
     ``produced`` is the moment of the comparison (now by default): a waiver valid on its
-    run's date but expired by then is flagged as lapsed.
+    run's date but expired by then is flagged as lapsed. ``signatures`` (one per run, from
+    :func:`~sdet_check.verify.run_signature`) and ``trust_anchors`` (the authorities they
+    were checked against) are shown for each solution.
     """
+    if signatures is not None and len(signatures) != len(runs):
+        raise ValueError(f"{len(signatures)} signatures for {len(runs)} runs")
     weights = weights or Weights()
     produced = produced or datetime.now(UTC).replace(microsecond=0)
     names = list(names) if names is not None else [r["target"]["name"] for r in runs]
@@ -453,7 +474,10 @@ def compare_runs(
         )
     labels = _labels(runs)
     solutions = [
-        _solution(n, labels[n], names[n], record, rows, weights, produced.date())
+        replace(
+            _solution(n, labels[n], names[n], record, rows, weights, produced.date()),
+            signature=signatures[n] if signatures is not None else None,
+        )
         for n, record in enumerate(runs)
     ]
     ranked = _ranks(solutions)
@@ -470,7 +494,50 @@ def compare_runs(
         },
         produced_at=produced.isoformat(timespec="seconds"),
         records=tuple(runs),
+        trust_anchors=tuple(trust_anchors),
     )
+
+
+def require_signed(names: Sequence[str], signatures: Sequence[RunSignature]) -> None:
+    """``--require-signed``: refuse unsigned runs and signatures that do not verify their run.
+
+    One error names the first run refused, what to do, and the other runs refused for the
+    same reason. A signature that does not verify is checked first: the run or its signature
+    changed (:class:`AlteredInputError`, exit 1); an unsigned run is bad input for a
+    comparison that requires signatures (:class:`InputError`, exit 3).
+    """
+    pairs = list(zip(names, signatures, strict=True))
+    invalid = [(name, s) for name, s in pairs if s.state == "invalid"]
+    unsigned = [(name, s) for name, s in pairs if s.state == "unsigned"]
+    if invalid:
+        name, signature = invalid[0]
+        raise AlteredInputError(
+            name,
+            msg(
+                "signatures.require_signed.invalid",
+                sig=signature.file,
+                problems="; ".join(signature_problem_texts(signature, current_language())),
+                others=_others(invalid[1:]),
+            ),
+            msg("signatures.require_signed.invalid_fix", path=name),
+        )
+    if unsigned:
+        name, signature = unsigned[0]
+        raise InputError(
+            name,
+            msg(
+                "signatures.require_signed.unsigned",
+                sig=signature.file,
+                others=_others(unsigned[1:]),
+            ),
+            msg("signatures.require_signed.unsigned_fix", sig=signature.file),
+        )
+
+
+def _others(refused: Sequence[tuple[str, RunSignature]]) -> Message | str:
+    if not refused:
+        return ""
+    return msg("signatures.require_signed.others", names=[name for name, _ in refused])
 
 
 def _solution(

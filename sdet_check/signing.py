@@ -271,6 +271,11 @@ def load_trust(files: Sequence[Path]) -> list[Any]:
     return anchors
 
 
+def describe_anchor(anchor: Any) -> str:
+    """A trust anchor of :func:`load_trust` as ``subject (SHA-256 AB:CD:…)``."""
+    return f"{_subject(anchor) or '?'} (SHA-256 {_fingerprint(anchor)})"
+
+
 def check_detached(data: bytes, signature: bytes, trust: Sequence[Any] = ()) -> SignatureCheck:
     """Check a detached CMS signature of ``data``; never raises on malformed input."""
     from asn1crypto import cms

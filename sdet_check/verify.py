@@ -9,6 +9,10 @@ Each path is checked on its own and gets one state:
 - ``unsigned``: nothing was shown to differ, but the document carries no signature
   ("signature: none"), so nothing vouches for it: not intact either (exit code 1), yet not
   called altered, which would accuse a file nobody touched;
+- ``untrusted``: every signature holds and nothing differs, but the user asked for trust
+  (``--trust`` anchors, or ``--require-trust``) and no given authority vouches for a
+  signer: the content is the signed one, the signer's identity is not established (exit
+  code 2, the code of an evaluation that is not complete);
 - ``bad_input``: not a file verify knows (missing, not a run, a PDF or an HTML report).
 
 What is checked, by kind of file:
@@ -29,10 +33,12 @@ import hashlib
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 from typing import Any, Literal
 
 from sdet_check.errors import InputError
+from sdet_check.messages import text
 from sdet_check.redaction import visible_one_line
 from sdet_check.run import (
     evidence_problems,
@@ -52,7 +58,7 @@ from sdet_check.signing import (
     signature_path,
 )
 
-State = Literal["intact", "altered", "unsigned", "bad_input"]
+State = Literal["intact", "altered", "unsigned", "untrusted", "bad_input"]
 Kind = Literal["run", "pdf", "html", "unknown"]
 
 MAX_DOCUMENT_BYTES = 512 * 1024 * 1024
@@ -199,16 +205,29 @@ class FileVerdict:
     def lacks_signature(self, text: str) -> None:
         """Record a missing signature: not intact, but altered only if something differs."""
         self.findings.append(Finding("signature", text))
-        if self.state == "intact":
+        if self.state in ("intact", "untrusted"):
             self.state = "unsigned"
+
+    def unvouched(self, text: str) -> None:
+        """Record a sound signature no given authority vouches for: intact, signer unknown."""
+        self.findings.append(Finding("signature", text))
+        if self.state == "intact":
+            self.state = "untrusted"
 
 
 class Verifier:
     """Checks files in one language against optional trust anchors."""
 
-    def __init__(self, trust: Sequence[Any] = (), lang: str = "fr") -> None:
-        """``trust``: asn1crypto certificates (:func:`sdet_check.signing.load_trust`)."""
+    def __init__(
+        self, trust: Sequence[Any] = (), lang: str = "fr", *, require_trust: bool = False
+    ) -> None:
+        """``trust``: asn1crypto certificates (:func:`sdet_check.signing.load_trust`).
+
+        A signer none of ``trust`` vouches for makes an intact file ``untrusted``; with
+        ``require_trust`` so does a signature checked against no anchor at all.
+        """
         self.trust = list(trust)
+        self.require_trust = require_trust
         self.lang = lang if lang in MESSAGES else "fr"
         self.words = MESSAGES[self.lang]
 
@@ -346,7 +365,14 @@ class Verifier:
     def _signature(self, check: SignatureCheck, where: str, verdict: FileVerdict) -> None:
         verdict.signatures.append(check)
         for problem in check.problems:
-            verdict.differs("signature", self.words[f"sig_{problem}"].format(where=where))
+            finding = self.words[f"sig_{problem}"].format(where=where)
+            if problem == "untrusted":
+                # The bytes are the signed ones: who signed them is what is not established.
+                verdict.unvouched(finding)
+            else:
+                verdict.differs("signature", finding)
+        if self.require_trust and check.intact and check.trusted is None:
+            verdict.unvouched(text("signatures.verify.no_anchor", self.lang, where=where))
 
     # --- PDF --------------------------------------------------------------------------------
 
@@ -462,7 +488,12 @@ class Verifier:
     def describe(self, verdict: FileVerdict) -> list[str]:
         """The lines ``verify`` prints for one file: state, signers, findings, notes."""
         colon = " : " if self.lang == "fr" else ": "
-        lines = [f"{verdict.path}{colon}{self.words[verdict.state]}"]
+        state = (
+            text("signatures.verify.state_untrusted", self.lang)
+            if verdict.state == "untrusted"
+            else self.words[verdict.state]
+        )
+        lines = [f"{verdict.path}{colon}{state}"]
         for check in verdict.signatures:
             if not check.signer:
                 continue
@@ -486,19 +517,105 @@ class Verifier:
                 lines.append("    " + self.words["fingerprint"].format(digest=check.fingerprint))
         lines.extend(f"  ✗ {finding.text}" for finding in verdict.findings)
         lines.extend(f"  · {note}" for note in verdict.notes)
+        if verdict.state == "untrusted":
+            lines.append(f"  · {text('signatures.verify.untrusted_note', self.lang)}")
         # Signer names, file and attachment names come from whoever made the file: a newline
         # or a terminal escape there would print a line verify never wrote.
         return [visible_one_line(line) for line in lines]
 
 
+EXIT_INTACT = 0
+"""Every file intact (and, when trust was asked for, every signer vouched for)."""
+EXIT_ALTERED = 1
+"""A file differs from what was signed, or carries no signature."""
+EXIT_UNTRUSTED = 2
+"""Every file intact, but a signer no given authority vouches for (``--trust``,
+``--require-trust``): like an incomplete evaluation, the check could not be concluded."""
+EXIT_BAD_INPUT = 3
+"""A path that is not a file verify knows."""
+
+
 def exit_code(verdicts: Sequence[FileVerdict]) -> int:
-    """1 when any file is altered or unsigned, else 3 when any is bad input, else 0."""
+    """The exit code of ``verify`` for ``verdicts``.
+
+    1 when any file is altered or unsigned, else 3 when any is bad input, else 2 when a
+    signer is not vouched for, else 0 (as for the other commands: 1 before 3 before 2).
+    """
     states = {verdict.state for verdict in verdicts}
     if "altered" in states or "unsigned" in states:
-        return 1
+        return EXIT_ALTERED
     if "bad_input" in states or not verdicts:
-        return 3
-    return 0
+        return EXIT_BAD_INPUT
+    if "untrusted" in states:
+        return EXIT_UNTRUSTED
+    return EXIT_INTACT
+
+
+SignatureState = Literal["signed", "unsigned", "invalid"]
+
+
+@dataclass(frozen=True)
+class RunSignature:
+    """What the ``run.json.sig`` beside a run says of it: signed or not, by whom, vouched for.
+
+    ``compare`` shows it for every bidder; ``--require-signed`` refuses what is not signed.
+    """
+
+    state: SignatureState
+    """``signed`` (the signature verifies the run), ``unsigned`` (no ``.sig`` beside it) or
+    ``invalid`` (a ``.sig`` that does not verify the run, or cannot be read)."""
+    file: str
+    """Name of the signature file (``run.json.sig``)."""
+    signer: str = ""
+    fingerprint: str = ""
+    """SHA-256 of the signer's certificate, as ``openssl x509 -fingerprint -sha256`` prints."""
+    signed_at: datetime | None = None
+    trusted: bool | None = None
+    """Chains to a given trust anchor (``None``: no anchor was given)."""
+    problems: tuple[str, ...] = ()
+    """Why an ``invalid`` signature fails: the codes of :class:`SignatureCheck` (``changed``,
+    ``mismatch``, ``unreadable``, ``not_cms``) or ``not_regular`` (not a file)."""
+
+    @property
+    def vouched(self) -> bool:
+        """Signed, and a given authority vouches for the signer."""
+        return self.state == "signed" and self.trusted is True
+
+
+def run_signature(path: Path, data: bytes, trust: Sequence[Any] = ()) -> RunSignature:
+    """Check the ``.sig`` beside the run at ``path`` over its bytes ``data``; never raises."""
+    sig = signature_path(path)
+    if not sig.exists():
+        return RunSignature("unsigned", sig.name)
+    if not sig.is_file():  # a FIFO would block the read for ever
+        return RunSignature("invalid", sig.name, problems=("not_regular",))
+    try:
+        with sig.open("rb") as stream:
+            signature = stream.read(MAX_SIGNATURE_BYTES)
+    except OSError:
+        return RunSignature("invalid", sig.name, problems=("unreadable",))
+    check = check_detached(data, signature, trust)
+    return RunSignature(
+        state="signed" if check.intact else "invalid",
+        file=sig.name,
+        signer=check.signer,
+        fingerprint=check.fingerprint,
+        signed_at=check.signed_at,
+        trusted=check.trusted,
+        problems=tuple(p for p in check.problems if p != "untrusted"),
+    )
+
+
+def signature_problem_texts(signature: RunSignature, lang: str = "fr") -> list[str]:
+    """What is wrong with an ``invalid`` run signature, in ``lang`` (empty otherwise)."""
+    words = MESSAGES.get(lang, MESSAGES["fr"])
+    colon = " : " if lang == "fr" else ": "
+    return [
+        f"{signature.file}{colon}{words['not_regular']}"
+        if code == "not_regular"
+        else words[f"sig_{code}"].format(where=signature.file)
+        for code in signature.problems
+    ]
 
 
 def _head(path: Path) -> bytes | None:

@@ -67,29 +67,53 @@ def compare_command(
         str | None,
         typer.Option("--visa", help=text("cli.compare.compare_command.visa")),
     ] = None,
+    require_signed: Annotated[
+        bool,
+        typer.Option("--require-signed", help=text("signatures.cli.require_signed")),
+    ] = False,
+    trust: Annotated[
+        list[Path] | None,
+        typer.Option("--trust", metavar="AC.pem", help=text("signatures.cli.compare_trust")),
+    ] = None,
 ) -> None:
     """Comparer des solutions : MUST éliminatoires, SHOULD pondérées, classement, écarts.
 
     Les runs complets sont classés avant les runs partiels (sélection ou résultats
     manquants), marqués « partiel » ; les réserves sur des MUST, la fourchette du score
-    SHOULD et les pièces anciennes sont montrées pour chaque solution.
+    SHOULD et les pièces anciennes sont montrées pour chaque solution, ainsi que la
+    signature de son run (signataire, autorité qui s'en porte garante avec --trust).
     """
     from contextlib import nullcontext
 
     from sdet_check.cli.integrity import read_runs, signing_identity, write_output
     from sdet_check.compare import Weights, check_comparable, compare_runs
     from sdet_check.compare import load_weights as read_weights
+    from sdet_check.compare import require_signed as refuse_unsigned
     from sdet_check.reporters.comparison import COMPARISON_FORMATS
     from sdet_check.reporters.integrity import unverified
+    from sdet_check.signing import describe_anchor, load_trust
+    from sdet_check.verify import run_signature
 
     signer = signing_identity(sign_key, sign_cert)
-    read, problems = read_runs(runs, allow_unverified=allow_unverified, lang=state.lang)
+    anchors = load_trust(trust or [])
+    read, problems = read_runs(
+        runs, allow_unverified=allow_unverified, lang=state.lang, note_unsigned=not require_signed
+    )
     records = [run.record for run in read]
     names = [str(path) for path in runs]
+    signatures = [run_signature(run.path, run.raw, anchors) for run in read]
+    if require_signed:
+        refuse_unsigned(names, signatures)
     check_comparable(records, names, allow_mixed=allow_mixed_versions)
     requirements = [r for record in records for r in record["grid"]["requirements"]]
     buyer_weights = read_weights(weights, requirements) if weights else Weights()
-    comparison = compare_runs(records, buyer_weights, names)
+    comparison = compare_runs(
+        records,
+        buyer_weights,
+        names,
+        signatures=signatures,
+        trust_anchors=[describe_anchor(anchor) for anchor in anchors],
+    )
     out.mkdir(parents=True, exist_ok=True)
     for name in dict.fromkeys(fmt or [CompareFormat.HTML]):
         filename, render = COMPARISON_FORMATS[name.value]
@@ -101,6 +125,27 @@ def compare_command(
         ):
             err_console.print(msg("cli.compare.compare_command.out_2", path=written))
     console.print(_ranking_table(comparison, state.lang))
+    _print_signatures(comparison, state.lang)
+
+
+def _print_signatures(comparison: Comparison, lang: str) -> None:
+    """One line per solution: signed or not, by whom, vouched for or not; its fingerprint."""
+    from sdet_check.reporters.comparison import signature_view
+
+    views = [(s, signature_view(s.signature, lang)) for s in comparison.ranking()]
+    if not any(view for _, view in views):
+        return
+    console.print(text("signatures.compare.terminal_title", lang), markup=False, highlight=False)
+    for solution, view in views:
+        if view is None:
+            continue
+        line = text("signatures.compare.terminal_line", lang, label=solution.label, **view)
+        console.print(visible_controls(line), markup=False, highlight=False, soft_wrap=True)
+        if view["fingerprint"]:
+            print_line = text("signatures.compare.terminal_fingerprint", lang, **view)
+            console.print(
+                visible_controls(print_line), markup=False, highlight=False, soft_wrap=True
+            )
 
 
 def _ranking_table(comparison: Comparison, lang: str) -> Table:

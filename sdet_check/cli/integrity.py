@@ -86,13 +86,14 @@ def write_output(
 
 
 def read_runs(
-    paths: Sequence[Path], *, allow_unverified: bool, lang: str = "fr"
+    paths: Sequence[Path], *, allow_unverified: bool, lang: str = "fr", note_unsigned: bool = True
 ) -> tuple[list[RunFile], list[str]]:
     """Read runs, check their evidence and any signature beside them.
 
     A run that fails is refused (:class:`~sdet_check.run.UnverifiedRunError`, exit 1)
     unless ``allow_unverified``; then the problems are returned (in ``lang``), to mark
-    every page.
+    every page. An unsigned run gets a note, unless ``note_unsigned`` is false (``compare
+    --require-signed`` refuses it instead).
     """
     from sdet_check.run import UnverifiedRunError, grid_problems, read_run
     from sdet_check.signing import signature_path
@@ -102,7 +103,7 @@ def read_runs(
     crossed = _grid_crossed(runs, lang)
     for run in runs:
         sig = signature_path(run.path)
-        if not sig.exists():
+        if note_unsigned and not sig.exists():
             # Its manifest and score may have been recomputed after an edit: say so.
             err_console.print(
                 text("cli.integrity.load_runs.unsigned", lang, path=run.path, sig=sig.name),
@@ -163,20 +164,10 @@ def _grid_crossed(runs: Sequence[RunFile], lang: str) -> dict[Path, list[str]]:
 
 def _signature_problems(run: RunFile, lang: str = "fr") -> list[str]:
     """A ``run.json.sig`` beside the run that no longer matches it (absent: nothing said)."""
-    from sdet_check.signing import MAX_SIGNATURE_BYTES, check_detached, signature_path
-    from sdet_check.verify import MESSAGES
+    from sdet_check.verify import run_signature, signature_problem_texts
 
-    sig = signature_path(run.path)
-    if not sig.exists():
-        return []
-    words = MESSAGES.get(lang, MESSAGES["fr"])
-    if not sig.is_file():  # a folder or a pipe in place of the signature: not "unsigned"
-        return [f"{sig.name}{' : ' if lang == 'fr' else ': '}{words['not_regular']}"]
-    with sig.open("rb") as stream:
-        check = check_detached(run.raw, stream.read(MAX_SIGNATURE_BYTES))
-    if check.intact:
-        return []
-    return [words[f"sig_{code}"].format(where=sig.name) for code in check.problems]
+    # A folder or a pipe in place of the signature is "invalid", not "unsigned".
+    return signature_problem_texts(run_signature(run.path, run.raw), lang)
 
 
 def _refuse_signature(path: Path, problems: Sequence[str], lang: str) -> int:

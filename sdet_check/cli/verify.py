@@ -29,16 +29,21 @@ def verify_command(
             help=text("cli.verify.verify_command.trust"),
         ),
     ] = None,
+    require_trust: Annotated[
+        bool,
+        typer.Option("--require-trust", help=text("signatures.cli.require_trust")),
+    ] = False,
 ) -> None:
     """Vérifier l'intégrité d'un run ou d'un rapport signé.
 
-    Code de sortie : 0 intact (signataire et date affichés), 1 modifié (ce qui diffère est
-    nommé : enregistrement, preuve, run joint, signature), 3 entrée invalide.
+    Code de sortie : 0 intact (avec --trust ou --require-trust, seulement si une autorité
+    donnée se porte garante du signataire), 1 modifié ou non signé, 2 intact mais signataire
+    non reconnu, 3 entrée invalide.
     """
     from sdet_check.signing import load_trust
     from sdet_check.verify import Verifier, exit_code
 
-    verifier = Verifier(load_trust(trust or []), state.lang)
+    verifier = Verifier(load_trust(trust or []), state.lang, require_trust=require_trust)
     verdicts = verifier.verify_paths(paths)
     for verdict in verdicts:
         for line in verifier.describe(verdict):

@@ -9,6 +9,7 @@ from typing import Any
 
 from sdet_check.compare import Cell, Comparison, Row, Solution, Standing
 from sdet_check.labels import STATUS_LABELS, status_short
+from sdet_check.messages import text
 from sdet_check.redaction import spreadsheet_cell
 from sdet_check.reporters.charts import BAR_WIDTH, LABEL_WIDTH, ROW_HEIGHT
 from sdet_check.reporters.document import (
@@ -21,6 +22,7 @@ from sdet_check.reporters.document import (
 )
 from sdet_check.reporters.wording import WORDS
 from sdet_check.run import dump_run
+from sdet_check.verify import RunSignature, signature_problem_texts
 
 COMPARE_WORDS = {
     "fr": {
@@ -319,7 +321,94 @@ def comparison_view(
             {"code": status_short(s, lang=lang), "label": STATUS_LABELS[lang][s], "status": s}
             for s in STATUSES
         ],
+        "signatures_checked": comparison.signatures_checked,
+        "trust_anchors": list(comparison.trust_anchors),
+        "sw": {
+            key: text(f"signatures.compare.{key}", lang)
+            for key in ("label", "signer", "fingerprint", "anchors", "anchors_none")
+        },
+        "signature_warnings": _signature_warnings(comparison, lang),
     }
+
+
+def signature_view(signature: RunSignature | None, lang: str) -> dict[str, str] | None:
+    """A run's signature as the comparison shows it (``None``: not checked).
+
+    ``status`` (short), ``summary`` (one line: signer, date, whether a given authority
+    vouches for the signer), ``signer``, ``fingerprint``, and ``kind`` (``vouched``,
+    ``not_vouched``, ``unchecked``, ``unsigned``, ``invalid``) for styling.
+    """
+    if signature is None:
+        return None
+    if signature.state == "unsigned":
+        kind = "unsigned"
+        summary = text("signatures.compare.unsigned", lang, sig=signature.file)
+    elif signature.state == "invalid":
+        kind = "invalid"
+        problems = "; ".join(signature_problem_texts(signature, lang))
+        summary = text("signatures.compare.invalid", lang, sig=signature.file, problems=problems)
+    else:
+        kind = {True: "vouched", False: "not_vouched", None: "unchecked"}[signature.trusted]
+        signed = (
+            text(
+                "signatures.compare.signed_by",
+                lang,
+                signer=signature.signer,
+                when=signature.signed_at.strftime("%Y-%m-%d %H:%M:%S %Z").strip(),
+            )
+            if signature.signed_at
+            else text("signatures.compare.signed_by_undated", lang, signer=signature.signer)
+        )
+        trust = text(f"signatures.compare.{kind}", lang)
+        summary = text("signatures.compare.signed", lang, signed=signed, trust=trust)
+    return {
+        "kind": kind,
+        "status": text(f"signatures.compare.short_{kind}", lang),
+        "summary": summary,
+        "signer": signature.signer,
+        "fingerprint": signature.fingerprint,
+    }
+
+
+def _signature_warnings(comparison: Comparison, lang: str) -> list[dict[str, str]]:
+    """Cover warnings: runs nothing vouches for, then signers no given authority vouches for."""
+    kinds: dict[str, list[str]] = {"unsigned": [], "not_vouched": []}
+    for solution in comparison.solutions:
+        view = signature_view(solution.signature, lang)
+        if view is None:
+            continue
+        if view["kind"] in ("unsigned", "invalid"):
+            kinds["unsigned"].append(solution.label)
+        elif view["kind"] == "not_vouched":
+            kinds["not_vouched"].append(solution.label)
+    warnings = []
+    if kinds["unsigned"]:
+        labels = kinds["unsigned"]
+        warnings.append(
+            {
+                "id": "unsigned-warning",
+                "text": text(
+                    "signatures.compare.unsigned_warning",
+                    lang,
+                    count=len(labels),
+                    labels=", ".join(labels),
+                ),
+            }
+        )
+    if kinds["not_vouched"]:
+        labels = kinds["not_vouched"]
+        warnings.append(
+            {
+                "id": "untrusted-warning",
+                "text": text(
+                    "signatures.compare.untrusted_warning",
+                    lang,
+                    count=len(labels),
+                    labels=", ".join(labels),
+                ),
+            }
+        )
+    return warnings
 
 
 def render_comparison_html(
@@ -362,6 +451,9 @@ def render_comparison_csv(
 ) -> bytes:
     """The matrix as CSV: one row per requirement, one column per solution (UTF-8 with BOM).
 
+    When the runs' signatures were checked, a last row (id ``signature``) gives each
+    solution's: status, signer and certificate fingerprint.
+
     ``visa`` is accepted like the other formats' and unused: a CSV has no approval block.
     """
     words = COMPARE_WORDS[lang]
@@ -382,7 +474,36 @@ def render_comparison_csv(
                 words["yes"] if row.differs else words["no"],
             ]
         )
+    if comparison.signatures_checked:
+        # One more row, after the requirements: who signed each column's run.
+        writer.writerow(
+            spreadsheet_cell(cell)
+            for cell in [
+                text("signatures.compare.csv_id", lang),
+                "",
+                "",
+                text("signatures.compare.label", lang),
+                "",
+                *(_signature_cell(s.signature, lang) for s in comparison.solutions),
+                "",
+            ]
+        )
     return ("\ufeff" + buffer.getvalue()).encode("utf-8")
+
+
+def _signature_cell(signature: RunSignature | None, lang: str) -> str:
+    view = signature_view(signature, lang)
+    if view is None:
+        return ""
+    if view["kind"] in ("unsigned", "invalid"):
+        return view["status"]
+    return text(
+        "signatures.compare.csv_cell",
+        lang,
+        status=view["status"],
+        signer=view["signer"],
+        fingerprint=view["fingerprint"],
+    )
 
 
 COMPARISON_FORMATS: dict[str, tuple[str, Callable[[Comparison, str, str | None], bytes]]] = {
@@ -472,6 +593,7 @@ def _solution_view(solution: Solution, lang: str) -> dict[str, Any]:
             for f, d, t in solution.mismatches
         ],
         "attachment": attachment_name(solution),
+        "signature": signature_view(solution.signature, lang),
     }
 
 

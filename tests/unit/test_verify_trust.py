@@ -1,0 +1,485 @@
+"""Who vouches for a signed run: ``verify`` exit 2, and each bidder's signature in ``compare``.
+
+Real signatures only: two throw-away PKIs (:func:`make_pki`, a test CA and an auditor's
+certificate each) sign runs with the project's own signing code (``load_identity``,
+``write_signature``, ``sign_pdf``). ``verify --trust`` with the signer's CA exits 0, with
+another CA exits 2 (intact, signer not vouched for), never 1 (altered) unless a byte
+changed; ``--require-trust`` without an anchor exits 2. ``compare`` shows, per solution,
+signed or not, by whom, vouched for or not, in the terminal, the HTML, the PDF and the
+CSV; ``--require-signed`` refuses an unsigned run (3) or a signature that fails (1).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+import subprocess
+from pathlib import Path
+from typing import Any
+
+import pytest
+from cryptography import x509
+from hypothesis import given
+from hypothesis import strategies as st
+from lxml import html as lxml_html
+
+from sdet_check.compare import compare_runs, require_signed
+from sdet_check.errors import AlteredInputError, InputError
+from sdet_check.reporters.comparison import render_comparison_csv, signature_view
+from sdet_check.run import dump_run
+from sdet_check.signing import SigningIdentity, load_identity, load_trust, sign_pdf, write_signature
+from sdet_check.verify import (
+    EXIT_ALTERED,
+    EXIT_BAD_INPUT,
+    EXIT_INTACT,
+    EXIT_UNTRUSTED,
+    FileVerdict,
+    RunSignature,
+    Verifier,
+    exit_code,
+    run_signature,
+)
+from tests.strategies import budget
+
+from ..documents import need, pdf_text
+from ..records import all_pass, synthetic
+from .test_cli import sdet_check
+from .test_sign_verify import AUDITOR, make_pki
+from .test_verify_attacks import SMALL_RUN, _pdf_with_attachments
+
+
+@pytest.fixture(scope="module")
+def pkis(tmp_path_factory: pytest.TempPathFactory) -> dict[str, dict[str, Path]]:
+    """Two unrelated test PKIs: ``ours`` (the auditor the buyer trusts) and ``other``."""
+    return {name: make_pki(tmp_path_factory.mktemp(name)) for name in ("ours", "other")}
+
+
+def identity(pki: dict[str, Path]) -> SigningIdentity:
+    return load_identity(pki["key"], pki["cert"])
+
+
+def signed_run(folder: Path, pki: dict[str, Path] | None, name: str = "ENT Alpha") -> Path:
+    """A run.json of the demo grid in ``folder``, signed by ``pki`` (unsigned for ``None``)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    run = folder / "run.json"
+    record = all_pass(synthetic("demo", name=name))
+    run.write_text(dump_run(record), encoding="utf-8")
+    if pki is not None:
+        write_signature(run, identity(pki))
+    return run
+
+
+def verify(*args: str, cwd: Path, lang: str = "fr") -> tuple[int, str]:
+    done = sdet_check("--lang", lang, "verify", *args, cwd=cwd)
+    assert "Traceback" not in done.stderr, done.stderr
+    return done.returncode, done.stdout + done.stderr
+
+
+def flat(text: str) -> str:
+    """Help or terminal text with rich's box characters and line breaks folded away."""
+    return re.sub(r"\s+", " ", re.sub(r"[│╭╮╰╯─]", " ", text))
+
+
+# --- verify: exit codes ------------------------------------------------------------------------
+
+
+@pytest.mark.slow
+def test_the_signers_authority_exits_0_and_another_authority_exits_2_not_1(
+    pkis: dict[str, dict[str, Path]], tmp_path: Path
+) -> None:
+    run = signed_run(tmp_path, pkis["ours"])
+    code, out = verify(str(run), "--trust", str(pkis["ours"]["ca"]), cwd=tmp_path)
+    assert code == 0, out
+    assert "run.json : intact" in out and "certificat reconnu par les autorités données" in out
+
+    code, out = verify(str(run), "--trust", str(pkis["other"]["ca"]), cwd=tmp_path)
+    assert code == 2, out
+    assert "run.json : SIGNATAIRE NON RECONNU" in out
+    assert "certificat du signataire non reconnu par les autorités données" in out
+    assert "contenu intact" in out and "code de sortie 2" in out
+    assert "MODIFIÉ" not in out  # nobody touched the file: calling it altered would lie
+
+    code, out = verify(str(run), "--trust", str(pkis["other"]["ca"]), cwd=tmp_path, lang="en")
+    assert code == 2, out
+    assert "run.json: SIGNER NOT VOUCHED FOR" in out and "ALTERED" not in out
+
+
+@pytest.mark.slow
+def test_require_trust_without_an_authority_exits_2_where_plain_verify_exits_0(
+    pkis: dict[str, dict[str, Path]], tmp_path: Path
+) -> None:
+    run = signed_run(tmp_path, pkis["other"])
+    code, out = verify(str(run), cwd=tmp_path)
+    assert code == 0, out  # unchanged: intact under a signature nobody was asked to vouch for
+    code, out = verify(str(run), "--require-trust", cwd=tmp_path)
+    assert code == 2, out
+    assert "--require-trust sans autorité donnée" in out and "SIGNATAIRE NON RECONNU" in out
+    code, out = verify(
+        str(run), "--require-trust", "--trust", str(pkis["other"]["ca"]), cwd=tmp_path
+    )
+    assert code == 0, out
+
+
+@pytest.mark.slow
+def test_an_altered_run_exits_1_whoever_vouches_and_an_unsigned_one_stays_1(
+    pkis: dict[str, dict[str, Path]], tmp_path: Path
+) -> None:
+    run = signed_run(tmp_path / "a", pkis["ours"])
+    data = bytearray(run.read_bytes())
+    data[data.index(b'"run_id": "') + len(b'"run_id": "')] ^= 0x01
+    run.write_bytes(bytes(data))
+    code, out = verify(str(run), "--trust", str(pkis["other"]["ca"]), cwd=tmp_path)
+    assert code == 1, out
+    assert "run.json : MODIFIÉ" in out and "SIGNATAIRE NON RECONNU" not in out
+
+    unsigned = signed_run(tmp_path / "b", None)
+    code, out = verify(str(unsigned), "--require-trust", cwd=tmp_path)
+    assert code == 1, out
+    assert "NON SIGNÉ" in out
+
+
+def test_verify_help_documents_exit_code_2_in_french_and_english(tmp_path: Path) -> None:
+    french = flat(sdet_check("verify", "--help", cwd=tmp_path).stdout)
+    assert "2 intact mais signataire non reconnu" in french, french
+    assert "--require-trust" in french and "1 modifié" in french
+    english = flat(sdet_check("--lang", "en", "verify", "--help", cwd=tmp_path).stdout)
+    assert "2 intact but the signer is not vouched for" in english, english
+    assert "--require-trust" in english and "Exige" not in english
+    compare = flat(sdet_check("compare", "--help", cwd=tmp_path, env={"COLUMNS": "200"}).stdout)
+    assert "--require-signed" in compare and "Refuser tout run non signé" in compare
+    assert "--trust" in compare and "« signataire reconnu »" in compare
+    compare = flat(
+        sdet_check("--lang", "en", "compare", "--help", cwd=tmp_path, env={"COLUMNS": "200"}).stdout
+    )
+    assert "Refuse any run that is unsigned" in compare and "“signer vouched for”" in compare
+
+
+def test_a_signed_pdf_under_another_authority_is_untrusted_not_altered(
+    pkis: dict[str, dict[str, Path]], tmp_path: Path
+) -> None:
+    pdf = tmp_path / "rapport.pdf"
+    signed = sign_pdf(
+        _pdf_with_attachments([("run.json", SMALL_RUN, None)]), identity(pkis["ours"]), reason="t"
+    )
+    pdf.write_bytes(signed)
+    ours = Verifier(load_trust([pkis["ours"]["ca"]])).verify_file(pdf)
+    assert ours.state == "intact", ours.findings
+    other = Verifier(load_trust([pkis["other"]["ca"]])).verify_file(pdf)
+    assert other.state == "untrusted", other.findings
+    assert [f.what for f in other.findings] == ["signature"]
+    assert exit_code([ours]) == EXIT_INTACT and exit_code([other]) == EXIT_UNTRUSTED
+
+
+@pytest.mark.parametrize(
+    ("states", "expected"),
+    [
+        (["intact"], EXIT_INTACT),
+        (["intact", "untrusted"], EXIT_UNTRUSTED),
+        (["untrusted", "bad_input"], EXIT_BAD_INPUT),
+        (["untrusted", "altered"], EXIT_ALTERED),
+        (["untrusted", "unsigned"], EXIT_ALTERED),
+    ],
+)
+def test_exit_code_order_is_altered_then_bad_input_then_untrusted(
+    states: list[str], expected: int
+) -> None:
+    verdicts = [FileVerdict(Path(f"f{n}"), "run", state) for n, state in enumerate(states)]  # type: ignore[arg-type]
+    assert exit_code(verdicts) == expected
+
+
+def test_a_missing_signature_outranks_an_unvouched_one() -> None:
+    verdict = FileVerdict(Path("x"), "pdf")
+    verdict.unvouched("untrusted")
+    assert verdict.state == "untrusted"
+    verdict.lacks_signature("none")
+    assert verdict.state == "unsigned"
+    verdict.differs("record", "changed")
+    assert verdict.state == "altered"
+
+
+# --- run_signature -------------------------------------------------------------------------------
+
+
+def test_run_signature_says_signed_unsigned_invalid_and_vouched(
+    pkis: dict[str, dict[str, Path]], tmp_path: Path
+) -> None:
+    run = signed_run(tmp_path / "s", pkis["ours"])
+    certificate = x509.load_pem_x509_certificates(pkis["ours"]["cert"].read_bytes())[0]
+    from cryptography.hazmat.primitives import hashes
+
+    fingerprint = certificate.fingerprint(hashes.SHA256()).hex(":").upper()
+    trusted = run_signature(run, run.read_bytes(), load_trust([pkis["ours"]["ca"]]))
+    assert (trusted.state, trusted.trusted, trusted.vouched) == ("signed", True, True)
+    assert f"CN={AUDITOR}" in trusted.signer and trusted.fingerprint == fingerprint
+    other = run_signature(run, run.read_bytes(), load_trust([pkis["other"]["ca"]]))
+    assert (other.state, other.trusted, other.vouched) == ("signed", False, False)
+    assert other.problems == ()
+    unchecked = run_signature(run, run.read_bytes())
+    assert (unchecked.state, unchecked.trusted) == ("signed", None)
+    invalid = run_signature(run, run.read_bytes() + b" ")
+    assert invalid.state == "invalid" and invalid.problems == ("changed",)
+    unsigned = signed_run(tmp_path / "u", None)
+    expected = RunSignature("unsigned", "run.json.sig")
+    assert run_signature(unsigned, unsigned.read_bytes()) == expected
+
+
+def test_require_signed_refuses_unsigned_with_3_and_invalid_with_1_naming_every_run() -> None:
+    signed = RunSignature("signed", "run.json.sig", signer="CN=A", fingerprint="AB")
+    unsigned = RunSignature("unsigned", "run.json.sig")
+    invalid = RunSignature("invalid", "run.json.sig", problems=("changed",))
+    require_signed(["a.json", "b.json"], [signed, signed])
+    with pytest.raises(InputError) as refused:
+        require_signed(["a.json", "b.json", "c.json"], [signed, unsigned, unsigned])
+    assert not isinstance(refused.value, AlteredInputError)
+    message = str(refused.value)
+    assert message.startswith("b.json") and "c.json" in message
+    assert "--sign-key" in message and "--require-signed" in message
+    with pytest.raises(AlteredInputError) as altered:
+        require_signed(["a.json", "b.json"], [unsigned, invalid])
+    message = str(altered.value)
+    assert message.startswith("b.json") and "le contenu a changé depuis la signature" in message
+    assert "sdet-check verify b.json" in message
+
+
+# --- compare ------------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def tender(
+    pkis: dict[str, dict[str, Path]], tmp_path_factory: pytest.TempPathFactory
+) -> list[Path]:
+    """Alpha signed by our auditor, Bêta by an auditor of another CA, Gamma unsigned."""
+    folder = tmp_path_factory.mktemp("tender")
+    return [
+        signed_run(folder / "alpha", pkis["ours"], "ENT Alpha"),
+        signed_run(folder / "beta", pkis["other"], "ENT Bêta"),
+        signed_run(folder / "gamma", None, "ENT Gamma"),
+    ]
+
+
+def _lines(stdout: str) -> dict[str, str]:
+    """Terminal signature lines by solution label."""
+    found = {}
+    for line in stdout.splitlines():
+        match = re.match(r"\s+(ENT \w+) ?: (.*)", line.replace("\u00a0", " "))
+        if match:
+            found[match.group(1)] = match.group(2)
+    return found
+
+
+@pytest.mark.slow
+def test_compare_shows_each_bidders_signature_in_terminal_html_and_csv(
+    pkis: dict[str, dict[str, Path]], tender: list[Path], tmp_path: Path
+) -> None:
+    out = tmp_path / "comparaison"
+    done = sdet_check(
+        "compare", *map(str, tender), "--trust", str(pkis["ours"]["ca"]), "--out", str(out),
+        "--format", "html", "--format", "csv", cwd=tmp_path, env={"COLUMNS": "200"},
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    lines = _lines(done.stdout)
+    assert "signataire reconnu par une autorité donnée" in lines["ENT Alpha"], done.stdout
+    assert "NON reconnu" in lines["ENT Bêta"] and f"CN={AUDITOR}" in lines["ENT Bêta"]
+    assert lines["ENT Gamma"].startswith("non signé (pas de run.json.sig")
+    fingerprint = run_signature(tender[0], tender[0].read_bytes()).fingerprint
+    assert f"empreinte SHA-256 du certificat : {fingerprint}" in done.stdout.replace("\u00a0", " ")
+
+    page = lxml_html.fromstring((out / "comparaison.html").read_text(encoding="utf-8"))
+    rows = {
+        s: page.get_element_by_id(f"signature-{n}").text_content()
+        for n, s in enumerate(["alpha", "beta", "gamma"])
+    }
+    assert "signataire reconnu par une autorité donnée" in rows["alpha"]
+    assert "NON reconnu" in rows["beta"] and "non signé" in rows["gamma"]
+    assert "ENT Gamma" in page.get_element_by_id("unsigned-warning").text_content()
+    assert "ENT Bêta" in page.get_element_by_id("untrusted-warning").text_content()
+    assert "ENT Alpha" not in page.get_element_by_id("untrusted-warning").text_content()
+    assert "AC de test sdet-check" in page.get_element_by_id("compare-anchors").text_content()
+    runs_section = page.xpath("//td[@class='run-signature']")
+    assert len(runs_section) == 3 and fingerprint in page.text_content()
+
+    table = list(csv.reader(io.StringIO((out / "comparaison.csv").read_text("utf-8-sig"))))
+    assert len({len(row) for row in table}) == 1
+    last = dict(zip(table[0], table[-1], strict=True))
+    assert last["identifiant"] == "signature"
+    assert last["ENT Alpha"].startswith("signé, signataire reconnu")
+    assert fingerprint in last["ENT Alpha"]
+    assert last["ENT Bêta"].startswith("signé, signataire non reconnu")
+    assert last["ENT Gamma"] == "non signé"
+
+
+@pytest.mark.slow
+def test_compare_without_trust_says_the_signers_are_not_checked(
+    tender: list[Path], tmp_path: Path
+) -> None:
+    done = sdet_check(
+        "--lang", "en", "compare", *map(str, tender[:2]), "--out", str(tmp_path),
+        cwd=tmp_path, env={"COLUMNS": "200"},
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    lines = _lines(done.stdout)
+    assert lines["ENT Alpha"].endswith("signer not checked: no authority given (--trust CA.pem)")
+    assert "vouched for by" not in done.stdout
+    page = lxml_html.fromstring((tmp_path / "comparaison.html").read_text(encoding="utf-8"))
+    assert "none: the signers' identity is not checked" in (
+        page.get_element_by_id("compare-anchors").text_content()
+    )
+    assert not page.xpath("//*[@id='untrusted-warning' or @id='unsigned-warning']")
+
+
+@pytest.mark.slow
+def test_require_signed_refuses_the_unsigned_run_by_name_and_accepts_signed_ones(
+    tender: list[Path], tmp_path: Path
+) -> None:
+    out = tmp_path / "refusé"
+    done = sdet_check(
+        "compare", *map(str, tender), "--require-signed", "--out", str(out), cwd=tmp_path
+    )
+    assert done.returncode == 3, done.stderr
+    assert str(tender[2]) in done.stderr and "run non signé" in done.stderr
+    assert "--sign-key" in done.stderr and "Traceback" not in done.stderr
+    assert "Note" not in done.stderr  # one error, not a note then an error
+    assert not out.exists()
+    done = sdet_check(
+        "compare", *map(str, tender[:2]), "--require-signed", "--out", str(out), cwd=tmp_path
+    )
+    assert done.returncode == 0, done.stderr
+    assert (out / "comparaison.html").is_file()
+
+
+@pytest.mark.slow
+def test_require_signed_refuses_a_signature_that_no_longer_verifies_even_if_allowed(
+    pkis: dict[str, dict[str, Path]], tmp_path: Path
+) -> None:
+    good = signed_run(tmp_path / "a", pkis["ours"], "ENT Alpha")
+    bad = signed_run(tmp_path / "b", pkis["ours"], "ENT Bêta")
+    data = bytearray(bad.read_bytes())
+    data[data.index(b'"run_id": "') + len(b'"run_id": "')] ^= 0x01
+    bad.write_bytes(bytes(data))
+    out = tmp_path / "out"
+    allowed = sdet_check(
+        "compare", str(good), str(bad), "--allow-unverified", "--out", str(out), cwd=tmp_path
+    )
+    assert allowed.returncode == 0, allowed.stderr
+    row = lxml_html.fromstring((out / "comparaison.html").read_text(encoding="utf-8"))
+    assert "signature invalide" in row.get_element_by_id("signature-1").text_content()
+    refused = sdet_check(
+        "compare", str(good), str(bad), "--allow-unverified", "--require-signed",
+        "--out", str(tmp_path / "non"), cwd=tmp_path,
+    )  # fmt: skip
+    assert refused.returncode == 1, refused.stderr
+    assert str(bad) in refused.stderr and "ne vérifie pas ce run" in refused.stderr
+    assert not (tmp_path / "non").exists()
+
+
+@pytest.mark.slow
+def test_the_comparison_pdf_prints_each_signature(
+    pkis: dict[str, dict[str, Path]], tender: list[Path], tmp_path: Path
+) -> None:
+    done = sdet_check(
+        "compare", *map(str, tender), "--trust", str(pkis["ours"]["ca"]), "--format", "pdf",
+        "--out", str(tmp_path), cwd=tmp_path,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    text = pdf_text(tmp_path / "comparaison.pdf")
+    folded = " ".join(text.split())
+    assert "Signature du run" in folded and "Autorités de confiance" in folded
+    assert "signataire reconnu par une autorité donnée" in folded
+    assert "Runs non signés ou à la signature invalide (1) : ENT Gamma" in folded
+    # In reading order (no -layout), the fingerprint is not interleaved with its heading.
+    raw = subprocess.run(
+        [need("pdftotext"), str(tmp_path / "comparaison.pdf"), "-"],
+        capture_output=True, text=True, check=True,
+    ).stdout  # fmt: skip
+    fingerprint = run_signature(tender[0], tender[0].read_bytes()).fingerprint
+    assert fingerprint in "".join(raw.split())
+
+
+def test_compare_without_files_shows_no_signature_and_keeps_the_csv_shape() -> None:
+    records = [all_pass(synthetic("demo", name=n)) for n in ("A", "B")]
+    plain = compare_runs(records)
+    assert not plain.signatures_checked
+    assert "signature" not in render_comparison_csv(plain).decode("utf-8").splitlines()[-1]
+    checked = compare_runs(records, signatures=[RunSignature("unsigned", "run.json.sig")] * 2)
+    assert checked.signatures_checked
+    last = render_comparison_csv(checked).decode("utf-8").splitlines()[-1]
+    assert last.startswith("signature,") and last.count("non signé") == 2
+    with pytest.raises(ValueError, match="1 signatures for 2 runs"):
+        compare_runs(records, signatures=[RunSignature("unsigned", "run.json.sig")])
+
+
+# --- any signer name ------------------------------------------------------------------------------
+
+_STATES = st.sampled_from(["signed", "unsigned", "invalid"])
+
+
+@budget(100)
+@given(signer=st.text(max_size=60), trusted=st.sampled_from([True, False, None]), state=_STATES)
+def test_any_signer_name_renders_in_one_safe_csv_cell_and_in_the_summary(
+    signer: str, trusted: bool | None, state: Any
+) -> None:
+    signature = RunSignature(
+        state,
+        "run.json.sig",
+        signer=signer,
+        fingerprint="AB:CD",
+        trusted=trusted,
+        problems=("changed",) if state == "invalid" else (),
+    )
+    records = [all_pass(synthetic("demo", name="A"))]
+    table = list(
+        csv.reader(
+            io.StringIO(
+                render_comparison_csv(compare_runs(records, signatures=[signature])).decode(
+                    "utf-8-sig"
+                ),
+                newline="",
+            )
+        )
+    )
+    assert len({len(row) for row in table}) == 1
+    cell = table[-1][5]
+    assert not cell.startswith(("=", "+", "-", "@", "\t", "\r"))
+    view = signature_view(signature, "fr")
+    assert view is not None
+    if state == "signed":
+        assert signer in view["summary"]
+        assert view["kind"] == {True: "vouched", False: "not_vouched", None: "unchecked"}[trusted]
+    else:
+        assert view["kind"] == state
+
+
+def test_fingerprints_are_printed_as_they_are_not_as_emoji() -> None:
+    """Found by trial: ``…:24:CD:DD:…`` printed as ``…:24💿DD:…`` (rich's emoji codes)."""
+    from sdet_check.cli.console import console, err_console
+
+    for shown in (console, err_console):
+        with shown.capture() as captured:
+            shown.print("AD:C3:24:CD:DD:AB:01", markup=False)
+        assert captured.get() == "AD:C3:24:CD:DD:AB:01\n"
+
+
+@pytest.mark.parametrize("lang", ["fr", "en"])
+def test_the_comparison_with_signatures_stays_accessible(lang: str) -> None:
+    from datetime import UTC, datetime
+
+    from sdet_check.reporters.comparison import render_comparison_html
+
+    from ..reporters.test_html_report import assert_accessible
+
+    when = datetime(2026, 12, 1, 9, 30, tzinfo=UTC)
+    signatures = [
+        RunSignature("signed", "run.json.sig", "CN=A", "AB:CD", when, trusted=True),
+        RunSignature("signed", "run.json.sig", "CN=<b>B</b>", "EF:01", None, trusted=False),
+        RunSignature("unsigned", "run.json.sig"),
+    ]
+    records = [all_pass(synthetic("demo", name=n)) for n in ("A", "B", "C")]
+    comparison = compare_runs(records, signatures=signatures, trust_anchors=["CN=AC (SHA-256 X)"])
+    page = render_comparison_html(comparison, lang).decode("utf-8")
+    assert_accessible(page, lang)
+    doc = lxml_html.fromstring(page)
+    assert not doc.xpath("//b")  # a signer's name is text, never markup
+    assert "CN=<b>B</b>" in doc.get_element_by_id("signature-1").text_content()
+    assert "2026-12-01 09:30:00 UTC" in doc.get_element_by_id("signature-0").text_content()
+    assert "CN=AC (SHA-256 X)" in doc.get_element_by_id("compare-anchors").text_content()
