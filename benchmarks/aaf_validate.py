@@ -97,7 +97,8 @@ def _stage(mode: str, folder: Path) -> int:
 
     ``read``: the reader's stream of requests (parse and extraction); ``scan``: the whole
     per-file scan (the reader and every check of a request on its own), without the checks
-    across files that a full validation adds.
+    across files that a full validation adds. Both as a single-process validation runs
+    them: lines of references looked up only when a finding needs them.
     """
     from sdet_check.aaf.dtd import choose_dtd
     from sdet_check.aaf.reader import RequestStream, discover
@@ -107,10 +108,10 @@ def _stage(mode: str, folder: Path) -> int:
     records = 0
     for source in discover(folder):
         if mode == "read":
-            for _ in RequestStream(source, validator, lambda *_, **__: None):
+            for _ in RequestStream(source, validator, lambda *_, **__: None, locate=False):
                 records += 1
         else:
-            scan = FileScan(source, validator, show_values=False)
+            scan = FileScan(source, validator, show_values=False, locate=False)
             for _ in scan:
                 pass
             records += sum(scan.requests.values())
