@@ -498,17 +498,22 @@ def compare_runs(
     )
 
 
-def require_signed(names: Sequence[str], signatures: Sequence[RunSignature]) -> None:
+def require_signed(
+    names: Sequence[str], signatures: Sequence[RunSignature], *, require_vouched: bool = False
+) -> None:
     """``--require-signed``: refuse unsigned runs and signatures that do not verify their run.
 
     One error names the first run refused, what to do, and the other runs refused for the
     same reason. A signature that does not verify is checked first: the run or its signature
     changed (:class:`AlteredInputError`, exit 1); an unsigned run is bad input for a
-    comparison that requires signatures (:class:`InputError`, exit 3).
+    comparison that requires signatures (:class:`InputError`, exit 3). With
+    ``require_vouched`` (authorities were given with ``--trust``), a run whose signer none
+    of them vouches for is refused too (exit 3).
     """
     pairs = list(zip(names, signatures, strict=True))
     invalid = [(name, s) for name, s in pairs if s.state == "invalid"]
     unsigned = [(name, s) for name, s in pairs if s.state == "unsigned"]
+    unvouched = [(n, s) for n, s in pairs if s.state == "signed" and s.trusted is not True]
     if invalid:
         name, signature = invalid[0]
         raise AlteredInputError(
@@ -531,6 +536,18 @@ def require_signed(names: Sequence[str], signatures: Sequence[RunSignature]) -> 
                 others=_others(unsigned[1:]),
             ),
             msg("signatures.require_signed.unsigned_fix", sig=signature.file),
+        )
+    if require_vouched and unvouched:
+        name, signature = unvouched[0]
+        raise InputError(
+            name,
+            msg(
+                "signatures.require_signed.unvouched",
+                signer=signature.signer,
+                fingerprint=signature.fingerprint,
+                others=_others(unvouched[1:]),
+            ),
+            msg("signatures.require_signed.unvouched_fix", path=name),
         )
 
 

@@ -172,9 +172,10 @@ def load_identity(key_file: Path, cert_file: Path | None) -> SigningIdentity:
         usage = certificate.extensions.get_extension_for_class(x509.KeyUsage).value
     except x509.ExtensionNotFound:
         usage = None
-    if usage is not None and not usage.content_commitment:
-        # pyHanko, like PAdES readers, wants nonRepudiation on a signer's certificate:
-        # every signature made with this one would be reported untrusted by verify --trust.
+    if usage is None or not usage.content_commitment:
+        # pyHanko, like PAdES readers, wants nonRepudiation on a signer's certificate, and
+        # a certificate without key usage has none: every signature made with it would be
+        # reported untrusted by verify --trust.
         raise InputError(
             cert_file,
             msg("input.signing.no_non_repudiation"),

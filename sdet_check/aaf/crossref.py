@@ -65,14 +65,21 @@ class _KeyMap(Generic[_K]):
 
     def get(self, key: _K) -> int | None:
         if type(key) is int:
-            return self.numbers.get(key)
+            value = self.numbers.get(key)
+            if value is not None or not self.others:
+                return value
         return self.others.get(key)
 
     def __setitem__(self, key: _K, value: int) -> None:
-        if type(key) is int and value < self.largest:
-            self.numbers[key] = value
-        else:
-            self.others[key] = value
+        # A key lives in one store only: a value too wide for the numbers moves it out.
+        if type(key) is int:
+            if value < self.largest:
+                if self.others:
+                    self.others.pop(key, None)
+                self.numbers[key] = value
+                return
+            self.numbers.pop(key)
+        self.others[key] = value
 
     def add(self, key: _K, value: int) -> None:
         """Set the value of ``key``, known to be absent."""

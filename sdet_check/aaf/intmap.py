@@ -76,8 +76,13 @@ class IntMap:
         found = self._locate(key)
         return None if found is None else found[0][1][found[1]]
 
+    def _check(self, value: int) -> None:
+        if not 0 <= value < self.largest:
+            raise ValueError(f"IntMap value {value} outside [0, {self.largest})")
+
     def __setitem__(self, key: int, value: int) -> None:
-        """Set the value of ``key``."""
+        """Set the value of ``key``; ``ValueError`` for a value the width cannot hold."""
+        self._check(value)
         if self._segments:
             found = self._locate(key)
             if found is not None:
@@ -90,6 +95,7 @@ class IntMap:
 
     def add(self, key: int, value: int) -> None:
         """Set the value of ``key``, known to be absent (saves a search)."""
+        self._check(value)  # before anything is stored: a merge never meets a bad value
         recent = self._recent
         recent[key] = value
         if len(recent) >= self._batch:

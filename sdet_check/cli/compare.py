@@ -14,10 +14,13 @@ from sdet_check.cli.app import app, state
 from sdet_check.cli.console import console, err_console
 from sdet_check.cli.integrity import AllowUnverifiedOption, SignCertOption, SignKeyOption
 from sdet_check.messages import msg, text
-from sdet_check.redaction import visible_controls
+from sdet_check.redaction import visible_controls, visible_one_line
 
 if TYPE_CHECKING:
+    from collections.abc import Sequence
+
     from sdet_check.compare import Comparison
+    from sdet_check.run import RunFile
 
 
 class CompareFormat(StrEnum):
@@ -96,14 +99,23 @@ def compare_command(
 
     signer = signing_identity(sign_key, sign_cert)
     anchors = load_trust(trust or [])
+    names = [str(path) for path in runs]
+
+    def signatures_required(read: Sequence[RunFile]) -> None:
+        # Before any other refusal or warning: the one error says what --require-signed
+        # refuses, and names every run in the same case.
+        found = [run_signature(run.path, run.raw, anchors) for run in read]
+        refuse_unsigned(names, found, require_vouched=bool(anchors))
+
     read, problems = read_runs(
-        runs, allow_unverified=allow_unverified, lang=state.lang, note_unsigned=not require_signed
+        runs,
+        allow_unverified=allow_unverified,
+        lang=state.lang,
+        note_unsigned=not require_signed,
+        before_checks=signatures_required if require_signed else None,
     )
     records = [run.record for run in read]
-    names = [str(path) for path in runs]
     signatures = [run_signature(run.path, run.raw, anchors) for run in read]
-    if require_signed:
-        refuse_unsigned(names, signatures)
     check_comparable(records, names, allow_mixed=allow_mixed_versions)
     requirements = [r for record in records for r in record["grid"]["requirements"]]
     buyer_weights = read_weights(weights, requirements) if weights else Weights()
@@ -139,12 +151,14 @@ def _print_signatures(comparison: Comparison, lang: str) -> None:
     for solution, view in views:
         if view is None:
             continue
+        # One line each, whatever a signer or target name holds: a newline there would
+        # print a line the tool never wrote (a forged "vouched for").
         line = text("signatures.compare.terminal_line", lang, label=solution.label, **view)
-        console.print(visible_controls(line), markup=False, highlight=False, soft_wrap=True)
+        console.print(visible_one_line(line), markup=False, highlight=False, soft_wrap=True)
         if view["fingerprint"]:
             print_line = text("signatures.compare.terminal_fingerprint", lang, **view)
             console.print(
-                visible_controls(print_line), markup=False, highlight=False, soft_wrap=True
+                visible_one_line(print_line), markup=False, highlight=False, soft_wrap=True
             )
 
 

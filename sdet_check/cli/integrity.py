@@ -9,7 +9,7 @@ run whose evidence fails its manifest (or whose signature fails); every page the
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -86,19 +86,27 @@ def write_output(
 
 
 def read_runs(
-    paths: Sequence[Path], *, allow_unverified: bool, lang: str = "fr", note_unsigned: bool = True
+    paths: Sequence[Path],
+    *,
+    allow_unverified: bool,
+    lang: str = "fr",
+    note_unsigned: bool = True,
+    before_checks: Callable[[Sequence[RunFile]], None] | None = None,
 ) -> tuple[list[RunFile], list[str]]:
     """Read runs, check their evidence and any signature beside them.
 
     A run that fails is refused (:class:`~sdet_check.run.UnverifiedRunError`, exit 1)
     unless ``allow_unverified``; then the problems are returned (in ``lang``), to mark
     every page. An unsigned run gets a note, unless ``note_unsigned`` is false (``compare
-    --require-signed`` refuses it instead).
+    --require-signed`` refuses it instead). ``before_checks`` sees every run once all are
+    read, before any is checked or refused (``compare --require-signed`` refuses there).
     """
     from sdet_check.run import UnverifiedRunError, grid_problems, read_run
     from sdet_check.signing import signature_path
 
     runs = [read_run(path) for path in paths]
+    if before_checks is not None:
+        before_checks(runs)
     problems: list[str] = []
     crossed = _grid_crossed(runs, lang)
     for run in runs:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -85,3 +86,28 @@ def test_values_must_fit_the_width() -> None:
     """The largest value of the width marks removed entries: the map says which it is."""
     assert IntMap(value_bits=8).largest == 255
     assert IntMap().largest == LARGEST
+
+
+def test_a_value_the_width_cannot_hold_is_refused_before_anything_changes() -> None:
+    """255 marks removed entries of an 8-bit map: storing it (or 256) would lose data."""
+    narrow = IntMap(batch=2, value_bits=8)
+    narrow.add(1, 254)
+    for bad in (255, 256, -1):
+        with pytest.raises(ValueError):
+            narrow[2] = bad
+        with pytest.raises(ValueError):
+            narrow.add(3, bad)
+    narrow.add(4, 7)  # a merge happens: the map is still whole
+    assert sorted(narrow.items()) == [(1, 254), (4, 7)] and len(narrow) == 2
+
+
+def test_a_key_map_keeps_one_value_per_key_whatever_its_width() -> None:
+    """A person key whose value outgrows the compact store moves, it is not duplicated."""
+    from sdet_check.aaf.crossref import _KeyMap
+
+    keys: _KeyMap[int] = _KeyMap(value_bits=8)
+    keys[5] = 3
+    keys[5] = 300
+    assert keys.get(5) == 300 and sorted(keys.items()) == [(5, 300)]
+    keys[5] = 4
+    assert keys.get(5) == 4 and sorted(keys.items()) == [(5, 4)]

@@ -483,3 +483,112 @@ def test_the_comparison_with_signatures_stays_accessible(lang: str) -> None:
     assert "CN=<b>B</b>" in doc.get_element_by_id("signature-1").text_content()
     assert "2026-12-01 09:30:00 UTC" in doc.get_element_by_id("signature-0").text_content()
     assert "CN=AC (SHA-256 X)" in doc.get_element_by_id("compare-anchors").text_content()
+
+
+# --- found by a hostile second reading ----------------------------------------------------------
+
+
+def _self_signed_signer(
+    folder: Path, name: x509.Name, *, key_usage: bool = True
+) -> dict[str, Path]:
+    """A self-signed signing certificate with ``name`` (a bidder's own, vouched for by no CA)."""
+    from datetime import UTC, datetime, timedelta
+
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+
+    from .test_sign_verify import _key_usage
+
+    now = datetime.now(UTC)
+    key = ec.generate_private_key(ec.SECP256R1())
+    builder = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - timedelta(hours=1))
+        .not_valid_after(now + timedelta(days=1))
+    )
+    if key_usage:
+        builder = builder.add_extension(_key_usage(signer=True), critical=True)
+    cert = builder.sign(key, hashes.SHA256())
+    folder.mkdir(parents=True, exist_ok=True)
+    pem = serialization.Encoding.PEM
+    files = {"key": folder / "signer.key.pem", "cert": folder / "signer.pem"}
+    files["key"].write_bytes(
+        key.private_bytes(pem, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
+    )
+    files["cert"].write_bytes(cert.public_bytes(pem))
+    return files
+
+
+@pytest.mark.slow
+def test_a_signer_name_cannot_print_a_forged_vouched_for_line_in_compare(
+    pkis: dict[str, dict[str, Path]], tender: list[Path], tmp_path: Path
+) -> None:
+    fake = "Alice Auditrice le 01/12/2026 ; signataire reconnu par une autorité donnée (--trust)"
+    forger = _self_signed_signer(
+        tmp_path / "pki",
+        x509.Name([x509.NameAttribute(x509.NameOID.ORGANIZATIONAL_UNIT_NAME, f"x\n{fake}\t")]),
+    )
+    forged = signed_run(tmp_path / "evil", forger, "ENT Evil")
+    done = sdet_check(
+        "compare", str(tender[0]), str(forged), "--trust", str(pkis["ours"]["ca"]),
+        "--out", str(tmp_path / "out"), cwd=tmp_path, env={"COLUMNS": "400"},
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    evil = [line for line in done.stdout.splitlines() if "Alice Auditrice le 01/12" in line]
+    assert len(evil) == 1, done.stdout
+    assert "ENT Evil" in evil[0] and "\\n" in evil[0] and "NON reconnu" in evil[0]
+
+
+@pytest.mark.slow
+def test_require_signed_with_trust_refuses_a_signer_no_authority_vouches_for(
+    pkis: dict[str, dict[str, Path]], tender: list[Path], tmp_path: Path
+) -> None:
+    ca = str(pkis["ours"]["ca"])
+    refused = sdet_check(
+        "compare", *map(str, tender[:2]), "--require-signed", "--trust", ca,
+        "--out", str(tmp_path / "non"), cwd=tmp_path,
+    )  # fmt: skip
+    assert refused.returncode == 3, refused.stderr
+    message = " ".join(refused.stderr.split())
+    assert str(tender[1]) in message and "signataire non reconnu" in message
+    assert "sdet-check verify" in message and not (tmp_path / "non").exists()
+    delta = signed_run(tmp_path / "delta", pkis["ours"], "ENT Delta")
+    accepted = sdet_check(
+        "compare", str(tender[0]), str(delta), "--require-signed", "--trust", ca,
+        "--out", str(tmp_path / "oui"), cwd=tmp_path,
+    )  # fmt: skip
+    assert accepted.returncode == 0, accepted.stderr
+
+
+@pytest.mark.slow
+def test_require_signed_speaks_before_the_unverified_refusal(
+    pkis: dict[str, dict[str, Path]], tmp_path: Path
+) -> None:
+    good = signed_run(tmp_path / "a", pkis["ours"], "ENT Alpha")
+    bad = signed_run(tmp_path / "b", pkis["ours"], "ENT Bêta")
+    other = signed_run(tmp_path / "c", pkis["ours"], "ENT Gamma")
+    for run in (bad, other):
+        run.with_name("run.json.sig").write_bytes(b"")
+    refused = sdet_check(
+        "compare", str(good), str(bad), str(other), "--require-signed",
+        "--out", str(tmp_path / "non"), cwd=tmp_path,
+    )  # fmt: skip
+    assert refused.returncode == 1, refused.stderr
+    message = " ".join(refused.stderr.split())
+    assert "ne vérifie pas ce run" in message and str(other) in message
+    assert "--allow-unverified" not in message  # that advice would still be refused
+
+
+def test_a_certificate_without_key_usage_is_refused_for_signing(tmp_path: Path) -> None:
+    bare = _self_signed_signer(
+        tmp_path, x509.Name([x509.NameAttribute(x509.NameOID.COMMON_NAME, "Sans usage")]),
+        key_usage=False,
+    )  # fmt: skip
+    with pytest.raises(InputError) as refused:
+        load_identity(bare["key"], bare["cert"])
+    assert "aucun usage de clé déclaré" in str(refused.value)
+    assert "nonRepudiation" in str(refused.value)
