@@ -113,7 +113,7 @@ def load_weights(file: Path, requirements: Sequence[Mapping[str, Any]]) -> Weigh
     score), is an :class:`InputError` naming the line and the fix.
     """
     loaded = read_yaml(file)
-    validate(loaded, "weights", "fichier de pondérations")
+    validate(loaded, "weights", msg("input.what.weights_file"))
     data = loaded.data
     by_id = {r["id"]: r for r in requirements}
     tags = sorted({t for r in requirements for t in r.get("tags", [])})
