@@ -108,19 +108,38 @@ def early_language(argv: Sequence[str], environ: Mapping[str, str] | None = None
     return lang if lang in LANGUAGES else DEFAULT_LANGUAGE
 
 
+SETTINGS_TABLE = "_catalogue"
+"""A catalogue file's own settings (not a message): ``french_spacing = false``."""
+
+
 @cache
-def catalogue() -> Mapping[str, Mapping[str, str]]:
-    """Every message id with its templates per language, from every catalogue file."""
+def _catalogue_files() -> tuple[dict[str, Mapping[str, str]], frozenset[str]]:
+    """Every message with its templates, and the ids whose French keeps its plain spaces.
+
+    Why the opt-out: the wording tables of the review, the questionnaire import and other
+    commands were moved here from local dictionaries whose French was written with plain
+    spaces before ``:`` and ``;``; their files say ``french_spacing = false`` so that the
+    French output stays byte for byte what scripts and tests already match.
+    """
     entries: dict[str, Mapping[str, str]] = {}
+    plain: set[str] = set()
     for path in sorted(CATALOGUE_DIR.glob("*.toml")):
         if path.stem == CLICK_SECTION:
             continue
         loaded = tomllib.loads(path.read_text(encoding="utf-8"))
+        settings = loaded.pop(SETTINGS_TABLE, {})
         for message_id, texts in loaded.items():
             if message_id in entries:
                 raise ValueError(f"{path.name}: message id {message_id} defined twice")
             entries[str(message_id)] = {str(k): str(v) for k, v in texts.items()}
-    return entries
+            if settings.get("french_spacing", True) is False:
+                plain.add(str(message_id))
+    return entries, frozenset(plain)
+
+
+def catalogue() -> Mapping[str, Mapping[str, str]]:
+    """Every message id with its templates per language, from every catalogue file."""
+    return _catalogue_files()[0]
 
 
 def placeholders(template: str) -> list[str]:
@@ -134,7 +153,7 @@ def template(message_id: str, lang: str) -> str:
         text = catalogue()[message_id][lang]
     except KeyError as missing:
         raise UnknownMessage(f"no {lang} text for message {message_id}") from missing
-    if lang == "fr":
+    if lang == "fr" and message_id not in _catalogue_files()[1]:
         text = _FRENCH_SPACING.sub(_NO_BREAK_SPACE + r"\1", text)
     return text
 
