@@ -89,3 +89,66 @@ def test_report_renders_a_french_run_in_english(tmp_path: Path) -> None:
 def test_records_without_ids_keep_their_text() -> None:
     """A run.json written before the catalogue renders its stored French text in any language."""
     assert message_text({"message": "Constat ancien."}, "en") == "Constat ancien."
+
+
+_CLICK_ENGLISH = re.compile(
+    r"Invalid value|Missing (option|argument)|No such option|Error:|Got unexpected"
+)
+_FRENCH_WORDS = re.compile(r"[éèêàùçôîÉÈ«»]|Valeur|Erreur|manquante?|inconnue|Voir|demande")
+
+
+@pytest.mark.parametrize(
+    ("args", "french", "english"),
+    [
+        (["run", "--target", "cible.yaml", "--format", "xyz"],
+         f"Erreur d'usage{NBSP}: Valeur invalide pour --format{NBSP}: format inconnu",
+         "Usage error: Invalid value for --format: unknown format: xyz"),
+        (["run"],
+         f"Erreur d'usage{NBSP}: Option manquante '--target' / '-t'.",
+         "Usage error: Missing option '--target' / '-t'."),
+        (["run", "--nope"],
+         f"Erreur d'usage{NBSP}: Option inconnue{NBSP}: --nope",
+         "Usage error: No such option: --nope"),
+        (["report"],
+         f"Erreur d'usage{NBSP}: Argument manquant 'RUN.json'.",
+         "Usage error: Missing argument 'RUN.json'."),
+        (["run", "--target"],
+         f"Erreur d'usage{NBSP}: L'option '--target' demande un argument.",
+         "Usage error: Option '--target' requires an argument."),
+        (["run", "--target", "cible.yaml", "--probe-timeout", "abc"],
+         f"Valeur invalide pour '--probe-timeout'{NBSP}: un nombre est attendu",
+         "Invalid value for '--probe-timeout': Input should be a valid number"),
+    ],
+)  # fmt: skip
+def test_usage_errors_speak_one_language(args: list[str], french: str, english: str) -> None:
+    """Click's own "Invalid value" / "Missing option" words follow --lang, like the frame."""
+    command = " ".join(["sdet-check", *[a for a in args if a in ("run", "report")]])
+    for lang in ("fr", "en"):
+        done = cli("--lang", lang, *args)
+        assert done.returncode == 3, done.stderr
+        if lang == "fr":
+            assert french in done.stderr
+            assert _CLICK_ENGLISH.findall(done.stderr) == []
+            assert f"Voir `{command} --help`." in done.stderr
+        else:
+            assert english in done.stderr
+            assert _FRENCH_WORDS.findall(done.stderr) == []
+            assert f"See `{command} --help`." in done.stderr
+    assert french in cli(*args).stderr  # French by default, the same words
+
+
+def test_schema_errors_name_the_file_kind_in_the_language(tmp_path: Path) -> None:
+    """A target file with an unknown key: « fichier cible » in French, "target file" in English."""
+    target = tmp_path / "cible.yaml"
+    target.write_text("format: 1\nname: x\nportail: {}\n", encoding="utf-8")
+    english = cli("--lang", "en", "run", "--target", str(target), "--out", str(tmp_path / "o"))
+    assert english.returncode == 3, english.stderr
+    assert 'unknown key “portail” in this target file. To do: did you mean “portal”? fix the typo' \
+        in english.stderr  # fmt: skip
+    assert _FRENCH_WORDS.findall(english.stderr.replace("portail", "")) == []
+    french = cli("run", "--target", str(target), "--out", str(tmp_path / "o"))
+    assert (
+        "clé inconnue « portail » dans ce fichier cible. À faire : vouliez-vous écrire « portal » "
+        "? corriger la faute de frappe ou retirer la clé ; clés permises : "
+    ) in french.stderr.replace(NBSP, " ")
+    assert "clé inconnue « portail » dans ce fichier cible" in french.stderr
