@@ -40,7 +40,7 @@ from pathlib import Path
 from typing import Any
 
 from sdet_check.errors import InputError
-from sdet_check.messages import Message, msg
+from sdet_check.messages import Message, msg, table
 from sdet_check.remarks import solution_identity, solution_mismatches, stale_evidence
 from sdet_check.run import rescore, run_hash
 from sdet_check.scoring import Verdict
@@ -65,17 +65,9 @@ class Standing(StrEnum):
         return _STANDING_LABELS[lang][self]
 
 
-_STANDING_LABELS = {
-    "fr": {
-        Standing.RECEVABLE: "recevable",
-        Standing.A_COMPLETER: "à compléter",
-        Standing.ELIMINEE: "éliminée (non conforme)",
-    },
-    "en": {
-        Standing.RECEVABLE: "admissible",
-        Standing.A_COMPLETER: "to be completed",
-        Standing.ELIMINEE: "eliminated (not compliant)",
-    },
+_STANDING_LABELS: dict[str, dict[Standing, str]] = {
+    lang: {standing: words[standing.value] for standing in Standing}
+    for lang, words in table("compare.standing.").items()
 }
 _STANDING_ORDER = {Standing.RECEVABLE: 0, Standing.A_COMPLETER: 1, Standing.ELIMINEE: 2}
 _UNDECIDED = frozenset({"error", "not_tested", "manual"})

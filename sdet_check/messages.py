@@ -345,6 +345,30 @@ def text(message_id: str, lang: str | None = None, /, **params: object) -> str:
     return str(Message(message_id, params, lang=lang))
 
 
+def table(prefix: str) -> dict[str, dict[str, Any]]:
+    """The templates of every id starting with ``prefix``, by language then by the rest of the id.
+
+    For modules that keep a table of words (``words["title"]``) rather than asking for each
+    message. Ids ending in ``.0``, ``.1``… make one tuple (``columns.0`` → ``columns[0]``).
+    Templates are as :func:`template` gives them (French typography unless the file opts out).
+    """
+    keys = [mid.removeprefix(prefix) for mid in catalogue() if mid.startswith(prefix)]
+    words: dict[str, dict[str, Any]] = {}
+    for lang in LANGUAGES:
+        shown: dict[str, Any] = {}
+        items: dict[str, dict[int, str]] = {}
+        for key in keys:
+            head, _, last = key.rpartition(".")
+            if head and last.isdigit():
+                items.setdefault(head, {})[int(last)] = template(prefix + key, lang)
+            else:
+                shown[key] = template(prefix + key, lang)
+        for head, parts in items.items():
+            shown[head] = tuple(parts[index] for index in sorted(parts))
+        words[lang] = shown
+    return words
+
+
 class CatalogueTranslations(gettext.NullTranslations):
     """Click's and Typer's own strings in French, through the standard gettext interface."""
 

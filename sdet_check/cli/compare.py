@@ -13,7 +13,7 @@ from rich.text import Text
 from sdet_check.cli.app import app, state
 from sdet_check.cli.console import console, err_console
 from sdet_check.cli.integrity import AllowUnverifiedOption, SignCertOption, SignKeyOption
-from sdet_check.messages import msg, text
+from sdet_check.messages import msg, table, text
 from sdet_check.redaction import visible_controls
 
 if TYPE_CHECKING:
@@ -133,35 +133,5 @@ def _ranking_table(comparison: Comparison, lang: str) -> Table:
     return table
 
 
-_TABLE_WORDS: dict[str, dict[str, Any]] = {
-    "fr": {
-        "title": "Classement",
-        "columns": (
-            "rang",
-            "solution",
-            "recevabilité",
-            "MUST éliminatoires",
-            "MUST décidées",
-            "score SHOULD (fourchette)",
-        ),
-        "partial": "partiel",
-        "waived": "aucune ; sous réserve :",
-        "caption": "{count} exigence(s) sur {total} diffèrent entre les solutions ; "
-        "les runs partiels sont classés après les runs complets.",
-    },
-    "en": {
-        "title": "Ranking",
-        "columns": (
-            "rank",
-            "solution",
-            "admissibility",
-            "eliminating MUST",
-            "MUST decided",
-            "SHOULD score (range)",
-        ),
-        "partial": "partial",
-        "waived": "none; under a waiver:",
-        "caption": "{count} requirement(s) out of {total} differ between the solutions; "
-        "partial runs are ranked after complete ones.",
-    },
-}
+_TABLE_WORDS: dict[str, dict[str, Any]] = table("cli.compare.table.")
+"""The ranking table's words by language (``cli.compare.table.*`` in the catalogue)."""
