@@ -104,7 +104,7 @@ def compare_command(
 
 
 def _ranking_table(comparison: Comparison, lang: str) -> Table:
-    from sdet_check.reporters.base import percent
+    from sdet_check.reporters.document import localized_percent
 
     words = _TABLE_WORDS[lang]
     table = Table(title=words["title"], show_edge=False)
@@ -117,9 +117,10 @@ def _ranking_table(comparison: Comparison, lang: str) -> Table:
             f"{words['waived']} {', '.join(waived)}" if waived else "—"
         )
         low_high = solution.should_range
-        score = percent(solution.should_score)
+        score = localized_percent(solution.should_score, lang)
         if low_high and low_high[1] > low_high[0]:
-            score += f" ({percent(low_high[0]).removesuffix(' %')}–{percent(low_high[1])})"
+            low = localized_percent(low_high[0], lang).removesuffix("%").rstrip()
+            score += f" ({low}–{localized_percent(low_high[1], lang)})"
         table.add_row(
             Text(f"{rank} {words['partial']}" if solution.partial else rank, style="bold"),
             visible_controls(solution.label),

@@ -152,3 +152,25 @@ def test_schema_errors_name_the_file_kind_in_the_language(tmp_path: Path) -> Non
         "? corriger la faute de frappe ou retirer la clé ; clés permises : "
     ) in french.stderr.replace(NBSP, " ")
     assert "clé inconnue « portail » dans ce fichier cible" in french.stderr
+
+
+def test_compare_ranking_table_in_english_has_no_french(tmp_path: Path) -> None:
+    """Standings, columns, caption and percentages of the terminal ranking follow --lang."""
+    first = synthetic()
+    second = synthetic()
+    second["run_id"] = "autre-run-0002"
+    second["target"]["name"] = "Autre ENT"
+    runs = []
+    for index, record in enumerate((first, second)):
+        path = tmp_path / f"run{index}.json"
+        path.write_text(json.dumps(record, ensure_ascii=False), encoding="utf-8")
+        runs.append(str(path))
+    english = cli("--lang", "en", "compare", *runs, "--out", str(tmp_path / "en"))
+    assert english.returncode == 0, english.stderr
+    table = english.stdout.replace("ENT synthétique", "")
+    assert "eliminated (not compliant)" in table and "SHOULD score (range)" in table
+    assert re.search(r"\d+\.\d%|\d+%", table) and " %" not in table
+    assert _FRENCH_WORDS.findall(table) == []
+    french = cli("compare", *runs, "--out", str(tmp_path / "fr"))
+    assert "éliminée (non conforme)" in french.stdout
+    assert re.search(rf"\d+,\d{NBSP}?%|\d+ %", french.stdout)
