@@ -174,3 +174,19 @@ def test_compare_ranking_table_in_english_has_no_french(tmp_path: Path) -> None:
     french = cli("compare", *runs, "--out", str(tmp_path / "fr"))
     assert "éliminée (non conforme)" in french.stdout
     assert re.search(rf"\d+,\d{NBSP}?%|\d+ %", french.stdout)
+
+
+def test_a_selection_that_matches_nothing_names_it_in_the_language(tmp_path: Path) -> None:
+    """« ligne de commande : … étiquette nope, exigence LEG-XXX » becomes English with --lang en."""
+    target = tmp_path / "cible.yaml"
+    target.write_text("format: 1\nname: x\nportal:\n  url: https://ent.exemple.invalid/\n")
+    args = ("run", "--target", str(target), "--only", "LEG-XXX", "--tag", "nope")
+    english = cli("--lang", "en", *args, "--out", str(tmp_path / "o"))
+    assert english.returncode == 3
+    assert "Error: command line: the selection matches nothing" in english.stderr
+    assert "tag nope, requirement LEG-XXX" in english.stderr
+    assert _FRENCH_WORDS.findall(english.stderr) == []
+    french = cli(*args, "--out", str(tmp_path / "o"))
+    assert (
+        "ligne de commande" in french.stderr and "étiquette nope, exigence LEG-XXX" in french.stderr
+    )
