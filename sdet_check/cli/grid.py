@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections import Counter
 from enum import StrEnum
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.markup import escape
@@ -14,7 +14,7 @@ from rich.text import Text
 
 from sdet_check.cli.app import grid_app, probes_app, state
 from sdet_check.cli.console import console
-from sdet_check.messages import msg, text
+from sdet_check.messages import catalogue, msg, text
 
 if TYPE_CHECKING:
     from sdet_check.grid import Grid, Requirement
@@ -422,6 +422,19 @@ def _export_bytes(
     return export_ods(grid, requirements, lang, filters)
 
 
+def _probe_title(probe: Any) -> str:
+    """A probe's title in the output language: the catalogue's for a built-in probe, else its own.
+
+    The catalogue knows a built-in probe by its French title too, so that an extension that
+    reuses a kind with a title of its own shows that title.
+    """
+    message_id = f"probe.title.{probe.kind}"
+    known = catalogue().get(message_id)
+    if known is None or known.get("fr") != probe.title:
+        return str(probe.title)
+    return text(message_id)
+
+
 @probes_app.command("list", help=text("cli.grid.probes_list.help"))
 def probes_list() -> None:
     """Lister les sondes installées (intégrées et extensions)."""
@@ -432,7 +445,7 @@ def probes_list() -> None:
     for column in ("probe", "needs", "observes", "module"):
         table.add_column(text(f"cli.grid.probes_list.columns.{column}"))
     for probe in registry.probes():
-        table.add_row(probe.kind, ", ".join(probe.needs), probe.title, probe.__module__)
+        table.add_row(probe.kind, ", ".join(probe.needs), _probe_title(probe), probe.__module__)
     console.print(table)
     for message in registry.broken:
         console.print(msg("cli.grid.probes_list.out", escape=escape(message)))

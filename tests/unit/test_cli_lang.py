@@ -190,3 +190,21 @@ def test_a_selection_that_matches_nothing_names_it_in_the_language(tmp_path: Pat
     assert (
         "ligne de commande" in french.stderr and "étiquette nope, exigence LEG-XXX" in french.stderr
     )
+
+
+def test_probes_list_titles_follow_the_language() -> None:
+    """Every built-in probe's title has its English; French mode shows the probe's own title."""
+    from sdet_check.messages import catalogue
+    from sdet_check.registry import ProbeRegistry
+
+    probes = ProbeRegistry.from_entry_points().probes()
+    stale = [
+        p.kind for p in probes if catalogue().get(f"probe.title.{p.kind}", {}).get("fr") != p.title
+    ]
+    assert stale == []  # a title reworded in its probe: reword probe_titles.toml with it
+    english = cli("--lang", "en", "probes", "list")
+    assert english.returncode == 0, english.stderr
+    assert "SDET attributes released to the services for each profile" in english.stdout
+    assert _ACCENTED.findall(english.stdout) == []
+    french = cli("probes", "list")
+    assert "Attributs SDET transmis aux services pour chaque profil" in french.stdout
