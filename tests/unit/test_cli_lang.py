@@ -208,3 +208,20 @@ def test_probes_list_titles_follow_the_language() -> None:
     assert _ACCENTED.findall(english.stdout) == []
     french = cli("probes", "list")
     assert "Attributs SDET transmis aux services pour chaque profil" in french.stdout
+
+
+def test_a_certificate_without_its_key_is_refused_in_the_language(tmp_path: Path) -> None:
+    """The --sign-cert without --sign-key refusal was French in both languages."""
+    target = tmp_path / "cible.yaml"
+    target.write_text("format: 1\nname: x\nportal:\n  url: https://ent.exemple.invalid/\n")
+    args = ("run", "--target", str(target), "--sign-cert", str(tmp_path / "c.pem"))
+    english = cli("--lang", "en", *args)
+    assert english.returncode == 3
+    assert "--sign-cert without --sign-key: give the certificate's private key too" in (
+        english.stderr
+    )
+    assert _FRENCH_WORDS.findall(english.stderr) == []
+    french = cli(*args)
+    assert "--sign-cert sans --sign-key : donner aussi la clé privée du certificat" in (
+        french.stderr
+    )
