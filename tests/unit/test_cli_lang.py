@@ -225,3 +225,38 @@ def test_a_certificate_without_its_key_is_refused_in_the_language(tmp_path: Path
     assert "--sign-cert sans --sign-key : donner aussi la clé privée du certificat" in (
         french.stderr
     )
+
+
+def test_english_templates_hold_no_french_letters() -> None:
+    """English text of every catalogue entry: no accented letter outside quoted data or names."""
+    from sdet_check.messages import catalogue
+
+    names = ("Légifrance", "académie")
+    found = []
+    for message_id, texts in catalogue().items():
+        english = re.sub(r"“[^”]*”|\"[^\"]*\"|'[^']*'", "", texts["en"])
+        for name in names:
+            english = english.replace(name, "")
+        if re.search(r"[éèêàùçôîûÉÈÀ«»]", english):
+            found.append(message_id)
+    assert found == []
+
+
+@pytest.mark.parametrize(
+    ("message_id", "params", "french", "english"),
+    [
+        ("core.xmlsafe.excerpt", {"size": 12}, "début du document reçu (12 octets)",
+         "start of the document received (12 bytes)"),
+        ("ldap.root_dse.vendor", {"vendor": "OpenLDAP"}, " ; éditeur OpenLDAP",
+         "; vendor OpenLDAP"),
+        ("saml.login.unsigned", {}, ", non signée", ", unsigned"),
+    ],
+)  # fmt: skip
+def test_probe_fragments_keep_their_french_and_have_english(
+    message_id: str, params: dict[str, object], french: str, english: str
+) -> None:
+    """Fragments moved from probe code: French byte for byte as before, English beside it."""
+    from sdet_check.messages import text
+
+    assert text(message_id, "fr", **params) == french
+    assert text(message_id, "en", **params) == english
