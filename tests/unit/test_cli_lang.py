@@ -260,3 +260,24 @@ def test_probe_fragments_keep_their_french_and_have_english(
 
     assert text(message_id, "fr", **params) == french
     assert text(message_id, "en", **params) == english
+
+
+def test_browser_missing_says_why_in_the_language(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The reason the portal family is not tested: French as before, English with --lang en."""
+    from sdet_check import browser_env
+    from sdet_check.messages import current_language, set_language
+
+    monkeypatch.setattr(browser_env, "chromium_path", lambda: None)
+    before = current_language()
+    try:
+        set_language("fr")
+        french = browser_env.browser_missing()
+        set_language("en")
+        english = browser_env.browser_missing()
+    finally:
+        set_language(before)
+    assert french is not None and english is not None
+    assert french.startswith("navigateur non piloté : ")
+    assert french.endswith(" ; les exigences du portail restent non testées")
+    assert english.startswith("browser not driven: ")
+    assert _FRENCH_WORDS.findall(english) == []
