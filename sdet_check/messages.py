@@ -13,7 +13,9 @@ library reads it (:mod:`tomllib`): ``sdet-check --help`` must start without PyYA
 A template is a :meth:`str.format` text with named fields only (``{url}``), no format spec:
 callers format numbers themselves. French typography (a no-break space before ``:``, ``;``,
 ``?`` and ``!``) is applied to French templates when they are rendered, never to the
-parameters (a URL keeps its ``https:``) and never in English.
+parameters (a URL keeps its ``https:``) and never in English. A catalogue file whose texts
+came from French written with plain spaces says ``[_catalogue] french_spacing = false`` and
+keeps them as written (its French output stays byte for byte what it was).
 
 :class:`Message` is a :class:`str` (its text in the language current when it was made), so
 that code and tests that read a message as text keep working; it also carries its id and
