@@ -302,6 +302,15 @@ def grid_diff(
         style="bold",
         markup=False,
     )
+    # An added or removed requirement is named by its title in the output language.
+    by_id = {r.id: r for r in (*old_grid.requirements, *new_grid.requirements)}
+
+    def headline(requirement_id: str, recorded: str | None) -> str:
+        requirement = by_id.get(requirement_id)
+        if requirement is None:
+            return recorded or ""
+        return f"[{requirement.level.value}] {requirement.title.get(state.lang)}"
+
     for kind, title in titles.items():
         changes = diff.of_kind(kind)
         if not changes:
@@ -313,7 +322,7 @@ def grid_diff(
                     msg(
                         "cli.grid.grid_diff.out_5",
                         requirement_id=change.requirement_id,
-                        new=change.new,
+                        new=headline(change.requirement_id, change.new),
                     ),
                     markup=False,
                 )
@@ -322,7 +331,7 @@ def grid_diff(
                     msg(
                         "cli.grid.grid_diff.out_6",
                         requirement_id=change.requirement_id,
-                        old=change.old,
+                        old=headline(change.requirement_id, change.old),
                     ),
                     markup=False,
                 )

@@ -281,3 +281,17 @@ def test_browser_missing_says_why_in_the_language(monkeypatch: pytest.MonkeyPatc
     assert french.endswith(" ; les exigences du portail restent non testées")
     assert english.startswith("browser not driven: ")
     assert _FRENCH_WORDS.findall(english) == []
+
+
+def test_grid_diff_names_added_requirements_in_the_language() -> None:
+    """An added requirement's title in the terminal diff follows --lang (French as before)."""
+    english = cli("--lang", "en", "grid", "diff", "sdet/6.2", "sdet/6.4")
+    assert english.returncode == 0, english.stderr
+    assert "+ A11Y-CONTACT-001  [MUST] Accessibility contact and means of redress" in (
+        english.stdout
+    )
+    added = english.stdout.split("\n\n")[1]
+    assert _ACCENTED.findall(added) == []
+    french = cli("grid", "diff", "sdet/6.2", "sdet/6.4")
+    assert "+ A11Y-CONTACT-001  [MUST] Contact accessibilité et voie de recours" in french.stdout
+    assert "~ EXP-FMT-001  SHOULD → MUST" in french.stdout
