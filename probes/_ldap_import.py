@@ -34,7 +34,14 @@ from pathlib import Path
 from typing import Any, ClassVar
 
 from probes import _ldap_wire as wire
-from sdet_check.aaf.scenario import COVERED, Expectation, Step, build_scenario, write_step
+from sdet_check.aaf.scenario import (
+    COVERED,
+    Expectation,
+    Step,
+    build_scenario,
+    checked_text,
+    write_step,
+)
 from sdet_check.messages import clauses, msg
 from sdet_check.probe import (
     BadParams,
@@ -120,7 +127,7 @@ class Observation:
             if e.family.is_person
             else e.record,
             "family": e.family.value,
-            "checked": e.what,
+            "checked": checked_text(e.what),
             "expected": {
                 "present": e.present,
                 "values": {n: _shown(n, list(v), pseudo) for n, v in e.values.items()},
@@ -197,7 +204,7 @@ class ScenarioRun:
                     record=pseudo.value(o.expectation.record, "ENTPersonJointure")
                     if o.expectation.family.is_person
                     else o.expectation.record,
-                    what=o.expectation.what,
+                    what=checked_text(o.expectation.what),
                     problem=o.problem,
                 )
                 for o in failed[:5]

@@ -34,6 +34,7 @@ from typing import Any
 
 from probes._ldap_audit import RuleFindings
 from sdet_check.aaf.feed import FAMILIES, FeedFile, FeedRecord
+from sdet_check.messages import msg
 from sdet_check.pseudonym import Pseudonymiser
 from sdet_check.sdet_model import join_key_id, parse_date
 
@@ -329,7 +330,7 @@ class Reconciliation:
                 example["flux"] = sorted(_normalised(attribute, sent))
                 example["annuaire"] = sorted(side.values[attribute])
             else:
-                example["detail"] = "valeurs différentes (données personnelles non montrées)"
+                example["detail"] = msg("ldap.reconcile.personal_values_hidden")
         findings.examples.append(example)
 
 

@@ -94,7 +94,7 @@ def prepare(
     unknown = request.selection.unknown_names(grid)
     if unknown:
         raise InputError(
-            "ligne de commande",
+            msg("input.what.command_line"),
             msg("input.api.prepare.input_error_2", ref=grid.ref, unknown=", ".join(unknown)),
             msg("input.api.prepare.input_error_4", ref=grid.ref),
         )

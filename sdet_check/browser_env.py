@@ -9,6 +9,8 @@ from __future__ import annotations
 import os
 import shutil
 
+from sdet_check.messages import msg
+
 CHROMIUM_CANDIDATES = ("/usr/bin/chromium", "/usr/bin/chromium-browser", "/usr/bin/google-chrome")
 """Where the system Chromium is looked for (then ``$PATH``)."""
 
@@ -28,17 +30,11 @@ def chromium_path() -> str | None:
 
 
 def browser_missing() -> str | None:
-    """Why the family cannot run here, in one French line; ``None`` when it can."""
+    """Why the family cannot run here, in one line; ``None`` when it can."""
     try:
         import playwright.sync_api  # noqa: F401
     except ImportError:
-        return (
-            "navigateur non piloté : le paquet Python playwright n'est pas installé "
-            "(pip install 'sdet-check[browser]') ; les exigences du portail restent non testées"
-        )
+        return msg("core.browser.no_playwright")
     if chromium_path() is None:
-        return (
-            "navigateur non piloté : Chromium est absent (apt-get install chromium) ; "
-            "les exigences du portail restent non testées"
-        )
+        return msg("core.browser.no_chromium")
     return None

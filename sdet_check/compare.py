@@ -44,7 +44,7 @@ from pathlib import Path
 from typing import Any
 
 from sdet_check.errors import AlteredInputError, InputError
-from sdet_check.messages import Message, current_language, msg
+from sdet_check.messages import Message, current_language, msg, table
 from sdet_check.remarks import solution_identity, solution_mismatches, stale_evidence
 from sdet_check.run import rescore, run_hash
 from sdet_check.scoring import Verdict
@@ -70,17 +70,9 @@ class Standing(StrEnum):
         return _STANDING_LABELS[lang][self]
 
 
-_STANDING_LABELS = {
-    "fr": {
-        Standing.RECEVABLE: "recevable",
-        Standing.A_COMPLETER: "à compléter",
-        Standing.ELIMINEE: "éliminée (non conforme)",
-    },
-    "en": {
-        Standing.RECEVABLE: "admissible",
-        Standing.A_COMPLETER: "to be completed",
-        Standing.ELIMINEE: "eliminated (not compliant)",
-    },
+_STANDING_LABELS: dict[str, dict[Standing, str]] = {
+    lang: {standing: words[standing.value] for standing in Standing}
+    for lang, words in table("compare.standing.").items()
 }
 _STANDING_ORDER = {Standing.RECEVABLE: 0, Standing.A_COMPLETER: 1, Standing.ELIMINEE: 2}
 _UNDECIDED = frozenset({"error", "not_tested", "manual"})
@@ -118,7 +110,7 @@ def load_weights(file: Path, requirements: Sequence[Mapping[str, Any]]) -> Weigh
     score), is an :class:`InputError` naming the line and the fix.
     """
     loaded = read_yaml(file)
-    validate(loaded, "weights", "fichier de pondérations")
+    validate(loaded, "weights", msg("input.what.weights_file"))
     data = loaded.data
     by_id = {r["id"]: r for r in requirements}
     tags = sorted({t for r in requirements for t in r.get("tags", [])})

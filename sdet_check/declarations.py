@@ -138,7 +138,7 @@ def load_declarations(
     :class:`~sdet_check.errors.InputError`.
     """
     return _load_attestations(
-        file, Declaration, "declarations", "fichier de déclarations", known_ids
+        file, Declaration, "declarations", msg("input.what.declarations_file"), known_ids
     )
 
 
@@ -146,7 +146,7 @@ def load_reviews(
     file: Path, known_ids: Iterable[str] | None = None
 ) -> tuple[list[Review], InputFile]:
     """Load an auditor's reviews file; proof documents are checked against their sha256."""
-    return _load_attestations(file, Review, "reviews", "fichier de revues", known_ids)
+    return _load_attestations(file, Review, "reviews", msg("input.what.reviews_file"), known_ids)
 
 
 def _load_attestations(
@@ -195,7 +195,7 @@ def load_waivers(
 ) -> tuple[list[Waiver], InputFile]:
     """Load a waivers file; with ``known_ids``, refuse waivers on unknown requirements."""
     loaded = read_yaml(file)
-    validate(loaded, "waivers", "fichier de réserves")
+    validate(loaded, "waivers", msg("input.what.waivers_file"))
     waivers: list[Waiver] = []
     for index, entry in enumerate(loaded.data["waivers"]):
         _check_known(loaded, ["waivers", index, "requirement"], entry, known_ids)

@@ -290,7 +290,7 @@ def load_grid(folder: Path, registry: ProbeRegistry | None = None) -> Grid:
             msg("input.grid.load_grid.input_error_2"),
         )
     manifest = read_yaml(manifest_file)
-    validate(manifest, "grid-manifest", "manifeste de grille")
+    validate(manifest, "grid-manifest", msg("input.what.grid_manifest"))
     data = manifest.data
     _check_folder_names(manifest, folder)
 
@@ -314,7 +314,7 @@ def load_grid(folder: Path, registry: ProbeRegistry | None = None) -> Grid:
             )
         digest.update(axis_file.read_bytes())
         loaded = read_yaml(axis_file)
-        validate(loaded, "grid-axis", "fichier d'axe")
+        validate(loaded, "grid-axis", msg("input.what.axis_file"))
         if loaded.data["axis"] != axis.id:
             raise loaded.error(
                 ["axis"],
@@ -445,7 +445,7 @@ def _check_probe(
     errors = sorted(validator_cls(schema).iter_errors(params), key=lambda e: list(e.path))
     if errors:
         error = errors[0]
-        problem, fix = describe_schema_error(error, f"paramétrage de la sonde {kind}")
+        problem, fix = describe_schema_error(error, msg("input.what.probe_params", kind=kind))
         raise loaded.error([*path, "verification", "params", *error.absolute_path], problem, fix)
 
 

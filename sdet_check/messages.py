@@ -13,7 +13,9 @@ library reads it (:mod:`tomllib`): ``sdet-check --help`` must start without PyYA
 A template is a :meth:`str.format` text with named fields only (``{url}``), no format spec:
 callers format numbers themselves. French typography (a no-break space before ``:``, ``;``,
 ``?`` and ``!``) is applied to French templates when they are rendered, never to the
-parameters (a URL keeps its ``https:``) and never in English.
+parameters (a URL keeps its ``https:``) and never in English. A catalogue file whose texts
+came from French written with plain spaces says ``[_catalogue] french_spacing = false`` and
+keeps them as written (its French output stays byte for byte what it was).
 
 :class:`Message` is a :class:`str` (its text in the language current when it was made), so
 that code and tests that read a message as text keep working; it also carries its id and
@@ -108,19 +110,38 @@ def early_language(argv: Sequence[str], environ: Mapping[str, str] | None = None
     return lang if lang in LANGUAGES else DEFAULT_LANGUAGE
 
 
+SETTINGS_TABLE = "_catalogue"
+"""A catalogue file's own settings (not a message): ``french_spacing = false``."""
+
+
 @cache
-def catalogue() -> Mapping[str, Mapping[str, str]]:
-    """Every message id with its templates per language, from every catalogue file."""
+def _catalogue_files() -> tuple[dict[str, Mapping[str, str]], frozenset[str]]:
+    """Every message with its templates, and the ids whose French keeps its plain spaces.
+
+    Why the opt-out: the wording tables of the review, the questionnaire import and other
+    commands were moved here from local dictionaries whose French was written with plain
+    spaces before ``:`` and ``;``; their files say ``french_spacing = false`` so that the
+    French output stays byte for byte what scripts and tests already match.
+    """
     entries: dict[str, Mapping[str, str]] = {}
+    plain: set[str] = set()
     for path in sorted(CATALOGUE_DIR.glob("*.toml")):
         if path.stem == CLICK_SECTION:
             continue
         loaded = tomllib.loads(path.read_text(encoding="utf-8"))
+        settings = loaded.pop(SETTINGS_TABLE, {})
         for message_id, texts in loaded.items():
             if message_id in entries:
                 raise ValueError(f"{path.name}: message id {message_id} defined twice")
             entries[str(message_id)] = {str(k): str(v) for k, v in texts.items()}
-    return entries
+            if settings.get("french_spacing", True) is False:
+                plain.add(str(message_id))
+    return entries, frozenset(plain)
+
+
+def catalogue() -> Mapping[str, Mapping[str, str]]:
+    """Every message id with its templates per language, from every catalogue file."""
+    return _catalogue_files()[0]
 
 
 def placeholders(template: str) -> list[str]:
@@ -134,7 +155,7 @@ def template(message_id: str, lang: str) -> str:
         text = catalogue()[message_id][lang]
     except KeyError as missing:
         raise UnknownMessage(f"no {lang} text for message {message_id}") from missing
-    if lang == "fr":
+    if lang == "fr" and message_id not in _catalogue_files()[1]:
         text = _FRENCH_SPACING.sub(_NO_BREAK_SPACE + r"\1", text)
     return text
 
@@ -324,6 +345,30 @@ def message_text(result: Mapping[str, Any], lang: str) -> str:
 def text(message_id: str, lang: str | None = None, /, **params: object) -> str:
     """A plain string of the catalogue (CLI help, labels), in ``lang`` or the current language."""
     return str(Message(message_id, params, lang=lang))
+
+
+def table(prefix: str) -> dict[str, dict[str, Any]]:
+    """The templates of every id starting with ``prefix``, by language then by the rest of the id.
+
+    For modules that keep a table of words (``words["title"]``) rather than asking for each
+    message. Ids ending in ``.0``, ``.1``… make one tuple (``columns.0`` → ``columns[0]``).
+    Templates are as :func:`template` gives them (French typography unless the file opts out).
+    """
+    keys = [mid.removeprefix(prefix) for mid in catalogue() if mid.startswith(prefix)]
+    words: dict[str, dict[str, Any]] = {}
+    for lang in LANGUAGES:
+        shown: dict[str, Any] = {}
+        items: dict[str, dict[int, str]] = {}
+        for key in keys:
+            head, _, last = key.rpartition(".")
+            if head and last.isdigit():
+                items.setdefault(head, {})[int(last)] = template(prefix + key, lang)
+            else:
+                shown[key] = template(prefix + key, lang)
+        for head, parts in items.items():
+            shown[head] = tuple(parts[index] for index in sorted(parts))
+        words[lang] = shown
+    return words
 
 
 class CatalogueTranslations(gettext.NullTranslations):

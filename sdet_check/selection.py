@@ -8,7 +8,7 @@ from fnmatch import fnmatchcase
 from typing import Any
 
 from sdet_check.grid import Grid, Requirement
-from sdet_check.messages import msg
+from sdet_check.messages import msg, text
 
 
 @dataclass(frozen=True)
@@ -64,13 +64,20 @@ class Selection:
 
     def unknown_names(self, grid: Grid) -> list[str]:
         """Axes, tags and id patterns that match nothing in ``grid`` (likely typos)."""
-        unknown = [f"axe {a}" for a in sorted(self.axes) if a not in {x.id for x in grid.axes}]
-        unknown += [f"niveau {lv}" for lv in sorted(self.levels) if lv not in ("MUST", "SHOULD")]
-        unknown += [f"étiquette {t}" for t in sorted(self.tags) if t not in grid.tags()]
+        axes = {x.id for x in grid.axes}
+        unknown = [text("input.selection.axis", name=a) for a in sorted(self.axes) if a not in axes]
+        unknown += [
+            text("input.selection.level", name=lv)
+            for lv in sorted(self.levels)
+            if lv not in ("MUST", "SHOULD")
+        ]
+        unknown += [
+            text("input.selection.tag", name=t) for t in sorted(self.tags) if t not in grid.tags()
+        ]
         ids = [r.id for r in grid.requirements]
         for pattern in (*self.only, *self.skip):
             if not any(fnmatchcase(i, pattern) for i in ids):
-                unknown.append(f"exigence {pattern}")
+                unknown.append(text("input.selection.requirement", name=pattern))
         return unknown
 
     def to_json(self) -> dict[str, Any]:

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from sdet_check.messages import msg
 from sdet_check.yamlfile import LoadedYaml, read_yaml, validate
 
 DEFAULT_NETWORK_TIMEOUT_S = 10.0
@@ -142,7 +143,7 @@ def load_target(file: Path, environ: Mapping[str, str] | None = None) -> Target:
     """
     environ = os.environ if environ is None else environ
     loaded = read_yaml(file)
-    validate(loaded, "target", "fichier cible")
+    validate(loaded, "target", msg("input.what.target_file"))
     secrets: dict[str, Secret] = {}
     for path, env in _env_keys(loaded.data, []):
         value = environ.get(env)

@@ -38,7 +38,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from sdet_check.errors import InputError
-from sdet_check.messages import text
+from sdet_check.messages import table, text
 from sdet_check.redaction import visible_one_line
 from sdet_check.run import (
     evidence_problems,
@@ -68,113 +68,8 @@ _BIDDER_RUN = re.compile(r"run-\d+-([0-9a-fA-F]{12,64})\.json")
 """How a comparison names the run of each bidder it attaches."""
 _HEX64 = re.compile(r"^[0-9a-f]{64}$")
 
-MESSAGES: dict[str, dict[str, str]] = {
-    "fr": {
-        "intact": "intact",
-        "altered": "MODIFIÉ",
-        "unsigned": "NON SIGNÉ",
-        "then": " ; ",
-        "pdf_signature": "PDF n° {number}",
-        "bad_input": "entrée invalide",
-        "signed_by": "signé par {signer} le {when}",
-        "signed_by_undated": "signé par {signer} (date de signature absente)",
-        "trusted": "certificat reconnu par les autorités données",
-        "fingerprint": "empreinte SHA-256 du certificat du signataire : {digest}",
-        "trust_unchecked": "certificat non vérifié auprès d'une autorité de confiance "
-        "(donner --trust AC.pem)",
-        "sig_changed": "signature ({where}) : le contenu a changé depuis la signature",
-        "sig_mismatch": "signature ({where}) : elle ne correspond pas au certificat du signataire",
-        "sig_appended": "signature ({where}) : des modifications ont été ajoutées au PDF après "
-        "la signature",
-        "sig_untrusted": "signature ({where}) : certificat du signataire non reconnu par les "
-        "autorités données (--trust)",
-        "sig_unreadable": "signature ({where}) : illisible",
-        "sig_not_cms": "signature ({where}) : ce n'est pas une signature CMS",
-        "sig_none": "signature : aucune ({where}) ; rien n'atteste ce document",
-        "record_unreadable": "enregistrement : ce n'est plus un run lisible ({detail})",
-        "record_score": "enregistrement : le score enregistré ne correspond pas aux résultats "
-        "(statuts modifiés sans recalcul)",
-        "attached_missing": "run joint : absent du PDF (le rapport cite le run {printed})",
-        "attached_hash": "run joint : son empreinte ({actual}) n'est pas celle imprimée dans le "
-        "rapport ({printed})",
-        "attached_unreadable": "run joint ({name}) : ce n'est pas un run lisible ({detail})",
-        "attached_evidence": "run joint ({name}) : {problem}",
-        "attached_score": "run joint ({name}) : le score enregistré ne correspond pas aux "
-        "résultats",
-        "attached_repeated": "run joint : {count} pièces jointes nommées {name} (un lecteur "
-        "n'en montre qu'une)",
-        "pdf_unreadable": "document : le PDF ne se lit plus, modifié ou tronqué ({detail})",
-        "html_run_hash": "run : l'empreinte de {run} ({actual}) n'est pas celle citée par le "
-        "rapport ({printed})",
-        "html_no_run": "run.json introuvable à côté du rapport : l'empreinte citée "
-        "({printed}) n'a pas été comparée (donner aussi le run.json)",
-        "html_no_hash": "aucune empreinte de run dans ce document (comparaison ou autre "
-        "document) : seule la signature est contrôlée",
-        "run_hash": "empreinte du run : {digest}",
-        "not_canonical": "ce run.json n'est pas sous la forme où sdet-check l'écrit (clés en "
-        "double, ordre ou mise en forme changés) : d'autres outils pourraient le lire autrement",
-        "missing": "fichier introuvable",
-        "not_regular": "ce n'est pas un fichier ordinaire (tube, périphérique ou dossier)",
-        "too_many_signatures": "document : {count} signatures, seules les {checked} premières "
-        "ont été vérifiées (sdet-check en ajoute une)",
-        "unknown": "type de fichier non reconnu : donner un run.json, sa signature .sig, un "
-        "rapport PDF ou HTML",
-        "sig_without_file": "signature sans le fichier qu'elle signe ({file} introuvable)",
-        "too_large": "fichier trop volumineux pour un rapport sdet-check",
-    },
-    "en": {
-        "intact": "intact",
-        "altered": "ALTERED",
-        "unsigned": "UNSIGNED",
-        "then": "; ",
-        "pdf_signature": "PDF #{number}",
-        "bad_input": "bad input",
-        "signed_by": "signed by {signer} on {when}",
-        "signed_by_undated": "signed by {signer} (no signing time)",
-        "trusted": "certificate trusted by the given authorities",
-        "fingerprint": "SHA-256 fingerprint of the signer's certificate: {digest}",
-        "trust_unchecked": "certificate not checked against a trusted authority "
-        "(give --trust CA.pem)",
-        "sig_changed": "signature ({where}): the content changed since it was signed",
-        "sig_mismatch": "signature ({where}): it does not match the signer's certificate",
-        "sig_appended": "signature ({where}): changes were appended to the PDF after signing",
-        "sig_untrusted": "signature ({where}): signer's certificate not trusted by the given "
-        "authorities (--trust)",
-        "sig_unreadable": "signature ({where}): unreadable",
-        "sig_not_cms": "signature ({where}): not a CMS signature",
-        "sig_none": "signature: none ({where}); nothing vouches for this document",
-        "record_unreadable": "record: no longer a readable run ({detail})",
-        "record_score": "record: the recorded score does not match the results (statuses "
-        "edited without rescoring)",
-        "attached_missing": "attached run: absent from the PDF (the report cites run {printed})",
-        "attached_hash": "attached run: its hash ({actual}) is not the one printed in the "
-        "report ({printed})",
-        "attached_unreadable": "attached run ({name}): not a readable run ({detail})",
-        "attached_evidence": "attached run ({name}): {problem}",
-        "attached_score": "attached run ({name}): the recorded score does not match the results",
-        "attached_repeated": "attached run: {count} attachments named {name} (a reader shows "
-        "only one)",
-        "pdf_unreadable": "document: the PDF no longer reads, altered or truncated ({detail})",
-        "html_run_hash": "run: the hash of {run} ({actual}) is not the one the report cites "
-        "({printed})",
-        "html_no_run": "no run.json beside the report: the cited hash ({printed}) was not "
-        "compared (give the run.json too)",
-        "html_no_hash": "no run hash in this document (a comparison or another document): only "
-        "its signature is checked",
-        "run_hash": "run hash: {digest}",
-        "not_canonical": "this run.json is not in the form sdet-check writes (repeated keys, "
-        "order or layout changed): other tools might read it differently",
-        "missing": "file not found",
-        "not_regular": "not a regular file (pipe, device or folder)",
-        "too_many_signatures": "document: {count} signatures, only the first {checked} were "
-        "checked (sdet-check adds one)",
-        "unknown": "unknown kind of file: give a run.json, its .sig signature, a PDF or HTML "
-        "report",
-        "sig_without_file": "signature without the file it signs ({file} not found)",
-        "too_large": "file too large for an sdet-check report",
-    },
-}
-"""Every text ``verify`` prints, per language."""
+MESSAGES: dict[str, dict[str, str]] = table("verify.")
+"""Every text ``verify`` prints, per language (``verify.*`` in the message catalogue)."""
 
 
 @dataclass

@@ -147,6 +147,6 @@ def _excerpt(data: bytes) -> Evidence:
     text = data[:500].decode("utf-8", errors="replace")
     return Evidence(
         kind="xml_excerpt",
-        summary=f"début du document reçu ({len(data)} octets)",
+        summary=msg("core.xmlsafe.excerpt", size=len(data)),
         data={"excerpt": text, "size": len(data)},
     )

@@ -357,7 +357,10 @@ def _most_specific(error: ValidationError) -> ValidationError:
 
 
 def describe_schema_error(error: ValidationError, what: str) -> tuple[str, str]:
-    """Translate a jsonschema error into a French problem and fix."""
+    """Translate a jsonschema error into a problem and a fix, in the current language.
+
+    ``what`` names the kind of file (a catalogue message such as ``input.what.target_file``).
+    """
     keyword = error.validator
     value: Any = error.validator_value
     instance: Any = error.instance
@@ -365,58 +368,89 @@ def describe_schema_error(error: ValidationError, what: str) -> tuple[str, str]:
         extra = sorted(_extra_keys(error))
         known = _properties(error)
         close = difflib.get_close_matches(extra[0], known, n=1)
-        hint = f"vouliez-vous écrire « {close[0]} » ? " if close else ""
+        hint = (
+            msg("input.yamlfile.describe_schema_error.did_you_mean", close=close[0])
+            if close
+            else ""
+        )
         return (
-            f"clé inconnue « {', '.join(extra)} » dans ce {what}",
-            f"{hint}corriger la faute de frappe ou retirer la clé ; clés permises : "
-            f"{', '.join(known)}",
+            msg(
+                "input.yamlfile.describe_schema_error.unknown_key", keys=", ".join(extra), what=what
+            ),
+            msg(
+                "input.yamlfile.describe_schema_error.unknown_key_fix",
+                hint=hint,
+                known=", ".join(known),
+            ),
         )
     if keyword == "required":
-        missing = [k for k in value if k not in instance]
+        missing = ", ".join(k for k in value if k not in instance)
         return (
-            f"clé obligatoire absente : {', '.join(missing)}",
-            f"ajouter {', '.join(missing)}",
+            msg("input.yamlfile.describe_schema_error.required", missing=missing),
+            msg("input.yamlfile.describe_schema_error.required_fix", missing=missing),
         )
     if keyword == "type":
         expected = value if isinstance(value, str) else " ou ".join(value)
         if expected == "string" and isinstance(error.instance, int | float | bool):
             return (
-                f"type incorrect : YAML a lu {_short(error.instance)} comme un nombre ou un "
-                "booléen, un texte est attendu",
-                'mettre la valeur entre guillemets (par ex. "6.4", "0123…")',
+                msg("input.yamlfile.describe_schema_error.type_text", value=_short(error.instance)),
+                msg("input.yamlfile.describe_schema_error.type_text_fix"),
             )
         return (
-            f"type incorrect : {_short(error.instance)} n'est pas du type {_type_fr(expected)}",
-            f"donner une valeur de type {_type_fr(expected)}",
+            msg(
+                "input.yamlfile.describe_schema_error.type",
+                value=_short(error.instance),
+                type=_type_name(expected),
+            ),
+            msg("input.yamlfile.describe_schema_error.type_fix", type=_type_name(expected)),
         )
     if keyword == "enum":
         return (
-            f"valeur non permise : {_short(error.instance)}",
-            f"choisir parmi {', '.join(str(v) for v in value)}",
+            msg("input.yamlfile.describe_schema_error.not_allowed", value=_short(error.instance)),
+            msg(
+                "input.yamlfile.describe_schema_error.enum_fix",
+                choices=", ".join(str(v) for v in value),
+            ),
         )
     if keyword == "const":
-        return (f"valeur non permise : {_short(error.instance)}", f"écrire {value!r}")
+        return (
+            msg("input.yamlfile.describe_schema_error.not_allowed", value=_short(error.instance)),
+            msg("input.yamlfile.describe_schema_error.const_fix", value=repr(value)),
+        )
     if keyword == "pattern":
         return (
-            f"valeur mal formée : {_short(error.instance)}",
-            f"respecter le motif {value}",
+            msg("input.yamlfile.describe_schema_error.pattern", value=_short(error.instance)),
+            msg("input.yamlfile.describe_schema_error.pattern_fix", pattern=str(value)),
         )
     if keyword == "format":
         return (
-            f"valeur mal formée : {_short(error.instance)} n'est pas au format {value}",
-            "écrire une date AAAA-MM-JJ" if value == "date" else f"respecter le format {value}",
+            msg(
+                "input.yamlfile.describe_schema_error.format",
+                value=_short(error.instance),
+                format=str(value),
+            ),
+            msg("input.yamlfile.describe_schema_error.format_date_fix")
+            if value == "date"
+            else msg("input.yamlfile.describe_schema_error.format_fix", format=str(value)),
         )
     if keyword in ("minimum", "maximum"):
-        bound = "supérieure ou égale" if keyword == "minimum" else "inférieure ou égale"
         return (
-            f"valeur hors limites : {_short(error.instance)}",
-            f"donner une valeur {bound} à {value}",
+            msg("input.yamlfile.describe_schema_error.out_of_bounds", value=_short(error.instance)),
+            msg("input.yamlfile.describe_schema_error.minimum_fix", bound=str(value))
+            if keyword == "minimum"
+            else msg("input.yamlfile.describe_schema_error.maximum_fix", bound=str(value)),
         )
     if keyword in ("minItems", "minLength"):
-        return ("valeur vide ou trop courte", "compléter cette valeur")
+        return (
+            msg("input.yamlfile.describe_schema_error.too_short"),
+            msg("input.yamlfile.describe_schema_error.too_short_fix"),
+        )
     if keyword == "uniqueItems":
-        return ("éléments répétés", "retirer les doublons")
-    return (error.message, f"corriger ce {what} selon son schéma JSON")
+        return (
+            msg("input.yamlfile.describe_schema_error.repeated"),
+            msg("input.yamlfile.describe_schema_error.repeated_fix"),
+        )
+    return (error.message, msg("input.yamlfile.describe_schema_error.other_fix", what=what))
 
 
 def _short(value: Any) -> str:
@@ -424,16 +458,21 @@ def _short(value: Any) -> str:
     return text if len(text) <= 60 else text[:57] + "…"
 
 
-_TYPES_FR = {
-    "string": "texte",
-    "integer": "entier",
-    "number": "nombre",
-    "boolean": "booléen (true/false)",
-    "object": "dictionnaire (clé: valeur)",
-    "array": "liste",
-    "null": "vide",
+def _type_name(name: str) -> str:
+    """JSON Schema type names as a user reads them (``string ou integer``: either)."""
+    names = [_TYPE_NAMES[part]() if part in _TYPE_NAMES else part for part in name.split(" ou ")]
+    shown: str = names[0]
+    for other in names[1:]:
+        shown = msg("input.yamlfile.type.either", first=shown, second=other)
+    return shown
+
+
+_TYPE_NAMES = {
+    "string": lambda: msg("input.yamlfile.type.string"),
+    "integer": lambda: msg("input.yamlfile.type.integer"),
+    "number": lambda: msg("input.yamlfile.type.number"),
+    "boolean": lambda: msg("input.yamlfile.type.boolean"),
+    "object": lambda: msg("input.yamlfile.type.object"),
+    "array": lambda: msg("input.yamlfile.type.array"),
+    "null": lambda: msg("input.yamlfile.type.null"),
 }
-
-
-def _type_fr(name: str) -> str:
-    return " ou ".join(_TYPES_FR.get(part, part) for part in name.split(" ou "))

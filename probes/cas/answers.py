@@ -231,7 +231,7 @@ def read_v1(response: requests.Response) -> CasAnswer:
             root="CAS 1.0", in_cas_namespace=False, outcome="authenticationFailure", version=1
         )
     return CasAnswer(
-        root=f"réponse CAS 1.0 illisible ({first[:20]!r})",
+        root=msg("cas.answer.unreadable_cas1", start=repr(first[:20])),
         in_cas_namespace=False,
         outcome="",
         version=1,

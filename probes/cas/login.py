@@ -171,7 +171,9 @@ class Login(CasProbe):
                             "cas.login.ev.login.note",
                             name=cookie.name,
                             count=len(cookie.value),
-                            value="jeu A-Z a-z 0-9 - respecté" if fits else "hors du jeu",
+                            value=msg("cas.login.cookie_charset_ok")
+                            if fits
+                            else msg("cas.login.cookie_charset_off"),
                         ),
                         cookie=cookie.name,
                         length=len(cookie.value),

@@ -523,7 +523,8 @@ def _handshake(
         return _Handshake(offered=offered, accepted=False, error=exc.reason or str(exc))
     except OSError as exc:
         # The server hung up on the ClientHello: a refusal, as far as the client can tell.
-        return _Handshake(offered=offered, accepted=False, error=f"connexion fermée ({exc})")
+        closed = msg("http.handshake.closed", exc=exc)
+        return _Handshake(offered=offered, accepted=False, error=closed)
     finally:
         raw.close()
 

@@ -9,7 +9,7 @@ from probes._ldap_audit import (
     RULES,
 )
 from probes.ldap.connection import _access
-from probes.ldap.scan import _rule_evidence, _rules_params, _shared_scan
+from probes.ldap.scan import _rule_evidence, _rules_params, _shared_scan, rule_title
 from sdet_check.evidence import note
 from sdet_check.messages import clauses, msg
 from sdet_check.probe import (
@@ -73,7 +73,10 @@ class LdapDataModel(Probe):
         population = msg("ldap.population", persons=report.persons, structures=report.structures)
         failing = [rule for rule in rules if report.count(rule)]
         if failing:
-            listed = clauses(f"{rule} ×{report.count(rule)} ({RULES[rule]})" for rule in failing)
+            listed = clauses(
+                f"{rule} ×{report.count(rule)} ({rule_title(rule, RULES[rule])})"
+                for rule in failing
+            )
             return Outcome.failed(
                 msg("ldap.ldap.ldap_data_model.fail", listed=listed, population=population),
                 *evidence,

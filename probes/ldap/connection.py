@@ -500,7 +500,9 @@ def _starttls_advert(advertised: list[str] | None) -> Evidence:
         summary=msg(
             "ldap.ldap.ev.starttls_advert.evidence",
             starttls_oid=STARTTLS_OID,
-            value="annoncé dans supportedExtension" if present else "absent de supportedExtension",
+            value=msg("ldap.starttls.advertised")
+            if present
+            else msg("ldap.starttls.not_advertised"),
         ),
         data={"supportedExtension": _named_oids(advertised), "starttls_advertised": present},
     )

@@ -16,7 +16,13 @@ from probes._ldap_reconcile import (
     deletion_timeline,
 )
 from probes.ldap.connection import _access, _pseudonymisation_evidence
-from probes.ldap.scan import _read_directory, _rule_evidence, _rules_params, _scan_evidence
+from probes.ldap.scan import (
+    _read_directory,
+    _rule_evidence,
+    _rules_params,
+    _scan_evidence,
+    rule_title,
+)
 from sdet_check.aaf import feed as aaf
 from sdet_check.messages import clauses, msg
 from sdet_check.probe import (
@@ -135,13 +141,17 @@ class LdapReconcile(Probe):
                     "ldap.ldap.ev.ldap_reconcile.evidence",
                     name=folder.name,
                     count=len(files),
-                    value=f" datés du {days[0]:%d/%m/%Y} au {days[-1]:%d/%m/%Y}" if days else "",
+                    value=msg(
+                        "ldap.reconcile.feed_dates",
+                        first=f"{days[0]:%d/%m/%Y}",
+                        last=f"{days[-1]:%d/%m/%Y}",
+                    )
+                    if days
+                    else "",
                     sum=sum(report.feed_records.values()),
                     families=", ".join(report.families),
-                    value2=", ".join(report.complete_families) or "aucune",
-                    value3=f" ; {len(older)} fichier(s) plus ancien(s) servant d'historique"
-                    if older
-                    else "",
+                    value2=", ".join(report.complete_families) or msg("ldap.reconcile.no_family"),
+                    value3=msg("ldap.reconcile.older_files", count=len(older)) if older else "",
                 ),
                 data={
                     "folder": str(folder),
@@ -223,7 +233,10 @@ class LdapReconcile(Probe):
 
 
 def _listed(report: ReconcileReport, rules: Sequence[str]) -> str:
-    return clauses(f"{rule} ×{report.count(rule)} ({RECONCILE_RULES[rule]})" for rule in rules)
+    return clauses(
+        f"{rule} ×{report.count(rule)} ({rule_title(rule, RECONCILE_RULES[rule])})"
+        for rule in rules
+    )
 
 
 def _timeline_evidence(timeline: Timeline, months: int) -> Evidence:
@@ -239,7 +252,7 @@ def _timeline_evidence(timeline: Timeline, months: int) -> Evidence:
             late=late,
             uncertain=uncertain,
             within=within,
-            value=f" (prochaine échéance le {timeline.next_due:%d/%m/%Y})"
+            value=msg("ldap.reconcile.next_due", day=f"{timeline.next_due:%d/%m/%Y}")
             if timeline.next_due
             else "",
         ),

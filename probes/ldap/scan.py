@@ -26,7 +26,7 @@ from probes._ldap_audit import (
     RuleFindings,
 )
 from probes.ldap.connection import _Access, _pseudonymisation_evidence, _Session
-from sdet_check.messages import msg
+from sdet_check.messages import catalogue, msg
 from sdet_check.probe import (
     Evidence,
     ProbeContext,
@@ -327,13 +327,24 @@ def _scan_evidence(
     )
 
 
+def rule_title(rule: str, title: str) -> str:
+    """The title of an audit or reconciliation rule in the current language (``title``: French)."""
+    message_id = f"ldap.rule_title.{rule}"
+    return msg(message_id) if message_id in catalogue() else title
+
+
 def _rule_evidence(findings: RuleFindings, kept: int) -> Evidence:
     rule = findings.rule
     examples = findings.examples[:kept]
     if not findings.count:
-        summary = msg("ldap.rule_none", rule=rule, title=findings.title)
+        summary = msg("ldap.rule_none", rule=rule, title=rule_title(rule, findings.title))
     else:
-        summary = msg("ldap.rule_count", rule=rule, title=findings.title, count=findings.count)
+        summary = msg(
+            "ldap.rule_count",
+            rule=rule,
+            title=rule_title(rule, findings.title),
+            count=findings.count,
+        )
         if findings.count > len(examples):
             summary = msg("ldap.rule_examples", finding=summary, shown=len(examples))
     return Evidence(

@@ -215,7 +215,9 @@ def _root_dse_evidence(root: Mapping[str, list[str]]) -> Evidence:
             "ldap.ldap.ev.root_dse_evidence.evidence",
             value=", ".join(root.get("supportedldapversion", []) or ["?"]),
             value2=", ".join(root.get("namingcontexts", []) or ["?"]),
-            value3=f" ; éditeur {vendor[0]}" if vendor else " ; pas de vendorName (non exigé)",
+            value3=msg("ldap.root_dse.vendor", vendor=vendor[0])
+            if vendor
+            else msg("ldap.root_dse.no_vendor"),
         ),
         data=shown,
     )

@@ -202,7 +202,7 @@ def attempt_login(
             summary=msg(
                 "saml.login.ev.attempt_login.evidence",
                 request_id=request_id,
-                value=", signée" if key is not None else ", non signée",
+                value=msg("saml.login.signed") if key is not None else msg("saml.login.unsigned"),
                 sp_entity_id=sp_entity_id,
                 destination=destination,
             ),

@@ -31,6 +31,7 @@ import json
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -38,6 +39,7 @@ from sdet_check.aaf.dtd import DTD_NAME
 from sdet_check.aaf.families import Family
 from sdet_check.aaf.generate import Record
 from sdet_check.aaf.model import Kind, Op
+from sdet_check.messages import catalogue, msg
 from sdet_check.sdet_model import make_uai
 
 SCENARIO_MANIFEST = "scenario.json"
@@ -716,3 +718,26 @@ def write_scenario(out: Path, steps: Sequence[Step] | None = None) -> Path:
         encoding="utf-8",
     )
     return manifest
+
+
+_CHECKED = "ldap.import.checked."
+
+
+@cache
+def _checked_ids() -> dict[str, str]:
+    """The catalogue id of each scenario text, by its French (``ldap.import.checked.*``)."""
+    return {
+        texts["fr"]: message_id
+        for message_id, texts in catalogue().items()
+        if message_id.startswith(_CHECKED)
+    }
+
+
+def checked_text(what: str) -> str:
+    """What an expectation checks (:attr:`Expectation.what`) in the current language.
+
+    The scenario keeps its French text (it is written into the manifest); the catalogue
+    holds its translation, found by that French text. An unknown text is shown as it is.
+    """
+    message_id = _checked_ids().get(what)
+    return what if message_id is None else msg(message_id)

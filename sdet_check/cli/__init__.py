@@ -27,6 +27,7 @@ from sdet_check.cli import run as _run  # noqa: F401
 from sdet_check.cli import verify as _verify  # noqa: F401
 from sdet_check.cli.app import app, state
 from sdet_check.cli.console import err_console
+from sdet_check.cli.usage import usage_text
 from sdet_check.errors import AlteredInputError, SdetCheckError
 from sdet_check.messages import msg
 
@@ -62,7 +63,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         err_console.print(
             msg(
                 "cli.main.main.out_3",
-                escape=escape(exc.format_message()),
+                escape=escape(usage_text(exc)),
                 command_path=_command_path(args),
             ),
             highlight=False,
@@ -90,7 +91,16 @@ def _trace_if_debug() -> None:
 def _command_path(args: Sequence[str]) -> str:
     """``sdet-check grid show`` from the arguments, to point at the right ``--help``."""
     words = ["sdet-check"]
-    for arg in (a for a in args if not a.startswith("-")):
+    after_lang = False
+    for arg in args:
+        if after_lang:  # the value of a leading --lang, not a command
+            after_lang = False
+            continue
+        if arg == "--lang":
+            after_lang = True
+            continue
+        if arg.startswith("-"):
+            continue
         if arg not in _COMMAND_WORDS:
             break
         words.append(arg)

@@ -16,7 +16,7 @@ from rich.table import Table
 
 from sdet_check.cli.app import app, state
 from sdet_check.cli.console import console, err_console
-from sdet_check.messages import msg, text
+from sdet_check.messages import msg, table, text
 
 if TYPE_CHECKING:
     from sdet_check.aaf.model import SourceFile
@@ -131,22 +131,7 @@ def validate_command(
     raise typer.Exit(ExitCode.NON_CONFORME if result.errors else ExitCode.CONFORME)
 
 
-_VALIDATE_WORDING = {
-    "fr": {
-        "written": "Rapport écrit dans {out}",
-        "totals": "{errors} erreur(s), {warnings} avertissement(s) dans {files} fichier(s)",
-        "report": " ; rapport : {out}",
-        "jobs": "Lecture en {used} processus (--jobs {asked} demandé) : jeu de moins de "
-        "16 Mo, moins de fichiers, ou processeurs déjà occupés (charge de la dernière minute)",
-    },
-    "en": {
-        "written": "Report written to {out}",
-        "totals": "{errors} error(s), {warnings} warning(s) in {files} file(s)",
-        "report": "; report: {out}",
-        "jobs": "Read with {used} process(es) (--jobs {asked} asked): set under 16 MB, fewer "
-        "files, or processors already busy (load of the last minute)",
-    },
-}
+_VALIDATE_WORDING = table("cli.aaf_validate.")
 """The lines ``aaf validate`` prints beside its report, in French and English."""
 
 

@@ -11,44 +11,13 @@ from sdet_check.aaf.english import finding_message, reason
 from sdet_check.aaf.report import FindingCollector
 from sdet_check.aaf.rules import RULES, Severity
 from sdet_check.aaf.validate import ValidationResult
+from sdet_check.messages import table
 from sdet_check.redaction import visible_controls
 
 _SEVERITY_STYLE = {Severity.ERROR: "bold red", Severity.WARNING: "yellow"}
 
-_WORDING = {
-    "fr": {
-        "none": "Aucun problème trouvé.",
-        "title": "Validation AAF ",
-        "sizes": "\n{files} fichier(s), {records} requête(s), {size} Mo en {seconds} s",
-        "dtd": "\nDTD {origin} : {path}",
-        "masked": "\nValeurs personnelles masquées dans les messages "
-        "(--show-values pour les voir).",
-        "columns": ("famille", "fichiers", "requêtes", "erreurs", "avertissements"),
-        "hidden": "  … et {hidden} autre(s) (--limit pour en voir plus, ou --format csv)",
-        "fix": "  À faire : {fix}",
-        "skipped": "Vérifications non faites :",
-        "skipped_line": "\n  {rule} : {reason}",
-        "errors": "{errors} erreur(s)",
-        "no_error": "Aucune erreur",
-        "warnings": ", {warnings} avertissement(s).",
-    },
-    "en": {
-        "none": "No problem found.",
-        "title": "AAF validation ",
-        "sizes": "\n{files} file(s), {records} request(s), {size} MB in {seconds} s",
-        "dtd": "\nDTD {origin}: {path}",
-        "masked": "\nPersonal values masked in the messages (--show-values to see them).",
-        "columns": ("family", "files", "requests", "errors", "warnings"),
-        "hidden": "  … and {hidden} more (--limit to see more, or --format csv)",
-        "fix": "  To do: {fix}",
-        "skipped": "Checks not made:",
-        "skipped_line": "\n  {rule}: {reason}",
-        "errors": "{errors} error(s)",
-        "no_error": "No error",
-        "warnings": ", {warnings} warning(s).",
-    },
-}
-"""Every string of the view, in French and English (French typography only in French)."""
+_WORDING = table("cli.aaf_terminal.")
+"""Every string of the view, in French and English (``cli.aaf_terminal.*`` in the catalogue)."""
 
 _DTD_ORIGIN_EN = {
     "option": "given by --dtd",

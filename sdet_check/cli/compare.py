@@ -13,7 +13,7 @@ from rich.text import Text
 from sdet_check.cli.app import app, state
 from sdet_check.cli.console import console, err_console
 from sdet_check.cli.integrity import AllowUnverifiedOption, SignCertOption, SignKeyOption
-from sdet_check.messages import msg, text
+from sdet_check.messages import msg, table, text
 from sdet_check.redaction import visible_controls, visible_one_line
 
 if TYPE_CHECKING:
@@ -163,7 +163,7 @@ def _print_signatures(comparison: Comparison, lang: str) -> None:
 
 
 def _ranking_table(comparison: Comparison, lang: str) -> Table:
-    from sdet_check.reporters.base import percent
+    from sdet_check.reporters.document import localized_percent
 
     words = _TABLE_WORDS[lang]
     table = Table(title=words["title"], show_edge=False)
@@ -176,9 +176,10 @@ def _ranking_table(comparison: Comparison, lang: str) -> Table:
             f"{words['waived']} {', '.join(waived)}" if waived else "—"
         )
         low_high = solution.should_range
-        score = percent(solution.should_score)
+        score = localized_percent(solution.should_score, lang)
         if low_high and low_high[1] > low_high[0]:
-            score += f" ({percent(low_high[0]).removesuffix(' %')}–{percent(low_high[1])})"
+            low = localized_percent(low_high[0], lang).removesuffix("%").rstrip()
+            score += f" ({low}–{localized_percent(low_high[1], lang)})"
         table.add_row(
             Text(f"{rank} {words['partial']}" if solution.partial else rank, style="bold"),
             visible_controls(solution.label),
@@ -192,35 +193,5 @@ def _ranking_table(comparison: Comparison, lang: str) -> Table:
     return table
 
 
-_TABLE_WORDS: dict[str, dict[str, Any]] = {
-    "fr": {
-        "title": "Classement",
-        "columns": (
-            "rang",
-            "solution",
-            "recevabilité",
-            "MUST éliminatoires",
-            "MUST décidées",
-            "score SHOULD (fourchette)",
-        ),
-        "partial": "partiel",
-        "waived": "aucune ; sous réserve :",
-        "caption": "{count} exigence(s) sur {total} diffèrent entre les solutions ; "
-        "les runs partiels sont classés après les runs complets.",
-    },
-    "en": {
-        "title": "Ranking",
-        "columns": (
-            "rank",
-            "solution",
-            "admissibility",
-            "eliminating MUST",
-            "MUST decided",
-            "SHOULD score (range)",
-        ),
-        "partial": "partial",
-        "waived": "none; under a waiver:",
-        "caption": "{count} requirement(s) out of {total} differ between the solutions; "
-        "partial runs are ranked after complete ones.",
-    },
-}
+_TABLE_WORDS: dict[str, dict[str, Any]] = table("cli.compare.table.")
+"""The ranking table's words by language (``cli.compare.table.*`` in the catalogue)."""

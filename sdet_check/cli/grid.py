@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections import Counter
 from enum import StrEnum
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.markup import escape
@@ -14,7 +14,7 @@ from rich.text import Text
 
 from sdet_check.cli.app import grid_app, probes_app, state
 from sdet_check.cli.console import console
-from sdet_check.messages import msg, text
+from sdet_check.messages import catalogue, msg, text
 
 if TYPE_CHECKING:
     from sdet_check.grid import Grid, Requirement
@@ -302,6 +302,15 @@ def grid_diff(
         style="bold",
         markup=False,
     )
+    # An added or removed requirement is named by its title in the output language.
+    by_id = {r.id: r for r in (*old_grid.requirements, *new_grid.requirements)}
+
+    def headline(requirement_id: str, recorded: str | None) -> str:
+        requirement = by_id.get(requirement_id)
+        if requirement is None:
+            return recorded or ""
+        return f"[{requirement.level.value}] {requirement.title.get(state.lang)}"
+
     for kind, title in titles.items():
         changes = diff.of_kind(kind)
         if not changes:
@@ -313,7 +322,7 @@ def grid_diff(
                     msg(
                         "cli.grid.grid_diff.out_5",
                         requirement_id=change.requirement_id,
-                        new=change.new,
+                        new=headline(change.requirement_id, change.new),
                     ),
                     markup=False,
                 )
@@ -322,7 +331,7 @@ def grid_diff(
                     msg(
                         "cli.grid.grid_diff.out_6",
                         requirement_id=change.requirement_id,
-                        old=change.old,
+                        old=headline(change.requirement_id, change.old),
                     ),
                     markup=False,
                 )
@@ -422,6 +431,19 @@ def _export_bytes(
     return export_ods(grid, requirements, lang, filters)
 
 
+def _probe_title(probe: Any) -> str:
+    """A probe's title in the output language: the catalogue's for a built-in probe, else its own.
+
+    The catalogue knows a built-in probe by its French title too, so that an extension that
+    reuses a kind with a title of its own shows that title.
+    """
+    message_id = f"probe.title.{probe.kind}"
+    known = catalogue().get(message_id)
+    if known is None or known.get("fr") != probe.title:
+        return str(probe.title)
+    return text(message_id)
+
+
 @probes_app.command("list", help=text("cli.grid.probes_list.help"))
 def probes_list() -> None:
     """Lister les sondes installées (intégrées et extensions)."""
@@ -432,7 +454,7 @@ def probes_list() -> None:
     for column in ("probe", "needs", "observes", "module"):
         table.add_column(text(f"cli.grid.probes_list.columns.{column}"))
     for probe in registry.probes():
-        table.add_row(probe.kind, ", ".join(probe.needs), probe.title, probe.__module__)
+        table.add_row(probe.kind, ", ".join(probe.needs), _probe_title(probe), probe.__module__)
     console.print(table)
     for message in registry.broken:
         console.print(msg("cli.grid.probes_list.out", escape=escape(message)))

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from sdet_check.cli.console import err_console
-from sdet_check.messages import text
+from sdet_check.messages import msg, text
 
 if TYPE_CHECKING:
     from sdet_check.run import RunFile
@@ -55,7 +55,7 @@ def signing_identity(key: Path | None, cert: Path | None) -> SigningIdentity | N
     if key is None:
         if cert is not None:
             raise typer.BadParameter(
-                "--sign-cert sans --sign-key : donner aussi la clé privée du certificat",
+                msg("cli.integrity.cert_without_key"),
                 param_hint="--sign-key",
             )
         return None

@@ -34,27 +34,6 @@ questionnaire_app = typer.Typer(
 )
 app.add_typer(questionnaire_app, name="questionnaire")
 
-_WORDS = {
-    "fr": {
-        "written": "Questionnaire écrit : {path} ({rows} exigences à déclarer, grille {ref}).",
-        "imported": (
-            "{n} déclaration(s) importée(s) ({conforme} conforme(s), {non_conforme} non "
-            "conforme(s), {non_applicable} non applicable(s)) ; {blank} ligne(s) sans réponse."
-        ),
-        "out": "Écrit : {path}",
-        "bidder": "Candidat : {editor} — {solution} {version} (répondant : {author}, {date})",
-    },
-    "en": {
-        "written": "Questionnaire written: {path} ({rows} requirements to declare, grid {ref}).",
-        "imported": (
-            "{n} declaration(s) imported ({conforme} compliant, {non_conforme} not compliant, "
-            "{non_applicable} not applicable); {blank} row(s) without an answer."
-        ),
-        "out": "Written: {path}",
-        "bidder": "Bidder: {editor} — {solution} {version} (respondent: {author}, {date})",
-    },
-}
-
 
 @questionnaire_app.command("export", help=text("cli.questionnaire.questionnaire_export.help"))
 def questionnaire_export(
@@ -103,8 +82,11 @@ def questionnaire_export(
     )
     _write(out, content)
     console.print(
-        _WORDS[state.lang]["written"].format(
-            path=out, rows=len(declaration_items(grid)), ref=grid.ref
+        text(
+            "cli.questionnaire.said.written",
+            path=out,
+            rows=len(declaration_items(grid)),
+            ref=grid.ref,
         ),
         markup=False,
     )
@@ -176,13 +158,13 @@ def questionnaire_import(
         ) from None
     finally:
         partial.unlink(missing_ok=True)
-    words = _WORDS[state.lang]
     counts = {"conforme": 0, "non_conforme": 0, "non_applicable": 0}
     for declaration in imported.declarations:
         counts[declaration.status] += 1
     identity = {key: visible_controls(value) for key, value in imported.identity.items()}
     console.print(
-        words["bidder"].format(
+        text(
+            "cli.questionnaire.said.bidder",
             editor=identity["editor"],
             solution=identity["solution"],
             version=identity["solution_version"],
@@ -192,9 +174,12 @@ def questionnaire_import(
         markup=False,
     )
     console.print(
-        words["imported"].format(
-            n=len(imported.declarations), blank=len(imported.unanswered), **counts
+        text(
+            "cli.questionnaire.said.imported",
+            n=len(imported.declarations),
+            blank=len(imported.unanswered),
+            **counts,
         ),
         markup=False,
     )
-    console.print(words["out"].format(path=out), markup=False)
+    console.print(text("cli.questionnaire.said.out", path=out), markup=False)

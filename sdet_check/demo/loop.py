@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from sdet_check.grid import Grid
+from sdet_check.messages import table
 from sdet_check.questionnaire import (
     ImportedQuestionnaire,
     import_questionnaire,
@@ -161,46 +162,8 @@ def declared_counts(imported: ImportedQuestionnaire) -> dict[str, int]:
 
 VERDICT_KEYS = ("conforme", "non_conforme", "non_applicable")
 
-_STEPS: dict[str, dict[str, str]] = {
-    "fr": {
-        "counts": "C {pass} · NC {fail} · NA {not_applicable} · NT {not_tested} · "
-        "erreur {error} · à examiner {manual}",
-        "grid": "1/6 Grille de lecture à annexer à l'appel d'offres : {files}",
-        "questionnaire": (
-            "2/6 Questionnaire des candidats : {blank} ; celui de l'ENT de référence, rempli "
-            "(exemple) : {answered}, preuves dans {proofs}/"
-        ),
-        "imported": (
-            "3/6 Questionnaire importé : {file} ({conforme} conforme(s), {non_conforme} non "
-            "conforme(s), {non_applicable} non applicable(s))"
-        ),
-        "run": "4/6 Évaluation avec ces déclarations : {file} ({counts} ; note théorique {note})",
-        "reviewed": (
-            "5/6 Revue de l'auditeur (audit d'exemple, {answers}) : {file}, {count} revue(s)"
-        ),
-        "reported": "6/6 Rapports du run revu dans {folder}/ : {files} ({counts})",
-        "done": "Démo terminée. Fichiers dans {folder}/ ; verdict : {verdict}.",
-        "by_hand": "Les mêmes étapes à la main : voir « Boucle d'audit » dans le README.",
-    },
-    "en": {
-        "counts": "pass {pass} · fail {fail} · n/a {not_applicable} · not tested {not_tested} · "
-        "error {error} · manual {manual}",
-        "grid": "1/6 Reading grid to annex to the tender: {files}",
-        "questionnaire": (
-            "2/6 Bidders' questionnaire: {blank}; the reference ENT's, answered (example): "
-            "{answered}, proofs in {proofs}/"
-        ),
-        "imported": (
-            "3/6 Questionnaire imported: {file} ({conforme} compliant, {non_conforme} not "
-            "compliant, {non_applicable} not applicable)"
-        ),
-        "run": "4/6 Run with these declarations: {file} ({counts}; declared score {note})",
-        "reviewed": "5/6 Auditor's review (example audit, {answers}): {file}, {count} review(s)",
-        "reported": "6/6 Reports of the reviewed run in {folder}/: {files} ({counts})",
-        "done": "Demo finished. Files in {folder}/; verdict: {verdict}.",
-        "by_hand": 'The same steps by hand: see "Boucle d\'audit" in the README.',
-    },
-}
+_STEPS: dict[str, dict[str, str]] = table("demo.loop.")
+"""The lines of the loop by language (``demo.loop.*`` in the message catalogue)."""
 
 
 def step_line(lang: str, key: str, /, **values: Any) -> str:

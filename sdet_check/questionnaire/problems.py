@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from sdet_check.errors import InputError
-from sdet_check.questionnaire.messages import _FRAME, _MESSAGES
+from sdet_check.questionnaire.messages import frame_text, problem_text
 
 
 @dataclass(frozen=True)
@@ -25,13 +25,12 @@ class Problem:
 
     def render(self) -> str:
         """``feuille « Déclarations », ligne 7, colonne « réponse » : … À faire : …``."""
-        frame = _FRAME[self.lang]
-        where = frame["sheet"].format(sheet=self.sheet)
+        where = frame_text(self.lang, "sheet", sheet=self.sheet)
         if self.row is not None:
-            where += frame["row"].format(row=self.row)
+            where += frame_text(self.lang, "row", row=self.row)
         if self.column:
-            where += frame["column"].format(column=self.column)
-        return frame["line"].format(where=where, problem=self.problem, fix=self.fix)
+            where += frame_text(self.lang, "column", column=self.column)
+        return frame_text(self.lang, "line", where=where, problem=self.problem, fix=self.fix)
 
 
 class QuestionnaireError(InputError):
@@ -41,23 +40,23 @@ class QuestionnaireError(InputError):
         """Keep every problem; the message lists them, the first ones in full."""
         self.problems = list(problems)
         self.lang = lang
-        frame = _FRAME[lang]
         self.shown = "\n".join(f"  - {p.render()}" for p in self.problems[:25])
         if len(self.problems) > 25:
-            self.shown += frame["more"].format(n=len(self.problems) - 25)
-        super().__init__(file, frame["summary"].format(n=len(self.problems)), frame["fix"])
+            self.shown += frame_text(lang, "more", n=len(self.problems) - 25)
+        super().__init__(
+            file, frame_text(lang, "summary", n=len(self.problems)), frame_text(lang, "fix")
+        )
 
     def render(self) -> str:
         """The file, the count, then one line per problem (sheet, row, column, fix)."""
-        frame = _FRAME[self.lang]
-        return frame["head"].format(file=self.file, problem=self.problem, shown=self.shown)
+        return frame_text(self.lang, "head", file=self.file, problem=self.problem, shown=self.shown)
 
 
 class _Problems:
     """Problems found so far, worded in the language of the import."""
 
     def __init__(self, lang: str, fresh: str) -> None:
-        self.lang = lang if lang in _MESSAGES else "fr"
+        self.lang = lang if lang == "en" else "fr"
         self.fresh = fresh
         self.items: list[Problem] = []
 
@@ -71,11 +70,9 @@ class _Problems:
         **params: Any,
     ) -> None:
         """Record the problem ``message`` (a key of the message table) at this place."""
-        problem, fix = _MESSAGES[self.lang][message]
         params = {"fresh": self.fresh, **params}
-        self.items.append(
-            Problem(sheet, row, problem.format(**params), fix.format(**params), column, self.lang)
-        )
+        problem, fix = problem_text(self.lang, message, **params)
+        self.items.append(Problem(sheet, row, problem, fix, column, self.lang))
 
     def error(self, file: Path | str) -> QuestionnaireError:
         return QuestionnaireError(file, self.items, self.lang)

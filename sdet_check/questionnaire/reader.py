@@ -17,6 +17,7 @@ import yaml
 
 from sdet_check.declarations import Declaration
 from sdet_check.grid import Grid
+from sdet_check.messages import text
 from sdet_check.ods import Workbook, read_ods
 from sdet_check.questionnaire.checks import _check_pinning, _identity
 from sdet_check.questionnaire.layout import (
@@ -108,11 +109,13 @@ def write_declarations(imported: ImportedQuestionnaire, out: Path) -> None:
     """Write the declarations file a run takes (``run --declarations``)."""
     data = imported.to_yaml_data(out.parent)
     author = " ".join(imported.identity.get("author", "").split())[:200]
-    head = (
-        "# Déclarations importées d'un questionnaire sdet-check "
-        f"(grille {imported.grid_ref}, sha256 {imported.grid_hash}).\n"
-        f"# Répondant : {author}, le {imported.identity.get('date', '')}. "
-        f"Lignes laissées sans réponse : {len(imported.unanswered)}.\n"
+    head = text(
+        "questionnaire.reader.write_declarations.head",
+        grid=imported.grid_ref,
+        sha256=imported.grid_hash,
+        author=author,
+        date=imported.identity.get("date", ""),
+        unanswered=len(imported.unanswered),
     )
     body = yaml.safe_dump(data, allow_unicode=True, sort_keys=False, width=100)
     out.write_text(head + body, encoding="utf-8")

@@ -14,6 +14,7 @@ from typing import Any
 
 from sdet_check.declarations import Declaration, ProofDocument
 from sdet_check.grid import Grid, Requirement
+from sdet_check.messages import text
 from sdet_check.ods import Workbook
 from sdet_check.questionnaire.layout import (
     _ANSWER,
@@ -196,15 +197,17 @@ def _row_declaration(
     return Declaration(
         requirement=rid,
         status=status,
-        text=comment or _default_statement(status),
+        text=comment or _default_statement(status, problems.lang),
         author=identity.get("author", ""),
         date=identity.get("date", ""),
         documents=tuple(documents),
     )
 
 
-def _default_statement(status: str) -> str:
-    return f"Déclaré {status.replace('_', ' ')} dans le questionnaire."
+def _default_statement(status: str, lang: str) -> str:
+    """The statement of an answer given without a comment, in the language of the import."""
+    declared = text(f"runner.declared_status.{status}", lang)
+    return text("questionnaire.rows.default_statement", lang, status=declared)
 
 
 def _proof_path(proofs: Path, name: str) -> Path | None:

@@ -16,6 +16,7 @@ from typing import Any
 import yaml
 
 from sdet_check.declarations import Review, load_reviews
+from sdet_check.messages import LANGUAGES
 from sdet_check.review.errors import ReviewInputError
 from sdet_check.review.messages import say
 from sdet_check.yamlfile import read_yaml
@@ -62,6 +63,8 @@ class ReviewBook:
     auditor: str | None = None
     entries: dict[str, dict[str, Any]] = field(default_factory=dict)
     lang: str = "fr"
+    header_lang: str | None = None
+    """The language of the header comment of the file opened, kept when it is rewritten."""
 
     @classmethod
     def open(
@@ -73,6 +76,7 @@ class ReviewBook:
             reviews, _ = load_reviews(file, list(known_ids))
             loaded = read_yaml(file).data
             book.auditor = auditor or loaded.get("auditor")
+            book.header_lang = _header_language(file)
             for review in reviews:
                 book.entries[review.requirement] = _review_entry(review)
         return book
@@ -111,10 +115,8 @@ class ReviewBook:
         if self.auditor:
             data["auditor"] = self.auditor
         data["reviews"] = list(self.entries.values())
-        header = (
-            "# Revues de l'auditeur écrites par `sdet-check review` ; les preuves sont "
-            "épinglées par sha256.\n"
-        )
+        # A file re-saved in another language keeps its header: same answers, same file.
+        header = say(self.header_lang or self.lang, "file_header")
         body = yaml.safe_dump(data, allow_unicode=True, sort_keys=False, width=100)
         return header + body
 
@@ -162,6 +164,16 @@ def _review_entry(review: Review) -> dict[str, Any]:
             for d in review.documents
         ]
     return entry
+
+
+def _header_language(file: Path) -> str | None:
+    """The language of the header comment ``sdet-check review`` wrote at the top of ``file``."""
+    with file.open(encoding="utf-8", errors="replace") as handle:
+        first = " ".join(handle.readline().split())
+    for lang in LANGUAGES:
+        if first == " ".join(say(lang, "file_header").split()):
+            return lang
+    return None
 
 
 def _relative_to(path: Path, base: Path) -> str:

@@ -11,6 +11,7 @@ import contextlib
 import gc
 import json
 import os
+import re
 import socket
 import threading
 import time
@@ -55,6 +56,7 @@ from sdet_check.demo.ldap import (
     write_target,
 )
 from sdet_check.demo.pki import create_pki
+from sdet_check.messages import current_language, set_language
 from sdet_check.probe import (
     BadParams,
     Evidence,
@@ -987,6 +989,41 @@ def test_reconciliation_finds_every_gap(
     assert "flux" not in drift["sn"] and "AUTRENOM" not in dump(outcome.evidence)
     assert drift["sn"]["dn"].startswith("uid=pseudo:")
     assert not [value for value in personal_values() if value in dump(outcome.evidence)]
+
+
+_FRENCH = re.compile(r"[éèêàùçôîûÉÈÀ«»]|\b(des|du|une|aucune|fichiers?|datés|valeurs)\b")
+
+
+@pytest.mark.parametrize("lang", ["fr", "en"])
+def test_reconciliation_speaks_the_language_of_the_run(
+    directories: dict[str, SlapdServer], tmp_path: Path, lang: str
+) -> None:
+    """Rule titles, the feed's dates and the hidden-values note follow --lang (French as before)."""
+    records = {record.identifier: record for record in reference_population()}
+    records["2003"] = records["2003"].with_values(sn=("AUTRENOM",))  # personal drift
+    del records["2002"]
+    feed = tmp_path / "aaf"
+    write_aaf_files(records.values(), feed)
+    context = feed_context(directories["conforme"], tmp_path, feed)
+    before = current_language()
+    set_language(lang)
+    try:
+        outcome = run(LdapReconcile, context, rules=REC_RULES)
+    finally:
+        set_language(before)
+    assert outcome.status is Status.FAIL
+    summaries = [str(e.summary) for e in outcome.evidence]
+    drift = {e["attribut"]: e for e in finding(outcome, "LDAP-REC-003")["examples"]}
+    shown = " ".join([outcome.message, *summaries, drift["sn"]["detail"]])
+    if lang == "en":
+        assert "attribute differing between the AAF feed and the directory" in outcome.message
+        assert drift["sn"]["detail"] == "different values (personal data not shown)"
+        assert " dated from " in shown
+        assert _FRENCH.findall(shown) == []
+    else:
+        assert "attribut différent entre le flux AAF et l'annuaire" in outcome.message
+        assert drift["sn"]["detail"] == "valeurs différentes (données personnelles non montrées)"
+        assert " datés du " in shown
 
 
 def test_reconciliation_refuses_a_hostile_feed(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import sys
 import threading
@@ -19,6 +20,7 @@ from probes._ldap_import import LdapImportScenario
 from sdet_check.aaf.scenario import COVERED, build_scenario, requirements_shown, write_step
 from sdet_check.demo.importer import FLAWS, STATE_FILE, AafImporter, import_section
 from sdet_check.demo.ldap import SlapdConfig, SlapdServer, slapd_available
+from sdet_check.messages import current_language, set_language
 from sdet_check.probe import NotTestable, Outcome, ProbeContext, ProbeError, ProbeTimeout, Status
 from sdet_check.target import load_target
 
@@ -259,3 +261,37 @@ def test_importing_the_same_complet_twice_changes_nothing(
     # What the importer refused, it says (the bad UAI, the date that does not exist).
     assert any("UAI refusée" in line for line in report.lines)
     assert any("ENTPersonDateNaissance rejetée" in line for line in report.lines)
+
+
+def test_a_broken_importer_is_reported_in_english(instance: SlapdServer, tmp_path: Path) -> None:
+    """What each observation checks (the scenario's French text) is shown in English."""
+    flaw = sorted(FLAWS)[0]
+    before = current_language()
+    set_language("en")
+    try:
+        outcomes = decide_all(context_for(instance, tmp_path, flaw=flaw))
+    finally:
+        set_language(before)
+    failed = [o for o in outcomes.values() if o.status is Status.FAIL]
+    assert failed
+    french = re.compile(r"[éèêàùçôîûÉÈÀ«»]|\b(étape|enregistrement|conservé|présent|importée?)\b")
+    for outcome in failed:
+        assert "step 0" in outcome.message and "record" in outcome.message
+        (observed,) = [e for e in outcome.evidence if e.kind == "aaf_import_observations"]
+        checked = [o["checked"] for o in observed.data["observations"]]
+        shown = " ".join([outcome.message, str(observed.summary), *checked])
+        assert french.findall(shown) == [], shown
+
+
+def test_every_scenario_text_has_its_english() -> None:
+    """Each text an expectation checks is in the catalogue: French as written, English distinct."""
+    from sdet_check.aaf.scenario import checked_text
+    from sdet_check.messages import text
+
+    for step in build_scenario():
+        for expectation in step.expectations:
+            french = checked_text(expectation.what)
+            assert french == expectation.what
+            english = text(french.id, "en")  # type: ignore[attr-defined]
+            unquoted = re.sub(r"“[^”]*”", "", english)  # quoted letters are data (« é »)
+            assert english != french and not re.search(r"[éèêàùç«»]", unquoted)

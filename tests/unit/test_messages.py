@@ -44,6 +44,7 @@ _EXCEPTIONS = {
     "UnsafeCredentialsDestination",
     "_TlsRefused",
     "InputError",
+    "BadParameter",
 }
 _CONSOLES = {"console", "err_console"}
 

@@ -415,3 +415,37 @@ def test_refusals_are_worded_in_english_with_lang_en(
     assert f'sheet "Déclarations", row {row}, column "réponse": unknown answer "yes"' in message
     assert 'To do: choose a value among "compliant", "not compliant"' in message
     assert "À faire" not in message
+
+
+@pytest.mark.parametrize(
+    ("lang", "statement", "head", "absent"),
+    [
+        ("fr", "Déclaré non conforme dans le questionnaire.",
+         "# Déclarations importées d'un questionnaire sdet-check (grille sdet/6.4", "Declared"),
+        ("en", "Declared non-compliant in the questionnaire.",
+         "# Declarations imported from an sdet-check questionnaire (grid sdet/6.4", "Déclar"),
+    ],
+)  # fmt: skip
+def test_default_statement_and_file_header_follow_the_language(
+    tmp_path: Path, grid: Grid, blank: bytes, lang: str, statement: str, head: str, absent: str
+) -> None:
+    """An answer without a comment gets a statement in the import's language; so does the head."""
+    answers = example_answers()
+    answers["ARCH-SOC-001"] = ("non conforme", "", "", "", "")
+    imported = import_questionnaire(write(tmp_path, fill(blank, answers)), EXAMPLES / "preuves",
+                                    grid, lang)  # fmt: skip
+    by_id = {d.requirement: d for d in imported.declarations}
+    assert by_id["ARCH-SOC-001"].text == statement
+    out = tmp_path / "declarations.yaml"
+    from sdet_check.messages import current_language, set_language
+
+    before = current_language()
+    set_language(lang)
+    try:
+        write_declarations(imported, out)
+    finally:
+        set_language(before)
+    written = out.read_text(encoding="utf-8")
+    assert written.startswith(head)
+    assert absent not in written.split("declarations:")[0]
+    assert statement in " ".join(written.split())

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import sys
 from pathlib import Path
 from typing import Any
@@ -501,3 +502,48 @@ def test_report_with_reviews_never_overwrites_the_run(tmp_path: Path, run_file: 
     assert done.returncode == 2, done.stderr  # the requirements left out stay not tested
     assert "n'est pas écrit par-dessus" in done.stderr and "--out" in done.stderr
     assert run_file.read_bytes() == before
+
+
+_FRENCH = re.compile(r"[éèêàùçôîûÉÈÀ«»]|\b(les|des|du|une|est|preuves)\b")
+
+
+def test_reviews_file_header_in_the_language_of_the_review(tmp_path: Path, run_file: Path) -> None:
+    """--lang en writes an English header; French writes the header it always wrote."""
+    answers = _answers(tmp_path, ALL_ANSWERS[:2])
+    done = sdet_check(
+        "--lang", "en", "review", str(run_file), "--answers", str(answers), cwd=tmp_path
+    )
+    assert done.returncode == 2, done.stderr
+    written = (run_file.parent / "revues.yaml").read_text(encoding="utf-8")
+    header = written.splitlines()[0]
+    assert header == (
+        "# The auditor's reviews written by `sdet-check review`; the proofs are pinned by sha256."
+    )
+    assert _FRENCH.findall(done.stderr) == [] and _FRENCH.findall(header) == []
+    (run_file.parent / "revues.yaml").unlink()
+    done = sdet_check("review", str(run_file), "--answers", str(answers), cwd=tmp_path)
+    assert done.returncode == 2, done.stderr
+    assert (run_file.parent / "revues.yaml").read_text(encoding="utf-8").splitlines()[0] == (
+        "# Revues de l'auditeur écrites par `sdet-check review` ; les preuves sont épinglées "
+        "par sha256."
+    )
+
+
+@pytest.mark.parametrize(
+    ("lang", "expected"),
+    [
+        ("fr", "écrire « - preuves/rapport.pdf » ou « - {path: …, title: …} »"),
+        ("en", "write '- proofs/report.pdf' or '- {path: …, title: …}'"),
+    ],
+)
+def test_a_bad_proof_entry_is_refused_not_a_crash(
+    tmp_path: Path, run_file: Path, lang: str, expected: str
+) -> None:
+    """The fix quotes braces: it once made the message itself fail (exit 4)."""
+    answer = {"requirement": "LEG-REG-001", "verdict": "C", "justification": "x", "proofs": [3]}
+    answers = _answers(tmp_path, [answer])
+    done = sdet_check(
+        "--lang", lang, "review", str(run_file), "--answers", str(answers), cwd=tmp_path
+    )
+    assert done.returncode == 3, done.stderr
+    assert expected in " ".join(done.stderr.split())
