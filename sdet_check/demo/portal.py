@@ -207,6 +207,11 @@ def write_target(path: Path, portal: PortalServer, name: str = "ENT de démonstr
             "session_cookies": [SESSION_COOKIE],
         },
         "tls": {"ca_file": str(portal.ca_file.resolve())},
+        # The portal family's shared visit (Chromium through every page for each profile,
+        # axe-core on each) runs within the deadline of the probe that starts it: a minute,
+        # the default, is not always enough on a busy machine, and the demo must not report
+        # its own stack's slowness as errors.
+        "timeouts": {"probe_s": 180},
     }
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
