@@ -17,7 +17,7 @@ from typing import Any, cast
 from lxml import etree
 
 from sdet_check.errors import InputError
-from sdet_check.messages import msg
+from sdet_check.messages import msg, text
 
 DTD_NAME = "ficAlimMENESR.dtd"
 ROOT = "ficAlimMENESR"
@@ -37,12 +37,8 @@ class DtdOrigin(StrEnum):
 
     @property
     def label(self) -> str:
-        """French description for reports."""
-        return {
-            "option": "donnée par --dtd",
-            "beside": "trouvée à côté des fichiers",
-            "builtin": "intégrée à sdet-check",
-        }[self.value]
+        """French description for reports (``cli.aaf_terminal.dtd_origin.*`` in the catalogue)."""
+        return text(f"cli.aaf_terminal.dtd_origin.{self.value}", "fr")
 
 
 @dataclass

@@ -19,13 +19,6 @@ _SEVERITY_STYLE = {Severity.ERROR: "bold red", Severity.WARNING: "yellow"}
 _WORDING = table("cli.aaf_terminal.")
 """Every string of the view, in French and English (``cli.aaf_terminal.*`` in the catalogue)."""
 
-_DTD_ORIGIN_EN = {
-    "option": "given by --dtd",
-    "beside": "found beside the files",
-    "builtin": "built into sdet-check",
-}
-
-
 def render(
     result: ValidationResult, collector: FindingCollector, lang: str = "fr"
 ) -> RenderableType:
@@ -54,7 +47,7 @@ def _header(result: ValidationResult, lang: str) -> Text:
     )
     text.append(sizes, style="dim")
     dtd = result.dtd
-    origin = _DTD_ORIGIN_EN[dtd.origin.value] if lang == "en" else dtd.origin.label
+    origin = words[f"dtd_origin.{dtd.origin.value}"]
     text.append(str(words["dtd"]).format(origin=origin, path=dtd.path), style="dim")
     if not result.show_values:
         text.append(str(words["masked"]), style="dim")

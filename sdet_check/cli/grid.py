@@ -136,7 +136,7 @@ def grid_show(
         if r.verification.probe:
             method = msg("cli.grid.show.probe", probe=r.verification.probe)
         level_text = f"{r.level.value}" + ("" if r.level_basis == "stated" else "*")
-        table.add_row(r.id, r.axis, level_text, title, method)
+        table.add_row(r.id, _axis_shown(grid, r.axis, lang), level_text, title, method)
     console.print(table)
     levels = Counter(r.level.value for r in requirements)
     console.print(
@@ -148,6 +148,17 @@ def grid_show(
             count2=len(grid.requirements),
         )
     )
+
+
+def _axis_shown(grid: Grid, axis_id: str, lang: str) -> str:
+    """The axis column: its id in French (as always), its short English label in English."""
+    if lang == "fr":
+        return axis_id
+    try:
+        label = grid.axis(axis_id).label.get(lang)
+    except KeyError:
+        return axis_id
+    return label.split(" (")[0] or axis_id
 
 
 def _refuse_unknown_filters(

@@ -15,6 +15,7 @@ from sdet_check import __version__
 from sdet_check.grid import Grid
 from sdet_check.griddiff import Change, ChangeKind, GridDiff
 from sdet_check.labels import STATUS_LABELS, status_short
+from sdet_check.messages import table
 from sdet_check.redaction import visible_controls
 from sdet_check.reporters.base import percent
 from sdet_check.reporters.document import PdfAttachment, html_to_pdf, render_template
@@ -23,178 +24,11 @@ from sdet_check.run import dump_run
 from sdet_check.rundiff import GridChange, RunDiff, ScoreDelta, StatusChange
 from sdet_check.scoring import Verdict
 
-FOLLOWUP_WORDS = {
-    "fr": {
-        "kind": "Audit de suivi",
-        "sub": "Évolution de la conformité au SDET entre deux évaluations",
-        "old": "Évaluation précédente",
-        "new": "Nouvelle évaluation",
-        "not_same_target": "Attention : les deux runs ne portent pas sur la même cible "
-        "({old} / {new}).",
-        "not_chronological": "Attention : le run « précédent » est postérieur au « nouveau ».",
-        "partial_new": "Attention : le nouveau run est partiel ({options}) : {count} exigence(s) "
-        "de la grille n'y sont pas évaluées : leurs régressions éventuelles n'apparaissent "
-        "pas ici.",
-        "partial_old": "Attention : le run précédent est partiel ({options}) : {count} "
-        "exigence(s) de la grille n'y étaient pas évaluées.",
-        "grid_changed": "La grille a changé : {old} → {new}.",
-        "summary": "Synthèse des changements",
-        "regressions": "Régressions",
-        "regressions_text": "Exigences non conformes aujourd'hui qui ne l'étaient pas.",
-        "fixes": "Corrections",
-        "fixes_text": "Exigences non conformes auparavant, conformes aujourd'hui.",
-        "expired": "Réserves expirées depuis",
-        "expired_text": "Réserves valides lors de l'évaluation précédente qui ne couvrent "
-        "plus leur exigence.",
-        "added": "Exigences nouvelles dans la grille",
-        "removed": "Exigences retirées de la grille",
-        "relevelled": "Exigences dont le niveau a changé",
-        "others": "Autres changements de statut",
-        "scores": "Verdicts et scores, avant et après",
-        "nothing": "Aucun changement.",
-        "none": "Aucune.",
-        "id": "Identifiant",
-        "title": "Intitulé",
-        "level": "Niveau",
-        "before": "Avant",
-        "after": "Après",
-        "now": "Statut actuel",
-        "message": "Constat actuel",
-        "expires": "Expirée le",
-        "justification": "Justification",
-        "axis": "Axe",
-        "overall": "Ensemble",
-        "verdict": "Verdict",
-        "must_rate": "Taux MUST",
-        "should_rate": "Taux SHOULD",
-        "note_pratique": "Note pratique",
-        "note_theorique": "Note théorique",
-        "run_hash": "Empreinte du run",
-        "date": "Date",
-        "grid": "Grille",
-        "target": "Cible",
-        "count": "Nombre",
-        "absent": "—",
-        "meta_subject": "Audit de suivi de la conformité au SDET de {target}",
-        "meta_keywords": "SDET, ENT, audit de suivi, {old}, {new}",
-        "attached_old": "Run précédent (sdet-check), source de cet audit de suivi",
-        "attached_new": "Nouveau run (sdet-check), source de cet audit de suivi",
-    },
-    "en": {
-        "kind": "Follow-up audit",
-        "sub": "How SDET conformity changed between two assessments",
-        "old": "Previous assessment",
-        "new": "New assessment",
-        "not_same_target": "Warning: the two runs are not about the same target ({old} / {new}).",
-        "not_chronological": "Warning: the “previous” run is later than the “new” one.",
-        "partial_new": "Warning: the new run is partial ({options}): {count} requirement(s) of "
-        "the grid are not assessed in it: any regression of theirs does not show here.",
-        "partial_old": "Warning: the previous run is partial ({options}): {count} "
-        "requirement(s) of the grid were not assessed in it.",
-        "grid_changed": "The grid changed: {old} → {new}.",
-        "summary": "Summary of changes",
-        "regressions": "Regressions",
-        "regressions_text": "Requirements that fail now and did not before.",
-        "fixes": "Fixes",
-        "fixes_text": "Requirements that failed before and pass now.",
-        "expired": "Waivers expired since",
-        "expired_text": "Waivers valid at the previous assessment that no longer cover "
-        "their requirement.",
-        "added": "Requirements new in the grid",
-        "removed": "Requirements removed from the grid",
-        "relevelled": "Requirements whose level changed",
-        "others": "Other status changes",
-        "scores": "Verdicts and scores, before and after",
-        "nothing": "No change.",
-        "none": "Nothing.",
-        "id": "Id",
-        "title": "Title",
-        "level": "Level",
-        "before": "Before",
-        "after": "After",
-        "now": "Current status",
-        "message": "Current finding",
-        "expires": "Expired",
-        "justification": "Justification",
-        "axis": "Axis",
-        "overall": "Overall",
-        "verdict": "Verdict",
-        "must_rate": "MUST rate",
-        "should_rate": "SHOULD rate",
-        "note_pratique": "Practical score",
-        "note_theorique": "Declared score",
-        "run_hash": "Run fingerprint",
-        "date": "Date",
-        "grid": "Grid",
-        "target": "Target",
-        "count": "Count",
-        "absent": "—",
-        "meta_subject": "Follow-up audit of the SDET conformity of {target}",
-        "meta_keywords": "SDET, ENT, follow-up audit, {old}, {new}",
-        "attached_old": "Previous run (sdet-check), source of this follow-up audit",
-        "attached_new": "New run (sdet-check), source of this follow-up audit",
-    },
-}
-"""Words of the follow-up and grid change reports, per language."""
+FOLLOWUP_WORDS: dict[str, dict[str, Any]] = table("followup.run.")
+"""Words of the follow-up report, per language (``followup.run.*`` in the catalogue)."""
 
-GRID_WORDS = {
-    "fr": {
-        "kind": "Évolution de la grille",
-        "sub": "Exigences ajoutées, retirées, reformulées ou dont le niveau change, d'une "
-        "version à l'autre",
-        "old": "Version précédente",
-        "new": "Nouvelle version",
-        "summary": "Synthèse",
-        "count": "Nombre",
-        "change": "Changement",
-        "id": "Identifiant",
-        "title": "Intitulé",
-        "before": "Avant",
-        "after": "Après",
-        "nothing": "Aucune différence.",
-        "published": "date du référentiel suivi :",
-        "hash": "sha256",
-        "requirements": "exigences",
-        "meta_subject": "Évolution de la grille SDET de {old} à {new}",
-        "meta_keywords": "SDET, ENT, grille, {old}, {new}",
-        ChangeKind.ADDED: "Exigences ajoutées",
-        ChangeKind.REMOVED: "Exigences retirées",
-        ChangeKind.RELEVELLED: "Niveau modifié",
-        ChangeKind.REWORDED: "Énoncé reformulé",
-        ChangeKind.MOVED: "Changement d'axe",
-        ChangeKind.SOURCE: "Source modifiée",
-        ChangeKind.VERIFICATION: "Vérification modifiée",
-        ChangeKind.APPLICABILITY: "Applicabilité modifiée",
-    },
-    "en": {
-        "kind": "Grid changes",
-        "sub": "Requirements added, removed, re-levelled or reworded between two versions",
-        "old": "Previous version",
-        "new": "New version",
-        "summary": "Summary",
-        "count": "Count",
-        "change": "Change",
-        "id": "Id",
-        "title": "Title",
-        "before": "Before",
-        "after": "After",
-        "nothing": "No difference.",
-        "published": "date of the framework followed:",
-        "hash": "sha256",
-        "requirements": "requirements",
-        "meta_subject": "SDET grid changes from {old} to {new}",
-        "meta_keywords": "SDET, ENT, grid, {old}, {new}",
-        ChangeKind.ADDED: "Added requirements",
-        ChangeKind.REMOVED: "Removed requirements",
-        ChangeKind.RELEVELLED: "Level changed",
-        ChangeKind.REWORDED: "Reworded",
-        ChangeKind.MOVED: "Moved to another axis",
-        ChangeKind.SOURCE: "Source changed",
-        ChangeKind.VERIFICATION: "Verification changed",
-        ChangeKind.APPLICABILITY: "Applicability changed",
-    },
-}
-"""Words of the grid change report, per language."""
+GRID_WORDS: dict[str, dict[str, Any]] = table("followup.grid.")
+"""Words of the grid change report, per language (``followup.grid.*``; change kinds by value)."""
 
 
 def partial_warnings(diff: RunDiff, lang: str) -> list[str]:
