@@ -181,14 +181,12 @@ class _GuardedSocket:
     def recv(self, size: int, *flags: int) -> bytes:
         remaining = self._context.remaining()
         if remaining <= 0:
-            raise _Tripped("échéance de la sonde atteinte pendant une lecture", timeout=True)
+            raise _Tripped(msg("ldap.guard.deadline"), timeout=True)
         self.raw.settimeout(min(self._context.network_timeout, remaining))
         data = self.raw.recv(size, *flags)
         self.received += len(data)
         if self.received > self._budget:
-            raise _Tripped(
-                f"plus de {self._budget} octets reçus pour des opérations courtes", timeout=False
-            )
+            raise _Tripped(msg("ldap.guard.budget", budget=self._budget), timeout=False)
         return data
 
     def __getattr__(self, name: str) -> Any:
@@ -369,7 +367,7 @@ class _Session:
                 "version": version,
                 "cipher": cipher[0] if cipher else None,
                 "certificate": certificate,
-                "trust_anchor": self.access.ca_file or "magasin de certificats du système",
+                "trust_anchor": self.access.ca_file or msg("ldap.guard.system_store"),
                 "name_checked": self.access.host,
             },
         )
@@ -436,11 +434,13 @@ class _Sample:
             {"dn": pseudo.dn(dn), "attributs_lisibles": sorted(attributes)}
             for dn, attributes in self.entries[:_ANONYMOUS_EXAMPLES]
         ]
-        answer = self.result.describe() if self.result else "aucune réponse finale"
+        answer = self.result.describe() if self.result else msg("ldap.guard.no_final_answer")
         if self.entries:
-            summary = (
-                f"(objectClass={object_class}) en anonyme : {len(self.entries)} entrée(s) "
-                f"visible(s) dans la première page ({answer})"
+            summary = msg(
+                "ldap.guard.anonymous_visible",
+                object_class=object_class,
+                count=len(self.entries),
+                answer=answer,
             )
         else:
             summary = msg("ldap.anonymous_none", object_class=object_class, answer=answer)
@@ -469,14 +469,13 @@ def _clear_bind(access: _Access, context: ProbeContext) -> _ClearBind:
     dn = _probe_dn(access)
     with _Session(access, context, protect=False) as session:
         result = session.bind(dn, "sdet-check-" + secrets.token_urlsafe(12))
-    evidence = _bind_evidence("liaison simple en clair (DN et mot de passe fictifs)", dn, result)
+    evidence = _bind_evidence(msg("ldap.guard.clear_bind_label"), dn, result)
     if result.code in _REFUSED_IN_CLEAR:
         return _ClearBind(False, "", evidence)
     if result.code in _PROCESSED_IN_CLEAR:
         return _ClearBind(
             True,
-            "le serveur accepte d'examiner un mot de passe envoyé en clair "
-            f"({result.describe()} au lieu de confidentialityRequired)",
+            msg("ldap.guard.clear_bind_processed", describe=result.describe()),
             evidence,
         )
     raise ProbeError(msg("ldap.ldap.clear_bind.error", describe=result.describe()), evidence)
@@ -667,7 +666,7 @@ def _name_problem(sock: Any, host: str) -> str | None:
     raw = getattr(sock, "getpeercert", None)
     der = raw(binary_form=True) if raw else None
     if not der:
-        return "aucun certificat présenté"
+        return msg("ldap.guard.no_certificate")
     names = _certificate_facts(der)["subject_alt_names"]
     wanted = host.lower().rstrip(".")
     for name in names:
@@ -677,7 +676,9 @@ def _name_problem(sock: Any, host: str) -> str | None:
         wildcard = name.startswith("*.") and "." in wanted and not _is_ip(wanted)
         if wildcard and wanted.split(".", 1)[1] == name[2:]:
             return None
-    return f"le certificat ne vaut pas pour {host} (noms : {', '.join(names) or 'aucun'})"
+    return msg(
+        "ldap.guard.name_mismatch", host=host, names=list(names) or msg("ldap.guard.no_name")
+    )
 
 
 def _is_ip(host: str) -> bool:

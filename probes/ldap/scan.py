@@ -258,7 +258,7 @@ def _scan_refused(
     access: _Access, stats: wire.SearchStats, started: float, result: wire.LdapResult | None
 ) -> None:
     evidence = _scan_evidence(access, stats, started, None)
-    answer = result.describe() if result else "aucune réponse"
+    answer = result.describe() if result else msg("ldap.guard.no_answer")
     if result is not None and result.code == 3:
         raise ProbeTimeout(msg("ldap.ldap.scan_refused.timeout", answer=answer), evidence)
     if result is not None and result.code in (4, 11):

@@ -146,7 +146,7 @@ class LdapAnonymousRead(Probe):
         evidence: list[Evidence] = []
         with _Session(access, context, protect=access.tls_wanted) as session:
             bound = session.bind("", "")
-            evidence.append(_bind_evidence("liaison anonyme", "", bound))
+            evidence.append(_bind_evidence(msg("ldap.guard.anonymous_bind_label"), "", bound))
             if not bound.ok:
                 return Outcome.passed(
                     msg(
@@ -231,9 +231,7 @@ class LdapBindSecurity(Probe):
         dn = access.bind_dn or _probe_dn(access)
         with _Session(access, context, protect=access.tls_wanted) as session:
             result = session.bind(dn, "")
-        evidence.append(
-            _bind_evidence("liaison non authentifiée (DN, mot de passe vide)", dn, result)
-        )
+        evidence.append(_bind_evidence(msg("ldap.guard.unauthenticated_bind_label"), dn, result))
         if result.ok:
             problems.append(msg("ldap.ldap.ldap_bind_security.append"))
         if problems:

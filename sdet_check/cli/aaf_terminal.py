@@ -19,6 +19,7 @@ _SEVERITY_STYLE = {Severity.ERROR: "bold red", Severity.WARNING: "yellow"}
 _WORDING = table("cli.aaf_terminal.")
 """Every string of the view, in French and English (``cli.aaf_terminal.*`` in the catalogue)."""
 
+
 def render(
     result: ValidationResult, collector: FindingCollector, lang: str = "fr"
 ) -> RenderableType:
