@@ -133,6 +133,7 @@ from sdet_check.demo.saml import (
     SamlKeys,
     write_saml_keys,
 )
+from sdet_check.messages import msg, text
 
 __all__ = [
     "APT_PACKAGES",
@@ -155,8 +156,8 @@ __all__ = [
 APT_PACKAGES = ("xmlsec1",)
 """Debian packages the IdP needs (pysaml2 signs and verifies through the xmlsec1 binary)."""
 
-INSTALL_HINT = 'pip install "sdet-check[demo]" (pysaml2) et apt-get install xmlsec1'
-"""How to install what the peer needs."""
+INSTALL_HINT = text("demo.pysaml2.install_hint", "fr")
+"""How to install what the peer needs, in French (``demo.pysaml2.install_hint``)."""
 
 GAR_ATTRIBUTES = ("idEnt", "GARPersonIdentifiant")
 """Attributes released to the GAR-like SP (the same as the SimpleSAMLphp peer's)."""
@@ -186,16 +187,12 @@ def missing_requirements() -> str | None:
     """Say what is missing to run the IdP, or ``None`` when pysaml2 and xmlsec1 are there."""
     problems = []
     if importlib.util.find_spec("saml2") is None:
-        problems.append("pysaml2 absent")
+        problems.append(msg("demo.pysaml2.missing.pysaml2"))
     if shutil.which("xmlsec1") is None:
-        problems.append("xmlsec1 introuvable")
+        problems.append(msg("demo.pysaml2.missing.xmlsec1"))
     if not problems:
         return None
-    return (
-        "fournisseur d'identité pysaml2 de démonstration indisponible ("
-        + ", ".join(problems)
-        + f") : {INSTALL_HINT}"
-    )
+    return msg("demo.pysaml2.unavailable", problems=problems, hint=msg("demo.pysaml2.install_hint"))
 
 
 @dataclass(frozen=True)

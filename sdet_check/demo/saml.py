@@ -33,6 +33,7 @@ from sdet_check.demo.peer import (
     write_self_signed,
 )
 from sdet_check.demo.pki import PkiFiles, ensure_pki
+from sdet_check.messages import msg
 
 APT_PACKAGES = ("simplesamlphp", "php-cli", "php-xml", "php-mbstring")
 """Debian packages the IdP needs (``xmlsec1`` is not needed: the probes use signxml)."""
@@ -77,20 +78,12 @@ def missing_requirements() -> str | None:
     """Say what is missing to run the IdP, or ``None`` when php and SimpleSAMLphp are there."""
     problems = []
     if shutil.which("php") is None:
-        problems.append("php introuvable")
+        problems.append(msg("demo.saml.missing.php"))
     if not (SIMPLESAMLPHP_ROOT / "www" / "saml2" / "idp" / "metadata.php").is_file():
-        problems.append(f"SimpleSAMLphp absent de {SIMPLESAMLPHP_ROOT}")
+        problems.append(msg("demo.saml.missing.simplesamlphp", root=SIMPLESAMLPHP_ROOT))
     if not problems:
         return None
-    return (
-        "fournisseur d'identité SAML de démonstration indisponible ("
-        + ", ".join(problems)
-        + ") : installer les paquets Debian "
-        + " ".join(APT_PACKAGES)
-        + " (apt-get install -y --no-install-recommends "
-        + " ".join(APT_PACKAGES)
-        + ")"
-    )
+    return msg("demo.saml.unavailable", problems=problems, packages=" ".join(APT_PACKAGES))
 
 
 @dataclass(frozen=True)

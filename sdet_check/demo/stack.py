@@ -68,16 +68,17 @@ from sdet_check.demo.saml import (
     missing_requirements,
 )
 from sdet_check.grid import current_grid_ref
+from sdet_check.messages import msg, text
 from sdet_check.run import utc_now
 from sdet_check.runner import RunObserver
 
 DEMO_TARGET_NAME = "ENT de démonstration (pile de référence locale)"
 
-CAS_MISSING_NOTICE = (
-    "Serveur CAS de démonstration non démarré : django-cas-server n'est pas installé "
-    f"({INSTALL_HINT}) ; les exigences CAS resteront non testées."
+CAS_MISSING_NOTICE = text(
+    "demo.notice.cas_missing", "fr", peer="django-cas-server", hint=INSTALL_HINT
 )
-"""The one line the demo says when the CAS peer is missing."""
+"""The one line the demo says when the CAS peer is missing, in French (the demo says it in the
+output language, ``demo.notice.cas_missing``)."""
 
 LDAP_PASSWORD_ENV = "SDET_DEMO_LDAP_PASSWORD"
 """Variable the demo target names for the annuaire's service account (set by the demo only)."""
@@ -88,11 +89,9 @@ IMPORT_ADMIN_ENV = "SDET_DEMO_IMPORT_PASSWORD"
 IMPORT_AUDIT_ENV = "SDET_DEMO_IMPORT_AUDIT_PASSWORD"
 """Variable naming the test instance's audit account password in the demo target."""
 
-SLAPD_MISSING = (
-    "slapd absent : l'annuaire LDAP de démonstration n'est pas évalué "
-    "(installer les paquets Debian slapd et ldap-utils)"
-)
-"""The one line the demo says when the annuaire peer is missing."""
+SLAPD_MISSING = text("demo.notice.slapd_missing", "fr")
+"""The one line the demo says when the annuaire peer is missing (in French; the demo says it
+in the output language, ``demo.notice.slapd_missing``)."""
 
 
 def default_demo_dir() -> Path:
@@ -147,7 +146,7 @@ def run_demo(
                 notices,
             )
         else:
-            notices(SLAPD_MISSING)
+            notices(msg("demo.notice.slapd_missing"))
         if annuaire is not None:
             data["ldap"] = annuaire.target_section(LDAP_PASSWORD_ENV)
             environ[LDAP_PASSWORD_ENV] = annuaire.audit_password
@@ -183,7 +182,7 @@ def run_demo(
             add_cas_to_target(data, cas)
             environ.update(cas.environ())
         else:
-            notices(CAS_MISSING_NOTICE.replace("django-cas-server", cas_peer))
+            notices(msg("demo.notice.cas_missing", peer=cas_peer, hint=INSTALL_HINT))
 
         environ.update(_start_idp(stack, saml_peer, data, out_dir, pki.folder, notices))
         exports = stack.enter_context(ExportServer(out_dir / "exports", pki.folder, {}))
@@ -216,7 +215,7 @@ def _start_idp(
     notices: Callable[[str], None],
 ) -> dict[str, str]:
     """Start the chosen IdP and describe it in ``data``; its secrets, or nothing and a notice."""
-    problem = missing_requirements() if peer == "simplesamlphp" else missing_pysaml2()
+    problem: object = missing_requirements() if peer == "simplesamlphp" else missing_pysaml2()
     if problem is None:
         try:
             if peer == "pysaml2":
@@ -229,8 +228,8 @@ def _start_idp(
             )
             return add_to_target(data, idp)
         except SamlIdpUnavailable as failed:
-            problem = str(failed)
-    notices(f"SAML non évalué : {problem}.")
+            problem = failed  # its message, kept in the catalogue's languages
+    notices(msg("demo.notice.saml_missing", problem=problem))
     return {}
 
 
@@ -241,8 +240,5 @@ def _start_slapd(
     try:
         return stack.enter_context(server)
     except SlapdError as failed:
-        notices(
-            f"Annuaire LDAP de démonstration non démarré ({failed}) : ses exigences resteront "
-            "non testées."
-        )
+        notices(msg("demo.notice.slapd_failed", failed=failed))
         return None
