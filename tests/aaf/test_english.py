@@ -12,6 +12,7 @@ from string import Formatter
 
 import pytest
 
+from sdet_check.aaf.dtd import DtdOrigin
 from sdet_check.aaf.english import DETAILS, STRUCTURE_NOTES, detail_en, message_en
 from sdet_check.aaf.generate import GenerationOptions, generate
 from sdet_check.aaf.model import Finding
@@ -308,3 +309,27 @@ def test_detail_tables_of_the_code_all_have_english(template: str) -> None:
     english = detail_en(french)
     assert english != french
     assert french_in(english) == [], english
+
+
+def test_the_dtd_line_names_its_origin_in_the_language(defective: Path, tmp_path: Path) -> None:
+    """« DTD trouvée à côté des fichiers : … » as before; English words for every origin."""
+    dtd = defective / "ficAlimMENESR.dtd"
+    assert dtd.is_file()
+    given = tmp_path / "autre.dtd"
+    given.write_bytes(dtd.read_bytes())
+    cases = [
+        ((), "trouvée à côté des fichiers", "found beside the files", dtd),
+        (("--dtd", str(given)), "donnée par --dtd", "given by --dtd", given),
+    ]
+    for options, french, english, path in cases:
+        args = ("aaf", "validate", str(defective), "--limit", "1", *options)
+        fr_out = _cli(*args, cwd=tmp_path).stdout
+        assert f"DTD {french} : {path}" in fr_out
+        en_out = _cli("--lang", "en", *args, cwd=tmp_path).stdout
+        line = next(line for line in en_out.splitlines() if line.startswith("DTD "))
+        assert line == f"DTD {english}: {path}"
+    assert [origin.label for origin in DtdOrigin] == [
+        "donnée par --dtd",
+        "trouvée à côté des fichiers",
+        "intégrée à sdet-check",
+    ]

@@ -295,3 +295,15 @@ def test_grid_diff_names_added_requirements_in_the_language() -> None:
     french = cli("grid", "diff", "sdet/6.2", "sdet/6.4")
     assert "+ A11Y-CONTACT-001  [MUST] Contact accessibilité et voie de recours" in french.stdout
     assert "~ EXP-FMT-001  SHOULD → MUST" in french.stdout
+
+
+def test_grid_show_names_axes_by_their_label_in_english() -> None:
+    """The axis column: the axis id in French (as before), its English label in English."""
+    args = ("grid", "show", "sdet/6.4", "--axis", "fonctionnel", "--axis", "technique")
+    english = cli("--lang", "en", *args)
+    assert english.returncode == 0, english.stderr
+    axes = {line.split("│")[1].strip() for line in english.stdout.splitlines() if "-0" in line}
+    assert axes == {"Functional", "Technical"}
+    french = cli(*args)
+    axes = {line.split("│")[1].strip() for line in french.stdout.splitlines() if "-0" in line}
+    assert axes == {"fonctionnel", "technique"}
