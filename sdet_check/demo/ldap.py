@@ -41,6 +41,7 @@ from ldap3.utils.dn import escape_rdn
 from sdet_check.demo.annuaire import AafRecord, defective_population, reference_population
 from sdet_check.demo.peer import Peer, free_port
 from sdet_check.demo.pki import ensure_pki
+from sdet_check.messages import msg, text
 from sdet_check.sdet_model import FUNCTION_PROFILES
 
 SLAPD = Path("/usr/sbin/slapd")
@@ -183,9 +184,7 @@ class SlapdServer(Peer):
         if self._process is not None:
             raise SlapdError("slapd already started")
         if not slapd_available():
-            raise SlapdError(
-                f"slapd introuvable ({SLAPD}) : installer les paquets Debian slapd et ldap-utils"
-            )
+            raise SlapdError(msg("demo.slapd.not_found", path=SLAPD))
         self.folder = Path(tempfile.mkdtemp(prefix="sdet-slapd-"))
         try:
             self._start()
@@ -253,7 +252,8 @@ class SlapdServer(Peer):
                 f"({done.returncode}) " + done.stderr.decode("utf-8", "replace")[-2000:]
             )
             time.sleep(0.5)
-        raise SlapdError("slapadd a échoué : " + " ; puis ".join(failures))
+        then = text("demo.slapd.then")
+        raise SlapdError(msg("demo.slapd.slapadd_failed", failures=then.join(failures)))
 
     def _wait_ready(self) -> None:
         assert self._process is not None and self.folder is not None
@@ -261,7 +261,7 @@ class SlapdServer(Peer):
         while time.monotonic() < deadline:
             if self._process.poll() is not None:
                 log = (self.folder / "slapd.log").read_text("utf-8", "replace")[-2000:]
-                raise SlapdError(f"slapd s'est arrêté au démarrage : {log}")
+                raise SlapdError(msg("demo.slapd.stopped", log=log))
             try:
                 with socket.create_connection(("127.0.0.1", self.port), timeout=0.5):
                     if (self.folder / "slapd.pid").is_file():
@@ -269,7 +269,7 @@ class SlapdServer(Peer):
             except OSError:
                 pass
             time.sleep(0.05)
-        raise SlapdError(f"slapd ne répond pas après {_START_TIMEOUT_S:g} s")
+        raise SlapdError(msg("demo.slapd.no_answer", seconds=f"{_START_TIMEOUT_S:g}"))
 
     def stop(self) -> None:
         """Stop slapd (SIGTERM to the pid of its pidfile, SIGKILL if it lingers), clean up."""
@@ -484,7 +484,7 @@ def with_logins(records: Sequence[AafRecord], passwords: Mapping[str, str]) -> l
     persons = {record.identifier: record for record in records if record.category != "EtabEducNat"}
     unknown = sorted(set(passwords) - set(persons))
     if unknown:
-        raise SlapdError(f"comptes inconnus de la population : {', '.join(unknown)}")
+        raise SlapdError(msg("demo.slapd.unknown_accounts", accounts=unknown))
     enriched = []
     for record in records:
         password = passwords.get(record.identifier) if record.category != "EtabEducNat" else None
@@ -590,7 +590,7 @@ def populate(connection: ldap3.Connection, records: Iterable[AafRecord]) -> int:
     for record in ordered:
         dn, attributes = to_entry(record)
         if not connection.add(dn, attributes=attributes):
-            raise SlapdError(f"ajout de {dn} refusé : {connection.result}")
+            raise SlapdError(msg("demo.slapd.add_refused", dn=dn, result=connection.result))
         count += 1
     return count
 

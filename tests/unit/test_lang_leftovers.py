@@ -21,7 +21,7 @@ from probes.ldap.scan import _scan_refused
 from sdet_check.demo import pysaml2_idp, stack
 from sdet_check.demo import saml as simplesamlphp
 from sdet_check.demo.ldap import SlapdError
-from sdet_check.messages import catalogue, current_language, set_language, text
+from sdet_check.messages import catalogue, current_language, msg, set_language, text
 from sdet_check.probe import ProbeError
 from sdet_check.pseudonym import Pseudonymiser
 
@@ -131,8 +131,11 @@ def test_the_demo_says_saml_is_not_assessed_in_the_language(
 class _Unstartable:
     """A slapd that will not start here (stands for a SlapdServer in an ExitStack)."""
 
+    def __init__(self, error: SlapdError) -> None:
+        self.error = error
+
     def __enter__(self) -> _Unstartable:
-        raise SlapdError("port occupé")
+        raise self.error
 
     def __exit__(self, *_exc: object) -> None:
         return None
@@ -144,7 +147,8 @@ def test_the_demo_says_an_annuaire_did_not_start_in_the_language() -> None:
     def notice() -> str:
         said: list[str] = []
         with ExitStack() as exits:
-            assert stack._start_slapd(exits, _Unstartable(), said.append) is None  # type: ignore[arg-type]
+            unstartable = _Unstartable(SlapdError("port occupé"))
+            assert stack._start_slapd(exits, unstartable, said.append) is None  # type: ignore[arg-type]
         return said[0]
 
     french, english = both(notice)
@@ -154,6 +158,35 @@ def test_the_demo_says_an_annuaire_did_not_start_in_the_language() -> None:
     )
     assert english == (
         "Demo LDAP directory not started (port occupé): its requirements will stay not tested."
+    )
+
+
+def test_why_a_demo_slapd_did_not_start_is_in_the_language() -> None:
+    """The slapd's own reason inside the notice: French as before, English in English."""
+
+    def notice() -> str:
+        said: list[str] = []
+        with ExitStack() as exits:
+            error = SlapdError(msg("demo.slapd.no_answer", seconds="20"))
+            stack._start_slapd(exits, _Unstartable(error), said.append)  # type: ignore[arg-type]
+        return said[0]
+
+    french, english = both(notice)
+    assert french == (
+        "Annuaire LDAP de démonstration non démarré (slapd ne répond pas après 20 s) : ses "
+        "exigences resteront non testées."
+    )
+    assert english == (
+        "Demo LDAP directory not started (slapd does not answer after 20 s): its requirements "
+        "will stay not tested."
+    )
+    french, english = both(
+        lambda: msg("demo.slapd.slapadd_failed", failures=text("demo.slapd.then").join("ab"))
+    )
+    assert french == "slapadd a échoué : a ; puis b"
+    assert english == "slapadd failed: a; then b"
+    assert text("demo.slapd.not_found", "fr", path="/usr/sbin/slapd") == (
+        "slapd introuvable (/usr/sbin/slapd) : installer les paquets Debian slapd et ldap-utils"
     )
 
 
