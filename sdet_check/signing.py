@@ -52,7 +52,8 @@ from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from cryptography.hazmat.primitives.serialization import pkcs7
 
 from sdet_check.errors import InputError
-from sdet_check.messages import Message, msg
+from sdet_check.messages import Message, clauses, msg
+from sdet_check.redaction import visible_one_line
 
 KEY_PASSWORD_ENV = "SDET_CHECK_SIGN_KEY_PASSWORD"
 """Environment variable holding the password of an encrypted signing key."""
@@ -258,6 +259,9 @@ class SignatureCheck:
     fingerprint: str = ""
     """SHA-256 of the signer's certificate (``AB:CD:…``, as ``openssl x509 -fingerprint``
     prints it): a name can be copied by anyone, this cannot."""
+    distrust: tuple[Message, ...] = ()
+    """Why no given anchor vouches for the signer when ``trusted`` is false (see
+    :func:`why_untrusted`); empty otherwise."""
 
 
 def load_trust(files: Sequence[Path]) -> list[Any]:
@@ -304,12 +308,12 @@ def check_detached(data: bytes, signature: bytes, trust: Sequence[Any] = ()) -> 
         problems.append("changed")
     elif not status.valid:
         problems.append("mismatch")
-    trusted = bool(status.trusted) if trust else None
+    intact = not problems
+    trusted, distrust = _trust(status, trust, intact)
     if trusted is False:
         problems.append("untrusted")
-    intact = bool(status.intact and status.valid and signer is not None)
     fingerprint = _fingerprint(status.signing_cert)
-    return SignatureCheck(intact, signer or "", signed_at, trusted, problems, fingerprint)
+    return SignatureCheck(intact, signer or "", signed_at, trusted, problems, fingerprint, distrust)
 
 
 @dataclass(frozen=True)
@@ -368,7 +372,7 @@ def _check_embedded(embedded: Any, trust: Sequence[Any]) -> SignatureCheck:
     if status.coverage != SignatureCoverageLevel.ENTIRE_FILE:
         problems.append("appended")
     intact = not problems
-    trusted = bool(status.trusted) if trust else None
+    trusted, distrust = _trust(status, trust, intact)
     if trusted is False:
         problems.append("untrusted")
     return SignatureCheck(
@@ -378,7 +382,87 @@ def _check_embedded(embedded: Any, trust: Sequence[Any]) -> SignatureCheck:
         trusted,
         problems,
         _fingerprint(status.signing_cert),
+        distrust,
     )
+
+
+def _trust(
+    status: Any, trust: Sequence[Any], intact: bool
+) -> tuple[bool | None, tuple[Message, ...]]:
+    """Whether a given anchor vouches for the signer, and why not.
+
+    Nothing is said (``None``) when no anchor was given, or when the signature does not hold
+    over the file: a signature taken from another file vouches for nothing here, and
+    pyHanko's ``trusted`` is false for any content that changed, whoever signed it.
+    """
+    if not trust or not intact:
+        return None, ()
+    if status.trusted:
+        return True, ()
+    return False, why_untrusted(status)
+
+
+def why_untrusted(status: Any) -> tuple[Message, ...]:
+    """Why no given anchor vouches for the signer of a pyHanko signature ``status``.
+
+    Classified from pyHanko's AdES subindication and the signer's certificate, at the time
+    of the verification: the chain does not lead to a given authority, the certificate has
+    expired or is not valid yet, its key usage lacks nonRepudiation, it was revoked; else
+    the subindication itself. Names taken from the certificate are shown on one line with
+    their control characters visible.
+    """
+    from pyhanko.sign.ades.report import AdESIndeterminate
+
+    indication = status.trust_problem_indic
+    try:
+        certificate = x509.load_der_x509_certificate(status.signing_cert.dump())
+    except (AttributeError, ValueError):
+        return (msg("signatures.trust.other", indication=_indication_name(indication)),)
+    reasons: list[Message] = []
+    if indication is AdESIndeterminate.NO_CERTIFICATE_CHAIN_FOUND:
+        issuer = visible_one_line(certificate.issuer.rfc4514_string())
+        if certificate.issuer == certificate.subject:
+            reasons.append(msg("signatures.trust.self_signed", issuer=issuer))
+        else:
+            reasons.append(msg("signatures.trust.no_chain", issuer=issuer))
+    moment = status.validation_time or datetime.now(UTC)
+    if moment > certificate.not_valid_after_utc:
+        reasons.append(
+            msg("signatures.trust.expired", date=f"{certificate.not_valid_after_utc:%Y-%m-%d}")
+        )
+    elif moment < certificate.not_valid_before_utc:
+        reasons.append(
+            msg(
+                "signatures.trust.not_yet_valid",
+                date=f"{certificate.not_valid_before_utc:%Y-%m-%d}",
+            )
+        )
+    try:
+        usage = certificate.extensions.get_extension_for_class(x509.KeyUsage).value
+    except x509.ExtensionNotFound:
+        reasons.append(msg("signatures.trust.no_key_usage"))
+    else:
+        if not usage.content_commitment:
+            reasons.append(msg("signatures.trust.key_usage"))
+    if status.revocation_details is not None or indication in (
+        AdESIndeterminate.REVOKED_NO_POE,
+        AdESIndeterminate.REVOKED_CA_NO_POE,
+    ):
+        reasons.append(msg("signatures.trust.revoked"))
+    if not reasons:
+        reasons.append(msg("signatures.trust.other", indication=_indication_name(indication)))
+    return tuple(reasons)
+
+
+def _indication_name(indication: Any) -> str:
+    """An AdES subindication as pyHanko names it (``CHAIN_CONSTRAINTS_FAILURE``)."""
+    name = getattr(indication, "name", None)
+    return name if isinstance(name, str) else "?"
+
+
+def distrust_clauses(reasons: Sequence[Message]) -> Message:
+    """The reasons of :func:`why_untrusted` as one message (``a ; b``), never empty."""
+    return clauses(reasons or [msg("signatures.trust.unexplained")])
 
 
 def _identifier(reader: Any) -> str:

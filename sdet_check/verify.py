@@ -38,7 +38,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from sdet_check.errors import InputError
-from sdet_check.messages import table, text
+from sdet_check.messages import Message, table, text
 from sdet_check.redaction import visible_one_line
 from sdet_check.run import (
     evidence_problems,
@@ -55,6 +55,7 @@ from sdet_check.signing import (
     UnreadablePdf,
     check_detached,
     check_pdf,
+    distrust_clauses,
     signature_path,
 )
 
@@ -240,6 +241,12 @@ class Verifier:
     def _detached(self, path: Path, data: bytes, verdict: FileVerdict) -> SignatureCheck | None:
         """Check ``path.sig`` over ``data``; a missing signature is a finding."""
         sig_path = signature_path(path)
+        if _dangling(sig_path):
+            # Something is there, and it cannot be read: not the absence of a signature.
+            verdict.differs(
+                "signature", text("signatures.verify.dangling", self.lang, where=sig_path.name)
+            )
+            return None
         if sig_path.exists() and not sig_path.is_file():
             colon = " : " if self.lang == "fr" else ": "
             verdict.differs("signature", f"{sig_path.name}{colon}{self.words['not_regular']}")
@@ -260,12 +267,20 @@ class Verifier:
     def _signature(self, check: SignatureCheck, where: str, verdict: FileVerdict) -> None:
         verdict.signatures.append(check)
         for problem in check.problems:
-            finding = self.words[f"sig_{problem}"].format(where=where)
             if problem == "untrusted":
-                # The bytes are the signed ones: who signed them is what is not established.
-                verdict.unvouched(finding)
+                # The bytes are the signed ones: who signed them is what is not established,
+                # and why is said (no chain to a given authority, expired, key usage...).
+                reasons = distrust_clauses(check.distrust)
+                verdict.unvouched(
+                    text(
+                        "signatures.verify.untrusted_because",
+                        self.lang,
+                        where=where,
+                        reasons=reasons,
+                    )
+                )
             else:
-                verdict.differs("signature", finding)
+                verdict.differs("signature", self.words[f"sig_{problem}"].format(where=where))
         if self.require_trust and check.intact and check.trusted is None:
             verdict.unvouched(text("signatures.verify.no_anchor", self.lang, where=where))
 
@@ -402,8 +417,12 @@ class Verifier:
                 if when
                 else self.words["signed_by_undated"].format(signer=check.signer)
             )
+            # A signature that does not hold over the file says nothing of who vouches for
+            # it: no trust clause then, not even "give --trust".
             trust = (
-                self.words["trust_unchecked"]
+                ""
+                if not check.intact
+                else self.words["trust_unchecked"]
                 if check.trusted is None
                 else (self.words["trusted"] if check.trusted else "")
             )
@@ -466,10 +485,14 @@ class RunSignature:
     """SHA-256 of the signer's certificate, as ``openssl x509 -fingerprint -sha256`` prints."""
     signed_at: datetime | None = None
     trusted: bool | None = None
-    """Chains to a given trust anchor (``None``: no anchor was given)."""
+    """Chains to a given trust anchor (``None``: no anchor was given, or the signature does
+    not verify the run)."""
     problems: tuple[str, ...] = ()
     """Why an ``invalid`` signature fails: the codes of :class:`SignatureCheck` (``changed``,
-    ``mismatch``, ``unreadable``, ``not_cms``) or ``not_regular`` (not a file)."""
+    ``mismatch``, ``unreadable``, ``not_cms``), ``not_regular`` (not a file) or ``dangling``
+    (a symbolic link to nothing)."""
+    distrust: tuple[Message, ...] = ()
+    """Why no given authority vouches for the signer when ``trusted`` is false."""
 
     @property
     def vouched(self) -> bool:
@@ -480,6 +503,8 @@ class RunSignature:
 def run_signature(path: Path, data: bytes, trust: Sequence[Any] = ()) -> RunSignature:
     """Check the ``.sig`` beside the run at ``path`` over its bytes ``data``; never raises."""
     sig = signature_path(path)
+    if _dangling(sig):
+        return RunSignature("invalid", sig.name, problems=("dangling",))
     if not sig.exists():
         return RunSignature("unsigned", sig.name)
     if not sig.is_file():  # a FIFO would block the read for ever
@@ -498,6 +523,7 @@ def run_signature(path: Path, data: bytes, trust: Sequence[Any] = ()) -> RunSign
         signed_at=check.signed_at,
         trusted=check.trusted,
         problems=tuple(p for p in check.problems if p != "untrusted"),
+        distrust=check.distrust,
     )
 
 
@@ -508,9 +534,21 @@ def signature_problem_texts(signature: RunSignature, lang: str = "fr") -> list[s
     return [
         f"{signature.file}{colon}{words['not_regular']}"
         if code == "not_regular"
+        else text("signatures.verify.dangling", lang, where=signature.file)
+        if code == "dangling"
         else words[f"sig_{code}"].format(where=signature.file)
         for code in signature.problems
     ]
+
+
+UNREADABLE_FILE_PROBLEMS = frozenset({"not_regular", "dangling"})
+"""Problems of a ``.sig`` that is no file to read at all (a folder, a pipe, a dead link),
+as opposed to a signature read that does not verify its run."""
+
+
+def _dangling(path: Path) -> bool:
+    """A symbolic link whose target does not exist (``exists()`` says False for it)."""
+    return path.is_symlink() and not path.exists()
 
 
 def _head(path: Path) -> bytes | None:

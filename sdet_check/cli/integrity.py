@@ -102,7 +102,7 @@ def read_runs(
     read, before any is checked or refused (``compare --require-signed`` refuses there).
     """
     from sdet_check.run import UnverifiedRunError, grid_problems, read_run
-    from sdet_check.signing import signature_path
+    from sdet_check.verify import run_signature, signature_problem_texts
 
     runs = [read_run(path) for path in paths]
     if before_checks is not None:
@@ -110,16 +110,18 @@ def read_runs(
     problems: list[str] = []
     crossed = _grid_crossed(runs, lang)
     for run in runs:
-        sig = signature_path(run.path)
-        if note_unsigned and not sig.exists():
+        # A folder, a pipe or a dead link in place of the signature is "invalid", not
+        # "unsigned": something is there that cannot be read.
+        signature = run_signature(run.path, run.raw)
+        if note_unsigned and signature.state == "unsigned":
             # Its manifest and score may have been recomputed after an edit: say so.
             err_console.print(
-                text("cli.integrity.load_runs.unsigned", lang, path=run.path, sig=sig.name),
+                text("cli.integrity.load_runs.unsigned", lang, path=run.path, sig=signature.file),
                 style="yellow",
                 markup=False,
             )
         found = [p.describe(lang) for p in run.problems]
-        found.extend(_signature_problems(run, lang))
+        found.extend(signature_problem_texts(signature, lang))
         found.extend(grid_problems(run.record, lang))
         found.extend(crossed.get(run.path, []))
         if not found:
@@ -168,14 +170,6 @@ def _grid_crossed(runs: Sequence[RunFile], lang: str) -> dict[Path, list[str]]:
         if differences:
             found[run.path] = differences[:1]
     return found
-
-
-def _signature_problems(run: RunFile, lang: str = "fr") -> list[str]:
-    """A ``run.json.sig`` beside the run that no longer matches it (absent: nothing said)."""
-    from sdet_check.verify import run_signature, signature_problem_texts
-
-    # A folder or a pipe in place of the signature is "invalid", not "unsigned".
-    return signature_problem_texts(run_signature(run.path, run.raw), lang)
 
 
 def _refuse_signature(path: Path, problems: Sequence[str], lang: str) -> int:
