@@ -51,7 +51,7 @@ from sdet_check.run import rescore, run_hash
 from sdet_check.scoring import Verdict
 from sdet_check.selection import Selection
 from sdet_check.signing import distrust_clauses
-from sdet_check.verify import UNREADABLE_FILE_PROBLEMS, RunSignature, signature_problem_texts
+from sdet_check.verify import RunSignature, signature_problem_texts
 from sdet_check.yamlfile import LoadedYaml, read_yaml, validate
 
 DEFAULT_WEIGHT = 1.0
@@ -512,9 +512,8 @@ def require_signed(
         name, signature = invalid[0]
         # A folder or a dead link in place of the signature is no file to read: saying the
         # run "changed since it was signed" would accuse a run nothing was checked against.
-        no_file = _no_file(signature)
-        same = [(n, s) for n, s in invalid[1:] if _no_file(s) == no_file]
-        key = "not_a_file" if no_file else "invalid"
+        same = [(n, s) for n, s in invalid[1:] if s.no_file == signature.no_file]
+        key = "not_a_file" if signature.no_file else "invalid"
         raise AlteredInputError(
             name,
             msg(
@@ -549,11 +548,6 @@ def require_signed(
             ),
             msg("signatures.require_signed.unvouched_fix", path=name),
         )
-
-
-def _no_file(signature: RunSignature) -> bool:
-    """The ``.sig`` is no file to read (a folder, a pipe, a dead link), not a failed check."""
-    return bool(signature.problems) and set(signature.problems) <= UNREADABLE_FILE_PROBLEMS
 
 
 def _others(refused: Sequence[tuple[str, RunSignature]]) -> Message | str:

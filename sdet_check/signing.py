@@ -309,7 +309,7 @@ def check_detached(data: bytes, signature: bytes, trust: Sequence[Any] = ()) -> 
     elif not status.valid:
         problems.append("mismatch")
     intact = not problems
-    trusted, distrust = _trust(status, trust, intact)
+    trusted, distrust = _trust(status, trust, intact, _carried(signed_data))
     if trusted is False:
         problems.append("untrusted")
     fingerprint = _fingerprint(status.signing_cert)
@@ -372,7 +372,7 @@ def _check_embedded(embedded: Any, trust: Sequence[Any]) -> SignatureCheck:
     if status.coverage != SignatureCoverageLevel.ENTIRE_FILE:
         problems.append("appended")
     intact = not problems
-    trusted, distrust = _trust(status, trust, intact)
+    trusted, distrust = _trust(status, trust, intact, _carried(embedded.signed_data))
     if trusted is False:
         problems.append("untrusted")
     return SignatureCheck(
@@ -387,41 +387,52 @@ def _check_embedded(embedded: Any, trust: Sequence[Any]) -> SignatureCheck:
 
 
 def _trust(
-    status: Any, trust: Sequence[Any], intact: bool
+    status: Any, trust: Sequence[Any], intact: bool, carried: Sequence[Any] = ()
 ) -> tuple[bool | None, tuple[Message, ...]]:
     """Whether a given anchor vouches for the signer, and why not.
 
     Nothing is said (``None``) when no anchor was given, or when the signature does not hold
     over the file: a signature taken from another file vouches for nothing here, and
     pyHanko's ``trusted`` is false for any content that changed, whoever signed it.
+    ``carried``: the certificates the signature carries (asn1crypto), for the reason.
     """
     if not trust or not intact:
         return None, ()
     if status.trusted:
         return True, ()
-    return False, why_untrusted(status)
+    return False, why_untrusted(status, trust, carried)
 
 
-def why_untrusted(status: Any) -> tuple[Message, ...]:
-    """Why no given anchor vouches for the signer of a pyHanko signature ``status``.
+MAX_CHAIN_STEPS = 8
+"""Most issuers followed from the signer's certificate when telling why it is not trusted."""
 
-    Classified from pyHanko's AdES subindication and the signer's certificate, at the time
-    of the verification: the chain does not lead to a given authority, the certificate has
-    expired or is not valid yet, its key usage lacks nonRepudiation, it was revoked; else
-    the subindication itself. Names taken from the certificate are shown on one line with
-    their control characters visible.
+
+def why_untrusted(
+    status: Any, anchors: Sequence[Any] = (), carried: Sequence[Any] = ()
+) -> tuple[Message, ...]:
+    """Why none of ``anchors`` vouches for the signer of a pyHanko signature ``status``.
+
+    Classified at the time of the verification, from the signer's certificate, the
+    certificates the signature carries (``carried``) and the anchors (asn1crypto
+    certificates all): the chain does not lead to a given authority (checked by signature,
+    not by name: an authority of the same name with another key is said so), the
+    certificate has expired or is not valid yet, its key usage lacks nonRepudiation, it was
+    revoked; else pyHanko's AdES subindication. Names taken from a certificate are shown on
+    one line with their control characters visible.
     """
     from pyhanko.sign.ades.report import AdESIndeterminate
 
     indication = status.trust_problem_indic
-    try:
-        certificate = x509.load_der_x509_certificate(status.signing_cert.dump())
-    except (AttributeError, ValueError):
+    certificate = _cryptography_certificate(status.signing_cert)
+    if certificate is None:
         return (msg("signatures.trust.other", indication=_indication_name(indication)),)
     reasons: list[Message] = []
-    if indication is AdESIndeterminate.NO_CERTIFICATE_CHAIN_FOUND:
-        issuer = visible_one_line(certificate.issuer.rfc4514_string())
-        if certificate.issuer == certificate.subject:
+    top = _chain_top(certificate, _readable(anchors), _readable(carried))
+    if top is not None:
+        issuer = visible_one_line(top.issuer.rfc4514_string())
+        if any(anchor.subject == top.issuer for anchor in _readable(anchors)):
+            reasons.append(msg("signatures.trust.same_name", issuer=issuer))
+        elif top is certificate and certificate.issuer == certificate.subject:
             reasons.append(msg("signatures.trust.self_signed", issuer=issuer))
         else:
             reasons.append(msg("signatures.trust.no_chain", issuer=issuer))
@@ -452,6 +463,64 @@ def why_untrusted(status: Any) -> tuple[Message, ...]:
     if not reasons:
         reasons.append(msg("signatures.trust.other", indication=_indication_name(indication)))
     return tuple(reasons)
+
+
+def _chain_top(
+    certificate: x509.Certificate,
+    anchors: Sequence[x509.Certificate],
+    carried: Sequence[x509.Certificate],
+) -> x509.Certificate | None:
+    """Where the chain of ``certificate`` stops short of every anchor (``None``: it does not).
+
+    ``None`` when an anchor signed the certificate or an issuer above it among ``carried``;
+    else the last certificate reached, whose issuer is neither given nor carried.
+    """
+    current = certificate
+    for _ in range(MAX_CHAIN_STEPS):
+        if any(_issued_by(current, anchor) for anchor in anchors):
+            return None
+        issuer = next(
+            (c for c in carried if c != current and _issued_by(current, c)),
+            None,
+        )
+        if issuer is None:
+            return current
+        current = issuer
+    return current
+
+
+def _issued_by(certificate: x509.Certificate, issuer: x509.Certificate) -> bool:
+    """Whether ``issuer``'s key signed ``certificate`` (names alone prove nothing)."""
+    try:
+        certificate.verify_directly_issued_by(issuer)
+    except Exception:  # wrong name, wrong signature, unsupported key: not issued by it
+        return False
+    return True
+
+
+def _readable(certificates: Sequence[Any]) -> list[x509.Certificate]:
+    """asn1crypto certificates as ``cryptography`` ones, leaving out those that do not read."""
+    found = (_cryptography_certificate(c) for c in certificates)
+    return [c for c in found if c is not None]
+
+
+def _cryptography_certificate(certificate: Any) -> x509.Certificate | None:
+    try:
+        return x509.load_der_x509_certificate(certificate.dump())
+    except (AttributeError, ValueError):
+        return None
+
+
+def _carried(signed_data: Any) -> list[Any]:
+    """The certificates a CMS ``SignedData`` carries (asn1crypto), none if unreadable."""
+    try:
+        return [
+            choice.chosen
+            for choice in signed_data["certificates"] or []
+            if choice.name == "certificate"
+        ]
+    except Exception:  # a malformed certificate set only makes the reason less precise
+        return []
 
 
 def _indication_name(indication: Any) -> str:

@@ -499,6 +499,14 @@ class RunSignature:
         """Signed, and a given authority vouches for the signer."""
         return self.state == "signed" and self.trusted is True
 
+    @property
+    def no_file(self) -> bool:
+        """Invalid because the ``.sig`` is no file to read (a folder, a pipe, a dead link).
+
+        Nothing was checked against the run then, so nothing says the run changed.
+        """
+        return bool(self.problems) and set(self.problems) <= UNREADABLE_FILE_PROBLEMS
+
 
 def run_signature(path: Path, data: bytes, trust: Sequence[Any] = ()) -> RunSignature:
     """Check the ``.sig`` beside the run at ``path`` over its bytes ``data``; never raises."""

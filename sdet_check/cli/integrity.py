@@ -121,7 +121,8 @@ def read_runs(
                 markup=False,
             )
         found = [p.describe(lang) for p in run.problems]
-        found.extend(signature_problem_texts(signature, lang))
+        unreadable = signature_problem_texts(signature, lang)
+        found.extend(unreadable)
         found.extend(grid_problems(run.record, lang))
         found.extend(crossed.get(run.path, []))
         if not found:
@@ -129,7 +130,10 @@ def read_runs(
         if not allow_unverified:
             if run.problems:
                 raise UnverifiedRunError(run.path, run.problems)
-            raise typer.Exit(_refuse_signature(run.path, found, lang))
+            # Only a folder or a dead link in place of the signature: the run was not
+            # shown to differ, so it is not called altered.
+            no_file = signature.no_file and found == unreadable
+            raise typer.Exit(_refuse_signature(run.path, found, lang, no_file=no_file))
         problems.extend(
             text("cli.integrity.load_runs.of_run", lang, path=run.path, problem=problem)
             if len(runs) > 1
@@ -172,10 +176,13 @@ def _grid_crossed(runs: Sequence[RunFile], lang: str) -> dict[Path, list[str]]:
     return found
 
 
-def _refuse_signature(path: Path, problems: Sequence[str], lang: str) -> int:
+def _refuse_signature(
+    path: Path, problems: Sequence[str], lang: str, *, no_file: bool = False
+) -> int:
+    key = "no_file" if no_file else "refused"
     err_console.print(
         text(
-            "cli.integrity.refuse_signature.refused", lang, path=path, problems="; ".join(problems)
+            f"cli.integrity.refuse_signature.{key}", lang, path=path, problems="; ".join(problems)
         ),
         style="bold red",
         markup=False,
