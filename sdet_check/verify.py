@@ -12,13 +12,17 @@ Each path is checked on its own and gets one state:
 - ``untrusted``: every signature holds and nothing differs, but the user asked for trust
   (``--trust`` anchors, or ``--require-trust``) and no given authority vouches for a
   signer: the content is the signed one, the signer's identity is not established (exit
-  code 2, the code of an evaluation that is not complete);
+  code 2, the code of an evaluation that is not complete), and the finding says why
+  (:func:`sdet_check.signing.why_untrusted`). A signature that does not hold over the
+  file says nothing about trust (the file is ``altered``);
 - ``bad_input``: not a file verify knows (missing, not a run, a PDF or an HTML report).
 
 What is checked, by kind of file:
 
-- ``run.json``: its detached signature ``run.json.sig`` over its exact bytes; every piece
-  of evidence against ``evidence_manifest``; the recorded score against its results.
+- ``run.json``: its detached signature ``run.json.sig`` over its exact bytes (a folder, a
+  pipe or a dangling link there is a signature that cannot be read, not a missing one);
+  every piece of evidence against ``evidence_manifest``; the recorded score against its
+  results.
 - ``run.json.sig``: the same, for the file it signs.
 - a PDF: every PAdES signature (pyHanko), that it covers the whole file (no update added
   after signing); the attached ``run.json`` against the run hash the report prints (also
