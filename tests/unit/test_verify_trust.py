@@ -905,3 +905,19 @@ def test_verify_and_compare_report_a_dangling_signature_link_as_invalid_not_unsi
     message = " ".join(refused.stderr.split())
     assert "n'est pas un fichier ordinaire" in message and "lien symbolique" in message, message
     assert "run non signé" not in message
+
+
+def test_a_pdf_signer_not_vouched_for_comes_with_the_reason(
+    pkis: dict[str, dict[str, Path]], tmp_path: Path
+) -> None:
+    pdf = tmp_path / "rapport.pdf"
+    signed = sign_pdf(
+        _pdf_with_attachments([("run.json", SMALL_RUN, None)]), identity(pkis["ours"]), reason="t"
+    )
+    pdf.write_bytes(signed)
+    # Both test authorities are named "AC de test sdet-check": only the key tells them apart.
+    verdict = Verifier(load_trust([pkis["other"]["ca"]]), "en").verify_file(pdf)
+    assert verdict.state == "untrusted", verdict.findings
+    [finding] = verdict.findings
+    assert "PDF #1" in finding.text and "another key bears that name" in finding.text, finding
+    assert verdict.signatures[0].distrust and verdict.signatures[0].trusted is False
