@@ -45,10 +45,12 @@ from typing import Any
 
 from sdet_check.errors import AlteredInputError, InputError
 from sdet_check.messages import Message, current_language, msg, table
+from sdet_check.redaction import visible_one_line
 from sdet_check.remarks import solution_identity, solution_mismatches, stale_evidence
 from sdet_check.run import rescore, run_hash
 from sdet_check.scoring import Verdict
 from sdet_check.selection import Selection
+from sdet_check.signing import distrust_clauses
 from sdet_check.verify import RunSignature, signature_problem_texts
 from sdet_check.yamlfile import LoadedYaml, read_yaml, validate
 
@@ -508,15 +510,19 @@ def require_signed(
     unvouched = [(n, s) for n, s in pairs if s.state == "signed" and s.trusted is not True]
     if invalid:
         name, signature = invalid[0]
+        # A folder or a dead link in place of the signature is no file to read: saying the
+        # run "changed since it was signed" would accuse a run nothing was checked against.
+        same = [(n, s) for n, s in invalid[1:] if s.no_file == signature.no_file]
+        key = "not_a_file" if signature.no_file else "invalid"
         raise AlteredInputError(
             name,
             msg(
-                "signatures.require_signed.invalid",
+                f"signatures.require_signed.{key}",
                 sig=signature.file,
                 problems="; ".join(signature_problem_texts(signature, current_language())),
-                others=_others(invalid[1:]),
+                others=_others(same),
             ),
-            msg("signatures.require_signed.invalid_fix", path=name),
+            msg(f"signatures.require_signed.{key}_fix", path=name, sig=signature.file),
         )
     if unsigned:
         name, signature = unsigned[0]
@@ -535,8 +541,9 @@ def require_signed(
             name,
             msg(
                 "signatures.require_signed.unvouched",
-                signer=signature.signer,
+                signer=visible_one_line(signature.signer),
                 fingerprint=signature.fingerprint,
+                reasons=distrust_clauses(signature.distrust),
                 others=_others(unvouched[1:]),
             ),
             msg("signatures.require_signed.unvouched_fix", path=name),

@@ -52,7 +52,8 @@ from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from cryptography.hazmat.primitives.serialization import pkcs7
 
 from sdet_check.errors import InputError
-from sdet_check.messages import Message, msg
+from sdet_check.messages import Message, clauses, msg
+from sdet_check.redaction import visible_one_line
 
 KEY_PASSWORD_ENV = "SDET_CHECK_SIGN_KEY_PASSWORD"
 """Environment variable holding the password of an encrypted signing key."""
@@ -258,6 +259,9 @@ class SignatureCheck:
     fingerprint: str = ""
     """SHA-256 of the signer's certificate (``AB:CD:…``, as ``openssl x509 -fingerprint``
     prints it): a name can be copied by anyone, this cannot."""
+    distrust: tuple[Message, ...] = ()
+    """Why no given anchor vouches for the signer when ``trusted`` is false (see
+    :func:`why_untrusted`); empty otherwise."""
 
 
 def load_trust(files: Sequence[Path]) -> list[Any]:
@@ -304,12 +308,12 @@ def check_detached(data: bytes, signature: bytes, trust: Sequence[Any] = ()) -> 
         problems.append("changed")
     elif not status.valid:
         problems.append("mismatch")
-    trusted = bool(status.trusted) if trust else None
+    intact = not problems
+    trusted, distrust = _trust(status, trust, intact, _carried(signed_data))
     if trusted is False:
         problems.append("untrusted")
-    intact = bool(status.intact and status.valid and signer is not None)
     fingerprint = _fingerprint(status.signing_cert)
-    return SignatureCheck(intact, signer or "", signed_at, trusted, problems, fingerprint)
+    return SignatureCheck(intact, signer or "", signed_at, trusted, problems, fingerprint, distrust)
 
 
 @dataclass(frozen=True)
@@ -368,7 +372,7 @@ def _check_embedded(embedded: Any, trust: Sequence[Any]) -> SignatureCheck:
     if status.coverage != SignatureCoverageLevel.ENTIRE_FILE:
         problems.append("appended")
     intact = not problems
-    trusted = bool(status.trusted) if trust else None
+    trusted, distrust = _trust(status, trust, intact, _carried(embedded.signed_data))
     if trusted is False:
         problems.append("untrusted")
     return SignatureCheck(
@@ -378,7 +382,156 @@ def _check_embedded(embedded: Any, trust: Sequence[Any]) -> SignatureCheck:
         trusted,
         problems,
         _fingerprint(status.signing_cert),
+        distrust,
     )
+
+
+def _trust(
+    status: Any, trust: Sequence[Any], intact: bool, carried: Sequence[Any] = ()
+) -> tuple[bool | None, tuple[Message, ...]]:
+    """Whether a given anchor vouches for the signer, and why not.
+
+    Nothing is said (``None``) when no anchor was given, or when the signature does not hold
+    over the file: a signature taken from another file vouches for nothing here, and
+    pyHanko's ``trusted`` is false for any content that changed, whoever signed it.
+    ``carried``: the certificates the signature carries (asn1crypto), for the reason.
+    """
+    if not trust or not intact:
+        return None, ()
+    if status.trusted:
+        return True, ()
+    return False, why_untrusted(status, trust, carried)
+
+
+MAX_CHAIN_STEPS = 8
+"""Most issuers followed from the signer's certificate when telling why it is not trusted."""
+
+
+def why_untrusted(
+    status: Any, anchors: Sequence[Any] = (), carried: Sequence[Any] = ()
+) -> tuple[Message, ...]:
+    """Why none of ``anchors`` vouches for the signer of a pyHanko signature ``status``.
+
+    Classified at the time of the verification, from the signer's certificate, the
+    certificates the signature carries (``carried``) and the anchors (asn1crypto
+    certificates all): the chain does not lead to a given authority (checked by signature,
+    not by name: an authority of the same name with another key is said so), the
+    certificate has expired or is not valid yet, its key usage lacks nonRepudiation, it was
+    revoked; else pyHanko's AdES subindication. Names taken from a certificate are shown on
+    one line with their control characters visible.
+    """
+    from pyhanko.sign.ades.report import AdESIndeterminate
+
+    indication = status.trust_problem_indic
+    certificate = _cryptography_certificate(status.signing_cert)
+    if certificate is None:
+        return (msg("signatures.trust.other", indication=_indication_name(indication)),)
+    reasons: list[Message] = []
+    top = _chain_top(certificate, _readable(anchors), _readable(carried))
+    if top is not None:
+        issuer = visible_one_line(top.issuer.rfc4514_string())
+        if any(anchor.subject == top.issuer for anchor in _readable(anchors)):
+            reasons.append(msg("signatures.trust.same_name", issuer=issuer))
+        elif top is certificate and certificate.issuer == certificate.subject:
+            reasons.append(msg("signatures.trust.self_signed", issuer=issuer))
+        else:
+            reasons.append(msg("signatures.trust.no_chain", issuer=issuer))
+    moment = status.validation_time or datetime.now(UTC)
+    if moment > certificate.not_valid_after_utc:
+        reasons.append(
+            msg("signatures.trust.expired", date=f"{certificate.not_valid_after_utc:%Y-%m-%d}")
+        )
+    elif moment < certificate.not_valid_before_utc:
+        reasons.append(
+            msg(
+                "signatures.trust.not_yet_valid",
+                date=f"{certificate.not_valid_before_utc:%Y-%m-%d}",
+            )
+        )
+    try:
+        usage = certificate.extensions.get_extension_for_class(x509.KeyUsage).value
+    except x509.ExtensionNotFound:
+        reasons.append(msg("signatures.trust.no_key_usage"))
+    else:
+        if not usage.content_commitment:
+            reasons.append(msg("signatures.trust.key_usage"))
+    if status.revocation_details is not None or indication in (
+        AdESIndeterminate.REVOKED_NO_POE,
+        AdESIndeterminate.REVOKED_CA_NO_POE,
+    ):
+        reasons.append(msg("signatures.trust.revoked"))
+    if not reasons:
+        reasons.append(msg("signatures.trust.other", indication=_indication_name(indication)))
+    return tuple(reasons)
+
+
+def _chain_top(
+    certificate: x509.Certificate,
+    anchors: Sequence[x509.Certificate],
+    carried: Sequence[x509.Certificate],
+) -> x509.Certificate | None:
+    """Where the chain of ``certificate`` stops short of every anchor (``None``: it does not).
+
+    ``None`` when an anchor signed the certificate or an issuer above it among ``carried``;
+    else the last certificate reached, whose issuer is neither given nor carried.
+    """
+    current = certificate
+    for _ in range(MAX_CHAIN_STEPS):
+        if any(_issued_by(current, anchor) for anchor in anchors):
+            return None
+        issuer = next(
+            (c for c in carried if c != current and _issued_by(current, c)),
+            None,
+        )
+        if issuer is None:
+            return current
+        current = issuer
+    return current
+
+
+def _issued_by(certificate: x509.Certificate, issuer: x509.Certificate) -> bool:
+    """Whether ``issuer``'s key signed ``certificate`` (names alone prove nothing)."""
+    try:
+        certificate.verify_directly_issued_by(issuer)
+    except Exception:  # wrong name, wrong signature, unsupported key: not issued by it
+        return False
+    return True
+
+
+def _readable(certificates: Sequence[Any]) -> list[x509.Certificate]:
+    """asn1crypto certificates as ``cryptography`` ones, leaving out those that do not read."""
+    found = (_cryptography_certificate(c) for c in certificates)
+    return [c for c in found if c is not None]
+
+
+def _cryptography_certificate(certificate: Any) -> x509.Certificate | None:
+    try:
+        return x509.load_der_x509_certificate(certificate.dump())
+    except (AttributeError, ValueError):
+        return None
+
+
+def _carried(signed_data: Any) -> list[Any]:
+    """The certificates a CMS ``SignedData`` carries (asn1crypto), none if unreadable."""
+    try:
+        return [
+            choice.chosen
+            for choice in signed_data["certificates"] or []
+            if choice.name == "certificate"
+        ]
+    except Exception:  # a malformed certificate set only makes the reason less precise
+        return []
+
+
+def _indication_name(indication: Any) -> str:
+    """An AdES subindication as pyHanko names it (``CHAIN_CONSTRAINTS_FAILURE``)."""
+    name = getattr(indication, "name", None)
+    return name if isinstance(name, str) else "?"
+
+
+def distrust_clauses(reasons: Sequence[Message]) -> Message:
+    """The reasons of :func:`why_untrusted` as one message (``a ; b``), never empty."""
+    return clauses(reasons or [msg("signatures.trust.unexplained")])
 
 
 def _identifier(reader: Any) -> str:

@@ -12,13 +12,17 @@ Each path is checked on its own and gets one state:
 - ``untrusted``: every signature holds and nothing differs, but the user asked for trust
   (``--trust`` anchors, or ``--require-trust``) and no given authority vouches for a
   signer: the content is the signed one, the signer's identity is not established (exit
-  code 2, the code of an evaluation that is not complete);
+  code 2, the code of an evaluation that is not complete), and the finding says why
+  (:func:`sdet_check.signing.why_untrusted`). A signature that does not hold over the
+  file says nothing about trust (the file is ``altered``);
 - ``bad_input``: not a file verify knows (missing, not a run, a PDF or an HTML report).
 
 What is checked, by kind of file:
 
-- ``run.json``: its detached signature ``run.json.sig`` over its exact bytes; every piece
-  of evidence against ``evidence_manifest``; the recorded score against its results.
+- ``run.json``: its detached signature ``run.json.sig`` over its exact bytes (a folder, a
+  pipe or a dangling link there is a signature that cannot be read, not a missing one);
+  every piece of evidence against ``evidence_manifest``; the recorded score against its
+  results.
 - ``run.json.sig``: the same, for the file it signs.
 - a PDF: every PAdES signature (pyHanko), that it covers the whole file (no update added
   after signing); the attached ``run.json`` against the run hash the report prints (also
@@ -38,7 +42,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from sdet_check.errors import InputError
-from sdet_check.messages import table, text
+from sdet_check.messages import Message, table, text
 from sdet_check.redaction import visible_one_line
 from sdet_check.run import (
     evidence_problems,
@@ -55,6 +59,7 @@ from sdet_check.signing import (
     UnreadablePdf,
     check_detached,
     check_pdf,
+    distrust_clauses,
     signature_path,
 )
 
@@ -240,6 +245,12 @@ class Verifier:
     def _detached(self, path: Path, data: bytes, verdict: FileVerdict) -> SignatureCheck | None:
         """Check ``path.sig`` over ``data``; a missing signature is a finding."""
         sig_path = signature_path(path)
+        if _dangling(sig_path):
+            # Something is there, and it cannot be read: not the absence of a signature.
+            verdict.differs(
+                "signature", text("signatures.verify.dangling", self.lang, where=sig_path.name)
+            )
+            return None
         if sig_path.exists() and not sig_path.is_file():
             colon = " : " if self.lang == "fr" else ": "
             verdict.differs("signature", f"{sig_path.name}{colon}{self.words['not_regular']}")
@@ -260,12 +271,20 @@ class Verifier:
     def _signature(self, check: SignatureCheck, where: str, verdict: FileVerdict) -> None:
         verdict.signatures.append(check)
         for problem in check.problems:
-            finding = self.words[f"sig_{problem}"].format(where=where)
             if problem == "untrusted":
-                # The bytes are the signed ones: who signed them is what is not established.
-                verdict.unvouched(finding)
+                # The bytes are the signed ones: who signed them is what is not established,
+                # and why is said (no chain to a given authority, expired, key usage...).
+                reasons = distrust_clauses(check.distrust)
+                verdict.unvouched(
+                    text(
+                        "signatures.verify.untrusted_because",
+                        self.lang,
+                        where=where,
+                        reasons=reasons,
+                    )
+                )
             else:
-                verdict.differs("signature", finding)
+                verdict.differs("signature", self.words[f"sig_{problem}"].format(where=where))
         if self.require_trust and check.intact and check.trusted is None:
             verdict.unvouched(text("signatures.verify.no_anchor", self.lang, where=where))
 
@@ -402,8 +421,12 @@ class Verifier:
                 if when
                 else self.words["signed_by_undated"].format(signer=check.signer)
             )
+            # A signature that does not hold over the file says nothing of who vouches for
+            # it: no trust clause then, not even "give --trust".
             trust = (
-                self.words["trust_unchecked"]
+                ""
+                if not check.intact
+                else self.words["trust_unchecked"]
                 if check.trusted is None
                 else (self.words["trusted"] if check.trusted else "")
             )
@@ -466,20 +489,34 @@ class RunSignature:
     """SHA-256 of the signer's certificate, as ``openssl x509 -fingerprint -sha256`` prints."""
     signed_at: datetime | None = None
     trusted: bool | None = None
-    """Chains to a given trust anchor (``None``: no anchor was given)."""
+    """Chains to a given trust anchor (``None``: no anchor was given, or the signature does
+    not verify the run)."""
     problems: tuple[str, ...] = ()
     """Why an ``invalid`` signature fails: the codes of :class:`SignatureCheck` (``changed``,
-    ``mismatch``, ``unreadable``, ``not_cms``) or ``not_regular`` (not a file)."""
+    ``mismatch``, ``unreadable``, ``not_cms``), ``not_regular`` (not a file) or ``dangling``
+    (a symbolic link to nothing)."""
+    distrust: tuple[Message, ...] = ()
+    """Why no given authority vouches for the signer when ``trusted`` is false."""
 
     @property
     def vouched(self) -> bool:
         """Signed, and a given authority vouches for the signer."""
         return self.state == "signed" and self.trusted is True
 
+    @property
+    def no_file(self) -> bool:
+        """Invalid because the ``.sig`` is no file to read (a folder, a pipe, a dead link).
+
+        Nothing was checked against the run then, so nothing says the run changed.
+        """
+        return bool(self.problems) and set(self.problems) <= UNREADABLE_FILE_PROBLEMS
+
 
 def run_signature(path: Path, data: bytes, trust: Sequence[Any] = ()) -> RunSignature:
     """Check the ``.sig`` beside the run at ``path`` over its bytes ``data``; never raises."""
     sig = signature_path(path)
+    if _dangling(sig):
+        return RunSignature("invalid", sig.name, problems=("dangling",))
     if not sig.exists():
         return RunSignature("unsigned", sig.name)
     if not sig.is_file():  # a FIFO would block the read for ever
@@ -498,6 +535,7 @@ def run_signature(path: Path, data: bytes, trust: Sequence[Any] = ()) -> RunSign
         signed_at=check.signed_at,
         trusted=check.trusted,
         problems=tuple(p for p in check.problems if p != "untrusted"),
+        distrust=check.distrust,
     )
 
 
@@ -508,9 +546,21 @@ def signature_problem_texts(signature: RunSignature, lang: str = "fr") -> list[s
     return [
         f"{signature.file}{colon}{words['not_regular']}"
         if code == "not_regular"
+        else text("signatures.verify.dangling", lang, where=signature.file)
+        if code == "dangling"
         else words[f"sig_{code}"].format(where=signature.file)
         for code in signature.problems
     ]
+
+
+UNREADABLE_FILE_PROBLEMS = frozenset({"not_regular", "dangling"})
+"""Problems of a ``.sig`` that is no file to read at all (a folder, a pipe, a dead link),
+as opposed to a signature read that does not verify its run."""
+
+
+def _dangling(path: Path) -> bool:
+    """A symbolic link whose target does not exist (``exists()`` says False for it)."""
+    return path.is_symlink() and not path.exists()
 
 
 def _head(path: Path) -> bytes | None:

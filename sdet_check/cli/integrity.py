@@ -102,7 +102,7 @@ def read_runs(
     read, before any is checked or refused (``compare --require-signed`` refuses there).
     """
     from sdet_check.run import UnverifiedRunError, grid_problems, read_run
-    from sdet_check.signing import signature_path
+    from sdet_check.verify import run_signature, signature_problem_texts
 
     runs = [read_run(path) for path in paths]
     if before_checks is not None:
@@ -110,16 +110,19 @@ def read_runs(
     problems: list[str] = []
     crossed = _grid_crossed(runs, lang)
     for run in runs:
-        sig = signature_path(run.path)
-        if note_unsigned and not sig.exists():
+        # A folder, a pipe or a dead link in place of the signature is "invalid", not
+        # "unsigned": something is there that cannot be read.
+        signature = run_signature(run.path, run.raw)
+        if note_unsigned and signature.state == "unsigned":
             # Its manifest and score may have been recomputed after an edit: say so.
             err_console.print(
-                text("cli.integrity.load_runs.unsigned", lang, path=run.path, sig=sig.name),
+                text("cli.integrity.load_runs.unsigned", lang, path=run.path, sig=signature.file),
                 style="yellow",
                 markup=False,
             )
         found = [p.describe(lang) for p in run.problems]
-        found.extend(_signature_problems(run, lang))
+        unreadable = signature_problem_texts(signature, lang)
+        found.extend(unreadable)
         found.extend(grid_problems(run.record, lang))
         found.extend(crossed.get(run.path, []))
         if not found:
@@ -127,7 +130,10 @@ def read_runs(
         if not allow_unverified:
             if run.problems:
                 raise UnverifiedRunError(run.path, run.problems)
-            raise typer.Exit(_refuse_signature(run.path, found, lang))
+            # Only a folder or a dead link in place of the signature: the run was not
+            # shown to differ, so it is not called altered.
+            no_file = signature.no_file and found == unreadable
+            raise typer.Exit(_refuse_signature(run.path, found, lang, no_file=no_file))
         problems.extend(
             text("cli.integrity.load_runs.of_run", lang, path=run.path, problem=problem)
             if len(runs) > 1
@@ -170,18 +176,13 @@ def _grid_crossed(runs: Sequence[RunFile], lang: str) -> dict[Path, list[str]]:
     return found
 
 
-def _signature_problems(run: RunFile, lang: str = "fr") -> list[str]:
-    """A ``run.json.sig`` beside the run that no longer matches it (absent: nothing said)."""
-    from sdet_check.verify import run_signature, signature_problem_texts
-
-    # A folder or a pipe in place of the signature is "invalid", not "unsigned".
-    return signature_problem_texts(run_signature(run.path, run.raw), lang)
-
-
-def _refuse_signature(path: Path, problems: Sequence[str], lang: str) -> int:
+def _refuse_signature(
+    path: Path, problems: Sequence[str], lang: str, *, no_file: bool = False
+) -> int:
+    key = "no_file" if no_file else "refused"
     err_console.print(
         text(
-            "cli.integrity.refuse_signature.refused", lang, path=path, problems="; ".join(problems)
+            f"cli.integrity.refuse_signature.{key}", lang, path=path, problems="; ".join(problems)
         ),
         style="bold red",
         markup=False,

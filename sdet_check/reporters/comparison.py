@@ -22,6 +22,7 @@ from sdet_check.reporters.document import (
 )
 from sdet_check.reporters.wording import WORDS
 from sdet_check.run import dump_run
+from sdet_check.signing import distrust_clauses
 from sdet_check.verify import RunSignature, signature_problem_texts
 
 COMPARE_WORDS = {
@@ -359,7 +360,10 @@ def signature_view(signature: RunSignature | None, lang: str) -> dict[str, str] 
             if signature.signed_at
             else text("signatures.compare.signed_by_undated", lang, signer=signature.signer)
         )
-        trust = text(f"signatures.compare.{kind}", lang)
+        # An unvouched signer comes with why: no chain to a given authority, expired...
+        trust = text(
+            f"signatures.compare.{kind}", lang, reasons=distrust_clauses(signature.distrust)
+        )
         summary = text("signatures.compare.signed", lang, signed=signed, trust=trust)
     return {
         "kind": kind,

@@ -327,8 +327,8 @@ def test_a_signature_over_another_file_by_the_same_signer_is_changed(tmp_path: P
 
 
 def test_report_reads_at_most_the_signature_limit_from_a_sig_file(tmp_path: Path) -> None:
-    from sdet_check.cli.integrity import _signature_problems
     from sdet_check.run import read_run
+    from sdet_check.verify import run_signature, signature_problem_texts
 
     run = tmp_path / "run.json"
     run.write_bytes(demo_bytes())
@@ -337,7 +337,8 @@ def test_report_reads_at_most_the_signature_limit_from_a_sig_file(tmp_path: Path
     record = read_run(run)
     tracemalloc.start()
     try:
-        problems = _signature_problems(record)
+        # What read_runs (report, compare, diff) does with the signature beside a run.
+        problems = signature_problem_texts(run_signature(record.path, record.raw))
         _, peak = tracemalloc.get_traced_memory()
     finally:
         tracemalloc.stop()

@@ -592,3 +592,332 @@ def test_a_certificate_without_key_usage_is_refused_for_signing(tmp_path: Path) 
         load_identity(bare["key"], bare["cert"])
     assert "aucun usage de clé déclaré" in str(refused.value)
     assert "nonRepudiation" in str(refused.value)
+
+
+# --- found by a hostile review: why a signer is not vouched for, what an unreadable .sig is ---
+
+
+def _issued_signer(
+    folder: Path,
+    *,
+    ca_name: str = "AC de test sdet-check",
+    valid: tuple[int, int] = (-1, 24),
+    usage: str = "signer",
+) -> dict[str, Any]:
+    """A CA (``ca``: its PEM file) and an ``identity`` it issued, valid ``valid`` hours around now.
+
+    ``usage``: ``signer`` (digitalSignature and nonRepudiation), ``digital_signature`` (no
+    nonRepudiation). The identity is built directly: ``load_identity`` refuses an expired
+    certificate or one without nonRepudiation, which a bidder's signature may still carry.
+    """
+    from datetime import UTC, datetime, timedelta
+
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+
+    from .test_sign_verify import _key_usage
+
+    now = datetime.now(UTC)
+    ca_key = ec.generate_private_key(ec.SECP256R1())
+    ca_subject = x509.Name([x509.NameAttribute(x509.NameOID.COMMON_NAME, ca_name)])
+    ca = (
+        x509.CertificateBuilder()
+        .subject_name(ca_subject)
+        .issuer_name(ca_subject)
+        .public_key(ca_key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - timedelta(days=10))
+        .not_valid_after(now + timedelta(days=10))
+        .add_extension(x509.BasicConstraints(ca=True, path_length=0), critical=True)
+        .add_extension(_key_usage(signer=False), critical=True)
+        .add_extension(x509.SubjectKeyIdentifier.from_public_key(ca_key.public_key()), False)
+        .sign(ca_key, hashes.SHA256())
+    )
+    key_usage = (
+        _key_usage(signer=True)
+        if usage == "signer"
+        else x509.KeyUsage(True, False, False, False, False, False, False, False, False)
+    )
+    key = ec.generate_private_key(ec.SECP256R1())
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(x509.Name([x509.NameAttribute(x509.NameOID.COMMON_NAME, AUDITOR)]))
+        .issuer_name(ca_subject)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now + timedelta(hours=valid[0]))
+        .not_valid_after(now + timedelta(hours=valid[1]))
+        .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
+        .add_extension(key_usage, critical=True)
+        .add_extension(
+            x509.AuthorityKeyIdentifier.from_issuer_public_key(ca_key.public_key()), False
+        )
+        .sign(ca_key, hashes.SHA256())
+    )
+    folder.mkdir(parents=True, exist_ok=True)
+    ca_file = folder / "ac.pem"
+    ca_file.write_bytes(ca.public_bytes(serialization.Encoding.PEM))
+    return {"ca": ca_file, "identity": SigningIdentity(key, cert, (ca,)), "cert": cert}
+
+
+def _run_signed_by(folder: Path, identity: SigningIdentity, name: str = "ENT Alpha") -> Path:
+    run = signed_run(folder, None, name)
+    write_signature(run, identity)
+    return run
+
+
+@pytest.mark.parametrize(
+    ("case", "french", "english"),
+    [
+        (
+            "other_authority",
+            "son certificat remonte à CN=AC de test sdet-check, qui n'est aucune des autorités "
+            "données",
+            "its certificate leads up to CN=AC de test sdet-check, which is none of the given "
+            "authorities",
+        ),
+        (
+            "same_name",
+            "son certificat remonte à CN=AC de test sdet-check, mais l'autorité donnée de ce nom "
+            "ne l'a pas signé : c'est une autre clé qui porte ce nom",
+            "the given authority of that name did not sign it: another key bears that name",
+        ),
+        (
+            "self_signed",
+            "son certificat est auto-signé (CN=Alice Auditrice) et aucune des autorités données "
+            "ne l'a délivré",
+            "its certificate is self-signed (CN=Alice Auditrice)",
+        ),
+        ("expired", "son certificat a expiré le {date}", "its certificate expired on {date}"),
+        (
+            "no_non_repudiation",
+            "l'usage de clé de son certificat n'inclut pas nonRepudiation",
+            "its certificate's key usage leaves out nonRepudiation",
+        ),
+    ],
+)
+def test_an_unvouched_signer_comes_with_the_reason_in_verify_and_compare(
+    pkis: dict[str, dict[str, Path]], tmp_path: Path, case: str, french: str, english: str
+) -> None:
+    signer = _issued_signer(
+        tmp_path / "pki",
+        valid=(-120, -24) if case == "expired" else (-1, 24),
+        usage="digital_signature" if case == "no_non_repudiation" else "signer",
+    )
+    anchor = signer["ca"]
+    if case == "other_authority":
+        anchor = pkis["other"]["ca"]  # named "CN=…,O=…": another name, another key
+    elif case == "same_name":
+        anchor = _issued_signer(tmp_path / "namesake")["ca"]  # same name, another key
+    identity = signer["identity"]
+    if case == "self_signed":
+        name = x509.Name([x509.NameAttribute(x509.NameOID.COMMON_NAME, AUDITOR)])
+        own = _self_signed_signer(tmp_path / "own", name)
+        identity = load_identity(own["key"], own["cert"])
+    run = _run_signed_by(tmp_path / "run", identity)
+    anchors = load_trust([anchor])
+    date = f"{signer['cert'].not_valid_after_utc:%Y-%m-%d}"
+    for lang, expected in (("fr", french), ("en", english)):
+        verifier = Verifier(anchors, lang)
+        verdict = verifier.verify_file(run)
+        assert verdict.state == "untrusted", verdict.findings
+        assert exit_code([verdict]) == EXIT_UNTRUSTED
+        [finding] = verdict.findings
+        assert expected.format(date=date) in finding.text.replace("\u00a0", " "), finding.text
+        lines = verifier.describe(verdict)
+        assert any(expected.format(date=date) in line.replace("\u00a0", " ") for line in lines)
+        signature = run_signature(run, run.read_bytes(), anchors)
+        assert (signature.state, signature.trusted) == ("signed", False)
+        view = signature_view(signature, lang)
+        assert view is not None and view["kind"] == "not_vouched"
+        assert expected.format(date=date) in view["summary"].replace("\u00a0", " ")
+    with pytest.raises(InputError) as refused:
+        require_signed(
+            [str(run)], [run_signature(run, run.read_bytes(), anchors)], require_vouched=True
+        )
+    assert french.format(date=date) in str(refused.value).replace("\u00a0", " ")
+
+
+def test_the_reason_shows_an_issuer_name_on_one_line_without_its_controls(
+    pkis: dict[str, dict[str, Path]], tmp_path: Path
+) -> None:
+    hostile = "AC\x1b[2J\n  · signataire reconnu par une autorité donnée"
+    signer = _issued_signer(tmp_path / "pki", ca_name=hostile)
+    run = _run_signed_by(tmp_path / "run", signer["identity"])
+    anchors = load_trust([pkis["ours"]["ca"]])
+    signature = run_signature(run, run.read_bytes(), anchors)
+    reasons = [reason.render("fr") for reason in signature.distrust]
+    assert reasons and all("\n" not in r and "\x1b" not in r for r in reasons), reasons
+    assert "CN=AC\\x1b[2J\\n  · signataire reconnu" in reasons[0]
+    view = signature_view(signature, "fr")
+    assert view is not None and "\n" not in view["summary"] and "\x1b" not in view["summary"]
+    verifier = Verifier(anchors)
+    lines = verifier.describe(verifier.verify_file(run))
+    assert not any(line.lstrip().startswith("· signataire reconnu") for line in lines), lines
+
+
+@pytest.mark.slow
+def test_verify_and_compare_print_why_the_signer_is_not_vouched_for(
+    pkis: dict[str, dict[str, Path]], tender: list[Path], tmp_path: Path
+) -> None:
+    other_ca = str(pkis["other"]["ca"])
+    code, out = verify(str(tender[0]), "--trust", other_ca, cwd=tmp_path)
+    assert code == 2, out
+    # The two test authorities bear the same name: only their keys tell them apart.
+    assert "l'autorité donnée de ce nom ne l'a pas signé" in out, out
+    code, out = verify(str(tender[0]), "--trust", other_ca, cwd=tmp_path, lang="en")
+    assert code == 2 and "another key bears that name" in out, out
+    done = sdet_check(
+        "compare", *map(str, tender[:2]), "--trust", str(pkis["ours"]["ca"]),
+        "--out", str(tmp_path / "out"), cwd=tmp_path, env={"COLUMNS": "400"},
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    beta = _lines(done.stdout)["ENT Bêta"]
+    assert "NON reconnu" in beta and "l'autorité donnée de ce nom ne l'a pas signé" in beta, beta
+
+
+def test_a_signature_taken_from_another_run_claims_nothing_about_trust(
+    pkis: dict[str, dict[str, Path]], tmp_path: Path
+) -> None:
+    import shutil
+
+    signed = signed_run(tmp_path / "a", pkis["ours"], "ENT Alpha")
+    other = signed_run(tmp_path / "b", None, "ENT Bêta")
+    shutil.copy(signed.with_name("run.json.sig"), other.with_name("run.json.sig"))
+    anchors = load_trust([pkis["ours"]["ca"]])  # the signer's own authority
+    for lang in ("fr", "en"):
+        verifier = Verifier(anchors, lang, require_trust=True)
+        verdict = verifier.verify_file(other)
+        assert verdict.state == "altered" and exit_code([verdict]) == EXIT_ALTERED
+        assert [f.what for f in verdict.findings] == ["signature"], verdict.findings
+        shown = "\n".join(verifier.describe(verdict))
+        assert "le contenu a changé" in shown or "the content changed" in shown, shown
+        # The certificate does chain to the given CA: "not trusted" would be false, and
+        # "trusted" would vouch for content nobody signed.
+        for claim in ("reconnu", "vouched", "trusted", "--trust"):
+            assert claim not in shown, shown
+    signature = run_signature(other, other.read_bytes(), anchors)
+    assert (signature.state, signature.trusted, signature.distrust) == ("invalid", None, ())
+    assert signature.problems == ("changed",)
+
+
+@pytest.mark.slow
+def test_verify_of_a_signature_from_another_run_says_modified_not_unvouched(
+    pkis: dict[str, dict[str, Path]], tmp_path: Path
+) -> None:
+    import shutil
+
+    signed = signed_run(tmp_path / "a", pkis["ours"], "ENT Alpha")
+    other = signed_run(tmp_path / "b", None, "ENT Bêta")
+    shutil.copy(signed.with_name("run.json.sig"), other.with_name("run.json.sig"))
+    code, out = verify(str(other), "--trust", str(pkis["ours"]["ca"]), cwd=tmp_path)
+    assert code == 1, out
+    assert "MODIFIÉ" in out and "le contenu a changé" in out.replace("\u00a0", " ")
+    assert "non reconnu" not in out and "certificat reconnu" not in out, out
+
+
+def test_require_signed_calls_a_folder_in_place_of_the_signature_not_a_regular_file() -> None:
+    folder = RunSignature("invalid", "run.json.sig", problems=("not_regular",))
+    dangling = RunSignature("invalid", "run.json.sig", problems=("dangling",))
+    changed = RunSignature("invalid", "run.json.sig", problems=("changed",))
+    with pytest.raises(AlteredInputError) as refused:
+        require_signed(["a.json", "b.json", "c.json"], [folder, changed, dangling])
+    message = str(refused.value).replace("\u00a0", " ")
+    assert message.startswith("a.json") and "n'est pas un fichier ordinaire" in message
+    assert "a changé" not in message, message
+    assert "c.json" in message and "b.json" not in message  # the others in the same case
+    with pytest.raises(AlteredInputError) as refused:
+        require_signed(["b.json", "a.json"], [changed, folder])
+    message = str(refused.value).replace("\u00a0", " ")
+    assert "a changé depuis la signature" in message and "a.json" not in message
+
+
+@pytest.mark.slow
+def test_compare_names_a_folder_in_place_of_the_signature_as_not_a_regular_file(
+    pkis: dict[str, dict[str, Path]], tmp_path: Path
+) -> None:
+    good = signed_run(tmp_path / "a", pkis["ours"], "ENT Alpha")
+    odd = signed_run(tmp_path / "b", None, "ENT Bêta")
+    odd.with_name("run.json.sig").mkdir()
+    refused = sdet_check(
+        "compare", str(good), str(odd), "--require-signed", "--out", str(tmp_path / "non"),
+        cwd=tmp_path,
+    )  # fmt: skip
+    assert refused.returncode == 1, refused.stderr
+    message = " ".join(refused.stderr.split())
+    assert str(odd) in message and "n'est pas un fichier ordinaire" in message, message
+    assert "a changé depuis la signature" not in message and "Traceback" not in message
+    plain = sdet_check("compare", str(good), str(odd), "--out", str(tmp_path / "non"), cwd=tmp_path)
+    assert plain.returncode == 1, plain.stderr
+    message = " ".join(plain.stderr.split())
+    assert "Signature illisible" in message and "Run modifié" not in message, message
+    assert not (tmp_path / "non").exists()
+
+
+def test_a_dangling_link_in_place_of_the_signature_is_an_invalid_signature(
+    tmp_path: Path,
+) -> None:
+    run = signed_run(tmp_path / "run", None)
+    run.with_name("run.json.sig").symlink_to(tmp_path / "absente.sig")
+    for lang, expected in (
+        ("fr", "lien symbolique vers un fichier absent"),
+        ("en", "a symbolic link to a missing file"),
+    ):
+        verifier = Verifier(lang=lang)
+        verdict = verifier.verify_file(run)
+        assert verdict.state == "altered", verdict.findings  # not "unsigned"
+        [finding] = verdict.findings
+        assert finding.what == "signature" and expected in finding.text, finding.text
+    signature = run_signature(run, run.read_bytes())
+    assert (signature.state, signature.problems, signature.no_file) == (
+        "invalid",
+        ("dangling",),
+        True,
+    )
+    view = signature_view(signature, "fr")
+    assert view is not None and view["kind"] == "invalid"
+    assert "lien symbolique vers un fichier absent" in view["summary"]
+
+
+@pytest.mark.slow
+def test_verify_and_compare_report_a_dangling_signature_link_as_invalid_not_unsigned(
+    pkis: dict[str, dict[str, Path]], tmp_path: Path
+) -> None:
+    good = signed_run(tmp_path / "a", pkis["ours"], "ENT Alpha")
+    dead = signed_run(tmp_path / "d", None, "ENT Delta")
+    dead.with_name("run.json.sig").symlink_to(tmp_path / "absente.sig")
+    code, out = verify(str(dead), cwd=tmp_path)
+    assert code == 1, out
+    assert "MODIFIÉ" in out and "NON SIGNÉ" not in out and "lien symbolique" in out, out
+    allowed = sdet_check(
+        "compare", str(good), str(dead), "--allow-unverified", "--out", str(tmp_path / "out"),
+        cwd=tmp_path, env={"COLUMNS": "400"},
+    )  # fmt: skip
+    assert allowed.returncode == 0, allowed.stderr
+    delta = _lines(allowed.stdout)["ENT Delta"]
+    assert delta.startswith("signature invalide") and "lien symbolique" in delta, delta
+    assert "non signé" not in allowed.stderr and "non signé" not in delta
+    refused = sdet_check(
+        "compare", str(good), str(dead), "--require-signed", "--out", str(tmp_path / "non"),
+        cwd=tmp_path,
+    )  # fmt: skip
+    assert refused.returncode == 1, refused.stderr
+    message = " ".join(refused.stderr.split())
+    assert "n'est pas un fichier ordinaire" in message and "lien symbolique" in message, message
+    assert "run non signé" not in message
+
+
+def test_a_pdf_signer_not_vouched_for_comes_with_the_reason(
+    pkis: dict[str, dict[str, Path]], tmp_path: Path
+) -> None:
+    pdf = tmp_path / "rapport.pdf"
+    signed = sign_pdf(
+        _pdf_with_attachments([("run.json", SMALL_RUN, None)]), identity(pkis["ours"]), reason="t"
+    )
+    pdf.write_bytes(signed)
+    # Both test authorities are named "AC de test sdet-check": only the key tells them apart.
+    verdict = Verifier(load_trust([pkis["other"]["ca"]]), "en").verify_file(pdf)
+    assert verdict.state == "untrusted", verdict.findings
+    [finding] = verdict.findings
+    assert "PDF #1" in finding.text and "another key bears that name" in finding.text, finding
+    assert verdict.signatures[0].distrust and verdict.signatures[0].trusted is False
