@@ -121,7 +121,8 @@ HEADER_KEYS = ("editor", "solution", "solution_version")
 """Fields of a declarations file naming the solution it speaks for."""
 
 
-def _hash_file(path: Path) -> str:
+def sha256_file(path: Path) -> str:
+    """sha256 of a file's bytes, read in blocks (declarations, proofs, reviews)."""
     digest = hashlib.sha256()
     with path.open("rb") as handle:
         for block in iter(lambda: handle.read(1 << 16), b""):
@@ -169,7 +170,7 @@ def _load_attestations(
         )
     _refuse_duplicates(loaded, key, [e.requirement for e in entries])
     header = {k: str(loaded.data[k]) for k in HEADER_KEYS if loaded.data.get(k) is not None}
-    return entries, InputFile(str(file), _hash_file(file), header)
+    return entries, InputFile(str(file), sha256_file(file), header)
 
 
 def _document(base: Path, data: Mapping[str, str]) -> ProofDocument:
@@ -180,7 +181,7 @@ def _document(base: Path, data: Mapping[str, str]) -> ProofDocument:
         if not path.is_file():
             check = "missing"
         else:
-            check = "ok" if _hash_file(path) == data["sha256"] else "mismatch"
+            check = "ok" if sha256_file(path) == data["sha256"] else "mismatch"
     return ProofDocument(
         title=data["title"],
         sha256=data["sha256"],
@@ -217,7 +218,7 @@ def load_waivers(
             )
         )
     _refuse_duplicates(loaded, "waivers", [w.requirement for w in waivers])
-    return waivers, InputFile(str(file), _hash_file(file))
+    return waivers, InputFile(str(file), sha256_file(file))
 
 
 def _check_known(

@@ -6,13 +6,12 @@ proof folder, hashed, compared with the fingerprints given).
 
 from __future__ import annotations
 
-import hashlib
 import re
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from sdet_check.declarations import Declaration, ProofDocument
+from sdet_check.declarations import Declaration, ProofDocument, sha256_file
 from sdet_check.grid import Grid, Requirement
 from sdet_check.messages import text
 from sdet_check.ods import Workbook
@@ -180,7 +179,7 @@ def _row_declaration(
                 sheet, number, "missing_file", columns[_FILES], name=name[:80], folder=proofs
             )
             continue
-        digest = _sha256(path)
+        digest = sha256_file(path)
         if hashes:
             given = hashes[index]
             if not _SHA256.match(given):
@@ -220,11 +219,3 @@ def _proof_path(proofs: Path, name: str) -> Path | None:
     except (ValueError, OSError):
         return None
     return path
-
-
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        for block in iter(lambda: handle.read(1 << 16), b""):
-            digest.update(block)
-    return digest.hexdigest()

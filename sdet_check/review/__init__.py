@@ -14,6 +14,7 @@ Modules: ``items`` (what the auditor sees), ``answers`` (the scripted answers fi
 ``messages`` and ``errors`` (wording and input errors).
 """
 
+from sdet_check.declarations import sha256_file
 from sdet_check.review.answers import (
     ANSWERS_FORMAT,
     AnswersFile,
@@ -26,7 +27,6 @@ from sdet_check.review.book import (
     ProofFile,
     ReviewBook,
     check_target_file,
-    sha256_file,
 )
 from sdet_check.review.errors import ReviewInputError
 from sdet_check.review.items import (

@@ -5,7 +5,6 @@ It is also the progress of the review: resuming skips what it already holds.
 
 from __future__ import annotations
 
-import hashlib
 import os
 import tempfile
 from collections.abc import Iterable
@@ -15,7 +14,7 @@ from typing import Any
 
 import yaml
 
-from sdet_check.declarations import Review, load_reviews
+from sdet_check.declarations import Review, load_reviews, sha256_file
 from sdet_check.messages import LANGUAGES
 from sdet_check.review.errors import ReviewInputError
 from sdet_check.review.messages import say
@@ -40,15 +39,6 @@ class Answer:
     author: str
     date: str
     proofs: tuple[ProofFile, ...] = ()
-
-
-def sha256_file(path: Path) -> str:
-    """sha256 of a file's bytes, read in blocks."""
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        for block in iter(lambda: handle.read(1 << 16), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 @dataclass
