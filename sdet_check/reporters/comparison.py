@@ -386,32 +386,14 @@ def _signature_warnings(comparison: Comparison, lang: str) -> list[dict[str, str
         elif view["kind"] == "not_vouched":
             kinds["not_vouched"].append(solution.label)
     warnings = []
-    if kinds["unsigned"]:
-        labels = kinds["unsigned"]
-        warnings.append(
-            {
-                "id": "unsigned-warning",
-                "text": text(
-                    "signatures.compare.unsigned_warning",
-                    lang,
-                    count=len(labels),
-                    labels=", ".join(labels),
-                ),
-            }
-        )
-    if kinds["not_vouched"]:
-        labels = kinds["not_vouched"]
-        warnings.append(
-            {
-                "id": "untrusted-warning",
-                "text": text(
-                    "signatures.compare.untrusted_warning",
-                    lang,
-                    count=len(labels),
-                    labels=", ".join(labels),
-                ),
-            }
-        )
+    for kind, element_id, message in (
+        ("unsigned", "unsigned-warning", "signatures.compare.unsigned_warning"),
+        ("not_vouched", "untrusted-warning", "signatures.compare.untrusted_warning"),
+    ):
+        labels = kinds[kind]
+        if labels:
+            warning = text(message, lang, count=len(labels), labels=", ".join(labels))
+            warnings.append({"id": element_id, "text": warning})
     return warnings
 
 
