@@ -242,6 +242,14 @@ class Probe(ABC):
         "properties": {},
     }
     """JSON Schema of the ``params`` a grid may pass; checked when a grid is validated."""
+    ends_sessions: ClassVar[str | None] = None
+    """Set on a probe that logs its test accounts out, or shares a visit that does.
+
+    Many servers spend every ticket an account holds when it logs out (django-mama-cas
+    consumes them all; Apereo CAS those of the session), so a logout in one probe would
+    fail another probe that was between login and validation. The runner runs such probes
+    apart from every other one; probes with the same value (one shared visit) run together.
+    """
 
     @abstractmethod
     def check(self, params: Mapping[str, Any], context: ProbeContext) -> Outcome:

@@ -124,7 +124,7 @@ class Runner:
             else:
                 probe, params = decided
                 jobs.append(_Job(index, requirement, probe, params))
-        for job_result in self._run_jobs(jobs, target):
+        for job_result in self._run_jobs(_session_enders_last(jobs), target):
             results[job_result[0]] = job_result[1]
             self.observer.requirement_finished(job_result[1])
         return [result for result in results if result is not None]
@@ -210,14 +210,17 @@ class Runner:
         stalled = StalledEndpoints()
         refused_logins = RefusedLogins()
 
-        def has_room() -> bool:
+        def may_start(job: _Job) -> bool:
             # An abandoned probe holds no slot: its sockets were shut down (ProbeContext.abandon),
             # so its thread ends on its own, and no late result of it is kept.
-            return len(active) < max(1, limits.max_workers)
+            if len(active) >= max(1, limits.max_workers):
+                return False
+            group = job.probe.ends_sessions
+            return all(other.probe.ends_sessions == group for other in active.values())
 
         while jobs or active:
             now = self._clock()
-            while jobs and has_room() and now < run_deadline:
+            while jobs and may_start(jobs[0]) and now < run_deadline:
                 job = jobs.popleft()
                 job.started = now
                 job.deadline = min(now + probe_timeout, run_deadline)
@@ -389,3 +392,16 @@ def _sentence(text: str) -> str:
         return text.as_sentence()
     text = text.strip() or msg("runner.no_detail")
     return text if text.endswith((".", "!", "?", "…")) else text + "."
+
+
+def _session_enders_last(jobs: deque[_Job]) -> deque[_Job]:
+    """The jobs in grid order, except that probes ending sessions come last, by group.
+
+    With them last, every other probe has finished its logins and validations before a
+    logout can spend a ticket; each group then runs alone (see ``Probe.ends_sessions``).
+    """
+    groups = sorted({job.probe.ends_sessions for job in jobs if job.probe.ends_sessions})
+    ordered = [job for job in jobs if job.probe.ends_sessions is None]
+    for group in groups:
+        ordered.extend(job for job in jobs if job.probe.ends_sessions == group)
+    return deque(ordered)

@@ -356,6 +356,7 @@ class Logout(CasProbe):
     kind = "cas.logout"
     title = "La déconnexion met fin à la session SSO"
     params_schema = NO_PARAMS
+    ends_sessions = "cas.logout"
 
     def decide(self, params: Mapping[str, Any], cas: CasSection, recorder: Recorder) -> Outcome:
         """Log in, log out, replay the old cookies."""

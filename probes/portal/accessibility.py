@@ -24,7 +24,7 @@ from urllib.parse import urljoin, urlsplit
 import lxml.html
 import requests
 
-from probes.portal.common import PortalSection
+from probes.portal.common import VISIT_ENDS_SESSIONS, PortalSection
 from sdet_check.evidence import http_exchange, note
 from sdet_check.login import parse_html
 from sdet_check.messages import clauses, msg
@@ -88,6 +88,7 @@ class AxeCriteria(Probe):
     rules: ClassVar[tuple[str, ...]]
     what: ClassVar[str]
     needs: ClassVar[tuple[str, ...]] = ("portal",)
+    ends_sessions: ClassVar[str | None] = VISIT_ENDS_SESSIONS
 
     def check(self, params: Mapping[str, Any], context: ProbeContext) -> Outcome:
         """Judge the public pages of the shared visit with this probe's rules."""

@@ -18,7 +18,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from typing import Any, ClassVar
 from urllib.parse import parse_qsl, urlsplit
 
-from probes.portal.common import PortalSection, expected_uai, identifiers
+from probes.portal.common import VISIT_ENDS_SESSIONS, PortalSection, expected_uai, identifiers
 from probes.portal.visit import AccountRecord, Visit, shared_visit
 from sdet_check.messages import clauses, msg
 from sdet_check.probe import (
@@ -170,6 +170,7 @@ class AudienceProbe(Probe):
     """Base of the audience probes: the section, the shared visit, the hits per page."""
 
     needs: ClassVar[tuple[str, ...]] = ("portal", "accounts")
+    ends_sessions: ClassVar[str | None] = VISIT_ENDS_SESSIONS
 
     def prepare(
         self, params: Mapping[str, Any], context: ProbeContext

@@ -16,6 +16,9 @@ from sdet_check.target import Account, Target
 DEFAULT_LOGOUT_TEXT = r"d[ée]connexion|se d[ée]connecter|d[ée]connecter|logout|log out|sign out"
 """What a logout control's text (or label) reads like, when the target does not say."""
 
+VISIT_ENDS_SESSIONS = "portal.visit"
+"""``Probe.ends_sessions`` of the probes sharing the visit: it logs every account out."""
+
 DEFAULT_SERVICES_MENU = 'nav[aria-label*="ervice" i] a'
 """CSS selector of the service menu's links, when the target does not say."""
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any, ClassVar
 
+from probes.portal.common import VISIT_ENDS_SESSIONS
 from probes.portal.visit import PageRecord, Visit, shared_visit
 from sdet_check.messages import clauses, msg
 from sdet_check.probe import Evidence, Outcome, Probe, ProbeContext, ProbeError, validated_params
@@ -103,6 +104,7 @@ class HeaderProbe(Probe):
 
     needs: ClassVar[tuple[str, ...]] = ("portal",)
     header_names: ClassVar[tuple[str, ...]]
+    ends_sessions: ClassVar[str | None] = VISIT_ENDS_SESSIONS
     label: ClassVar[str]
 
     def problem(self, page: PageRecord) -> str | None:

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any, ClassVar
 
-from probes.portal.common import PortalSection
+from probes.portal.common import VISIT_ENDS_SESSIONS, PortalSection
 from probes.portal.visit import Visit, shared_visit
 from sdet_check.messages import clauses, msg
 from sdet_check.probe import (
@@ -29,6 +29,7 @@ class UsageProbe(Probe):
     """Base: the section (with accounts) and the shared visit."""
 
     needs: ClassVar[tuple[str, ...]] = ("portal", "accounts")
+    ends_sessions: ClassVar[str | None] = VISIT_ENDS_SESSIONS
 
     def prepare(
         self, params: Mapping[str, Any], context: ProbeContext

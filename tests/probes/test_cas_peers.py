@@ -134,14 +134,6 @@ def test_every_cas_requirement_gets_its_expected_status(
     results = evaluate(grid, server)
     assert set(results) == cas_ids(grid)
     found = {rid: entry["status"] for rid, entry in results.items() if entry["status"] != "pass"}
-    unexpected = set(found) ^ set(EXPECTED[variant])
-    if any(_ticket_spent_by_the_peer(results.get(rid, {})) for rid in unexpected):
-        # On a loaded machine django-mama-cas now and then answers a ticket's first
-        # validation with "has already been used" (seen in CI-profile runs; not
-        # reproducible alone): the peer broke its own bookkeeping, so the run is judged
-        # once more, as strictly.
-        results = evaluate(grid, server)
-        found = {rid: e["status"] for rid, e in results.items() if e["status"] != "pass"}
     assert found == EXPECTED[variant], {rid: results[rid]["message"] for rid in found}
     text = json.dumps(results, ensure_ascii=False)
     for password in server.environ().values():
@@ -240,10 +232,3 @@ def test_a_plain_http_platform_is_evaluated_with_the_opt_in(
     assert statuses == {"SSO-CAS-010": "fail", "SSO-CAS-007": "fail"}
     assert "sans HTTPS" in results["SSO-CAS-010"]["message"]
     assert "Secure absent" in results["SSO-CAS-007"]["message"]
-
-
-def _ticket_spent_by_the_peer(result: dict[str, Any]) -> bool:
-    """Whether a result failed because the peer called a fresh ticket already used."""
-    return result.get("status") == "fail" and "has already been used" in str(
-        result.get("message", "")
-    )

@@ -201,3 +201,61 @@ def test_stalls_of_one_endpoint_spare_the_rest_of_the_run(
     assert all(r.error_reason is ErrorReason.TIMEOUT for r in results)
     assert sum("pas demandé à nouveau" in r.message for r in results) == 6
     assert elapsed < 8 * 0.4, "after two stalls the endpoint is not waited for again"
+
+
+_SPANS: dict[str, list[tuple[str, float, float]]] = {}
+"""(kind, start, end) of each run of the session probes below, per test."""
+
+
+class _TicketHolder(Probe):
+    """Stands for a probe between its login and its ticket's validation."""
+
+    kind = "fake.ticket_holder"
+    title = "ticket détenu"
+
+    def check(self, params: Mapping[str, Any], context: ProbeContext) -> Outcome:
+        started = time.monotonic()
+        time.sleep(0.15)
+        _SPANS.setdefault(context.target.name, []).append((self.kind, started, time.monotonic()))
+        return Outcome(Status.PASS, "ticket validé")
+
+
+class _LogsOut(_TicketHolder):
+    """Stands for cas.logout: its logout would spend the others' tickets."""
+
+    kind = "fake.logs_out"
+    ends_sessions = "fake.logout"
+
+
+class _SharedVisit(_TicketHolder):
+    """Stands for the portal probes: one visit, which logs every account out."""
+
+    kind = "fake.shared_visit"
+    ends_sessions = "fake.visit"
+
+
+def test_probes_that_end_sessions_run_apart_from_every_other_probe(
+    tmp_path: Path, registry: ProbeRegistry, target_file: Path, environ: dict[str, str]
+) -> None:
+    for probe in (_TicketHolder, _LogsOut, _SharedVisit):
+        registry.add(probe)
+    kinds = ["fake.shared_visit", "fake.ticket_holder", "fake.logs_out"] * 2
+    kinds += ["fake.ticket_holder"] * 4
+    grid = load_grid(copy_probe_grid(tmp_path, kinds), registry)
+    target = load_target(target_file, environ)
+    results = Runner(registry, limits=RunLimits(max_workers=8)).run(grid, target, Selection())
+    assert [r.status for r in results] == [Status.PASS] * len(kinds)  # grid order kept
+    spans = _SPANS.pop(target.name)
+    assert len(spans) == len(kinds)
+    for kind, start, end in spans:
+        for other, other_start, other_end in spans:
+            overlap = start < other_end and other_start < end
+            if overlap and kind != other:
+                raise AssertionError(f"{kind} ran alongside {other}")
+    # Probes of one group run together (the portal probes share their visit), and the
+    # others still run concurrently: well under serial time.
+    visits = [(start, end) for kind, start, end in spans if kind == "fake.shared_visit"]
+    assert visits[0][0] < visits[1][1] and visits[1][0] < visits[0][1]
+    first = min(start for _, start, _ in spans)
+    last = max(end for _, _, end in spans)
+    assert last - first < len(kinds) * 0.15 * 0.7
