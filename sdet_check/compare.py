@@ -338,22 +338,37 @@ class Comparison:
 
     @property
     def fingerprint(self) -> str:
-        """sha256 of what the comparison depends on: the runs' hashes and the weights.
+        """sha256 of what the comparison depends on: runs, weights, signatures checked.
 
         The canonical form is the JSON ``{"runs": [sorted run hashes], "weights": {...}}``
-        with sorted keys, no spaces, UTF-8; the order of the runs does not change it.
+        with sorted keys, no spaces, UTF-8; the order of the runs does not change it. When
+        the signatures were checked it also holds ``"signatures"``: sorted ``[run hash,
+        state, signer certificate SHA-256, vouched for (true, false or null)]``, and
+        ``"trust"``: the sorted authorities given with ``--trust``; so two comparisons of
+        the same runs that say different things of their signers do not share a fingerprint.
         """
         weights = self.weights
-        canonical = json.dumps(
-            {
-                "runs": sorted(s.run_hash for s in self.solutions),
-                "weights": {
-                    "default": weights.default,
-                    "requirements": dict(weights.requirements),
-                    "tags": dict(weights.tags),
-                    "axes": dict(weights.axes),
-                },
+        depends: dict[str, Any] = {
+            "runs": sorted(s.run_hash for s in self.solutions),
+            "weights": {
+                "default": weights.default,
+                "requirements": dict(weights.requirements),
+                "tags": dict(weights.tags),
+                "axes": dict(weights.axes),
             },
+        }
+        if self.signatures_checked:
+            depends["signatures"] = sorted(
+                (
+                    [s.run_hash, s.signature.state, s.signature.fingerprint, s.signature.trusted]
+                    for s in self.solutions
+                    if s.signature is not None
+                ),
+                key=json.dumps,  # None and booleans do not order among themselves
+            )
+            depends["trust"] = sorted(self.trust_anchors)
+        canonical = json.dumps(
+            depends,
             sort_keys=True,
             separators=(",", ":"),
             ensure_ascii=False,

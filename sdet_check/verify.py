@@ -93,6 +93,9 @@ class FileVerdict:
     kind: Kind
     state: State = "intact"
     signatures: list[SignatureCheck] = field(default_factory=list)
+    attached_signatures: dict[int, str] = field(default_factory=dict)
+    """Index in ``signatures`` of those of attached files (a comparison's bidder runs),
+    with the attachment's name."""
     findings: list[Finding] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
 
@@ -329,6 +332,15 @@ class Verifier:
                         "attached_run",
                         self.words["attached_hash"].format(actual=actual, printed=named),
                     )
+                # The bidder's own signature travels beside its run: its signer is checked
+                # again here, against this reader's authorities.
+                signature = content.attachments.get(name + SIGNATURE_SUFFIX)
+                if signature is None:
+                    verdict.notes.append(self.words["bidder_unsigned"].format(name=name))
+                    continue
+                check = check_detached(content_bytes, signature[:MAX_SIGNATURE_BYTES], self.trust)
+                verdict.attached_signatures[len(verdict.signatures)] = name + SIGNATURE_SUFFIX
+                self._signature(check, name + SIGNATURE_SUFFIX, verdict)
         elif _HEX64.match(printed):
             attached = runs.get("run.json")
             if attached is None:
@@ -408,9 +420,10 @@ class Verifier:
             else self.words[verdict.state]
         )
         lines = [f"{verdict.path}{colon}{state}"]
-        for check in verdict.signatures:
+        for number, check in enumerate(verdict.signatures):
             if not check.signer:
                 continue
+            attached = verdict.attached_signatures.get(number)
             when = (
                 check.signed_at.strftime("%Y-%m-%d %H:%M:%S %Z").strip()
                 if check.signed_at
@@ -430,7 +443,8 @@ class Verifier:
                 if check.trusted is None
                 else (self.words["trusted"] if check.trusted else "")
             )
-            lines.append(f"  {signed}" + (f"{self.words['then']}{trust}" if trust else ""))
+            where = f"{attached}{colon}" if attached else ""
+            lines.append(f"  {where}{signed}" + (f"{self.words['then']}{trust}" if trust else ""))
             if check.fingerprint:
                 lines.append("    " + self.words["fingerprint"].format(digest=check.fingerprint))
         lines.extend(f"  ✗ {finding.text}" for finding in verdict.findings)
@@ -497,6 +511,11 @@ class RunSignature:
     (a symbolic link to nothing)."""
     distrust: tuple[Message, ...] = ()
     """Why no given authority vouches for the signer when ``trusted`` is false."""
+    content: bytes = field(default=b"", repr=False)
+    """The ``.sig`` as read (empty when there was none to read): the comparison PDF
+    carries it beside the run, so that its signer can be checked again from the PDF."""
+    signed_hash: str = ""
+    """SHA-256 of the bytes the signature was checked over (the run.json as read)."""
 
     @property
     def vouched(self) -> bool:
@@ -536,6 +555,8 @@ def run_signature(path: Path, data: bytes, trust: Sequence[Any] = ()) -> RunSign
         trusted=check.trusted,
         problems=tuple(p for p in check.problems if p != "untrusted"),
         distrust=check.distrust,
+        content=signature,
+        signed_hash=hashlib.sha256(data).hexdigest(),
     )
 
 

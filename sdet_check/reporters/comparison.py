@@ -22,7 +22,7 @@ from sdet_check.reporters.document import (
 )
 from sdet_check.reporters.wording import WORDS
 from sdet_check.run import dump_run
-from sdet_check.signing import distrust_clauses
+from sdet_check.signing import SIGNATURE_SUFFIX, distrust_clauses
 from sdet_check.verify import RunSignature, signature_problem_texts
 
 COMPARE_WORDS = {
@@ -383,8 +383,11 @@ def _signature_warnings(comparison: Comparison, lang: str) -> list[dict[str, str
             continue
         if view["kind"] in ("unsigned", "invalid"):
             kinds["unsigned"].append(solution.label)
-        elif view["kind"] == "not_vouched":
-            kinds["not_vouched"].append(solution.label)
+        elif view["kind"] == "not_vouched" and solution.signature is not None:
+            why = distrust_clauses(solution.signature.distrust)
+            kinds["not_vouched"].append(
+                text("signatures.compare.label_why", lang, label=solution.label, reasons=why)
+            )
     warnings = []
     for kind, element_id, message in (
         ("unsigned", "unsigned-warning", "signatures.compare.unsigned_warning"),
@@ -412,18 +415,40 @@ def render_comparison_pdf(
 
     Every compared run is embedded (``AFRelationship /Source``: the data the comparison
     was made from) under the name given in its section, so the PDF alone lets a reader
-    re-score every bidder; the PDF identifier is the comparison's fingerprint.
+    re-score every bidder; the PDF identifier is the comparison's fingerprint. A run whose
+    signature verified it comes with that signature (``run-N-<hash>.json.sig``,
+    ``/Supplement``), so that ``sdet-check verify --trust`` re-checks its signer from the
+    PDF alone.
     """
     html = render_template("compare.html.j2", comparison_view(comparison, lang, "print", visa))
-    attachments = [
-        PdfAttachment(
-            name=attachment_name(solution),
-            content=dump_run(record).encode("utf-8"),
-            description=f"Run {solution.index + 1} ({solution.run_id}) — sdet-check",
-            relationship="Source",
+    attachments = []
+    for solution, record in zip(comparison.solutions, comparison.records, strict=True):
+        name = attachment_name(solution)
+        attachments.append(
+            PdfAttachment(
+                name=name,
+                content=dump_run(record).encode("utf-8"),
+                description=f"Run {solution.index + 1} ({solution.run_id}) — sdet-check",
+                relationship="Source",
+            )
         )
-        for solution, record in zip(comparison.solutions, comparison.records, strict=True)
-    ]
+        signature = solution.signature
+        # Only a signature over the very bytes attached: one made over a run.json laid out
+        # otherwise than sdet-check writes it would not verify the attached copy.
+        if (
+            signature is not None
+            and signature.state == "signed"
+            and signature.content
+            and signature.signed_hash == solution.run_hash
+        ):
+            attachments.append(
+                PdfAttachment(
+                    name=name + SIGNATURE_SUFFIX,
+                    content=signature.content,
+                    description=f"Signature CMS du run {solution.index + 1} ({signature.file})",
+                    relationship="Supplement",
+                )
+            )
     return html_to_pdf(html, identifier=comparison.fingerprint, attachments=attachments)
 
 
@@ -483,10 +508,18 @@ def _signature_cell(signature: RunSignature | None, lang: str) -> str:
         return ""
     if view["kind"] in ("unsigned", "invalid"):
         return view["status"]
+    status = view["status"]
+    if view["kind"] == "not_vouched" and signature is not None:
+        status = text(
+            "signatures.compare.csv_status_why",
+            lang,
+            status=status,
+            reasons=distrust_clauses(signature.distrust),
+        )
     return text(
         "signatures.compare.csv_cell",
         lang,
-        status=view["status"],
+        status=status,
         signer=view["signer"],
         fingerprint=view["fingerprint"],
     )

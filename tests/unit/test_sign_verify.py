@@ -13,6 +13,7 @@ from __future__ import annotations
 import io
 import json
 import os
+import re
 import shutil
 import subprocess
 from datetime import UTC, datetime, timedelta
@@ -453,7 +454,9 @@ def test_compare_signs_its_pdf_and_html(signed: Path, pki: dict[str, Path], tmp_
     folder = tmp_path / "comparaison"
     code, out = verify(folder / "comparaison.pdf", folder / "comparaison.html", trust=pki["ca"])
     assert code == 0, out
-    assert out.count(f"CN={AUDITOR}") == 2, out
+    # The PDF's and the HTML's signatures, and the signed bidder's, carried in the PDF.
+    assert out.count(f"CN={AUDITOR}") == 3, out
+    assert re.search(r"run-1-[0-9a-f]{12}\.json\.sig : signé par", out.replace("\u00a0", " "))
 
 
 def test_report_signs_only_the_run_as_written(pki: dict[str, Path], tmp_path: Path) -> None:

@@ -12,7 +12,9 @@ CSV; ``--require-signed`` refuses an unsigned run (3) or a signature that fails 
 from __future__ import annotations
 
 import csv
+import hashlib
 import io
+import json
 import re
 import subprocess
 from pathlib import Path
@@ -26,9 +28,21 @@ from lxml import html as lxml_html
 
 from sdet_check.compare import compare_runs, require_signed
 from sdet_check.errors import AlteredInputError, InputError
-from sdet_check.reporters.comparison import render_comparison_csv, signature_view
-from sdet_check.run import dump_run
-from sdet_check.signing import SigningIdentity, load_identity, load_trust, sign_pdf, write_signature
+from sdet_check.reporters.comparison import (
+    render_comparison_csv,
+    render_comparison_html,
+    signature_view,
+)
+from sdet_check.run import dump_run, read_run, run_hash
+from sdet_check.signing import (
+    SigningIdentity,
+    check_pdf,
+    distrust_clauses,
+    load_identity,
+    load_trust,
+    sign_pdf,
+    write_signature,
+)
 from sdet_check.verify import (
     EXIT_ALTERED,
     EXIT_BAD_INPUT,
@@ -394,6 +408,102 @@ def test_the_comparison_pdf_prints_each_signature(
     ).stdout  # fmt: skip
     fingerprint = run_signature(tender[0], tender[0].read_bytes()).fingerprint
     assert fingerprint in "".join(raw.split())
+
+
+@pytest.mark.slow
+def test_the_comparison_pdf_carries_each_bidders_signature_for_verify_to_check_again(
+    pkis: dict[str, dict[str, Path]], tender: list[Path], tmp_path: Path
+) -> None:
+    ours, other = pkis["ours"], pkis["other"]
+    done = sdet_check(
+        "compare", *map(str, tender), "--trust", str(ours["ca"]), "--format", "pdf",
+        "--sign-key", str(ours["key"]), "--sign-cert", str(ours["cert"]),
+        "--out", str(tmp_path), cwd=tmp_path,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    pdf = tmp_path / "comparaison.pdf"
+    attached = check_pdf(pdf.read_bytes()).attachments
+    runs = sorted(name for name in attached if name.endswith(".json"))
+    assert [name for name in sorted(attached) if name.endswith(".sig")] == [
+        runs[0] + ".sig",
+        runs[1] + ".sig",
+    ]  # Alpha and Bêta signed their runs, Gamma did not
+    assert attached[runs[0] + ".sig"] == (tender[0].parent / "run.json.sig").read_bytes()
+
+    # The auditor trusts both authorities: every signer, the buyer's and the bidders', holds.
+    code, out = verify(str(pdf), "--trust", str(ours["ca"]), "--trust", str(other["ca"]),
+                       cwd=tmp_path)  # fmt: skip
+    assert code == 0, out
+    plain = out.replace("\u00a0", " ")
+    assert f"{runs[0]}.sig : signé par" in plain and f"{runs[1]}.sig : signé par" in plain
+    assert f"{runs[2]} : joint sans sa signature" in plain
+
+    # Only the buyer's authority: Bêta's signer is named as not vouched for, with why; the
+    # comparison is intact all the same (exit 2, not 1).
+    code, out = verify(str(pdf), "--trust", str(ours["ca"]), cwd=tmp_path)
+    assert code == 2, out
+    flat_out = flat(out).replace("\u00a0", " ")
+    assert f"{runs[1]}.sig" in flat_out and "non reconnu" in flat_out
+    assert "MODIFIÉ" not in out
+
+
+@pytest.mark.slow
+def test_a_bidders_signature_that_does_not_match_its_attached_run_is_a_finding(
+    pkis: dict[str, dict[str, Path]], tender: list[Path], tmp_path: Path
+) -> None:
+    alpha, beta = tender[0].read_bytes(), tender[1].read_bytes()
+    name = f"run-1-{hashlib.sha256(alpha).hexdigest()[:12]}.json"
+    beta_sig = (tender[1].parent / "run.json.sig").read_bytes()
+    assert run_signature(tender[1], beta).state == "signed"  # a sound signature, of Bêta's run
+    pdf = tmp_path / "comparaison.pdf"
+    pdf.write_bytes(_pdf_with_attachments([(name, alpha, None), (name + ".sig", beta_sig, None)]))
+    code, out = verify(str(pdf), cwd=tmp_path)
+    assert code == 1, out
+    assert f"signature ({name}.sig)" in out.replace("\u00a0", " ")
+
+
+def test_the_fingerprint_covers_what_the_comparison_says_of_the_signatures(
+    pkis: dict[str, dict[str, Path]], tender: list[Path]
+) -> None:
+    records = [read_run(path).record for path in tender]
+    anchors = load_trust([pkis["ours"]["ca"]])
+    checked = [run_signature(path, path.read_bytes(), anchors) for path in tender]
+    unchecked = [run_signature(path, path.read_bytes()) for path in tender]
+    trusting = compare_runs(records, signatures=checked, trust_anchors=["AC ours"])
+    not_trusting = compare_runs(records, signatures=unchecked)
+    assert trusting.fingerprint != not_trusting.fingerprint
+    # Without signatures (runs not read from files) the documented form stands as it was.
+    bare = compare_runs(records)
+    canonical = json.dumps(
+        {
+            "runs": sorted(run_hash(r) for r in records),
+            "weights": {"default": 1.0, "requirements": {}, "tags": {}, "axes": {}},
+        },
+        sort_keys=True, separators=(",", ":"), ensure_ascii=False,
+    )  # fmt: skip
+    assert bare.fingerprint == hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+    assert bare.fingerprint not in (trusting.fingerprint, not_trusting.fingerprint)
+    # The order of the runs still does not change it.
+    reordered = compare_runs(records[::-1], signatures=checked[::-1], trust_anchors=["AC ours"])
+    assert reordered.fingerprint == trusting.fingerprint
+
+
+def test_a_signer_not_vouched_for_says_why_in_the_csv_cell_and_the_cover_warning(
+    pkis: dict[str, dict[str, Path]], tender: list[Path]
+) -> None:
+    records = [read_run(path).record for path in tender[:2]]
+    anchors = load_trust([pkis["ours"]["ca"]])
+    signatures = [run_signature(path, path.read_bytes(), anchors) for path in tender[:2]]
+    reason = distrust_clauses(signatures[1].distrust).render("fr")
+    assert reason  # Bêta's signer chains to no given authority: the reason is said
+    comparison = compare_runs(records, signatures=signatures, trust_anchors=["AC ours"])
+    table = list(csv.reader(io.StringIO(render_comparison_csv(comparison).decode("utf-8-sig"))))
+    last = dict(zip(table[0], table[-1], strict=True))
+    assert last["ENT Bêta"].startswith(f"signé, signataire non reconnu ({reason})")
+    assert "(" not in last["ENT Alpha"].split(";")[0]  # vouched for: no reason to give
+    page = lxml_html.fromstring(render_comparison_html(comparison))
+    warning = page.get_element_by_id("untrusted-warning").text_content()
+    assert f"ENT Bêta ({reason})".replace("\u00a0", " ") in " ".join(warning.split())
 
 
 def test_compare_without_files_shows_no_signature_and_keeps_the_csv_shape() -> None:
