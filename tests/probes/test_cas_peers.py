@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 import os
 import tempfile
+import time
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import ExitStack
 from pathlib import Path
@@ -22,6 +23,9 @@ import pytest
 import requests
 import yaml
 
+from probes.cas.answers import validate
+from probes.cas.common import Recorder, cas_section, login_accounts
+from probes.cas.flow import log_in
 from sdet_check.api import open_grid
 from sdet_check.demo.mama_cas import (
     MamaCasConfig,
@@ -32,6 +36,7 @@ from sdet_check.demo.mama_cas import (
 from sdet_check.demo.pki import ensure_pki
 from sdet_check.grid import Grid, Method
 from sdet_check.labels import CLEARTEXT_OPTION
+from sdet_check.probe import ProbeContext
 from sdet_check.registry import ProbeRegistry
 from sdet_check.reporters.html import HtmlReporter, Signature
 from sdet_check.run import RunInputs, build_run, utc_now
@@ -232,3 +237,40 @@ def test_a_plain_http_platform_is_evaluated_with_the_opt_in(
     assert statuses == {"SSO-CAS-010": "fail", "SSO-CAS-007": "fail"}
     assert "sans HTTPS" in results["SSO-CAS-010"]["message"]
     assert "Secure absent" in results["SSO-CAS-007"]["message"]
+
+
+def test_a_logout_spends_the_tickets_another_session_of_the_account_holds(
+    servers: Callable[[str], MamaCasServer], tmp_path: Path
+) -> None:
+    """M23, the reason ``cas.logout`` and the portal visit run apart from the other probes.
+
+    Two browsers log the same account in; the second logs out; the ticket the first holds,
+    never validated, is then refused. A probe between its login and its validation while
+    another logs out would fail for a fault of the run, not of the server.
+    """
+    server = servers("conformant")
+    data = add_mama_cas_to_target({"format": 1, "name": "CAS mama de test"}, server)
+    file = tmp_path / "cible.yaml"
+    file.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    context = ProbeContext(
+        target=load_target(file, server.environ()),
+        network_timeout=10,
+        deadline=time.monotonic() + 60,
+    )
+    cas = cas_section(context)
+    account = login_accounts(context, None)[0]
+    with Recorder(context) as recorder:
+        held = log_in(recorder.browser(), cas, account, cas.service).ticket
+        other = recorder.browser()
+        log_in(other, cas, account, cas.service)
+        other.follow_on_cas(cas, cas.logout_url)
+        answer = validate(recorder, cas, "serviceValidate", cas.service, held)
+        assert not answer.succeeded
+        assert answer.code == "INVALID_TICKET" and "already been used" in answer.describe()
+        # Without the logout, a ticket of the same account validates (the check above can fail).
+        fresh = log_in(recorder.browser(), cas, account, cas.service).ticket
+        assert validate(recorder, cas, "serviceValidate", cas.service, fresh).succeeded
+    # Hence the declaration the runner reads: these probes never run beside the others.
+    assert REGISTRY.get("cas.logout").ends_sessions is not None
+    enders = {kind for kind in REGISTRY.kinds() if REGISTRY.get(kind).ends_sessions}
+    assert "portal.logout" in enders and "cas.sso" not in enders
