@@ -91,7 +91,8 @@ def prepare(
                 msg("input.api.prepare.input_error", requirement=review.requirement),
                 msg("input.api.prepare.input_error_3"),
             )
-    unknown = request.selection.unknown_names(grid)
+    selection = request.selection.resolved(grid)
+    unknown = selection.unknown_names(grid)
     if unknown:
         raise InputError(
             msg("input.what.command_line"),
@@ -99,7 +100,7 @@ def prepare(
             msg("input.api.prepare.input_error_4", ref=grid.ref),
         )
     inputs = RunInputs(
-        selection=request.selection,
+        selection=selection,
         limits=request.limits,
         declarations=declarations,
         declarations_file=declarations_file,

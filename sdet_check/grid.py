@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+import unicodedata
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from enum import StrEnum
@@ -270,6 +271,20 @@ class Grid:
                 return axis
         raise KeyError(axis_id)
 
+    def axis_named(self, name: str) -> Axis | None:
+        """The axis ``name`` designates, or ``None`` when no axis answers to it.
+
+        ``name`` is the id or the label in either language, whole or without its
+        parenthesis (``Security``, ``sécurité``, ``Technique``), letter case and accents aside.
+        """
+        wanted = _folded(name)
+        for axis in self.axes:
+            labels = [text for text in (axis.label.fr, axis.label.en) if text]
+            names = {axis.id, *labels, *(label.split(" (")[0] for label in labels)}
+            if wanted in {_folded(known) for known in names}:
+                return axis
+        return None
+
     def tags(self) -> list[str]:
         """Every tag used by the grid, sorted."""
         return sorted({tag for requirement in self.requirements for tag in requirement.tags})
@@ -494,3 +509,9 @@ def current_grid_ref(family: str = "sdet", root: Path | None = None) -> str:
     """The ``family/version`` of the newest bundled version of ``family``."""
     folder = resolve_grid(family, root)
     return f"{folder.parent.name}/{folder.name}"
+
+
+def _folded(name: str) -> str:
+    """``name`` without letter case nor accents, to compare what a user types."""
+    decomposed = unicodedata.normalize("NFKD", name.strip().casefold())
+    return "".join(char for char in decomposed if not unicodedata.combining(char))

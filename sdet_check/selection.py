@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from fnmatch import fnmatchcase
 from typing import Any
 
@@ -61,6 +61,17 @@ class Selection:
         if self.only and not _matches(requirement["id"], self.only):
             return False
         return not (self.skip and _matches(requirement["id"], self.skip))
+
+    def resolved(self, grid: Grid) -> Selection:
+        """The same selection with each axis given by its label replaced by its id.
+
+        ``--axis Security`` (the label shown under ``--lang en``) then selects ``securite``;
+        a name no axis answers to is kept, for :meth:`unknown_names` to name it.
+        """
+        axes = frozenset(
+            axis.id if (axis := grid.axis_named(name)) is not None else name for name in self.axes
+        )
+        return replace(self, axes=axes)
 
     def unknown_names(self, grid: Grid) -> list[str]:
         """Axes, tags and id patterns that match nothing in ``grid`` (likely typos)."""

@@ -17,7 +17,7 @@ from sdet_check.cli.console import console
 from sdet_check.messages import catalogue, msg, text
 
 if TYPE_CHECKING:
-    from sdet_check.grid import Grid, Requirement
+    from sdet_check.grid import Axis, Grid, Requirement
 
 GRID_DIFF_FILE = "evolution-grille.html"
 GRID_DIFF_PDF = "evolution-grille.pdf"
@@ -107,6 +107,7 @@ def grid_show(
     from sdet_check.grid import source_label
 
     grid = open_grid(grid_ref)
+    axis = _axis_ids(grid, axis)
     _refuse_unknown_filters(grid, axis, level, tag)
     requirements = _filtered(grid, axis, level, tag)
     lang = state.lang
@@ -161,6 +162,23 @@ def _axis_shown(grid: Grid, axis_id: str, lang: str) -> str:
     return label.split(" (")[0] or axis_id
 
 
+def _axis_ids(grid: Grid, names: list[str] | None) -> list[str] | None:
+    """``--axis`` values as typed (an id, or a label as ``--lang en`` shows it) as axis ids.
+
+    A name no axis answers to is kept as typed, for the refusal to name it.
+    """
+    if not names:
+        return names
+    return [axis.id if (axis := grid.axis_named(name)) is not None else name for name in names]
+
+
+def _axis_known(axis: Axis) -> str:
+    """An axis as the refusal lists it: its id, and in English the label the table shows."""
+    if state.lang != "en":
+        return axis.id
+    return f"{axis.id} ({axis.label.en.split(' (')[0]})"
+
+
 def _refuse_unknown_filters(
     grid: Grid,
     axes: list[str] | None,
@@ -191,7 +209,7 @@ def _refuse_unknown_filters(
                 "cli.grid.refuse_unknown_filters.error",
                 bad=bad,
                 ref=grid.ref,
-                axes_known=", ".join(axis.id for axis in grid.axes),
+                axes_known=", ".join(_axis_known(axis) for axis in grid.axes),
                 degrees=", ".join(known_degrees),
                 scopes=", ".join(known_scopes),
             )
@@ -394,6 +412,7 @@ def grid_export(
     from sdet_check.api import open_grid
 
     grid = open_grid(grid_ref)
+    axis = _axis_ids(grid, axis)
     _refuse_unknown_filters(grid, axis, level, tag, degree, scope)
     requirements = _filtered(grid, axis, level, tag, degree, scope)
     filters = {

@@ -307,3 +307,18 @@ def test_grid_show_names_axes_by_their_label_in_english() -> None:
     french = cli(*args)
     axes = {line.split("│")[1].strip() for line in french.stdout.splitlines() if "-0" in line}
     assert axes == {"fonctionnel", "technique"}
+
+
+def test_an_axis_is_taken_by_the_label_the_table_shows() -> None:
+    """``--axis Security`` (what the English table shows) selects the ``securite`` axis."""
+    english = cli("--lang", "en", "grid", "show", "sdet/6.4", "--axis", "Security")
+    assert english.returncode == 0, english.stderr
+    axes = {line.split("│")[1].strip() for line in english.stdout.splitlines() if "-0" in line}
+    assert axes == {"Security"}
+    by_id = cli("--lang", "en", "grid", "show", "sdet/6.4", "--axis", "securite")
+    assert english.stdout == by_id.stdout
+    # A name no axis answers to is refused, with every axis by its id and its label.
+    wrong = cli("--lang", "en", "grid", "show", "sdet/6.4", "--axis", "Sekurity")
+    assert wrong.returncode == 3  # bad input, as every refused filter
+    assert "axis Sekurity unknown" in wrong.stderr
+    assert "securite (Security)" in " ".join(wrong.stderr.split())

@@ -12,6 +12,7 @@ from sdet_check.grid import Level, Method, derive_family, load_grid, resolve_gri
 from sdet_check.griddiff import ChangeKind, diff_grids
 from sdet_check.gridexport import export_csv, export_markdown
 from sdet_check.registry import ProbeRegistry
+from sdet_check.selection import Selection
 
 from .conftest import DEMO_GRID
 
@@ -244,3 +245,25 @@ def test_source_label_names_the_family_stated_or_derived_from_the_title() -> Non
     assert derive_family("ENT Core (Edifice) — SSOAgents.java (preuve d'implémentation)") == (
         "implémentation"
     )
+
+
+def test_an_axis_answers_to_its_id_and_to_its_labels_in_either_language() -> None:
+    grid = load_grid(resolve_grid("sdet/6.4"))
+    for name in ("securite", "Sécurité", "SECURITE", "Security", " security "):
+        axis = grid.axis_named(name)
+        assert axis is not None and axis.id == "securite", name
+    technical = grid.axis_named("Technical")  # the English label without its parenthesis
+    assert technical is not None and technical.id == "technique"
+    whole = grid.axis_named("Technique (architecture et interopérabilité)")
+    assert whole is not None and whole.id == "technique"
+    assert grid.axis_named("Sekurity") is None and grid.axis_named("") is None
+
+
+def test_a_selection_by_axis_label_resolves_to_the_axis_id() -> None:
+    grid = load_grid(resolve_grid("sdet/6.4"))
+    selection = Selection(axes=frozenset({"Security", "Legal", "Sekurity"})).resolved(grid)
+    assert selection.axes == {"securite", "juridique", "Sekurity"}
+    (unknown,) = selection.unknown_names(grid)
+    assert "Sekurity" in unknown
+    legal = next(r for r in grid.requirements if r.axis == "juridique")
+    assert selection.reason_to_skip(legal) is None
