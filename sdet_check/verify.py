@@ -26,7 +26,11 @@ What is checked, by kind of file:
 - ``run.json.sig``: the same, for the file it signs.
 - a PDF: every PAdES signature (pyHanko), that it covers the whole file (no update added
   after signing); the attached ``run.json`` against the run hash the report prints (also
-  written as the PDF's file identifier, ``/ID``), then checked as a run.
+  written as the PDF's file identifier, ``/ID``), then checked as a run. A comparison's
+  PDF carries one run per bidder, ``run-N-<hash>.json``, each checked against the hash its
+  name begins, and beside it the bidder's own ``run-N-<hash>.json.sig`` when there was one,
+  checked over that run against this verify's authorities; an attached ``.sig`` with no
+  such run is said not checked.
 - an HTML report: ``rapport.html.sig``, then the run hash it prints (``#run-hash``) against
   the ``run.json`` beside it, itself checked as a run.
 """
@@ -69,8 +73,9 @@ Kind = Literal["run", "pdf", "html", "unknown"]
 MAX_DOCUMENT_BYTES = 512 * 1024 * 1024
 """Largest PDF or HTML report read."""
 
-_BIDDER_RUN = re.compile(r"run-\d+-([0-9a-fA-F]{12,64})\.json")
-"""How a comparison names the run of each bidder it attaches."""
+_BIDDER_RUN = re.compile(r"run-[0-9]+-([0-9a-fA-F]{12,64})\.json")
+"""How a comparison names the run of each bidder it attaches (matched whole: a longer name
+could carry text meant to lead a printed line)."""
 _HEX64 = re.compile(r"^[0-9a-f]{64}$")
 
 MESSAGES: dict[str, dict[str, str]] = table("verify.")
@@ -294,7 +299,7 @@ class Verifier:
     # --- PDF --------------------------------------------------------------------------------
 
     def verify_pdf(self, path: Path) -> FileVerdict:
-        """A PDF report: its PAdES signatures and the run it carries."""
+        """A PDF report: its PAdES signatures, the runs it carries and their signatures."""
         verdict = FileVerdict(path, "pdf")
         data = _read_document(path, verdict, self.words)
         if data is None:
@@ -320,12 +325,13 @@ class Verifier:
             count = content.repeated.count(name) + 1
             text = self.words["attached_repeated"].format(count=count, name=name)
             verdict.differs("attached_run", text)
-        bidders = {n: b for n, b in runs.items() if _BIDDER_RUN.match(n)}
+        bidders = {n: b for n, b in runs.items() if _BIDDER_RUN.fullmatch(n)}
+        checked_signatures: set[str] = set()
         if bidders and "run.json" not in runs:
             # A comparison: /ID is its fingerprint (the PAdES signature covers it); each
             # bidder's run is named after the start of its own hash.
             for name, content_bytes in sorted(bidders.items()):
-                named = _BIDDER_RUN.match(name).group(1)  # type: ignore[union-attr]
+                named = _BIDDER_RUN.fullmatch(name).group(1)  # type: ignore[union-attr]
                 actual = hashlib.sha256(content_bytes).hexdigest()
                 if not actual.startswith(named.lower()):
                     verdict.differs(
@@ -334,13 +340,18 @@ class Verifier:
                     )
                 # The bidder's own signature travels beside its run: its signer is checked
                 # again here, against this reader's authorities.
-                signature = content.attachments.get(name + SIGNATURE_SUFFIX)
+                sig_name = name + SIGNATURE_SUFFIX
+                signature = content.attachments.get(sig_name)
                 if signature is None:
                     verdict.notes.append(self.words["bidder_unsigned"].format(name=name))
                     continue
-                check = check_detached(content_bytes, signature[:MAX_SIGNATURE_BYTES], self.trust)
-                verdict.attached_signatures[len(verdict.signatures)] = name + SIGNATURE_SUFFIX
-                self._signature(check, name + SIGNATURE_SUFFIX, verdict)
+                checked_signatures.add(sig_name)
+                if len(signature) > MAX_SIGNATURE_BYTES:
+                    verdict.differs("signature", self.words["sig_too_large"].format(where=sig_name))
+                    continue
+                check = check_detached(content_bytes, signature, self.trust)
+                verdict.attached_signatures[len(verdict.signatures)] = sig_name
+                self._signature(check, sig_name, verdict)
         elif _HEX64.match(printed):
             attached = runs.get("run.json")
             if attached is None:
@@ -354,6 +365,10 @@ class Verifier:
                         "attached_run",
                         self.words["attached_hash"].format(actual=actual, printed=printed),
                     )
+        for name in sorted(content.attachments):
+            if name.endswith(SIGNATURE_SUFFIX) and name not in checked_signatures:
+                # A reader shows it: say that nothing here checked it.
+                verdict.notes.append(self.words["attached_sig_unchecked"].format(name=name))
         for name, attached in runs.items():
             try:
                 record = parse_run(attached, f"{path.name}:{name}")

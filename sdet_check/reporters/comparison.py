@@ -97,6 +97,10 @@ COMPARE_WORDS = {
         "fingerprint": "Empreinte de la comparaison (sha256)",
         "fingerprint_note": 'sha256 du JSON {"runs": [empreintes des runs, triées], '
         '"weights": {default, requirements, tags, axes}} (clés triées, sans espace, UTF-8).',
+        "fingerprint_note_signed": 'sha256 du JSON {"runs": [empreintes des runs, triées], '
+        '"weights": {default, requirements, tags, axes}, "signatures": [[empreinte du run, '
+        "état, empreinte SHA-256 du certificat du signataire, reconnu (true, false ou null)], "
+        'triées], "trust": [autorités données, triées]} (clés triées, sans espace, UTF-8).',
         "footer_hash": "comparaison sha256",
         "visa": "Visa",
         "visa_name": "Nom et qualité",
@@ -216,6 +220,10 @@ COMPARE_WORDS = {
         "fingerprint": "Comparison fingerprint (sha256)",
         "fingerprint_note": 'sha256 of the JSON {"runs": [run fingerprints, sorted], '
         '"weights": {default, requirements, tags, axes}} (sorted keys, no spaces, UTF-8).',
+        "fingerprint_note_signed": 'sha256 of the JSON {"runs": [run fingerprints, sorted], '
+        '"weights": {default, requirements, tags, axes}, "signatures": [[run fingerprint, '
+        "state, SHA-256 of the signer's certificate, vouched for (true, false or null)], "
+        'sorted], "trust": [given authorities, sorted]} (sorted keys, no spaces, UTF-8).',
         "footer_hash": "comparison sha256",
         "visa": "Approval",
         "visa_name": "Name and position",
@@ -445,7 +453,7 @@ def render_comparison_pdf(
                 PdfAttachment(
                     name=name + SIGNATURE_SUFFIX,
                     content=signature.content,
-                    description=f"Signature CMS du run {solution.index + 1} ({signature.file})",
+                    description=f"CMS signature — run {solution.index + 1} ({solution.run_id})",
                     relationship="Supplement",
                 )
             )
@@ -510,12 +518,11 @@ def _signature_cell(signature: RunSignature | None, lang: str) -> str:
         return view["status"]
     status = view["status"]
     if view["kind"] == "not_vouched" and signature is not None:
-        status = text(
-            "signatures.compare.csv_status_why",
-            lang,
-            status=status,
-            reasons=distrust_clauses(signature.distrust),
-        )
+        # Not " ; ": the cell already separates status, signer and fingerprint with it.
+        reasons = " / ".join(
+            clause.render(lang) for clause in signature.distrust
+        ) or text("signatures.trust.unexplained", lang)
+        status = text("signatures.compare.label_why", lang, label=status, reasons=reasons)
     return text(
         "signatures.compare.csv_cell",
         lang,

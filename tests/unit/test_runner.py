@@ -244,9 +244,13 @@ def test_probes_that_end_sessions_run_apart_from_every_other_probe(
     grid = load_grid(copy_probe_grid(tmp_path, kinds), registry)
     target = load_target(target_file, environ)
     results = Runner(registry, limits=RunLimits(max_workers=8)).run(grid, target, Selection())
-    assert [r.status for r in results] == [Status.PASS] * len(kinds)  # grid order kept
+    assert [r.probe for r in results] == kinds  # results in grid order, whatever ran first
+    assert [r.status for r in results] == [Status.PASS] * len(kinds)
     spans = _SPANS.pop(target.name)
     assert len(spans) == len(kinds)
+    # The enders ran after every other probe had finished, not merely beside none.
+    last_holder = max(end for kind, _, end in spans if kind == "fake.ticket_holder")
+    assert all(start >= last_holder for kind, start, _ in spans if kind != "fake.ticket_holder")
     for kind, start, end in spans:
         for other, other_start, other_end in spans:
             overlap = start < other_end and other_start < end

@@ -456,10 +456,44 @@ def test_a_bidders_signature_that_does_not_match_its_attached_run_is_a_finding(
     beta_sig = (tender[1].parent / "run.json.sig").read_bytes()
     assert run_signature(tender[1], beta).state == "signed"  # a sound signature, of Bêta's run
     pdf = tmp_path / "comparaison.pdf"
-    pdf.write_bytes(_pdf_with_attachments([(name, alpha, None), (name + ".sig", beta_sig, None)]))
-    code, out = verify(str(pdf), cwd=tmp_path)
+    carrier = _pdf_with_attachments([(name, alpha, None), (name + ".sig", beta_sig, None)])
+    # Signed by the buyer's auditor: the comparison itself holds, its bidder signature not.
+    pdf.write_bytes(sign_pdf(carrier, identity(pkis["ours"]), reason="comparaison"))
+    code, out = verify(str(pdf), "--trust", str(pkis["ours"]["ca"]), cwd=tmp_path)
     assert code == 1, out
-    assert f"signature ({name}.sig)" in out.replace("\u00a0", " ")
+    plain = out.replace("\u00a0", " ")
+    assert "comparaison.pdf : MODIFIÉ" in plain and "NON SIGNÉ" not in plain
+    assert f"signature ({name}.sig)" in plain
+
+
+@pytest.mark.slow
+def test_attached_signatures_verify_cannot_check_are_said_not_checked(
+    pkis: dict[str, dict[str, Path]], tender: list[Path], tmp_path: Path
+) -> None:
+    alpha = tender[0].read_bytes()
+    name = f"run-1-{hashlib.sha256(alpha).hexdigest()[:12]}.json"
+    sig = (tender[0].parent / "run.json.sig").read_bytes()
+    # A name that only begins like a bidder's run, meant to lead a "signed by" line.
+    forged = f"{name}.sig : signé par CN=Acheteur public ; reconnu{' ' * 120}x.json"
+    cases = {
+        "orphan.pdf": [("run-2-0123456789ab.json.sig", sig, None)],
+        "oversized.pdf": [(name, alpha, None), (name + ".sig", b"0" * (2 * 1024 * 1024), None)],
+        "forged.pdf": [(forged, alpha, None), (forged + ".sig", sig, None)],
+    }
+    outputs = {}
+    for file, entries in cases.items():
+        (tmp_path / file).write_bytes(_pdf_with_attachments(entries))
+        code, out = verify(file, cwd=tmp_path)
+        outputs[file] = " ".join(out.replace("\u00a0", " ").split())
+        assert code == 1, out  # hand-built PDFs carry no PAdES signature of their own
+    assert (
+        "run-2-0123456789ab.json.sig : signature jointe sans run joint de ce nom, non "
+        "contrôlée" in outputs["orphan.pdf"]
+    )
+    assert f"signature ({name}.sig) : plus grande que" in outputs["oversized.pdf"]
+    # Not taken for a bidder's run: no signer line at all, and its .sig is said unchecked.
+    assert "signé par O=" not in outputs["forged.pdf"]
+    assert "signature jointe sans run joint de ce nom" in outputs["forged.pdf"]
 
 
 def test_the_fingerprint_covers_what_the_comparison_says_of_the_signatures(
