@@ -519,9 +519,9 @@ def _signature_cell(signature: RunSignature | None, lang: str) -> str:
     status = view["status"]
     if view["kind"] == "not_vouched" and signature is not None:
         # Not " ; ": the cell already separates status, signer and fingerprint with it.
-        reasons = " / ".join(
-            clause.render(lang) for clause in signature.distrust
-        ) or text("signatures.trust.unexplained", lang)
+        reasons = " / ".join(clause.render(lang) for clause in signature.distrust) or text(
+            "signatures.trust.unexplained", lang
+        )
         status = text("signatures.compare.label_why", lang, label=status, reasons=reasons)
     return text(
         "signatures.compare.csv_cell",
