@@ -28,7 +28,9 @@ class Pseudonymiser:
     def __init__(self, salt: bytes | None = None, *, enabled: bool = True) -> None:
         """Use ``salt`` (a run-wide random salt when ``None``); ``enabled=False`` masks nothing."""
         self._salt = salt if salt is not None else _PROCESS_SALT
-        self.salt_source = "fourni par la cible" if salt is not None else "aléatoire, propre au run"
+        self.salt_source = "target" if salt is not None else "random"
+        """``target`` (the target file gives the salt: pseudonyms stable across runs) or
+        ``random`` (drawn for this run); a code, so that the evidence reads in any language."""
         self.enabled = enabled
         self.masked: Counter[str] = Counter()
 
@@ -55,10 +57,15 @@ class Pseudonymiser:
         return "+".join(parts) + comma + rest
 
     def describe(self) -> dict[str, Any]:
-        """What was masked and how, for the evidence."""
+        """What was masked and how, for the evidence (codes, not sentences: any language).
+
+        ``method`` ``hmac-sha256-40`` is HMAC-SHA-256 truncated to 40 bits; ``salt`` is
+        ``target`` or ``random`` (see :attr:`salt_source`).
+        """
         return {
             "enabled": self.enabled,
-            "method": "HMAC-SHA-256 salé, tronqué à 40 bits, préfixe « pseudo: »",
+            "method": "hmac-sha256-40",
+            "prefix": PREFIX,
             "salt": self.salt_source,
             "masked_values": dict(sorted(self.masked.items())),
         }

@@ -621,7 +621,11 @@ def _pseudonymisation_evidence(pseudo: Pseudonymiser) -> Evidence:
     ]
     return Evidence(
         kind="pseudonymisation",
-        summary=msg("ldap.ldap.ev.pseudonymisation_evidence.evidence_2", masked=masked),
+        summary=msg(
+            "ldap.ldap.ev.pseudonymisation_evidence.evidence_2",
+            masked=masked,
+            salt=msg(f"ldap.ldap.ev.pseudonymisation_evidence.salt_{pseudo.salt_source}"),
+        ),
         data=described,
     )
 

@@ -124,8 +124,9 @@ def test_pseudonyms_are_stable_salted_and_counted() -> None:
     assert "MARTINET" not in first.value("MARTINET", "sn")
     assert Pseudonymiser(b"autre").value("MARTINET", "sn") != first.value("MARTINET", "sn")
     assert first.masked["sn"] == 5
-    assert first.describe()["salt"] == "fourni par la cible"
-    assert Pseudonymiser().describe()["salt"] == "aléatoire, propre au run"
+    assert first.describe()["salt"] == "target"
+    assert Pseudonymiser().describe()["salt"] == "random"
+    assert first.describe()["method"] == "hmac-sha256-40" and first.describe()["prefix"] == PREFIX
 
 
 @pytest.mark.parametrize(
