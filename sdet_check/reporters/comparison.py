@@ -455,6 +455,7 @@ def render_comparison_pdf(
                     content=signature.content,
                     description=f"CMS signature — run {solution.index + 1} ({solution.run_id})",
                     relationship="Supplement",
+                    media_type="application/pkcs7-signature",  # CMS, RFC 5751
                 )
             )
     return html_to_pdf(html, identifier=comparison.fingerprint, attachments=attachments)

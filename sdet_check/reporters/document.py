@@ -209,6 +209,24 @@ class PdfAttachment:
     description: str
     relationship: str = "Unspecified"
     """PDF/A-3 ``AFRelationship`` of the file (``Source``: the data the document comes from)."""
+    media_type: str | None = None
+    """The file's media type, when its name would be guessed wrong (``.sig`` reads as a PGP
+    signature on some systems, as nothing on others; ours are CMS)."""
+
+
+@dataclass(frozen=True)
+class _AttachmentBody:
+    """WeasyPrint's fetcher for one attachment: its bytes, with its media type."""
+
+    content: bytes
+    media_type: str
+    _fail_on_errors = True  # read by WeasyPrint when a fetcher raises; this one does not
+
+    def __call__(self, url: str, *args: Any, **kwargs: Any) -> Any:
+        """Answer any URL with the attachment (it is the only thing this fetcher serves)."""
+        from weasyprint.urls import URLFetcherResponse
+
+        return URLFetcherResponse(url, body=self.content, headers={"Content-Type": self.media_type})
 
 
 PDF_TIMEOUT_S = 300.0
@@ -307,7 +325,15 @@ def layout_pdf(
             url_fetcher=fetcher,
             relationship=a.relationship,
         )
-        for a in attachments
+        if a.media_type is None
+        else weasyprint.Attachment(
+            url=f"sdet-check:attachment/{index}",
+            name=a.name,
+            description=a.description,
+            url_fetcher=_AttachmentBody(a.content, a.media_type),
+            relationship=a.relationship,
+        )
+        for index, a in enumerate(attachments)
     ]
     pdf = document.write_pdf(
         attachments=files,

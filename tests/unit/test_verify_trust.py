@@ -429,6 +429,8 @@ def test_the_comparison_pdf_carries_each_bidders_signature_for_verify_to_check_a
         runs[1] + ".sig",
     ]  # Alpha and Bêta signed their runs, Gamma did not
     assert attached[runs[0] + ".sig"] == (tender[0].parent / "run.json.sig").read_bytes()
+    # Declared as what it is, a CMS signature, whatever the machine guesses from ".sig".
+    assert pdf.read_bytes().count(b"/Subtype /application#2fpkcs7-signature") == 2
 
     # The auditor trusts both authorities: every signer, the buyer's and the bidders', holds.
     code, out = verify(str(pdf), "--trust", str(ours["ca"]), "--trust", str(other["ca"]),
