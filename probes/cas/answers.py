@@ -57,14 +57,19 @@ class CasAnswer:
         return self.outcome == "authenticationSuccess"
 
     def describe(self) -> str:
-        """The answer in one French phrase."""
+        """The answer in one phrase (a catalogue message: quoted as each language quotes)."""
         if self.version == 1:
-            return {
-                "authenticationSuccess": "CAS 1.0 « yes »",
-                "authenticationFailure": "CAS 1.0 « no »",
-            }.get(self.outcome, self.root)
+            if self.outcome in ("authenticationSuccess", "authenticationFailure"):
+                word = "yes" if self.outcome == "authenticationSuccess" else "no"
+                return msg("cas.answer.v1", word=word)
+            return self.root
         if self.outcome in ("authenticationFailure", "proxyFailure"):
-            return f"cas:{self.outcome} code={self.code or '—'} « {self.message[:120]} »"
+            return msg(
+                "cas.answer.failure",
+                outcome=self.outcome,
+                code=self.code or "—",
+                message=self.message[:120],
+            )
         if self.outcome:
             return f"cas:{self.outcome}"
         return msg("cas.answer.unknown", root=self.root)
