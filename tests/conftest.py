@@ -75,6 +75,21 @@ def pytest_runtest_call(item: pytest.Item) -> None:
         _generated["properties"] += 1
 
 
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    """In a pytest-xdist worker, hand this worker's counts to the controller."""
+    workeroutput = getattr(session.config, "workeroutput", None)
+    if workeroutput is not None:
+        workeroutput["sdet_hypothesis"] = dict(_generated)
+
+
+@pytest.hookimpl(optionalhook=True)  # a pytest-xdist hook: unknown when xdist is not loaded
+def pytest_testnodedown(node: Any, error: Any) -> None:
+    """In the pytest-xdist controller, add the counts of a worker that finished."""
+    counts = getattr(node, "workeroutput", {}).get("sdet_hypothesis") or {}
+    for key in _generated:
+        _generated[key] += int(counts.get(key, 0))
+
+
 def pytest_terminal_summary(terminalreporter: Any) -> None:
     """Print ``hypothesis: N examples`` at the end of every session that ran properties."""
     if _generated["properties"]:
