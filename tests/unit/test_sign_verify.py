@@ -60,18 +60,29 @@ def _key_usage(*, signer: bool) -> x509.KeyUsage:
     )
 
 
-def make_pki(folder: Path) -> dict[str, Path]:
-    """A test CA and an auditor's key and certificate issued by it, as PEM files."""
+def issue_certificate(
+    ca_subject: x509.Name,
+    subject: x509.Name,
+    *,
+    ca_valid: tuple[timedelta, timedelta],
+    valid: tuple[timedelta, timedelta],
+    key_usage: x509.KeyUsage,
+) -> tuple[x509.Certificate, Any, x509.Certificate]:
+    """A test CA and a certificate it issued, with its key: ``(ca, key, cert)``.
+
+    ``ca_valid`` and ``valid`` are the validity windows around now; ``key_usage`` is the
+    issued certificate's (the CA's is keyCertSign and cRLSign).
+    """
     now = datetime.now(UTC)
     ca_key = ec.generate_private_key(ec.SECP256R1())
     ca = (
         x509.CertificateBuilder()
-        .subject_name(_name("AC de test sdet-check"))
-        .issuer_name(_name("AC de test sdet-check"))
+        .subject_name(ca_subject)
+        .issuer_name(ca_subject)
         .public_key(ca_key.public_key())
         .serial_number(x509.random_serial_number())
-        .not_valid_before(now - timedelta(hours=1))
-        .not_valid_after(now + timedelta(days=2))
+        .not_valid_before(now + ca_valid[0])
+        .not_valid_after(now + ca_valid[1])
         .add_extension(x509.BasicConstraints(ca=True, path_length=0), critical=True)
         .add_extension(_key_usage(signer=False), critical=True)
         .add_extension(x509.SubjectKeyIdentifier.from_public_key(ca_key.public_key()), False)
@@ -80,18 +91,30 @@ def make_pki(folder: Path) -> dict[str, Path]:
     key = ec.generate_private_key(ec.SECP256R1())
     cert = (
         x509.CertificateBuilder()
-        .subject_name(_name(AUDITOR))
-        .issuer_name(ca.subject)
+        .subject_name(subject)
+        .issuer_name(ca_subject)
         .public_key(key.public_key())
         .serial_number(x509.random_serial_number())
-        .not_valid_before(now - timedelta(hours=1))
-        .not_valid_after(now + timedelta(days=1))
+        .not_valid_before(now + valid[0])
+        .not_valid_after(now + valid[1])
         .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
-        .add_extension(_key_usage(signer=True), critical=True)
+        .add_extension(key_usage, critical=True)
         .add_extension(
             x509.AuthorityKeyIdentifier.from_issuer_public_key(ca_key.public_key()), False
         )
         .sign(ca_key, hashes.SHA256())
+    )
+    return ca, key, cert
+
+
+def make_pki(folder: Path) -> dict[str, Path]:
+    """A test CA and an auditor's key and certificate issued by it, as PEM files."""
+    ca, key, cert = issue_certificate(
+        _name("AC de test sdet-check"),
+        _name(AUDITOR),
+        ca_valid=(timedelta(hours=-1), timedelta(days=2)),
+        valid=(timedelta(hours=-1), timedelta(days=1)),
+        key_usage=_key_usage(signer=True),
     )
     pem = serialization.Encoding.PEM
     files = {

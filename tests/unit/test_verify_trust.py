@@ -756,49 +756,23 @@ def _issued_signer(
     nonRepudiation). The identity is built directly: ``load_identity`` refuses an expired
     certificate or one without nonRepudiation, which a bidder's signature may still carry.
     """
-    from datetime import UTC, datetime, timedelta
+    from datetime import timedelta
 
-    from cryptography.hazmat.primitives import hashes, serialization
-    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.hazmat.primitives import serialization
 
-    from .test_sign_verify import _key_usage
+    from .test_sign_verify import _key_usage, issue_certificate
 
-    now = datetime.now(UTC)
-    ca_key = ec.generate_private_key(ec.SECP256R1())
-    ca_subject = x509.Name([x509.NameAttribute(x509.NameOID.COMMON_NAME, ca_name)])
-    ca = (
-        x509.CertificateBuilder()
-        .subject_name(ca_subject)
-        .issuer_name(ca_subject)
-        .public_key(ca_key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(now - timedelta(days=10))
-        .not_valid_after(now + timedelta(days=10))
-        .add_extension(x509.BasicConstraints(ca=True, path_length=0), critical=True)
-        .add_extension(_key_usage(signer=False), critical=True)
-        .add_extension(x509.SubjectKeyIdentifier.from_public_key(ca_key.public_key()), False)
-        .sign(ca_key, hashes.SHA256())
-    )
     key_usage = (
         _key_usage(signer=True)
         if usage == "signer"
         else x509.KeyUsage(True, False, False, False, False, False, False, False, False)
     )
-    key = ec.generate_private_key(ec.SECP256R1())
-    cert = (
-        x509.CertificateBuilder()
-        .subject_name(x509.Name([x509.NameAttribute(x509.NameOID.COMMON_NAME, AUDITOR)]))
-        .issuer_name(ca_subject)
-        .public_key(key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(now + timedelta(hours=valid[0]))
-        .not_valid_after(now + timedelta(hours=valid[1]))
-        .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
-        .add_extension(key_usage, critical=True)
-        .add_extension(
-            x509.AuthorityKeyIdentifier.from_issuer_public_key(ca_key.public_key()), False
-        )
-        .sign(ca_key, hashes.SHA256())
+    ca, key, cert = issue_certificate(
+        x509.Name([x509.NameAttribute(x509.NameOID.COMMON_NAME, ca_name)]),
+        x509.Name([x509.NameAttribute(x509.NameOID.COMMON_NAME, AUDITOR)]),
+        ca_valid=(timedelta(days=-10), timedelta(days=10)),
+        valid=(timedelta(hours=valid[0]), timedelta(hours=valid[1])),
+        key_usage=key_usage,
     )
     folder.mkdir(parents=True, exist_ok=True)
     ca_file = folder / "ac.pem"
