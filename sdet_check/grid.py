@@ -285,6 +285,14 @@ class Grid:
                 return axis
         return None
 
+    def axis_id(self, name: str) -> str:
+        """The id of the axis ``name`` designates (:meth:`axis_named`), else ``name`` as given.
+
+        A name no axis answers to is kept, for the caller's refusal to name it.
+        """
+        axis = self.axis_named(name)
+        return axis.id if axis is not None else name
+
     def tags(self) -> list[str]:
         """Every tag used by the grid, sorted."""
         return sorted({tag for requirement in self.requirements for tag in requirement.tags})

@@ -68,10 +68,7 @@ class Selection:
         ``--axis Security`` (the label shown under ``--lang en``) then selects ``securite``;
         a name no axis answers to is kept, for :meth:`unknown_names` to name it.
         """
-        axes = frozenset(
-            axis.id if (axis := grid.axis_named(name)) is not None else name for name in self.axes
-        )
-        return replace(self, axes=axes)
+        return replace(self, axes=frozenset(grid.axis_id(name) for name in self.axes))
 
     def unknown_names(self, grid: Grid) -> list[str]:
         """Axes, tags and id patterns that match nothing in ``grid`` (likely typos)."""

@@ -107,7 +107,7 @@ def grid_show(
     from sdet_check.grid import source_label
 
     grid = open_grid(grid_ref)
-    axis = _axis_ids(grid, axis)
+    axis = [grid.axis_id(name) for name in axis or []]  # by id or by label
     _refuse_unknown_filters(grid, axis, level, tag)
     requirements = _filtered(grid, axis, level, tag)
     lang = state.lang
@@ -160,16 +160,6 @@ def _axis_shown(grid: Grid, axis_id: str, lang: str) -> str:
     except KeyError:
         return axis_id
     return label.split(" (")[0] or axis_id
-
-
-def _axis_ids(grid: Grid, names: list[str] | None) -> list[str] | None:
-    """``--axis`` values as typed (an id, or a label as ``--lang en`` shows it) as axis ids.
-
-    A name no axis answers to is kept as typed, for the refusal to name it.
-    """
-    if not names:
-        return names
-    return [axis.id if (axis := grid.axis_named(name)) is not None else name for name in names]
 
 
 def _axis_known(axis: Axis) -> str:
@@ -412,7 +402,7 @@ def grid_export(
     from sdet_check.api import open_grid
 
     grid = open_grid(grid_ref)
-    axis = _axis_ids(grid, axis)
+    axis = [grid.axis_id(name) for name in axis or []]  # by id or by label
     _refuse_unknown_filters(grid, axis, level, tag, degree, scope)
     requirements = _filtered(grid, axis, level, tag, degree, scope)
     filters = {
